@@ -1,0 +1,69 @@
+package parley
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are stable: the HTTP layer maps each to a status and a
+// problem type, the CLI to an exit status.
+const (
+	EINVALID      = "invalid"      // the input is malformed or breaks a rule
+	ENOTFOUND     = "not_found"    // the thing named does not exist
+	ECONFLICT     = "conflict"     // the act conflicts with the record (replay, stale state)
+	EUNAUTHORIZED = "unauthorized" // no valid signature or session
+	EFORBIDDEN    = "forbidden"    // the signer lacks the role for the act
+	ETOOLARGE     = "too_large"    // a size limit was exceeded
+	ERATELIMIT    = "rate_limited" // too many requests
+	EUNAVAILABLE  = "unavailable"  // a dependency is down; retry later
+	EINTERNAL     = "internal"     // a bug or an unexpected failure
+)
+
+// Error is the error type of the domain. Message is meant for the person who
+// caused it and says what to do.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other non-nil error and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the first *Error in err's chain, or a
+// generic message for other errors (whose text may leak internals).
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrStale is returned by a Store when an append expected a log size that is
+// no longer the log's size: another writer appended first. The caller reloads
+// and checks the act again.
+var ErrStale = &Error{Code: ECONFLICT, Message: "the log grew while the act was being checked; check it again"}
+
+// ErrDuplicate is returned when an event with the same nonce is already in
+// the log of the talks.
+var ErrDuplicate = &Error{Code: ECONFLICT, Message: "this event is already recorded (its nonce was used before); sign a new event instead of resending an old one"}

@@ -1,0 +1,282 @@
+package parley
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// EventVersion is the version of the event encoding described in
+// docs/RECORD.md.
+const EventVersion = 1
+
+// EventDomain prefixes every message an actor signs, so that an event
+// signature can never be taken for a signature over anything else.
+const EventDomain = "parley/v1/event\n"
+
+// Limits on events. An event is refused whole when it breaks one.
+const (
+	MaxEventSize = 2 << 20 // bytes of the encoded event
+	MaxJSONDepth = 32      // nesting of objects and arrays
+	MaxIDLength  = 64
+	MaxTextSize  = 64 << 10 // one paragraph, statement or reason
+)
+
+var (
+	idPattern    = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+	talksPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+)
+
+// ValidID reports whether s may name an item, party, round, package or fact:
+// [A-Za-z0-9_.:-]+ of at most MaxIDLength bytes (the ID of DESIGN.md §4).
+func ValidID(s string) bool { return len(s) <= MaxIDLength && idPattern.MatchString(s) }
+
+// ValidTalksID reports whether s may name a talks: lower-case letters, digits
+// and dashes, starting with a letter or digit, at most MaxIDLength bytes. It
+// appears in URLs and in the log origin.
+func ValidTalksID(s string) bool { return len(s) <= MaxIDLength && talksPattern.MatchString(s) }
+
+// Origin returns the log origin of a talks on a host: "<host>/talks/<id>".
+func Origin(host, talks string) string { return host + "/talks/" + talks }
+
+// An Event is one act, as its signer encoded it. The JSON encoding of an
+// Event is what is signed and stored; it is never re-encoded after signing.
+type Event struct {
+	V       int             `json:"v"`
+	Talks   string          `json:"talks"`
+	Kind    string          `json:"kind"`
+	Actor   string          `json:"actor"`         // standard base64 of the signer's Ed25519 public key
+	Time    string          `json:"time"`          // RFC 3339, as the signer's clock saw it
+	Nonce   string          `json:"nonce"`         // standard base64 of 16 random bytes
+	Vis     string          `json:"vis,omitempty"` // visibility, when narrower than the talks' default
+	Payload json.RawMessage `json:"payload"`
+}
+
+// ActorKey returns the decoded public key of the signer. It is valid on an
+// event returned by DecodeEvent.
+func (e *Event) ActorKey() ed25519.PublicKey {
+	k, _ := base64.StdEncoding.DecodeString(e.Actor)
+	return ed25519.PublicKey(k)
+}
+
+// At returns the signer's time of the event. It is valid on an event
+// returned by DecodeEvent.
+func (e *Event) At() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, e.Time)
+	return t
+}
+
+// KeyString encodes a public key as events and rosters write it.
+func KeyString(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(k) }
+
+// ParseKey decodes a public key written by KeyString.
+func ParseKey(s string) (ed25519.PublicKey, error) {
+	k, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(k) != ed25519.PublicKeySize {
+		return nil, Errorf(EINVALID, "%q is not an Ed25519 public key in base64 (44 characters)", truncate(s, 60))
+	}
+	return ed25519.PublicKey(k), nil
+}
+
+// NewEvent returns an event of the given kind by actor at time t, with a
+// fresh random nonce and the payload encoded as JSON.
+func NewEvent(talks, kind string, actor ed25519.PublicKey, t time.Time, payload any) (*Event, error) {
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return nil, Errorf(EINVALID, "encoding the payload of %s: %v", kind, err)
+	}
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, err
+	}
+	return &Event{
+		V:       EventVersion,
+		Talks:   talks,
+		Kind:    kind,
+		Actor:   KeyString(actor),
+		Time:    t.UTC().Format(time.RFC3339Nano),
+		Nonce:   base64.StdEncoding.EncodeToString(nonce[:]),
+		Payload: p,
+	}, nil
+}
+
+// A SignedEvent is the exact bytes of an event and the signer's signature
+// over SignedMessage(origin, Bytes). Its JSON form carries both in standard
+// base64: {"event": "...", "sig": "..."}.
+type SignedEvent struct {
+	Bytes []byte `json:"event"`
+	Sig   []byte `json:"sig"`
+}
+
+// SignedMessage returns the message an actor signs for event bytes b in the
+// log with the given origin.
+func SignedMessage(origin string, b []byte) []byte {
+	m := make([]byte, 0, len(EventDomain)+len(origin)+1+len(b))
+	m = append(m, EventDomain...)
+	m = append(m, origin...)
+	m = append(m, '\n')
+	return append(m, b...)
+}
+
+// Sign encodes e and signs it for the log with the given origin.
+func Sign(origin string, e *Event, key ed25519.PrivateKey) (SignedEvent, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return SignedEvent{}, Errorf(EINVALID, "encoding the event: %v", err)
+	}
+	return SignedEvent{Bytes: b, Sig: ed25519.Sign(key, SignedMessage(origin, b))}, nil
+}
+
+// Open decodes the event and checks its signature for the log with the
+// given origin. It does not check that the signer may act: that is the
+// state's job.
+func (s SignedEvent) Open(origin string) (*Event, error) {
+	e, err := DecodeEvent(s.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Sig) != ed25519.SignatureSize || !ed25519.Verify(e.ActorKey(), SignedMessage(origin, s.Bytes), s.Sig) {
+		return nil, Errorf(EUNAUTHORIZED, "the signature of this %s event does not verify for %s with its actor key: sign the exact bytes sent, with the key named in \"actor\"", e.Kind, origin)
+	}
+	return e, nil
+}
+
+// DecodeEvent parses event bytes strictly: valid UTF-8, no unknown or
+// duplicate fields, no trailing data, every field well formed. It does not
+// check the signature or the payload.
+func DecodeEvent(b []byte) (*Event, error) {
+	if len(b) > MaxEventSize {
+		return nil, Errorf(ETOOLARGE, "the event is %d bytes, more than the limit of %d", len(b), MaxEventSize)
+	}
+	if err := CheckJSON(b); err != nil {
+		return nil, err
+	}
+	var e Event
+	if err := decodeStrict(b, &e); err != nil {
+		return nil, Errorf(EINVALID, "decoding the event: %v", err)
+	}
+	switch {
+	case e.V != EventVersion:
+		return nil, Errorf(EINVALID, "event field \"v\": version %d is not supported (want %d)", e.V, EventVersion)
+	case !ValidTalksID(e.Talks):
+		return nil, Errorf(EINVALID, "event field \"talks\": %q is not a talks id (lower-case letters, digits and dashes)", truncate(e.Talks, 80))
+	case !KnownKind(e.Kind):
+		return nil, Errorf(EINVALID, "event field \"kind\": %q is not a known kind of event", truncate(e.Kind, 80))
+	case e.Vis != "" && !ValidVisibility(e.Vis):
+		return nil, Errorf(EINVALID, "event field \"vis\": %q is not public, participants, party:ID or mediators", truncate(e.Vis, 80))
+	}
+	if _, err := ParseKey(e.Actor); err != nil {
+		return nil, Errorf(EINVALID, "event field \"actor\": %v", err)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, e.Time); err != nil {
+		return nil, Errorf(EINVALID, "event field \"time\": %q is not an RFC 3339 time", truncate(e.Time, 80))
+	}
+	if n, err := base64.StdEncoding.DecodeString(e.Nonce); err != nil || len(n) != 16 {
+		return nil, Errorf(EINVALID, "event field \"nonce\": want 16 random bytes in standard base64")
+	}
+	if len(e.Payload) == 0 || e.Payload[0] != '{' {
+		return nil, Errorf(EINVALID, "event field \"payload\": want a JSON object")
+	}
+	return &e, nil
+}
+
+// DecodePayload decodes the payload of e strictly into v.
+func DecodePayload(e *Event, v any) error {
+	if err := decodeStrict(e.Payload, v); err != nil {
+		return Errorf(EINVALID, "payload of %s: %v", e.Kind, err)
+	}
+	return nil
+}
+
+func decodeStrict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return Errorf(EINVALID, "unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// CheckJSON checks that b is one valid UTF-8 JSON value, nested at most
+// MaxJSONDepth deep, with no object holding the same key twice. Decoders
+// differ on duplicate keys; refusing them keeps every verifier's reading of
+// a signed event the same.
+func CheckJSON(b []byte) error {
+	if !utf8.Valid(b) {
+		return Errorf(EINVALID, "the JSON is not valid UTF-8")
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next token in an object is a key
+	}
+	var stack []frame
+	for {
+		t, err := d.Token()
+		if err == io.EOF {
+			if len(stack) != 0 {
+				return Errorf(EINVALID, "the JSON ends early")
+			}
+			return nil
+		}
+		if err != nil {
+			return Errorf(EINVALID, "the JSON is malformed: %v", err)
+		}
+		if n := len(stack); n > 0 && stack[n-1].object {
+			top := &stack[n-1]
+			if top.key {
+				if k, ok := t.(string); ok {
+					if top.keys[k] {
+						return Errorf(EINVALID, "the JSON has the key %q twice in one object", truncate(k, 60))
+					}
+					top.keys[k] = true
+					top.key = false
+					continue
+				}
+			} else {
+				top.key = true
+			}
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			if len(stack) == MaxJSONDepth {
+				return Errorf(EINVALID, "the JSON is nested more than %d deep", MaxJSONDepth)
+			}
+			obj := t == json.Delim('{')
+			f := frame{object: obj, key: obj}
+			if obj {
+				f.keys = map[string]bool{}
+			}
+			stack = append(stack, f)
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].key = true
+			}
+		}
+		if len(stack) == 0 && d.More() {
+			return Errorf(EINVALID, "unexpected data after the JSON value")
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

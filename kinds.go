@@ -1,0 +1,301 @@
+package parley
+
+import "strings"
+
+// Kinds of event. docs/RECORD.md gives each payload; the payload types below
+// are their Go form.
+const (
+	KindFoundTalks        = "talks.found"        // FoundTalks; the signer becomes the convener
+	KindAddMediator       = "roster.mediator"    // AddMediator; convener
+	KindAddParty          = "roster.party"       // AddParty; convener or mediator
+	KindAddActor          = "roster.actor"       // AddActor; convener, mediator, or a party's head for its own delegates
+	KindRevokeActor       = "roster.revoke"      // RevokeActor; convener or mediator
+	KindPlanRound         = "round.plan"         // PlanRound; convener or mediator
+	KindOpenRound         = "round.open"         // RoundRef; convener or mediator
+	KindCloseRound        = "round.close"        // CloseRound; convener or mediator
+	KindInvite            = "invitation.send"    // Invitation; convener or mediator
+	KindAcceptInvitation  = "invitation.accept"  // Invitation; the party's head or delegate
+	KindDeclineInvitation = "invitation.decline" // Invitation with a reason; the party's head or delegate
+	KindAddItem           = "item.add"           // AddItem; mediator
+	KindSetPackage        = "item.package"       // SetPackage; mediator
+	KindSetRule           = "item.rule"          // SetRule; mediator
+	KindTableVersion      = "version.table"      // TableVersion; mediator
+	KindProposeAmendment  = "amendment.propose"  // ProposeAmendment; a party's head or delegate
+	KindSetStance         = "stance.set"         // SetStance; a party's head or delegate
+	KindStatement         = "statement.publish"  // Statement; any actor on the roster
+	KindConfirmFact       = "fact.confirm"       // ConfirmFact; a verifier
+)
+
+var kinds = map[string]bool{
+	KindFoundTalks: true, KindAddMediator: true, KindAddParty: true, KindAddActor: true,
+	KindRevokeActor: true, KindPlanRound: true, KindOpenRound: true, KindCloseRound: true,
+	KindInvite: true, KindAcceptInvitation: true, KindDeclineInvitation: true,
+	KindAddItem: true, KindSetPackage: true, KindSetRule: true, KindTableVersion: true,
+	KindProposeAmendment: true, KindSetStance: true, KindStatement: true, KindConfirmFact: true,
+}
+
+// KnownKind reports whether k is a kind of event this version knows.
+func KnownKind(k string) bool { return kinds[k] }
+
+// Kinds returns every known kind of event.
+func Kinds() []string {
+	out := make([]string, 0, len(kinds))
+	for k := range kinds {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Roles of actors.
+const (
+	RoleConvener = "convener"
+	RoleMediator = "mediator"
+	RoleHead     = "head"     // head of a party's delegation
+	RoleDelegate = "delegate" // member of a party's delegation
+	RoleObserver = "observer"
+	RoleVerifier = "verifier"
+)
+
+// ValidRole reports whether r is a role AddActor may give (convener and
+// mediator are given by founding and AddMediator).
+func ValidRole(r string) bool {
+	switch r {
+	case RoleHead, RoleDelegate, RoleObserver, RoleVerifier:
+		return true
+	}
+	return false
+}
+
+// Stances.
+const (
+	StanceSupport      = "support"
+	StanceAdReferendum = "ad_referendum"
+	StanceAbstain      = "abstain"
+	StanceReserve      = "reserve"
+	StanceOppose       = "oppose"
+	StanceConditional  = "conditional"
+)
+
+// ValidStance reports whether s is a stance.
+func ValidStance(s string) bool {
+	switch s {
+	case StanceSupport, StanceAdReferendum, StanceAbstain, StanceReserve, StanceOppose, StanceConditional:
+		return true
+	}
+	return false
+}
+
+// Visibility of events.
+const (
+	VisPublic       = "public"       // anyone, without signing in
+	VisParticipants = "participants" // every actor on the roster
+	VisMediators    = "mediators"    // the convener and the mediators
+	visPartyPrefix  = "party:"       // "party:ID": that party's actors and the mediators
+)
+
+// VisParty returns the visibility "party:ID".
+func VisParty(party string) string { return visPartyPrefix + party }
+
+// PartyOfVis returns the party of a "party:ID" visibility.
+func PartyOfVis(v string) (string, bool) {
+	p, ok := strings.CutPrefix(v, visPartyPrefix)
+	return p, ok && ValidID(p)
+}
+
+// ValidVisibility reports whether v is a visibility.
+func ValidVisibility(v string) bool {
+	switch v {
+	case VisPublic, VisParticipants, VisMediators:
+		return true
+	}
+	_, ok := PartyOfVis(v)
+	return ok
+}
+
+// Rule kinds, as in DESIGN.md §4.
+const (
+	RuleConsensus      = "consensus"
+	RuleConsensusMinus = "consensus_minus"
+	RuleMajority       = "majority"
+)
+
+// A Rule is a decision rule.
+type Rule struct {
+	Kind      string  `json:"kind"`
+	N         int     `json:"n,omitempty"`         // consensus_minus
+	Threshold float64 `json:"threshold,omitempty"` // majority, in (0, 1]
+}
+
+// Check returns an error naming what is wrong with r.
+func (r Rule) Check() error {
+	switch r.Kind {
+	case RuleConsensus:
+		if r.N != 0 || r.Threshold != 0 {
+			return Errorf(EINVALID, "rule consensus takes neither n nor threshold")
+		}
+	case RuleConsensusMinus:
+		if r.N < 0 || r.Threshold != 0 {
+			return Errorf(EINVALID, "rule consensus_minus takes n ≥ 0 and no threshold")
+		}
+	case RuleMajority:
+		if !(r.Threshold > 0 && r.Threshold <= 1) || r.N != 0 {
+			return Errorf(EINVALID, "rule majority takes a threshold in (0, 1] and no n")
+		}
+	default:
+		return Errorf(EINVALID, "rule kind %q is not consensus, consensus_minus or majority", truncate(r.Kind, 40))
+	}
+	return nil
+}
+
+// Payloads.
+
+// FoundTalks founds a talks. Its signer is the convener.
+type FoundTalks struct {
+	Title        string `json:"title"`
+	ConvenerName string `json:"convener_name"`
+	Rule         Rule   `json:"rule"`
+	Visibility   string `json:"visibility,omitempty"` // default visibility of events: public or participants (the default)
+	Proximity    bool   `json:"proximity,omitempty"`  // parties see only their own stances and what mediators release
+	Description  string `json:"description,omitempty"`
+}
+
+// AddMediator names a mediator.
+type AddMediator struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+// AddParty adds a party to the talks.
+type AddParty struct {
+	Party string `json:"party"`
+	Name  string `json:"name"`
+}
+
+// AddActor puts an actor on the roster with a role; heads and delegates
+// belong to a party, observers and verifiers may.
+type AddActor struct {
+	Key   string `json:"key"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	Party string `json:"party,omitempty"`
+}
+
+// RevokeActor takes an actor off the roster (a lost or stolen key).
+type RevokeActor struct {
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
+}
+
+// PlanRound plans a round. Dates are YYYY-MM-DD.
+type PlanRound struct {
+	Round  string `json:"round"`
+	Title  string `json:"title"`
+	Starts string `json:"starts"`
+	Ends   string `json:"ends"`
+	Venue  string `json:"venue"`
+}
+
+// RoundRef names a round.
+type RoundRef struct {
+	Round string `json:"round"`
+}
+
+// CloseRound closes a round.
+type CloseRound struct {
+	Round string `json:"round"`
+	Note  string `json:"note,omitempty"`
+}
+
+// Invitation invites a party to a round, or answers the invitation. A
+// decline carries its reason.
+type Invitation struct {
+	Round  string `json:"round"`
+	Party  string `json:"party"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Item kinds.
+const (
+	ItemDocument = "document"
+	ItemMeasure  = "measure"
+)
+
+// AddItem puts an item on the agenda. Its text comes with TableVersion.
+type AddItem struct {
+	Item  string `json:"item"`
+	Title string `json:"title"`
+	Kind  string `json:"kind"`           // document or measure
+	Rule  *Rule  `json:"rule,omitempty"` // overrides the talks' rule for this item
+}
+
+// SetPackage makes items agreed together or not at all. An empty list
+// dissolves the package.
+type SetPackage struct {
+	Package string   `json:"package"`
+	Items   []string `json:"items"`
+}
+
+// SetRule sets the decision rule of the talks, or of one item.
+type SetRule struct {
+	Item string `json:"item,omitempty"`
+	Rule Rule   `json:"rule"`
+}
+
+// TableVersion tables a new version of an item's text: numbered paragraphs
+// in the markup of package document.
+type TableVersion struct {
+	Item       string   `json:"item"`
+	Version    int      `json:"version"` // 1, 2, ... in order
+	Paragraphs []string `json:"paragraphs"`
+	Amendments []string `json:"amendments,omitempty"` // amendments this version takes in
+	Note       string   `json:"note,omitempty"`
+}
+
+// Change ops of an amendment.
+const (
+	OpReplace = "replace"
+	OpInsert  = "insert" // before paragraph n; n = count+1 appends
+	OpDelete  = "delete"
+)
+
+// A Change edits one paragraph of a version. Paragraphs are numbered from 1
+// in the version the amendment is based on.
+type Change struct {
+	Op        string `json:"op"`
+	Paragraph int    `json:"paragraph"`
+	Text      string `json:"text,omitempty"`
+}
+
+// ProposeAmendment proposes changes to a version on behalf of a party.
+type ProposeAmendment struct {
+	Item      string   `json:"item"`
+	Amendment string   `json:"amendment"`
+	Version   int      `json:"version"`
+	Party     string   `json:"party"`
+	Changes   []Change `json:"changes"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// SetStance records a party's stance on a version of an item.
+type SetStance struct {
+	Item      string `json:"item"`
+	Version   int    `json:"version"`
+	Party     string `json:"party"`
+	Stance    string `json:"stance"`
+	Condition string `json:"condition,omitempty"` // for conditional, in the syntax of DESIGN.md §4
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Statement is a public statement by an actor.
+type Statement struct {
+	Text  string `json:"text"`
+	Lang  string `json:"lang,omitempty"` // BCP 47
+	Round string `json:"round,omitempty"`
+}
+
+// ConfirmFact records that a verifier confirmed a fact that conditions may
+// name as fact(ID).
+type ConfirmFact struct {
+	Fact string `json:"fact"`
+	Note string `json:"note,omitempty"`
+}
