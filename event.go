@@ -222,10 +222,10 @@ func CheckJSON(b []byte) error {
 		key    bool // the next token in an object is a key
 	}
 	var stack []frame
-	for {
+	for seen := false; ; seen = true {
 		t, err := d.Token()
 		if err == io.EOF {
-			if len(stack) != 0 {
+			if len(stack) != 0 || !seen {
 				return Errorf(EINVALID, "the JSON ends early")
 			}
 			return nil
