@@ -88,20 +88,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" {
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
+			if c, _ := lookup(args[1:]); c != nil {
 				commandUsage(stdout, c)
 				return nil
 			}
-			return fmt.Errorf("no command %q; run \"parley help\" for the list", args[1])
+			return fmt.Errorf("no command %q; run \"parley help\" for the list", strings.Join(args[1:], " "))
 		}
 		usage(stdout)
 		return nil
 	}
-	c, ok := commands[name]
-	if !ok {
+	c, rest := lookup(args)
+	if c == nil {
+		if g := group(name); g != "" {
+			return &exitError{2, fmt.Errorf("%q needs a subcommand: %s", name, g)}
+		}
 		return &exitError{2, fmt.Errorf("no command %q; run \"parley help\" for the list", name)}
 	}
-	fs := flag.NewFlagSet("parley "+name, flag.ContinueOnError)
+	args = rest
+	fs := flag.NewFlagSet("parley "+c.Name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { commandUsage(stderr, c) }
 	if c.Flags != nil {
@@ -117,6 +121,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return c.Run(ctx, e, fs)
 }
 
+// lookup finds the command named by the first one or two words of args
+// ("round open") and returns it with the arguments that follow its name.
+func lookup(args []string) (*command, []string) {
+	if len(args) > 1 {
+		if c, ok := commands[args[0]+" "+args[1]]; ok {
+			return c, args[1:]
+		}
+	}
+	if c, ok := commands[args[0]]; ok {
+		return c, args
+	}
+	return nil, nil
+}
+
+// group lists the subcommands of a command group such as "round".
+func group(name string) string {
+	var subs []string
+	for n := range commands {
+		if g, sub, ok := strings.Cut(n, " "); ok && g == name {
+			subs = append(subs, sub)
+		}
+	}
+	sort.Strings(subs)
+	return strings.Join(subs, ", ")
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "Parley runs mediated negotiations with a verifiable record.\n\nUsage: parley COMMAND [flags] [args]\n\nCommands:\n")
 	names := make([]string, 0, len(commands))
@@ -125,7 +155,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].Summary)
+		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].Summary)
 	}
 	fmt.Fprintf(w, "\nRun \"parley help COMMAND\" or \"parley COMMAND -h\" for a command's flags.\n")
 }
