@@ -1,0 +1,188 @@
+package record
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/parleyhq/parley"
+)
+
+// MaxNoteSize is the largest signed note this package reads: a checkpoint
+// with its signature and up to 100 cosignatures fits many times over.
+const MaxNoteSize = 1 << 20
+
+// GenerateLogKey returns a new Ed25519 key pair for the log with the given
+// origin, in the signed-note encodings of golang.org/x/mod/sumdb/note. The
+// key's name is the origin, as C2SP tlog-checkpoint asks. skey is secret.
+func GenerateLogKey(origin string) (skey, vkey string, err error) {
+	if err := checkOrigin(origin); err != nil {
+		return "", "", err
+	}
+	skey, vkey, err = note.GenerateKey(rand.Reader, origin)
+	if err != nil {
+		return "", "", fmt.Errorf("generating the log key of %s: %w", origin, err)
+	}
+	return skey, vkey, nil
+}
+
+// checkOrigin checks that origin has the form <host>/talks/<id> and can
+// name a note key (no spaces, no "+").
+func checkOrigin(origin string) error {
+	host, talks, ok := splitOrigin(origin)
+	if !ok || strings.ContainsAny(origin, "+") || strings.IndexFunc(origin, unicode.IsSpace) >= 0 || !utf8.ValidString(origin) || !parley.ValidTalksID(talks) || host == "" {
+		return fmt.Errorf("%q is not a log origin of the form <host>/talks/<id>", trunc(origin, 80))
+	}
+	return nil
+}
+
+// splitOrigin splits "<host>/talks/<id>" into host and id.
+func splitOrigin(origin string) (host, talks string, ok bool) {
+	i := strings.LastIndex(origin, "/talks/")
+	if i < 0 {
+		return "", "", false
+	}
+	return origin[:i], origin[i+len("/talks/"):], true
+}
+
+// A Sealer signs the checkpoints of one log.
+type Sealer struct {
+	signer note.Signer
+}
+
+// NewSealer returns a Sealer for the log signing key skey, as returned by
+// GenerateLogKey. The key's name is the log's origin.
+func NewSealer(skey string) (*Sealer, error) {
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, fmt.Errorf("reading the log signing key: %w", err)
+	}
+	if err := checkOrigin(s.Name()); err != nil {
+		return nil, fmt.Errorf("the log signing key is named %q: %w", trunc(s.Name(), 80), err)
+	}
+	return &Sealer{signer: s}, nil
+}
+
+// Origin returns the origin of the sealer's log.
+func (s *Sealer) Origin() string { return s.signer.Name() }
+
+// Seal returns the checkpoint of the log at size with the given root, as a
+// C2SP tlog-checkpoint signed by the log's key:
+//
+//	<origin>
+//	<size in decimal>
+//	<root in standard base64>
+//
+//	— <origin> <base64 of key hash and Ed25519 signature>
+//
+// Its method value is a parley.SealFunc.
+func (s *Sealer) Seal(size int64, root parley.Hash) ([]byte, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("sealing a checkpoint of size %d: the size cannot be negative", size)
+	}
+	text := log.Checkpoint{Origin: s.signer.Name(), Size: uint64(size), Hash: root[:]}.Marshal()
+	b, err := note.Sign(&note.Note{Text: string(text)}, s.signer)
+	if err != nil {
+		return nil, fmt.Errorf("signing the checkpoint: %w", err)
+	}
+	return b, nil
+}
+
+var _ parley.SealFunc = (*Sealer)(nil).Seal
+
+// A Checkpoint is a checkpoint whose log signature has been verified.
+type Checkpoint struct {
+	Origin string
+	Size   int64
+	Root   parley.Hash
+	Note   []byte // the signed note, as given
+
+	// Others holds the note's signatures by keys other than the log's,
+	// not verified: cosignatures, for instance. VerifyCosignature checks
+	// one.
+	Others []note.Signature
+}
+
+// OpenCheckpoint verifies the log's signature on a checkpoint note with the
+// log's verifier key vkey (as returned by GenerateLogKey) and parses it. The
+// note's origin must be the key's name, its root 32 bytes, and its body the
+// three lines of a checkpoint without extension lines. Signatures by other
+// keys are not checked; they are returned in Others.
+func OpenCheckpoint(msg []byte, vkey string) (*Checkpoint, error) {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("reading the log's verifier key: %w", err)
+	}
+	cp, _, err := openCheckpoint(msg, v)
+	return cp, err
+}
+
+// openCheckpoint is OpenCheckpoint with more verifiers. It also returns
+// the opened note, whose Sigs are the verified signatures.
+func openCheckpoint(msg []byte, v note.Verifier, others ...note.Verifier) (*Checkpoint, *note.Note, error) {
+	if len(msg) > MaxNoteSize {
+		return nil, nil, fmt.Errorf("the checkpoint is %d bytes, more than the limit of %d", len(msg), MaxNoteSize)
+	}
+	n, err := note.Open(msg, note.VerifierList(append([]note.Verifier{v}, others...)...))
+	if err != nil {
+		var unverified *note.UnverifiedNoteError
+		var invalid *note.InvalidSignatureError
+		switch {
+		case errors.As(err, &unverified):
+			return nil, nil, fmt.Errorf("the checkpoint is not signed by the log key %s+%08x", v.Name(), v.KeyHash())
+		case errors.As(err, &invalid):
+			return nil, nil, fmt.Errorf("the signature of %s+%08x on the checkpoint does not verify", invalid.Name, invalid.Hash)
+		}
+		return nil, nil, fmt.Errorf("the checkpoint is not a well-formed signed note: %w", err)
+	}
+	signed := false
+	for _, s := range n.Sigs {
+		signed = signed || s.Name == v.Name() && s.Hash == v.KeyHash()
+	}
+	if !signed {
+		return nil, nil, fmt.Errorf("the checkpoint is not signed by the log key %s+%08x", v.Name(), v.KeyHash())
+	}
+	var c log.Checkpoint
+	rest, err := c.Unmarshal([]byte(n.Text))
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("the checkpoint's text is malformed: %w", err)
+	case rest != nil:
+		return nil, nil, errors.New("the checkpoint has extension lines, which this version does not read")
+	case c.Origin != v.Name():
+		return nil, nil, fmt.Errorf("the checkpoint is for the log %q, not %q", trunc(c.Origin, 80), v.Name())
+	case len(c.Hash) != len(parley.Hash{}):
+		return nil, nil, fmt.Errorf("the checkpoint's root hash is %d bytes, not 32", len(c.Hash))
+	case c.Size > math.MaxInt64:
+		return nil, nil, fmt.Errorf("the checkpoint's size %d is too large", c.Size)
+	case string(log.Checkpoint{Origin: c.Origin, Size: c.Size, Hash: c.Hash}.Marshal()) != n.Text:
+		// Leading zeros in the size, a "+" sign, or non-canonical base64.
+		return nil, nil, errors.New("the checkpoint's text is not in canonical form")
+	}
+	cp := &Checkpoint{Origin: c.Origin, Size: int64(c.Size), Root: parley.Hash(c.Hash), Note: msg}
+	for _, s := range n.Sigs {
+		if s.Name != v.Name() || s.Hash != v.KeyHash() {
+			cp.Others = append(cp.Others, s)
+		}
+	}
+	cp.Others = append(cp.Others, n.UnverifiedSigs...)
+	return cp, n, nil
+}
+
+// trunc shortens s to about n bytes for an error message.
+func trunc(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
