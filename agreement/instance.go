@@ -1,0 +1,206 @@
+package agreement
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/parleyhq/parley"
+)
+
+// An Instance is what the engine decides on: the participating parties, the
+// items, the decision rule, the packages, the confirmed facts and the
+// parties' positions. Its JSON form is the interchange format of DESIGN.md
+// §4, with the optional extension "item_rules" for per-item rules.
+type Instance struct {
+	Rule      parley.Rule            `json:"rule"`
+	ItemRules map[string]parley.Rule `json:"item_rules,omitempty"` // overrides Rule for the items named
+	Packages  [][]string             `json:"packages,omitempty"`   // items agreed together or not at all
+	Parties   []string               `json:"parties"`              // the participating parties
+	Items     []string               `json:"items"`
+	Facts     []string               `json:"facts,omitempty"` // confirmed facts; any other fact(ID) is false
+	Positions []Position             `json:"positions"`
+}
+
+// A Position is one party's stance on one item. Condition is set for the
+// conditional stance only. A party with no position on an item is silent.
+type Position struct {
+	Party     string `json:"party"`
+	Item      string `json:"item"`
+	Stance    string `json:"stance"`
+	Condition string `json:"condition,omitempty"`
+}
+
+// MaxInputSize bounds the JSON that DecodeInstance reads.
+const MaxInputSize = 256 << 20
+
+// DecodeInstance reads one instance in the interchange format from r,
+// strictly: unknown fields, trailing data and wrong types are errors that
+// name the field. It validates the instance.
+func DecodeInstance(r io.Reader) (*Instance, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxInputSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the instance: %w", err)
+	}
+	if len(b) > MaxInputSize {
+		return nil, parley.Errorf(parley.ETOOLARGE, "the instance is larger than %d bytes", MaxInputSize)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, parley.Errorf(parley.EINVALID, "the input is empty: give an instance as JSON (see docs/AGREEMENT.md)")
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	var inst Instance
+	if err := d.Decode(&inst); err != nil {
+		return nil, jsonError(err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, parley.Errorf(parley.EINVALID, "unexpected data after the instance: give one JSON object")
+	}
+	if err := inst.Validate(); err != nil {
+		return nil, err
+	}
+	return &inst, nil
+}
+
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "the instance"
+		}
+		return parley.Errorf(parley.EINVALID, "%s: want %s, found a JSON %s", field, jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.As(err, &se):
+		return parley.Errorf(parley.EINVALID, "the JSON is malformed at byte %d: %v", se.Offset, se)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return parley.Errorf(parley.EINVALID, "unknown field %s: the fields are rule, item_rules, packages, parties, items, facts and positions (party, item, stance, condition)", f)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return parley.Errorf(parley.EINVALID, "the JSON ends early")
+	}
+	return parley.Errorf(parley.EINVALID, "decoding the instance: %v", err)
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int", "int64", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "slice":
+		return "a list"
+	case "struct", "map":
+		return "an object"
+	}
+	return k
+}
+
+// Validate checks the instance and returns an *parley.Error naming the
+// first offending field, such as positions[3].condition or rule.threshold.
+func (inst *Instance) Validate() error {
+	_, err := newModel(inst)
+	return err
+}
+
+func invalidf(field, format string, args ...any) error {
+	return parley.Errorf(parley.EINVALID, "%s: %s", field, fmt.Sprintf(format, args...))
+}
+
+func checkRule(field string, r parley.Rule) error {
+	switch r.Kind {
+	case "":
+		return invalidf(field+".kind", "missing; use consensus, consensus_minus (with n) or majority (with threshold)")
+	case parley.RuleConsensus:
+		if r.N != 0 {
+			return invalidf(field+".n", "consensus takes no n; use consensus_minus")
+		}
+		if r.Threshold != 0 {
+			return invalidf(field+".threshold", "consensus takes no threshold; use majority")
+		}
+	case parley.RuleConsensusMinus:
+		if r.N < 0 {
+			return invalidf(field+".n", "%d is negative; give the number of objections or silences tolerated (≥ 0)", r.N)
+		}
+		if r.Threshold != 0 {
+			return invalidf(field+".threshold", "consensus_minus takes no threshold; use majority")
+		}
+	case parley.RuleMajority:
+		if !(r.Threshold > 0 && r.Threshold <= 1) {
+			return invalidf(field+".threshold", "%v is not in (0, 1]; give the share of non-abstaining parties needed, such as 0.5 or 0.6667", r.Threshold)
+		}
+		if r.N != 0 {
+			return invalidf(field+".n", "majority takes no n")
+		}
+	default:
+		return invalidf(field+".kind", "%q is not consensus, consensus_minus or majority", r.Kind)
+	}
+	if err := r.Check(); err != nil {
+		return invalidf(field, "%v", err)
+	}
+	return nil
+}
+
+// Stance codes.
+const (
+	stSupport uint8 = iota
+	stAdRef
+	stAbstain
+	stReserve
+	stOppose
+	stConditional
+)
+
+var stanceCodes = map[string]uint8{
+	parley.StanceSupport:      stSupport,
+	parley.StanceAdReferendum: stAdRef,
+	parley.StanceAbstain:      stAbstain,
+	parley.StanceReserve:      stReserve,
+	parley.StanceOppose:       stOppose,
+	parley.StanceConditional:  stConditional,
+}
+
+// checkPosition checks one position against the model's parties and items
+// and parses its condition. field names the position in messages.
+func (m *model) checkPosition(field string, p Position) (party, item int32, st uint8, c *Cond, err error) {
+	var ok bool
+	if party, ok = m.partyIdx[p.Party]; !ok {
+		if p.Party == "" {
+			return 0, 0, 0, nil, invalidf(field+".party", "missing")
+		}
+		return 0, 0, 0, nil, invalidf(field+".party", "%q is not one of the parties; add it to \"parties\" or fix the id", p.Party)
+	}
+	if item, ok = m.itemIdx[p.Item]; !ok {
+		if p.Item == "" {
+			return 0, 0, 0, nil, invalidf(field+".item", "missing")
+		}
+		return 0, 0, 0, nil, invalidf(field+".item", "%q is not one of the items; add it to \"items\" or fix the id", p.Item)
+	}
+	if st, ok = stanceCodes[p.Stance]; !ok {
+		return 0, 0, 0, nil, invalidf(field+".stance", "%q is not support, ad_referendum, abstain, reserve, oppose or conditional", p.Stance)
+	}
+	if st != stConditional {
+		if p.Condition != "" {
+			return 0, 0, 0, nil, invalidf(field+".condition", "only a conditional stance takes a condition; make the stance conditional or drop the condition")
+		}
+		return party, item, st, nil, nil
+	}
+	if strings.TrimSpace(p.Condition) == "" {
+		return 0, 0, 0, nil, invalidf(field+".condition", "a conditional stance needs a condition, such as agreed(ITEM)")
+	}
+	c, err = ParseCondition(p.Condition)
+	if err != nil {
+		return 0, 0, 0, nil, invalidf(field+".condition", "%s", strings.TrimPrefix(parley.ErrorMessage(err), "condition: "))
+	}
+	for _, id := range c.Items() {
+		if _, ok := m.itemIdx[id]; !ok {
+			return 0, 0, 0, nil, invalidf(field+".condition", "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id)
+		}
+	}
+	return party, item, st, c, nil
+}
