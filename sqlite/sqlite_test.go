@@ -1,0 +1,305 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Test(t, func(t *testing.T) parley.Store {
+		s, err := Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestMaxEntries(t *testing.T) {
+	if MaxEntries != storetest.MaxEntries {
+		t.Errorf("MaxEntries = %d, want storetest.MaxEntries = %d", MaxEntries, storetest.MaxEntries)
+	}
+}
+
+// pragma reads an integer PRAGMA of the database file at path.
+func pragma(t *testing.T, path, name string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v int
+	if err := db.QueryRow("PRAGMA " + name).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestOpenSettings(t *testing.T) {
+	ctx := t.Context()
+	// A name SQLite would read as URI syntax if it were not escaped.
+	path := filepath.Join(t.TempDir(), "a dir?x=1#f%20", "parley.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database file is not where asked: %v", err)
+	}
+	for _, db := range []struct {
+		name string
+		db   *sql.DB
+	}{{"writer", s.w}, {"reader", s.r}} {
+		for _, p := range []struct {
+			pragma string
+			want   string
+		}{
+			{"journal_mode", "wal"},
+			{"synchronous", "2"}, // FULL
+			{"foreign_keys", "1"},
+			{"busy_timeout", fmt.Sprint(busyTimeoutMillis)},
+		} {
+			var got string
+			if err := db.db.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != p.want {
+				t.Errorf("%s: PRAGMA %s = %s, want %s", db.name, p.pragma, got, p.want)
+			}
+		}
+	}
+	var q string
+	if err := s.r.QueryRowContext(ctx, "PRAGMA query_only").Scan(&q); err != nil || q != "1" {
+		t.Errorf("reader: PRAGMA query_only = %s, %v; want 1", q, err)
+	}
+	// Foreign keys hold: no entry of a talks that does not exist.
+	_, err = s.w.ExecContext(ctx, `INSERT INTO entries VALUES ('nowhere', 0, x'01', x'01', zeroblob(32), zeroblob(32), '', '', 'n', 0)`)
+	if err == nil {
+		t.Errorf("inserting an entry of an unknown talks succeeded, want a foreign key error")
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	ms, err := embeddedMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+
+	// Fresh: every migration applied, the file marked as parley's.
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, "t", 0, storetest.NewEntries("t", "a", 0, 2), storetest.Seal("t")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := pragma(t, path, "user_version"); got != len(ms) {
+		t.Errorf("user_version of a new store = %d, want %d", got, len(ms))
+	}
+	if got := pragma(t, path, "application_id"); got != applicationID {
+		t.Errorf("application_id of a new store = %#x, want %#x", got, applicationID)
+	}
+
+	// Re-open: nothing to apply, the data still there.
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("re-opening: %v", err)
+	}
+	if n, err := s.Size(ctx, "t"); n != 2 || err != nil {
+		t.Errorf("Size after re-opening = %d, %v; want 2", n, err)
+	}
+	s.Close()
+
+	// A later binary adds a migration: it is applied on open, after the
+	// ones before it, and the data stays.
+	later := append(ms[:len(ms):len(ms)], migration{
+		version: len(ms) + 1,
+		name:    "later.sql",
+		sql:     "CREATE TABLE later (talks TEXT NOT NULL REFERENCES talks (id)); INSERT INTO later SELECT id FROM talks;",
+	})
+	s, err = open(ctx, path, later)
+	if err != nil {
+		t.Fatalf("opening with a new migration: %v", err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM later").Scan(&n); err != nil || n != 1 {
+		t.Errorf("the new migration's table has %d rows, %v; want 1", n, err)
+	}
+	s.Close()
+	if got := pragma(t, path, "user_version"); got != len(later) {
+		t.Errorf("user_version after the new migration = %d, want %d", got, len(later))
+	}
+
+	// This binary, which knows fewer migrations, refuses the newer file.
+	_, err = Open(ctx, path)
+	want := fmt.Sprintf("database schema version %d is newer than this parley (knows %d); upgrade parley", len(later), len(ms))
+	if parley.ErrorCode(err) != parley.EINVALID || !strings.Contains(parley.ErrorMessage(err), want) {
+		t.Errorf("opening a newer database: got error %v, want code %s and %q", err, parley.EINVALID, want)
+	}
+	if got := pragma(t, path, "user_version"); got != len(later) {
+		t.Errorf("user_version after the refused open = %d, want %d (unchanged)", got, len(later))
+	}
+}
+
+func TestMigrationFailureLeavesNothing(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	ms, err := embeddedMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := append(ms[:len(ms):len(ms)], migration{version: len(ms) + 1, name: "broken.sql", sql: "CREATE TABLE x (a); SELECT * FROM no_such_table;"})
+	if _, err := open(ctx, path, broken); err == nil {
+		t.Fatal("opening with a failing migration succeeded, want an error")
+	}
+	if got := pragma(t, path, "user_version"); got != 0 {
+		t.Errorf("user_version after a failed migration = %d, want 0", got)
+	}
+	// The migrations run in one transaction: the working ones are undone.
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("opening after a failed migration: %v", err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE name = 'x'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("table x of the failed migration: count %d, %v; want 0", n, err)
+	}
+}
+
+func TestLoadMigrations(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string
+		ok    bool
+	}{
+		{"in order", []string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, true},
+		{"gap", []string{"0001_a.sql", "0003_c.sql"}, false},
+		{"repeat", []string{"0001_a.sql", "0001_b.sql"}, false},
+		{"no number", []string{"0001_a.sql", "init.sql"}, false},
+		{"from zero", []string{"0000_a.sql", "0001_b.sql"}, false},
+	} {
+		fsys := fstest.MapFS{}
+		for _, f := range tc.files {
+			fsys[f] = &fstest.MapFile{Data: []byte("-- " + f)}
+		}
+		ms, err := loadMigrations(fsys)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: loadMigrations(%q) error = %v, want ok %v", tc.name, tc.files, err, tc.ok)
+			continue
+		}
+		for i, m := range ms {
+			if m.version != i+1 || m.sql != "-- "+tc.files[i] {
+				t.Errorf("%s: migration %d = %d %q, want %d %q", tc.name, i, m.version, m.sql, i+1, "-- "+tc.files[i])
+			}
+		}
+	}
+}
+
+func TestOpenForeignFile(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", "file:"+other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE notes (body TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(ctx, other); parley.ErrorCode(err) != parley.EINVALID || !strings.Contains(err.Error(), "not a parley store") {
+		t.Errorf("opening another program's database: got error %v, want code %s saying it is not a parley store", err, parley.EINVALID)
+	}
+
+	text := filepath.Join(dir, "text.db")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not a database\n", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, text); err == nil {
+		t.Errorf("opening a text file succeeded, want an error")
+	}
+
+	if _, err := Open(ctx, filepath.Join(dir, "no", "such", "dir", "p.db")); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("opening in a missing directory: got error %v, want code %s", err, parley.EINVALID)
+	}
+	if _, err := Open(ctx, ""); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("opening no file: got error %v, want code %s", err, parley.EINVALID)
+	}
+}
+
+// Two stores on one file, as two processes would have: appends through
+// either are seen by both, and a stale one is refused.
+func TestTwoStoresOneFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	const talks = "shared"
+	if _, err := a.Append(ctx, talks, 0, storetest.NewEntries(talks, "x", 0, 3), storetest.Seal(talks)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Append(ctx, talks, 0, storetest.NewEntries(talks, "y", 0, 1), storetest.Seal(talks)); err != parley.ErrStale {
+		t.Fatalf("stale append through the second store: got error %v, want ErrStale", err)
+	}
+	if _, err := b.Append(ctx, talks, 3, storetest.NewEntries(talks, "x", 3, 2), storetest.Seal(talks)); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Store{a, b} {
+		c, err := s.Checkpoint(ctx, talks, -1)
+		if err != nil || c.Size != 5 {
+			t.Errorf("latest checkpoint = size %d, %v; want 5", c.Size, err)
+		}
+	}
+}
+
+func TestClosedStore(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := s.Append(ctx, "t", 0, storetest.NewEntries("t", "a", 0, 1), storetest.Seal("t")); err == nil {
+		t.Errorf("Append on a closed store succeeded, want an error")
+	}
+	if _, err := s.Size(ctx, "t"); err == nil {
+		t.Errorf("Size on a closed store succeeded, want an error")
+	}
+}
