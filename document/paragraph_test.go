@@ -184,14 +184,20 @@ func TestParseMaxTextSize(t *testing.T) {
 var textRunes = []rune{'a', 'b', 'x', ' ', ' ', '\t', '[', ']', '|', '\\', '@', ':', '-', 'ب', 'ж', '中', '\u202E'}
 
 func genParagraph(t *rapid.T) *Paragraph {
-	return &Paragraph{Segments: genSegments(t, 0)}
+	budget := rapid.IntRange(0, 40).Draw(t, "budget")
+	return &Paragraph{Segments: genSegments(t, 0, &budget)}
 }
 
-// genSegments generates normalized segments inside depth brackets.
-func genSegments(t *rapid.T, depth int) []Segment {
+// genSegments generates normalized segments inside depth brackets, making
+// at most *budget segments and alternatives in all.
+func genSegments(t *rapid.T, depth int, budget *int) []Segment {
 	n := rapid.IntRange(0, 4).Draw(t, "segments")
 	var segs []Segment
 	for range n {
+		if *budget <= 0 {
+			break
+		}
+		*budget--
 		text := len(segs) == 0 || segs[len(segs)-1].Bracket != nil
 		if text && rapid.Bool().Draw(t, "text") || depth == MaxDepth {
 			if !text {
@@ -200,15 +206,16 @@ func genSegments(t *rapid.T, depth int) []Segment {
 			segs = append(segs, Segment{Text: rapid.StringOfN(rapid.SampledFrom(textRunes), 1, 6, -1).Draw(t, "text")})
 			continue
 		}
-		segs = append(segs, Segment{Bracket: genBracket(t, depth+1)})
+		segs = append(segs, Segment{Bracket: genBracket(t, depth+1, budget)})
 	}
 	return segs
 }
 
-func genBracket(t *rapid.T, depth int) *Bracket {
+func genBracket(t *rapid.T, depth int, budget *int) *Bracket {
 	b := &Bracket{}
 	for range rapid.IntRange(1, 3).Draw(t, "alternatives") {
-		a := Alternative{Segments: genSegments(t, depth)}
+		*budget--
+		a := Alternative{Segments: genSegments(t, depth, budget)}
 		if rapid.IntRange(0, 3).Draw(t, "labelled") == 0 {
 			a.Label = rapid.StringMatching(`[A-Za-z0-9_.:-]{1,8}`).Draw(t, "label")
 		}
