@@ -42,9 +42,9 @@ func (o Options) maxSteps() int {
 type evalOut struct {
 	outcomes    [][]int32 // ⊆-maximal fixpoints, each sorted by index
 	truncated   bool
-	inAll       []bool // agreed in every outcome (when there is none: in every outcome of its part)
-	inSome      []bool // agreed in some outcome (likewise)
-	oscItem     []bool // the item is in a part of the instance with no fixpoint
+	inAll       []bool  // agreed in every outcome (when there is none: in every outcome of its part)
+	inSome      []bool  // agreed in some outcome (likewise)
+	oscItem     []bool  // the item is in a part of the instance with no fixpoint
 	oscillating []int32 // positions whose conditions oscillate
 	ref         []bool  // the outcome explanations refer to
 }

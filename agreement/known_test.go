@@ -1,0 +1,180 @@
+package agreement
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/parleyhq/parley"
+)
+
+// pos builds a position; a non-empty condition makes it conditional.
+func pos(party, item, stance string) Position {
+	return Position{Party: party, Item: item, Stance: stance}
+}
+
+func cond(party, item, c string) Position {
+	return Position{Party: party, Item: item, Stance: "conditional", Condition: c}
+}
+
+var consensus = parley.Rule{Kind: parley.RuleConsensus}
+
+// scenarioFinal is the Moscow round after oppA and oppB made their support
+// of D1 conditional on a measure.
+func scenarioFinal() *Instance {
+	return &Instance{
+		Rule:    consensus,
+		Parties: []string{"gov", "oppA", "oppB", "oppC"},
+		Items:   []string{"D1", "M1a", "M1b"},
+		Positions: []Position{
+			pos("gov", "D1", "support"), pos("gov", "M1a", "oppose"), pos("gov", "M1b", "support"),
+			cond("oppA", "D1", "agreed(M1a) or agreed(M1b)"), pos("oppA", "M1a", "support"), pos("oppA", "M1b", "oppose"),
+			cond("oppB", "D1", "agreed(M1a) or agreed(M1b)"), pos("oppB", "M1a", "support"), pos("oppB", "M1b", "oppose"),
+			pos("oppC", "D1", "support"), pos("oppC", "M1a", "support"), pos("oppC", "M1b", "oppose"),
+		},
+	}
+}
+
+type knownCase struct {
+	name     string
+	inst     *Instance
+	outcomes [][]string
+	status   map[string]string
+}
+
+var knownCases = []knownCase{
+	{
+		name: "mutual support is a package deal: both agreed",
+		inst: &Instance{Rule: consensus, Parties: []string{"A", "B"}, Items: []string{"X", "Y"}, Positions: []Position{
+			cond("A", "X", "agreed(Y)"), pos("A", "Y", "support"),
+			pos("B", "X", "support"), cond("B", "Y", "agreed(X)"),
+		}},
+		outcomes: [][]string{{"X", "Y"}},
+		status:   map[string]string{"X": StatusAgreed, "Y": StatusAgreed},
+	},
+	{
+		name: "odd negation cycle: no outcome",
+		inst: &Instance{Rule: consensus, Parties: []string{"A"}, Items: []string{"X", "Y", "Z"}, Positions: []Position{
+			cond("A", "X", "not agreed(Y)"), cond("A", "Y", "not agreed(Z)"), cond("A", "Z", "!agreed(X)"),
+		}},
+		outcomes: [][]string{},
+		status:   map[string]string{"X": StatusOscillating, "Y": StatusOscillating, "Z": StatusOscillating},
+	},
+	{
+		name: "self-negation beside a plain item: no outcome, the plain item keeps its status",
+		inst: &Instance{Rule: consensus, Parties: []string{"A"}, Items: []string{"X", "P"}, Positions: []Position{
+			cond("A", "X", "not agreed(X)"), pos("A", "P", "support"),
+		}},
+		outcomes: [][]string{},
+		status:   map[string]string{"X": StatusOscillating, "P": StatusAgreed},
+	},
+	{
+		name: "mutual exclusion: two maximal outcomes",
+		inst: &Instance{Rule: consensus, Parties: []string{"A", "B"}, Items: []string{"X", "Y", "P"}, Positions: []Position{
+			cond("A", "X", "not agreed(Y)"), pos("B", "X", "support"),
+			cond("A", "Y", "not agreed(X)"), pos("B", "Y", "support"),
+			pos("A", "P", "support"), pos("B", "P", "support"),
+		}},
+		outcomes: [][]string{{"P", "X"}, {"P", "Y"}},
+		status:   map[string]string{"X": StatusContested, "Y": StatusContested, "P": StatusAgreed},
+	},
+	{
+		name: "all-or-nothing package with one objection: nothing agreed",
+		inst: &Instance{Rule: consensus, Parties: []string{"A", "B"}, Items: []string{"a", "b", "c", "d"},
+			Packages: [][]string{{"a", "b", "c"}},
+			Positions: []Position{
+				pos("A", "a", "support"), pos("B", "a", "support"),
+				pos("A", "b", "support"), pos("B", "b", "support"),
+				pos("A", "c", "support"), pos("B", "c", "oppose"),
+				pos("A", "d", "support"), pos("B", "d", "support"),
+			}},
+		outcomes: [][]string{{"d"}},
+		status:   map[string]string{"a": StatusNotAgreed, "b": StatusNotAgreed, "c": StatusNotAgreed, "d": StatusAgreed},
+	},
+	{
+		name: "all-or-nothing package fully supported: all agreed, ad referendum through the package",
+		inst: &Instance{Rule: consensus, Parties: []string{"A"}, Items: []string{"a", "b"},
+			Packages:  [][]string{{"a", "b"}},
+			Positions: []Position{pos("A", "a", "support"), pos("A", "b", "ad_referendum")}},
+		outcomes: [][]string{{"a", "b"}},
+		status:   map[string]string{"a": StatusAgreedAdReferendum, "b": StatusAgreedAdReferendum}, // a rests on its package mate b
+	},
+	{
+		name: "the example of DESIGN.md",
+		inst: &Instance{Rule: consensus, Packages: [][]string{{"d1", "m1"}}, Parties: []string{"gov", "oppA"},
+			Items: []string{"d1", "m1", "m2"}, Facts: []string{"m1.step1.verified"},
+			Positions: []Position{
+				pos("gov", "d1", "support"),
+				cond("oppA", "d1", "agreed(m1) or (agreed(m2) and not fact(x))"),
+			}},
+		outcomes: [][]string{{}},
+		status:   map[string]string{"d1": StatusNotAgreed, "m1": StatusNotAgreed, "m2": StatusNotAgreed},
+	},
+	{
+		name:     "the Moscow round at its end: nothing agreed",
+		inst:     scenarioFinal(),
+		outcomes: [][]string{{}},
+		status:   map[string]string{"D1": StatusNotAgreed, "M1a": StatusNotAgreed, "M1b": StatusNotAgreed},
+	},
+	{
+		name: "ad referendum support carries to items that rest on it",
+		inst: &Instance{Rule: consensus, Parties: []string{"A", "B"}, Items: []string{"X", "Y", "Z"}, Positions: []Position{
+			pos("A", "X", "ad_referendum"), pos("B", "X", "support"),
+			cond("A", "Y", "agreed(X)"), pos("B", "Y", "support"),
+			pos("A", "Z", "support"), pos("B", "Z", "support"),
+		}},
+		outcomes: [][]string{{"X", "Y", "Z"}},
+		status:   map[string]string{"X": StatusAgreedAdReferendum, "Y": StatusAgreedAdReferendum, "Z": StatusAgreed},
+	},
+	{
+		name: "majority counts abstentions out and silence in",
+		inst: &Instance{Rule: parley.Rule{Kind: parley.RuleMajority, Threshold: 2.0 / 3}, Parties: []string{"A", "B", "C", "D"},
+			Items: []string{"X", "Y", "Z"}, Positions: []Position{
+				pos("A", "X", "support"), pos("B", "X", "support"), pos("C", "X", "abstain"), pos("D", "X", "oppose"),
+				pos("A", "Y", "support"), pos("B", "Y", "support"), pos("C", "Y", "reserve"),
+				pos("A", "Z", "abstain"), pos("B", "Z", "abstain"), pos("C", "Z", "abstain"), pos("D", "Z", "abstain"),
+			}},
+		outcomes: [][]string{{"X"}},
+		status:   map[string]string{"X": StatusAgreed, "Y": StatusNotAgreed, "Z": StatusNotAgreed},
+	},
+	{
+		name: "consensus minus one tolerates one objection, per-item rules override",
+		inst: &Instance{Rule: parley.Rule{Kind: parley.RuleConsensusMinus, N: 1}, Parties: []string{"A", "B", "C"},
+			Items: []string{"X", "Y", "W"}, ItemRules: map[string]parley.Rule{"W": consensus}, Positions: []Position{
+				pos("A", "X", "support"), pos("B", "X", "support"), pos("C", "X", "oppose"),
+				pos("A", "Y", "support"), pos("B", "Y", "oppose"),
+				pos("A", "W", "support"), pos("B", "W", "support"), pos("C", "W", "oppose"),
+			}},
+		outcomes: [][]string{{"X"}},
+		status:   map[string]string{"X": StatusAgreed, "Y": StatusNotAgreed, "W": StatusNotAgreed},
+	},
+	{
+		name: "facts decide conditions",
+		inst: &Instance{Rule: consensus, Parties: []string{"A"}, Items: []string{"X", "Y"}, Facts: []string{"step1"},
+			Positions: []Position{cond("A", "X", "fact(step1) && !fact(step2)"), cond("A", "Y", "fact(step2)")}},
+		outcomes: [][]string{{"X"}},
+		status:   map[string]string{"X": StatusAgreed, "Y": StatusNotAgreed},
+	},
+}
+
+func TestKnownCases(t *testing.T) {
+	for _, c := range knownCases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := Evaluate(c.inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(r.Outcomes, c.outcomes, slices.Equal) {
+				t.Errorf("outcomes: got %q, want %q", r.Outcomes, c.outcomes)
+			}
+			for it, want := range c.status {
+				if got := r.Items[it].Status; got != want {
+					t.Errorf("status of %s: got %s, want %s", it, got, want)
+				}
+			}
+			if len(c.outcomes) == 0 && len(r.Oscillating) == 0 {
+				t.Errorf("no outcome, but no oscillating condition reported")
+			}
+			checkAgainstBrute(t, c.inst)
+		})
+	}
+}
