@@ -188,6 +188,13 @@ func (m *model) result(o *evalOut) *Result {
 	for _, k := range o.oscillating {
 		r.Oscillating = append(r.Oscillating, m.position(k))
 	}
+	sort.Slice(r.Oscillating, func(a, b int) bool {
+		x, y := r.Oscillating[a], r.Oscillating[b]
+		if x.Item != y.Item {
+			return x.Item < y.Item
+		}
+		return x.Party < y.Party
+	})
 	x := m.explain(ref)
 	r.Items = make(map[string]*ItemResult, len(m.items))
 	for i, id := range m.items {

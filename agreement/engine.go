@@ -1,0 +1,206 @@
+package agreement
+
+import (
+	"slices"
+
+	"github.com/parleyhq/parley"
+)
+
+// An Engine keeps an instance and its evaluation up to date as positions
+// change. Without negation it updates the greatest fixpoint in place: a
+// change that can only lower votes continues the descent from the current
+// fixpoint; a change that can raise them first puts back the items not
+// agreed that the changed item can reach through the conditions and
+// packages that wait on it, then descends again (docs/AGREEMENT.md proves
+// both reach the greatest fixpoint). With negation it evaluates afresh.
+// Its results equal those of Evaluate on Instance(). An Engine is not safe
+// for concurrent use.
+type Engine struct {
+	base *Instance // rule, parties, items, packages, facts; positions come from m
+	m    *model
+	s    *gstate // the greatest fixpoint, while there is no negation
+	opt  Options
+}
+
+// NewEngine compiles inst and evaluates it.
+func NewEngine(inst *Instance) (*Engine, error) {
+	return NewEngineOptions(inst, Options{})
+}
+
+// NewEngineOptions is NewEngine with options for evaluations with negation.
+func NewEngineOptions(inst *Instance, opt Options) (*Engine, error) {
+	m, err := newModel(inst)
+	if err != nil {
+		return nil, err
+	}
+	base := *inst
+	base.Positions = nil
+	e := &Engine{base: &base, m: m, opt: opt}
+	if m.nonMono == 0 {
+		e.s = greatest(m)
+	}
+	return e, nil
+}
+
+// Instance returns the current instance: the one given with every change
+// applied. Positions come in no particular order.
+func (e *Engine) Instance() *Instance {
+	inst := *e.base
+	inst.Positions = make([]Position, 0, len(e.m.slot))
+	for k := range e.m.pos {
+		if e.m.pos[k].live {
+			inst.Positions = append(inst.Positions, e.m.position(int32(k)))
+		}
+	}
+	return &inst
+}
+
+// Position returns the position of party on item, if it has one.
+func (e *Engine) Position(party, item string) (Position, bool) {
+	pi, ok1 := e.m.partyIdx[party]
+	ii, ok2 := e.m.itemIdx[item]
+	if !ok1 || !ok2 {
+		return Position{}, false
+	}
+	k, ok := e.m.slot[[2]int32{pi, ii}]
+	if !ok {
+		return Position{}, false
+	}
+	return e.m.position(k), true
+}
+
+// SetPosition records p, replacing the party's earlier position on the
+// item. An invalid position is refused with an *parley.Error that names
+// its field, and changes nothing.
+func (e *Engine) SetPosition(p Position) error {
+	m := e.m
+	party, item, st, c, err := m.checkPosition("position", p)
+	if err != nil {
+		return err
+	}
+	if k, ok := m.slot[[2]int32{party, item}]; ok {
+		e.remove(k)
+	}
+	k := m.addPosition(party, item, st, c, p.Condition)
+	if m.nonMono > 0 {
+		e.s = nil
+		return nil
+	}
+	s := e.s
+	if s == nil {
+		e.s = greatest(m)
+		return nil
+	}
+	s.grow()
+	if m.pos[k].root >= 0 {
+		s.initCond(k)
+	}
+	s.recheck(item)
+	if !s.in[item] {
+		s.regrow(item)
+	}
+	s.settle()
+	return nil
+}
+
+// RemovePosition withdraws the position of party on item: the party
+// becomes silent on it. It is an error if there is none.
+func (e *Engine) RemovePosition(party, item string) error {
+	m := e.m
+	pi, ok := m.partyIdx[party]
+	if !ok {
+		return invalidf("party", "%q is not one of the parties", party)
+	}
+	ii, ok := m.itemIdx[item]
+	if !ok {
+		return invalidf("item", "%q is not one of the items", item)
+	}
+	k, ok := m.slot[[2]int32{pi, ii}]
+	if !ok {
+		return parley.Errorf(parley.ENOTFOUND, "%s has no position on %s to withdraw", party, item)
+	}
+	e.remove(k)
+	if m.nonMono == 0 && e.s == nil {
+		e.s = greatest(m)
+	}
+	return nil
+}
+
+// remove takes position k out, descending from the current fixpoint when
+// there is no negation: the party becomes silent, which lowers its vote.
+func (e *Engine) remove(k int32) {
+	m := e.m
+	p := m.pos[k]
+	if e.s != nil && p.root >= 0 {
+		e.s.dropCond(k)
+	}
+	m.removePosition(k)
+	if e.s != nil {
+		e.s.recheck(p.item)
+		e.s.settle()
+	}
+}
+
+// evalOut returns the current evaluation.
+func (e *Engine) evalOut() (*evalOut, error) {
+	if e.s != nil {
+		return monotoneOut(e.m, slices.Clone(e.s.in)), nil
+	}
+	return searchAll(e.m, e.opt)
+}
+
+// Result evaluates the current instance with explanations. It fails only
+// when a search with negation exceeds its budget.
+func (e *Engine) Result() (*Result, error) {
+	o, err := e.evalOut()
+	if err != nil {
+		return nil, err
+	}
+	return e.m.result(o), nil
+}
+
+// Agreed returns the items agreed in every outcome, sorted.
+func (e *Engine) Agreed() ([]string, error) {
+	o, err := e.evalOut()
+	if err != nil {
+		return nil, err
+	}
+	if len(o.outcomes) == 0 {
+		return []string{}, nil
+	}
+	return e.m.setNames(o.inAll), nil
+}
+
+// agreedInAll reports whether item i is agreed in every outcome, and there
+// is one.
+func (e *Engine) agreedInAll(i int32) (bool, error) {
+	if e.s != nil {
+		return e.s.in[i], nil
+	}
+	o, err := searchAll(e.m, e.opt)
+	if err != nil {
+		return false, err
+	}
+	return len(o.outcomes) > 0 && o.inAll[i], nil
+}
+
+// regrow puts back into S every item not in S that item i reaches through
+// the items that depend on it, so that settle can find a greater fixpoint
+// after a vote on i rose.
+func (s *gstate) regrow(i int32) {
+	m := s.m
+	r := []int32{i}
+	seen := map[int32]bool{i: true}
+	for q := 0; q < len(r); q++ {
+		m.dependents(r[q], func(j int32) {
+			if !s.in[j] && !seen[j] {
+				seen[j] = true
+				r = append(r, j)
+			}
+		})
+	}
+	for _, j := range r {
+		s.set(j, true)
+	}
+	s.work = append(s.work, r...)
+}
