@@ -320,6 +320,7 @@ func (d *differ) wordDiff(ta, tb tokens) []WordDiff {
 	}
 	var hs []hunk
 	s := align(ta.ids, tb.ids, wordLimit)
+	slideLeft(s, ta.ids, tb.ids)
 	i, j := 0, 0
 	for x := 0; x < len(s); {
 		if s[x] == opEq {

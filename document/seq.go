@@ -212,6 +212,10 @@ func patience(s []byte, a, b []int32, lim limit) []byte {
 			anchors[l] = cand[c]
 		}
 	}
+	if len(anchors) == 0 {
+		// align has just found a too far apart.
+		return appendN(appendN(s, opDel, len(a)), opIns, len(b))
+	}
 	i, j := 0, 0
 	for _, p := range anchors {
 		sa, sb := a[i:p.i], b[j:p.j]
@@ -221,4 +225,44 @@ func patience(s []byte, a, b []int32, lim limit) []byte {
 	}
 	sa, sb := a[i:], b[j:]
 	return bounded(s, sa, sb, lim.bound(len(sa)+len(sb)))
+}
+
+// slideLeft moves each run of deletions alone or insertions alone as far
+// left as it can go without changing what it deletes or inserts: while the
+// element before the run equals its last element, the two trade places. The
+// script keeps its length and its number of equal elements; the diff reads
+// the same whichever of several equivalent places the search ended in, as
+// "shall[- || should]]] release" rather than "shall [-|| should]] ]release".
+func slideLeft(s []byte, a, b []int32) {
+	i, j := 0, 0 // elements of a and b before s[x]
+	for x := 0; x < len(s); {
+		if s[x] == opEq {
+			i, j, x = i+1, j+1, x+1
+			continue
+		}
+		y, di, dj := x, 0, 0
+		for ; y < len(s) && s[y] != opEq; y++ {
+			if s[y] == opDel {
+				di++
+			} else {
+				dj++
+			}
+		}
+		for (di == 0) != (dj == 0) {
+			// A run that slid next to another of its kind joins it.
+			for ; x > 0 && s[x-1] == s[x]; x-- {
+				if s[x] == opDel {
+					i, di = i-1, di+1
+				} else {
+					j, dj = j-1, dj+1
+				}
+			}
+			if !(x > 0 && s[x-1] == opEq && (di > 0 && a[i-1] == a[i+di-1] || dj > 0 && b[j-1] == b[j+dj-1])) {
+				break
+			}
+			s[x-1], s[y-1] = s[y-1], s[x-1]
+			x, y, i, j = x-1, y-1, i-1, j-1
+		}
+		i, j, x = i+di, j+dj, y
+	}
 }
