@@ -1,7 +1,9 @@
 package record
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -142,6 +144,9 @@ func openCheckpoint(msg []byte, v note.Verifier, others ...note.Verifier) (*Chec
 		}
 		return nil, nil, fmt.Errorf("the checkpoint is not a well-formed signed note: %w", err)
 	}
+	if err := checkSignatureLines(msg, n); err != nil {
+		return nil, nil, err
+	}
 	signed := false
 	for _, s := range n.Sigs {
 		signed = signed || s.Name == v.Name() && s.Hash == v.KeyHash()
@@ -149,24 +154,14 @@ func openCheckpoint(msg []byte, v note.Verifier, others ...note.Verifier) (*Chec
 	if !signed {
 		return nil, nil, fmt.Errorf("the checkpoint is not signed by the log key %s+%08x", v.Name(), v.KeyHash())
 	}
-	var c log.Checkpoint
-	rest, err := c.Unmarshal([]byte(n.Text))
-	switch {
-	case err != nil:
-		return nil, nil, fmt.Errorf("the checkpoint's text is malformed: %w", err)
-	case rest != nil:
-		return nil, nil, errors.New("the checkpoint has extension lines, which this version does not read")
-	case c.Origin != v.Name():
-		return nil, nil, fmt.Errorf("the checkpoint is for the log %q, not %q", trunc(c.Origin, 80), v.Name())
-	case len(c.Hash) != len(parley.Hash{}):
-		return nil, nil, fmt.Errorf("the checkpoint's root hash is %d bytes, not 32", len(c.Hash))
-	case c.Size > math.MaxInt64:
-		return nil, nil, fmt.Errorf("the checkpoint's size %d is too large", c.Size)
-	case string(log.Checkpoint{Origin: c.Origin, Size: c.Size, Hash: c.Hash}.Marshal()) != n.Text:
-		// Leading zeros in the size, a "+" sign, or non-canonical base64.
-		return nil, nil, errors.New("the checkpoint's text is not in canonical form")
+	cp, err := parseCheckpointText(n.Text)
+	if err != nil {
+		return nil, nil, err
 	}
-	cp := &Checkpoint{Origin: c.Origin, Size: int64(c.Size), Root: parley.Hash(c.Hash), Note: msg}
+	if cp.Origin != v.Name() {
+		return nil, nil, fmt.Errorf("the checkpoint is for the log %q, not %q", trunc(cp.Origin, 80), v.Name())
+	}
+	cp.Note = msg
 	for _, s := range n.Sigs {
 		if s.Name != v.Name() || s.Hash != v.KeyHash() {
 			cp.Others = append(cp.Others, s)
@@ -174,6 +169,45 @@ func openCheckpoint(msg []byte, v note.Verifier, others ...note.Verifier) (*Chec
 	}
 	cp.Others = append(cp.Others, n.UnverifiedSigs...)
 	return cp, n, nil
+}
+
+// checkSignatureLines refuses what note.Open lets through but would give a
+// note two spellings: signatures in base64 that is not canonical, and
+// repeated signature lines.
+func checkSignatureLines(msg []byte, n *note.Note) error {
+	lines := bytes.Count(msg[len(n.Text)+1:], []byte("\n"))
+	if lines != len(n.Sigs)+len(n.UnverifiedSigs) {
+		return errors.New("the checkpoint repeats a signature line")
+	}
+	for _, list := range [][]note.Signature{n.Sigs, n.UnverifiedSigs} {
+		for _, s := range list {
+			if _, err := base64.StdEncoding.Strict().DecodeString(s.Base64); err != nil {
+				return fmt.Errorf("the checkpoint's signature by %s is not in canonical base64", s.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// parseCheckpointText parses the text of a checkpoint note: exactly the
+// three lines origin, size and root hash, in canonical form.
+func parseCheckpointText(text string) (*Checkpoint, error) {
+	var c log.Checkpoint
+	rest, err := c.Unmarshal([]byte(text))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("the checkpoint's text is malformed: %w", err)
+	case rest != nil:
+		return nil, errors.New("the checkpoint has extension lines, which this version does not read")
+	case len(c.Hash) != len(parley.Hash{}):
+		return nil, fmt.Errorf("the checkpoint's root hash is %d bytes, not 32", len(c.Hash))
+	case c.Size > math.MaxInt64:
+		return nil, fmt.Errorf("the checkpoint's size %d is too large", c.Size)
+	case string(c.Marshal()) != text:
+		// Leading zeros in the size, or base64 that is not canonical.
+		return nil, errors.New("the checkpoint's text is not in canonical form")
+	}
+	return &Checkpoint{Origin: c.Origin, Size: int64(c.Size), Root: parley.Hash(c.Hash)}, nil
 }
 
 // trunc shortens s to about n bytes for an error message.
