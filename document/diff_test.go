@@ -229,9 +229,9 @@ func lcs[T comparable](a, b []T) int {
 }
 
 var (
-	genWord      = rapid.SampledFrom([]string{"the", "parties", "shall", "release", "all", "[[a || b]]", "الطرفان", "стороны", ",", ".", "  ", "\t", "中"})
-	genSentence  = rapid.Map(rapid.SliceOfN(genWord, 0, 8), func(ws []string) string { return strings.Join(ws, " ") })
-	genText = rapid.OneOf(rapid.SampledFrom([]string{"A", "B", "C", "Article 1.", ""}), genSentence)
+	genWord     = rapid.SampledFrom([]string{"the", "parties", "shall", "release", "all", "[[a || b]]", "الطرفان", "стороны", ",", ".", "  ", "\t", "中"})
+	genSentence = rapid.Map(rapid.SliceOfN(genWord, 0, 8), func(ws []string) string { return strings.Join(ws, " ") })
+	genText     = rapid.OneOf(rapid.SampledFrom([]string{"A", "B", "C", "Article 1.", ""}), genSentence)
 )
 
 // genVersions generates two versions, the second often an edit of the
