@@ -171,8 +171,9 @@ func (e *Engine) Agreed() ([]string, error) {
 	return e.m.setNames(o.inAll), nil
 }
 
-// agreedInAll reports whether item i is agreed in every outcome, and there
-// is one.
+// agreedInAll reports whether item i has the status agreed: it is agreed
+// in every outcome, or, when some items oscillate, in every outcome of its
+// part of the instance.
 func (e *Engine) agreedInAll(i int32) (bool, error) {
 	if e.s != nil {
 		return e.s.in[i], nil
@@ -181,7 +182,7 @@ func (e *Engine) agreedInAll(i int32) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return len(o.outcomes) > 0 && o.inAll[i], nil
+	return !o.oscItem[i] && o.inAll[i], nil
 }
 
 // regrow puts back into S every item not in S that item i reaches through
