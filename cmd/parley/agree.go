@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/agreement"
+)
+
+func init() {
+	register(&command{
+		Name:    "agree",
+		Usage:   "[-explain ITEM | -unlock ITEM | -impact JSON] [-max-outcomes N] [-compact] < INSTANCE",
+		Summary: "compute what is agreed from stances, rules and packages",
+		Help: `Agree reads an agreement instance in the interchange format of
+docs/AGREEMENT.md on standard input (rule, packages, parties, items, facts,
+positions) and writes the result as JSON: the outcomes (the maximal sets of
+items that can be agreed together), whether the list was truncated, and for
+every item its status, its votes, what blocks it down to the root blockers,
+and what an agreed item depends on.
+
+With -explain ITEM it prints instead, for people, why ITEM is or is not
+agreed. With -unlock ITEM it prints the smallest sets of stance changes (up
+to three) that would make ITEM agreed. With -impact and a position in JSON,
+such as {"party":"gov","item":"M1a","stance":"support"}, it prints which
+items would pass and which would fall if that position were taken (an empty
+stance withdraws the party's position).
+
+A malformed instance exits with status 1 and a message naming the field.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.String("explain", "", "explain why `ITEM` is or is not agreed")
+			fs.String("unlock", "", "list the smallest sets of stance changes that would make `ITEM` agreed")
+			fs.String("impact", "", "print what the position `JSON` would change")
+			fs.Int("max-outcomes", agreement.DefaultMaxOutcomes, "report at most `N` outcomes")
+			fs.Bool("compact", false, "write the JSON on one line")
+		},
+		Run: runAgree,
+	})
+}
+
+func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) > 0 {
+		return fmt.Errorf("agree takes no arguments, but got %q: give the instance on standard input", e.Args[0])
+	}
+	explain := fs.Lookup("explain").Value.String()
+	unlock := fs.Lookup("unlock").Value.String()
+	impact := fs.Lookup("impact").Value.String()
+	modes := 0
+	for _, s := range []string{explain, unlock, impact} {
+		if s != "" {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return fmt.Errorf("give at most one of -explain, -unlock and -impact")
+	}
+	maxOut := fs.Lookup("max-outcomes").Value.(flag.Getter).Get().(int)
+	if maxOut < 1 {
+		return fmt.Errorf("-max-outcomes must be at least 1")
+	}
+	inst, err := agreement.DecodeInstance(e.Stdin)
+	if err != nil {
+		return err
+	}
+	switch {
+	case unlock != "":
+		return printUnlock(e.Stdout, inst, unlock)
+	case impact != "":
+		return printImpact(e.Stdout, inst, impact)
+	}
+	res, err := agreement.EvaluateOptions(inst, agreement.Options{MaxOutcomes: maxOut})
+	if err != nil {
+		return err
+	}
+	if explain != "" {
+		return printExplain(e.Stdout, res, explain)
+	}
+	enc := json.NewEncoder(e.Stdout)
+	if !fs.Lookup("compact").Value.(flag.Getter).Get().(bool) {
+		enc.SetIndent("", "  ")
+	}
+	return enc.Encode(res)
+}
+
+func stanceText(st string) string {
+	switch st {
+	case parley.StanceSupport:
+		return "supports"
+	case parley.StanceAdReferendum:
+		return "supports ad referendum"
+	case parley.StanceAbstain:
+		return "abstains on"
+	case parley.StanceReserve:
+		return "reserves its position on"
+	case parley.StanceOppose:
+		return "opposes"
+	case "silent":
+		return "is silent on"
+	case parley.StanceConditional:
+		return "is conditional on"
+	}
+	return st + " on"
+}
+
+func printExplain(w io.Writer, res *agreement.Result, item string) error {
+	it, ok := res.Items[item]
+	if !ok {
+		return parley.Errorf(parley.ENOTFOUND, "%q is not one of the items of the instance", item)
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("%s: %s (rule %s)", item, strings.ReplaceAll(it.Status, "_", " "), ruleText(it.Rule))
+	if len(res.Outcomes) > 1 {
+		p("  there are %d outcomes; the votes below are those of the first", len(res.Outcomes))
+	}
+	t := it.Tally
+	p("  votes: %d yes, %d no, %d abstain, %d silent", t.Yes, t.No, t.Abstain, t.Silent)
+	if len(it.Package) > 0 {
+		p("  package: %s", strings.Join(it.Package, ", "))
+	}
+	if len(it.AdReferendum) > 0 {
+		p("  ad referendum: %s", strings.Join(it.AdReferendum, ", "))
+	}
+	if it.NoSupport {
+		p("  no party votes yes")
+	}
+	if len(it.Blockers) > 0 {
+		p("  blocked by:")
+		for _, b := range it.Blockers {
+			if b.Stance != parley.StanceConditional {
+				p("    %s %s %s", b.Party, stanceText(b.Stance), item)
+				continue
+			}
+			var why []string
+			if len(b.WaitsOn) > 0 {
+				why = append(why, "waits on "+strings.Join(b.WaitsOn, ", "))
+			}
+			if len(b.ExcludedBy) > 0 {
+				why = append(why, "excluded by agreed "+strings.Join(b.ExcludedBy, ", "))
+			}
+			if len(b.MissingFacts) > 0 {
+				why = append(why, "needs the facts "+strings.Join(b.MissingFacts, ", "))
+			}
+			if len(b.ExcludedByFacts) > 0 {
+				why = append(why, "excluded by the facts "+strings.Join(b.ExcludedByFacts, ", "))
+			}
+			p("    %s supports only if %s, which fails: %s", b.Party, b.Condition, strings.Join(why, "; "))
+		}
+	}
+	if len(it.PackageBlockedBy) > 0 {
+		p("  its package fails with: %s", strings.Join(it.PackageBlockedBy, ", "))
+	}
+	if len(it.RootBlockers) > 0 {
+		p("  root blockers:")
+		for _, r := range it.RootBlockers {
+			if r.Stance == "no_support" {
+				p("    no party supports %s", r.Item)
+				continue
+			}
+			p("    %s %s %s", r.Party, stanceText(r.Stance), r.Item)
+		}
+	}
+	if len(it.ReliesOn) > 0 {
+		p("  relies on:")
+		for _, r := range it.ReliesOn {
+			var on []string
+			if len(r.On) > 0 {
+				on = append(on, "agreed "+strings.Join(r.On, ", "))
+			}
+			if len(r.Without) > 0 {
+				on = append(on, "not agreed "+strings.Join(r.Without, ", "))
+			}
+			line := fmt.Sprintf("    %s's condition %s", r.Party, r.Condition)
+			if len(on) > 0 {
+				line += " (" + strings.Join(on, "; ") + ")"
+			}
+			p("%s", line)
+		}
+	}
+	if len(it.DependsOn) > 0 {
+		p("  depends on: %s", strings.Join(it.DependsOn, ", "))
+	}
+	for _, o := range res.Oscillating {
+		if o.Item == item {
+			p("  oscillates: %s's condition %s", o.Party, o.Condition)
+		}
+	}
+	return nil
+}
+
+func ruleText(r parley.Rule) string {
+	switch r.Kind {
+	case parley.RuleConsensusMinus:
+		return fmt.Sprintf("consensus minus %d", r.N)
+	case parley.RuleMajority:
+		return fmt.Sprintf("majority %g", r.Threshold)
+	}
+	return r.Kind
+}
+
+func printUnlock(w io.Writer, inst *agreement.Instance, item string) error {
+	opts, err := agreement.Unlock(inst, item, agreement.UnlockLimits{})
+	if err != nil && !errors.Is(err, agreement.ErrUnlockIncomplete) {
+		return err
+	}
+	current := map[[2]string]agreement.Position{}
+	for _, p := range inst.Positions {
+		current[[2]string{p.Party, p.Item}] = p
+	}
+	switch {
+	case len(opts) == 0 && err == nil:
+		res, everr := agreement.Evaluate(inst)
+		if everr == nil && strings.HasPrefix(res.Items[item].Status, agreement.StatusAgreed) {
+			fmt.Fprintf(w, "%s is already agreed.\n", item)
+			return nil
+		}
+		fmt.Fprintf(w, "No set of up to %d stance changes would make %s agreed.\n", agreement.MaxUnlockChanges, item)
+		return nil
+	case len(opts) == 0:
+		fmt.Fprintf(w, "No set of stance changes found within the limit would make %s agreed.\n", item)
+	default:
+		fmt.Fprintf(w, "%s would be agreed with any one of these sets of changes:\n", item)
+	}
+	for k, o := range opts {
+		var parts []string
+		for _, c := range o.Changes {
+			was := "silent"
+			if p, ok := current[[2]string{c.Party, c.Item}]; ok {
+				was = p.Stance
+				if p.Stance == parley.StanceConditional {
+					was = "conditional on " + p.Condition
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%s %s %s (now %s)", c.Party, stanceText(c.Stance), c.Item, was))
+		}
+		fmt.Fprintf(w, "  %d. %s\n", k+1, strings.Join(parts, "; "))
+	}
+	if err != nil {
+		fmt.Fprintf(w, "The search stopped at its limit; there may be other sets.\n")
+	}
+	return nil
+}
+
+func printImpact(w io.Writer, inst *agreement.Instance, change string) error {
+	var p agreement.Position
+	d := json.NewDecoder(strings.NewReader(change))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&p); err != nil {
+		return fmt.Errorf("-impact: want a position such as {\"party\":\"gov\",\"item\":\"M1a\",\"stance\":\"support\"}: %w", err)
+	}
+	r, err := agreement.Impact(inst, p)
+	if err != nil {
+		return err
+	}
+	what := p.Party + " " + stanceText(p.Stance) + " " + p.Item
+	if p.Stance == parley.StanceConditional {
+		what += " (" + p.Condition + ")"
+	}
+	if p.Stance == "" {
+		what = p.Party + " withdraws its position on " + p.Item
+	}
+	fmt.Fprintf(w, "If %s:\n", what)
+	if len(r.Changed) == 0 {
+		fmt.Fprintf(w, "  no item changes status\n")
+	}
+	for _, c := range r.Changed {
+		fmt.Fprintf(w, "  %s: %s -> %s\n", c.Item, strings.ReplaceAll(c.Before, "_", " "), strings.ReplaceAll(c.After, "_", " "))
+	}
+	return nil
+}
