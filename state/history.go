@@ -1,0 +1,97 @@
+package state
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/agreement"
+)
+
+// A Transition is an item becoming agreed, or ceasing to be, and the event
+// that made it so.
+type Transition struct {
+	Item   string    `json:"item"`
+	Agreed bool      `json:"agreed"`
+	Index  int64     `json:"index"` // of the event
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	By     string    `json:"by"`              // the signer's key
+	Party  string    `json:"party,omitempty"` // for a stance, the party
+	Stance *Stance   `json:"stance,omitempty"`
+}
+
+// A Tracker follows what is agreed (in every outcome) as events are
+// applied, and records each transition.
+type Tracker struct {
+	agreed      map[string]bool
+	Transitions []Transition
+}
+
+// NewTracker returns a tracker with nothing agreed.
+func NewTracker() *Tracker { return &Tracker{agreed: map[string]bool{}} }
+
+// Agreed reports whether item is agreed after the events observed so far.
+func (tr *Tracker) Agreed(item string) bool { return tr.agreed[item] }
+
+// affectsAgreement reports whether an event of kind k can change what is
+// agreed.
+func affectsAgreement(k string) bool {
+	switch k {
+	case parley.KindSetStance, parley.KindTableVersion, parley.KindAcceptInvitation, parley.KindDeclineInvitation,
+		parley.KindInvite, parley.KindOpenRound, parley.KindCloseRound, parley.KindAddItem, parley.KindSetPackage,
+		parley.KindSetRule, parley.KindConfirmFact, parley.KindAddParty:
+		return true
+	}
+	return false
+}
+
+// Observe is called after e, at log index index, was applied to t. It
+// re-evaluates the agreement when e can change it and records transitions.
+func (tr *Tracker) Observe(t *Talks, e *parley.Event, index int64) error {
+	if !affectsAgreement(e.Kind) {
+		return nil
+	}
+	res, err := agreement.Evaluate(t.Instance())
+	if err != nil {
+		return err
+	}
+	now := map[string]bool{}
+	for _, id := range res.AgreedInAll {
+		now[id] = true
+	}
+	tmpl := Transition{Index: index, At: e.At(), Kind: e.Kind, By: e.Actor}
+	if e.Kind == parley.KindSetStance {
+		var p parley.SetStance
+		if json.Unmarshal(e.Payload, &p) == nil {
+			tmpl.Party = p.Party
+			if it := t.Item(p.Item); it != nil {
+				tmpl.Stance = it.Stances[p.Party]
+			}
+		}
+	}
+	for _, it := range t.Items {
+		if now[it.ID] != tr.agreed[it.ID] {
+			tr2 := tmpl
+			tr2.Item, tr2.Agreed = it.ID, now[it.ID]
+			tr.Transitions = append(tr.Transitions, tr2)
+		}
+	}
+	tr.agreed = now
+	return nil
+}
+
+// Replay applies events in order to a new state of the talks, tracking the
+// agreement. It is how the history of a record is read back.
+func Replay(talks string, events []*parley.Event) (*Talks, *Tracker, error) {
+	st, tr := New(talks), NewTracker()
+	for i, e := range events {
+		if err := st.Apply(e, int64(i)); err != nil {
+			return nil, nil, err
+		}
+		if err := tr.Observe(st, e, int64(i)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return st, tr, nil
+}

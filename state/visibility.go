@@ -1,0 +1,86 @@
+package state
+
+import (
+	"encoding/json"
+
+	"github.com/parleyhq/parley"
+)
+
+// A Viewer is who is looking at a talks: the public (nil Actor) or an actor
+// on its roster.
+type Viewer struct {
+	Actor *Actor
+}
+
+// Public is the viewer without a key.
+var Public = Viewer{}
+
+// ViewerOf returns the viewer holding key, or the public viewer if the key
+// is not on the roster or was revoked.
+func (t *Talks) ViewerOf(key string) Viewer {
+	a := t.Roster.Actors[key]
+	if a == nil || a.Revoked {
+		return Public
+	}
+	return Viewer{Actor: a}
+}
+
+// Chair reports whether the viewer is the convener or a mediator.
+func (v Viewer) Chair() bool {
+	return v.Actor != nil && (v.Actor.Role == parley.RoleConvener || v.Actor.Role == parley.RoleMediator)
+}
+
+// Name describes the viewer for messages.
+func (v Viewer) Name() string {
+	if v.Actor == nil {
+		return "the public"
+	}
+	return v.Actor.Name + " (" + describe(v.Actor) + ")"
+}
+
+// VisibilityOf returns the visibility of an event in this talks: its own
+// "vis", else the talks' default; roster events are always public. In
+// proximity talks a party's stances and amendments are seen only by that
+// party and the mediators.
+func (t *Talks) VisibilityOf(e *parley.Event) string {
+	if AlwaysPublic(e.Kind) {
+		return parley.VisPublic
+	}
+	if e.Vis != "" {
+		return e.Vis
+	}
+	if t.Proximity {
+		switch e.Kind {
+		case parley.KindSetStance, parley.KindProposeAmendment:
+			var p struct {
+				Party string `json:"party"`
+			}
+			if json.Unmarshal(e.Payload, &p) == nil && p.Party != "" {
+				return parley.VisParty(p.Party)
+			}
+		}
+	}
+	if t.Visibility == "" {
+		return parley.VisParticipants
+	}
+	return t.Visibility
+}
+
+// Sees reports whether the viewer may see an event of the given visibility.
+func (v Viewer) Sees(vis string) bool {
+	switch {
+	case vis == parley.VisPublic:
+		return true
+	case v.Actor == nil:
+		return false
+	case v.Chair():
+		return true
+	case vis == parley.VisParticipants:
+		return true
+	}
+	p, ok := parley.PartyOfVis(vis)
+	return ok && v.Actor.Party == p
+}
+
+// Visible reports whether the viewer may see event e of this talks.
+func (t *Talks) Visible(v Viewer, e *parley.Event) bool { return v.Sees(t.VisibilityOf(e)) }
