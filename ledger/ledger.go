@@ -1,0 +1,331 @@
+// Package ledger is the append path of Parley: it checks a signed event
+// (signature, the signer's role, the act against the state), appends it to
+// the talks' Merkle log through a parley.Store in one transaction together
+// with the log's hashes and a new signed checkpoint, and returns a receipt.
+//
+// Appends to one talks are serialized but committed in groups: while one
+// batch is being written, the events that arrive queue up and go into the
+// next transaction together, so that many writers share one disk sync and
+// no acknowledged event can be lost.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/record"
+	"github.com/parleyhq/parley/state"
+)
+
+// Config configures a Ledger.
+type Config struct {
+	Host     string // the host part of log origins: "<host>/talks/<id>"
+	Keys     *Keys  // where log signing keys are kept
+	MaxBatch int    // events per transaction at most (default 256)
+	Now      func() time.Time
+}
+
+// A Ledger appends signed events to the logs of talks and keeps their
+// current state in memory.
+type Ledger struct {
+	store parley.Store
+	cfg   Config
+
+	mu   sync.Mutex
+	logs map[string]*talksLog
+}
+
+// New returns a Ledger over a store.
+func New(store parley.Store, cfg Config) *Ledger {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 256
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Ledger{store: store, cfg: cfg, logs: map[string]*talksLog{}}
+}
+
+// Store returns the ledger's store.
+func (l *Ledger) Store() parley.Store { return l.store }
+
+// Origin returns the log origin of a talks.
+func (l *Ledger) Origin(talks string) string { return parley.Origin(l.cfg.Host, talks) }
+
+// A Receipt is the host's signed acknowledgement of one event: its index,
+// its leaf hash, and a checkpoint that contains it with the inclusion proof.
+type Receipt = record.Receipt
+
+// talksLog is the in-memory side of one talks' log.
+type talksLog struct {
+	id, origin string
+	sealer     *record.Sealer
+	vkey       string
+
+	mu     sync.Mutex // guards the fields below and serializes commits
+	state  *state.Talks
+	hashes []tlog.Hash // the stored hashes of the tree, by storage index
+	cp     parley.Checkpoint
+
+	qmu        sync.Mutex
+	queue      []*request
+	committing bool
+}
+
+type request struct {
+	se   parley.SignedEvent
+	e    *parley.Event
+	done chan struct{}
+	rec  *Receipt
+	err  error
+}
+
+// Append checks a signed event and appends it to its talks' log. It returns
+// the receipt, or an *parley.Error saying why the event was refused; a
+// refused event changes nothing.
+func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, error) {
+	e, err := parley.DecodeEvent(se.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	origin := l.Origin(e.Talks)
+	if _, err := se.Open(origin); err != nil {
+		return nil, err
+	}
+	lg, err := l.log(ctx, e.Talks, e.Kind == parley.KindFoundTalks)
+	if err != nil {
+		return nil, err
+	}
+	req := &request{se: se, e: e, done: make(chan struct{})}
+	lg.qmu.Lock()
+	lg.queue = append(lg.queue, req)
+	lead := !lg.committing
+	lg.committing = true
+	lg.qmu.Unlock()
+	if lead {
+		// This caller commits batches until the queue is empty. The
+		// batch must not depend on this caller's context alone.
+		l.commitLoop(context.WithoutCancel(ctx), lg)
+	}
+	// A queued event is committed or refused soon whatever the caller's
+	// context does, so wait for the answer rather than leave it unknown.
+	<-req.done
+	return req.rec, req.err
+}
+
+func (l *Ledger) commitLoop(ctx context.Context, lg *talksLog) {
+	for {
+		lg.qmu.Lock()
+		n := min(len(lg.queue), l.cfg.MaxBatch)
+		if n == 0 {
+			lg.committing = false
+			lg.qmu.Unlock()
+			return
+		}
+		batch := lg.queue[:n:n]
+		lg.queue = lg.queue[n:]
+		lg.qmu.Unlock()
+		l.commit(ctx, lg, batch)
+		for _, r := range batch {
+			close(r.done)
+		}
+	}
+}
+
+// commit checks a batch against the state and appends what passes in one
+// transaction.
+func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		var accepted []*request
+		var entries []parley.Entry
+		size := lg.state.Size
+		now := l.cfg.Now().UTC()
+		for _, r := range batch {
+			r.err = nil
+			if err := lg.state.Apply(r.e, size+int64(len(entries))); err != nil {
+				r.err = err
+				continue
+			}
+			salt := record.NewSalt()
+			entries = append(entries, parley.Entry{
+				Talks: lg.id, Index: size + int64(len(entries)),
+				Event: r.se.Bytes, Sig: r.se.Sig, Salt: salt,
+				Leaf: record.LeafHash(salt, r.se.Bytes, r.se.Sig),
+				Kind: r.e.Kind, Actor: r.e.Actor, Nonce: r.e.Nonce, Received: now,
+			})
+			accepted = append(accepted, r)
+		}
+		if len(entries) == 0 {
+			return
+		}
+		cp, err := l.store.Append(ctx, lg.id, size, entries, lg.sealer.Seal)
+		if err == nil {
+			if err := lg.extend(entries, cp); err != nil {
+				// The entries are stored; only the memory copy is off.
+				err = l.reload(ctx, lg)
+				if err != nil {
+					for _, r := range accepted {
+						r.err = err
+					}
+					return
+				}
+			}
+			for i, r := range accepted {
+				r.rec, r.err = lg.receipt(entries[i])
+			}
+			return
+		}
+		// The state took in events that were not stored: rebuild it from
+		// the store, then try again if another writer got there first.
+		if rerr := l.reload(ctx, lg); rerr != nil {
+			err = rerr
+		}
+		if errors.Is(err, parley.ErrStale) && attempt < 5 {
+			continue
+		}
+		if errors.Is(err, parley.ErrDuplicate) && len(accepted) > 1 && attempt < 5 {
+			// One of the batch was already recorded by another writer;
+			// the reload makes the state refuse it next time.
+			continue
+		}
+		for _, r := range accepted {
+			r.err = err
+		}
+		return
+	}
+}
+
+// extend adds appended entries to the in-memory tree.
+func (lg *talksLog) extend(entries []parley.Entry, cp parley.Checkpoint) error {
+	for _, e := range entries {
+		hs, err := tlog.StoredHashesForRecordHash(e.Index, tlog.Hash(e.Leaf), lg.hashReader())
+		if err != nil {
+			return err
+		}
+		lg.hashes = append(lg.hashes, hs...)
+	}
+	lg.cp = cp
+	return nil
+}
+
+func (lg *talksLog) hashReader() tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			if x < 0 || x >= int64(len(lg.hashes)) {
+				return nil, parley.Errorf(parley.EINTERNAL, "hash %d is not in the tree of %d hashes", x, len(lg.hashes))
+			}
+			out[i] = lg.hashes[x]
+		}
+		return out, nil
+	})
+}
+
+// receipt returns the receipt of an entry against the latest checkpoint.
+func (lg *talksLog) receipt(e parley.Entry) (*Receipt, error) {
+	proof, err := tlog.ProveRecord(lg.cp.Size, e.Index, lg.hashReader())
+	if err != nil {
+		return nil, err
+	}
+	r := record.NewReceipt(lg.origin, e.Index, e.Leaf, lg.cp.Note, proof)
+	r.Salt = e.Salt
+	return r, nil
+}
+
+// log returns the in-memory log of a talks, loading it from the store on
+// first use. create allows a talks that does not exist yet.
+func (l *Ledger) log(ctx context.Context, talks string, create bool) (*talksLog, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if lg := l.logs[talks]; lg != nil {
+		return lg, nil
+	}
+	size, err := l.store.Size(ctx, talks)
+	if err != nil {
+		return nil, err
+	}
+	if size == 0 && !create {
+		return nil, parley.Errorf(parley.ENOTFOUND, "there is no talks %q on this server", talks)
+	}
+	origin := l.Origin(talks)
+	skey, vkey, err := l.cfg.Keys.LogKey(talks, origin)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := record.NewSealer(skey)
+	if err != nil {
+		return nil, err
+	}
+	lg := &talksLog{id: talks, origin: origin, sealer: sealer, vkey: vkey}
+	if err := l.reload(ctx, lg); err != nil {
+		return nil, err
+	}
+	l.logs[talks] = lg
+	return lg, nil
+}
+
+// reload rebuilds a log's state and tree from the store.
+func (l *Ledger) reload(ctx context.Context, lg *talksLog) error {
+	st := state.New(lg.id)
+	lg.state, lg.hashes, lg.cp = st, nil, parley.Checkpoint{}
+	size, err := l.store.Size(ctx, lg.id)
+	if err != nil {
+		return err
+	}
+	for from := int64(0); from < size; from += pageSize {
+		entries, err := l.store.Entries(ctx, lg.id, from, min(from+pageSize, size))
+		if err != nil {
+			return err
+		}
+		for _, en := range entries {
+			e, err := parley.DecodeEvent(en.Event)
+			if err == nil {
+				err = st.Apply(e, en.Index)
+			}
+			if err != nil {
+				return parley.Errorf(parley.EINTERNAL, "replaying entry %d of talks %q: %v", en.Index, lg.id, err)
+			}
+		}
+		if err := lg.extend(entries, parley.Checkpoint{}); err != nil {
+			return err
+		}
+	}
+	if size > 0 {
+		cp, err := l.store.Checkpoint(ctx, lg.id, -1)
+		if err != nil {
+			return err
+		}
+		lg.cp = cp
+	}
+	return nil
+}
+
+const pageSize = 5000
+
+// View calls f with the current state of a talks, under its lock. f must
+// not keep the state or change it.
+func (l *Ledger) View(ctx context.Context, talks string, f func(st *state.Talks, cp parley.Checkpoint) error) error {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return err
+	}
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	return f(lg.state, lg.cp)
+}
+
+// VerifierKey returns the signed-note verifier key of a talks' log.
+func (l *Ledger) VerifierKey(ctx context.Context, talks string) (string, error) {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return "", err
+	}
+	return lg.vkey, nil
+}
