@@ -1,0 +1,169 @@
+// Package scenario holds the Moscow consultations of April 2015 as a script
+// of acts by the demo actors, and replays it through the same append path as
+// any act: each step is signed with its actor's key and appended.
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+//go:embed moscow-2015.json
+var moscow []byte
+
+// A Script is a scenario: a cast of actors and the steps they take.
+type Script struct {
+	Talks  string   `json:"talks"`
+	Title  string   `json:"title"`
+	Notice string   `json:"notice"` // what is reported and what is reconstructed
+	Cast   []Member `json:"cast"`
+	Steps  []Step   `json:"steps"`
+}
+
+// A Member is one actor of the cast.
+type Member struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	Party string `json:"party,omitempty"`
+}
+
+// A Step is one act, a checkpoint of the acceptance test ("check"), or a
+// note for readers of the script.
+type Step struct {
+	At      string          `json:"at,omitempty"`
+	By      string          `json:"by,omitempty"`
+	Kind    string          `json:"kind,omitempty"`
+	Vis     string          `json:"vis,omitempty"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+	Check   string          `json:"check,omitempty"`
+	Note    string          `json:"note,omitempty"`
+}
+
+// Moscow returns the script of the Moscow consultations.
+func Moscow() *Script {
+	s, err := Parse(moscow)
+	if err != nil {
+		panic("scenario: the embedded Moscow script is invalid: " + err.Error())
+	}
+	return s
+}
+
+// Parse parses a script and checks that every step names a cast member.
+func Parse(b []byte) (*Script, error) {
+	var s Script
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&s); err != nil {
+		return nil, fmt.Errorf("decoding the script: %w", err)
+	}
+	if !parley.ValidTalksID(s.Talks) {
+		return nil, fmt.Errorf("script field \"talks\": %q is not a talks id", s.Talks)
+	}
+	cast := map[string]bool{}
+	for _, m := range s.Cast {
+		cast[m.ID] = true
+	}
+	for i, st := range s.Steps {
+		if st.Check != "" || st.Note != "" {
+			continue
+		}
+		if !cast[st.By] {
+			return nil, fmt.Errorf("steps[%d]: %q is not in the cast", i, st.By)
+		}
+		if _, err := time.Parse(time.RFC3339, st.At); err != nil {
+			return nil, fmt.Errorf("steps[%d].at: %w", i, err)
+		}
+		if !parley.KnownKind(st.Kind) {
+			return nil, fmt.Errorf("steps[%d].kind: %q is not a kind of event", i, st.Kind)
+		}
+	}
+	return &s, nil
+}
+
+// Keys are the private keys of the cast, by member id. Each replay of a
+// demo generates its own.
+type Keys map[string]ed25519.PrivateKey
+
+// NewKeys generates a key for each member of the cast.
+func (s *Script) NewKeys() (Keys, error) {
+	ks := Keys{}
+	for _, m := range s.Cast {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		ks[m.ID] = priv
+	}
+	return ks, nil
+}
+
+// Public returns the public key of a member, encoded as events write keys.
+func (ks Keys) Public(id string) string {
+	return parley.KeyString(ks[id].Public().(ed25519.PublicKey))
+}
+
+// An Appender appends a signed event to the record: a ledger in process, or
+// a client of a Parley server.
+type Appender interface {
+	Append(ctx context.Context, se parley.SignedEvent) error
+}
+
+// AppenderFunc adapts a function to Appender.
+type AppenderFunc func(ctx context.Context, se parley.SignedEvent) error
+
+// Append calls f.
+func (f AppenderFunc) Append(ctx context.Context, se parley.SignedEvent) error { return f(ctx, se) }
+
+// Event returns step i as an event signed by its actor for the log with the
+// given origin. "$key:ID" strings in the payload become member ID's public key.
+func (s *Script) Event(i int, ks Keys, origin string) (parley.SignedEvent, error) {
+	st := s.Steps[i]
+	payload := string(st.Payload)
+	for _, m := range s.Cast {
+		payload = strings.ReplaceAll(payload, `"$key:`+m.ID+`"`, `"`+ks.Public(m.ID)+`"`)
+	}
+	at, _ := time.Parse(time.RFC3339, st.At)
+	e, err := parley.NewEvent(s.Talks, st.Kind, ks[st.By].Public().(ed25519.PublicKey), at, json.RawMessage(payload))
+	if err != nil {
+		return parley.SignedEvent{}, err
+	}
+	e.Vis = st.Vis
+	return parley.Sign(origin, e, ks[st.By])
+}
+
+// Replay signs and appends every step in order. At each check step it calls
+// check with the check's name, if check is not nil; an error from check
+// stops the replay.
+func (s *Script) Replay(ctx context.Context, app Appender, ks Keys, origin string, check func(name string) error) error {
+	for i, st := range s.Steps {
+		switch {
+		case st.Note != "":
+			continue
+		case st.Check != "":
+			if check != nil {
+				if err := check(st.Check); err != nil {
+					return fmt.Errorf("check %s: %w", st.Check, err)
+				}
+			}
+			continue
+		}
+		se, err := s.Event(i, ks, origin)
+		if err != nil {
+			return fmt.Errorf("step %d (%s by %s): %w", i, st.Kind, st.By, err)
+		}
+		if err := app.Append(ctx, se); err != nil {
+			return fmt.Errorf("step %d (%s by %s): %w", i, st.Kind, st.By, err)
+		}
+	}
+	return nil
+}
