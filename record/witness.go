@@ -224,8 +224,8 @@ type WitnessKey struct {
 // verifier returns the cosignature verifier of the witness.
 func (k WitnessKey) verifier() (note.Verifier, error) {
 	pub, err := parley.ParseKey(k.Key)
-	if err != nil {
-		return nil, err
+	if err != nil || parley.KeyString(pub) != k.Key {
+		return nil, fmt.Errorf("%q is not an Ed25519 public key in canonical base64", trunc(k.Key, 60))
 	}
 	return cosignatureVerifier(k.Name, pub)
 }
