@@ -137,6 +137,9 @@ func Diff(a, b []string) []ParagraphDiff {
 type differ struct {
 	a, b  []string
 	words map[string]int32
+	// Scratch space of tokenize.
+	off      []int
+	ids, bag []int32
 }
 
 // A tokenized paragraph.
@@ -148,35 +151,45 @@ type tokens struct {
 }
 
 func (d *differ) tokenize(s string) tokens {
-	t := tokens{text: s, off: []int{0}}
+	off, ids, bag := d.off[:0], d.ids[:0], d.bag[:0]
+	off = append(off, 0)
 	for i := 0; i < len(s); {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		c := class(r, w)
-		j := i + w
-		if c != other {
-			for j < len(s) {
-				r, w := utf8.DecodeRuneInString(s[j:])
-				if class(r, w) != c {
-					break
-				}
-				j += w
-			}
-		}
+		j, c := nextToken(s, i)
 		tok := s[i:j]
 		id, ok := d.words[tok]
 		if !ok {
 			id = int32(len(d.words))
 			d.words[tok] = id
 		}
-		t.off = append(t.off, j)
-		t.ids = append(t.ids, id)
+		off = append(off, j)
+		ids = append(ids, id)
 		if c != space {
-			t.bag = append(t.bag, id)
+			bag = append(bag, id)
 		}
 		i = j
 	}
+	d.off, d.ids, d.bag = off, ids, bag
+	t := tokens{text: s, off: slices.Clone(off), ids: slices.Clone(ids), bag: slices.Clone(bag)}
 	slices.Sort(t.bag)
 	return t
+}
+
+// nextToken returns the end of the token that starts at s[i], and its
+// class.
+func nextToken(s string, i int) (int, int) {
+	r, w := utf8.DecodeRuneInString(s[i:])
+	c := class(r, w)
+	j := i + w
+	if c != other {
+		for j < len(s) {
+			r, w := utf8.DecodeRuneInString(s[j:])
+			if class(r, w) != c {
+				break
+			}
+			j += w
+		}
+	}
+	return j, c
 }
 
 // Classes of characters for cutting text into tokens.
@@ -187,15 +200,27 @@ const (
 )
 
 func class(r rune, w int) int {
+	if r < utf8.RuneSelf {
+		switch {
+		case r == ' ' || '\t' <= r && r <= '\r':
+			return space
+		case 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9':
+			return word
+		}
+		return other
+	}
 	switch {
 	case r == utf8.RuneError && w == 1:
 		return other
+	case unicode.IsLetter(r):
+		if r >= '\u2E80' && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+			return other
+		}
+		return word
+	case unicode.IsDigit(r) || unicode.IsMark(r) || r == '\u200C' || r == '\u200D':
+		return word
 	case unicode.IsSpace(r):
 		return space
-	case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
-		return other
-	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '\u200C' || r == '\u200D':
-		return word
 	}
 	return other
 }

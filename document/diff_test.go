@@ -579,3 +579,15 @@ func BenchmarkDiff(b *testing.B) {
 		Diff(old, new)
 	}
 }
+
+// BenchmarkDiffRewrite diffs two versions of 10,000 paragraphs in which
+// every paragraph changed: past the bound on paragraph edits.
+func BenchmarkDiffRewrite(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	old := version(r, MaxParagraphs)
+	new := edit(old, 1)
+	b.ResetTimer()
+	for b.Loop() {
+		Diff(old, new)
+	}
+}

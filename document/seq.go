@@ -88,10 +88,17 @@ func myers(a, b []int32, maxD int) ([]byte, bool) {
 		return appendN(appendN(nil, opDel, n), opIns, m), true
 	}
 	maxD = min(maxD, n+m)
-	off := maxD + 1
-	v := make([]int, 2*maxD+3)
+	size := min(maxD, 16) // v holds diagonals -size-1 to size+1, and grows
+	off := size + 1
+	v := make([]int, 2*size+3)
 	var trace [][]int32 // trace[d][k+d] is v[k] after step d
 	for d := 0; d <= maxD; d++ {
+		if d > size {
+			grown := min(maxD, 2*size)
+			w := make([]int, 2*grown+3)
+			copy(w[grown-size:], v)
+			v, size, off = w, grown, grown+1
+		}
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || k != d && v[off+k-1] < v[off+k+1] {
