@@ -279,30 +279,36 @@ func (l *Ledger) reload(ctx context.Context, lg *talksLog) error {
 	if err != nil {
 		return err
 	}
-	for from := int64(0); from < size; from += pageSize {
-		entries, err := l.store.Entries(ctx, lg.id, from, min(from+pageSize, size))
-		if err != nil {
-			return err
+	err = l.scan(ctx, lg.id, size, func(en parley.Entry, e *parley.Event) error {
+		if err := st.Apply(e, en.Index); err != nil {
+			return parley.Errorf(parley.EINTERNAL, "replaying entry %d of talks %q: %v", en.Index, lg.id, err)
 		}
-		for _, en := range entries {
-			e, err := parley.DecodeEvent(en.Event)
-			if err == nil {
-				err = st.Apply(e, en.Index)
-			}
-			if err != nil {
-				return parley.Errorf(parley.EINTERNAL, "replaying entry %d of talks %q: %v", en.Index, lg.id, err)
-			}
-		}
-		if err := lg.extend(entries, parley.Checkpoint{}); err != nil {
-			return err
-		}
+		return lg.extend([]parley.Entry{en}, parley.Checkpoint{})
+	})
+	if err != nil || size == 0 {
+		return err
 	}
-	if size > 0 {
-		cp, err := l.store.Checkpoint(ctx, lg.id, -1)
+	lg.cp, err = l.store.Checkpoint(ctx, lg.id, -1)
+	return err
+}
+
+// scan calls f with each of the first size entries of a talks' log and its
+// decoded event, in log order, reading the store a page at a time.
+func (l *Ledger) scan(ctx context.Context, talks string, size int64, f func(parley.Entry, *parley.Event) error) error {
+	for from := int64(0); from < size; from += pageSize {
+		page, err := l.store.Entries(ctx, talks, from, min(from+pageSize, size))
 		if err != nil {
 			return err
 		}
-		lg.cp = cp
+		for _, en := range page {
+			e, err := parley.DecodeEvent(en.Event)
+			if err != nil {
+				return parley.Errorf(parley.EINTERNAL, "entry %d of talks %q does not decode: %v", en.Index, talks, err)
+			}
+			if err := f(en, e); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -328,4 +334,23 @@ func (l *Ledger) VerifierKey(ctx context.Context, talks string) (string, error) 
 		return "", err
 	}
 	return lg.vkey, nil
+}
+
+// Entries returns every entry of a talks' log with its decoded event, in
+// log order.
+func (l *Ledger) Entries(ctx context.Context, talks string) ([]parley.Entry, []*parley.Event, error) {
+	size, err := l.store.Size(ctx, talks)
+	if err != nil {
+		return nil, nil, err
+	}
+	if size == 0 {
+		return nil, nil, parley.Errorf(parley.ENOTFOUND, "there is no talks %q on this server", talks)
+	}
+	entries := make([]parley.Entry, 0, size)
+	events := make([]*parley.Event, 0, size)
+	err = l.scan(ctx, talks, size, func(en parley.Entry, e *parley.Event) error {
+		entries, events = append(entries, en), append(events, e)
+		return nil
+	})
+	return entries, events, err
 }

@@ -35,23 +35,32 @@ func runKeygen(ctx context.Context, e *env, flags *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	if err := writeKeyFile(path, priv); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "%s\n", parley.KeyString(pub))
+	fmt.Fprintf(e.Stderr, "wrote %s; give the public key above to the mediator\n", path)
+	return nil
+}
+
+// writeKeyFile writes an actor key file with mode 0600, refusing to
+// overwrite an existing file.
+func writeKeyFile(path string, priv ed25519.PrivateKey) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already exists; choose another file with -o, or remove it if you mean to replace that key", path)
+		return fmt.Errorf("%s already exists; choose another file, or remove it if you mean to replace that key", path)
 	}
 	if err != nil {
 		return fmt.Errorf("creating the key file: %w", err)
 	}
 	_, err = fmt.Fprintf(f, "# Parley actor key. Keep this file secret: whoever holds it can act as you.\nprivate-key: %s\npublic-key: %s\n",
-		base64.StdEncoding.EncodeToString(priv.Seed()), parley.KeyString(pub))
+		base64.StdEncoding.EncodeToString(priv.Seed()), parley.KeyString(priv.Public().(ed25519.PublicKey)))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("writing the key file: %w", err)
 	}
-	fmt.Fprintf(e.Stdout, "%s\n", parley.KeyString(pub))
-	fmt.Fprintf(e.Stderr, "wrote %s; give the public key above to the mediator\n", path)
 	return nil
 }
 

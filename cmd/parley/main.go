@@ -111,14 +111,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if c.Flags != nil {
 		c.Flags(fs)
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return flag.ErrHelp
 		}
 		return errUsage
 	}
-	e.Args = fs.Args()
+	e.Args = pos
 	return c.Run(ctx, e, fs)
+}
+
+// parseInterleaved parses flags that may come before, between or after
+// the positional arguments, and returns the positional arguments. After
+// "--" everything is positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for i, a := range args {
+		if a == "--" {
+			args, rest = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
 }
 
 // lookup finds the command named by the first one or two words of args

@@ -1,0 +1,378 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// An act is a command that signs one event and appends it to the record.
+type act struct {
+	name, args, summary, help string
+	kind                      string
+	nargs                     int                                                // positional arguments wanted
+	flags                     func(fs *flag.FlagSet)                             // the act's own flags
+	payload                   func(fs *flag.FlagSet, args []string) (any, error) // builds the payload
+}
+
+func init() {
+	for _, a := range acts {
+		a := a
+		register(&command{
+			Name:    a.name,
+			Usage:   "[flags] " + a.args,
+			Summary: a.summary,
+			Help: a.help + "\n\nThe act is signed with the actor key (--key) and appended to the talks'\n" +
+				"record in the local database (--dir, --db). It prints the log index and\n" +
+				"the checkpoint that includes the event.",
+			Flags: func(fs *flag.FlagSet) {
+				actFlags(fs)
+				if a.flags != nil {
+					a.flags(fs)
+				}
+			},
+			Run: func(ctx context.Context, e *env, fs *flag.FlagSet) error { return runAct(ctx, e, fs, a) },
+		})
+	}
+}
+
+func actFlags(fs *flag.FlagSet) {
+	dataFlags(fs)
+	fs.String("key", "", "the actor key file that signs the act (env PARLEY_KEY)")
+	fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
+	fs.String("vis", "", "narrow who may see the act: participants, party:ID or mediators (default: the talks' visibility)")
+}
+
+func runAct(ctx context.Context, e *env, fs *flag.FlagSet, a *act) error {
+	if len(e.Args) != a.nargs {
+		return &exitError{2, fmt.Errorf("%s takes %d argument(s): %s; see \"parley help %s\"", a.name, a.nargs, a.args, a.name)}
+	}
+	talks := opt(e, fs, "talks", "PARLEY_TALKS", "")
+	if talks == "" {
+		return &exitError{2, fmt.Errorf("no talks: pass --talks ID or set PARLEY_TALKS")}
+	}
+	key, err := readKey(opt(e, fs, "key", "PARLEY_KEY", ""))
+	if err != nil {
+		return err
+	}
+	payload, err := a.payload(fs, e.Args)
+	if err != nil {
+		return err
+	}
+	ev, err := parley.NewEvent(talks, a.kind, key.Public().(ed25519.PublicKey), time.Now(), payload)
+	if err != nil {
+		return err
+	}
+	ev.Vis = fs.Lookup("vis").Value.String()
+	cfg := dataConfigOf(e, fs)
+	se, err := parley.Sign(parley.Origin(cfg.Host, talks), ev, key)
+	if err != nil {
+		return err
+	}
+	l, closeStore, err := openLedger(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	rec, err := l.Append(ctx, se)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d\n", a.kind, talks, rec.Index)
+	return nil
+}
+
+func str(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Value.String() }
+
+func intFlag(fs *flag.FlagSet, name string) (int, error) {
+	n, err := strconv.Atoi(str(fs, name))
+	if err != nil || n < 0 {
+		return 0, &exitError{2, fmt.Errorf("--%s wants a whole number", name)}
+	}
+	return n, nil
+}
+
+// parseRule parses consensus, consensus_minus:N or majority:Q.
+func parseRule(s string) (parley.Rule, error) {
+	kind, arg, _ := strings.Cut(s, ":")
+	r := parley.Rule{Kind: kind}
+	var err error
+	switch kind {
+	case parley.RuleConsensusMinus:
+		r.N, err = strconv.Atoi(arg)
+	case parley.RuleMajority:
+		r.Threshold, err = strconv.ParseFloat(arg, 64)
+	default:
+		if arg != "" {
+			err = fmt.Errorf("no argument")
+		}
+	}
+	if err == nil {
+		err = r.Check()
+	}
+	if err != nil {
+		return r, &exitError{2, fmt.Errorf("rule %q: want consensus, consensus_minus:N or majority:Q (Q in (0,1]): %v", s, err)}
+	}
+	return r, nil
+}
+
+// readParagraphs reads a version's text: a JSON array of strings if the file
+// ends in .json, else paragraphs separated by blank lines.
+func readParagraphs(path string) ([]string, error) {
+	if path == "" {
+		return nil, &exitError{2, fmt.Errorf("--file is required: the text of the version")}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(path, ".json") {
+		var ps []string
+		if err := json.Unmarshal(b, &ps); err != nil {
+			return nil, fmt.Errorf("%s: want a JSON array of paragraph strings: %w", path, err)
+		}
+		return ps, nil
+	}
+	var ps []string
+	for _, p := range strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			ps = append(ps, strings.Join(strings.Fields(p), " "))
+		}
+	}
+	return ps, nil
+}
+
+func list(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+var acts = []*act{
+	{
+		name: "init", kind: parley.KindFoundTalks, summary: "found a talks; the signer becomes its convener",
+		help: "Init founds the talks named by --talks with its title, the convener's name and the decision rule.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("title", "", "the talks' title (required)")
+			fs.String("name", "", "the convener's name (required)")
+			fs.String("rule", "consensus", "decision rule: consensus, consensus_minus:N or majority:Q")
+			fs.String("visibility", "participants", "who sees acts by default: public or participants")
+			fs.Bool("proximity", false, "proximity talks: a party sees only its own stances and what mediators release")
+			fs.String("description", "", "a longer description")
+		},
+		payload: func(fs *flag.FlagSet, _ []string) (any, error) {
+			r, err := parseRule(str(fs, "rule"))
+			return parley.FoundTalks{Title: str(fs, "title"), ConvenerName: str(fs, "name"), Rule: r,
+				Visibility: str(fs, "visibility"), Proximity: str(fs, "proximity") == "true", Description: str(fs, "description")}, err
+		},
+	},
+	{
+		name: "mediator add", args: "KEY NAME", nargs: 2, kind: parley.KindAddMediator,
+		summary: "name a mediator (convener only)", help: "Mediator add puts KEY on the roster as a mediator named NAME.",
+		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.AddMediator{Key: a[0], Name: a[1]}, nil },
+	},
+	{
+		name: "party add", args: "PARTY NAME", nargs: 2, kind: parley.KindAddParty,
+		summary: "add a party to the talks", help: "Party add adds the party with id PARTY and its full NAME.",
+		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.AddParty{Party: a[0], Name: a[1]}, nil },
+	},
+	{
+		name: "roster add", args: "KEY NAME", nargs: 2, kind: parley.KindAddActor,
+		summary: "put an actor on the roster with a role",
+		help:    "Roster add binds KEY to a role: head or delegate of a party, observer or verifier.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("role", "delegate", "head, delegate, observer or verifier")
+			fs.String("party", "", "the party of a head or delegate")
+		},
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			return parley.AddActor{Key: a[0], Name: a[1], Role: str(fs, "role"), Party: str(fs, "party")}, nil
+		},
+	},
+	{
+		name: "roster revoke", args: "KEY", nargs: 1, kind: parley.KindRevokeActor,
+		summary: "take a key off the roster (lost or stolen)", help: "Roster revoke stops KEY from acting from now on.",
+		flags: func(fs *flag.FlagSet) { fs.String("reason", "", "why (required)") },
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			return parley.RevokeActor{Key: a[0], Reason: str(fs, "reason")}, nil
+		},
+	},
+	{
+		name: "round plan", args: "ROUND", nargs: 1, kind: parley.KindPlanRound,
+		summary: "plan a round with dates and venue", help: "Round plan plans the round with id ROUND.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("title", "", "the round's title (required)")
+			fs.String("starts", "", "first day, YYYY-MM-DD")
+			fs.String("ends", "", "last day, YYYY-MM-DD")
+			fs.String("venue", "", "where it meets")
+		},
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			return parley.PlanRound{Round: a[0], Title: str(fs, "title"), Starts: str(fs, "starts"), Ends: str(fs, "ends"), Venue: str(fs, "venue")}, nil
+		},
+	},
+	{
+		name: "round open", args: "ROUND", nargs: 1, kind: parley.KindOpenRound,
+		summary: "open a planned round", help: "Round open opens ROUND; parties take stances only in an open round.",
+		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.RoundRef{Round: a[0]}, nil },
+	},
+	{
+		name: "round close", args: "ROUND", nargs: 1, kind: parley.KindCloseRound,
+		summary: "close an open round", help: "Round close closes ROUND; nothing more can be recorded in it.",
+		flags: func(fs *flag.FlagSet) { fs.String("note", "", "a closing note") },
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			return parley.CloseRound{Round: a[0], Note: str(fs, "note")}, nil
+		},
+	},
+	{
+		name: "invite", args: "ROUND PARTY", nargs: 2, kind: parley.KindInvite,
+		summary: "invite a party to a round", help: "Invite asks PARTY to ROUND.",
+		payload: func(_ *flag.FlagSet, a []string) (any, error) {
+			return parley.Invitation{Round: a[0], Party: a[1]}, nil
+		},
+	},
+	{
+		name: "accept", args: "ROUND PARTY", nargs: 2, kind: parley.KindAcceptInvitation,
+		summary: "accept a party's invitation to a round", help: "Accept answers PARTY's invitation to ROUND: it will attend.",
+		payload: func(_ *flag.FlagSet, a []string) (any, error) {
+			return parley.Invitation{Round: a[0], Party: a[1]}, nil
+		},
+	},
+	{
+		name: "decline", args: "ROUND PARTY", nargs: 2, kind: parley.KindDeclineInvitation,
+		summary: "decline a party's invitation, with the reason", help: "Decline answers PARTY's invitation to ROUND: it stays away, for --reason.",
+		flags: func(fs *flag.FlagSet) { fs.String("reason", "", "why the party declines (required)") },
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			return parley.Invitation{Round: a[0], Party: a[1], Reason: str(fs, "reason")}, nil
+		},
+	},
+	{
+		name: "item add", args: "ITEM", nargs: 1, kind: parley.KindAddItem,
+		summary: "put an item on the agenda", help: "Item add adds a document or measure to the agenda; its text comes with \"version table\".",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("title", "", "the item's title (required)")
+			fs.String("kind", parley.ItemDocument, "document or measure")
+			fs.String("rule", "", "a decision rule for this item only")
+		},
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			p := parley.AddItem{Item: a[0], Title: str(fs, "title"), Kind: str(fs, "kind")}
+			if s := str(fs, "rule"); s != "" {
+				r, err := parseRule(s)
+				if err != nil {
+					return nil, err
+				}
+				p.Rule = &r
+			}
+			return p, nil
+		},
+	},
+	{
+		name: "package set", args: "PACKAGE [ITEM,ITEM,...]", nargs: 2, kind: parley.KindSetPackage,
+		summary: "make items agreed together or not at all", help: "Package set makes the comma-separated items one package; an empty list (\"\") dissolves it.",
+		payload: func(_ *flag.FlagSet, a []string) (any, error) {
+			return parley.SetPackage{Package: a[0], Items: list(a[1])}, nil
+		},
+	},
+	{
+		name: "rule set", args: "RULE", nargs: 1, kind: parley.KindSetRule,
+		summary: "set the decision rule of the talks or of one item", help: "Rule set sets RULE: consensus, consensus_minus:N or majority:Q.",
+		flags: func(fs *flag.FlagSet) { fs.String("item", "", "set the rule of this item only") },
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			r, err := parseRule(a[0])
+			return parley.SetRule{Item: str(fs, "item"), Rule: r}, err
+		},
+	},
+	{
+		name: "version table", args: "ITEM", nargs: 1, kind: parley.KindTableVersion,
+		summary: "table a new version of an item's text (mediators)",
+		help: `Version table tables the next version of ITEM from --file: paragraphs
+separated by blank lines (or a JSON array of strings if the file ends in
+.json), in the markup of docs/DOCUMENTS.md: [[option A || option B]].`,
+		flags: func(fs *flag.FlagSet) {
+			fs.Int("version", 1, "the version number: the next one")
+			fs.String("file", "", "the text of the version (required)")
+			fs.String("amendments", "", "comma-separated amendments this version takes in")
+			fs.String("note", "", "a note on the version")
+		},
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			n, err := intFlag(fs, "version")
+			if err != nil {
+				return nil, err
+			}
+			ps, err := readParagraphs(str(fs, "file"))
+			return parley.TableVersion{Item: a[0], Version: n, Paragraphs: ps, Amendments: list(str(fs, "amendments")), Note: str(fs, "note")}, err
+		},
+	},
+	{
+		name: "amend", args: "ITEM", nargs: 1, kind: parley.KindProposeAmendment,
+		summary: "propose an amendment for a party",
+		help: `Amend proposes changes to a version of ITEM on behalf of --party. --file holds
+a JSON array of changes: {"op": "replace"|"insert"|"delete", "paragraph": N,
+"text": "..."}, paragraphs numbered from 1 in the base version.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.String("id", "", "the amendment's id (required)")
+			fs.Int("version", 1, "the version it amends")
+			fs.String("party", "", "the party proposing it")
+			fs.String("file", "", "the changes, as JSON (required)")
+			fs.String("reason", "", "why")
+		},
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			n, err := intFlag(fs, "version")
+			if err != nil {
+				return nil, err
+			}
+			b, err := os.ReadFile(str(fs, "file"))
+			if err != nil {
+				return nil, fmt.Errorf("reading the changes: %w", err)
+			}
+			var cs []parley.Change
+			if err := json.Unmarshal(b, &cs); err != nil {
+				return nil, fmt.Errorf("%s: want a JSON array of changes: %w", str(fs, "file"), err)
+			}
+			return parley.ProposeAmendment{Item: a[0], Amendment: str(fs, "id"), Version: n, Party: str(fs, "party"), Changes: cs, Reason: str(fs, "reason")}, nil
+		},
+	},
+	{
+		name: "stance", args: "ITEM STANCE", nargs: 2, kind: parley.KindSetStance,
+		summary: "record a party's stance on a version of an item",
+		help: `Stance records STANCE (support, ad_referendum, abstain, reserve, oppose or
+conditional) of --party on --version of ITEM. A conditional stance gives its
+condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.Int("version", 1, "the version the stance refers to")
+			fs.String("party", "", "the party taking the stance")
+			fs.String("if", "", "the condition of a conditional stance")
+			fs.String("reason", "", "why")
+		},
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			n, err := intFlag(fs, "version")
+			return parley.SetStance{Item: a[0], Version: n, Party: str(fs, "party"), Stance: a[1], Condition: str(fs, "if"), Reason: str(fs, "reason")}, err
+		},
+	},
+	{
+		name: "statement", args: "TEXT", nargs: 1, kind: parley.KindStatement,
+		summary: "publish a public statement", help: "Statement records a public statement by the signer, as at a press conference.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("lang", "", "the language of the text (BCP 47, e.g. ar, en, ru)")
+			fs.String("round", "", "the round it is about")
+		},
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			return parley.Statement{Text: a[0], Lang: str(fs, "lang"), Round: str(fs, "round")}, nil
+		},
+	},
+	{
+		name: "fact confirm", args: "FACT", nargs: 1, kind: parley.KindConfirmFact,
+		summary: "confirm a fact that conditions can name (verifiers)", help: "Fact confirm records that a verifier confirmed FACT; conditions name it fact(FACT).",
+		flags: func(fs *flag.FlagSet) { fs.String("note", "", "what was verified") },
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			return parley.ConfirmFact{Fact: a[0], Note: str(fs, "note")}, nil
+		},
+	},
+}
