@@ -270,7 +270,7 @@ func normalize(segs []Segment) []Segment {
 //
 // A tree that Parse would not return (an invalid label, an empty bracket,
 // brackets nested too deep, invalid UTF-8 or control characters in text)
-// prints as text that Parse refuses.
+// prints as text that Parse refuses or reads as another tree.
 func (p *Paragraph) String() string {
 	if p == nil {
 		return ""

@@ -73,10 +73,14 @@ func writePlain(b *strings.Builder, segs []Segment) {
 // number out of range (such as -1) to drop the bracket and its text. The
 // alternatives of a kept alternative are resolved by pick in turn, outer
 // brackets first. Render is how a user interface shows "the text if option
-// 2 is taken" or "the text without bracketed passages".
+// 2 is taken" or "the text without bracketed passages". A nil pick drops
+// every bracket.
 func (p *Paragraph) Render(pick func(*Bracket) int) string {
 	if p == nil {
 		return ""
+	}
+	if pick == nil {
+		pick = func(*Bracket) int { return -1 }
 	}
 	var b strings.Builder
 	writeRender(&b, p.Segments, pick)
