@@ -93,12 +93,16 @@ func TestCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		acks := make(chan []int64, 1)
+		first := make(chan struct{}) // closed at the first acknowledgement
 		go func() {
 			var sizes []int64
 			sc := bufio.NewScanner(stdout)
 			for sc.Scan() {
 				if n, ok := strings.CutPrefix(sc.Text(), "ack "); ok {
 					if v, err := strconv.ParseInt(n, 10, 64); err == nil {
+						if sizes == nil {
+							close(first)
+						}
 						sizes = append(sizes, v)
 					}
 				}
@@ -106,8 +110,19 @@ func TestCrash(t *testing.T) {
 			acks <- sizes
 		}()
 
-		// Mostly while appending; sometimes while starting or opening.
-		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+		// Mostly while appending, some time after the first append; now and
+		// then at any moment from the start, which may fall while the
+		// process starts or opens the store.
+		if rng.IntN(4) == 0 {
+			time.Sleep(time.Duration(rng.IntN(200)) * time.Millisecond)
+		} else {
+			select {
+			case <-first:
+			case <-time.After(10 * time.Second):
+				t.Errorf("round %d: no append acknowledged in 10s", round)
+			}
+			time.Sleep(time.Duration(rng.IntN(100)) * time.Millisecond)
+		}
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
