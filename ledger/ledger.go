@@ -97,6 +97,12 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 	if _, err := se.Open(origin); err != nil {
 		return nil, err
 	}
+	if e.Kind == parley.KindFoundTalks {
+		// Check the founding on its own before a log key is made for it.
+		if err := state.New(e.Talks).Apply(e, 0); err != nil {
+			return nil, err
+		}
+	}
 	lg, err := l.log(ctx, e.Talks, e.Kind == parley.KindFoundTalks)
 	if err != nil {
 		return nil, err

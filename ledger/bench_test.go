@@ -1,0 +1,129 @@
+package ledger_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	mrand "math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/parleyhq/parley"
+)
+
+// The benchmarks use a talks at the scale of DESIGN.md §7: 200 parties and
+// 5,000 items, on SQLite with synchronous=FULL. Setting it up takes a few
+// seconds, once.
+const (
+	benchParties = 200
+	benchItems   = 5000
+)
+
+var (
+	benchOnce sync.Once
+	bench     *fixture
+)
+
+func benchFixture(b *testing.B) *fixture {
+	benchOnce.Do(func() {
+		f := newFixture(b, benchParties)
+		// Items are added with their first version in large batches.
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 64)
+		for i := 0; i < benchItems; i++ {
+			id := fmt.Sprintf("I%d", i)
+			f.must(b, "mediator", parley.KindAddItem, parley.AddItem{Item: id, Title: "Item " + id, Kind: parley.ItemDocument})
+			se := f.sign(b, "mediator", parley.KindTableVersion, parley.TableVersion{Item: id, Version: 1, Paragraphs: []string{"Paragraph of " + id + "."}})
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if _, err := f.l.Append(ctx, se); err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		bench = f
+	})
+	if bench == nil {
+		b.Fatal("setting up the benchmark talks failed")
+	}
+	return bench
+}
+
+// stances signs n stance events by random parties on random items.
+func (f *fixture) stances(b *testing.B, n int) []parley.SignedEvent {
+	out := make([]parley.SignedEvent, n)
+	for i := range out {
+		p := fmt.Sprintf("p%d", mrand.IntN(benchParties))
+		it := fmt.Sprintf("I%d", mrand.IntN(benchItems))
+		st := []string{"support", "oppose", "abstain", "ad_referendum"}[mrand.IntN(4)]
+		out[i] = f.sign(b, p, parley.KindSetStance, parley.SetStance{Item: it, Version: 1, Party: p, Stance: st})
+	}
+	return out
+}
+
+// BenchmarkAppend measures durable appends of signed stances per second by
+// 1 and 16 concurrent writers: each append is checked (signature, role,
+// state), hashed into the Merkle log, committed with synchronous=FULL and
+// acknowledged with a receipt.
+func BenchmarkAppend(b *testing.B) {
+	f := benchFixture(b)
+	for _, writers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			events := f.stances(b, b.N)
+			ch := make(chan parley.SignedEvent, len(events))
+			for _, se := range events {
+				ch <- se
+			}
+			close(ch)
+			ctx := context.Background()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for w := 0; w < writers; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for se := range ch {
+						if _, err := f.l.Append(ctx, se); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
+		})
+	}
+}
+
+// BenchmarkEd25519Verify is the raw signature verification rate of
+// crypto/ed25519 on messages of the size of a stance event, on one core and
+// on all of them, the baseline for BenchmarkAppend.
+func BenchmarkEd25519Verify(b *testing.B) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	msg := make([]byte, 400)
+	sig := ed25519.Sign(priv, msg)
+	b.Run("cores=1", func(b *testing.B) {
+		for b.Loop() {
+			if !ed25519.Verify(pub, msg, sig) {
+				b.Fatal("does not verify")
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifies/s")
+	})
+	b.Run("cores=all", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if !ed25519.Verify(pub, msg, sig) {
+					b.Error("does not verify")
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifies/s")
+	})
+}
