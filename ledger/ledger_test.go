@@ -151,6 +151,7 @@ func TestRefusedEventsChangeNothing(t *testing.T) {
 		{"oversize text", huge, parley.ETOOLARGE},
 		{"unknown payload field", f.sign(t, "p0", parley.KindStatement, map[string]string{"text": "x", "extra": "y"}), parley.EINVALID},
 		{"invalid UTF-8", f.resign(t, "p0", f.sign(t, "p0", parley.KindStatement, parley.Statement{Text: "a-b"}), "a-b", "a\xffb"), parley.EINVALID},
+		{"unknown kind", f.resign(t, "p0", f.sign(t, "p0", parley.KindStatement, parley.Statement{Text: "x"}), parley.KindStatement, "statement.shout"), parley.EINVALID},
 		{"new talks without founding", f.signOther(t, "t2"), parley.ENOTFOUND},
 		{"founding refused", f.signFound(t, "t3", ""), parley.EINVALID},
 	}
