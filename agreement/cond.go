@@ -355,7 +355,7 @@ func (p *parser) unary(depth int) (*Cond, error) {
 			return nil, p.errorf("expected an id ([A-Za-z0-9_.:-]+) after %s(, found %s", name, p.tok.describe())
 		}
 		id := p.tok.text
-		if !parley.ValidID(id) {
+		if len(id) > parley.MaxIDLength {
 			return nil, p.errorf("the id in %s(...) is longer than %d characters", name, parley.MaxIDLength)
 		}
 		p.next()

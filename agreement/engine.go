@@ -46,7 +46,7 @@ func NewEngineOptions(inst *Instance, opt Options) (*Engine, error) {
 // applied. Positions come in no particular order.
 func (e *Engine) Instance() *Instance {
 	inst := *e.base
-	inst.Positions = make([]Position, 0, len(e.m.slot))
+	inst.Positions = make([]Position, 0, e.m.nlive)
 	for k := range e.m.pos {
 		if e.m.pos[k].live {
 			inst.Positions = append(inst.Positions, e.m.position(int32(k)))
@@ -62,7 +62,7 @@ func (e *Engine) Position(party, item string) (Position, bool) {
 	if !ok1 || !ok2 {
 		return Position{}, false
 	}
-	k, ok := e.m.slot[[2]int32{pi, ii}]
+	k, ok := e.m.slot(pi, ii)
 	if !ok {
 		return Position{}, false
 	}
@@ -74,11 +74,11 @@ func (e *Engine) Position(party, item string) (Position, bool) {
 // its field, and changes nothing.
 func (e *Engine) SetPosition(p Position) error {
 	m := e.m
-	party, item, st, c, err := m.checkPosition("position", p)
+	party, item, st, c, err := m.checkPosition(func() string { return "position" }, p)
 	if err != nil {
 		return err
 	}
-	if k, ok := m.slot[[2]int32{party, item}]; ok {
+	if k, ok := m.slot(party, item); ok {
 		e.remove(k)
 	}
 	k := m.addPosition(party, item, st, c, p.Condition)
@@ -96,11 +96,18 @@ func (e *Engine) SetPosition(p Position) error {
 		s.initCond(k)
 	}
 	s.recheck(item)
-	if !s.in[item] {
+	if !s.in[item] && !s.hopeless(item) {
 		s.regrow(item)
 	}
 	s.settle()
 	return nil
+}
+
+// hopeless reports whether item i fails its rule even with every
+// conditional vote on it yes.
+func (s *gstate) hopeless(i int32) bool {
+	m := s.m
+	return !m.rules[i].passes(m.sYes[i]+s.dcnt[i], m.sNo[i], m.silent(i))
 }
 
 // RemovePosition withdraws the position of party on item: the party
@@ -115,7 +122,7 @@ func (e *Engine) RemovePosition(party, item string) error {
 	if !ok {
 		return invalidf("item", "%q is not one of the items", item)
 	}
-	k, ok := m.slot[[2]int32{pi, ii}]
+	k, ok := m.slot(pi, ii)
 	if !ok {
 		return parley.Errorf(parley.ENOTFOUND, "%s has no position on %s to withdraw", party, item)
 	}
@@ -187,21 +194,41 @@ func (e *Engine) agreedInAll(i int32) (bool, error) {
 
 // regrow puts back into S every item not in S that item i reaches through
 // the items that depend on it, so that settle can find a greater fixpoint
-// after a vote on i rose.
+// after a vote on i rose. It skips, and does not reach through, hopeless
+// items: those that would fail even if all their conditional votes were
+// yes, and so cannot be agreed whatever else is.
 func (s *gstate) regrow(i int32) {
 	m := s.m
-	r := []int32{i}
-	seen := map[int32]bool{i: true}
+	if len(s.mark) < len(m.items) {
+		s.mark = make([]uint32, len(m.items))
+	}
+	s.epoch++
+	if s.epoch == 0 {
+		clear(s.mark)
+		s.epoch = 1
+	}
+	r := append(s.reach[:0], i)
+	s.mark[i] = s.epoch
+	add := func(j int32) {
+		if !s.in[j] && s.mark[j] != s.epoch && !s.hopeless(j) {
+			s.mark[j] = s.epoch
+			r = append(r, j)
+		}
+	}
 	for q := 0; q < len(r); q++ {
-		m.dependents(r[q], func(j int32) {
-			if !s.in[j] && !seen[j] {
-				seen[j] = true
-				r = append(r, j)
+		y := r[q]
+		for _, l := range m.watch[y] {
+			add(m.nodes[l].owner)
+		}
+		if pk := m.pkgOf[y]; pk >= 0 {
+			for _, j := range m.pkgs[pk] {
+				add(j)
 			}
-		})
+		}
 	}
 	for _, j := range r {
 		s.set(j, true)
 	}
 	s.work = append(s.work, r...)
+	s.reach = r
 }

@@ -20,6 +20,10 @@ type gstate struct {
 	pass   []bool  // per item: passes its rule under S
 	pkgBad []int32 // per package: members that do not pass
 	work   []int32 // items that may have to leave S
+
+	mark  []uint32 // regrow: items reached in the current epoch
+	epoch uint32
+	reach []int32
 }
 
 func newGState(m *model) *gstate {
@@ -181,7 +185,7 @@ func (s *gstate) flipped(j int32) {
 		nd := &m.nodes[j]
 		v := s.val[j]
 		if nd.parent < 0 {
-			item := m.pos[nd.pos].item
+			item := nd.owner
 			if v {
 				s.dyes[item]++
 			} else {

@@ -156,19 +156,44 @@ const (
 	stConditional
 )
 
-var stanceCodes = map[string]uint8{
-	parley.StanceSupport:      stSupport,
-	parley.StanceAdReferendum: stAdRef,
-	parley.StanceAbstain:      stAbstain,
-	parley.StanceReserve:      stReserve,
-	parley.StanceOppose:       stOppose,
-	parley.StanceConditional:  stConditional,
+var stanceNames = [...]string{
+	stSupport:     parley.StanceSupport,
+	stAdRef:       parley.StanceAdReferendum,
+	stAbstain:     parley.StanceAbstain,
+	stReserve:     parley.StanceReserve,
+	stOppose:      parley.StanceOppose,
+	stConditional: parley.StanceConditional,
+}
+
+func stanceCode(s string) (uint8, bool) {
+	switch s {
+	case parley.StanceSupport:
+		return stSupport, true
+	case parley.StanceAdReferendum:
+		return stAdRef, true
+	case parley.StanceAbstain:
+		return stAbstain, true
+	case parley.StanceReserve:
+		return stReserve, true
+	case parley.StanceOppose:
+		return stOppose, true
+	case parley.StanceConditional:
+		return stConditional, true
+	}
+	return 0, false
 }
 
 // checkPosition checks one position against the model's parties and items
 // and parses its condition. field names the position in messages.
-func (m *model) checkPosition(field string, p Position) (party, item int32, st uint8, c *Cond, err error) {
+func (m *model) checkPosition(fieldOf func() string, p Position) (party, item int32, st uint8, c *Cond, err error) {
+	party, okp := m.partyIdx[p.Party]
+	item, oki := m.itemIdx[p.Item]
+	st, oks := stanceCode(p.Stance)
+	if okp && oki && oks && st != stConditional && p.Condition == "" {
+		return party, item, st, nil, nil
+	}
 	var ok bool
+	field := fieldOf()
 	if party, ok = m.partyIdx[p.Party]; !ok {
 		if p.Party == "" {
 			return 0, 0, 0, nil, invalidf(field+".party", "missing")
@@ -181,7 +206,7 @@ func (m *model) checkPosition(field string, p Position) (party, item int32, st u
 		}
 		return 0, 0, 0, nil, invalidf(field+".item", "%q is not one of the items; add it to \"items\" or fix the id", p.Item)
 	}
-	if st, ok = stanceCodes[p.Stance]; !ok {
+	if st, ok = stanceCode(p.Stance); !ok {
 		return 0, 0, 0, nil, invalidf(field+".stance", "%q is not support, ad_referendum, abstain, reserve, oppose or conditional", p.Stance)
 	}
 	if st != stConditional {

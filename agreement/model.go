@@ -24,9 +24,12 @@ type model struct {
 	pkgOf []int32   // per item: its package, or -1
 	pkgs  [][]int32 // members of each package
 
-	pos   []cpos
-	slot  map[[2]int32]int32 // (party, item) -> index in pos of its live position
-	byPos [][]int32          // per item: indexes in pos of its live positions (unordered)
+	pos    []cpos
+	conds  []condInfo          // the conditions of conditional positions
+	dense  []int32             // per party × item: 1 + index in pos of its live position, or 0
+	sparse map[[2]int32]int32  // the same, when parties × items is too large for dense
+	nlive  int                 // live positions
+	byPos  [][]int32           // per item: indexes in pos of its live positions (unordered)
 
 	// Static votes per item: plain stances and conditionals folded to a
 	// constant. Dynamic conditionals are counted by the evaluators.
@@ -52,21 +55,61 @@ type cnode struct {
 	item   int32 // nLit
 	parent int32 // -1 at the root
 	pos    int32 // the position whose condition holds the node
+	owner  int32 // the item of that position
 	kid0   int32 // nAnd, nOr: first child in model.kids
 	nkid   int32
 }
 
-// A cpos is a compiled position.
+// A cpos is a compiled position. It holds no pointers, so that a million
+// of them cost the garbage collector nothing.
 type cpos struct {
 	party, item int32
+	cond        int32 // index in model.conds, or -1
+	root        int32 // root node of a dynamic condition, or -1
+	n0, n1      int32 // the nodes of the condition: nodes[n0:n1], children before parents
 	stance      uint8
-	cond        *Cond
-	text        string // the condition as given
-	root        int32  // root node of a dynamic condition, or -1
-	konst       int8   // conditional folded to a constant: 0 or 1; -1 otherwise
-	n0, n1      int32  // the nodes of the condition: nodes[n0:n1], children before parents
-	neg         bool   // the condition has a negative literal
+	konst       int8 // conditional folded to a constant: 0 or 1; -1 otherwise
+	neg         bool // the condition has a negative literal
 	live        bool
+}
+
+// condInfo is the condition of a conditional position.
+type condInfo struct {
+	cond *Cond
+	text string // as given
+}
+
+// maxDense bounds parties × items for the dense table of positions.
+const maxDense = 1 << 24
+
+// slot returns the index of the live position of party on item.
+func (m *model) slot(party, item int32) (int32, bool) {
+	if m.sparse != nil {
+		k, ok := m.sparse[[2]int32{party, item}]
+		return k, ok
+	}
+	k := m.dense[int(party)*len(m.items)+int(item)]
+	return k - 1, k > 0
+}
+
+func (m *model) setSlot(party, item, k int32) {
+	if m.sparse != nil {
+		if k < 0 {
+			delete(m.sparse, [2]int32{party, item})
+		} else {
+			m.sparse[[2]int32{party, item}] = k
+		}
+		return
+	}
+	m.dense[int(party)*len(m.items)+int(item)] = k + 1
+}
+
+// condOf returns the condition of position k and its text.
+func (m *model) condOf(k int32) (*Cond, string) {
+	if c := m.pos[k].cond; c >= 0 {
+		return m.conds[c].cond, m.conds[c].text
+	}
+	return nil, ""
 }
 
 // dynamic reports whether the vote of p depends on which items are agreed.
@@ -111,7 +154,6 @@ func newModel(inst *Instance) (*model, error) {
 		itemIdx:  make(map[string]int32, len(inst.Items)),
 		partyIdx: make(map[string]int32, len(inst.Parties)),
 		facts:    make(map[string]bool, len(inst.Facts)),
-		slot:     make(map[[2]int32]int32, len(inst.Positions)),
 	}
 	for i, p := range inst.Parties {
 		f := fmt.Sprintf("parties[%d]", i)
@@ -145,6 +187,11 @@ func newModel(inst *Instance) (*model, error) {
 		return nil, err
 	}
 	n := len(m.items)
+	if len(m.parties)*n <= maxDense {
+		m.dense = make([]int32, len(m.parties)*n)
+	} else {
+		m.sparse = make(map[[2]int32]int32, len(inst.Positions))
+	}
 	base := newRule(inst.Rule, len(m.parties))
 	m.rules = make([]rule, n)
 	for i := range m.rules {
@@ -191,18 +238,70 @@ func newModel(inst *Instance) (*model, error) {
 	m.sAbst = make([]int32, n)
 	m.nRec = make([]int32, n)
 	m.watch = make([][]int32, n)
-	for k, p := range inst.Positions {
-		f := fmt.Sprintf("positions[%d]", k)
-		party, item, st, c, err := m.checkPosition(f, p)
-		if err != nil {
-			return nil, err
+	// Check and intern every position, then lay out each item's list of
+	// positions in one array before adding them.
+	type checked struct {
+		party, item int32
+		st          uint8
+		c           *Cond
+	}
+	cs := make([]checked, len(inst.Positions))
+	count := make([]int32, n)
+	lastP, lastI := int32(-1), int32(-1)
+	for k := range inst.Positions {
+		p := &inst.Positions[k]
+		var c checked
+		var ok bool
+		// Positions usually come grouped by item or by party: try the
+		// neighbours of the last ones before the maps.
+		c.party, ok = guess(m.parties, m.partyIdx, p.Party, lastP)
+		if ok {
+			c.item, ok = guess(m.items, m.itemIdx, p.Item, lastI)
 		}
-		if prev, dup := m.slot[[2]int32{party, item}]; dup {
-			return nil, invalidf(f, "party %q already has a position on %q (positions[%d]); give one position per party and item", p.Party, p.Item, prev)
+		if ok {
+			c.st, ok = stanceCode(p.Stance)
+			ok = ok && c.st != stConditional && p.Condition == ""
 		}
-		m.addPosition(party, item, st, c, p.Condition)
+		if !ok {
+			f := func() string { return fmt.Sprintf("positions[%d]", k) }
+			var err error
+			c.party, c.item, c.st, c.c, err = m.checkPosition(f, *p)
+			if err != nil {
+				return nil, err
+			}
+		}
+		lastP, lastI = c.party, c.item
+		cs[k] = c
+		count[c.item]++
+	}
+	buf := make([]int32, len(inst.Positions))
+	for i := range n {
+		m.byPos[i], buf = buf[:0:count[i]], buf[count[i]:]
+	}
+	m.pos = make([]cpos, 0, len(inst.Positions))
+	for k, c := range cs {
+		if prev, dup := m.slot(c.party, c.item); dup {
+			p := inst.Positions[k]
+			return nil, invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", p.Party, p.Item, prev)
+		}
+		m.addPosition(c.party, c.item, c.st, c.c, inst.Positions[k].Condition)
 	}
 	return m, nil
+}
+
+// guess finds id in ids, trying the index after last and last itself
+// before the index maps.
+func guess(ids []string, idx map[string]int32, id string, last int32) (int32, bool) {
+	if n := int32(len(ids)); n > 0 {
+		if next := (last + 1) % n; ids[next] == id {
+			return next, true
+		}
+		if last >= 0 && ids[last] == id {
+			return last, true
+		}
+	}
+	i, ok := idx[id]
+	return i, ok
 }
 
 // addPosition adds a live position, which must not exist yet, and returns
@@ -210,9 +309,14 @@ func newModel(inst *Instance) (*model, error) {
 // initialize.
 func (m *model) addPosition(party, item int32, st uint8, c *Cond, text string) int32 {
 	k := int32(len(m.pos))
-	m.pos = append(m.pos, cpos{party: party, item: item, stance: st, cond: c, text: text, root: -1, konst: -1, live: true})
+	m.pos = append(m.pos, cpos{party: party, item: item, stance: st, cond: -1, root: -1, konst: -1, live: true})
 	p := &m.pos[k]
-	m.slot[[2]int32{party, item}] = k
+	if c != nil {
+		p.cond = int32(len(m.conds))
+		m.conds = append(m.conds, condInfo{c, text})
+	}
+	m.setSlot(party, item, k)
+	m.nlive++
 	m.byPos[item] = append(m.byPos[item], k)
 	m.nRec[item]++
 	switch st {
@@ -257,7 +361,8 @@ func (m *model) removePosition(k int32) {
 	p := &m.pos[k]
 	item := p.item
 	p.live = false
-	delete(m.slot, [2]int32{p.party, item})
+	m.setSlot(p.party, item, -1)
+	m.nlive--
 	m.byPos[item] = removeValue(m.byPos[item], k)
 	m.nRec[item]--
 	switch p.stance {
@@ -361,7 +466,7 @@ func (m *model) fold(c *Cond, neg bool) *ftree {
 // index of its root.
 func (m *model) emit(t *ftree, parent, pos int32) int32 {
 	if t.op == nLit {
-		m.nodes = append(m.nodes, cnode{op: nLit, neg: t.neg, item: t.item, parent: parent, pos: pos})
+		m.nodes = append(m.nodes, cnode{op: nLit, neg: t.neg, item: t.item, parent: parent, pos: pos, owner: m.pos[pos].item})
 		return int32(len(m.nodes) - 1)
 	}
 	ids := make([]int32, len(t.kids))
@@ -371,7 +476,7 @@ func (m *model) emit(t *ftree, parent, pos int32) int32 {
 	id := int32(len(m.nodes))
 	kid0 := int32(len(m.kids))
 	m.kids = append(m.kids, ids...)
-	m.nodes = append(m.nodes, cnode{op: t.op, parent: parent, pos: pos, kid0: kid0, nkid: int32(len(ids))})
+	m.nodes = append(m.nodes, cnode{op: t.op, parent: parent, pos: pos, owner: m.pos[pos].item, kid0: kid0, nkid: int32(len(ids))})
 	for _, k := range ids {
 		m.nodes[k].parent = id
 	}
@@ -406,7 +511,7 @@ func (m *model) deps(i int32, f func(j int32, neg bool)) {
 // Items may repeat.
 func (m *model) dependents(i int32, f func(j int32)) {
 	for _, l := range m.watch[i] {
-		f(m.pos[m.nodes[l].pos].item)
+		f(m.nodes[l].owner)
 	}
 	if pk := m.pkgOf[i]; pk >= 0 {
 		for _, j := range m.pkgs[pk] {

@@ -145,14 +145,7 @@ func (m *model) setNames(set []bool) []string {
 	return out
 }
 
-func stanceName(st uint8) string {
-	for name, c := range stanceCodes {
-		if c == st {
-			return name
-		}
-	}
-	return ""
-}
+func stanceName(st uint8) string { return stanceNames[st] }
 
 // result builds the Result of an evaluation.
 func (m *model) result(o *evalOut) *Result {
@@ -220,7 +213,8 @@ func (m *model) result(o *evalOut) *Result {
 // position returns the live position k as given.
 func (m *model) position(k int32) Position {
 	p := &m.pos[k]
-	return Position{Party: m.parties[p.party], Item: m.items[p.item], Stance: stanceName(p.stance), Condition: p.text}
+	_, text := m.condOf(k)
+	return Position{Party: m.parties[p.party], Item: m.items[p.item], Stance: stanceName(p.stance), Condition: text}
 }
 
 // condTrue evaluates the dynamic condition of position k with the items of
@@ -390,7 +384,8 @@ func (m *model) explain(ref []bool) *explanation {
 			if m.vote(k, ref, scratch) != 0 {
 				continue
 			}
-			b := Blocker{Party: m.parties[p.party], Stance: stanceName(p.stance), Condition: p.text}
+			c, text := m.condOf(k)
+			b := Blocker{Party: m.parties[p.party], Stance: stanceName(p.stance), Condition: text}
 			if p.stance == stConditional {
 				if p.root >= 0 {
 					b.WaitsOn, b.ExcludedBy = m.literals(k, ref, false)
@@ -398,7 +393,7 @@ func (m *model) explain(ref []bool) *explanation {
 						waits[i] = append(waits[i], m.itemIdx[id])
 					}
 				}
-				b.MissingFacts, b.ExcludedByFacts = m.factLiterals(p.cond)
+				b.MissingFacts, b.ExcludedByFacts = m.factLiterals(c)
 			} else {
 				roots[i] = append(roots[i], rootKey(p.party, int32(i)))
 			}
@@ -517,7 +512,7 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 				continue
 			}
 			st := "silent"
-			if k, ok := m.slot[[2]int32{int32(party), int32(item)}]; ok {
+			if k, ok := m.slot(int32(party), int32(item)); ok {
 				st = stanceName(m.pos[k].stance)
 			}
 			rb[k] = RootBlocker{Party: m.parties[party], Item: m.items[item], Stance: st}
@@ -550,7 +545,8 @@ func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 			if p.stance != stConditional || m.vote(k, ref, scratch) != 1 {
 				continue
 			}
-			r := Reliance{Party: m.parties[p.party], Condition: p.text}
+			_, text := m.condOf(k)
+			r := Reliance{Party: m.parties[p.party], Condition: text}
 			if p.root >= 0 {
 				r.On, r.Without = m.literals(k, ref, true)
 			}

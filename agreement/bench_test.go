@@ -1,0 +1,150 @@
+package agreement
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+var paris = sync.OnceValue(func() *Instance { return Generate(ParisScale, 1) })
+
+// medians runs f b.N times and reports the median and the 90th percentile
+// of its durations besides the mean that go test prints.
+func medians(b *testing.B, f func()) {
+	var ds []time.Duration
+	for b.Loop() {
+		t := time.Now()
+		f()
+		ds = append(ds, time.Since(t))
+	}
+	slices.Sort(ds)
+	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(ds[len(ds)*9/10].Microseconds())/1000, "p90-ms")
+}
+
+// BenchmarkParis measures the Paris-scale instance of docs/AGREEMENT.md:
+// compiling it from its interchange form, evaluating it from scratch,
+// random stance changes on an Engine, and explaining every item.
+func BenchmarkParis(b *testing.B) {
+	inst := paris()
+	b.Run("compile", func(b *testing.B) {
+		medians(b, func() {
+			if _, err := newModel(inst); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("evaluate", func(b *testing.B) {
+		m, err := newModel(inst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := newGState(m)
+		medians(b, func() {
+			s.reset()
+			s.settle()
+		})
+	})
+	b.Run("compile+evaluate", func(b *testing.B) {
+		medians(b, func() {
+			m, err := newModel(inst)
+			if err != nil {
+				b.Fatal(err)
+			}
+			greatest(m)
+		})
+	})
+	b.Run("change", func(b *testing.B) {
+		e, err := NewEngine(inst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		stances := []string{"support", "support", "oppose", "abstain", "conditional"}
+		medians(b, func() {
+			p := Position{
+				Party:  inst.Parties[r.IntN(len(inst.Parties))],
+				Item:   inst.Items[r.IntN(len(inst.Items))],
+				Stance: stances[r.IntN(len(stances))],
+			}
+			if p.Stance == "conditional" {
+				p.Condition = "agreed(" + inst.Items[r.IntN(len(inst.Items))] + ")"
+			}
+			if err := e.SetPosition(p); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("explain", func(b *testing.B) {
+		m, err := newModel(inst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := greatest(m)
+		medians(b, func() { m.result(monotoneOut(m, s.in)) })
+	})
+}
+
+// BenchmarkProcess runs "parley agree" and clingo, each as a whole process,
+// on the same Paris-scale instance in the same run. clingo gets the
+// completion encoding of DESIGN.md §4 and the domain heuristic that makes
+// it enumerate the ⊆-maximal models.
+func BenchmarkProcess(b *testing.B) {
+	clingo, err := exec.LookPath("clingo")
+	if err != nil {
+		b.Skip("clingo not found")
+	}
+	dir := b.TempDir()
+	parley := filepath.Join(dir, "parley")
+	build := exec.Command("go", "build", "-o", parley, "../cmd/parley")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building parley: %v\n%s", err, out)
+	}
+	inst := paris()
+	js, err := json.Marshal(inst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jsPath := filepath.Join(dir, "paris.json")
+	lpPath := filepath.Join(dir, "paris.lp")
+	asp := toASP(inst) + "#heuristic agreed(I) : item(I). [1,true]\n"
+	if err := os.WriteFile(jsPath, js, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(lpPath, []byte(asp), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, name string, args []string, stdin string) {
+		medians(b, func() {
+			cmd := exec.Command(name, args...)
+			if stdin != "" {
+				f, err := os.Open(stdin)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer f.Close()
+				cmd.Stdin = f
+			}
+			var out bytes.Buffer
+			cmd.Stdout = &out
+			err := cmd.Run()
+			if _, ok := err.(*exec.ExitError); err != nil && !ok {
+				b.Fatal(err)
+			}
+			if out.Len() == 0 {
+				b.Fatalf("%s wrote nothing", name)
+			}
+		})
+	}
+	b.Run("parley-agree", func(b *testing.B) { run(b, parley, []string{"agree", "-compact"}, jsPath) })
+	b.Run("clingo", func(b *testing.B) {
+		run(b, clingo, []string{"0", "--heuristic=Domain", "--enum-mode=domRec", "--outf=2", "--warn=none", lpPath}, "")
+	})
+}
