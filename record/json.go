@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -15,12 +16,30 @@ import (
 
 // strict are the options of every JSON decoding in this package. Beside the
 // defaults of json v2 (valid UTF-8, no duplicate member names, names
-// matched exactly), they refuse unknown members and read byte strings as
-// strict standard base64: padded, no line breaks, no escapes, no stray
-// bits, so that every value has exactly one spelling.
+// matched exactly), they refuse unknown members and null, read integers
+// without a sign on zero, and byte strings as strict standard base64:
+// padded, no line breaks, no escapes, no stray bits. Every value has one
+// spelling.
 var strict = json.JoinOptions(
 	json.RejectUnknownMembers(true),
 	json.WithUnmarshalers(json.JoinUnmarshalers(
+		json.UnmarshalFromFunc(func(d *jsontext.Decoder, _ any) error {
+			if d.PeekKind() == 'n' {
+				return errors.New("null is not allowed")
+			}
+			return json.SkipFunc
+		}),
+		json.UnmarshalFromFunc(func(d *jsontext.Decoder, n *int64) error {
+			v, err := d.ReadValue()
+			if err != nil {
+				return err
+			}
+			if v.Kind() != '0' || bytes.ContainsAny(v, ".eE") || string(v) == "-0" {
+				return errors.New("want an integer")
+			}
+			*n, err = strconv.ParseInt(string(v), 10, 64)
+			return err
+		}),
 		json.UnmarshalFromFunc(func(d *jsontext.Decoder, b *[]byte) error {
 			v, err := readBase64(d, -1)
 			*b = v
