@@ -24,6 +24,8 @@ const (
 	KindSetStance         = "stance.set"         // SetStance; a party's head or delegate
 	KindStatement         = "statement.publish"  // Statement; any actor on the roster
 	KindConfirmFact       = "fact.confirm"       // ConfirmFact; a verifier
+	KindCaucus            = "caucus.message"     // Caucus; the mediators or the party; seen by them only
+	KindRelease           = "mediator.release"   // Release; a mediator shows an event to a party (proximity talks)
 )
 
 var kinds = map[string]bool{
@@ -32,6 +34,7 @@ var kinds = map[string]bool{
 	KindInvite: true, KindAcceptInvitation: true, KindDeclineInvitation: true,
 	KindAddItem: true, KindSetPackage: true, KindSetRule: true, KindTableVersion: true,
 	KindProposeAmendment: true, KindSetStance: true, KindStatement: true, KindConfirmFact: true,
+	KindCaucus: true, KindRelease: true,
 }
 
 // KnownKind reports whether k is a kind of event this version knows.
@@ -298,4 +301,19 @@ type Statement struct {
 type ConfirmFact struct {
 	Fact string `json:"fact"`
 	Note string `json:"note,omitempty"`
+}
+
+// Caucus is a message in the caucus channel between the mediators and one
+// party. It is seen by that party and the mediators only.
+type Caucus struct {
+	Party string `json:"party"`
+	Text  string `json:"text"`
+}
+
+// Release shows the event at a log index to a party that could not see it:
+// in proximity talks, how the mediator carries a position across rooms.
+type Release struct {
+	Party string `json:"party"`
+	Index int64  `json:"index"`
+	Note  string `json:"note,omitempty"`
 }

@@ -192,6 +192,18 @@ func (r *Roster) Authorize(e *parley.Event, index int64) error {
 		return r.checkDelegation(a, e.Kind, p.Party)
 	case parley.KindStatement:
 		// Anyone on the roster may speak.
+	case parley.KindCaucus:
+		var p parley.Caucus
+		if err := parley.DecodePayload(e, &p); err != nil {
+			return err
+		}
+		if !chair {
+			return r.checkDelegation(a, e.Kind, p.Party)
+		}
+	case parley.KindRelease:
+		if a.Role != parley.RoleMediator {
+			return deny("a mediator")
+		}
 	case parley.KindConfirmFact:
 		if a.Role != parley.RoleVerifier {
 			return deny("a verifier")

@@ -301,3 +301,30 @@ func TestVisibility(t *testing.T) {
 		t.Errorf("proximity: a stance must be seen by its own party and the mediators only")
 	}
 }
+
+func TestCaucusAndRelease(t *testing.T) {
+	w := newWorld(t)
+	w.setup()
+	w.st.Proximity = true
+	w.must("gov", parley.KindCaucus, parley.Caucus{Party: "gov", Text: "Our red lines."})
+	caucus := w.st.Size - 1
+	w.must("gov", parley.KindSetStance, parley.SetStance{Item: "D1", Version: 1, Party: "gov", Stance: "support"})
+	stance := w.st.Size - 1
+	gov, oppA, med := w.st.ViewerOf(w.pub("gov")), w.st.ViewerOf(w.pub("oppA")), w.st.ViewerOf(w.pub("mediator"))
+	if !w.st.VisibleAt(gov, caucus) || !w.st.VisibleAt(med, caucus) || w.st.VisibleAt(oppA, caucus) || w.st.VisibleAt(state.Public, caucus) {
+		t.Errorf("a caucus message must be seen by its party and the mediators only")
+	}
+	if w.st.VisibleAt(oppA, stance) {
+		t.Errorf("in proximity talks oppA sees gov's stance before it is released")
+	}
+	if err := w.act("oppA", parley.KindCaucus, parley.Caucus{Party: "gov", Text: "Let me in."}); parley.ErrorCode(err) != parley.EFORBIDDEN {
+		t.Errorf("oppA writing in gov's caucus: got %v, want forbidden", err)
+	}
+	if err := w.act("gov", parley.KindRelease, parley.Release{Party: "oppA", Index: stance}); parley.ErrorCode(err) != parley.EFORBIDDEN {
+		t.Errorf("a party releasing: got %v, want forbidden", err)
+	}
+	w.must("mediator", parley.KindRelease, parley.Release{Party: "oppA", Index: stance})
+	if !w.st.VisibleAt(oppA, stance) || w.st.VisibleAt(w.st.ViewerOf(w.pub("oppB")), stance) {
+		t.Errorf("after the release oppA, and only oppA, must see the stance")
+	}
+}

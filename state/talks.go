@@ -42,6 +42,8 @@ type Talks struct {
 	Packages   map[string][]string `json:"packages"`
 	Facts      map[string]*Fact    `json:"facts"`
 	Statements []*Statement        `json:"statements"`
+	Releases   map[int64][]string  `json:"releases,omitempty"` // log index → parties it was released to
+	vis        []string            // visibility of each event, by log index
 	items      map[string]*Item    // by id
 	packageOf  map[string]string   // item → package
 	nonces     map[string]bool     // nonces seen
@@ -180,6 +182,7 @@ func New(talks string) *Talks {
 		packageOf: map[string]string{},
 		nonces:    map[string]bool{},
 		rounds:    map[string]*Round{},
+		Releases:  map[int64][]string{},
 	}
 }
 
@@ -275,6 +278,7 @@ func (t *Talks) Apply(e *parley.Event, index int64) error {
 	if apply != nil {
 		apply()
 	}
+	t.vis = append(t.vis, t.VisibilityOf(e))
 	t.nonces[e.Nonce] = true
 	t.Size++
 	return nil
@@ -630,6 +634,41 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		return func() {
 			t.Statements = append(t.Statements, &Statement{Text: p.Text, Lang: p.Lang, Round: p.Round, By: by, At: at, Index: index})
 		}, nil
+
+	case parley.KindCaucus:
+		var p parley.Caucus
+		if err := parley.DecodePayload(e, &p); err != nil {
+			return nil, err
+		}
+		if err := t.checkParty(p.Party); err != nil {
+			return nil, err
+		}
+		if e.Vis != "" && e.Vis != parley.VisParty(p.Party) {
+			return nil, parley.Errorf(parley.EINVALID, "event field \"vis\": a caucus message is seen by its party and the mediators only; leave \"vis\" out")
+		}
+		if err := checkText("text", p.Text, true); err != nil {
+			return nil, err
+		}
+		return nil, nil
+
+	case parley.KindRelease:
+		var p parley.Release
+		if err := parley.DecodePayload(e, &p); err != nil {
+			return nil, err
+		}
+		if err := t.checkParty(p.Party); err != nil {
+			return nil, err
+		}
+		if p.Index < 0 || p.Index >= t.Size {
+			return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"index\": the log has events 0 to %d", t.Size-1)
+		}
+		if slices.Contains(t.Releases[p.Index], p.Party) {
+			return nil, parley.Errorf(parley.ECONFLICT, "event %d is already released to %q", p.Index, p.Party)
+		}
+		if err := checkText("note", p.Note, false); err != nil {
+			return nil, err
+		}
+		return func() { t.Releases[p.Index] = append(t.Releases[p.Index], p.Party) }, nil
 
 	case parley.KindConfirmFact:
 		var p parley.ConfirmFact

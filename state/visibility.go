@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/parleyhq/parley"
 )
@@ -46,8 +47,16 @@ func (t *Talks) VisibilityOf(e *parley.Event) string {
 	if AlwaysPublic(e.Kind) {
 		return parley.VisPublic
 	}
+	if e.Kind == parley.KindCaucus {
+		var p parley.Caucus
+		_ = json.Unmarshal(e.Payload, &p)
+		return parley.VisParty(p.Party)
+	}
 	if e.Vis != "" {
 		return e.Vis
+	}
+	if e.Kind == parley.KindStatement {
+		return parley.VisPublic // a public statement, unless narrowed
 	}
 	if t.Proximity {
 		switch e.Kind {
@@ -84,3 +93,16 @@ func (v Viewer) Sees(vis string) bool {
 
 // Visible reports whether the viewer may see event e of this talks.
 func (t *Talks) Visible(v Viewer, e *parley.Event) bool { return v.Sees(t.VisibilityOf(e)) }
+
+// VisibleAt reports whether the viewer may see the event at a log index of
+// this talks: by its visibility, or because a mediator released it to the
+// viewer's party.
+func (t *Talks) VisibleAt(v Viewer, index int64) bool {
+	if index < 0 || index >= int64(len(t.vis)) {
+		return false
+	}
+	if v.Sees(t.vis[index]) {
+		return true
+	}
+	return v.Actor != nil && v.Actor.Party != "" && slices.Contains(t.Releases[index], v.Actor.Party)
+}

@@ -368,6 +368,25 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 		},
 	},
 	{
+		name: "caucus", args: "PARTY TEXT", nargs: 2, kind: parley.KindCaucus,
+		summary: "write in the caucus between the mediators and a party",
+		help:    "Caucus sends TEXT in PARTY's caucus channel: only that party and the mediators see it.",
+		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.Caucus{Party: a[0], Text: a[1]}, nil },
+	},
+	{
+		name: "release", args: "PARTY INDEX", nargs: 2, kind: parley.KindRelease,
+		summary: "show an event to a party (mediators, proximity talks)",
+		help:    "Release lets PARTY see the event at log INDEX, as a mediator carries a position from one room to another.",
+		flags:   func(fs *flag.FlagSet) { fs.String("note", "", "a note for the party") },
+		payload: func(fs *flag.FlagSet, a []string) (any, error) {
+			n, err := strconv.ParseInt(a[1], 10, 64)
+			if err != nil {
+				return nil, &exitError{2, fmt.Errorf("INDEX must be a log index, a whole number")}
+			}
+			return parley.Release{Party: a[0], Index: n, Note: str(fs, "note")}, nil
+		},
+	},
+	{
 		name: "fact confirm", args: "FACT", nargs: 1, kind: parley.KindConfirmFact,
 		summary: "confirm a fact that conditions can name (verifiers)", help: "Fact confirm records that a verifier confirmed FACT; conditions name it fact(FACT).",
 		flags: func(fs *flag.FlagSet) { fs.String("note", "", "what was verified") },
