@@ -28,6 +28,21 @@ type Config struct {
 	Keys     *Keys  // where log signing keys are kept
 	MaxBatch int    // events per transaction at most (default 256)
 	Now      func() time.Time
+	// OnAppend, if set, is called after each committed batch, in log
+	// order, under the talks' lock: it must not block or call the ledger.
+	OnAppend func(Appended)
+}
+
+// Appended is a committed batch of a talks' log.
+type Appended struct {
+	Talks      string
+	Entries    []parley.Entry
+	Events     []*parley.Event
+	Vis        []string // the visibility of each event
+	Checkpoint parley.Checkpoint
+	// Agreement is set when an event of the batch can change what is
+	// agreed.
+	Agreement bool
 }
 
 // A Ledger appends signed events to the logs of talks and keeps their
@@ -186,6 +201,9 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 			for i, r := range accepted {
 				r.rec, r.err = lg.receipt(entries[i])
 			}
+			if l.cfg.OnAppend != nil {
+				l.cfg.OnAppend(lg.appended(entries, accepted, cp))
+			}
 			return
 		}
 		// The state took in events that were not stored: rebuild it from
@@ -206,6 +224,16 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 		}
 		return
 	}
+}
+
+func (lg *talksLog) appended(entries []parley.Entry, reqs []*request, cp parley.Checkpoint) Appended {
+	a := Appended{Talks: lg.id, Entries: entries, Checkpoint: cp}
+	for i, r := range reqs {
+		a.Events = append(a.Events, r.e)
+		a.Vis = append(a.Vis, lg.state.VisibilityAt(entries[i].Index))
+		a.Agreement = a.Agreement || state.AffectsAgreement(r.e.Kind)
+	}
+	return a
 }
 
 // extend adds appended entries to the in-memory tree.

@@ -34,9 +34,9 @@ func NewTracker() *Tracker { return &Tracker{agreed: map[string]bool{}} }
 // Agreed reports whether item is agreed after the events observed so far.
 func (tr *Tracker) Agreed(item string) bool { return tr.agreed[item] }
 
-// affectsAgreement reports whether an event of kind k can change what is
+// AffectsAgreement reports whether an event of kind k can change what is
 // agreed.
-func affectsAgreement(k string) bool {
+func AffectsAgreement(k string) bool {
 	switch k {
 	case parley.KindSetStance, parley.KindTableVersion, parley.KindAcceptInvitation, parley.KindDeclineInvitation,
 		parley.KindInvite, parley.KindOpenRound, parley.KindCloseRound, parley.KindAddItem, parley.KindSetPackage,
@@ -49,7 +49,7 @@ func affectsAgreement(k string) bool {
 // Observe is called after e, at log index index, was applied to t. It
 // re-evaluates the agreement when e can change it and records transitions.
 func (tr *Tracker) Observe(t *Talks, e *parley.Event, index int64) error {
-	if !affectsAgreement(e.Kind) {
+	if !AffectsAgreement(e.Kind) {
 		return nil
 	}
 	res, err := agreement.Evaluate(t.Instance())

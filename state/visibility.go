@@ -47,8 +47,10 @@ func (t *Talks) VisibilityOf(e *parley.Event) string {
 	if AlwaysPublic(e.Kind) {
 		return parley.VisPublic
 	}
-	if e.Kind == parley.KindCaucus {
-		var p parley.Caucus
+	if e.Kind == parley.KindCaucus || (e.Kind == parley.KindRelease && e.Vis == "") {
+		var p struct {
+			Party string `json:"party"`
+		}
 		_ = json.Unmarshal(e.Payload, &p)
 		return parley.VisParty(p.Party)
 	}
@@ -93,6 +95,15 @@ func (v Viewer) Sees(vis string) bool {
 
 // Visible reports whether the viewer may see event e of this talks.
 func (t *Talks) Visible(v Viewer, e *parley.Event) bool { return v.Sees(t.VisibilityOf(e)) }
+
+// VisibilityAt returns the visibility of the event at a log index, or "" if
+// there is none.
+func (t *Talks) VisibilityAt(index int64) string {
+	if index < 0 || index >= int64(len(t.vis)) {
+		return ""
+	}
+	return t.vis[index]
+}
 
 // VisibleAt reports whether the viewer may see the event at a log index of
 // this talks: by its visibility, or because a mediator released it to the
