@@ -298,12 +298,18 @@ func (b *Bundle) Marshal() ([]byte, error) {
 // NewBundle builds the bundle of a talks' log for one viewer: entries is
 // the whole log from index 0, checkpoints are signed notes of it in
 // increasing size, the last one covering every entry, and visible says
-// whether the viewer may see an event. Visible events go in whole, the
+// whether the viewer may see an event (nil: every event). Visible events go in whole, the
 // others as their leaf hash. The checkpoints keep the log's signature and
 // the cosignatures of the given witnesses; other signature lines are
 // dropped, and only the witnesses that cosigned are listed. Actors is
 // filled from the visible events.
 func NewBundle(origin, logKey string, entries []parley.Entry, checkpoints []parley.Checkpoint, witnesses []WitnessKey, visible func(*parley.Event) bool) (*Bundle, error) {
+	if len(entries) == 0 {
+		return nil, errors.New("bundling: the log has no entries")
+	}
+	if visible == nil {
+		visible = func(*parley.Event) bool { return true }
+	}
 	b := &Bundle{Format: BundleFormat, Origin: origin, LogKey: logKey, Entries: make([]BundleEntry, len(entries))}
 	idx := newActorIndex()
 	for i, en := range entries {

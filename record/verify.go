@@ -64,13 +64,16 @@ func (r *Report) String() string {
 // its signature, its nonce, its authorization by auth, its leaf) with the
 // tree hash at each checkpoint's size; the actors list; the fork evidence.
 // A malformed bundle gives a *FormatError; a failed check a *VerifyError
-// naming the first failure. auth may be nil only to skip the authorization
-// replay. progress, when not nil, is called with the entries checked so
-// far.
+// naming the first failure; the report then says what was checked before
+// it. auth may be nil only to skip the authorization replay. progress, when
+// not nil, is called with the entries checked so far.
 //
 // Event signatures are checked in parallel on runtime.GOMAXPROCS(0)
 // goroutines; the tree is hashed once, incrementally.
 func Verify(b *Bundle, auth Authorizer, progress func(done, total int)) (*Report, error) {
+	if b == nil {
+		return nil, formatErrorf("no bundle")
+	}
 	if err := b.check(); err != nil {
 		return nil, err
 	}
