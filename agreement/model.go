@@ -25,11 +25,11 @@ type model struct {
 	pkgs  [][]int32 // members of each package
 
 	pos    []cpos
-	conds  []condInfo          // the conditions of conditional positions
-	dense  []int32             // per party × item: 1 + index in pos of its live position, or 0
-	sparse map[[2]int32]int32  // the same, when parties × items is too large for dense
-	nlive  int                 // live positions
-	byPos  [][]int32           // per item: indexes in pos of its live positions (unordered)
+	conds  []condInfo         // the conditions of conditional positions
+	dense  []int32            // per party × item: 1 + index in pos of its live position, or 0
+	sparse map[[2]int32]int32 // the same, when parties × items is too large for dense
+	nlive  int                // live positions
+	byPos  [][]int32          // per item: indexes in pos of its live positions (unordered)
 
 	// Static votes per item: plain stances and conditionals folded to a
 	// constant. Dynamic conditionals are counted by the evaluators.
