@@ -93,6 +93,13 @@ func toASP(inst *Instance) string {
 			w("no(%s) :- not %s.", pi, a)
 		}
 	}
+	// The rules, per item, as facts read by generic rules: gringo grounds
+	// these in one pass, where one aggregate per item would scan every vote.
+	w("blocked(I) :- no(_,I).")
+	w("supported(I) :- yes(_,I).")
+	w("ok(I) :- cons(I), supported(I), not blocked(I).")
+	w("ok(I) :- minus(I,K), supported(I), #count{P: no(P,I)} <= K.")
+	w("ok(I) :- maj(I,N), #count{P: yes(P,I)} >= N.")
 	np := len(inst.Parties)
 	for _, it := range inst.Items {
 		r := inst.Rule
@@ -104,11 +111,11 @@ func toASP(inst *Instance) string {
 		switch r.Kind {
 		case "consensus":
 			if silent == 0 {
-				w("ok(%s) :- #count{P: no(P,%s)} = 0, #count{P: yes(P,%s)} >= 1.", i, i, i)
+				w("cons(%s).", i)
 			}
 		case "consensus_minus":
 			if silent <= r.N {
-				w("ok(%s) :- #count{P: no(P,%s)} <= %d, #count{P: yes(P,%s)} >= 1.", i, i, r.N-silent, i)
+				w("minus(%s,%d).", i, r.N-silent)
 			}
 		case "majority":
 			m := np - abstain[it]
@@ -116,7 +123,7 @@ func toASP(inst *Instance) string {
 			for float64(need) < r.Threshold*float64(m) {
 				need++
 			}
-			w("ok(%s) :- #count{P: yes(P,%s)} >= %d.", i, i, max(need, 1))
+			w("maj(%s,%d).", i, max(need, 1))
 		}
 	}
 	pkgOf := map[string][]string{}
