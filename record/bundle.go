@@ -78,7 +78,10 @@ type FormatError struct {
 	Err error
 }
 
+// Error says that the bundle is malformed, and how.
 func (e *FormatError) Error() string { return "malformed bundle: " + e.Err.Error() }
+
+// Unwrap returns Err.
 func (e *FormatError) Unwrap() error { return e.Err }
 
 func formatErrorf(format string, args ...any) error {

@@ -34,7 +34,10 @@ type VerifyError struct {
 	Err   error
 }
 
+// Error returns "<where>: <what failed>".
 func (e *VerifyError) Error() string { return e.Where + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
 func (e *VerifyError) Unwrap() error { return e.Err }
 
 // A Report says what Verify checked.
@@ -53,6 +56,7 @@ type Report struct {
 	Witnesses    int
 }
 
+// String summarizes the report on one line.
 func (r *Report) String() string {
 	return fmt.Sprintf("%s: %d entries (%d events, %d signatures, %d authorized, %d hidden), %d checkpoints signed by %s, %d cosignatures by %d witnesses; root %s",
 		r.Origin, r.Size, r.Events, r.Signatures, r.Authorized, r.Hidden, r.Checkpoints, r.LogKey, r.Cosignatures, r.Witnesses, base64.StdEncoding.EncodeToString(r.Root[:]))

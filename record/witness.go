@@ -156,6 +156,7 @@ type ForkError struct {
 	Evidence *ForkEvidence
 }
 
+// Error says what the evidence shows.
 func (e *ForkError) Error() string {
 	return "the log forked: " + e.Evidence.describe() + ": keep the evidence and publish it"
 }
