@@ -388,3 +388,70 @@ func (l *Ledger) Entries(ctx context.Context, talks string) ([]parley.Entry, []*
 	})
 	return entries, events, err
 }
+
+// Receipt returns the receipt of the event at index against the latest
+// checkpoint, with its salt.
+func (l *Ledger) Receipt(ctx context.Context, talks string, index int64) (*Receipt, error) {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := l.store.Entries(ctx, talks, index, index+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) != 1 {
+		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no event %d", talks, index)
+	}
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	return lg.receipt(entries[0])
+}
+
+// Consistency returns the proof that the tree of size from is a prefix of
+// the tree of size to.
+func (l *Ledger) Consistency(ctx context.Context, talks string, from, to int64) (tlog.TreeProof, error) {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return nil, err
+	}
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	if to > lg.state.Size || to < from {
+		return nil, parley.Errorf(parley.EINVALID, "want 0 < from ≤ to ≤ %d, the log's size", lg.state.Size)
+	}
+	p, err := record.ProveConsistency(lg.hashReader(), from, to)
+	if err != nil {
+		return nil, parley.Errorf(parley.EINVALID, "%v", err)
+	}
+	return p, nil
+}
+
+// Bundle returns the bundle of a talks for the actor holding viewerKey (""
+// for the public): the events that viewer may see with their salts, the
+// leaf hashes of the others, the latest checkpoint and the log's key.
+func (l *Ledger) Bundle(ctx context.Context, talks, viewerKey string) (*record.Bundle, error) {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return nil, err
+	}
+	// Read under the lock so that the entries, their visibility and the
+	// checkpoint agree.
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	v := lg.state.ViewerOf(viewerKey)
+	size := lg.state.Size
+	visible := make(map[string]bool, size)
+	entries := make([]parley.Entry, 0, size)
+	err = l.scan(ctx, talks, size, func(en parley.Entry, e *parley.Event) error {
+		entries = append(entries, en)
+		if lg.state.VisibleAt(v, en.Index) {
+			visible[e.Nonce] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return record.NewBundle(lg.origin, lg.vkey, entries, []parley.Checkpoint{lg.cp}, nil, func(e *parley.Event) bool { return visible[e.Nonce] })
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// Demo is demo mode: the server holds the demo actors' private keys, so
+// that a visitor can act as each of them. This is the one exception to
+// "the server never signs for an actor", and every page says so.
+type Demo struct {
+	Talks  string
+	Notice string // what is reported and what is reconstructed
+	Actors []DemoActor
+}
+
+// A DemoActor is one demo identity.
+type DemoActor struct {
+	ID    string             `json:"id"`
+	Name  string             `json:"name"`
+	Role  string             `json:"role"`
+	Party string             `json:"party,omitempty"`
+	Key   ed25519.PrivateKey `json:"-"`
+}
+
+// PublicKey returns the actor's public key as events write it.
+func (a DemoActor) PublicKey() string { return parley.KeyString(a.Key.Public().(ed25519.PublicKey)) }
+
+func (d *Demo) actor(id string) (DemoActor, error) {
+	for _, a := range d.Actors {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return DemoActor{}, parley.Errorf(parley.ENOTFOUND, "no demo actor %q", id)
+}
+
+func (s *Server) handleDemoInfo(w http.ResponseWriter, r *http.Request) error {
+	type actor struct {
+		DemoActor
+		PublicKey string `json:"key"`
+	}
+	var out []actor
+	for _, a := range s.cfg.Demo.Actors {
+		out = append(out, actor{a, a.PublicKey()})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"talks": s.cfg.Demo.Talks, "notice": s.cfg.Demo.Notice, "actors": out,
+		"warning": "Demo mode: this server holds the demo actors' keys and signs for them. In real use every act is signed on the actor's own device.",
+	})
+}
+
+func (s *Server) handleDemoSession(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		As string `json:"as"`
+	}
+	if err := s.decodeBody(w, r, &req, 1<<10); err != nil {
+		return err
+	}
+	a, err := s.cfg.Demo.actor(req.As)
+	if err != nil {
+		return err
+	}
+	return s.startSession(w, r, a.PublicKey())
+}
+
+// DemoSignRequest asks the demo server to sign and append an act as a demo
+// actor.
+type DemoSignRequest struct {
+	As      string          `json:"as"`
+	Talks   string          `json:"talks"`
+	Kind    string          `json:"kind"`
+	Vis     string          `json:"vis,omitempty"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+func (s *Server) handleDemoSign(w http.ResponseWriter, r *http.Request) error {
+	var req DemoSignRequest
+	if err := s.decodeBody(w, r, &req, 1<<20); err != nil {
+		return err
+	}
+	a, err := s.cfg.Demo.actor(req.As)
+	if err != nil {
+		return err
+	}
+	e, err := parley.NewEvent(req.Talks, req.Kind, a.Key.Public().(ed25519.PublicKey), time.Now(), req.Payload)
+	if err != nil {
+		return err
+	}
+	e.Vis = req.Vis
+	se, err := parley.Sign(s.l.Origin(req.Talks), e, a.Key)
+	if err != nil {
+		return err
+	}
+	rec, err := s.l.Append(r.Context(), se)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, rec)
+}
