@@ -1,0 +1,334 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/parleyhq/parley"
+)
+
+// rollbackTimeout bounds the rollback of a failed append, which runs even
+// when the caller's context is done.
+const rollbackTimeout = 10 * time.Second
+
+const (
+	sqlCreateTalks = `INSERT INTO talks (id, created) VALUES ($1, statement_timestamp()) ON CONFLICT (id) DO NOTHING`
+	// The lock conflicts with itself, so appends to one talks take turns;
+	// it does not conflict with the key-share locks of foreign keys.
+	sqlLockTalks   = `SELECT size FROM talks WHERE id = $1 FOR NO KEY UPDATE`
+	sqlReadHashes  = `SELECT idx, hash FROM hashes WHERE talks = $1 AND idx = ANY($2)`
+	sqlFindNonces  = `SELECT EXISTS (SELECT FROM entries WHERE talks = $1 AND nonce = ANY($2))`
+	sqlInsertEntry = `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received)
+SELECT $1, e.idx, e.event, e.sig, e.salt, e.leaf, e.kind, e.actor, e.nonce, coalesce(e.received, statement_timestamp())
+FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+	AS e (idx, event, sig, salt, leaf, kind, actor, nonce, received)`
+	sqlInsertHashes     = `INSERT INTO hashes (talks, idx, hash) SELECT $1, h.idx, h.hash FROM unnest($2::bigint[], $3::bytea[]) AS h (idx, hash)`
+	sqlSetSize          = `UPDATE talks SET size = $3 WHERE id = $1 AND size = $2`
+	sqlInsertCheckpoint = `INSERT INTO checkpoints (talks, size, root, note) VALUES ($1, $2, $3, $4)`
+)
+
+// Append implements parley.Store: it adds entries at the end of the log of
+// talks in one transaction if the log holds exactly at entries. The store
+// numbers the entries at, at+1, …, whatever their Index says.
+//
+// The transaction locks the row of talks, so that of several appends at the
+// same size, from this process or another, one succeeds and the others get
+// parley.ErrStale. An error wrapping ErrCommitUnknown means that the
+// outcome is not known: see the package documentation.
+func (s *Store) Append(ctx context.Context, talks string, at int64, entries []parley.Entry, seal parley.SealFunc) (parley.Checkpoint, error) {
+	if err := checkAppend(talks, at, entries, seal); err != nil {
+		return parley.Checkpoint{}, err
+	}
+	seen := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		if seen[e.Nonce] {
+			return parley.Checkpoint{}, parley.ErrDuplicate
+		}
+		seen[e.Nonce] = true
+	}
+	newSize := at + int64(len(entries))
+	need, err := neededHashes(at, len(entries))
+	if err != nil {
+		return parley.Checkpoint{}, fmt.Errorf("postgres: hashing the entries for %s: %w", talks, err)
+	}
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return parley.Checkpoint{}, wrap(err, "appending to %s", talks)
+	}
+	defer func() {
+		// After a commit this does nothing.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
+		tx.Rollback(ctx)
+	}()
+
+	// One round trip: create the talks if the append is its first, lock
+	// its row and read the size; then, as the lock keeps other appends
+	// out, look for the nonces in the log (a log of 0 entries has none),
+	// so that the seal is not called for an append that would be refused,
+	// and read the hashes the new ones need (those of a log of at entries:
+	// if the size is not at, the append is refused anyway).
+	b := &pgx.Batch{}
+	if at == 0 {
+		b.Queue(sqlCreateTalks, talks)
+	}
+	b.Queue(sqlLockTalks, talks)
+	if at > 0 {
+		nonces := make([]string, len(entries))
+		for i, e := range entries {
+			nonces[i] = e.Nonce
+		}
+		b.Queue(sqlFindNonces, talks, nonces)
+	}
+	if len(need) > 0 {
+		b.Queue(sqlReadHashes, talks, need)
+	}
+	cache := make(map[int64]tlog.Hash, len(need)+3*len(entries))
+	size, dup, err := readLocked(tx.SendBatch(ctx, b), at, len(need) > 0, cache)
+	switch {
+	case err != nil:
+		return parley.Checkpoint{}, wrap(err, "locking the log of %s", talks)
+	case size != at:
+		return parley.Checkpoint{}, parley.ErrStale
+	case dup:
+		return parley.Checkpoint{}, parley.ErrDuplicate
+	}
+
+	n := len(entries)
+	var (
+		idxs                        = make([]int64, n)
+		events, sigs, salts, leaves = make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		kinds, actors, nonces       = make([]string, n), make([]string, n), make([]string, n)
+		received                    = make([]pgtype.Timestamptz, n)
+		hashIdxs                    = make([]int64, 0, 3*n)
+		hashes                      = make([][]byte, 0, 3*n)
+		hr                          = cacheReader{talks: talks, cache: cache}
+	)
+	for i, e := range entries {
+		k := at + int64(i)
+		idxs[i] = k
+		events[i], sigs[i], salts[i], leaves[i] = e.Event, e.Sig, e.Salt, e.Leaf[:]
+		kinds[i], actors[i], nonces[i] = e.Kind, e.Actor, e.Nonce
+		received[i] = pgtype.Timestamptz{Time: e.Received, Valid: !e.Received.IsZero()}
+		hs, err := tlog.StoredHashesForRecordHash(k, tlog.Hash(e.Leaf), hr)
+		if err != nil {
+			return parley.Checkpoint{}, fmt.Errorf("postgres: hashing entry %d of %s: %w", k, talks, err)
+		}
+		first := tlog.StoredHashIndex(0, k)
+		for j, h := range hs {
+			cache[first+int64(j)] = h
+			hashIdxs = append(hashIdxs, first+int64(j))
+			hashes = append(hashes, h[:])
+		}
+	}
+	root, err := tlog.TreeHash(newSize, hr)
+	if err != nil {
+		return parley.Checkpoint{}, fmt.Errorf("postgres: computing the root of %s at size %d: %w", talks, newSize, err)
+	}
+	note, err := seal(newSize, parley.Hash(root))
+	if err != nil {
+		return parley.Checkpoint{}, fmt.Errorf("postgres: sealing the checkpoint of %s at size %d: %w", talks, newSize, err)
+	}
+	if len(note) == 0 {
+		return parley.Checkpoint{}, parley.Errorf(parley.EINTERNAL, "the checkpoint of %s at size %d was sealed with an empty note; nothing was appended", talks, newSize)
+	}
+
+	// A second round trip writes everything.
+	b = &pgx.Batch{}
+	b.Queue(sqlInsertEntry, talks, idxs, events, sigs, salts, leaves, kinds, actors, nonces, received)
+	b.Queue(sqlInsertHashes, talks, hashIdxs, hashes)
+	b.Queue(sqlSetSize, talks, at, newSize)
+	b.Queue(sqlInsertCheckpoint, talks, newSize, root[:], note)
+	if err := writeBatch(tx.SendBatch(ctx, b)); err != nil {
+		if isUniqueViolation(err, "entries_nonce") {
+			return parley.Checkpoint{}, parley.ErrDuplicate
+		}
+		return parley.Checkpoint{}, wrap(err, "storing entries %d to %d of %s", at, newSize-1, talks)
+	}
+
+	if err := tx.Commit(ctx); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) || errors.Is(err, pgx.ErrTxCommitRollback) || pgconn.SafeToRetry(err) {
+			// The database refused the commit, or never saw it.
+			return parley.Checkpoint{}, wrap(err, "committing the append to %s", talks)
+		}
+		return parley.Checkpoint{}, fmt.Errorf("postgres: committing the append of entries %d to %d of %s: %w: %w", at, newSize-1, talks, ErrCommitUnknown, err)
+	}
+	return parley.Checkpoint{Talks: talks, Size: newSize, Root: parley.Hash(root), Note: note}, nil
+}
+
+// readLocked reads the results of the first batch of an append at at: the
+// creation of the talks if at is 0, the size of the locked log, whether a
+// nonce is in it already if at is not 0, and the stored hashes if hashes,
+// which it puts in cache. It closes br.
+func readLocked(br pgx.BatchResults, at int64, hashes bool, cache map[int64]tlog.Hash) (size int64, dup bool, err error) {
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if at == 0 {
+		if _, err := br.Exec(); err != nil {
+			return 0, false, err
+		}
+	}
+	err = br.QueryRow().Scan(&size)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, err
+	}
+	if at > 0 {
+		if err := br.QueryRow().Scan(&dup); err != nil {
+			return 0, false, err
+		}
+	}
+	if !hashes {
+		return size, dup, nil
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k int64
+		var h []byte
+		if err := rows.Scan(&k, &h); err != nil {
+			return 0, false, err
+		}
+		if len(h) != len(tlog.Hash{}) {
+			return 0, false, fmt.Errorf("stored hash %d is %d bytes", k, len(h))
+		}
+		cache[k] = tlog.Hash(h)
+	}
+	return size, dup, rows.Err()
+}
+
+// writeBatch runs the statements of br, which return no rows, and closes
+// it. It returns the first error.
+func writeBatch(br pgx.BatchResults) (err error) {
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	// Entries, hashes, size, checkpoint.
+	for i := range 4 {
+		tag, err := br.Exec()
+		if err != nil {
+			return err
+		}
+		if i == 2 && tag.RowsAffected() != 1 {
+			// The row is locked and its size was read: unreachable.
+			return errors.New("the size of the log changed under its lock")
+		}
+	}
+	return nil
+}
+
+// neededHashes returns the storage indexes of the stored hashes of a log of
+// at entries that appending n entries to it reads: the hashes the new ones
+// are computed from and those of the new root. Which hashes tlog reads
+// depends on the indexes alone, not on the values, so a dry run with zero
+// hashes finds them.
+func neededHashes(at int64, n int) ([]int64, error) {
+	first := tlog.StoredHashIndex(0, at) // the first hash the append writes
+	var need []int64
+	seen := map[int64]bool{}
+	r := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		for _, k := range indexes {
+			if k < first && !seen[k] {
+				seen[k] = true
+				need = append(need, k)
+			}
+		}
+		return make([]tlog.Hash, len(indexes)), nil
+	})
+	for i := range int64(n) {
+		if _, err := tlog.StoredHashesForRecordHash(at+i, tlog.Hash{}, r); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tlog.TreeHash(at+int64(n), r); err != nil {
+		return nil, err
+	}
+	return need, nil
+}
+
+// A cacheReader serves the stored hashes an append needs: those read by
+// its first round trip and those it computed.
+type cacheReader struct {
+	talks string
+	cache map[int64]tlog.Hash
+}
+
+func (r cacheReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, k := range indexes {
+		h, ok := r.cache[k]
+		if !ok {
+			return nil, fmt.Errorf("the log of %s has no stored hash %d", r.talks, k)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// checkAppend checks the arguments of Append.
+func checkAppend(talks string, at int64, entries []parley.Entry, seal parley.SealFunc) error {
+	if err := checkTalks(talks); err != nil {
+		return err
+	}
+	switch {
+	case at < 0:
+		return parley.Errorf(parley.EINVALID, "cannot append to %s at %d: a log size is never negative", talks, at)
+	case len(entries) == 0:
+		return parley.Errorf(parley.EINVALID, "nothing to append to %s: give at least one entry", talks)
+	case seal == nil:
+		return parley.Errorf(parley.EINVALID, "appending to %s needs a function to seal the checkpoint", talks)
+	}
+	for i, e := range entries {
+		var problem string
+		switch {
+		case e.Talks != "" && e.Talks != talks:
+			problem = fmt.Sprintf("it belongs to talks %q", e.Talks)
+		case len(e.Event) == 0:
+			problem = "it has no event bytes"
+		case len(e.Sig) == 0:
+			problem = "it has no signature"
+		case len(e.Salt) != 32:
+			problem = fmt.Sprintf("its salt is %d bytes, not 32", len(e.Salt))
+		case e.Nonce == "":
+			problem = "it has no nonce"
+		case !isText(e.Kind) || !isText(e.Actor) || !isText(e.Nonce):
+			problem = "its kind, actor or nonce is not UTF-8 text without NUL bytes"
+		default:
+			continue
+		}
+		return parley.Errorf(parley.EINVALID, "cannot append entry %d of %d to %s: %s", i+1, len(entries), talks, problem)
+	}
+	return nil
+}
+
+// isText reports whether PostgreSQL can store s as text: valid UTF-8
+// without NUL bytes.
+func isText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// checkTalks checks that talks is a well-formed talks id.
+func checkTalks(talks string) error {
+	if !parley.ValidTalksID(talks) {
+		return parley.Errorf(parley.EINVALID, "%q is not a talks id: use lower-case letters, digits and dashes, at most %d", talks, parley.MaxIDLength)
+	}
+	return nil
+}
