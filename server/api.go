@@ -49,6 +49,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/talks/{id}/proofs/{index}", read, s.handleTLogProof)
 	s.handle("GET /api/v1/talks/{id}/bundle", read, s.handleBundle)
 	s.handle("GET /api/v1/talks/{id}/stream", stream, s.handleStream)
+	if s.cfg.UI != nil {
+		m.Handle("/", s.page(s.cfg.UI))
+	}
 	if s.cfg.Demo != nil {
 		s.handle("GET /api/v1/demo", read, s.handleDemoInfo)
 		s.handle("POST /api/v1/demo/session", write, s.handleDemoSession)

@@ -37,6 +37,10 @@ type Config struct {
 	// Demo, if set, holds the demo actors' keys by name: the server may
 	// then sign for them, and every page says so.
 	Demo *Demo
+
+	// UI, if set, serves every path outside /api/, /healthz and /metrics:
+	// the web pages. It sees the session's actor through ViewerKey.
+	UI http.Handler
 }
 
 // A Server serves one ledger.
@@ -172,6 +176,25 @@ type viewerCtxKey struct{}
 func viewerKey(r *http.Request) string {
 	k, _ := r.Context().Value(viewerCtxKey{}).(string)
 	return k
+}
+
+// ViewerKey returns the key of the actor signed in for a request that the
+// server passed to its UI handler, or "" for the public.
+func ViewerKey(r *http.Request) string { return viewerKey(r) }
+
+// page serves the UI with the request's session resolved.
+func (s *Server) page(ui http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, err := s.authenticate(r)
+		if err == nil {
+			err = s.limits.allow(s.limitID(r, key), read, s.cfg)
+		}
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		ui.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerCtxKey{}, key)))
+	})
 }
 
 // limitID is whom a request counts against: the signed-in actor, else the
