@@ -52,6 +52,7 @@ type Server struct {
 	hub     *hub
 	limits  *limiter
 	metrics *serverMetrics
+	routes_ []string // API route patterns, in registration order
 }
 
 type serverMetrics struct {
@@ -117,6 +118,10 @@ func (s *Server) Published(a ledger.Appended) {
 	s.hub.publish(a)
 }
 
+// Routes returns the patterns of the API routes ("GET /api/v1/talks/{id}"),
+// for the OpenAPI test.
+func (s *Server) Routes() []string { return append([]string(nil), s.routes_...) }
+
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.mux }
 
@@ -137,6 +142,7 @@ const (
 // handle registers an API route: it resolves the session, applies the rate
 // limit, turns errors into problems, and records metrics.
 func (s *Server) handle(pattern string, kind routeKind, h apiFunc) {
+	s.routes_ = append(s.routes_, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
