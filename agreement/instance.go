@@ -2,8 +2,6 @@ package agreement
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -51,54 +49,14 @@ func DecodeInstance(r io.Reader) (*Instance, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, parley.Errorf(parley.EINVALID, "the input is empty: give an instance as JSON (see docs/AGREEMENT.md)")
 	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	var inst Instance
-	if err := d.Decode(&inst); err != nil {
-		return nil, jsonError(err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, parley.Errorf(parley.EINVALID, "unexpected data after the instance: give one JSON object")
+	inst, err := decodeJSON(b)
+	if err != nil {
+		return nil, err
 	}
 	if err := inst.Validate(); err != nil {
 		return nil, err
 	}
-	return &inst, nil
-}
-
-func jsonError(err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "the instance"
-		}
-		return parley.Errorf(parley.EINVALID, "%s: want %s, found a JSON %s", field, jsonKind(te.Type.Kind().String()), te.Value)
-	case errors.As(err, &se):
-		return parley.Errorf(parley.EINVALID, "the JSON is malformed at byte %d: %v", se.Offset, se)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		f := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return parley.Errorf(parley.EINVALID, "unknown field %s: the fields are rule, item_rules, packages, parties, items, facts and positions (party, item, stance, condition)", f)
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return parley.Errorf(parley.EINVALID, "the JSON ends early")
-	}
-	return parley.Errorf(parley.EINVALID, "decoding the instance: %v", err)
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "int", "int64", "float64":
-		return "a number"
-	case "string":
-		return "a string"
-	case "slice":
-		return "a list"
-	case "struct", "map":
-		return "an object"
-	}
-	return k
+	return inst, nil
 }
 
 // Validate checks the instance and returns an *parley.Error naming the
