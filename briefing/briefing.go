@@ -303,6 +303,9 @@ func (w *writer) statements(all *state.Talks) {
 		if s.Round != w.r.ID && !(s.Round == "" && w.inRound(s.At)) {
 			continue
 		}
+		if all.VisibilityAt(s.Index) != parley.VisPublic {
+			continue // a briefing quotes public statements only
+		}
 		lang := ""
 		if s.Lang != "" {
 			lang = " (" + s.Lang + ")"

@@ -539,15 +539,17 @@ func (s *Server) handleCaucus(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleBriefing(w http.ResponseWriter, r *http.Request) error {
 	talks := r.PathValue("id")
 	round := r.URL.Query().Get("round")
-	var public bool
 	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		// The briefing reads the whole record; it is for those who may.
-		public = st.Visibility == parley.VisPublic && !st.Proximity
-		if !public && v.Actor == nil {
-			return parley.Errorf(parley.EFORBIDDEN, "the briefing of a talks that is not public is for its participants; sign in")
+		// The briefing draws on every stance; it is for those who see them.
+		for _, it := range st.Items {
+			for _, h := range it.History {
+				if !st.VisibleAt(v, h.Index) {
+					return parley.Errorf(parley.EFORBIDDEN, "the briefing draws on stances that %s may not see; sign in as a participant or mediator", v.Name())
+				}
+			}
 		}
-		if st.Proximity && !v.Chair() {
-			return parley.Errorf(parley.EFORBIDDEN, "in proximity talks the briefing is for the mediators")
+		if v.Actor == nil && st.Visibility != parley.VisPublic {
+			return parley.Errorf(parley.EFORBIDDEN, "the briefing of a talks that is not public is for its participants; sign in")
 		}
 		if round == "" {
 			if cur := st.CurrentRound(); cur != nil {
