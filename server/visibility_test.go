@@ -165,4 +165,3 @@ func streamText(t *testing.T, c *client) string {
 	<-done
 	return sb.String()
 }
-
