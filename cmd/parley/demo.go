@@ -8,23 +8,30 @@ import (
 	"path/filepath"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/scenario"
+	"github.com/parleyhq/parley/server"
 )
 
 func init() {
 	register(&command{
 		Name:    "demo",
-		Usage:   "[--dir DIR]",
-		Summary: "replay the Moscow consultations of April 2015 into a local record",
+		Usage:   "[--addr ADDR] [--dir DIR]",
+		Summary: "serve the Moscow consultations of April 2015 at a local URL",
 		Help: `Demo replays the scenario of the Moscow consultations on Syria (second
 round, April 2015), an illustrative reconstruction of a real round of talks,
 through the same append path as any act: each step is signed by a demo
 actor whose key is generated for this run. It leaves in DIR the record
-(parley.db and the log keys), the demo actors' keys (keys/) and the round-2
-briefing (briefing.md).`,
+(parley.db and the log keys), the demo actors' keys (keys/), the round-2
+briefing (briefing.md) and the public bundle of the record
+(public.bundle, which "parley verify" checks), then serves the talks at the
+URL it prints, where a visitor can act as each demo actor.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("dir", "", "where to write the demo (default: a new temporary directory)")
+			fs.String("addr", "127.0.0.1:8080", "address to serve on")
 			fs.String("host", "demo.parley.localhost", "host name in the log origin")
+			fs.Bool("serve", true, "serve the demo after replaying it")
+			fs.String("log-level", "warn", "debug, info, warn or error")
 		},
 		Run: runDemo,
 	})
@@ -41,47 +48,71 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("%s is not empty; the demo writes a fresh record: give an empty or new directory", dir)
 	}
-	cfg := dataConfig{Dir: dir, DB: filepath.Join(dir, "parley.db"), Host: str(fs, "host")}
-	l, closeStore, err := openLedger(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
 	s := scenario.Moscow()
 	ks, err := s.NewKeys()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stderr, "replaying %q (%d steps)…\n", s.Title, len(s.Steps))
-	app := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {
-		_, err := l.Append(ctx, se)
-		return err
-	})
-	if err := s.Replay(ctx, app, ks, l.Origin(s.Talks), nil); err != nil {
-		return err
+	demo := &server.Demo{Talks: s.Talks, Notice: s.Notice}
+	for _, m := range s.Cast {
+		demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
 	}
-	if err := writeDemoKeys(filepath.Join(dir, "keys"), s, ks); err != nil {
-		return err
+	c := serveConfig{
+		data:     dataConfig{Dir: dir, DB: filepath.Join(dir, "parley.db"), Host: str(fs, "host")},
+		addr:     str(fs, "addr"),
+		logLevel: str(fs, "log-level"),
 	}
-	md, err := roundBriefing(ctx, l, s.Talks, "r2")
-	if err != nil {
-		return err
-	}
-	brief := filepath.Join(dir, "briefing.md")
-	if err := os.WriteFile(brief, []byte(md), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Stdout, `%s
+	prepare := func(ctx context.Context, l *ledger.Ledger) error {
+		fmt.Fprintf(e.Stderr, "replaying %q (%d steps)…\n", s.Title, len(s.Steps))
+		app := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {
+			_, err := l.Append(ctx, se)
+			return err
+		})
+		if err := s.Replay(ctx, app, ks, l.Origin(s.Talks), nil); err != nil {
+			return err
+		}
+		if err := writeDemoKeys(filepath.Join(dir, "keys"), s, ks); err != nil {
+			return err
+		}
+		md, err := roundBriefing(ctx, l, s.Talks, "r2")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "briefing.md"), []byte(md), 0o644); err != nil {
+			return err
+		}
+		b, err := l.Bundle(ctx, s.Talks, "")
+		if err != nil {
+			return err
+		}
+		data, err := b.Marshal()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "public.bundle"), data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, `%s
 
 Note: %s
 
-The record is in %s. Look at it with:
-  parley show --dir %s --talks %s
-The round-2 briefing is in %s.
-The demo actors' keys are in %s; act as one of them with, e.g.:
-  parley stance D1 support --version 2 --party oppA --dir %s --talks %s --key %s
-`, s.Title, s.Notice, dir, dir, s.Talks, brief, filepath.Join(dir, "keys"), dir, s.Talks, filepath.Join(dir, "keys", "oppA.key"))
-	return nil
+In %s:
+  parley.db, logkeys/  the record
+  briefing.md          the round-2 briefing, generated from the record
+  public.bundle        the public record; check it offline with: parley verify %s
+  keys/                the demo actors' keys, e.g. parley show --dir %s --host %s --talks %s
+`, s.Title, s.Notice, dir, filepath.Join(dir, "public.bundle"), dir, c.data.Host, s.Talks)
+		return nil
+	}
+	if str(fs, "serve") != "true" {
+		l, closeStore, err := openLedger(ctx, c.data)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		return prepare(ctx, l)
+	}
+	return serve(ctx, e, c, demo, prepare)
 }
 
 // writeDemoKeys writes each demo actor's key as a key file.
