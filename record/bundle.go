@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -298,6 +300,21 @@ func (b *Bundle) Marshal() ([]byte, error) {
 	return marshal(j)
 }
 
+// bundleEvent decodes the event of entry i and checks its leaf.
+func bundleEvent(en *parley.Entry, i int) (*parley.Event, error) {
+	if en.Index != int64(i) {
+		return nil, fmt.Errorf("bundling: entry %d has index %d: give the log from index 0 in order", i, en.Index)
+	}
+	e, err := parley.DecodeEvent(en.Event)
+	if err != nil {
+		return nil, fmt.Errorf("bundling: entry %d: %w", i, err)
+	}
+	if LeafHash(en.Salt, en.Event, en.Sig) != en.Leaf {
+		return nil, fmt.Errorf("bundling: entry %d: its leaf is not the commitment to its event", i)
+	}
+	return e, nil
+}
+
 // NewBundle builds the bundle of a talks' log for one viewer: entries is
 // the whole log from index 0, checkpoints are signed notes of it in
 // increasing size, the last one covering every entry, and visible says
@@ -305,7 +322,8 @@ func (b *Bundle) Marshal() ([]byte, error) {
 // others as their leaf hash. The checkpoints keep the log's signature and
 // the cosignatures of the given witnesses; other signature lines are
 // dropped, and only the witnesses that cosigned are listed. Actors is
-// filled from the visible events.
+// filled from the visible events. Events are decoded on all cores; visible
+// is called in log order from one goroutine.
 func NewBundle(origin, logKey string, entries []parley.Entry, checkpoints []parley.Checkpoint, witnesses []WitnessKey, visible func(*parley.Event) bool) (*Bundle, error) {
 	if len(entries) == 0 {
 		return nil, errors.New("bundling: the log has no entries")
@@ -315,22 +333,34 @@ func NewBundle(origin, logKey string, entries []parley.Entry, checkpoints []parl
 	}
 	b := &Bundle{Format: BundleFormat, Origin: origin, LogKey: logKey, Entries: make([]BundleEntry, len(entries))}
 	idx := newActorIndex()
-	for i, en := range entries {
-		if en.Index != int64(i) {
-			return nil, fmt.Errorf("bundling: entry %d has index %d: give the log from index 0 in order", i, en.Index)
+	// Decoding dominates: decode blocks of entries on all cores, then ask
+	// visible about each event in log order.
+	const block = 4096
+	events := make([]*parley.Event, min(block, len(entries)))
+	errs := make([]error, len(events))
+	workers := runtime.GOMAXPROCS(0)
+	for lo := 0; lo < len(entries); lo += block {
+		hi := min(lo+block, len(entries))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := lo + w; i < hi; i += workers {
+					events[i-lo], errs[i-lo] = bundleEvent(&entries[i], i)
+				}
+			})
 		}
-		e, err := parley.DecodeEvent(en.Event)
-		if err != nil {
-			return nil, fmt.Errorf("bundling: entry %d: %w", i, err)
-		}
-		if LeafHash(en.Salt, en.Event, en.Sig) != en.Leaf {
-			return nil, fmt.Errorf("bundling: entry %d: its leaf is not the commitment to its event", i)
-		}
-		if visible(e) {
-			b.Entries[i] = BundleEntry{Index: en.Index, Event: en.Event, Sig: en.Sig, Salt: en.Salt}
-			idx.add(e)
-		} else {
-			b.Entries[i] = BundleEntry{Index: en.Index, Leaf: en.Leaf[:]}
+		wg.Wait()
+		for i := lo; i < hi; i++ {
+			en, e := &entries[i], events[i-lo]
+			if err := errs[i-lo]; err != nil {
+				return nil, err
+			}
+			if visible(e) {
+				b.Entries[i] = BundleEntry{Index: en.Index, Event: en.Event, Sig: en.Sig, Salt: en.Salt}
+				idx.add(e)
+			} else {
+				b.Entries[i] = BundleEntry{Index: en.Index, Leaf: append([]byte(nil), en.Leaf[:]...)}
+			}
 		}
 	}
 	b.Actors = idx.actors
