@@ -173,7 +173,20 @@ func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
 		out = TalksView{
 			ID: st.ID, Origin: s.l.Origin(st.ID), Title: st.Title, Description: st.Description, Rule: st.Rule,
 			Visibility: st.Visibility, Proximity: st.Proximity, Founded: st.Founded, Checkpoint: checkpointJSON(cp),
-			Rounds: st.Rounds, Packages: st.Packages, Viewer: v.Actor,
+			Rounds: []*state.Round{}, Packages: st.Packages, Viewer: v.Actor,
+		}
+		for _, r := range st.Rounds {
+			if !st.VisibleAt(v, r.Planned) {
+				continue
+			}
+			rc := *r
+			rc.Invitations = nil
+			for _, inv := range r.Invitations {
+				if st.VisibleAt(v, inv.Index) {
+					rc.Invitations = append(rc.Invitations, inv)
+				}
+			}
+			out.Rounds = append(out.Rounds, &rc)
 		}
 		at := map[string]bool{}
 		for _, p := range st.Participants() {

@@ -50,6 +50,7 @@ func visibilityMatrix(t *testing.T, proximity bool) {
 		{"MARKgovcaucus", govRoom},
 		{"MARKoppcaucus", oppRoom},
 		{"MARKobserverparticipants", participants},
+		{"MARKroundtitle", participants},
 	}
 	w.act(t, "observer", parley.KindStatement, "", parley.Statement{Text: "MARKpublicstatement"})
 	w.act(t, "gov", parley.KindSetStance, "", parley.SetStance{Item: "D1", Version: 1, Party: "gov", Stance: "oppose", Reason: "MARKgovstance"})
@@ -58,6 +59,7 @@ func visibilityMatrix(t *testing.T, proximity bool) {
 	w.act(t, "gov", parley.KindCaucus, "", parley.Caucus{Party: "gov", Text: "MARKgovcaucus"})
 	w.act(t, "mediator", parley.KindCaucus, "", parley.Caucus{Party: "opp", Text: "MARKoppcaucus"})
 	w.act(t, "observer", parley.KindStatement, parley.VisParticipants, parley.Statement{Text: "MARKobserverparticipants"})
+	w.act(t, "mediator", parley.KindPlanRound, "", parley.PlanRound{Round: "r2", Title: "MARKroundtitle", Starts: "2026-02-01", Ends: "2026-02-02"})
 
 	viewers := map[string]*client{"public": w.public}
 	for _, n := range []string{"stranger", "gov", "opp", "observer", "mediator"} {
@@ -118,6 +120,8 @@ func lists(route, marker string) bool {
 		return marker == "MARKgovcaucus"
 	case strings.HasSuffix(route, "/caucus/opp"):
 		return marker == "MARKoppcaucus"
+	case strings.HasSuffix(route, "/t1"):
+		return marker == "MARKroundtitle"
 	}
 	return false
 }

@@ -58,6 +58,7 @@ type Round struct {
 	Ends        string        `json:"ends"`
 	Venue       string        `json:"venue"`
 	Status      string        `json:"status"`
+	Planned     int64         `json:"planned"` // log index of the event that planned it
 	Opened      time.Time     `json:"opened,omitzero"`
 	Closed      time.Time     `json:"closed,omitzero"`
 	Note        string        `json:"note,omitempty"`
@@ -356,7 +357,7 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 			return nil, parley.Errorf(parley.EINVALID, "payload field \"ends\": the round ends (%s) before it starts (%s)", p.Ends, p.Starts)
 		}
 		return func() {
-			r := &Round{ID: p.Round, Title: p.Title, Starts: p.Starts, Ends: p.Ends, Venue: p.Venue, Status: RoundPlanned}
+			r := &Round{ID: p.Round, Title: p.Title, Starts: p.Starts, Ends: p.Ends, Venue: p.Venue, Status: RoundPlanned, Planned: index}
 			t.Rounds = append(t.Rounds, r)
 			t.rounds[r.ID] = r
 		}, nil

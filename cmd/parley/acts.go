@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/record"
 )
 
 // An act is a command that signs one event and appends it to the record.
@@ -30,9 +32,9 @@ func init() {
 			Name:    a.name,
 			Usage:   "[flags] " + a.args,
 			Summary: a.summary,
-			Help: a.help + "\n\nThe act is signed with the actor key (--key) and appended to the talks'\n" +
-				"record in the local database (--dir, --db). It prints the log index and\n" +
-				"the checkpoint that includes the event.",
+			Help: a.help + "\n\nThe act is signed here with the actor key (--key), then sent to the server\n" +
+				"named by --server, or appended to the record in the local database (--dir,\n" +
+				"--db). It prints the event's log index.",
 			Flags: func(fs *flag.FlagSet) {
 				actFlags(fs)
 				if a.flags != nil {
@@ -49,6 +51,7 @@ func actFlags(fs *flag.FlagSet) {
 	fs.String("key", "", "the actor key file that signs the act (env PARLEY_KEY)")
 	fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
 	fs.String("vis", "", "narrow who may see the act: participants, party:ID or mediators (default: the talks' visibility)")
+	fs.String("server", "", "send the act to this server instead of the local record (env PARLEY_SERVER)")
 }
 
 func runAct(ctx context.Context, e *env, fs *flag.FlagSet, a *act) error {
@@ -72,19 +75,39 @@ func runAct(ctx context.Context, e *env, fs *flag.FlagSet, a *act) error {
 		return err
 	}
 	ev.Vis = fs.Lookup("vis").Value.String()
-	cfg := dataConfigOf(e, fs)
-	se, err := parley.Sign(parley.Origin(cfg.Host, talks), ev, key)
+	c, err := newAPIClient(e, fs)
 	if err != nil {
 		return err
 	}
-	l, closeStore, err := openLedger(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	rec, err := l.Append(ctx, se)
-	if err != nil {
-		return err
+	var rec *record.Receipt
+	if c != nil {
+		// The key signs here; the server only checks and records.
+		host, err := c.host(ctx)
+		if err != nil {
+			return err
+		}
+		se, err := parley.Sign(parley.Origin(host, talks), ev, key)
+		if err != nil {
+			return err
+		}
+		rec = new(record.Receipt)
+		if err := c.do(ctx, "POST", "/api/v1/talks/"+url.PathEscape(talks)+"/events", se, rec); err != nil {
+			return err
+		}
+	} else {
+		cfg := dataConfigOf(e, fs)
+		se, err := parley.Sign(parley.Origin(cfg.Host, talks), ev, key)
+		if err != nil {
+			return err
+		}
+		l, closeStore, err := openLedger(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		if rec, err = l.Append(ctx, se); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d\n", a.kind, talks, rec.Index)
 	return nil

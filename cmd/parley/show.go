@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
 	"github.com/parleyhq/parley/ledger"
+	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 )
 
@@ -28,6 +30,7 @@ blockers and root blockers the agreement engine finds.`,
 		Flags: func(fs *flag.FlagSet) {
 			dataFlags(fs)
 			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
+			fs.String("server", "", "read from this server instead of the local record (env PARLEY_SERVER)")
 		},
 		Run: runShow,
 	})
@@ -44,6 +47,7 @@ public statements, each with the log index of the event it comes from.`,
 			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
 			fs.String("round", "", "the round (default: the current round)")
 			fs.String("o", "", "write to this file instead of standard output")
+			fs.String("server", "", "read from this server instead of the local record (env PARLEY_SERVER)")
 		},
 		Run: runBriefing,
 	})
@@ -62,24 +66,96 @@ func runShow(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	l, closeStore, err := openLedger(ctx, dataConfigOf(e, fs))
+	c, err := newAPIClient(e, fs)
 	if err != nil {
 		return err
 	}
+	var d *showData
+	if c != nil {
+		d, err = showDataFromServer(ctx, c, talks)
+	} else {
+		d, err = showDataLocal(ctx, e, fs, talks)
+	}
+	if err != nil {
+		return err
+	}
+	writeShow(e.Stdout, d)
+	return nil
+}
+
+// showData is what show prints, read from a local record or a server.
+type showData struct {
+	Title, ID, Visibility string
+	Rule                  parley.Rule
+	Size                  int64
+	Rounds                []*state.Round
+	Parties               []string // at the current round's table
+	Items                 []showItem
+	Result                *agreement.Result
+	Partial               bool // some stances are hidden from the viewer
+}
+
+type showItem struct {
+	ID      string
+	Latest  int // version number, 0 before the first
+	Stances map[string]*state.Stance
+}
+
+func showDataLocal(ctx context.Context, e *env, fs *flag.FlagSet, talks string) (*showData, error) {
+	l, closeStore, err := openLedger(ctx, dataConfigOf(e, fs))
+	if err != nil {
+		return nil, err
+	}
 	defer closeStore()
-	return l.View(ctx, talks, func(st *state.Talks, cp parley.Checkpoint) error {
+	var d *showData
+	err = l.View(ctx, talks, func(st *state.Talks, cp parley.Checkpoint) error {
 		res, err := agreement.Evaluate(st.Instance())
 		if err != nil {
 			return err
 		}
-		writeShow(e.Stdout, st, cp, res)
+		d = &showData{Title: st.Title, ID: st.ID, Visibility: st.Visibility, Rule: st.Rule, Size: cp.Size,
+			Rounds: st.Rounds, Parties: st.Participants(), Result: res}
+		for _, it := range st.Items {
+			si := showItem{ID: it.ID, Stances: it.Stances}
+			if v := it.Latest(); v != nil {
+				si.Latest = v.N
+			}
+			d.Items = append(d.Items, si)
+		}
 		return nil
 	})
+	return d, err
 }
 
-func writeShow(w io.Writer, st *state.Talks, cp parley.Checkpoint, res *agreement.Result) {
-	fmt.Fprintf(w, "%s (%s)\nrule %s, visibility %s; %d events in the record\n\n", st.Title, st.ID, ruleString(st.Rule), st.Visibility, cp.Size)
-	for _, r := range st.Rounds {
+func showDataFromServer(ctx context.Context, c *apiClient, talks string) (*showData, error) {
+	var tv server.TalksView
+	if err := c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks), nil, &tv); err != nil {
+		return nil, err
+	}
+	var ag server.AgreementView
+	if err := c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/agreement", nil, &ag); err != nil {
+		return nil, err
+	}
+	d := &showData{Title: tv.Title, ID: tv.ID, Visibility: tv.Visibility, Rule: tv.Rule, Size: tv.Checkpoint.Size,
+		Rounds: tv.Rounds, Result: ag.Result, Partial: ag.Partial}
+	for _, p := range tv.Parties {
+		if p.Participant {
+			d.Parties = append(d.Parties, p.ID)
+		}
+	}
+	for _, it := range tv.Items {
+		var iv server.ItemView
+		if err := c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/items/"+url.PathEscape(it.ID), nil, &iv); err != nil {
+			return nil, err
+		}
+		d.Items = append(d.Items, showItem{ID: it.ID, Latest: it.Versions, Stances: iv.Stances})
+	}
+	return d, nil
+}
+
+func writeShow(w io.Writer, d *showData) {
+	fmt.Fprintf(w, "%s (%s)\nrule %s, visibility %s; %d events in the record\n\n", d.Title, d.ID, ruleString(d.Rule), d.Visibility, d.Size)
+	for _, r := range d.Rounds {
 		fmt.Fprintf(w, "round %s %q, %s to %s, %s: %s\n", r.ID, r.Title, r.Starts, r.Ends, orNone(r.Venue), r.Status)
 		for _, inv := range r.Invitations {
 			line := "  " + inv.Party + ": " + inv.Status
@@ -89,27 +165,31 @@ func writeShow(w io.Writer, st *state.Talks, cp parley.Checkpoint, res *agreemen
 			fmt.Fprintln(w, line)
 		}
 	}
-	parties := st.Participants()
-	if len(st.Items) == 0 {
+	if len(d.Items) == 0 {
 		fmt.Fprintf(w, "\nno items on the agenda\n")
 		return
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "ITEM\tVERSION\tSTATUS\t%s\n", strings.Join(parties, "\t"))
+	fmt.Fprintf(tw, "ITEM\tVERSION\tSTATUS\t%s\n", strings.Join(d.Parties, "\t"))
 	var notes []string
-	for _, it := range st.Items {
+	for _, it := range d.Items {
 		v := "-"
-		if l := it.Latest(); l != nil {
-			v = fmt.Sprint(l.N)
+		if it.Latest > 0 {
+			v = fmt.Sprint(it.Latest)
 		}
-		cells := []string{it.ID, v, strings.ReplaceAll(res.Items[it.ID].Status, "_", " ")}
-		for _, p := range parties {
+		ir := d.Result.Items[it.ID]
+		status := "?"
+		if ir != nil {
+			status = strings.ReplaceAll(ir.Status, "_", " ")
+		}
+		cells := []string{it.ID, v, status}
+		for _, p := range d.Parties {
 			s := it.Stances[p]
 			switch {
 			case s == nil:
 				cells = append(cells, "·")
-			case it.Latest() != nil && s.Version != it.Latest().N:
+			case s.Version != it.Latest:
 				cells = append(cells, s.Stance+" (old)")
 			case s.Stance == parley.StanceConditional:
 				cells = append(cells, "if: "+s.Condition)
@@ -118,7 +198,7 @@ func writeShow(w io.Writer, st *state.Talks, cp parley.Checkpoint, res *agreemen
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
-		if ir := res.Items[it.ID]; len(ir.RootBlockers) > 0 {
+		if ir != nil && len(ir.RootBlockers) > 0 {
 			var rbs []string
 			for _, rb := range ir.RootBlockers {
 				who := rb.Party
@@ -133,6 +213,9 @@ func writeShow(w io.Writer, st *state.Talks, cp parley.Checkpoint, res *agreemen
 	tw.Flush()
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
+	}
+	if d.Partial {
+		fmt.Fprintf(w, "\nSome stances are hidden from you; the statuses above count only those you may see.\n")
 	}
 }
 
@@ -158,12 +241,18 @@ func runBriefing(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	l, closeStore, err := openLedger(ctx, dataConfigOf(e, fs))
+	c, err := newAPIClient(e, fs)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	md, err := roundBriefing(ctx, l, talks, str(fs, "round"))
+	var md string
+	if c != nil {
+		var b []byte
+		err = c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/briefing?round="+url.QueryEscape(str(fs, "round")), nil, &b)
+		md = string(b)
+	} else {
+		md, err = localBriefing(ctx, e, fs, talks)
+	}
 	if err != nil {
 		return err
 	}
@@ -172,6 +261,15 @@ func runBriefing(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	_, err = io.WriteString(e.Stdout, md)
 	return err
+}
+
+func localBriefing(ctx context.Context, e *env, fs *flag.FlagSet, talks string) (string, error) {
+	l, closeStore, err := openLedger(ctx, dataConfigOf(e, fs))
+	if err != nil {
+		return "", err
+	}
+	defer closeStore()
+	return roundBriefing(ctx, l, talks, str(fs, "round"))
 }
 
 // roundBriefing returns the briefing of a round, by default the current one.
