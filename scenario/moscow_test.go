@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
 	"github.com/parleyhq/parley/ledger"
+	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/scenario"
 	"github.com/parleyhq/parley/sqlite"
 	"github.com/parleyhq/parley/state"
@@ -251,3 +253,63 @@ func TestScriptIsValid(t *testing.T) {
 		}
 	}
 }
+
+// TestMoscowRecord checks the record points of the scenario: the public
+// bundle verifies offline, shows oppA's signed support of D1 version 2 and
+// its later signed change, and fails verification if any byte changes.
+func TestMoscowRecord(t *testing.T) {
+	l, s := moscow(t, func(string, *ledger.Ledger) error { return nil })
+	b, err := l.Bundle(context.Background(), s.Talks, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := b.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func(data []byte) error {
+		b, err := record.ParseBundle(data)
+		if err != nil {
+			return err
+		}
+		_, err = record.Verify(b, rosterAuth{state.NewRoster(s.Talks)}, nil)
+		return err
+	}
+	if err := verify(data); err != nil {
+		t.Fatalf("the public bundle does not verify: %v", err)
+	}
+	// oppA's signed stances on D1, in the public record.
+	var oppA []string
+	for _, en := range b.Entries {
+		if en.Hidden() {
+			continue
+		}
+		e, err := parley.DecodeEvent(en.Event)
+		if err != nil || e.Kind != parley.KindSetStance {
+			continue
+		}
+		var p parley.SetStance
+		parley.DecodePayload(e, &p)
+		if p.Party == "oppA" && p.Item == "D1" {
+			oppA = append(oppA, fmt.Sprintf("%s v%d %s", p.Stance, p.Version, p.Condition))
+		}
+	}
+	if got, want := strings.Join(oppA, "; "), "support v2 ; conditional v2 agreed(M1a) or agreed(M1b)"; got != want {
+		t.Errorf("oppA's signed stances on D1 in the public bundle = %q, want %q", got, want)
+	}
+	// Any changed byte fails verification (a sample, with the signatures
+	// of every event checked each time).
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	for i := 0; i < 150; i++ {
+		j := rng.IntN(len(data))
+		bad := append([]byte(nil), data...)
+		bad[j] ^= byte(1 + rng.IntN(255))
+		if verify(bad) == nil {
+			t.Fatalf("changing byte %d of the bundle (%q) still verifies", j, data[max(0, j-20):min(len(data), j+20)])
+		}
+	}
+}
+
+type rosterAuth struct{ r *state.Roster }
+
+func (a rosterAuth) Authorize(e *parley.Event) error { return a.r.Authorize(e, -1) }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/parleyhq/parley/record"
 )
 
 // TestMain lets the scripts in testdata/script run "parley" as a command.
@@ -25,7 +27,9 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"setkey": setKey,
+			"setkey":  setKey,
+			"replace": replaceInFile,
+			"logkey":  logKeyOf,
 		},
 	})
 }
@@ -37,4 +41,29 @@ func setKey(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: setkey NAME FILE")
 	}
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// replaceInFile replaces the first occurrence of OLD by NEW in a file:
+// "replace FILE OLD NEW".
+func replaceInFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace FILE OLD NEW")
+	}
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	if !strings.Contains(string(b), args[1]) {
+		ts.Fatalf("%s does not contain %q", args[0], args[1])
+	}
+	ts.Check(os.WriteFile(path, []byte(strings.Replace(string(b), args[1], args[2], 1)), 0o644))
+}
+
+// logKeyOf sets $LOGKEY to the log key of a bundle: "logkey BUNDLE".
+func logKeyOf(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: logkey BUNDLE")
+	}
+	b, err := record.ParseBundle([]byte(ts.ReadFile(args[0])))
+	ts.Check(err)
+	ts.Setenv("LOGKEY", b.LogKey)
 }
