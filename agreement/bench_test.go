@@ -82,6 +82,21 @@ func BenchmarkParis(b *testing.B) {
 			}
 		})
 	})
+	b.Run("evaluate-negation", func(b *testing.B) {
+		// The same shape with 2% of conditions negating an item: the
+		// engine decides what it can, then searches the rest.
+		p := ParisScale
+		p.NegShare = 0.02
+		m, err := newModel(Generate(p, 1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		medians(b, func() {
+			if _, err := evaluate(m, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 	b.Run("explain", func(b *testing.B) {
 		m, err := newModel(inst)
 		if err != nil {

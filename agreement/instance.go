@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/parleyhq/parley"
@@ -37,9 +38,18 @@ const MaxInputSize = 256 << 20
 
 // DecodeInstance reads one instance in the interchange format from r,
 // strictly: unknown fields, trailing data and wrong types are errors that
-// name the field. It validates the instance.
+// name the field. It leaves the rest of the checks (unknown parties and
+// items, malformed conditions and so on) to Validate, Evaluate, NewEngine,
+// Unlock and Impact, which all make them, naming the field too.
 func DecodeInstance(r io.Reader) (*Instance, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxInputSize+1))
+	var buf bytes.Buffer
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxInputSize {
+			buf.Grow(int(fi.Size()) + bytes.MinRead + 1)
+		}
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxInputSize+1))
+	b := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("reading the instance: %w", err)
 	}
@@ -49,14 +59,7 @@ func DecodeInstance(r io.Reader) (*Instance, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, parley.Errorf(parley.EINVALID, "the input is empty: give an instance as JSON (see docs/AGREEMENT.md)")
 	}
-	inst, err := decodeJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	if err := inst.Validate(); err != nil {
-		return nil, err
-	}
-	return inst, nil
+	return decodeJSON(b)
 }
 
 // Validate checks the instance and returns an *parley.Error naming the

@@ -239,18 +239,13 @@ func newModel(inst *Instance) (*model, error) {
 	m.nRec = make([]int32, n)
 	m.watch = make([][]int32, n)
 	// Check and intern every position, then lay out each item's list of
-	// positions in one array before adding them.
-	type checked struct {
-		party, item int32
-		st          uint8
-		c           *Cond
-	}
-	cs := make([]checked, len(inst.Positions))
+	// positions in one array before registering them.
+	m.pos = make([]cpos, len(inst.Positions))
 	count := make([]int32, n)
 	lastP, lastI := int32(-1), int32(-1)
 	for k := range inst.Positions {
 		p := &inst.Positions[k]
-		var c checked
+		c := cpos{cond: -1, root: -1, konst: -1}
 		var ok bool
 		// Positions usually come grouped by item or by party: try the
 		// neighbours of the last ones before the maps.
@@ -259,32 +254,37 @@ func newModel(inst *Instance) (*model, error) {
 			c.item, ok = guess(m.items, m.itemIdx, p.Item, lastI)
 		}
 		if ok {
-			c.st, ok = stanceCode(p.Stance)
-			ok = ok && c.st != stConditional && p.Condition == ""
+			c.stance, ok = stanceCode(p.Stance)
+			ok = ok && c.stance != stConditional && p.Condition == ""
 		}
 		if !ok {
 			f := func() string { return fmt.Sprintf("positions[%d]", k) }
+			var cond *Cond
 			var err error
-			c.party, c.item, c.st, c.c, err = m.checkPosition(f, *p)
+			c.party, c.item, c.stance, cond, err = m.checkPosition(f, *p)
 			if err != nil {
 				return nil, err
 			}
+			if cond != nil {
+				c.cond = int32(len(m.conds))
+				m.conds = append(m.conds, condInfo{cond, p.Condition})
+			}
 		}
 		lastP, lastI = c.party, c.item
-		cs[k] = c
+		m.pos[k] = c
 		count[c.item]++
 	}
 	buf := make([]int32, len(inst.Positions))
 	for i := range n {
 		m.byPos[i], buf = buf[:0:count[i]], buf[count[i]:]
 	}
-	m.pos = make([]cpos, 0, len(inst.Positions))
-	for k, c := range cs {
-		if prev, dup := m.slot(c.party, c.item); dup {
-			p := inst.Positions[k]
-			return nil, invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", p.Party, p.Item, prev)
+	for k := range m.pos {
+		p := &m.pos[k]
+		if prev, dup := m.slot(p.party, p.item); dup {
+			q := inst.Positions[k]
+			return nil, invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", q.Party, q.Item, prev)
 		}
-		m.addPosition(c.party, c.item, c.st, c.c, inst.Positions[k].Condition)
+		m.register(int32(k))
 	}
 	return m, nil
 }
@@ -309,11 +309,23 @@ func guess(ids []string, idx map[string]int32, id string, last int32) (int32, bo
 // initialize.
 func (m *model) addPosition(party, item int32, st uint8, c *Cond, text string) int32 {
 	k := int32(len(m.pos))
-	m.pos = append(m.pos, cpos{party: party, item: item, stance: st, cond: -1, root: -1, konst: -1, live: true})
-	p := &m.pos[k]
+	m.pos = append(m.pos, cpos{party: party, item: item, stance: st, cond: -1, root: -1, konst: -1})
 	if c != nil {
-		p.cond = int32(len(m.conds))
+		m.pos[k].cond = int32(len(m.conds))
 		m.conds = append(m.conds, condInfo{c, text})
+	}
+	m.register(k)
+	return k
+}
+
+// register makes position k, already in m.pos, live.
+func (m *model) register(k int32) {
+	p := &m.pos[k]
+	party, item, st := p.party, p.item, p.stance
+	p.live = true
+	var c *Cond
+	if p.cond >= 0 {
+		c = m.conds[p.cond].cond
 	}
 	m.setSlot(party, item, k)
 	m.nlive++
@@ -353,7 +365,6 @@ func (m *model) addPosition(party, item int32, st uint8, c *Cond, text string) i
 			}
 		}
 	}
-	return k
 }
 
 // removePosition takes the live position k out of the model.
