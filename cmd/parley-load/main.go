@@ -1,0 +1,229 @@
+// Command parley-load puts a Parley server under the load of a large talks
+// and prints a Markdown report of what it measured: signed writes per
+// second with their latency, the delay of live updates to many server-sent
+// event subscribers, and read throughput beside a bare net/http handler
+// measured in the same run.
+//
+// By default it starts its own server in the process, on 127.0.0.1 over a
+// fresh SQLite record in a temporary directory, with rate limits off. With
+// -server it loads a running server instead; it then founds a talks of its
+// own with keys it generates, so the server must accept new talks and its
+// rate limits apply. It only ever talks to loopback addresses.
+//
+// Run "parley-load -h" for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	}
+	fmt.Fprintf(os.Stderr, "parley-load: %v\n", err)
+	os.Exit(1)
+}
+
+// errUsage marks a usage error already reported on stderr.
+var errUsage = errors.New("usage")
+
+// errFailures is returned after the report when requests failed, events
+// were missed or streams were dropped.
+var errFailures = errors.New("the run had failures; see the report")
+
+// Phases, in the order they run.
+const (
+	phaseWrites = "writes"
+	phaseFanout = "fanout"
+	phaseReads  = "reads"
+)
+
+var allPhases = []string{phaseWrites, phaseFanout, phaseReads}
+
+// config is what one run does. Every count and duration is bounded by
+// check.
+type config struct {
+	server string // base URL of a running server; "" starts one in the process
+	dir    string // where the in-process server's temporary record goes
+
+	parties    int
+	items      int
+	versions   int
+	paragraphs int
+	setupConc  int
+
+	writers   int
+	duration  time.Duration // of the write phase and of each read target
+	maxWrites int
+	presign   bool
+
+	subscribers int
+	events      int
+	rate        float64 // fan-out events per second
+	drain       time.Duration
+
+	readers  int
+	maxReads int
+
+	phases     []string
+	timeout    time.Duration
+	cpuprofile string
+	jsonOut    string
+}
+
+func (c *config) has(phase string) bool { return slices.Contains(c.phases, phase) }
+
+const help = `Usage: parley-load [flags]
+
+parley-load measures a Parley server under the load of a talks at the
+scale of DESIGN.md §7 and prints a Markdown report on stdout.
+
+It sets up a public talks with -parties delegations, each with a head of
+delegation invited to an open round, and -items items with -versions
+versions of -paragraphs paragraphs, posting the events concurrently. Then
+it runs three phases:
+
+  writes  -writers delegations each sign stance events and POST them over
+          keep-alive connections for -duration or -max-writes requests;
+          it reports writes/s, latency percentiles and errors by status.
+  fanout  -subscribers clients open the talks' live stream as the public;
+          -events stances are posted at -rate per second, and the delay
+          from just before each POST to each subscriber's receipt of the
+          event's id is reported, with missed events and dropped streams.
+  reads   -readers clients fetch GET /api/v1/talks/{id}/checkpoint, then
+          GET /api/v1/talks/{id}, for -duration each, beside the same load
+          on a bare net/http handler serving a fixed JSON body on another
+          loopback port, measured in the same run.
+
+By default the server runs in this process on 127.0.0.1 over a fresh SQLite
+record (synchronous=FULL) in a temporary directory under -dir, with rate
+limits off; the directory is removed at the end. With -server URL it loads
+a running server on a loopback address instead: it founds a talks of its
+own there with keys it generates, so that server's rate limits apply (429s
+are reported as errors) and the talks stays in its record. Non-loopback
+addresses are refused.
+
+Every loop is bounded in count and in time, and the whole run by -timeout.
+The exit status is 1 when a request failed, an event was missed or a stream
+was dropped (the report is printed first), 2 on a usage error.
+
+Flags:
+`
+
+// parseFlags parses args into a config.
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("parley-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), help)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.server, "server", "", "base URL of a running server on a loopback address, e.g. http://127.0.0.1:8080 (default: start one in this process)")
+	fs.StringVar(&c.dir, "dir", "", "directory for the in-process server's temporary record (default: the system's temporary directory)")
+	fs.IntVar(&c.parties, "parties", 200, "delegations (parties, each with a head) in the talks, 1 to 5000")
+	fs.IntVar(&c.items, "items", 1000, "items on the agenda, 1 to 20000")
+	fs.IntVar(&c.versions, "versions", 2, "versions tabled of each item, 1 to 10")
+	fs.IntVar(&c.paragraphs, "paragraphs", 3, "paragraphs in each version, 1 to 100")
+	fs.IntVar(&c.setupConc, "setup-concurrency", 64, "concurrent requests while setting up, 1 to 512")
+	fs.IntVar(&c.writers, "writers", 64, "concurrent delegations writing in the write phase, 1 to 2048")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of the write phase and of each read target, 100ms to 10m")
+	fs.IntVar(&c.maxWrites, "max-writes", 50000, "requests in the write phase at most, 1 to 1000000")
+	fs.BoolVar(&c.presign, "presign", true, "sign the write phase's events before its clock starts (false: each writer signs before each request)")
+	fs.IntVar(&c.subscribers, "subscribers", 1000, "live-stream subscribers in the fan-out phase, 1 to 20000")
+	fs.IntVar(&c.events, "events", 200, "events posted in the fan-out phase, 1 to 10000")
+	fs.Float64Var(&c.rate, "rate", 20, "fan-out events per second, 0.1 to 1000")
+	fs.DurationVar(&c.drain, "drain", 10*time.Second, "how long the fan-out phase waits for the last event to reach every subscriber, 100ms to 2m")
+	fs.IntVar(&c.readers, "readers", 32, "concurrent readers in the read phase, 1 to 2048")
+	fs.IntVar(&c.maxReads, "max-reads", 2000000, "requests per read target at most, 1 to 10000000")
+	phases := fs.String("phases", strings.Join(allPhases, ","), "phases to run, comma-separated: writes, fanout, reads")
+	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "limit on the whole run, 1s to 2h")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the phases (not the set-up) to this file")
+	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "parley-load takes no arguments, only flags (got %q); see parley-load -h\n", fs.Arg(0))
+		return nil, errUsage
+	}
+	for _, p := range strings.Split(*phases, ",") {
+		p = strings.TrimSpace(p)
+		if !slices.Contains(allPhases, p) {
+			fmt.Fprintf(stderr, "-phases: %q is not a phase; want some of %s\n", p, strings.Join(allPhases, ", "))
+			return nil, errUsage
+		}
+		if !slices.Contains(c.phases, p) {
+			c.phases = append(c.phases, p)
+		}
+	}
+	if err := c.check(); err != nil {
+		fmt.Fprintf(stderr, "%v; see parley-load -h\n", err)
+		return nil, errUsage
+	}
+	return c, nil
+}
+
+// check returns an error naming the first flag out of its bounds.
+func (c *config) check() error {
+	ints := []struct {
+		name     string
+		v        int
+		min, max int
+	}{
+		{"parties", c.parties, 1, 5000},
+		{"items", c.items, 1, 20000},
+		{"versions", c.versions, 1, 10},
+		{"paragraphs", c.paragraphs, 1, 100},
+		{"setup-concurrency", c.setupConc, 1, 512},
+		{"writers", c.writers, 1, 2048},
+		{"max-writes", c.maxWrites, 1, 1000000},
+		{"subscribers", c.subscribers, 1, 20000},
+		{"events", c.events, 1, 10000},
+		{"readers", c.readers, 1, 2048},
+		{"max-reads", c.maxReads, 1, 10000000},
+	}
+	for _, f := range ints {
+		if f.v < f.min || f.v > f.max {
+			return fmt.Errorf("-%s %d is out of bounds: want %d to %d", f.name, f.v, f.min, f.max)
+		}
+	}
+	durs := []struct {
+		name     string
+		v        time.Duration
+		min, max time.Duration
+	}{
+		{"duration", c.duration, 100 * time.Millisecond, 10 * time.Minute},
+		{"drain", c.drain, 100 * time.Millisecond, 2 * time.Minute},
+		{"timeout", c.timeout, time.Second, 2 * time.Hour},
+	}
+	for _, f := range durs {
+		if f.v < f.min || f.v > f.max {
+			return fmt.Errorf("-%s %v is out of bounds: want %v to %v", f.name, f.v, f.min, f.max)
+		}
+	}
+	if !(c.rate >= 0.1 && c.rate <= 1000) {
+		return fmt.Errorf("-rate %g is out of bounds: want 0.1 to 1000 events per second", c.rate)
+	}
+	return nil
+}

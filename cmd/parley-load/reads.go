@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// readResult is what one read target measured.
+type readResult struct {
+	Name    string
+	Path    string
+	Readers int
+	Bytes   int // size of one response body
+	Elapsed time.Duration
+	OK      int
+	Failed  int
+	Latency dist
+	errs    *tally
+}
+
+// Rate returns the successful reads per second.
+func (r *readResult) Rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
+
+// reads has cfg.readers goroutines GET a path of the client's server over
+// and over for cfg.duration or until cfg.maxReads requests in all.
+func reads(ctx context.Context, c *client, name, path string, cfg *config) (*readResult, error) {
+	res := &readResult{Name: name, Path: path, Readers: cfg.readers, errs: newTally()}
+	// One request first, for the size of the body; it is not counted.
+	status, body, err := c.get(ctx, path, true)
+	if !res.errs.addResult(status, body, err) {
+		return res, ctx.Err()
+	}
+	res.Bytes = len(body)
+	res.errs = newTally()
+
+	share := make([]int, cfg.readers)
+	for i := range cfg.maxReads {
+		share[i%cfg.readers]++
+	}
+	pctx, cancel := context.WithTimeout(ctx, cfg.duration+30*time.Second)
+	defer cancel()
+	lat := make([][]time.Duration, cfg.readers)
+	oks := make([]int, cfg.readers)
+	start := time.Now()
+	deadline := start.Add(cfg.duration)
+	var wg sync.WaitGroup
+	for w := range cfg.readers {
+		wg.Go(func() {
+			lat[w] = make([]time.Duration, 0, min(share[w], 1<<16))
+			for i := 0; i < share[w] && pctx.Err() == nil; i++ {
+				t0 := time.Now()
+				if t0.After(deadline) {
+					return
+				}
+				status, body, err := c.get(pctx, path, false)
+				lat[w] = append(lat[w], time.Since(t0))
+				if res.errs.addResult(status, body, err) {
+					oks[w]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	var all []time.Duration
+	for w, l := range lat {
+		all = append(all, l...)
+		res.OK += oks[w]
+	}
+	res.Failed = res.errs.total()
+	res.Latency = distOf(all)
+	return res, ctx.Err()
+}

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// machine describes where the run ran.
+type machine struct {
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Model      string `json:"cpu_model"`
+	Platform   string `json:"platform"`
+	Go         string `json:"go"`
+	LoadStart  string `json:"load_average_start"`
+}
+
+func machineOf() machine {
+	return machine{
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Model: cpuModel(),
+		Platform: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(), LoadStart: loadAverage(),
+	}
+}
+
+// report gathers what a run measured.
+type report struct {
+	args           []string
+	cfg            *config
+	started, ended time.Time
+	machine        machine
+	loadEnd        string
+
+	filesNeed, filesBefore, filesAfter uint64
+
+	target *target
+	talks  *talks
+	setup  setupStats
+
+	writes *writeResult
+	fanout *fanoutResult
+	reads  []*readResult
+}
+
+// The goals of the server at the scale of DESIGN.md §7, on a 2-core
+// machine.
+const (
+	goalSubscribers = 1000
+	goalFanoutP99   = 250 * time.Millisecond
+	goalWriteRate   = 1000
+	goalWriteP99    = 100 * time.Millisecond
+	goalReadRatio   = 0.30
+)
+
+// A goal is one goal and how the run did against it.
+type goal struct {
+	Goal     string `json:"goal"`
+	Measured string `json:"measured"`
+	Met      string `json:"met"` // yes, no, or why it was not measured
+}
+
+func (r *report) goals() []goal {
+	var out []goal
+	if f := r.fanout; f != nil {
+		g := goal{Goal: fmt.Sprintf("%s SSE subscribers receive an event with p99 ≤ %s", count(goalSubscribers), msGoal(goalFanoutP99))}
+		g.Measured = fmt.Sprintf("%s subscribers, p99 %s, %d missed, %d dropped", count(f.Connected), ms(f.Delay.P99), f.Missed, f.Dropped)
+		switch {
+		case f.Connected < goalSubscribers:
+			g.Met = fmt.Sprintf("not measured: fewer than %s subscribers", count(goalSubscribers))
+		default:
+			g.Met = yesNo(f.Delay.P99 <= goalFanoutP99 && f.Missed == 0 && f.Dropped == 0)
+		}
+		out = append(out, g)
+	}
+	if w := r.writes; w != nil {
+		out = append(out, goal{
+			Goal:     fmt.Sprintf("≥ %s signed writes/s with p99 ≤ %s", count(goalWriteRate), msGoal(goalWriteP99)),
+			Measured: fmt.Sprintf("%s writes/s, p99 %s, %d failed", count(int(w.Rate())), ms(w.Latency.P99), w.Failed),
+			Met:      yesNo(w.Rate() >= goalWriteRate && w.Latency.P99 <= goalWriteP99 && w.Failed == 0),
+		})
+	}
+	if len(r.reads) > 0 {
+		bare := r.reads[0].Rate()
+		for _, rd := range r.reads[1:] {
+			ratio := rd.Rate() / bare
+			out = append(out, goal{
+				Goal:     fmt.Sprintf("reads (%s) at ≥ %.0f%% of the bare handler's rate", rd.Name, goalReadRatio*100),
+				Measured: fmt.Sprintf("%.0f%% (%s vs %s reads/s)", ratio*100, count(int(rd.Rate())), count(int(bare))),
+				Met:      yesNo(ratio >= goalReadRatio && rd.Failed == 0),
+			})
+		}
+	}
+	return out
+}
+
+// failures counts failed requests, missed events and dropped streams.
+func (r *report) failures() int {
+	n := 0
+	if r.writes != nil {
+		n += r.writes.Failed
+	}
+	if f := r.fanout; f != nil {
+		n += f.errs.total() + f.Missed + f.Dropped
+	}
+	for _, rd := range r.reads {
+		n += rd.Failed
+	}
+	return n
+}
+
+// write writes the report in Markdown.
+func (r *report) write(out io.Writer) error {
+	w := bufio.NewWriter(out)
+	cfg := r.cfg
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+
+	p("# Parley load report\n\n")
+	p("`%s`\n\n", commandLine(r.args))
+	p("| | |\n|---|---|\n")
+	p("| started | %s (%.0f s in all) |\n", r.started.UTC().Format(time.RFC3339), r.ended.Sub(r.started).Seconds())
+	p("| machine | %d CPUs (GOMAXPROCS %d), %s, %s, %s |\n", r.machine.CPUs, r.machine.GOMAXPROCS, r.machine.Model, r.machine.Platform, r.machine.Go)
+	p("| load average | %s at the start, %s at the end |\n", r.machine.LoadStart, r.loadEnd)
+	p("| server | %s |\n", r.target.desc)
+	if r.target.inproc {
+		p("| record's file system | %s |\n", r.target.fstype)
+		p("| rate limits | off: `server.Config` ReadRate = WriteRate = -1; MaxStreams %s |\n", count(cfg.subscribers+256))
+	} else {
+		p("| rate limits | the running server's own |\n")
+	}
+	p("| client | in the same process: one keep-alive `http.Transport` for API requests, one connection per stream |\n")
+	if r.filesAfter != r.filesBefore {
+		p("| open files | soft limit raised from %d to %d; the run needs about %d |\n", r.filesBefore, r.filesAfter, r.filesNeed)
+	} else {
+		p("| open files | soft limit %d; the run needs about %d |\n", r.filesAfter, r.filesNeed)
+	}
+	p("| talks | `%s`, public: %s parties with a head of delegation each, invited to an open round; %s items × %d versions × %d paragraphs |\n",
+		r.talks.id, count(cfg.parties), count(cfg.items), cfg.versions, cfg.paragraphs)
+	p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n\n",
+		count(r.setup.events), r.setup.elapsed.Seconds(), count(int(float64(r.setup.events)/r.setup.elapsed.Seconds())), cfg.setupConc)
+
+	if wr := r.writes; wr != nil {
+		p("## Writes\n\n")
+		how := "signed before the clock started"
+		if !wr.Presigned {
+			how = "signed by each writer just before each request (signing is outside the latency, inside the duration)"
+		}
+		p("%d delegations, each on its own goroutine, POST stance events of their party to `/api/v1/talks/{id}/events`, one request at a time, for %v or %s requests in all; events are %s. A latency runs from just before the request to the end of the response (the receipt), which comes after the event is durably committed.\n\n",
+			wr.Writers, cfg.duration, count(cfg.maxWrites), how)
+		p("| delegations | elapsed | ok | failed | writes/s | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n")
+		p("| %d | %.1f s | %s | %d | **%s** | %s | %s | **%s** | %s |\n\n", wr.Writers, wr.Elapsed.Seconds(), count(wr.OK), wr.Failed,
+			count(int(wr.Rate())), ms(wr.Latency.P50), ms(wr.Latency.P90), ms(wr.Latency.P99), ms(wr.Latency.Max))
+		p("Signing and encoding one stance event takes %s on one core (%s events/s per core), measured apart from the load.\n\n",
+			us(wr.SignEach), count(int(time.Second/max(wr.SignEach, 1))))
+		writeErrors(w, wr.errs)
+	}
+
+	if f := r.fanout; f != nil {
+		p("## Fan-out\n\n")
+		p("%s subscribers open `GET /api/v1/talks/{id}/stream` as the public, one connection each (connected in %.1f s). Then %d stance events are posted one at a time, %g per second; the delay of a delivery runs from just before the POST to the moment a subscriber reads the event's `id:` line.\n\n",
+			count(f.Subscribers), f.ConnectTime.Seconds(), f.Events, f.Rate)
+		p("| subscribers | events | deliveries | p50 | p90 | p99 | max | missed | dropped |\n|---|---|---|---|---|---|---|---|---|\n")
+		p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
+			ms(f.Delay.P50), ms(f.Delay.P90), ms(f.Delay.P99), ms(f.Delay.Max), f.Missed, f.Dropped)
+		if f.Missed > 0 {
+			p("%d subscribers missed at least one event (%d deliveries in all).\n\n", f.Incomplete, f.Missed)
+		}
+		if f.Dropped > 0 {
+			p("%d streams ended before the phase did; the first because: %s.\n\n", f.Dropped, f.dropReason)
+		}
+		writeErrors(w, f.errs)
+	}
+
+	if len(r.reads) > 0 {
+		p("## Reads\n\n")
+		p("%d readers GET one path over and over on keep-alive connections for %v per target, one target after the other: first a bare `net/http` handler on another loopback port of this process that writes a fixed JSON body (the bytes of one checkpoint response), then the server's API.\n\n", cfg.readers, cfg.duration)
+		p("| target | path | body | ok | failed | reads/s | p50 | p99 | max | of bare |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		bare := r.reads[0].Rate()
+		for _, rd := range r.reads {
+			p("| %s | `%s` | %s B | %s | %d | **%s** | %s | %s | %s | **%.0f%%** |\n", rd.Name, rd.Path, count(rd.Bytes), count(rd.OK), rd.Failed,
+				count(int(rd.Rate())), ms(rd.Latency.P50), ms(rd.Latency.P99), ms(rd.Latency.Max), 100*rd.Rate()/bare)
+		}
+		p("\n")
+		t := newTally()
+		for _, rd := range r.reads {
+			for _, k := range rd.errs.kinds() {
+				for range rd.errs.n[k] {
+					t.add(rd.Name+": "+k, rd.errs.first[k])
+				}
+			}
+		}
+		writeErrors(w, t)
+	}
+
+	if gs := r.goals(); len(gs) > 0 {
+		p("## Goals\n\n| goal | measured | met |\n|---|---|---|\n")
+		for _, g := range gs {
+			p("| %s | %s | %s |\n", g.Goal, g.Measured, g.Met)
+		}
+		p("\n")
+	}
+	if n := r.failures(); n > 0 {
+		p("**Failures: %d** (failed requests, missed deliveries and dropped streams).\n", n)
+	} else {
+		p("No failures: every request succeeded, every event reached every subscriber.\n")
+	}
+	return w.Flush()
+}
+
+// writeErrors writes a section's failures, or that there were none.
+func writeErrors(w io.Writer, t *tally) {
+	kinds := t.kinds()
+	if len(kinds) == 0 {
+		fmt.Fprintf(w, "Errors: none.\n\n")
+		return
+	}
+	fmt.Fprintf(w, "Errors:\n\n| kind | count | first detail |\n|---|---|---|\n")
+	for _, k := range kinds {
+		fmt.Fprintf(w, "| %s | %d | %s |\n", k, t.n[k], strings.ReplaceAll(t.first[k], "|", "\\|"))
+	}
+	fmt.Fprintln(w)
+}
+
+// summary is the JSON form of the figures, for comparing runs.
+type summary struct {
+	Started     time.Time `json:"started"`
+	Machine     machine   `json:"machine"`
+	LoadEnd     string    `json:"load_average_end"`
+	InProcess   bool      `json:"in_process"`
+	SetupEvents int       `json:"setup_events"`
+	SetupSec    float64   `json:"setup_seconds"`
+
+	WritesPerSec  float64 `json:"writes_per_sec,omitempty"`
+	WriteP50ms    float64 `json:"write_p50_ms,omitempty"`
+	WriteP90ms    float64 `json:"write_p90_ms,omitempty"`
+	WriteP99ms    float64 `json:"write_p99_ms,omitempty"`
+	WriteMaxms    float64 `json:"write_max_ms,omitempty"`
+	WriteFailed   int     `json:"write_failed"`
+	SignMicros    float64 `json:"sign_us,omitempty"`
+	Subscribers   int     `json:"subscribers,omitempty"`
+	FanoutP50ms   float64 `json:"fanout_p50_ms,omitempty"`
+	FanoutP90ms   float64 `json:"fanout_p90_ms,omitempty"`
+	FanoutP99ms   float64 `json:"fanout_p99_ms,omitempty"`
+	FanoutMaxms   float64 `json:"fanout_max_ms,omitempty"`
+	FanoutMissed  int     `json:"fanout_missed"`
+	FanoutDropped int     `json:"fanout_dropped"`
+
+	Reads []readSummary `json:"reads,omitempty"`
+	Goals []goal        `json:"goals"`
+}
+
+type readSummary struct {
+	Name       string  `json:"name"`
+	PerSec     float64 `json:"per_sec"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	OfBare     float64 `json:"of_bare"`
+	Failed     int     `json:"failed"`
+	BodyBytes  int     `json:"body_bytes"`
+	ReadersNum int     `json:"readers"`
+}
+
+func (r *report) summary() summary {
+	s := summary{
+		Started: r.started.UTC(), Machine: r.machine, LoadEnd: r.loadEnd, InProcess: r.target.inproc,
+		SetupEvents: r.setup.events, SetupSec: r.setup.elapsed.Seconds(), Goals: r.goals(),
+	}
+	if w := r.writes; w != nil {
+		s.WritesPerSec, s.WriteFailed, s.SignMicros = w.Rate(), w.Failed, float64(w.SignEach)/1e3
+		s.WriteP50ms, s.WriteP90ms, s.WriteP99ms, s.WriteMaxms = msf(w.Latency.P50), msf(w.Latency.P90), msf(w.Latency.P99), msf(w.Latency.Max)
+	}
+	if f := r.fanout; f != nil {
+		s.Subscribers, s.FanoutMissed, s.FanoutDropped = f.Connected, f.Missed, f.Dropped
+		s.FanoutP50ms, s.FanoutP90ms, s.FanoutP99ms, s.FanoutMaxms = msf(f.Delay.P50), msf(f.Delay.P90), msf(f.Delay.P99), msf(f.Delay.Max)
+	}
+	for _, rd := range r.reads {
+		s.Reads = append(s.Reads, readSummary{
+			Name: rd.Name, PerSec: rd.Rate(), P50ms: msf(rd.Latency.P50), P99ms: msf(rd.Latency.P99),
+			OfBare: rd.Rate() / r.reads[0].Rate(), Failed: rd.Failed, BodyBytes: rd.Bytes, ReadersNum: rd.Readers,
+		})
+	}
+	return s
+}
+
+// commandLine quotes args as a shell would need them.
+func commandLine(args []string) string {
+	parts := []string{"parley-load"}
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`|&;<>()*?[]#~") {
+			a = strconv.Quote(a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// ms formats a duration in milliseconds.
+func ms(d time.Duration) string {
+	f := msf(d)
+	switch {
+	case f < 10:
+		return fmt.Sprintf("%.2f ms", f)
+	case f < 1000:
+		return fmt.Sprintf("%.1f ms", f)
+	}
+	return fmt.Sprintf("%s ms", count(int(f)))
+}
+
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// us formats a duration in microseconds.
+func us(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
+
+// count formats n with thousands separators: 12,345.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// msGoal formats a goal's whole number of milliseconds.
+func msGoal(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }

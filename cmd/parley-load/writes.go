@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	mrand "math/rand/v2"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// writeResult is what the write phase measured.
+type writeResult struct {
+	Writers   int
+	Presigned bool
+	Elapsed   time.Duration
+	OK        int
+	Failed    int
+	Latency   dist
+	// SignEach is the time to sign and encode one stance event on one
+	// core, measured apart from the load.
+	SignEach time.Duration
+	errs     *tally
+}
+
+// Rate returns the successful writes per second.
+func (r *writeResult) Rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
+
+// signCost measures the time to sign and encode one stance event on one
+// goroutine, over n events.
+func signCost(t *talks, n int) (time.Duration, error) {
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	start := time.Now()
+	for i := range n {
+		if _, err := t.stance(rng, i%len(t.heads)); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start) / time.Duration(n), nil
+}
+
+// writes runs the write phase: cfg.writers delegations, each on its own
+// goroutine, post stance events of their party for cfg.duration or until
+// cfg.maxWrites requests in all. A request's latency runs from just before
+// it is sent to the end of its response; signing is not in it.
+func writes(ctx context.Context, c *client, t *talks, cfg *config) (*writeResult, error) {
+	res := &writeResult{Writers: cfg.writers, Presigned: cfg.presign, errs: newTally()}
+	var err error
+	if res.SignEach, err = signCost(t, 2000); err != nil {
+		return nil, err
+	}
+	// Each writer gets an equal share of the requests.
+	share := make([]int, cfg.writers)
+	for i := range cfg.maxWrites {
+		share[i%cfg.writers]++
+	}
+	var pools [][][]byte
+	if cfg.presign {
+		pools = make([][][]byte, cfg.writers)
+		err := parallel(ctx, cfg.writers, runtime.GOMAXPROCS(0), func(ctx context.Context, w int) error {
+			rng := mrand.New(mrand.NewPCG(uint64(w), 1))
+			pools[w] = make([][]byte, share[w])
+			for i := range pools[w] {
+				b, err := t.stance(rng, w%len(t.heads))
+				if err != nil {
+					return err
+				}
+				pools[w][i] = b
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	// Requests in flight when the time is up may finish; none is started
+	// after it.
+	pctx, cancel := context.WithTimeout(ctx, cfg.duration+30*time.Second)
+	defer cancel()
+	lat := make([][]time.Duration, cfg.writers)
+	oks := make([]int, cfg.writers)
+	start := time.Now()
+	deadline := start.Add(cfg.duration)
+	var wg sync.WaitGroup
+	for w := range cfg.writers {
+		wg.Go(func() {
+			rng := mrand.New(mrand.NewPCG(uint64(w), 2))
+			lat[w] = make([]time.Duration, 0, share[w])
+			for i := 0; i < share[w] && pctx.Err() == nil; i++ {
+				var body []byte
+				if pools != nil {
+					body = pools[w][i]
+				} else {
+					b, err := t.stance(rng, w%len(t.heads))
+					if err != nil {
+						res.errs.add("signing", err.Error())
+						return
+					}
+					body = b
+				}
+				t0 := time.Now()
+				if t0.After(deadline) {
+					return
+				}
+				status, resp, err := c.postEvent(pctx, t.id, body, false)
+				lat[w] = append(lat[w], time.Since(t0))
+				if res.errs.addResult(status, resp, err) {
+					oks[w]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	var all []time.Duration
+	for w, l := range lat {
+		all = append(all, l...)
+		res.OK += oks[w]
+	}
+	res.Failed = res.errs.total()
+	res.Latency = distOf(all)
+	return res, ctx.Err()
+}
