@@ -1,6 +1,9 @@
 package parley
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Kinds of event. docs/RECORD.md gives each payload; the payload types below
 // are their Go form.
@@ -26,6 +29,8 @@ const (
 	KindConfirmFact       = "fact.confirm"       // ConfirmFact; a verifier
 	KindCaucus            = "caucus.message"     // Caucus; the mediators or the party; seen by them only
 	KindRelease           = "mediator.release"   // Release; a mediator shows an event to a party (proximity talks)
+	KindCosign            = "checkpoint.cosign"  // Cosign; any actor on the roster, as a witness
+	KindForkEvidence      = "fork.evidence"      // ForkEvidence; any actor on the roster
 )
 
 var kinds = map[string]bool{
@@ -34,7 +39,7 @@ var kinds = map[string]bool{
 	KindInvite: true, KindAcceptInvitation: true, KindDeclineInvitation: true,
 	KindAddItem: true, KindSetPackage: true, KindSetRule: true, KindTableVersion: true,
 	KindProposeAmendment: true, KindSetStance: true, KindStatement: true, KindConfirmFact: true,
-	KindCaucus: true, KindRelease: true,
+	KindCaucus: true, KindRelease: true, KindCosign: true, KindForkEvidence: true,
 }
 
 // KnownKind reports whether k is a kind of event this version knows.
@@ -316,4 +321,18 @@ type Release struct {
 	Party string `json:"party"`
 	Index int64  `json:"index"`
 	Note  string `json:"note,omitempty"`
+}
+
+// Cosign records an actor's C2SP cosignature of a checkpoint of the log:
+// the checkpoint note with the actor's cosignature/v1 line, made only after
+// the actor checked that the checkpoint extends the last one it cosigned.
+type Cosign struct {
+	Size int64  `json:"size"`
+	Note string `json:"note"`
+}
+
+// ForkEvidence records evidence that the log signed two checkpoints that
+// cannot both be true (record.ForkEvidence in its JSON form).
+type ForkEvidence struct {
+	Evidence json.RawMessage `json:"evidence"`
 }

@@ -11,7 +11,9 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -120,6 +122,9 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 	}
 	lg, err := l.log(ctx, e.Talks, e.Kind == parley.KindFoundTalks)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.checkWitnessing(ctx, lg, e); err != nil {
 		return nil, err
 	}
 	req := &request{se: se, e: e, done: make(chan struct{})}
@@ -436,22 +441,158 @@ func (l *Ledger) Bundle(ctx context.Context, talks, viewerKey string) (*record.B
 		return nil, err
 	}
 	// Read under the lock so that the entries, their visibility and the
-	// checkpoint agree.
+	// checkpoints agree.
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
 	v := lg.state.ViewerOf(viewerKey)
 	size := lg.state.Size
 	visible := make(map[string]bool, size)
 	entries := make([]parley.Entry, 0, size)
+	var forks [][]byte
 	err = l.scan(ctx, talks, size, func(en parley.Entry, e *parley.Event) error {
 		entries = append(entries, en)
 		if lg.state.VisibleAt(v, en.Index) {
 			visible[e.Nonce] = true
+		}
+		if e.Kind == parley.KindForkEvidence {
+			var p parley.ForkEvidence
+			if err := json.Unmarshal(e.Payload, &p); err == nil {
+				forks = append(forks, p.Evidence)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return record.NewBundle(lg.origin, lg.vkey, entries, []parley.Checkpoint{lg.cp}, nil, func(e *parley.Event) bool { return visible[e.Nonce] })
+	// The cosigned checkpoints, then the latest, each with its
+	// cosignatures.
+	bySize := map[int64][]*state.Cosignature{}
+	for _, c := range lg.state.Cosigned {
+		bySize[c.Size] = append(bySize[c.Size], c)
+	}
+	if bySize[lg.cp.Size] == nil {
+		bySize[lg.cp.Size] = nil
+	}
+	sizes := make([]int64, 0, len(bySize))
+	for n := range bySize {
+		sizes = append(sizes, n)
+	}
+	slices.Sort(sizes)
+	var cps []parley.Checkpoint
+	var witnesses []record.WitnessKey
+	seen := map[string]bool{}
+	for _, n := range sizes {
+		cp := lg.cp
+		if n != cp.Size {
+			if cp, err = l.store.Checkpoint(ctx, talks, n); err != nil {
+				return nil, err
+			}
+		}
+		cp, ws, err := l.merge(lg, cp, bySize[n])
+		if err != nil {
+			return nil, err
+		}
+		cps = append(cps, cp)
+		for _, w := range ws {
+			if !seen[w.Name+" "+w.Key] {
+				seen[w.Name+" "+w.Key] = true
+				witnesses = append(witnesses, w)
+			}
+		}
+	}
+	b, err := record.NewBundle(lg.origin, lg.vkey, entries, cps, witnesses, func(e *parley.Event) bool { return visible[e.Nonce] })
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range forks {
+		var fe record.ForkEvidence
+		if json.Unmarshal(f, &fe) == nil {
+			b.Forks = append(b.Forks, &fe)
+		}
+	}
+	return b, nil
+}
+
+// checkWitnessing checks what only the log can: that a cosigned checkpoint
+// is one this log signed, and that fork evidence is about this log.
+func (l *Ledger) checkWitnessing(ctx context.Context, lg *talksLog, e *parley.Event) error {
+	switch e.Kind {
+	case parley.KindCosign:
+		var p parley.Cosign
+		if err := parley.DecodePayload(e, &p); err != nil {
+			return err
+		}
+		cp, err := record.OpenCheckpoint([]byte(p.Note), lg.vkey)
+		if err != nil {
+			return parley.Errorf(parley.EINVALID, "payload field \"note\": %v", err)
+		}
+		stored, err := l.store.Checkpoint(ctx, lg.id, cp.Size)
+		if err != nil {
+			return parley.Errorf(parley.ENOTFOUND, "payload field \"note\": this log has no checkpoint of size %d; cosign one it published", cp.Size)
+		}
+		if stored.Root != cp.Root {
+			return parley.Errorf(parley.ECONFLICT, "payload field \"note\": the log signed another root at size %d; keep both checkpoints as fork evidence", cp.Size)
+		}
+	case parley.KindForkEvidence:
+		var p parley.ForkEvidence
+		if err := parley.DecodePayload(e, &p); err != nil {
+			return err
+		}
+		var fe record.ForkEvidence
+		if err := json.Unmarshal(p.Evidence, &fe); err != nil {
+			return parley.Errorf(parley.EINVALID, "payload field \"evidence\": %v", err)
+		}
+		if err := fe.Verify(lg.vkey); err != nil {
+			return parley.Errorf(parley.EINVALID, "payload field \"evidence\": it does not show a fork of this log: %v", err)
+		}
+	}
+	return nil
+}
+
+// Checkpoint returns the checkpoint of a talks' log at a size (-1: the
+// latest) with the cosignatures recorded for it merged into its note, and
+// the witnesses who cosigned it.
+func (l *Ledger) Checkpoint(ctx context.Context, talks string, size int64) (parley.Checkpoint, []record.WitnessKey, error) {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return parley.Checkpoint{}, nil, err
+	}
+	lg.mu.Lock()
+	cp := lg.cp
+	var cos []*state.Cosignature
+	if size >= 0 && size != cp.Size {
+		cp.Size = -1
+	}
+	for _, c := range lg.state.Cosigned {
+		if c.Size == size || (size < 0 && c.Size == cp.Size) {
+			cos = append(cos, c)
+		}
+	}
+	lg.mu.Unlock()
+	if cp.Size < 0 {
+		if cp, err = l.store.Checkpoint(ctx, talks, size); err != nil {
+			return parley.Checkpoint{}, nil, err
+		}
+	}
+	return l.merge(lg, cp, cos)
+}
+
+// merge adds recorded cosignatures to a checkpoint's note.
+func (l *Ledger) merge(lg *talksLog, cp parley.Checkpoint, cos []*state.Cosignature) (parley.Checkpoint, []record.WitnessKey, error) {
+	if len(cos) == 0 {
+		return cp, nil, nil
+	}
+	var notes [][]byte
+	var ws []record.WitnessKey
+	for _, c := range cos {
+		notes = append(notes, []byte(c.Note))
+		ws = append(ws, record.WitnessKey{Name: c.Witness, Key: c.Key})
+	}
+	note, err := record.MergeCosignatures(cp.Note, notes, lg.vkey, ws)
+	if err != nil {
+		return parley.Checkpoint{}, nil, parley.Errorf(parley.EINTERNAL, "merging the cosignatures of checkpoint %d: %v", cp.Size, err)
+	}
+	cp.Note = note
+	return cp, ws, nil
 }

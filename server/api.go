@@ -136,6 +136,7 @@ func (s *Server) handleAppend(w http.ResponseWriter, r *http.Request) error {
 type TalksView struct {
 	ID          string              `json:"id"`
 	Origin      string              `json:"origin"`
+	LogKey      string              `json:"log_key"` // the log's signed-note verifier key
 	Title       string              `json:"title"`
 	Description string              `json:"description,omitempty"`
 	Rule        parley.Rule         `json:"rule"`
@@ -168,10 +169,14 @@ type ItemSummary struct {
 }
 
 func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
-	var out TalksView
-	err := s.view(r, func(st *state.Talks, v state.Viewer, cp parley.Checkpoint) error {
+	vkey, err := s.l.VerifierKey(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := TalksView{LogKey: vkey}
+	err = s.view(r, func(st *state.Talks, v state.Viewer, cp parley.Checkpoint) error {
 		out = TalksView{
-			ID: st.ID, Origin: s.l.Origin(st.ID), Title: st.Title, Description: st.Description, Rule: st.Rule,
+			ID: st.ID, Origin: s.l.Origin(st.ID), LogKey: vkey, Title: st.Title, Description: st.Description, Rule: st.Rule,
 			Visibility: st.Visibility, Proximity: st.Proximity, Founded: st.Founded, Checkpoint: checkpointJSON(cp),
 			Rounds: []*state.Round{}, Packages: st.Packages, Viewer: v.Actor,
 		}
@@ -592,20 +597,17 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var cp parley.Checkpoint
-	err = s.view(r, func(_ *state.Talks, _ state.Viewer, latest parley.Checkpoint) error {
-		cp = latest
-		return nil
-	})
+	if size == 0 {
+		size = -1
+	}
+	// Checkpoints are public: they reveal only the log's size and root.
+	cp, ws, err := s.l.Checkpoint(r.Context(), r.PathValue("id"), size)
 	if err != nil {
 		return err
 	}
-	if size != 0 && size != cp.Size {
-		if cp, err = s.l.Store().Checkpoint(r.Context(), r.PathValue("id"), size); err != nil {
-			return err
-		}
-	}
-	return writeJSON(w, http.StatusOK, checkpointJSON(cp))
+	out := checkpointJSON(cp)
+	out.Witnesses = ws
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // receipt returns the receipt of the event at the index in the path, if

@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/ledger"
+	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/state"
 )
 
@@ -79,9 +80,10 @@ func eventJSON(en parley.Entry, e *parley.Event, vis string) EventJSON {
 
 // CheckpointJSON is a checkpoint as the API and streams show it.
 type CheckpointJSON struct {
-	Size int64  `json:"size"`
-	Root string `json:"root"` // standard base64
-	Note string `json:"note"` // the signed note
+	Size      int64               `json:"size"`
+	Root      string              `json:"root"` // standard base64
+	Note      string              `json:"note"` // the signed note, with the cosignatures recorded for it
+	Witnesses []record.WitnessKey `json:"witnesses,omitempty"`
 }
 
 func checkpointJSON(cp parley.Checkpoint) CheckpointJSON {

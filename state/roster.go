@@ -39,10 +39,12 @@ func NewRoster(talks string) *Roster {
 
 // AlwaysPublic reports whether events of kind k are visible to everyone
 // whatever the talks' visibility: those that make the roster, so that anyone
-// can check who was entitled to sign.
+// can check who was entitled to sign, and witnessing, so that anyone can
+// see who vouched for which checkpoint and any evidence of a fork.
 func AlwaysPublic(kind string) bool {
 	switch kind {
-	case parley.KindFoundTalks, parley.KindAddMediator, parley.KindAddParty, parley.KindAddActor, parley.KindRevokeActor:
+	case parley.KindFoundTalks, parley.KindAddMediator, parley.KindAddParty, parley.KindAddActor, parley.KindRevokeActor,
+		parley.KindCosign, parley.KindForkEvidence:
 		return true
 	}
 	return false
@@ -190,8 +192,8 @@ func (r *Roster) Authorize(e *parley.Event, index int64) error {
 			return err
 		}
 		return r.checkDelegation(a, e.Kind, p.Party)
-	case parley.KindStatement:
-		// Anyone on the roster may speak.
+	case parley.KindStatement, parley.KindCosign, parley.KindForkEvidence:
+		// Anyone on the roster may speak, witness, and report a fork.
 	case parley.KindCaucus:
 		var p parley.Caucus
 		if err := parley.DecodePayload(e, &p); err != nil {
@@ -233,6 +235,14 @@ func (r *Roster) checkNewKey(k string) error {
 		return parley.Errorf(parley.ECONFLICT, "payload field \"key\": the key is already on the roster as %s (%s); one key holds one role", old.Name, old.Role)
 	}
 	return nil
+}
+
+// label is what names the actor as a witness: its party, else its role.
+func (a *Actor) label() string {
+	if a.Party != "" {
+		return a.Party
+	}
+	return a.Role
 }
 
 func describe(a *Actor) string {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -8,6 +9,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/record"
 )
 
 // Round statuses.
@@ -43,6 +45,8 @@ type Talks struct {
 	Facts      map[string]*Fact    `json:"facts"`
 	Statements []*Statement        `json:"statements"`
 	Releases   map[int64][]string  `json:"releases,omitempty"` // log index → parties it was released to
+	Cosigned   []*Cosignature      `json:"cosigned,omitempty"` // witnesses' cosignatures, in log order
+	Forks      []int64             `json:"forks,omitempty"`    // log indexes of fork evidence
 	vis        []string            // visibility of each event, by log index
 	items      map[string]*Item    // by id
 	packageOf  map[string]string   // item → package
@@ -162,6 +166,15 @@ type Statement struct {
 	By    string    `json:"by"`
 	At    time.Time `json:"at"`
 	Index int64     `json:"index"`
+}
+
+// A Cosignature is an actor's cosignature of the checkpoint at a size.
+type Cosignature struct {
+	Size    int64  `json:"size"`
+	Witness string `json:"witness"` // the name in the cosignature line
+	Key     string `json:"key"`     // the actor's key
+	Note    string `json:"note"`    // the checkpoint with the cosignature
+	Index   int64  `json:"index"`
 }
 
 // A Fact is a fact confirmed by a verifier; conditions name it fact(ID).
@@ -670,6 +683,46 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 			return nil, err
 		}
 		return func() { t.Releases[p.Index] = append(t.Releases[p.Index], p.Party) }, nil
+
+	case parley.KindCosign:
+		var p parley.Cosign
+		if err := parley.DecodePayload(e, &p); err != nil {
+			return nil, err
+		}
+		if p.Size < 1 || p.Size > t.Size {
+			return nil, parley.Errorf(parley.EINVALID, "payload field \"size\": the log has checkpoints of sizes 1 to %d", t.Size)
+		}
+		if len(p.Note) > 16<<10 {
+			return nil, parley.Errorf(parley.ETOOLARGE, "payload field \"note\": a checkpoint note is at most 16 KiB")
+		}
+		a := t.Roster.Signer(e)
+		name := record.WitnessName(a.label(), e.ActorKey())
+		if _, err := record.VerifyCosignature([]byte(p.Note), name, e.ActorKey()); err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "payload field \"note\": %v; cosign as %q with the signer's key", err, name)
+		}
+		cp, err := record.ParseCheckpointText([]byte(p.Note))
+		if err != nil || cp.Size != p.Size {
+			return nil, parley.Errorf(parley.EINVALID, "payload field \"note\": not a checkpoint of size %d", p.Size)
+		}
+		for _, c := range t.Cosigned {
+			if c.Size == p.Size && c.Key == e.Actor {
+				return nil, parley.Errorf(parley.ECONFLICT, "%s already cosigned the checkpoint of size %d", a.Name, p.Size)
+			}
+		}
+		return func() {
+			t.Cosigned = append(t.Cosigned, &Cosignature{Size: p.Size, Witness: name, Key: e.Actor, Note: p.Note, Index: index})
+		}, nil
+
+	case parley.KindForkEvidence:
+		var p parley.ForkEvidence
+		if err := parley.DecodePayload(e, &p); err != nil {
+			return nil, err
+		}
+		var fe record.ForkEvidence
+		if err := json.Unmarshal(p.Evidence, &fe); err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "payload field \"evidence\": %v", err)
+		}
+		return func() { t.Forks = append(t.Forks, index) }, nil
 
 	case parley.KindConfirmFact:
 		var p parley.ConfirmFact
