@@ -249,6 +249,7 @@ func oaNewSpec(t *testing.T, doc map[string]any) *oaSpec {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
+	c.AssertContent()
 	// "byte" (OpenAPI's format for base64) is not a JSON Schema format:
 	// assert it as padded standard base64.
 	c.RegisterFormat(&jsonschema.Format{Name: "byte", Validate: func(v any) error {
@@ -1173,6 +1174,27 @@ func TestOpenAPIResponses(t *testing.T) {
 	h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/items/{item}", params: with("item", "M1b"), want: 200})
 	h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/items/{item}", params: with("item", "M1b"), token: med.Token, want: 200})
 
+	// Rules of each kind, a package, and a condition that keeps M1a from
+	// settling: the agreement then has no outcome and says why.
+	sign("mediator", parley.KindSetRule, "", parley.SetRule{Item: "M1a", Rule: parley.Rule{Kind: parley.RuleMajority, Threshold: 0.5}})
+	sign("mediator", parley.KindSetRule, "", parley.SetRule{Item: "D1", Rule: parley.Rule{Kind: parley.RuleConsensusMinus, N: 1}})
+	sign("mediator", parley.KindSetPackage, "", parley.SetPackage{Package: "release", Items: []string{"D1", "M1b"}})
+	sign("gov", parley.KindSetStance, "", parley.SetStance{Item: "M1a", Version: 1, Party: "gov", Stance: parley.StanceConditional, Condition: "not agreed(M1a)"})
+	for _, v := range viewers {
+		_, b := h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/agreement", params: talks, token: v.token, want: 200})
+		for _, member := range []string{`"oscillating":[{`, `"package":["D1","M1b"]`, `"threshold":0.5`, `"n":1`} {
+			if !bytes.Contains(b, []byte(member)) {
+				t.Errorf("GET /api/v1/talks/{id}/agreement as %s: no %s in %.300s", v.name, member, b)
+			}
+		}
+		h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}", params: talks, token: v.token, want: 200})
+		for _, item := range []string{"D1", "M1a", "M1b"} {
+			h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/items/{item}", params: with("item", item), token: v.token, want: 200})
+			h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/agreement/unlock/{item}", params: with("item", item), token: v.token, want: 200})
+		}
+		h.do(oaCall{method: "POST", route: "/api/v1/talks/{id}/agreement/impact", params: talks, token: v.token, body: agreement.Position{Party: "gov", Item: "M1a", Stance: parley.StanceSupport}, checkRequest: true, want: 200})
+	}
+
 	// The live streams have seen it all.
 	for _, st := range []*oaStream{public, mediatorLive} {
 		msgs := h.read(st, 10*time.Second, func(m oaMessage) bool { return oaCheckpointSize(m) == size })
@@ -1312,15 +1334,16 @@ func TestOpenAPIResponses(t *testing.T) {
 		h.do(c)
 	}
 
-	// 429 and 503, from servers over the same ledger: one that allows
-	// almost no reads, one that is shutting down.
-	slow := server.New(l, server.Config{Host: oaHost, Secret: oaSecret(t), ReadRate: 0.001})
+	// 413, 429 and 503, from servers over the same ledger: one that allows
+	// almost no reads and small bodies, one that is shutting down.
+	slow := server.New(l, server.Config{Host: oaHost, Secret: oaSecret(t), ReadRate: 0.001, MaxBody: 1 << 10})
 	slowTS := httptest.NewServer(slow.Handler())
 	defer slowTS.Close()
 	defer slow.Close()
 	hs := &oaHarness{t: t, sp: sp, url: slowTS.URL, seen: h.seen}
 	hs.do(oaCall{method: "GET", route: "/api/v1/talks/{id}", params: talks, want: 429})
 	hs.do(oaCall{method: "GET", route: "/api/v1/info", want: 429})
+	hs.do(oaCall{method: "POST", route: "/api/v1/talks/{id}/events", params: talks, body: parley.SignedEvent{Bytes: bytes.Repeat([]byte(" "), 2<<10), Sig: make([]byte, 64)}, want: 413})
 	closing := server.New(l, server.Config{Host: oaHost, Secret: oaSecret(t), ReadRate: -1})
 	closingTS := httptest.NewServer(closing.Handler())
 	defer closingTS.Close()
