@@ -15,6 +15,9 @@ type GenParams struct {
 	// to MaxCondItems items other than its own, joined by "and" or "or".
 	CondShare    float64
 	MaxCondItems int
+	// AndShare is the share of conditions on several items that join them
+	// with "and"; the others join them with "or".
+	AndShare float64
 	// ObjectShare is the share of items with one plain objection.
 	ObjectShare float64
 	// NegShare is the share of conditions that negate one of their atoms.
@@ -26,7 +29,7 @@ type GenParams struct {
 // 5,000 items, 1% of stances conditional on 1 to 3 items, 1% of items with
 // a plain objection, consensus.
 var ParisScale = GenParams{
-	Parties: 200, Items: 5000, CondShare: 0.01, MaxCondItems: 3, ObjectShare: 0.01,
+	Parties: 200, Items: 5000, CondShare: 0.01, MaxCondItems: 3, AndShare: 0.5, ObjectShare: 0.01,
 	Rule: parley.Rule{Kind: parley.RuleConsensus},
 }
 
@@ -61,9 +64,9 @@ func Generate(p GenParams, seed uint64) *Instance {
 			case r.Float64() < p.CondShare && p.Items > 1:
 				b.Reset()
 				n := 1 + r.IntN(maxc)
-				op := " and "
-				if r.IntN(2) == 0 {
-					op = " or "
+				op := " or "
+				if r.Float64() < p.AndShare {
+					op = " and "
 				}
 				for j := range n {
 					if j > 0 {

@@ -30,6 +30,7 @@ type model struct {
 	sparse map[[2]int32]int32 // the same, when parties × items is too large for dense
 	nlive  int                // live positions
 	byPos  [][]int32          // per item: indexes in pos of its live positions (unordered)
+	dyn    [][]int32          // per item: those of them with a dynamic condition
 
 	// Static votes per item: plain stances and conditionals folded to a
 	// constant. Dynamic conditionals are counted by the evaluators.
@@ -233,6 +234,7 @@ func newModel(inst *Instance) (*model, error) {
 		}
 	}
 	m.byPos = make([][]int32, n)
+	m.dyn = make([][]int32, n)
 	m.sYes = make([]int32, n)
 	m.sNo = make([]int32, n)
 	m.sAbst = make([]int32, n)
@@ -351,6 +353,7 @@ func (m *model) register(k int32) {
 			p.n0 = int32(len(m.nodes))
 			p.root = m.emit(t, -1, k)
 			p.n1 = int32(len(m.nodes))
+			m.dyn[item] = append(m.dyn[item], k)
 			for j := p.n0; j < p.n1; j++ {
 				nd := &m.nodes[j]
 				if nd.op == nLit {
@@ -390,6 +393,7 @@ func (m *model) removePosition(k int32) {
 		case 1:
 			m.sYes[item]--
 		default:
+			m.dyn[item] = removeValue(m.dyn[item], k)
 			for j := p.n0; j < p.n1; j++ {
 				if nd := &m.nodes[j]; nd.op == nLit {
 					m.watch[nd.item] = removeValue(m.watch[nd.item], j)
@@ -498,11 +502,8 @@ func (m *model) emit(t *ftree, parent, pos int32) int32 {
 // items named in the dynamic conditions of its positions and its package
 // mates. Items may repeat.
 func (m *model) deps(i int32, f func(j int32, neg bool)) {
-	for _, k := range m.byPos[i] {
+	for _, k := range m.dyn[i] {
 		p := &m.pos[k]
-		if p.root < 0 {
-			continue
-		}
 		for j := p.n0; j < p.n1; j++ {
 			if nd := &m.nodes[j]; nd.op == nLit {
 				f(nd.item, nd.neg)

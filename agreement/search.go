@@ -131,10 +131,7 @@ func (sv *solver) pass3(i int32) int8 {
 	m := sv.m
 	sv.steps++
 	yes, no, unk := m.sYes[i], m.sNo[i], int32(0)
-	for _, k := range m.byPos[i] {
-		if m.pos[k].root < 0 {
-			continue
-		}
+	for _, k := range m.dyn[i] {
 		switch sv.condVal(k) {
 		case 1:
 			yes++

@@ -24,6 +24,7 @@ func main() {
 	flag.IntVar(&p.Items, "items", p.Items, "the number of items")
 	flag.Float64Var(&p.CondShare, "cond", p.CondShare, "the share of conditional stances")
 	flag.IntVar(&p.MaxCondItems, "cond-items", p.MaxCondItems, "the most items a condition names")
+	flag.Float64Var(&p.AndShare, "and", p.AndShare, "the share of conditions on several items joined by and")
 	flag.Float64Var(&p.ObjectShare, "object", p.ObjectShare, "the share of items with a plain objection")
 	flag.Float64Var(&p.NegShare, "neg", p.NegShare, "the share of conditions with a negated atom")
 	flag.Parse()
