@@ -456,6 +456,11 @@ func TestOpenAPIDocument(t *testing.T) {
 			if s, ok := op["security"]; ok {
 				checkSecurity(where, s)
 			}
+			switch v, _ := op["x-visibility"].(string); v {
+			case "public", "per-viewer", "party-and-mediators", "full-view", "signed-in", "signed-act":
+			default:
+				t.Errorf("%s: x-visibility %q is not one of those info.description explains", where, v)
+			}
 			if strings.HasPrefix(path, "/api/v1/demo") && !strings.Contains(op["description"].(string), "Demo mode only") {
 				t.Errorf("%s: the description does not say that the route exists in demo mode only", where)
 			}
