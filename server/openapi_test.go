@@ -31,6 +31,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/ledger"
+	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/scenario"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/sqlite"
@@ -1200,6 +1201,32 @@ func TestOpenAPIResponses(t *testing.T) {
 		h.do(oaCall{method: "POST", route: "/api/v1/talks/{id}/agreement/impact", params: talks, token: v.token, body: agreement.Position{Party: "gov", Item: "M1a", Stance: parley.StanceSupport}, checkRequest: true, want: 200})
 	}
 
+	// A witness: the head of oppA cosigns the latest checkpoint, which the
+	// checkpoint and the bundle then carry.
+	_, b := h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/checkpoint", params: talks, want: 200})
+	var latest struct {
+		Size int64  `json:"size"`
+		Note string `json:"note"`
+	}
+	if err := json.Unmarshal(b, &latest); err != nil {
+		t.Fatal(err)
+	}
+	oppAPub := ks["oppA"].Public().(ed25519.PublicKey)
+	cosigned, err := record.Cosign([]byte(latest.Note), record.WitnessName("oppA", oppAPub), ks["oppA"], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.do(oaCall{method: "POST", route: "/api/v1/talks/{id}/events", params: talks, body: oaSignAs(t, ks["oppA"], origin, id, parley.KindCosign, parley.Cosign{Size: latest.Size, Note: string(cosigned)}), checkRequest: true, want: 201})
+	size++
+	_, b = h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/checkpoint", params: talks, query: "size=" + strconv.FormatInt(latest.Size, 10), want: 200})
+	if !bytes.Contains(b, []byte(`"witnesses":[{`)) {
+		t.Errorf("the cosigned checkpoint lists no witness: %.500s", b)
+	}
+	_, b = h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/bundle", params: talks, want: 200})
+	if !bytes.Contains(b, []byte(`"witnesses":[{`)) {
+		t.Errorf("the bundle lists no witness: %.300s", b)
+	}
+
 	// The live streams have seen it all.
 	for _, st := range []*oaStream{public, mediatorLive} {
 		msgs := h.read(st, 10*time.Second, func(m oaMessage) bool { return oaCheckpointSize(m) == size })
@@ -1229,7 +1256,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/receipts/{index}", params: with("index", strconv.FormatInt(caucusIndex, 10)), token: gov.Token, want: 200})
 	h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/receipts/{index}", params: with("index", strconv.FormatInt(caucusIndex, 10)), want: 404})
 	h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/proofs/{index}", params: with("index", strconv.FormatInt(caucusIndex, 10)), token: oppA.Token, want: 404})
-	_, b := h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/agreement", params: talks, want: 200})
+	_, b = h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/agreement", params: talks, want: 200})
 	var av struct {
 		Partial bool `json:"partial"`
 		Hidden  int  `json:"hidden"`
