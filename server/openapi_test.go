@@ -43,6 +43,9 @@ import (
 // every response of a replay of the Moscow scenario over HTTP, seen by the
 // public, a delegate and the mediator, errors included, validates against
 // the schema documented for its route, status and content type.
+//
+// Names in this file start with "oa" so as to stay clear of the package's
+// other tests.
 
 const oaDocPath = "openapi/openapi.json"
 
@@ -809,6 +812,9 @@ func (h *oaHarness) check(what, opPtr, method, route string, resp *http.Response
 			if got, want := p.Type, server.ProblemTypeBase+p.Code; got != want {
 				t.Errorf("%s → %s: problem type %q, want %q", what, status, got, want)
 			}
+			if got, want := p.Instance, resp.Request.URL.Path; got != want {
+				t.Errorf("%s → %s: problem instance %q, want the request's path %q", what, status, got, want)
+			}
 		}
 	}
 }
@@ -1033,8 +1039,8 @@ func TestOpenAPIResponses(t *testing.T) {
 	origin := parley.Origin(si.Host, id)
 
 	// Replay the scenario over HTTP. After the founding event, look at the
-	// talks while it is bare and open live streams for the public and the
-	// mediator.
+	// talks while it is bare; once the mediator is named, open live streams
+	// for the public and the mediator.
 	var public, mediatorLive *oaStream
 	var signed []parley.SignedEvent
 	post := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {
@@ -1111,12 +1117,12 @@ func TestOpenAPIResponses(t *testing.T) {
 	caucusIndex := size - 1
 	sign("mediator", parley.KindCaucus, "", parley.Caucus{Party: "gov", Text: "Noted; I will sound out the others."})
 	sign("mediator", parley.KindStatement, parley.VisMediators, parley.Statement{Text: "Note for the file: a list with the ICRC may unblock M1b."})
+
 	// Every read, by each viewer.
 	for _, v := range viewers {
-		get := func(route, query string, params map[string]string, want int) []byte {
+		get := func(route, query string, params map[string]string, want int) {
 			t.Helper()
-			_, b := h.do(oaCall{method: "GET", route: route, params: params, query: query, token: v.token, want: want})
-			return b
+			h.do(oaCall{method: "GET", route: route, params: params, query: query, token: v.token, want: want})
 		}
 		get("/api/openapi.json", "", nil, 200)
 		get("/api/v1/info", "", nil, 200)
