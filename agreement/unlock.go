@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/parleyhq/parley"
 )
@@ -12,6 +13,7 @@ import (
 const (
 	MaxUnlockChanges         = 3
 	DefaultUnlockEvaluations = 20000
+	DefaultUnlockDuration    = 3 * time.Second
 )
 
 // UnlockLimits bound an unlock analysis.
@@ -22,6 +24,8 @@ type UnlockLimits struct {
 	// MaxEvaluations bounds the sets of changes tried; zero means
 	// DefaultUnlockEvaluations.
 	MaxEvaluations int
+	// MaxDuration bounds the time spent; zero means DefaultUnlockDuration.
+	MaxDuration time.Duration
 }
 
 // An UnlockOption is a set of stance changes that would make an item agreed
@@ -32,7 +36,7 @@ type UnlockOption struct {
 
 // ErrUnlockIncomplete is returned with the options found so far when an
 // unlock analysis stops at its budget before it has tried every set.
-var ErrUnlockIncomplete = &parley.Error{Code: parley.ETOOLARGE, Message: "the unlock analysis stopped at its limit of evaluations; the options listed are minimal but there may be others"}
+var ErrUnlockIncomplete = &parley.Error{Code: parley.ETOOLARGE, Message: "the unlock analysis stopped at its limit of evaluations or time; the options listed are minimal but there may be others"}
 
 type change struct {
 	party, item int32
@@ -64,7 +68,8 @@ func changeLess(a, b change) int {
 // each node branches only on those votes. With negation, it tries the
 // candidate changes on the items connected to the item by conditions or
 // packages, in sets of growing size. Both stop after lim.MaxEvaluations
-// sets, returning what they found with ErrUnlockIncomplete.
+// sets or lim.MaxDuration, returning what they found with
+// ErrUnlockIncomplete.
 func Unlock(inst *Instance, item string, lim UnlockLimits) ([]UnlockOption, error) {
 	e, err := NewEngine(inst)
 	if err != nil {
@@ -80,7 +85,10 @@ func Unlock(inst *Instance, item string, lim UnlockLimits) ([]UnlockOption, erro
 	if lim.MaxEvaluations <= 0 {
 		lim.MaxEvaluations = DefaultUnlockEvaluations
 	}
-	u := &unlocker{e: e, x: x, lim: lim, seen: map[string]bool{}}
+	if lim.MaxDuration <= 0 {
+		lim.MaxDuration = DefaultUnlockDuration
+	}
+	u := &unlocker{e: e, x: x, lim: lim, seen: map[string]bool{}, start: time.Now()}
 	if ok, err := e.agreedInAll(x); err != nil || ok {
 		return []UnlockOption{}, err
 	}
@@ -99,6 +107,7 @@ type unlocker struct {
 	evals int
 	seen  map[string]bool
 	found [][]change
+	start time.Time
 }
 
 func key(t []change) string {
@@ -163,14 +172,21 @@ func isSubset(f, t []change) bool {
 	return true
 }
 
-// hittingSets searches without negation, level by level.
+// hittingSets searches without negation, level by level. A node's
+// conflict is computed only when the node is expanded.
 func (u *unlocker) hittingSets() error {
 	level := [][]change{{}}
-	conflicts := map[string][]change{"": u.conflict()}
 	for size := 1; size <= u.lim.MaxChanges; size++ {
 		var next [][]change
 		for _, t := range level {
-			for _, c := range conflicts[key(t)] {
+			if u.covers(t) {
+				continue
+			}
+			var conf []change
+			if _, err := u.try(t, func() { conf = u.conflict() }); err != nil {
+				return err
+			}
+			for _, c := range conf {
 				if slices.Contains(t, c) {
 					continue
 				}
@@ -181,24 +197,18 @@ func (u *unlocker) hittingSets() error {
 					continue
 				}
 				u.seen[k] = true
-				if u.evals >= u.lim.MaxEvaluations {
+				if u.spent() {
 					return ErrUnlockIncomplete
 				}
-				var conf []change
-				ok, err := u.try(t2, func() {
-					if size < u.lim.MaxChanges {
-						conf = u.conflict()
-					}
-				})
+				ok, err := u.try(t2, nil)
 				if err != nil {
 					return err
 				}
 				if ok {
 					u.found = append(u.found, t2)
-					continue
+				} else if size < u.lim.MaxChanges {
+					next = append(next, t2)
 				}
-				conflicts[k] = conf
-				next = append(next, t2)
 			}
 		}
 		level = next
@@ -206,12 +216,65 @@ func (u *unlocker) hittingSets() error {
 	return nil
 }
 
-// conflict returns the changes of which every set that unlocks the item
-// must hold one, given the current state: a party's support of an item on
-// the item's blocking chain where its vote is not yes now. The chain runs
-// from the item through the items its failing conditions wait on and
-// through package mates.
+// spent reports whether the budget of evaluations or time is used up.
+func (u *unlocker) spent() bool {
+	return u.evals >= u.lim.MaxEvaluations || time.Since(u.start) > u.lim.MaxDuration
+}
+
+// conflict returns a set of changes of which every set that unlocks the
+// item must hold one, given the current state. If the item or a package
+// mate fails even with all its conditional votes yes, one of its other
+// votes must change: those votes are the conflict. Otherwise it is every
+// vote that is not yes on the item's blocking chain: the item, the items
+// its failing conditions wait on, their package mates, and so on.
 func (u *unlocker) conflict() []change {
+	m, s := u.e.m, u.e.s
+	var best []change
+	mates := []int32{u.x}
+	if pk := m.pkgOf[u.x]; pk >= 0 {
+		mates = m.pkgs[pk]
+	}
+	for _, i := range mates {
+		if s.pass[i] || !s.hopeless(i) {
+			continue
+		}
+		c := u.staticVotes(i)
+		if best == nil || len(c) < len(best) {
+			best = c
+		}
+	}
+	if best != nil {
+		return best
+	}
+	return u.chainConflict()
+}
+
+// staticVotes returns the support changes of the votes on item i that are
+// not yes and not conditional: no, reserve, abstain and silent.
+func (u *unlocker) staticVotes(i int32) []change {
+	m := u.e.m
+	has := make([]bool, len(m.parties))
+	var out []change
+	for _, k := range m.byPos[i] {
+		p := &m.pos[k]
+		has[p.party] = true
+		if p.stance == stOppose || p.stance == stReserve || p.stance == stAbstain || p.stance == stConditional && p.konst == 0 {
+			out = append(out, change{party: p.party, item: i, stance: stSupport})
+		}
+	}
+	for pi, h := range has {
+		if !h {
+			out = append(out, change{party: int32(pi), item: i, stance: stSupport})
+		}
+	}
+	slices.SortFunc(out, changeLess)
+	return out
+}
+
+// chainConflict returns the support changes of every vote that is not yes
+// on the blocking chain of the item: the item, the items its failing
+// conditions wait on, their package mates, and so on.
+func (u *unlocker) chainConflict() []change {
 	m, s := u.e.m, u.e.s
 	region := []int32{u.x}
 	inRegion := map[int32]bool{u.x: true}
@@ -306,7 +369,7 @@ func (u *unlocker) combinations() error {
 			if u.covers(t) {
 				return nil
 			}
-			if u.evals >= u.lim.MaxEvaluations {
+			if u.spent() {
 				return ErrUnlockIncomplete
 			}
 			ok, err := u.try(t, nil)
