@@ -998,9 +998,6 @@ func (h *oaHarness) signIn(key ed25519.PrivateKey) server.SessionResponse {
 }
 
 func TestOpenAPIResponses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("replays the Moscow scenario over HTTP")
-	}
 	docBytes, doc := oaReadDoc(t)
 	sp := oaNewSpec(t, doc)
 	s := scenario.Moscow()
