@@ -55,15 +55,27 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		}
 		seen[e.Nonce] = true
 	}
-	newSize := at + int64(len(entries))
 	need, err := neededHashes(at, len(entries))
 	if err != nil {
 		return parley.Checkpoint{}, fmt.Errorf("postgres: hashing the entries for %s: %w", talks, err)
 	}
+	c, sealed, err := s.append(ctx, talks, at, entries, seal, need)
+	if !sealed && lostConnection(err) {
+		// Nothing was written and the seal was not called: see retry.
+		s.pool.Reset()
+		c, _, err = s.append(ctx, talks, at, entries, seal, need)
+	}
+	return c, err
+}
 
+// append makes one try at an Append, whose arguments are checked, with the
+// storage indexes of the stored hashes it needs. It reports whether it
+// called seal, after which it must not be tried again.
+func (s *Store) append(ctx context.Context, talks string, at int64, entries []parley.Entry, seal parley.SealFunc, need []int64) (parley.Checkpoint, bool, error) {
+	newSize := at + int64(len(entries))
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return parley.Checkpoint{}, wrap(err, "appending to %s", talks)
+		return parley.Checkpoint{}, false, wrap(err, "appending to %s", talks)
 	}
 	defer func() {
 		// After a commit this does nothing.
@@ -97,11 +109,11 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	size, dup, err := readLocked(tx.SendBatch(ctx, b), at, len(need) > 0, cache)
 	switch {
 	case err != nil:
-		return parley.Checkpoint{}, wrap(err, "locking the log of %s", talks)
+		return parley.Checkpoint{}, false, wrap(err, "locking the log of %s", talks)
 	case size != at:
-		return parley.Checkpoint{}, parley.ErrStale
+		return parley.Checkpoint{}, false, parley.ErrStale
 	case dup:
-		return parley.Checkpoint{}, parley.ErrDuplicate
+		return parley.Checkpoint{}, false, parley.ErrDuplicate
 	}
 
 	n := len(entries)
@@ -122,7 +134,7 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		received[i] = pgtype.Timestamptz{Time: e.Received, Valid: !e.Received.IsZero()}
 		hs, err := tlog.StoredHashesForRecordHash(k, tlog.Hash(e.Leaf), hr)
 		if err != nil {
-			return parley.Checkpoint{}, fmt.Errorf("postgres: hashing entry %d of %s: %w", k, talks, err)
+			return parley.Checkpoint{}, false, fmt.Errorf("postgres: hashing entry %d of %s: %w", k, talks, err)
 		}
 		first := tlog.StoredHashIndex(0, k)
 		for j, h := range hs {
@@ -133,14 +145,14 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	}
 	root, err := tlog.TreeHash(newSize, hr)
 	if err != nil {
-		return parley.Checkpoint{}, fmt.Errorf("postgres: computing the root of %s at size %d: %w", talks, newSize, err)
+		return parley.Checkpoint{}, false, fmt.Errorf("postgres: computing the root of %s at size %d: %w", talks, newSize, err)
 	}
 	note, err := seal(newSize, parley.Hash(root))
 	if err != nil {
-		return parley.Checkpoint{}, fmt.Errorf("postgres: sealing the checkpoint of %s at size %d: %w", talks, newSize, err)
+		return parley.Checkpoint{}, true, fmt.Errorf("postgres: sealing the checkpoint of %s at size %d: %w", talks, newSize, err)
 	}
 	if len(note) == 0 {
-		return parley.Checkpoint{}, parley.Errorf(parley.EINTERNAL, "the checkpoint of %s at size %d was sealed with an empty note; nothing was appended", talks, newSize)
+		return parley.Checkpoint{}, true, parley.Errorf(parley.EINTERNAL, "the checkpoint of %s at size %d was sealed with an empty note; nothing was appended", talks, newSize)
 	}
 
 	// A second round trip writes everything.
@@ -150,21 +162,46 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	b.Queue(sqlSetSize, talks, at, newSize)
 	b.Queue(sqlInsertCheckpoint, talks, newSize, root[:], note)
 	if err := writeBatch(tx.SendBatch(ctx, b)); err != nil {
-		if isUniqueViolation(err, "entries_nonce") {
-			return parley.Checkpoint{}, parley.ErrDuplicate
+		switch {
+		case isUniqueViolation(err, "entries_nonce"):
+			return parley.Checkpoint{}, true, parley.ErrDuplicate
+		case isUniqueViolation(err, "entries_pkey"), isUniqueViolation(err, "checkpoints_pkey"):
+			// Unreachable while appends lock the talks; should a writer
+			// not, its entries at the same indexes still cannot both stay.
+			return parley.Checkpoint{}, true, parley.ErrStale
 		}
-		return parley.Checkpoint{}, wrap(err, "storing entries %d to %d of %s", at, newSize-1, talks)
+		return parley.Checkpoint{}, true, wrap(err, "storing entries %d to %d of %s", at, newSize-1, talks)
 	}
 
-	if err := tx.Commit(ctx); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) || errors.Is(err, pgx.ErrTxCommitRollback) || pgconn.SafeToRetry(err) {
-			// The database refused the commit, or never saw it.
-			return parley.Checkpoint{}, wrap(err, "committing the append to %s", talks)
-		}
-		return parley.Checkpoint{}, fmt.Errorf("postgres: committing the append of entries %d to %d of %s: %w: %w", at, newSize-1, talks, ErrCommitUnknown, err)
+	if err := ctx.Err(); err != nil {
+		return parley.Checkpoint{}, true, wrap(err, "appending to %s", talks)
 	}
-	return parley.Checkpoint{Talks: talks, Size: newSize, Root: parley.Hash(root), Note: note}, nil
+	if err := tx.Commit(ctx); err != nil {
+		// pgconn.SafeToRetry cannot tell here whether COMMIT was sent: a
+		// connection lost while its answer is awaited gives an error that
+		// says it is safe to retry.
+		if refused(err) || errors.Is(err, pgx.ErrTxCommitRollback) {
+			// The database refused the commit.
+			return parley.Checkpoint{}, true, wrap(err, "committing the append to %s", talks)
+		}
+		return parley.Checkpoint{}, true, fmt.Errorf("postgres: committing the append of entries %d to %d of %s: %w: %w", at, newSize-1, talks, ErrCommitUnknown, err)
+	}
+	return parley.Checkpoint{Talks: talks, Size: newSize, Root: parley.Hash(root), Note: note}, true, nil
+}
+
+// refused reports whether err is an error the database answered with
+// that ended the transaction without ending the session: unlike a FATAL
+// one, which may come after a commit took place.
+func refused(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	severity := pgErr.SeverityUnlocalized
+	if severity == "" {
+		severity = pgErr.Severity // servers before 9.6
+	}
+	return severity == "ERROR"
 }
 
 // readLocked reads the results of the first batch of an append at at: the

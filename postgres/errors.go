@@ -47,3 +47,19 @@ func isUniqueViolation(err error, constraint string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
 }
+
+// lostConnection reports whether err says that a connection the store
+// held was lost (the database restarted, or its backend was terminated),
+// rather than that no connection could be made: the same call may then
+// succeed at once on a new connection.
+func lostConnection(err error) bool {
+	var connectErr *pgconn.ConnectError
+	if err == nil || errors.As(err, &connectErr) || !unavailable(err) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || strings.HasPrefix(pgErr.Code, "08")
+	}
+	return true
+}

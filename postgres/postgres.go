@@ -60,9 +60,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parleyhq/parley"
@@ -168,6 +170,21 @@ func open(ctx context.Context, url string, ms []migration, opts ...Option) (*Sto
 	return s, nil
 }
 
+// retry runs op, which must be safe to run twice, and runs it once more if
+// it failed because its connection was lost. A database that restarted, or
+// that terminated backends, leaves dead connections in the pool, which the
+// pool cannot tell from live ones without a round trip; the first call to
+// meet one closes them all, and runs again on a new connection. If the
+// database is still unreachable, that fails too.
+func (s *Store) retry(op func() error) error {
+	err := op()
+	if lostConnection(err) {
+		s.pool.Reset()
+		err = op()
+	}
+	return err
+}
+
 // Schema returns the name of the schema that holds the store's tables.
 func (s *Store) Schema() string { return s.schema }
 
@@ -184,9 +201,9 @@ func (s *Store) Close() error {
 var ErrUnavailable = &parley.Error{Code: parley.EUNAVAILABLE, Message: "the database is unreachable; retrying may help"}
 
 // ErrCommitUnknown is in the chain of the error of an Append whose
-// connection was lost while the transaction committed: the entries may or
-// may not be stored.
-var ErrCommitUnknown = &parley.Error{Code: parley.EUNAVAILABLE, Message: "the database became unreachable while the append was committing, so it may or may not be stored; once the database answers, look its nonces up before appending again"}
+// connection was lost, or whose context was done, while the transaction
+// committed: the entries may or may not be stored. FindNonce tells which.
+var ErrCommitUnknown = &parley.Error{Code: parley.EUNAVAILABLE, Message: "the append was cut off while it committed (the database became unreachable, or the call was canceled), so it may or may not be stored; once the database answers, look its nonces up before appending again"}
 
 // wrap adds what the store was doing to err, and ErrUnavailable to its chain
 // when err comes from an unreachable database. A nil err stays nil.
@@ -196,9 +213,14 @@ func wrap(err error, format string, args ...any) error {
 	}
 	what := fmt.Sprintf(format, args...)
 	var pe *parley.Error
+	var refused *pgconn.PgError
 	switch {
 	case errors.As(err, &pe):
 		return err
+	case errors.As(err, &refused) && (strings.HasPrefix(refused.Code, "28") || refused.Code == "3D000"):
+		// invalid_authorization_specification, invalid_password,
+		// invalid_catalog_name: the URL is wrong, not the database down.
+		return fmt.Errorf("postgres: %s: %w: %w", what, parley.Errorf(parley.EINVALID, "the database refused the connection (%s); check the user, password and database name in the URL", refused.Message), err)
 	case unavailable(err):
 		return fmt.Errorf("postgres: %s: %w: %w", what, ErrUnavailable, err)
 	}

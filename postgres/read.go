@@ -21,8 +21,15 @@ func (s *Store) Size(ctx context.Context, talks string) (int64, error) {
 
 func (s *Store) size(ctx context.Context, talks string) (int64, error) {
 	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT size FROM talks WHERE id = $1`, talks).Scan(&n)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	err := s.retry(func() error {
+		n = 0
+		err := s.pool.QueryRow(ctx, `SELECT size FROM talks WHERE id = $1`, talks).Scan(&n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return 0, wrap(err, "reading the size of %s", talks)
 	}
 	return n, nil
@@ -40,27 +47,31 @@ func (s *Store) Entries(ctx context.Context, talks string, from, to int64) ([]pa
 	case to-from > MaxEntries:
 		return nil, parley.Errorf(parley.ETOOLARGE, "entries [%d, %d) of %s: at most %d entries are read at once; read the range in pages", from, to, talks, MaxEntries)
 	}
-	out := make([]parley.Entry, 0, to-from)
-	rows, err := s.pool.Query(ctx, `SELECT idx, event, sig, salt, leaf, kind, actor, nonce, received FROM entries WHERE talks = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`, talks, from, to)
+	var out []parley.Entry
+	err := s.retry(func() error {
+		out = make([]parley.Entry, 0, to-from)
+		rows, err := s.pool.Query(ctx, `SELECT idx, event, sig, salt, leaf, kind, actor, nonce, received FROM entries WHERE talks = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`, talks, from, to)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e := parley.Entry{Talks: talks}
+			var leaf []byte
+			var received time.Time
+			if err := rows.Scan(&e.Index, &e.Event, &e.Sig, &e.Salt, &leaf, &e.Kind, &e.Actor, &e.Nonce, &received); err != nil {
+				return err
+			}
+			if want := from + int64(len(out)); e.Index != want || len(leaf) != len(e.Leaf) {
+				return parley.Errorf(parley.EINTERNAL, "the log of %s is damaged at entry %d; restore the database from a backup", talks, want)
+			}
+			e.Leaf = parley.Hash(leaf)
+			e.Received = received.UTC()
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
 	if err != nil {
-		return nil, wrap(err, "reading entries of %s", talks)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e := parley.Entry{Talks: talks}
-		var leaf []byte
-		var received time.Time
-		if err := rows.Scan(&e.Index, &e.Event, &e.Sig, &e.Salt, &leaf, &e.Kind, &e.Actor, &e.Nonce, &received); err != nil {
-			return nil, wrap(err, "reading entries of %s", talks)
-		}
-		if want := from + int64(len(out)); e.Index != want || len(leaf) != len(e.Leaf) {
-			return nil, parley.Errorf(parley.EINTERNAL, "the log of %s is damaged at entry %d; restore the database from a backup", talks, want)
-		}
-		e.Leaf = parley.Hash(leaf)
-		e.Received = received.UTC()
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(err, "reading entries of %s", talks)
 	}
 	if int64(len(out)) == to-from && (len(out) > 0 || from == 0) {
@@ -96,24 +107,28 @@ func (s *Store) ReadHashes(ctx context.Context, talks string, indexes []int64) (
 	if len(indexes) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, sqlReadHashes, talks, indexes)
+	var found map[int64]parley.Hash
+	err := s.retry(func() error {
+		found = make(map[int64]parley.Hash, len(indexes))
+		rows, err := s.pool.Query(ctx, sqlReadHashes, talks, indexes)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k int64
+			var h []byte
+			if err := rows.Scan(&k, &h); err != nil {
+				return err
+			}
+			if len(h) != len(parley.Hash{}) {
+				return parley.Errorf(parley.EINTERNAL, "stored hash %d of %s is damaged; restore the database from a backup", k, talks)
+			}
+			found[k] = parley.Hash(h)
+		}
+		return rows.Err()
+	})
 	if err != nil {
-		return nil, wrap(err, "reading hashes of %s", talks)
-	}
-	defer rows.Close()
-	found := make(map[int64]parley.Hash, len(indexes))
-	for rows.Next() {
-		var k int64
-		var h []byte
-		if err := rows.Scan(&k, &h); err != nil {
-			return nil, wrap(err, "reading hashes of %s", talks)
-		}
-		if len(h) != len(parley.Hash{}) {
-			return nil, parley.Errorf(parley.EINTERNAL, "stored hash %d of %s is damaged; restore the database from a backup", k, talks)
-		}
-		found[k] = parley.Hash(h)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(err, "reading hashes of %s", talks)
 	}
 	for i, k := range indexes {
@@ -135,15 +150,14 @@ func (s *Store) Checkpoint(ctx context.Context, talks string, size int64) (parle
 	if size < -1 {
 		return parley.Checkpoint{}, parley.Errorf(parley.EINVALID, "checkpoint of %s at size %d: give a size, or -1 for the latest", talks, size)
 	}
-	var row pgx.Row
-	if size == -1 {
-		row = s.pool.QueryRow(ctx, `SELECT size, root, note FROM checkpoints WHERE talks = $1 ORDER BY size DESC LIMIT 1`, talks)
-	} else {
-		row = s.pool.QueryRow(ctx, `SELECT size, root, note FROM checkpoints WHERE talks = $1 AND size = $2`, talks, size)
-	}
 	c := parley.Checkpoint{Talks: talks}
 	var root []byte
-	err := row.Scan(&c.Size, &root, &c.Note)
+	err := s.retry(func() error {
+		if size == -1 {
+			return s.pool.QueryRow(ctx, `SELECT size, root, note FROM checkpoints WHERE talks = $1 ORDER BY size DESC LIMIT 1`, talks).Scan(&c.Size, &root, &c.Note)
+		}
+		return s.pool.QueryRow(ctx, `SELECT size, root, note FROM checkpoints WHERE talks = $1 AND size = $2`, talks, size).Scan(&c.Size, &root, &c.Note)
+	})
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) && size == -1:
 		return parley.Checkpoint{}, parley.Errorf(parley.ENOTFOUND, "talks %s has no checkpoint: its log is empty", talks)
@@ -161,11 +175,15 @@ func (s *Store) Checkpoint(ctx context.Context, talks string, size int64) (parle
 // ListTalks implements parley.Store: it returns the ids of all talks that
 // have a log, sorted by bytes.
 func (s *Store) ListTalks(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM talks WHERE size > 0 ORDER BY id`)
-	if err != nil {
-		return nil, wrap(err, "listing talks")
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var ids []string
+	err := s.retry(func() error {
+		rows, err := s.pool.Query(ctx, `SELECT id FROM talks WHERE size > 0 ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
 	if err != nil {
 		return nil, wrap(err, "listing talks")
 	}
@@ -185,7 +203,9 @@ func (s *Store) FindNonce(ctx context.Context, talks, nonce string) (index int64
 	if !isText(nonce) {
 		return 0, false, nil // Append refuses such a nonce
 	}
-	err = s.pool.QueryRow(ctx, `SELECT idx FROM entries WHERE talks = $1 AND nonce = $2`, talks, nonce).Scan(&index)
+	err = s.retry(func() error {
+		return s.pool.QueryRow(ctx, `SELECT idx FROM entries WHERE talks = $1 AND nonce = $2`, talks, nonce).Scan(&index)
+	})
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return 0, false, nil

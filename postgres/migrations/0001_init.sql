@@ -46,5 +46,5 @@ CREATE TABLE checkpoints (
 	size  bigint           NOT NULL CHECK (size > 0),
 	root  bytea            NOT NULL CHECK (length(root) = 32),
 	note  bytea            NOT NULL CHECK (length(note) > 0),
-	PRIMARY KEY (talks, size)
+	CONSTRAINT checkpoints_pkey PRIMARY KEY (talks, size)
 );
