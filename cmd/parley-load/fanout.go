@@ -139,7 +139,7 @@ func fanout(ctx context.Context, c *client, streams *http.Client, t *talks, cfg 
 	bodies := make([][]byte, cfg.events)
 	rng := mrand.New(mrand.NewPCG(7, 7))
 	for i := range bodies {
-		b, err := t.stance(rng, i%len(t.heads))
+		b, err := t.act(cfg.act, rng, i%len(t.heads))
 		if err != nil {
 			return nil, err
 		}

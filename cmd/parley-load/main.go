@@ -82,6 +82,7 @@ type config struct {
 	readers  int
 	maxReads int
 
+	act        string // actStance or actStatement
 	phases     []string
 	timeout    time.Duration
 	cpuprofile string
@@ -100,7 +101,8 @@ delegation invited to an open round, and -items items with -versions
 versions of -paragraphs paragraphs, posting the events concurrently. Then
 it runs three phases:
 
-  writes  -writers delegations each sign stance events and POST them over
+  writes  -writers delegations each sign stance events (or statements, with
+          -act statement) and POST them over
           keep-alive connections for -duration or -max-writes requests;
           it reports writes/s, latency percentiles and errors by status.
   fanout  -subscribers clients open the talks' live stream as the public;
@@ -153,6 +155,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.drain, "drain", 10*time.Second, "how long the fan-out phase waits for the last event to reach every subscriber, 100ms to 2m")
 	fs.IntVar(&c.readers, "readers", 32, "concurrent readers in the read phase, 1 to 2048")
 	fs.IntVar(&c.maxReads, "max-reads", 2000000, "requests per read target at most, 1 to 10000000")
+	fs.StringVar(&c.act, "act", actStance, "what the writes and fan-out events are: stance (each changes what is agreed, so the server re-evaluates the agreement) or statement (public statements, which do not)")
 	phases := fs.String("phases", strings.Join(allPhases, ","), "phases to run, comma-separated: writes, fanout, reads")
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "limit on the whole run, 1s to 2h")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the phases (not the set-up) to this file")
@@ -221,6 +224,9 @@ func (c *config) check() error {
 		if f.v < f.min || f.v > f.max {
 			return fmt.Errorf("-%s %v is out of bounds: want %v to %v", f.name, f.v, f.min, f.max)
 		}
+	}
+	if c.act != actStance && c.act != actStatement {
+		return fmt.Errorf("-act %q: want %s or %s", c.act, actStance, actStatement)
 	}
 	if !(c.rate >= 0.1 && c.rate <= 1000) {
 		return fmt.Errorf("-rate %g is out of bounds: want 0.1 to 1000 events per second", c.rate)

@@ -25,7 +25,7 @@ func TestSmallRun(t *testing.T) {
 	args := []string{
 		"-dir", dir, "-json", jsonFile,
 		"-parties", "4", "-items", "10", "-versions", "2", "-paragraphs", "2",
-		"-writers", "4", "-duration", "700ms", "-max-writes", "5000",
+		"-writers", "4", "-duration", "500ms", "-max-writes", "5000",
 		"-subscribers", "20", "-events", "10", "-rate", "40", "-drain", "5s",
 		"-readers", "4", "-timeout", "1m",
 	}
@@ -38,7 +38,7 @@ func TestSmallRun(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"# Parley load report", "## Writes", "## Fan-out", "## Reads", "## Goals",
-		"| bare net/http handler |", "| checkpoint |", "| talks overview |",
+		"| bare handler |", "| checkpoint |", "| bare handler, overview's bytes |", "| talks overview |",
 		"rate limits | off", "No failures",
 	} {
 		if !strings.Contains(out, want) {
@@ -73,8 +73,8 @@ func TestSmallRun(t *testing.T) {
 	if s.Subscribers != 20 || s.FanoutMissed != 0 || s.FanoutDropped != 0 || s.FanoutP50ms <= 0 {
 		t.Errorf("fan-out: %d subscribers, %d missed, %d dropped, p50 %.2f ms; want 20, 0, 0, > 0", s.Subscribers, s.FanoutMissed, s.FanoutDropped, s.FanoutP50ms)
 	}
-	if len(s.Reads) != 3 {
-		t.Fatalf("%d read targets, want 3", len(s.Reads))
+	if len(s.Reads) != 4 {
+		t.Fatalf("%d read targets, want 4", len(s.Reads))
 	}
 	for _, r := range s.Reads {
 		if r.PerSec <= 0 || r.Failed != 0 || r.BodyBytes == 0 {

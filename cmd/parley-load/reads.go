@@ -8,6 +8,8 @@ import (
 
 // readResult is what one read target measured.
 type readResult struct {
+	Bare    bool        // a bare handler, not the server
+	Same    *readResult // the bare handler that serves the same body
 	Name    string
 	Path    string
 	Readers int
@@ -34,10 +36,7 @@ func reads(ctx context.Context, c *client, name, path string, cfg *config) (*rea
 	res.Bytes = len(body)
 	res.errs = newTally()
 
-	share := make([]int, cfg.readers)
-	for i := range cfg.maxReads {
-		share[i%cfg.readers]++
-	}
+	share := shares(cfg.maxReads, cfg.readers)
 	pctx, cancel := context.WithTimeout(ctx, cfg.duration+30*time.Second)
 	defer cancel()
 	lat := make([][]time.Duration, cfg.readers)

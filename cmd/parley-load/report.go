@@ -37,9 +37,12 @@ type report struct {
 
 	filesNeed, filesBefore, filesAfter uint64
 
-	target *target
-	talks  *talks
-	setup  setupStats
+	target   *target
+	talks    *talks
+	setup    setupStats
+	signEach time.Duration // to sign and encode one stance event on one core
+	settled  time.Duration // how long the server took to go idle after set-up
+	idle     bool          // whether it did
 
 	writes *writeResult
 	fanout *fanoutResult
@@ -85,13 +88,24 @@ func (r *report) goals() []goal {
 	}
 	if len(r.reads) > 0 {
 		bare := r.reads[0].Rate()
-		for _, rd := range r.reads[1:] {
+		for _, rd := range r.reads {
+			if rd.Bare {
+				continue
+			}
 			ratio := rd.Rate() / bare
 			out = append(out, goal{
-				Goal:     fmt.Sprintf("reads (%s) at ≥ %.0f%% of the bare handler's rate", rd.Name, goalReadRatio*100),
-				Measured: fmt.Sprintf("%.0f%% (%s vs %s reads/s)", ratio*100, count(int(rd.Rate())), count(int(bare))),
-				Met:      yesNo(ratio >= goalReadRatio && rd.Failed == 0),
+				Goal: fmt.Sprintf("reads (%s) at ≥ %.0f%% of the bare handler's rate", rd.Name, goalReadRatio*100),
+				Measured: fmt.Sprintf("%.0f%% (%s vs %s reads/s); %.0f%% of a bare handler serving the same %s bytes",
+					ratio*100, count(int(rd.Rate())), count(int(bare)), 100*rd.Rate()/rd.Same.Rate(), count(rd.Bytes)),
+				Met: yesNo(ratio >= goalReadRatio && rd.Failed == 0),
 			})
+		}
+	}
+	if r.cfg.act == actStatement {
+		for i := range out {
+			if !strings.HasPrefix(out[i].Goal, "reads") {
+				out[i].Measured += "; with statements, not stances"
+			}
 		}
 	}
 	return out
@@ -139,8 +153,17 @@ func (r *report) write(out io.Writer) error {
 	}
 	p("| talks | `%s`, public: %s parties with a head of delegation each, invited to an open round; %s items × %d versions × %d paragraphs |\n",
 		r.talks.id, count(cfg.parties), count(cfg.items), cfg.versions, cfg.paragraphs)
-	p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n\n",
+	p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n",
 		count(r.setup.events), r.setup.elapsed.Seconds(), count(int(float64(r.setup.events)/r.setup.elapsed.Seconds())), cfg.setupConc)
+	switch {
+	case !r.target.inproc:
+		p("| settling | a pause of %.1f s after set-up |\n", r.settled.Seconds())
+	case r.idle:
+		p("| settling | the process went idle (under %.0f%% of a core) %.1f s after set-up |\n", idleShare*100, r.settled.Seconds())
+	default:
+		p("| settling | the process was still busy %.1f s after set-up; the phases began anyway |\n", r.settled.Seconds())
+	}
+	p("\n")
 
 	if wr := r.writes; wr != nil {
 		p("## Writes\n\n")
@@ -148,20 +171,20 @@ func (r *report) write(out io.Writer) error {
 		if !wr.Presigned {
 			how = "signed by each writer just before each request (signing is outside the latency, inside the duration)"
 		}
-		p("%d delegations, each on its own goroutine, POST stance events of their party to `/api/v1/talks/{id}/events`, one request at a time, for %v or %s requests in all; events are %s. A latency runs from just before the request to the end of the response (the receipt), which comes after the event is durably committed.\n\n",
-			wr.Writers, cfg.duration, count(cfg.maxWrites), how)
+		p("%d delegations, each on its own goroutine, POST %s of their party to `/api/v1/talks/{id}/events`, one request at a time, for %v or %s requests in all; events are %s. A latency runs from just before the request to the end of the response (the receipt), which comes after the event is durably committed.\n\n",
+			wr.Writers, actNoun(cfg.act), cfg.duration, count(cfg.maxWrites), how)
 		p("| delegations | elapsed | ok | failed | writes/s | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n")
 		p("| %d | %.1f s | %s | %d | **%s** | %s | %s | **%s** | %s |\n\n", wr.Writers, wr.Elapsed.Seconds(), count(wr.OK), wr.Failed,
 			count(int(wr.Rate())), ms(wr.Latency.P50), ms(wr.Latency.P90), ms(wr.Latency.P99), ms(wr.Latency.Max))
-		p("Signing and encoding one stance event takes %s on one core (%s events/s per core), measured apart from the load.\n\n",
-			us(wr.SignEach), count(int(time.Second/max(wr.SignEach, 1))))
+		p("Signing and encoding one stance event takes %s on one core (%s events/s per core), measured before the server started.\n\n",
+			us(r.signEach), count(int(time.Second/max(r.signEach, 1))))
 		writeErrors(w, wr.errs)
 	}
 
 	if f := r.fanout; f != nil {
 		p("## Fan-out\n\n")
-		p("%s subscribers open `GET /api/v1/talks/{id}/stream` as the public, one connection each (connected in %.1f s). Then %d stance events are posted one at a time, %g per second; the delay of a delivery runs from just before the POST to the moment a subscriber reads the event's `id:` line.\n\n",
-			count(f.Subscribers), f.ConnectTime.Seconds(), f.Events, f.Rate)
+		p("%s subscribers open `GET /api/v1/talks/{id}/stream` as the public, one connection each (connected in %.1f s). Then %d %s are posted one at a time, %g per second; the delay of a delivery runs from just before the POST to the moment a subscriber reads the event's `id:` line.\n\n",
+			count(f.Subscribers), f.ConnectTime.Seconds(), f.Events, actNoun(cfg.act), f.Rate)
 		p("| subscribers | events | deliveries | p50 | p90 | p99 | max | missed | dropped |\n|---|---|---|---|---|---|---|---|---|\n")
 		p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
 			ms(f.Delay.P50), ms(f.Delay.P90), ms(f.Delay.P99), ms(f.Delay.Max), f.Missed, f.Dropped)
@@ -176,12 +199,16 @@ func (r *report) write(out io.Writer) error {
 
 	if len(r.reads) > 0 {
 		p("## Reads\n\n")
-		p("%d readers GET one path over and over on keep-alive connections for %v per target, one target after the other: first a bare `net/http` handler on another loopback port of this process that writes a fixed JSON body (the bytes of one checkpoint response), then the server's API.\n\n", cfg.readers, cfg.duration)
-		p("| target | path | body | ok | failed | reads/s | p50 | p99 | max | of bare |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		p("%d readers GET one path over and over on keep-alive connections for %v per target, one target after the other. The bare handlers are `net/http` handlers on other loopback ports of this process that write a fixed body: the bytes of one checkpoint response, and the bytes of one talks overview. The goal compares the API with the first.\n\n", cfg.readers, cfg.duration)
+		p("| target | path | body | ok | failed | reads/s | p50 | p99 | max | of bare handler | of bare handler, same body |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		bare := r.reads[0].Rate()
 		for _, rd := range r.reads {
-			p("| %s | `%s` | %s B | %s | %d | **%s** | %s | %s | %s | **%.0f%%** |\n", rd.Name, rd.Path, count(rd.Bytes), count(rd.OK), rd.Failed,
-				count(int(rd.Rate())), ms(rd.Latency.P50), ms(rd.Latency.P99), ms(rd.Latency.Max), 100*rd.Rate()/bare)
+			same := "—"
+			if !rd.Bare {
+				same = fmt.Sprintf("%.0f%%", 100*rd.Rate()/rd.Same.Rate())
+			}
+			p("| %s | `%s` | %s B | %s | %d | **%s** | %s | %s | %s | **%.0f%%** | %s |\n", rd.Name, rd.Path, count(rd.Bytes), count(rd.OK), rd.Failed,
+				count(int(rd.Rate())), ms(rd.Latency.P50), ms(rd.Latency.P99), ms(rd.Latency.Max), 100*rd.Rate()/bare, same)
 		}
 		p("\n")
 		t := newTally()
@@ -232,6 +259,7 @@ type summary struct {
 	InProcess   bool      `json:"in_process"`
 	SetupEvents int       `json:"setup_events"`
 	SetupSec    float64   `json:"setup_seconds"`
+	SettleSec   float64   `json:"settle_seconds"`
 
 	WritesPerSec  float64 `json:"writes_per_sec,omitempty"`
 	WriteP50ms    float64 `json:"write_p50_ms,omitempty"`
@@ -258,6 +286,7 @@ type readSummary struct {
 	P50ms      float64 `json:"p50_ms"`
 	P99ms      float64 `json:"p99_ms"`
 	OfBare     float64 `json:"of_bare"`
+	OfSame     float64 `json:"of_bare_same_body"`
 	Failed     int     `json:"failed"`
 	BodyBytes  int     `json:"body_bytes"`
 	ReadersNum int     `json:"readers"`
@@ -266,10 +295,11 @@ type readSummary struct {
 func (r *report) summary() summary {
 	s := summary{
 		Started: r.started.UTC(), Machine: r.machine, LoadEnd: r.loadEnd, InProcess: r.target.inproc,
-		SetupEvents: r.setup.events, SetupSec: r.setup.elapsed.Seconds(), Goals: r.goals(),
+		SetupEvents: r.setup.events, SetupSec: r.setup.elapsed.Seconds(), SettleSec: r.settled.Seconds(),
+		SignMicros: float64(r.signEach) / 1e3, Goals: r.goals(),
 	}
 	if w := r.writes; w != nil {
-		s.WritesPerSec, s.WriteFailed, s.SignMicros = w.Rate(), w.Failed, float64(w.SignEach)/1e3
+		s.WritesPerSec, s.WriteFailed = w.Rate(), w.Failed
 		s.WriteP50ms, s.WriteP90ms, s.WriteP99ms, s.WriteMaxms = msf(w.Latency.P50), msf(w.Latency.P90), msf(w.Latency.P99), msf(w.Latency.Max)
 	}
 	if f := r.fanout; f != nil {
@@ -279,7 +309,7 @@ func (r *report) summary() summary {
 	for _, rd := range r.reads {
 		s.Reads = append(s.Reads, readSummary{
 			Name: rd.Name, PerSec: rd.Rate(), P50ms: msf(rd.Latency.P50), P99ms: msf(rd.Latency.P99),
-			OfBare: rd.Rate() / r.reads[0].Rate(), Failed: rd.Failed, BodyBytes: rd.Bytes, ReadersNum: rd.Readers,
+			OfBare: rd.Rate() / r.reads[0].Rate(), OfSame: rd.Rate() / rd.Same.Rate(), Failed: rd.Failed, BodyBytes: rd.Bytes, ReadersNum: rd.Readers,
 		})
 	}
 	return s
@@ -295,6 +325,14 @@ func commandLine(args []string) string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// actNoun names the acts of the load.
+func actNoun(act string) string {
+	if act == actStatement {
+		return "public statements (which do not change what is agreed)"
+	}
+	return "stance events (each may change what is agreed, so the server re-evaluates the agreement)"
 }
 
 func yesNo(b bool) string {

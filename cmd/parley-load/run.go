@@ -37,6 +37,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	// Measure signing first, while nothing else runs.
+	if rep.signEach, err = signCost(inProcessHost, 2000); err != nil {
+		return err
+	}
+
 	api := &http.Client{Transport: newTransport(max(cfg.writers, cfg.readers, cfg.setupConc) + 16), Timeout: time.Minute}
 	st := newTransport(2)
 	st.ResponseHeaderTimeout = 30 * time.Second
@@ -68,6 +73,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep.talks, rep.setup = t, stats
 	progress("set up %s: %d events in %.1f s", t.id, stats.events, stats.elapsed.Seconds())
+	if tgt.inproc {
+		// The server may still be working on what the set-up changed
+		// (it evaluates the agreement after appends); let it finish, so
+		// that the phases measure their own load.
+		rep.settled, rep.idle = settle(ctx, time.Minute)
+	} else {
+		start := time.Now()
+		_ = sleep(ctx, 2*time.Second)
+		rep.settled = time.Since(start)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	var pools [][][]byte
+	if cfg.has(phaseWrites) && cfg.presign {
+		progress("signing %d events for the write phase", cfg.maxWrites)
+		if pools, err = presign(ctx, t, cfg); err != nil {
+			return err
+		}
+	}
 
 	if cfg.cpuprofile != "" {
 		f, err := os.Create(cfg.cpuprofile)
@@ -86,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	if cfg.has(phaseWrites) {
 		progress("writes: %d delegations for %v", cfg.writers, cfg.duration)
-		if rep.writes, err = writes(ctx, c, t, cfg); err != nil {
+		if rep.writes, err = writes(ctx, c, t, cfg, pools); err != nil {
 			return err
 		}
 	}
@@ -122,32 +148,71 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// readPhase measures the bare handler, then the checkpoint, then the talks
-// overview, with the same readers and client.
+// idleShare is the share of one core under which the process counts as
+// idle.
+const idleShare = 0.15
+
+// settle waits until the process uses less than idleShare of a core over a
+// quarter of a second, for at most limit. It returns how long it waited
+// and whether the process went idle.
+func settle(ctx context.Context, limit time.Duration) (time.Duration, bool) {
+	const window = 250 * time.Millisecond
+	start := time.Now()
+	prev, ok := processCPU()
+	if !ok {
+		_ = sleep(ctx, 2*time.Second)
+		return time.Since(start), false
+	}
+	for time.Since(start) < limit {
+		if sleep(ctx, window) != nil {
+			break
+		}
+		cur, _ := processCPU()
+		if cur-prev < time.Duration(idleShare*float64(window)) {
+			return time.Since(start), true
+		}
+		prev = cur
+	}
+	return time.Since(start), false
+}
+
+// readPhase measures four targets one after the other with the same
+// readers and client: a bare handler serving the bytes of a checkpoint
+// response, the checkpoint, a bare handler serving the bytes of the talks
+// overview, and the talks overview.
 func readPhase(ctx context.Context, c *client, hc *http.Client, t *talks, cfg *config, progress func(string, ...any)) ([]*readResult, error) {
-	// The bare handler serves the bytes of a checkpoint response, so that
-	// both move bodies of the same size.
 	cpPath := "/api/v1/talks/" + t.id + "/checkpoint"
-	status, body, err := c.get(ctx, cpPath, true)
-	if err != nil || status != http.StatusOK {
-		return nil, fmt.Errorf("reading the checkpoint for the bare handler's body: status %d: %v", status, err)
+	ovPath := "/api/v1/talks/" + t.id
+	var bodies [2][]byte
+	for i, path := range []string{cpPath, ovPath} {
+		status, body, err := c.get(ctx, path, true)
+		if err != nil || status != http.StatusOK {
+			return nil, fmt.Errorf("reading %s for a bare handler's body: status %d: %v", path, status, err)
+		}
+		bodies[i] = body
 	}
-	bare, stopBare, err := listen(bareHandler(body), nil, nil)
-	if err != nil {
-		return nil, err
+	var bare [2]*client
+	for i, body := range bodies {
+		base, stop, err := listen(bareHandler(body), nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			hc.CloseIdleConnections()
+			stop()
+		}()
+		bare[i] = &client{base: base, hc: hc}
 	}
-	defer func() {
-		hc.CloseIdleConnections()
-		stopBare()
-	}()
 	targets := []struct {
 		name string
 		c    *client
 		path string
+		same int // index of the bare target with the same body
 	}{
-		{"bare net/http handler", &client{base: bare, hc: hc}, "/"},
-		{"checkpoint", c, cpPath},
-		{"talks overview", c, "/api/v1/talks/" + t.id},
+		{"bare handler", bare[0], "/", 0},
+		{"checkpoint", c, cpPath, 0},
+		{"bare handler, overview's bytes", bare[1], "/", 2},
+		{"talks overview", c, ovPath, 2},
 	}
 	var out []*readResult
 	for _, tg := range targets {
@@ -156,7 +221,9 @@ func readPhase(ctx context.Context, c *client, hc *http.Client, t *talks, cfg *c
 		if err != nil {
 			return nil, err
 		}
+		r.Bare = tg.c != c
 		out = append(out, r)
+		r.Same = out[tg.same]
 	}
 	return out, nil
 }

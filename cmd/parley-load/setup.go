@@ -58,6 +58,12 @@ func (t *talks) sign(a *actor, kind string, payload any) ([]byte, error) {
 
 var stances = []string{parley.StanceSupport, parley.StanceOppose, parley.StanceAbstain, parley.StanceAdReferendum, parley.StanceReserve}
 
+// Acts the load may consist of.
+const (
+	actStance    = "stance"
+	actStatement = "statement"
+)
+
 // stance signs a stance of delegation d on a random item's latest version.
 func (t *talks) stance(rng *mrand.Rand, d int) ([]byte, error) {
 	return t.sign(t.heads[d], parley.KindSetStance, parley.SetStance{
@@ -66,6 +72,25 @@ func (t *talks) stance(rng *mrand.Rand, d int) ([]byte, error) {
 		Party:   t.parties[d],
 		Stance:  stances[rng.IntN(len(stances))],
 	})
+}
+
+// statement signs a public statement by the head of delegation d about a
+// random item.
+func (t *talks) statement(rng *mrand.Rand, d int) ([]byte, error) {
+	return t.sign(t.heads[d], parley.KindStatement, parley.Statement{
+		Text:  fmt.Sprintf("Party %s has studied item I%d and will state its position shortly.", t.parties[d], rng.IntN(t.items)),
+		Lang:  "en",
+		Round: "r1",
+	})
+}
+
+// act signs an act of the given kind (actStance or actStatement) by
+// delegation d.
+func (t *talks) act(kind string, rng *mrand.Rand, d int) ([]byte, error) {
+	if kind == actStatement {
+		return t.statement(rng, d)
+	}
+	return t.stance(rng, d)
 }
 
 // setupStats says what setting up took.

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley"
 )
 
 // writeResult is what the write phase measured.
@@ -16,62 +18,73 @@ type writeResult struct {
 	OK        int
 	Failed    int
 	Latency   dist
-	// SignEach is the time to sign and encode one stance event on one
-	// core, measured apart from the load.
-	SignEach time.Duration
-	errs     *tally
+	errs      *tally
 }
 
 // Rate returns the successful writes per second.
 func (r *writeResult) Rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
 
 // signCost measures the time to sign and encode one stance event on one
-// goroutine, over n events.
-func signCost(t *talks, n int) (time.Duration, error) {
+// goroutine, over n events of a talks like the one the load acts in. It
+// runs before the server has any work, so that nothing else competes.
+func signCost(host string, n int) (time.Duration, error) {
+	a, err := newActor()
+	if err != nil {
+		return 0, err
+	}
+	id := "load-00000000"
+	t := &talks{id: id, origin: parley.Origin(host, id), parties: []string{"p0"}, heads: []*actor{a}, items: 1000, version: 2}
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	start := time.Now()
-	for i := range n {
-		if _, err := t.stance(rng, i%len(t.heads)); err != nil {
+	for range n {
+		if _, err := t.stance(rng, 0); err != nil {
 			return 0, err
 		}
 	}
 	return time.Since(start) / time.Duration(n), nil
 }
 
-// writes runs the write phase: cfg.writers delegations, each on its own
-// goroutine, post stance events of their party for cfg.duration or until
-// cfg.maxWrites requests in all. A request's latency runs from just before
-// it is sent to the end of its response; signing is not in it.
-func writes(ctx context.Context, c *client, t *talks, cfg *config) (*writeResult, error) {
-	res := &writeResult{Writers: cfg.writers, Presigned: cfg.presign, errs: newTally()}
-	var err error
-	if res.SignEach, err = signCost(t, 2000); err != nil {
-		return nil, err
-	}
-	// Each writer gets an equal share of the requests.
-	share := make([]int, cfg.writers)
-	for i := range cfg.maxWrites {
-		share[i%cfg.writers]++
-	}
-	var pools [][][]byte
-	if cfg.presign {
-		pools = make([][][]byte, cfg.writers)
-		err := parallel(ctx, cfg.writers, runtime.GOMAXPROCS(0), func(ctx context.Context, w int) error {
-			rng := mrand.New(mrand.NewPCG(uint64(w), 1))
-			pools[w] = make([][]byte, share[w])
-			for i := range pools[w] {
-				b, err := t.stance(rng, w%len(t.heads))
-				if err != nil {
-					return err
-				}
-				pools[w][i] = b
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+// shares divides n requests among w workers as evenly as can be.
+func shares(n, w int) []int {
+	out := make([]int, w)
+	for i := range out {
+		out[i] = n / w
+		if i < n%w {
+			out[i]++
 		}
 	}
+	return out
+}
+
+// presign signs the write phase's events, each writer's share of
+// cfg.maxWrites, on all cores.
+func presign(ctx context.Context, t *talks, cfg *config) ([][][]byte, error) {
+	share := shares(cfg.maxWrites, cfg.writers)
+	pools := make([][][]byte, cfg.writers)
+	err := parallel(ctx, cfg.writers, runtime.GOMAXPROCS(0), func(ctx context.Context, w int) error {
+		rng := mrand.New(mrand.NewPCG(uint64(w), 1))
+		pools[w] = make([][]byte, share[w])
+		for i := range pools[w] {
+			b, err := t.act(cfg.act, rng, w%len(t.heads))
+			if err != nil {
+				return err
+			}
+			pools[w][i] = b
+		}
+		return nil
+	})
+	return pools, err
+}
+
+// writes runs the write phase: cfg.writers delegations, each on its own
+// goroutine, post stance events of their party for cfg.duration or until
+// cfg.maxWrites requests in all. The events come from pools (by writer,
+// see presign) or, if it is nil, are signed by each writer before each
+// request. A request's latency runs from just before it is sent to the end
+// of its response; signing is not in it.
+func writes(ctx context.Context, c *client, t *talks, cfg *config, pools [][][]byte) (*writeResult, error) {
+	res := &writeResult{Writers: cfg.writers, Presigned: pools != nil, errs: newTally()}
+	share := shares(cfg.maxWrites, cfg.writers)
 
 	// Requests in flight when the time is up may finish; none is started
 	// after it.
@@ -91,7 +104,7 @@ func writes(ctx context.Context, c *client, t *talks, cfg *config) (*writeResult
 				if pools != nil {
 					body = pools[w][i]
 				} else {
-					b, err := t.stance(rng, w%len(t.heads))
+					b, err := t.act(cfg.act, rng, w%len(t.heads))
 					if err != nil {
 						res.errs.add("signing", err.Error())
 						return
