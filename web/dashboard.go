@@ -1,0 +1,360 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/server"
+)
+
+// Stance codes of the matrix data, one character per cell. An upper-case
+// letter (or ':' for silence) marks a vote that keeps the item from being
+// agreed.
+var stanceCode = map[string]byte{
+	parley.StanceSupport:      's',
+	parley.StanceAdReferendum: 'a',
+	parley.StanceAbstain:      'b',
+	parley.StanceReserve:      'r',
+	parley.StanceOppose:       'o',
+	parley.StanceConditional:  'c',
+}
+
+// matrixCellBudget bounds the cells the dashboard renders on the server in
+// one page; the script renders the whole matrix from its data.
+const matrixCellBudget = 1500
+
+// A matrix is the parties × items grid of a dashboard.
+type matrix struct {
+	Parties    []partyView
+	Rows       []matrixRow
+	Absent     []partyView // parties not at the table
+	Page       int
+	Pages      int
+	TotalItems int
+	First      int // the rows shown, from 1
+	Last       int
+}
+
+type matrixRow struct {
+	Item    *itemView
+	Status  string
+	Version int
+	Blocked int // votes that block it
+	Cells   []matrixCell
+}
+
+type matrixCell struct {
+	Party     string
+	Stance    string // "" for none
+	Condition string
+	Version   int
+	Outdated  bool // the stance refers to an earlier version
+	Blocks    bool // the vote keeps the item from being agreed
+	Reason    string
+}
+
+// Class is the cell's CSS class.
+func (c matrixCell) Class() string {
+	cls := "st-none"
+	if c.Stance != "" {
+		cls = "st-" + string(stanceCode[c.Stance])
+	}
+	if c.Outdated {
+		cls += " old"
+	}
+	if c.Blocks {
+		cls += " blk"
+	}
+	return cls
+}
+
+// blockersOf returns the parties whose votes block each item.
+func blockersOf(res *agreement.Result) map[string]map[string]bool {
+	out := make(map[string]map[string]bool, len(res.Items))
+	for id, ir := range res.Items {
+		if len(ir.Blockers) == 0 {
+			continue
+		}
+		m := make(map[string]bool, len(ir.Blockers))
+		for _, b := range ir.Blockers {
+			m[b.Party] = true
+		}
+		out[id] = m
+	}
+	return out
+}
+
+// newMatrix builds the rows of one page of the matrix (page from 1; 0 for
+// every row).
+func newMatrix(s *snap, res *agreement.Result, pg int) *matrix {
+	m := &matrix{TotalItems: len(s.Items)}
+	for _, p := range s.Parties {
+		if p.Participant {
+			m.Parties = append(m.Parties, p)
+		} else {
+			m.Absent = append(m.Absent, p)
+		}
+	}
+	per := len(s.Items)
+	if pg > 0 {
+		per = max(5, min(200, matrixCellBudget/max(1, len(m.Parties))))
+	}
+	m.Pages = max(1, (len(s.Items)+per-1)/max(1, per))
+	if pg > 0 {
+		m.Page = min(pg, m.Pages)
+	}
+	lo, hi := 0, len(s.Items)
+	if m.Page > 0 {
+		lo = (m.Page - 1) * per
+		hi = min(len(s.Items), lo+per)
+	}
+	m.First, m.Last = lo+1, hi
+	blocks := blockersOf(res)
+	for _, it := range s.Items[lo:hi] {
+		row := matrixRow{Item: it, Version: it.LatestN}
+		if ir := res.Items[it.ID]; ir != nil {
+			row.Status = ir.Status
+			row.Blocked = len(ir.Blockers)
+		}
+		for _, p := range m.Parties {
+			c := matrixCell{Party: p.ID, Blocks: blocks[it.ID][p.ID]}
+			if x := it.Stances[p.ID]; x != nil {
+				c.Stance, c.Condition, c.Version, c.Reason = x.Stance, x.Condition, x.Version, x.Reason
+				c.Outdated = x.Version != it.LatestN
+			}
+			row.Cells = append(row.Cells, c)
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	return m
+}
+
+// dashboardData is the mediator's dashboard.
+type dashboardData struct {
+	Matrix    *matrix
+	Counts    map[string]int // items by status
+	Explain   *explanation
+	History   *history // for a view of the past
+	PrevStep  int64
+	NextStep  int64
+	DataURL   string
+	PageLinks []int
+}
+
+func (h *handler) dashboard(r *http.Request) (*page, error) {
+	ctx := r.Context()
+	key := server.ViewerKey(r)
+	at, err := queryIndex(r, "at")
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.load(ctx, r.PathValue("id"), key, at)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.result()
+	if err != nil {
+		return nil, err
+	}
+	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	d := &dashboardData{Matrix: newMatrix(s, res, max(1, pg)), Counts: map[string]int{}, PrevStep: -1, NextStep: -1}
+	for _, ir := range res.Items {
+		d.Counts[ir.Status]++
+	}
+	for i := 1; i <= d.Matrix.Pages && d.Matrix.Pages > 1; i++ {
+		d.PageLinks = append(d.PageLinks, i)
+	}
+	d.DataURL = "/talks/" + s.ID + "/dashboard/data"
+	if s.At >= 0 {
+		d.DataURL += "?at=" + strconv.FormatInt(s.At, 10)
+		if d.History, err = h.history(ctx, s, key); err != nil {
+			return nil, err
+		}
+		for _, i := range d.History.Changes() {
+			if i < s.At {
+				d.PrevStep = i
+			}
+			if i > s.At && d.NextStep < 0 {
+				d.NextStep = i
+			}
+		}
+	}
+	if id := r.URL.Query().Get("item"); id != "" {
+		if d.Explain, err = explain(s, res, id, r); err != nil {
+			return nil, err
+		}
+	}
+	title := "Dashboard · " + s.Title
+	return &page{Name: "dashboard", Title: title, S: s, Tab: "dashboard", Live: s.At < 0, Data: d}, nil
+}
+
+// dashboardData serves the matrix as compact JSON for the script that
+// renders it:
+//
+//	{"size": N, "at": -1, "hidden": 0,
+//	 "parties": [["gov", "Government…"], …],
+//	 "items": [["D1", "Title", "not_agreed", 2], …],   id, title, status, latest version
+//	 "cells": ["sCco", …],                             per item, a code per party
+//	 "cond": {"0.1": "agreed(M1a) or agreed(M1b)"},    item.party → condition
+//	 "old": {"0.1": 1}}                                item.party → the earlier version a stance is on
+func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
+	at, err := queryIndex(r, "at")
+	if err != nil {
+		writeJSONError(w, err)
+		return
+	}
+	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), at)
+	if err != nil {
+		writeJSONError(w, err)
+		return
+	}
+	res, err := s.result()
+	if err != nil {
+		writeJSONError(w, err)
+		return
+	}
+	m := newMatrix(s, res, 0)
+	var b bytes.Buffer
+	b.Grow(len(m.Rows)*(len(m.Parties)+48) + 256)
+	b.WriteString(`{"size":`)
+	b.WriteString(strconv.FormatInt(s.Size, 10))
+	b.WriteString(`,"at":`)
+	b.WriteString(strconv.FormatInt(s.At, 10))
+	b.WriteString(`,"hidden":`)
+	b.WriteString(strconv.Itoa(s.Hidden))
+	b.WriteString(`,"parties":[`)
+	for i, p := range m.Parties {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeJSONArray(&b, p.ID, p.Name)
+	}
+	b.WriteString(`],"items":[`)
+	for i, row := range m.Rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		writeJSONString(&b, row.Item.ID)
+		b.WriteByte(',')
+		writeJSONString(&b, row.Item.Title)
+		b.WriteByte(',')
+		writeJSONString(&b, row.Status)
+		b.WriteByte(',')
+		b.WriteString(strconv.Itoa(row.Version))
+		b.WriteByte(']')
+	}
+	b.WriteString(`],"cells":[`)
+	cond := map[string]string{}
+	old := map[string]int{}
+	code := make([]byte, len(m.Parties))
+	for i, row := range m.Rows {
+		for j, c := range row.Cells {
+			k := byte('.')
+			if c.Stance != "" {
+				k = stanceCode[c.Stance]
+			}
+			if c.Blocks {
+				if k == '.' {
+					k = ':'
+				} else {
+					k -= 'a' - 'A'
+				}
+			}
+			code[j] = k
+			if c.Condition != "" {
+				cond[strconv.Itoa(i)+"."+strconv.Itoa(j)] = c.Condition
+			}
+			if c.Outdated {
+				old[strconv.Itoa(i)+"."+strconv.Itoa(j)] = c.Version
+			}
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.Write(code)
+		b.WriteByte('"')
+	}
+	b.WriteString(`],"cond":`)
+	cj, _ := json.Marshal(cond)
+	b.Write(cj)
+	b.WriteString(`,"old":`)
+	oj, _ := json.Marshal(old)
+	b.Write(oj)
+	b.WriteString("}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", "Cookie, Authorization")
+	_, _ = w.Write(b.Bytes())
+}
+
+func writeJSONString(b *bytes.Buffer, s string) {
+	j, _ := json.Marshal(s)
+	b.Write(j)
+}
+
+func writeJSONArray(b *bytes.Buffer, ss ...string) {
+	b.WriteByte('[')
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeJSONString(b, s)
+	}
+	b.WriteByte(']')
+}
+
+// writeJSONError writes an error as a problem for the page's scripts.
+func writeJSONError(w http.ResponseWriter, err error) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(statusOf(err))
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": statusOf(err), "code": parley.ErrorCode(err), "detail": parley.ErrorMessage(err)})
+}
+
+// conditionPreview is the answer of the condition preview.
+type conditionPreview struct {
+	OK        bool     `json:"ok"`
+	Canonical string   `json:"canonical,omitempty"`
+	Words     string   `json:"words,omitempty"`
+	Error     string   `json:"error,omitempty"`
+	Items     []string `json:"items,omitempty"`
+	Facts     []string `json:"facts,omitempty"`
+}
+
+// condition parses a condition as the record will when a stance is signed,
+// so that the page can show what will be signed: GET
+// /talks/{id}/condition?c=agreed(M1a)+or+agreed(M1b).
+func (h *handler) condition(w http.ResponseWriter, r *http.Request) {
+	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), -1)
+	if err != nil {
+		writeJSONError(w, err)
+		return
+	}
+	out := previewCondition(s, r.URL.Query().Get("c"))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func previewCondition(s *snap, text string) conditionPreview {
+	if strings.TrimSpace(text) == "" {
+		return conditionPreview{Error: "write a condition, such as agreed(M1a) or agreed(M1b)"}
+	}
+	c, err := agreement.ParseCondition(text)
+	if err != nil {
+		return conditionPreview{Error: parley.ErrorMessage(err)}
+	}
+	out := conditionPreview{OK: true, Canonical: c.String(), Words: condWords(c), Items: c.Items(), Facts: c.Facts()}
+	for _, id := range c.Items() {
+		if s.Item(id) == nil {
+			return conditionPreview{Canonical: out.Canonical, Words: out.Words, Error: "agreed(" + id + ") names no item of these talks"}
+		}
+	}
+	return out
+}

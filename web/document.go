@@ -1,0 +1,148 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/state"
+)
+
+// documentData is the document view of one item.
+type documentData struct {
+	Item     *itemView
+	Status   string
+	Shown    *state.Version
+	Bidi     bool // a paragraph of the version shown holds bidirectional controls
+	From, To int  // the versions compared, 0 when there is no diff
+	Diff     []document.ParagraphDiff
+	Changed  int // paragraphs that differ
+	// Standings is who stands where on each version: a row per party,
+	// a cell per version.
+	Standings  []standingRow
+	Amendments []amendmentView
+	Mediator   bool // the viewer may table a version
+	Next       int  // the number of the next version
+	Text       string
+}
+
+type standingRow struct {
+	Party, Name string
+	Cells       []*standingCell // by version, nil where the party took no stance on it
+}
+
+type standingCell struct {
+	*state.Stance
+	Current bool // the party's current stance
+}
+
+type amendmentView struct {
+	*state.Amendment
+	PartyName string
+	TakenIn   []int
+}
+
+func (h *handler) document(r *http.Request) (*page, error) {
+	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), -1)
+	if err != nil {
+		return nil, err
+	}
+	it := s.Item(r.PathValue("item"))
+	if it == nil {
+		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no item %q that you may see; the overview lists its items", s.ID, r.PathValue("item"))
+	}
+	res, err := s.result()
+	if err != nil {
+		return nil, err
+	}
+	d := &documentData{Item: it, Next: it.LatestN + 1}
+	if ir := res.Items[it.ID]; ir != nil {
+		d.Status = ir.Status
+	}
+	version := func(name string) (*state.Version, error) {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			return nil, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			for _, ver := range it.Versions {
+				if ver.N == n {
+					return ver, nil
+				}
+			}
+		}
+		return nil, parley.Errorf(parley.ENOTFOUND, "%s=%q: item %s has no version %s that you may see", name, v, it.ID, v)
+	}
+	if d.Shown, err = version("v"); err != nil {
+		return nil, err
+	}
+	if d.Shown == nil {
+		d.Shown = it.Latest()
+	}
+	if d.Shown != nil {
+		for _, p := range d.Shown.Paragraphs {
+			d.Bidi = d.Bidi || hasBidi(p)
+		}
+		d.Text = strings.Join(it.Latest().Paragraphs, "\n")
+	}
+	from, err := version("from")
+	if err != nil {
+		return nil, err
+	}
+	to, err := version("to")
+	if err != nil {
+		return nil, err
+	}
+	if from == nil && to == nil && len(it.Versions) > 1 && r.URL.Query().Has("diff") {
+		from, to = it.Versions[len(it.Versions)-2], it.Latest()
+	}
+	if from != nil && to == nil {
+		to = it.Latest()
+	}
+	if from != nil && to != nil {
+		d.From, d.To = from.N, to.N
+		d.Diff = document.Diff(from.Paragraphs, to.Paragraphs)
+		for _, pd := range d.Diff {
+			if pd.Op != document.Same {
+				d.Changed++
+			}
+		}
+	}
+	byVersion := map[int]int{}
+	for k, ver := range it.Versions {
+		byVersion[ver.N] = k
+	}
+	for _, p := range s.Parties {
+		row := standingRow{Party: p.ID, Name: p.Name, Cells: make([]*standingCell, len(it.Versions))}
+		any := false
+		for _, x := range it.History {
+			if x.Party != p.ID {
+				continue
+			}
+			if k, ok := byVersion[x.Version]; ok {
+				row.Cells[k] = &standingCell{Stance: x, Current: it.Stances[p.ID] == x}
+				any = true
+			}
+		}
+		if any || p.Participant {
+			d.Standings = append(d.Standings, row)
+		}
+	}
+	for _, a := range it.Amendments {
+		av := amendmentView{Amendment: a, PartyName: s.PartyName(a.Party)}
+		for _, ver := range it.Versions {
+			for _, id := range ver.Amendments {
+				if id == a.ID {
+					av.TakenIn = append(av.TakenIn, ver.N)
+				}
+			}
+		}
+		d.Amendments = append(d.Amendments, av)
+	}
+	d.Mediator = s.Viewer.Actor != nil && s.Viewer.Actor.Role == parley.RoleMediator && !s.Viewer.Actor.Revoked
+	return &page{Name: "document", Title: it.ID + " · " + it.Title, S: s, Tab: "documents", Live: true, Data: d}, nil
+}

@@ -1,0 +1,265 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/agreement"
+)
+
+// maxExplainDepth bounds how deep the explanation follows blocking chains.
+const maxExplainDepth = 8
+
+// An explanation is why an item has its status, what would unlock it and
+// what a hypothetical change would do.
+type explanation struct {
+	Talks    string
+	At       int64
+	Item     *itemView
+	Result   *agreement.ItemResult
+	Tree     *explainNode
+	Roots    []rootView
+	Relies   []relianceView
+	Unlock   []unlockView
+	Complete bool   // the unlock analysis tried every set within its bounds
+	Why      string // why there is no unlock analysis
+
+	Parties []partyView // who may be changed in the impact form
+	Form    impactForm
+	Impact  *agreement.ImpactResult
+	Err     string // the impact form's error
+}
+
+type explainNode struct {
+	Talks, Link         string
+	Item, Title, Status string
+	Blockers            []blockerView
+	Packaged            []*explainNode // package mates that fail their rule
+	NoSupport           bool
+	Repeat              bool // explained above
+	Deep                bool // the chain goes on below the depth shown
+}
+
+type blockerView struct {
+	Party, PartyName string
+	Stance           string
+	Condition        string
+	Reason           string
+	Index            int64 // of the stance, -1 for silence
+	Version          int   // of the stance
+	Outdated         bool
+	WaitsOn          []*explainNode
+	ExcludedBy       []string
+	MissingFacts     []string
+	ExcludedByFacts  []string
+	Root             bool // not a condition: the end of a chain
+}
+
+type rootView struct {
+	Party, PartyName, Item, Stance, Reason string
+	Index                                  int64
+}
+
+type relianceView struct {
+	Party, PartyName, Condition string
+	On, Without                 []string
+}
+
+type unlockView struct {
+	Changes []string
+	// One is the change of a one-change option, for the impact form.
+	One *agreement.Position
+}
+
+type impactForm struct {
+	Party, Stance, Condition string
+}
+
+// explain builds the explanation of an item for the dashboard.
+func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*explanation, error) {
+	it := s.Item(id)
+	ir := res.Items[id]
+	if it == nil || ir == nil {
+		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no item %q that you may see", s.ID, id)
+	}
+	x := &explanation{Talks: s.ID, At: s.At, Item: it, Result: ir}
+	x.Tree = node(s, res, id, map[string]bool{}, 0)
+	for _, rb := range ir.RootBlockers {
+		rv := rootView{Party: rb.Party, PartyName: s.PartyName(rb.Party), Item: rb.Item, Stance: rb.Stance, Index: -1}
+		if st := s.Item(rb.Item); st != nil && rb.Party != "" {
+			if x := st.Stances[rb.Party]; x != nil {
+				rv.Reason, rv.Index = x.Reason, x.Index
+			}
+		}
+		x.Roots = append(x.Roots, rv)
+	}
+	for _, rl := range ir.ReliesOn {
+		x.Relies = append(x.Relies, relianceView{Party: rl.Party, PartyName: s.PartyName(rl.Party), Condition: rl.Condition, On: rl.On, Without: rl.Without})
+	}
+	for _, p := range s.Parties {
+		if p.Participant {
+			x.Parties = append(x.Parties, p)
+		}
+	}
+	if agreedish(ir.Status) {
+		x.Why = "It is agreed: there is nothing to unlock."
+	} else {
+		opts, err := agreement.Unlock(s.Inst, id, agreement.UnlockLimits{MaxEvaluations: 5000})
+		x.Complete = true
+		if errors.Is(err, agreement.ErrUnlockIncomplete) {
+			x.Complete, err = false, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range opts {
+			var uv unlockView
+			for _, c := range o.Changes {
+				uv.Changes = append(uv.Changes, changeWords(s, c))
+			}
+			if len(o.Changes) == 1 {
+				c := o.Changes[0]
+				uv.One = &c
+			}
+			x.Unlock = append(x.Unlock, uv)
+		}
+	}
+	q := r.URL.Query()
+	x.Form = impactForm{Party: q.Get("party"), Stance: q.Get("stance"), Condition: q.Get("condition")}
+	if x.Form.Party != "" {
+		change := agreement.Position{Party: x.Form.Party, Item: id, Stance: x.Form.Stance}
+		if change.Stance == parley.StanceConditional {
+			change.Condition = x.Form.Condition
+		}
+		if change.Stance == "withdraw" {
+			change.Stance = ""
+		}
+		imp, err := agreement.Impact(s.Inst, change)
+		if err != nil {
+			x.Err = parley.ErrorMessage(err)
+		} else {
+			x.Impact = imp
+		}
+	}
+	return x, nil
+}
+
+// node explains one item not agreed, following failing conditions down to
+// the votes no condition explains.
+func node(s *snap, res *agreement.Result, id string, seen map[string]bool, depth int) *explainNode {
+	ir := res.Items[id]
+	n := &explainNode{Talks: s.ID, Link: explainLink(s.ID, s.At, id), Item: id}
+	if it := s.Item(id); it != nil {
+		n.Title = it.Title
+	}
+	if ir == nil {
+		return n
+	}
+	n.Status, n.NoSupport = ir.Status, ir.NoSupport
+	if seen[id] {
+		n.Repeat = true
+		return n
+	}
+	if depth >= maxExplainDepth {
+		n.Deep = true
+		return n
+	}
+	seen[id] = true
+	it := s.Item(id)
+	for _, b := range ir.Blockers {
+		bv := blockerView{Party: b.Party, PartyName: s.PartyName(b.Party), Stance: b.Stance, Condition: b.Condition, Index: -1,
+			ExcludedBy: b.ExcludedBy, MissingFacts: b.MissingFacts, ExcludedByFacts: b.ExcludedByFacts}
+		if it != nil {
+			if x := it.Stances[b.Party]; x != nil {
+				bv.Reason, bv.Index, bv.Version = x.Reason, x.Index, x.Version
+				bv.Outdated = x.Version != it.LatestN
+			}
+		}
+		if b.Stance == parley.StanceConditional {
+			for _, w := range b.WaitsOn {
+				bv.WaitsOn = append(bv.WaitsOn, node(s, res, w, seen, depth+1))
+			}
+		} else {
+			bv.Root = true
+		}
+		n.Blockers = append(n.Blockers, bv)
+	}
+	for _, p := range ir.PackageBlockedBy {
+		n.Packaged = append(n.Packaged, node(s, res, p, seen, depth+1))
+	}
+	return n
+}
+
+// changeWords says a stance change: "Government (gov) supports M1a".
+func changeWords(s *snap, c agreement.Position) string {
+	verb := "supports"
+	switch c.Stance {
+	case parley.StanceOppose:
+		verb = "opposes"
+	case parley.StanceAbstain:
+		verb = "abstains on"
+	case parley.StanceReserve:
+		verb = "reserves on"
+	case parley.StanceAdReferendum:
+		verb = "supports ad referendum"
+	case parley.StanceConditional:
+		verb = "supports, if " + c.Condition + ","
+	}
+	return s.PartyName(c.Party) + " (" + c.Party + ") " + verb + " " + c.Item
+}
+
+// blockerWords says why one vote blocks: "opposes", "supports only if …".
+func blockerWords(b blockerView) string {
+	switch b.Stance {
+	case "silent":
+		if b.Index >= 0 && b.Outdated {
+			return "has no stance on the current version (its stance is on an earlier version)"
+		}
+		return "has taken no stance"
+	case parley.StanceConditional:
+		return "supports it only if " + b.Condition + ", which does not hold"
+	case parley.StanceOppose:
+		return "opposes it"
+	case parley.StanceReserve:
+		return "reserves its position"
+	}
+	return strings.ReplaceAll(b.Stance, "_", " ")
+}
+
+// explainLink returns the URL of the dashboard explaining an item, in a
+// view of the past when at ≥ 0.
+func explainLink(talks string, at int64, item string) string {
+	q := url.Values{}
+	if at >= 0 {
+		q.Set("at", strconv.FormatInt(at, 10))
+	}
+	q.Set("item", item)
+	return "/talks/" + talks + "/dashboard?" + q.Encode() + "#explain"
+}
+
+// impactLink returns the URL of the dashboard weighing one change.
+func impactLink(talks string, at int64, item string, c *agreement.Position) string {
+	q := url.Values{}
+	if at >= 0 {
+		q.Set("at", strconv.FormatInt(at, 10))
+	}
+	q.Set("item", item)
+	q.Set("party", c.Party)
+	q.Set("stance", c.Stance)
+	if c.Item != item {
+		// The impact form changes the explained item only; explain the
+		// item the change is on.
+		q.Set("item", c.Item)
+	}
+	return "/talks/" + talks + "/dashboard?" + q.Encode() + "#impact"
+}
+
+// eventLink returns the URL of an event in the timeline.
+func eventLink(talks string, index int64) string {
+	from := index - index%timelinePage
+	return "/talks/" + talks + "/timeline?from=" + strconv.FormatInt(from, 10) + "#e" + strconv.FormatInt(index, 10)
+}

@@ -1,0 +1,199 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ledger"
+	"github.com/parleyhq/parley/scenario"
+	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/sqlite"
+	"github.com/parleyhq/parley/web"
+)
+
+const testHost = "test.parley.localhost"
+
+// fixture is a server with the web UI over a fresh SQLite record in which
+// the Moscow scenario was replayed.
+type fixture struct {
+	t      testing.TB
+	ts     *httptest.Server
+	l      *ledger.Ledger
+	script *scenario.Script
+	keys   scenario.Keys
+	talks  string
+}
+
+type fixtureOptions struct {
+	demo bool
+	// steps, if > 0, replays only the script's first steps.
+	steps int
+}
+
+func newFixture(t testing.TB, opt fixtureOptions) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ledger.NewKeys(filepath.Join(dir, "logkeys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv *server.Server
+	l := ledger.New(st, ledger.Config{Host: testHost, Keys: keys, OnAppend: func(a ledger.Appended) { srv.Published(a) }})
+	s := scenario.Moscow()
+	if opt.steps > 0 {
+		s.Steps = s.Steps[:opt.steps]
+	}
+	ks, err := s.NewKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demo *server.Demo
+	if opt.demo {
+		demo = &server.Demo{Talks: s.Talks, Notice: s.Notice}
+		for _, m := range s.Cast {
+			demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
+		}
+	}
+	ui, err := web.New(l, web.Config{Host: testHost, Demo: demo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	srv = server.New(l, server.Config{Host: testHost, Secret: secret, Demo: demo, UI: ui, ReadRate: 10000, WriteRate: 10000})
+	app := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {
+		_, err := l.Append(ctx, se)
+		return err
+	})
+	if err := s.Replay(ctx, app, ks, l.Origin(s.Talks), nil); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+		st.Close()
+	})
+	return &fixture{t: t, ts: ts, l: l, script: s, keys: ks, talks: s.Talks}
+}
+
+// act signs and appends an act by a cast member.
+func (f *fixture) act(by, kind, vis string, payload any) *ledger.Receipt {
+	f.t.Helper()
+	key := f.keys[by]
+	e, err := parley.NewEvent(f.talks, kind, key.Public().(ed25519.PublicKey), time.Now(), payload)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	e.Vis = vis
+	se, err := parley.Sign(f.l.Origin(f.talks), e, key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	rec, err := f.l.Append(context.Background(), se)
+	if err != nil {
+		f.t.Fatalf("%s by %s: %v", kind, by, err)
+	}
+	return rec
+}
+
+// openRound plans and opens a new round with every party of round 2 but
+// the one that declined invited.
+func (f *fixture) openRound(id string) {
+	f.t.Helper()
+	f.act("mediator", parley.KindPlanRound, "", parley.PlanRound{Round: id, Title: "Round " + id, Starts: "2015-05-04", Ends: "2015-05-08", Venue: "Moscow"})
+	for _, p := range []string{"gov", "oppA", "oppB", "oppC"} {
+		f.act("mediator", parley.KindInvite, "", parley.Invitation{Round: id, Party: p})
+	}
+	f.act("mediator", parley.KindOpenRound, "", parley.RoundRef{Round: id})
+}
+
+// token signs in as a cast member with its key and returns the session
+// token.
+func (f *fixture) token(who string) string {
+	f.t.Helper()
+	pub := f.keys.Public(who)
+	var ch struct {
+		Challenge string `json:"challenge"`
+		Message   string `json:"message"`
+	}
+	f.postJSON("/api/v1/auth/challenge", map[string]string{"key": pub}, &ch)
+	msg, err := base64.StdEncoding.DecodeString(ch.Message)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	sig := ed25519.Sign(f.keys[who], msg)
+	var sess struct {
+		Token string `json:"token"`
+	}
+	f.postJSON("/api/v1/auth/session", map[string]string{"key": pub, "challenge": ch.Challenge, "signature": base64.StdEncoding.EncodeToString(sig)}, &sess)
+	return sess.Token
+}
+
+func (f *fixture) postJSON(path string, body, out any) {
+	f.t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(f.ts.URL+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		f.t.Fatalf("POST %s: %s: %s", path, resp.Status, data)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// get fetches a path as the holder of token ("" for the public) and
+// returns the status and body.
+func (f *fixture) get(token, path string) (int, string) {
+	f.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, f.ts.URL+path, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// page fetches a page that must answer 200.
+func (f *fixture) page(token, path string) string {
+	f.t.Helper()
+	code, body := f.get(token, path)
+	if code != http.StatusOK {
+		f.t.Fatalf("GET %s: status %d, want 200; body:\n%s", path, code, body)
+	}
+	return body
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,0 +1,391 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/state"
+)
+
+// A page is what a template renders: the layout's fields and the page's
+// own data.
+type page struct {
+	Name   string // the template
+	Title  string
+	Status int
+	S      *snap  // the talks the page is about, or nil
+	Tab    string // the talks tab it shows
+	Live   bool   // the page follows live updates
+	Data   any
+
+	Viewer viewerInfo
+	Demo   *demoInfo
+}
+
+// viewerInfo is who is looking, for the page header and the scripts.
+type viewerInfo struct {
+	Key      string
+	Name     string
+	Role     string
+	DemoID   string // the demo actor holding Key, in demo mode
+	OnRoster bool   // the key is on the roster of the page's talks
+}
+
+type demoInfo struct {
+	Talks   string
+	Notice  string
+	Actors  []demoActor
+	Current string
+}
+
+type demoActor struct {
+	ID, Name, Role, Party, Key string
+}
+
+// page adapts a page function to a handler: it renders the page it
+// returns, or an error page.
+func (h *handler) page(f func(r *http.Request) (*page, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := f(r)
+		if err != nil {
+			if statusOf(err) >= 500 {
+				h.log.Error("serving a page", "path", r.URL.Path, "err", err)
+			}
+			p = &page{Name: "error", Title: "Error", Status: statusOf(err), Data: parley.ErrorMessage(err)}
+		}
+		h.render(w, r, p)
+	}
+}
+
+func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
+	key := server.ViewerKey(r)
+	p.Viewer = viewerInfo{Key: key}
+	if key != "" {
+		p.Viewer.Name = "key " + shortKey(key)
+	}
+	if d := h.cfg.Demo; d != nil {
+		p.Demo = &demoInfo{Talks: d.Talks, Notice: d.Notice}
+		for _, a := range d.Actors {
+			da := demoActor{ID: a.ID, Name: a.Name, Role: a.Role, Party: a.Party, Key: a.PublicKey()}
+			p.Demo.Actors = append(p.Demo.Actors, da)
+			if key != "" && da.Key == key {
+				p.Demo.Current = a.ID
+				p.Viewer.DemoID = a.ID
+				p.Viewer.Name = a.Name
+				p.Viewer.Role = a.Role
+				if a.Party != "" {
+					p.Viewer.Role += " of " + a.Party
+				}
+			}
+		}
+	}
+	if p.S != nil && p.S.Viewer.Actor != nil {
+		a := p.S.Viewer.Actor
+		p.Viewer.Name, p.Viewer.Role, p.Viewer.OnRoster = a.Name, roleText(a), true
+	}
+	var buf bytes.Buffer
+	if err := h.pages[p.Name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.log.Error("rendering a page", "page", p.Name, "err", err)
+		http.Error(w, "The page could not be rendered. Reload it; if it fails again, the server's log says why.", http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Vary", "Cookie, Authorization")
+	if p.Status != 0 {
+		w.WriteHeader(p.Status)
+	}
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (h *handler) funcs() template.FuncMap {
+	return template.FuncMap{
+		"static":       h.staticURL,
+		"text":         textHTML,
+		"para":         paragraphHTML,
+		"hasBidi":      hasBidi,
+		"dirOf":        dirOf,
+		"status":       statusText,
+		"time":         formatTime,
+		"date":         formatDate,
+		"short":        shortKey,
+		"rule":         ruleText,
+		"stance":       stanceWords,
+		"stanceName":   func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"add":          func(a, b int64) int64 { return a + b },
+		"addi":         func(a, b int) int { return a + b },
+		"join":         strings.Join,
+		"role":         roleText,
+		"eventLink":    eventLink,
+		"explainLink":  explainLink,
+		"impactLink":   impactLink,
+		"blockerWords": blockerWords,
+		"statusOrder": func() []string {
+			return []string{agreement.StatusAgreed, agreement.StatusAgreedAdReferendum, agreement.StatusContested, agreement.StatusNotAgreed, agreement.StatusOscillating}
+		},
+		"stances": func() []string {
+			return []string{parley.StanceSupport, parley.StanceAdReferendum, parley.StanceAbstain, parley.StanceReserve, parley.StanceOppose, parley.StanceConditional}
+		},
+		"b64": func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
+		"contains": func(list []string, s string) bool {
+			for _, x := range list {
+				if x == s {
+					return true
+				}
+			}
+			return false
+		},
+	}
+}
+
+// queryIndex reads a log index from the query, or -1 when it is absent.
+func queryIndex(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, parley.Errorf(parley.EINVALID, "%s=%q is not a log index; give a whole number from 0", name, v)
+	}
+	return n, nil
+}
+
+// talksSummary is one talks in the list.
+type talksSummary struct {
+	ID, Title, Description string
+	Size                   int64
+	Visibility             string
+	Rounds                 int
+}
+
+func (h *handler) home(r *http.Request) (*page, error) {
+	ids, err := h.l.Store().ListTalks(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var list []talksSummary
+	for _, id := range ids {
+		err := h.l.View(r.Context(), id, func(st *state.Talks, _ parley.Checkpoint) error {
+			ts := talksSummary{ID: id, Title: st.Title, Size: st.Size, Visibility: st.Visibility}
+			if st.ViewerOf(server.ViewerKey(r)).Sees(st.Visibility) {
+				ts.Description, ts.Rounds = st.Description, len(st.Rounds)
+			}
+			list = append(list, ts)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &page{Name: "home", Title: "Talks", Data: list}, nil
+}
+
+func (h *handler) signin(r *http.Request) (*page, error) {
+	next := r.URL.Query().Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/"
+	}
+	return &page{Name: "signin", Title: "Sign in", Data: next}, nil
+}
+
+// overviewData is the talks overview.
+type overviewData struct {
+	Statuses map[string]string
+	History  *history
+	Outdated int
+}
+
+func (h *handler) overview(r *http.Request) (*page, error) {
+	key := server.ViewerKey(r)
+	s, err := h.load(r.Context(), r.PathValue("id"), key, -1)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.result()
+	if err != nil {
+		return nil, err
+	}
+	d := &overviewData{Statuses: map[string]string{}}
+	for id, ir := range res.Items {
+		d.Statuses[id] = ir.Status
+	}
+	if d.History, err = h.history(r.Context(), s, key); err != nil {
+		return nil, err
+	}
+	return &page{Name: "overview", Title: s.Title, S: s, Tab: "overview", Live: true, Data: d}, nil
+}
+
+// timelineRow is one entry of the log as the viewer may see it.
+type timelineRow struct {
+	Index       int64
+	Hidden      bool
+	Leaf        string
+	Kind        string
+	Time        string
+	Signer      string
+	Vis         string
+	Text        eventText
+	Transitions []transition
+	Checkpoint  *checkpointView
+}
+
+type checkpointView struct {
+	Size int64
+	Root string
+	Note string
+}
+
+func newCheckpointView(cp parley.Checkpoint) *checkpointView {
+	return &checkpointView{Size: cp.Size, Root: base64.StdEncoding.EncodeToString(cp.Root[:]), Note: string(cp.Note)}
+}
+
+type timelineData struct {
+	Rows       []timelineRow
+	From, To   int64
+	Prev, Next int64 // -1 when there is none
+	Latest     *checkpointView
+	History    *history
+}
+
+// timelinePage is how many events the timeline shows at once.
+const timelinePage = 200
+
+func (h *handler) timeline(r *http.Request) (*page, error) {
+	ctx := r.Context()
+	key := server.ViewerKey(r)
+	id := r.PathValue("id")
+	s, err := h.load(ctx, id, key, -1)
+	if err != nil {
+		return nil, err
+	}
+	from, err := queryIndex(r, "from")
+	if err != nil {
+		return nil, err
+	}
+	if from < 0 {
+		from = max(0, s.Size-timelinePage) // the latest events first
+	}
+	from = min(from, max(0, s.Size-1))
+	to := min(s.Size, from+timelinePage)
+	var bits []bool
+	var vis []string
+	err = h.l.View(ctx, id, func(st *state.Talks, _ parley.Checkpoint) error {
+		v := st.ViewerOf(key)
+		for i := from; i < to; i++ {
+			bits = append(bits, st.VisibleAt(v, i))
+			vis = append(vis, st.VisibilityAt(i))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	hist, err := h.history(ctx, s, key)
+	if err != nil {
+		return nil, err
+	}
+	d := &timelineData{From: from, To: to, Prev: -1, Next: -1, Latest: newCheckpointView(s.Checkpoint), History: hist}
+	if from > 0 {
+		d.Prev = max(0, from-timelinePage)
+	}
+	if to < s.Size {
+		d.Next = to
+	}
+	if from < to {
+		entries, err := h.l.Store().Entries(ctx, id, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for k, en := range entries {
+			row := timelineRow{Index: en.Index}
+			if k >= len(bits) || !bits[k] {
+				row.Hidden = true
+				row.Leaf = base64.StdEncoding.EncodeToString(en.Leaf[:])
+			} else {
+				e, err := parley.DecodeEvent(en.Event)
+				if err != nil {
+					return nil, err
+				}
+				row.Kind, row.Time, row.Vis = e.Kind, formatTime(e.At()), vis[k]
+				row.Signer = s.ActorName(e.Actor)
+				row.Text = describe(e, s)
+				row.Transitions = hist.At(en.Index)
+			}
+			if cp, err := h.l.Store().Checkpoint(ctx, id, en.Index+1); err == nil {
+				row.Checkpoint = newCheckpointView(cp)
+			}
+			d.Rows = append(d.Rows, row)
+		}
+	}
+	// Newest first: people look for what just happened.
+	for i, j := 0, len(d.Rows)-1; i < j; i, j = i+1, j-1 {
+		d.Rows[i], d.Rows[j] = d.Rows[j], d.Rows[i]
+	}
+	return &page{Name: "timeline", Title: "Timeline · " + s.Title, S: s, Tab: "timeline", Live: true, Data: d}, nil
+}
+
+// verifyData is what the verification page shows.
+type verifyData struct {
+	LogKey     string
+	Checkpoint *checkpointView
+	Witnesses  []string
+	Host       string
+}
+
+// witnesses returns the names of the keys other than the log's that
+// signed a checkpoint.
+func (h *handler) witnesses(ctx context.Context, id string, cp parley.Checkpoint) (string, []string, error) {
+	vkey, err := h.l.VerifierKey(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	return vkey, cosigners(cp.Note, vkey), nil
+}
+
+// cosigners lists the names on the signature lines of a checkpoint note
+// other than the log's own.
+func cosigners(note []byte, vkey string) []string {
+	logName, _, _ := strings.Cut(vkey, "+")
+	_, sigs, ok := strings.Cut(string(note), "\n\n")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(sigs, "\n") {
+		rest, ok := strings.CutPrefix(line, "— ")
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, " ")
+		if name != logName {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func (h *handler) verify(r *http.Request) (*page, error) {
+	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), -1)
+	if err != nil {
+		return nil, err
+	}
+	vkey, wit, err := h.witnesses(r.Context(), s.ID, s.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	host := h.cfg.Host
+	if host == "" {
+		host, _, _ = strings.Cut(s.Origin, "/talks/")
+	}
+	return &page{Name: "verify", Title: "Verify · " + s.Title, S: s, Tab: "verify", Data: &verifyData{LogKey: vkey, Checkpoint: newCheckpointView(s.Checkpoint), Witnesses: wit, Host: host}}, nil
+}

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/briefing"
+	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/state"
+)
+
+// publicData is the public page of a talks.
+type publicData struct {
+	Round       *roundView
+	Briefing    template.HTML
+	BriefingWhy string // why there is no briefing
+	Statements  []statementView
+	Checkpoint  *checkpointView
+	LogKey      string
+	Witnesses   []string
+	History     *history
+}
+
+// statementView is a public statement beside what the record showed when
+// it was made.
+type statementView struct {
+	*state.Statement
+	By      string
+	Dir     string
+	Agreed  []recordLine
+	Open    []recordLine
+	Unknown bool // the history does not reach the statement
+}
+
+// recordLine is an item's status when a statement was made, with the
+// latest change of its agreement before it.
+type recordLine struct {
+	Item, Title, Status string
+	Change              *transition
+}
+
+func (h *handler) public(r *http.Request) (*page, error) {
+	ctx := r.Context()
+	key := server.ViewerKey(r)
+	s, err := h.load(ctx, r.PathValue("id"), key, -1)
+	if err != nil {
+		return nil, err
+	}
+	d := &publicData{Checkpoint: newCheckpointView(s.Checkpoint)}
+	if d.LogKey, d.Witnesses, err = h.witnesses(ctx, s.ID, s.Checkpoint); err != nil {
+		return nil, err
+	}
+	round := r.URL.Query().Get("round")
+	for i := range s.Rounds {
+		if s.Rounds[i].ID == round {
+			d.Round = &s.Rounds[i]
+		}
+	}
+	if d.Round == nil {
+		d.Round = s.CurrentRound()
+	}
+	// The briefing reads the whole record: it is for those who may read
+	// it, as the API's briefing is.
+	switch {
+	case s.Proximity && !s.Chair():
+		d.BriefingWhy = "In proximity talks the briefing is for the mediators."
+	case !(s.Visibility == parley.VisPublic && !s.Proximity) && s.Viewer.Actor == nil:
+		d.BriefingWhy = "The record of these talks is not public: sign in as a participant to read the briefing."
+	case d.Round == nil:
+		d.BriefingWhy = "No round has been opened yet, so there is nothing to brief."
+	default:
+		_, events, err := h.l.Entries(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		md, err := briefing.Round(s.ID, events, d.Round.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Briefing = markdownHTML(md, s.ID)
+	}
+	if d.History, err = h.history(ctx, s, key); err != nil {
+		return nil, err
+	}
+	for _, m := range s.Statements {
+		sv := statementView{Statement: m, By: s.ActorName(m.By), Dir: dirOf(m.Lang)}
+		statuses := d.History.StatusesAt(m.Index)
+		if statuses == nil {
+			sv.Unknown = true
+		}
+		for _, it := range s.Items {
+			st, ok := statuses[it.ID]
+			if !ok || it.Added > m.Index {
+				continue
+			}
+			line := recordLine{Item: it.ID, Title: it.Title, Status: st}
+			for k := range d.History.Transitions {
+				if t := &d.History.Transitions[k]; t.Item == it.ID && t.Index < m.Index {
+					line.Change = t
+				}
+			}
+			if agreedish(st) {
+				sv.Agreed = append(sv.Agreed, line)
+			} else {
+				sv.Open = append(sv.Open, line)
+			}
+		}
+		d.Statements = append(d.Statements, sv)
+	}
+	return &page{Name: "public", Title: "Public record · " + s.Title, S: s, Tab: "public", Live: true, Data: d}, nil
+}

@@ -1,0 +1,25 @@
+// Parley's pages: each module wires what its page holds. Everything here
+// enhances pages that read without it.
+
+import { initActs } from './acts.js';
+import { initConditions } from './cond.js';
+import { startLive } from './live.js';
+import { initDashboard } from './matrix.js';
+import { initSignin } from './signin.js';
+import { initVerify } from './verify.js';
+
+function reveal() {
+  for (const el of document.querySelectorAll('[data-needs-js][hidden]')) el.hidden = false;
+}
+
+reveal();
+initSignin();
+initActs();
+initConditions();
+initDashboard();
+initVerify();
+startLive();
+document.addEventListener('parley:refreshed', () => {
+  reveal();
+  initConditions();
+});

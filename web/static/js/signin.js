@@ -1,0 +1,130 @@
+// Keys and sign-in: the keys this browser holds, making and importing
+// keys, signing in by signing the server's challenge, signing out, and in
+// demo mode acting as a demo actor.
+
+import * as keys from './keys.js';
+import { api, b64decode, b64encode, esc, page, say } from './util.js';
+
+/** Signs in with a key this browser holds. */
+export async function signIn(pub) {
+  const rec = await keys.get(pub);
+  if (!rec) throw new Error('This browser does not hold that key.');
+  const ch = await api('POST', '/api/v1/auth/challenge', { key: pub });
+  const sig = await keys.sign(rec, b64decode(ch.message));
+  await api('POST', '/api/v1/auth/session', { key: pub, challenge: ch.challenge, signature: b64encode(sig) });
+}
+
+export async function signOut() {
+  await api('DELETE', '/api/v1/auth/session');
+}
+
+export async function actAs(id) {
+  if (!id) return signOut();
+  await api('POST', '/api/v1/demo/session', { as: id });
+}
+
+async function renderKeys(ul, status) {
+  const viewer = page().viewer;
+  let list;
+  try {
+    list = await keys.list();
+  } catch (e) {
+    ul.innerHTML = `<li>This browser cannot keep keys here (${esc(e.message)}). A private window may forbid it.</li>`;
+    return;
+  }
+  if (list.length === 0) {
+    ul.innerHTML = '<li>No key in this browser yet: make one or import one below.</li>';
+    return;
+  }
+  list.sort((a, b) => a.created - b.created);
+  ul.innerHTML = list.map((k) => `<li><strong dir="auto">${esc(k.label || 'Key')}</strong>${k.key === viewer ? ' <em>(signed in)</em>' : ''}<br>public key <code class="hash">${esc(k.key)}</code><br><button type="button" data-signin-key="${esc(k.key)}">Sign in with this key</button> <button type="button" class="secondary" data-forget="${esc(k.key)}">Forget it</button></li>`).join('');
+  for (const b of ul.querySelectorAll('[data-signin-key]')) {
+    b.addEventListener('click', async () => {
+      say(status, 'Signing the challenge…');
+      try {
+        await signIn(b.dataset.signinKey);
+        say(status, 'Signed in.');
+        location.href = document.querySelector('[data-signin]').dataset.next || '/';
+      } catch (e) {
+        say(status, e.message, true);
+      }
+    });
+  }
+  for (const b of ul.querySelectorAll('[data-forget]')) {
+    b.addEventListener('click', async () => {
+      if (!b.dataset.sure) {
+        b.dataset.sure = '1';
+        b.textContent = 'Click again to forget it: this browser will no longer hold it';
+        return;
+      }
+      await keys.remove(b.dataset.forget);
+      renderKeys(ul, status);
+    });
+  }
+}
+
+/** Wires the sign-in page and the header's controls. */
+export function initSignin() {
+  for (const b of document.querySelectorAll('[data-signout]')) {
+    b.hidden = false;
+    b.addEventListener('click', async () => {
+      await signOut();
+      location.reload();
+    });
+  }
+  const sw = document.querySelector('form[data-demo-switch]');
+  if (sw) {
+    sw.hidden = false;
+    sw.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await actAs(sw.elements.namedItem('as').value);
+        location.reload();
+      } catch (e) {
+        alertLive(e.message);
+      }
+    });
+  }
+  for (const b of document.querySelectorAll('button[data-demo-as]')) {
+    b.addEventListener('click', async () => {
+      await actAs(b.dataset.demoAs);
+      location.href = document.querySelector('[data-signin]')?.dataset.next || '/';
+    });
+  }
+  const box = document.querySelector('[data-signin]');
+  if (!box) return;
+  const ul = document.getElementById('key-list');
+  const status = box.querySelector('.act-status');
+  renderKeys(ul, status);
+  box.querySelector('form[data-keygen]').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const form = ev.target;
+    try {
+      const rec = await keys.generate(form.elements.namedItem('label').value.trim());
+      say(status, `Made a key. Its public key is ${rec.key}: give it to the mediator.`);
+      form.reset();
+      renderKeys(ul, status);
+    } catch (e) {
+      say(status, `This browser could not make an Ed25519 key: ${e.message}`, true);
+    }
+  });
+  box.querySelector('form[data-keyimport]').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const form = ev.target;
+    try {
+      const file = form.elements.namedItem('file').files[0];
+      const text = file ? await file.text() : form.elements.namedItem('text').value;
+      const rec = await keys.importKeyFile(text, form.elements.namedItem('label').value.trim());
+      say(status, `Imported the key ${rec.key}.`);
+      form.reset();
+      renderKeys(ul, status);
+    } catch (e) {
+      say(status, e.message, true);
+    }
+  });
+}
+
+function alertLive(message) {
+  const el = document.getElementById('live');
+  if (el) el.textContent = message;
+}

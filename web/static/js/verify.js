@@ -1,0 +1,167 @@
+// Verification of a bundle in the browser: the checkpoints' signatures by
+// the log key, every visible event's signature by its actor, the leaf
+// hashes, and the RFC 6962 tree root at each checkpoint. docs/RECORD.md
+// specifies each check; the authorization replay is left to parley verify.
+
+import { b64decode, concat, esc, utf8 } from './util.js';
+
+async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+function equal(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hex(bytes) {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function ed25519(pub) {
+  return crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
+}
+
+// The log's verifier key: <name>+<hash>+<base64(0x01 || key)>.
+async function logKey(vkey) {
+  const m = /^(.+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(vkey);
+  if (!m) throw new Error('the log key is not a note verifier key');
+  const raw = b64decode(m[3]);
+  if (raw.length !== 33 || raw[0] !== 1) throw new Error('the log key is not an Ed25519 note key');
+  const h = await sha256(concat(utf8.encode(m[1] + '\n'), raw));
+  if (hex(h.subarray(0, 4)) !== m[2]) throw new Error('the log key\'s hash does not match its key');
+  return { name: m[1], hash: m[2], key: await ed25519(raw.subarray(1)) };
+}
+
+// Opens a checkpoint note signed by the log key: {size, root}.
+async function openCheckpoint(note, lk, origin) {
+  const cut = note.indexOf('\n\n');
+  if (cut < 0) throw new Error('not a signed note');
+  const text = note.slice(0, cut + 1);
+  const lines = text.split('\n');
+  if (lines.length !== 4 || lines[0] !== origin) throw new Error(`not a checkpoint of ${origin}`);
+  const size = Number(lines[1]);
+  const root = b64decode(lines[2]);
+  if (!Number.isSafeInteger(size) || root.length !== 32) throw new Error('malformed checkpoint');
+  let signed = false;
+  for (const line of note.slice(cut + 2).split('\n')) {
+    if (!line.startsWith('— ')) continue;
+    const [name, sig64] = line.slice(2).split(' ');
+    if (name !== lk.name) continue;
+    const sig = b64decode(sig64);
+    if (hex(sig.subarray(0, 4)) !== lk.hash) continue;
+    if (!(await crypto.subtle.verify({ name: 'Ed25519' }, lk.key, sig.subarray(4), utf8.encode(text)))) {
+      throw new Error('the log\'s signature does not verify');
+    }
+    signed = true;
+  }
+  if (!signed) throw new Error('not signed by the log key');
+  return { size, root };
+}
+
+// An RFC 6962 tree grown one leaf at a time, kept as the hashes of its
+// perfect subtrees.
+class Tree {
+  constructor() { this.stack = []; }
+
+  async push(leaf) {
+    let node = { h: 0, hash: leaf };
+    while (this.stack.length && this.stack[this.stack.length - 1].h === node.h) {
+      const left = this.stack.pop();
+      node = { h: node.h + 1, hash: await sha256(concat([1], left.hash, node.hash)) };
+    }
+    this.stack.push(node);
+  }
+
+  async root() {
+    if (this.stack.length === 0) return sha256(new Uint8Array());
+    let r = this.stack[this.stack.length - 1].hash;
+    for (let k = this.stack.length - 2; k >= 0; k--) r = await sha256(concat([1], this.stack[k].hash, r));
+    return r;
+  }
+}
+
+/** Checks a bundle; reports progress with step(text, ok). */
+export async function verifyBundle(b, expectKey, step) {
+  if (b.format !== 'parley/v1/bundle') throw new Error('not a Parley bundle');
+  if (expectKey && b.log_key !== expectKey) throw new Error(`the bundle's log key is ${b.log_key}, not the one this page shows`);
+  const lk = await logKey(b.log_key);
+  const talks = b.origin.slice(b.origin.lastIndexOf('/talks/') + 7);
+  const cps = [];
+  for (const [k, note] of b.checkpoints.entries()) {
+    try {
+      cps.push(await openCheckpoint(note, lk, b.origin));
+    } catch (e) {
+      throw new Error(`checkpoint ${k}: ${e.message}`);
+    }
+  }
+  for (let k = 1; k < cps.length; k++) {
+    if (cps[k].size <= cps[k - 1].size) throw new Error(`checkpoint ${k}: sizes must increase`);
+  }
+  if (cps.length === 0 || cps[cps.length - 1].size !== b.entries.length) throw new Error('the last checkpoint does not cover every entry');
+  step(`${cps.length} checkpoint${cps.length > 1 ? 's' : ''} signed by the log key ${b.log_key}`, true);
+  const bySize = new Map(cps.map((c, k) => [c.size, k]));
+  const tree = new Tree();
+  const actors = new Map();
+  const nonces = new Set();
+  const domain = utf8.encode(`parley/v1/event\n${b.origin}\n`);
+  let visible = 0;
+  for (const [i, en] of b.entries.entries()) {
+    if (en.index !== i) throw new Error(`entry ${i}: its index says ${en.index}`);
+    let leaf;
+    if (en.event !== undefined) {
+      const bytes = b64decode(en.event);
+      const sig = b64decode(en.sig);
+      const salt = b64decode(en.salt);
+      let e;
+      try { e = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)); } catch { throw new Error(`entry ${i}: the event does not decode`); }
+      const where = `entry ${i} (${e.kind} by ${e.actor})`;
+      if (e.talks !== talks) throw new Error(`${where}: it is for talks ${e.talks}, not ${talks}`);
+      if (nonces.has(e.nonce)) throw new Error(`${where}: its nonce was used before: the event is recorded twice`);
+      nonces.add(e.nonce);
+      if (!actors.has(e.actor)) actors.set(e.actor, await ed25519(b64decode(e.actor)));
+      if (sig.length !== 64 || !(await crypto.subtle.verify({ name: 'Ed25519' }, actors.get(e.actor), sig, concat(domain, bytes)))) {
+        throw new Error(`${where}: signature does not verify`);
+      }
+      const data = concat(utf8.encode('parley/v1/leaf\n'), salt, await sha256(bytes), sig);
+      leaf = await sha256(concat([0], data));
+      visible++;
+    } else {
+      leaf = b64decode(en.leaf);
+      if (leaf.length !== 32) throw new Error(`entry ${i}: the leaf hash is not 32 bytes`);
+    }
+    await tree.push(leaf);
+    if (bySize.has(i + 1)) {
+      const k = bySize.get(i + 1);
+      if (!equal(await tree.root(), cps[k].root)) throw new Error(`checkpoint ${k} (size ${i + 1}): root does not match the entries`);
+    }
+  }
+  step(`${visible} visible events, each signed by its actor for ${b.origin}`, true);
+  step(`${b.entries.length - visible} hidden events, present as leaf hashes`, true);
+  step(`the Merkle tree of all ${b.entries.length} leaves has the root of every checkpoint`, true);
+  return { entries: b.entries.length, visible };
+}
+
+/** Wires the verification page. */
+export function initVerify() {
+  const box = document.querySelector('[data-verify]');
+  if (!box) return;
+  const out = box.querySelector('.verify-out');
+  box.querySelector('[data-verify-run]').addEventListener('click', async () => {
+    out.innerHTML = '<p>Downloading the public bundle…</p><ul></ul>';
+    const ul = out.querySelector('ul');
+    const step = (text, ok) => { ul.insertAdjacentHTML('beforeend', `<li class="${ok ? 'ok' : 'fail'}">${esc(text)}</li>`); };
+    try {
+      const r = await fetch(box.dataset.bundle, { credentials: 'omit', cache: 'no-store' });
+      if (!r.ok) throw new Error(`the server answered ${r.status} for the bundle`);
+      const b = await r.json();
+      out.querySelector('p').textContent = 'Checking…';
+      await verifyBundle(b, box.dataset.logkey, step);
+      out.querySelector('p').innerHTML = '<strong>The public record verifies.</strong> Compare the log key with one from a source you trust; run <code>parley verify</code> to check who was entitled to sign each act.';
+    } catch (e) {
+      step(e.message, false);
+      out.querySelector('p').innerHTML = '<strong>The record does not verify.</strong> Keep the bundle: it is evidence.';
+    }
+  });
+}

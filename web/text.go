@@ -1,0 +1,280 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/document"
+)
+
+// bidiControls names the bidirectional control characters that the pages
+// show visibly (the same set as document.BidiControls).
+var bidiControls = map[rune][2]string{
+	'\u202A': {"LRE", "left-to-right embedding"},
+	'\u202B': {"RLE", "right-to-left embedding"},
+	'\u202C': {"PDF", "pop directional formatting"},
+	'\u202D': {"LRO", "left-to-right override"},
+	'\u202E': {"RLO", "right-to-left override"},
+	'\u2066': {"LRI", "left-to-right isolate"},
+	'\u2067': {"RLI", "right-to-left isolate"},
+	'\u2068': {"FSI", "first strong isolate"},
+	'\u2069': {"PDI", "pop directional isolate"},
+	'\u200E': {"LRM", "left-to-right mark"},
+	'\u200F': {"RLM", "right-to-left mark"},
+	'\u061C': {"ALM", "Arabic letter mark"},
+}
+
+// writeText writes s escaped for HTML, with every bidirectional control
+// character replaced by a visible marker naming it, so that a text cannot
+// display in an order that hides what it says.
+func writeText(b *strings.Builder, s string) {
+	last := 0
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if name, ok := bidiControls[r]; ok {
+			b.WriteString(template.HTMLEscapeString(s[last:i]))
+			fmt.Fprintf(b, `<span class="bidi" title="U+%04X %s: an invisible character that changes the direction of text, shown here">⟨%s⟩</span>`, r, name[1], name[0])
+			last = i + w
+		}
+		i += w
+	}
+	b.WriteString(template.HTMLEscapeString(s[last:]))
+}
+
+// textHTML returns s as safe HTML with bidirectional controls shown.
+func textHTML(s string) template.HTML {
+	var b strings.Builder
+	writeText(&b, s)
+	return template.HTML(b.String())
+}
+
+// hasBidi reports whether s holds bidirectional control characters.
+func hasBidi(s string) bool { return document.BidiControls(s) != nil }
+
+// paragraphHTML renders a paragraph of a negotiating text: brackets and
+// their alternatives are marked up for highlighting, labels shown, and
+// bidirectional controls made visible. A paragraph that does not parse is
+// shown as plain text.
+func paragraphHTML(s string) template.HTML {
+	p, err := document.Parse(s)
+	if err != nil {
+		var b strings.Builder
+		writeText(&b, s)
+		return template.HTML(b.String())
+	}
+	var b strings.Builder
+	for _, t := range p.Tokens() {
+		switch t.Kind {
+		case document.TokenText:
+			writeText(&b, t.Text)
+		case document.TokenOpen:
+			kind := "bracketed text, to keep or drop"
+			if t.Alternatives > 1 {
+				kind = fmt.Sprintf("bracket: %d alternatives, not agreed", t.Alternatives)
+			}
+			fmt.Fprintf(&b, `<span class="br d%d" title="%s"><span class="bk" aria-hidden="true">[</span><span class="sr">(%s: </span>`, min(t.Depth, 4), kind, kind)
+		case document.TokenAlt:
+			if t.Index > 0 {
+				b.WriteString(`<span class="sep"><span aria-hidden="true"> | </span><span class="sr">, or </span></span>`)
+			}
+			if t.Label != "" {
+				b.WriteString(`<span class="lbl">`)
+				writeText(&b, t.Label)
+				b.WriteString(`:</span> `)
+			}
+		case document.TokenClose:
+			b.WriteString(`<span class="sr">)</span><span class="bk" aria-hidden="true">]</span></span>`)
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// rtlLangs are the languages written right to left, by primary subtag.
+var rtlLangs = map[string]bool{"ar": true, "fa": true, "he": true, "ur": true, "ps": true, "yi": true, "dv": true, "ckb": true, "sd": true, "ug": true}
+
+// dirOf returns the text direction of a language tag: "rtl" for the
+// right-to-left languages, "auto" (the text decides) otherwise.
+func dirOf(lang string) string {
+	primary, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	if rtlLangs[primary] {
+		return "rtl"
+	}
+	return "auto"
+}
+
+// markdownHTML renders the Markdown of a briefing: headings (shifted one
+// level down, the page has its own h1), bullet lists, paragraphs, **bold**,
+// `code`, and [#N] references to log indexes as links to the timeline.
+// Everything else is text, escaped.
+func markdownHTML(md, talks string) template.HTML {
+	var b strings.Builder
+	inList := false
+	var para []string
+	flush := func() {
+		if len(para) > 0 {
+			b.WriteString(`<p dir="auto">`)
+			b.WriteString(inline(strings.Join(para, " "), talks))
+			b.WriteString("</p>\n")
+			para = nil
+		}
+	}
+	endList := func() {
+		if inList {
+			b.WriteString("</ul>\n")
+			inList = false
+		}
+	}
+	for _, line := range strings.Split(md, "\n") {
+		switch {
+		case strings.HasPrefix(line, "# "):
+			flush()
+			endList()
+			b.WriteString(`<h2 dir="auto">` + inline(line[2:], talks) + "</h2>\n")
+		case strings.HasPrefix(line, "## "):
+			flush()
+			endList()
+			b.WriteString(`<h3 dir="auto">` + inline(line[3:], talks) + "</h3>\n")
+		case strings.HasPrefix(line, "- "):
+			flush()
+			if !inList {
+				b.WriteString("<ul>\n")
+				inList = true
+			}
+			b.WriteString(`<li dir="auto">` + inline(line[2:], talks) + "</li>\n")
+		case strings.TrimSpace(line) == "":
+			flush()
+			endList()
+		default:
+			endList()
+			para = append(para, line)
+		}
+	}
+	flush()
+	endList()
+	return template.HTML(b.String())
+}
+
+var (
+	mdRef = regexp.MustCompile(`\[#(\d+)\]`)
+)
+
+// inline renders one line of Markdown: escaped text with bidirectional
+// controls shown, then paired ** and ` turned into strong and code, and
+// [#N] into links.
+func inline(s, talks string) string {
+	var b strings.Builder
+	writeText(&b, s)
+	out := pairs(b.String(), "**", "<strong>", "</strong>")
+	out = pairs(out, "`", "<code>", "</code>")
+	return mdRef.ReplaceAllString(out, `<a href="/talks/`+template.HTMLEscapeString(talks)+`/timeline#e$1">[#$1]</a>`)
+}
+
+// pairs replaces the markers in s, taken in pairs, by open and close tags;
+// an odd marker left over stays as text.
+func pairs(s, marker, open, close string) string {
+	parts := strings.Split(s, marker)
+	if len(parts) < 3 {
+		return s
+	}
+	var b strings.Builder
+	n := len(parts) - 1
+	if n%2 == 1 {
+		n-- // the last marker has no partner
+	}
+	for i, p := range parts {
+		if i > 0 {
+			switch {
+			case i > n:
+				b.WriteString(marker)
+			case i%2 == 1:
+				b.WriteString(open)
+			default:
+				b.WriteString(close)
+			}
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// condWords reads a condition for people: "M1a is agreed or M1b is
+// agreed".
+func condWords(c *agreement.Cond) string {
+	var w func(c *agreement.Cond, top bool) string
+	w = func(c *agreement.Cond, top bool) string {
+		switch c.Op {
+		case agreement.OpAgreed:
+			return c.ID + " is agreed"
+		case agreement.OpFact:
+			return "the fact " + c.ID + " is confirmed"
+		case agreement.OpNot:
+			switch c.X.Op {
+			case agreement.OpAgreed:
+				return c.X.ID + " is not agreed"
+			case agreement.OpFact:
+				return "the fact " + c.X.ID + " is not confirmed"
+			}
+			return "it is not so that " + w(c.X, false)
+		case agreement.OpAnd, agreement.OpOr:
+			op := " and "
+			if c.Op == agreement.OpOr {
+				op = " or "
+			}
+			s := w(c.X, c.X.Op == c.Op) + op + w(c.Y, c.Y.Op == c.Op)
+			if !top {
+				return "(" + s + ")"
+			}
+			return s
+		}
+		return c.String()
+	}
+	return w(c, true)
+}
+
+// statusText names an item's status for people.
+func statusText(s string) string {
+	switch s {
+	case agreement.StatusAgreed:
+		return "agreed"
+	case agreement.StatusAgreedAdReferendum:
+		return "agreed ad referendum"
+	case agreement.StatusContested:
+		return "contested"
+	case agreement.StatusNotAgreed:
+		return "not agreed"
+	case agreement.StatusOscillating:
+		return "oscillating"
+	}
+	return s
+}
+
+// formatTime formats a time for the pages, in UTC.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+// formatDate formats a date of the form YYYY-MM-DD, or a time, as a day.
+func formatDate(v any) string {
+	switch d := v.(type) {
+	case string:
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return d
+		}
+		return t.Format("2 January 2006")
+	case time.Time:
+		if d.IsZero() {
+			return ""
+		}
+		return d.UTC().Format("2 January 2006")
+	}
+	return fmt.Sprint(v)
+}
