@@ -138,6 +138,13 @@ func BenchmarkProcess(b *testing.B) {
 		b.Fatal(err)
 	}
 	run := func(b *testing.B, name string, args []string, stdin string) {
+		var child time.Duration
+		n := 0
+		defer func() {
+			if n > 0 {
+				b.ReportMetric(float64(child.Microseconds())/1000/float64(n), "child-cpu-ms/op")
+			}
+		}()
 		medians(b, func() {
 			cmd := exec.Command(name, args...)
 			if stdin != "" {
@@ -154,6 +161,8 @@ func BenchmarkProcess(b *testing.B) {
 			if _, ok := err.(*exec.ExitError); err != nil && !ok {
 				b.Fatal(err)
 			}
+			child += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			n++
 			if out.Len() == 0 {
 				b.Fatalf("%s wrote nothing", name)
 			}

@@ -3,7 +3,6 @@ package agreement
 import (
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/parleyhq/parley"
 )
@@ -221,7 +220,6 @@ func (m *model) position(k int32) Position {
 // set agreed.
 func (m *model) condTrue(k int32, set []bool, scratch []bool) bool {
 	p := &m.pos[k]
-	n := int(p.n1 - p.n0)
 	v := scratch[:0]
 	for j := p.n0; j < p.n1; j++ {
 		nd := &m.nodes[j]
@@ -247,7 +245,6 @@ func (m *model) condTrue(k int32, set []bool, scratch []bool) bool {
 		}
 		v = append(v, x)
 	}
-	_ = n
 	return v[p.root-p.n0]
 }
 
@@ -585,12 +582,4 @@ func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 			}
 		}
 	}
-}
-
-// describe renders a stance for people.
-func describe(p Position) string {
-	if p.Stance == parley.StanceConditional {
-		return "conditional on " + p.Condition
-	}
-	return strings.ReplaceAll(p.Stance, "_", " ")
 }
