@@ -73,24 +73,30 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 // called seal, after which it must not be tried again.
 func (s *Store) append(ctx context.Context, talks string, at int64, entries []parley.Entry, seal parley.SealFunc, need []int64) (parley.Checkpoint, bool, error) {
 	newSize := at + int64(len(entries))
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return parley.Checkpoint{}, false, wrap(err, "appending to %s", talks)
 	}
 	defer func() {
-		// After a commit this does nothing.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-		defer cancel()
-		tx.Rollback(ctx)
+		// A connection left in a transaction that did not commit (or in
+		// one whose outcome is unknown) is rolled back, or if that fails
+		// closed by the pool on release.
+		if !conn.Conn().IsClosed() && conn.Conn().PgConn().TxStatus() != 'I' {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			conn.Exec(ctx, "ROLLBACK")
+			cancel()
+		}
+		conn.Release()
 	}()
 
-	// One round trip: create the talks if the append is its first, lock
-	// its row and read the size; then, as the lock keeps other appends
-	// out, look for the nonces in the log (a log of 0 entries has none),
-	// so that the seal is not called for an append that would be refused,
-	// and read the hashes the new ones need (those of a log of at entries:
-	// if the size is not at, the append is refused anyway).
+	// One round trip: begin, create the talks if the append is its first,
+	// lock its row and read the size; then, as the lock keeps other
+	// appends out, look for the nonces in the log (a log of 0 entries has
+	// none), so that the seal is not called for an append that would be
+	// refused, and read the hashes the new ones need (those of a log of at
+	// entries: if the size is not at, the append is refused anyway).
 	b := &pgx.Batch{}
+	b.Queue("BEGIN")
 	if at == 0 {
 		b.Queue(sqlCreateTalks, talks)
 	}
@@ -106,7 +112,7 @@ func (s *Store) append(ctx context.Context, talks string, at int64, entries []pa
 		b.Queue(sqlReadHashes, talks, need)
 	}
 	cache := make(map[int64]tlog.Hash, len(need)+3*len(entries))
-	size, dup, err := readLocked(tx.SendBatch(ctx, b), at, len(need) > 0, cache)
+	size, dup, err := readLocked(conn.SendBatch(ctx, b), at, len(need) > 0, cache)
 	switch {
 	case err != nil:
 		return parley.Checkpoint{}, false, wrap(err, "locking the log of %s", talks)
@@ -161,7 +167,7 @@ func (s *Store) append(ctx context.Context, talks string, at int64, entries []pa
 	b.Queue(sqlInsertHashes, talks, hashIdxs, hashes)
 	b.Queue(sqlSetSize, talks, at, newSize)
 	b.Queue(sqlInsertCheckpoint, talks, newSize, root[:], note)
-	if err := writeBatch(tx.SendBatch(ctx, b)); err != nil {
+	if err := writeBatch(conn.SendBatch(ctx, b)); err != nil {
 		switch {
 		case isUniqueViolation(err, "entries_nonce"):
 			return parley.Checkpoint{}, true, parley.ErrDuplicate
@@ -176,14 +182,16 @@ func (s *Store) append(ctx context.Context, talks string, at int64, entries []pa
 	if err := ctx.Err(); err != nil {
 		return parley.Checkpoint{}, true, wrap(err, "appending to %s", talks)
 	}
-	if err := tx.Commit(ctx); err != nil {
+	tag, err := conn.Exec(ctx, "COMMIT")
+	switch {
+	case err == nil && tag.String() != "COMMIT":
+		return parley.Checkpoint{}, true, fmt.Errorf("postgres: committing the append to %s: the database answered %q", talks, tag)
+	case refused(err):
+		return parley.Checkpoint{}, true, wrap(err, "committing the append to %s", talks)
+	case err != nil:
 		// pgconn.SafeToRetry cannot tell here whether COMMIT was sent: a
 		// connection lost while its answer is awaited gives an error that
 		// says it is safe to retry.
-		if refused(err) || errors.Is(err, pgx.ErrTxCommitRollback) {
-			// The database refused the commit.
-			return parley.Checkpoint{}, true, wrap(err, "committing the append to %s", talks)
-		}
 		return parley.Checkpoint{}, true, fmt.Errorf("postgres: committing the append of entries %d to %d of %s: %w: %w", at, newSize-1, talks, ErrCommitUnknown, err)
 	}
 	return parley.Checkpoint{Talks: talks, Size: newSize, Root: parley.Hash(root), Note: note}, true, nil
@@ -204,16 +212,19 @@ func refused(err error) bool {
 	return severity == "ERROR"
 }
 
-// readLocked reads the results of the first batch of an append at at: the
-// creation of the talks if at is 0, the size of the locked log, whether a
-// nonce is in it already if at is not 0, and the stored hashes if hashes,
-// which it puts in cache. It closes br.
+// readLocked reads the results of the first batch of an append at at:
+// BEGIN, the creation of the talks if at is 0, the size of the locked log,
+// whether a nonce is in it already if at is not 0, and the stored hashes if
+// hashes, which it puts in cache. It closes br.
 func readLocked(br pgx.BatchResults, at int64, hashes bool, cache map[int64]tlog.Hash) (size int64, dup bool, err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 	}()
+	if _, err := br.Exec(); err != nil {
+		return 0, false, err
+	}
 	if at == 0 {
 		if _, err := br.Exec(); err != nil {
 			return 0, false, err

@@ -29,26 +29,35 @@
 //
 // # Many writers
 //
-// Each Append is one transaction that locks the row of its talks, checks
-// and updates the size kept there, reads the Merkle hashes it needs, calls
-// the SealFunc and writes the entries, hashes and checkpoint. Appends to one
-// talks are serialized whichever process makes them; appends to different
-// talks do not wait for each other. A stale append gets parley.ErrStale; a
-// replayed nonce parley.ErrDuplicate.
+// Each Append is one transaction in three round trips: the first begins,
+// locks the row of its talks (SELECT … FOR NO KEY UPDATE), reads the size
+// kept there, looks for the nonces in the log and reads the Merkle hashes
+// the new ones need; the store then computes the new hashes and root and
+// calls the SealFunc; the second writes the entries, hashes, size and
+// checkpoint; the third commits. Appends to one talks are serialized
+// whichever process makes them; appends to different talks do not wait for
+// each other. A stale append gets parley.ErrStale; a replayed nonce
+// parley.ErrDuplicate, before the seal is called.
 //
 // # When the database goes away
 //
-// An error from a lost connection, a database that restarts, shuts down or
-// is unreachable has the code parley.EUNAVAILABLE (errors.Is(err,
-// ErrUnavailable) holds). The pool drops broken connections and connects
-// again on later calls, so calls succeed once the database is back; the
-// store does not retry by itself.
+// A call that fails because the database cannot be reached, restarts, shuts
+// down or drops the connection returns an error with the code
+// parley.EUNAVAILABLE (errors.Is(err, ErrUnavailable) holds); retrying
+// later may help. The pool makes new connections as they are needed, so
+// calls succeed again once the database is back, with no new Store. A
+// restart or a terminated backend leaves dead connections in the pool,
+// which it cannot tell from live ones without a round trip: the first call
+// that meets one closes all the pool's connections and runs once more on a
+// new one. Reads are retried so, and so is an Append that has not called
+// its SealFunc yet (it has written nothing); a call is never retried twice.
 //
 // An Append that returned an error did not happen, with one exception: when
-// the connection is lost while the transaction commits, the store cannot
-// know whether the commit took place. It then returns ErrCommitUnknown
-// (code parley.EUNAVAILABLE). The entries may or may not be stored; once the
-// database answers again, FindNonce tells which.
+// the connection is lost, or the context done, while the transaction
+// commits, the store cannot know whether the commit took place. It then
+// returns an error wrapping ErrCommitUnknown (code parley.EUNAVAILABLE).
+// The entries may or may not be stored; once the database answers again,
+// FindNonce tells which, and where.
 //
 // The store applies the same rules beyond the parley.Store interface as
 // package sqlite (see its documentation); package storetest checks them.

@@ -33,7 +33,8 @@ const (
 	dropCommitted      // let the database commit, drop its answer and the connection
 )
 
-// commitMessage is how pgx sends COMMIT: a simple query message.
+// commitMessage is the end of a simple query message that commits, as the
+// store sends it (compared in lower case).
 var commitMessage = []byte("commit\x00")
 
 // startProxy starts a proxy to the test database, up, and stops it when
@@ -151,7 +152,7 @@ func (p *proxy) relay(client, server net.Conn) {
 				chunk := buf[:n]
 				p.mu.Lock()
 				tr := p.trap
-				if tr != noTrap && bytes.Contains(chunk, commitMessage) {
+				if tr != noTrap && bytes.Contains(bytes.ToLower(chunk), commitMessage) {
 					p.trap = noTrap
 				} else {
 					tr = noTrap
