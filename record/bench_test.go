@@ -133,6 +133,12 @@ func BenchmarkVerifyBundle(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
+// reportCPU reports the CPU time per operation since cpu0, summed over
+// threads.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
 // cpuTime returns the user and system CPU time of the process so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -191,14 +197,17 @@ func BenchmarkEd25519Verify(b *testing.B) {
 	se := l.event(b, c.opp, parley.KindSetStance, parley.SetStance{Item: "d1", Version: 1, Party: "opp", Stance: parley.StanceConditional, Condition: "agreed(m1)", Reason: "Prisoner releases first."}, "")
 	msg := parley.SignedMessage(l.origin, se.Bytes)
 	b.Run("single", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			if !ed25519.Verify(c.opp.pub, msg, se.Sig) {
 				b.Fatal("signature does not verify")
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifies/s")
+		reportCPU(b, cpu0)
 	})
 	b.Run("parallel", func(b *testing.B) {
+		cpu0 := cpuTime()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if !ed25519.Verify(c.opp.pub, msg, se.Sig) {
@@ -207,6 +216,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 			}
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifies/s")
+		reportCPU(b, cpu0)
 	})
 }
 
@@ -258,29 +268,37 @@ func BenchmarkEntryChecks(b *testing.B) {
 	se := l.event(b, c.opp, parley.KindSetStance, parley.SetStance{Item: "d1", Version: 1, Party: "opp", Stance: parley.StanceConditional, Condition: "agreed(m1)", Reason: "Prisoner releases first."}, "")
 	salt := NewSalt()
 	b.Run("DecodeEvent", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			if _, err := parley.DecodeEvent(se.Bytes); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run("CheckJSON", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			if err := parley.CheckJSON(se.Bytes); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run("Ed25519Verify", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			if !ed25519.Verify(c.opp.pub, parley.SignedMessage(l.origin, se.Bytes), se.Sig) {
 				b.Fatal("signature does not verify")
 			}
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run("LeafHash", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			LeafHash(salt, se.Bytes, se.Sig)
 		}
+		reportCPU(b, cpu0)
 	})
 }
