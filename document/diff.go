@@ -23,26 +23,26 @@ const (
 // come in the order of both versions: their Old numbers increase, and so do
 // their New numbers.
 type ParagraphDiff struct {
-	Op Op
+	Op Op `json:"op"`
 	// Old is the paragraph's number in the old version, from 1; 0 when Op
 	// is Inserted.
-	Old int
+	Old int `json:"old"`
 	// New is the paragraph's number in the new version, from 1; 0 when Op
 	// is Deleted.
-	New int
+	New int `json:"new"`
 	// Text is the paragraph for Same, Inserted and Deleted; empty for
 	// Changed.
-	Text string
+	Text string `json:"text"`
 	// Words is the word diff of a Changed paragraph: its Same and Deleted
 	// runs make the old text, its Same and Inserted runs the new text.
-	Words []WordDiff
+	Words []WordDiff `json:"words"`
 }
 
 // A WordDiff is a run of text that is the same in both versions of a
 // paragraph, deleted from the old one or inserted in the new one.
 type WordDiff struct {
-	Op   Op
-	Text string
+	Op   Op     `json:"op"`
+	Text string `json:"text"`
 }
 
 // OldText returns the paragraph as the old version has it, or "" when it

@@ -113,21 +113,21 @@ const (
 // A Token is one step of a flat walk over a paragraph, for templates that
 // highlight brackets and alternatives without recursion.
 type Token struct {
-	Kind TokenKind
+	Kind TokenKind `json:"kind"`
 	// Text is the literal text of a TokenText, escapes resolved.
-	Text string
+	Text string `json:"text,omitempty"`
 	// Depth is the number of brackets around a TokenText (0 in the
 	// running text), and the depth of the bracket itself (from 1) for the
 	// other kinds.
-	Depth int
+	Depth int `json:"depth"`
 	// Index is the position of a TokenAlt in its bracket, from 0; a
 	// template writes a separator before every alternative with Index > 0.
-	Index int
+	Index int `json:"index"`
 	// Label is the label of a TokenAlt, if any.
-	Label string
+	Label string `json:"label,omitempty"`
 	// Alternatives is the number of alternatives of a TokenOpen's bracket:
 	// 1 for bracketed text, more for options.
-	Alternatives int
+	Alternatives int `json:"alternatives,omitempty"`
 }
 
 // Tokens returns p as a flat sequence of tokens: text, and for each bracket

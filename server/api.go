@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -49,6 +51,10 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/talks/{id}/proofs/{index}", read, s.handleTLogProof)
 	s.handle("GET /api/v1/talks/{id}/bundle", read, s.handleBundle)
 	s.handle("GET /api/v1/talks/{id}/stream", stream, s.handleStream)
+	// Anything else under /api/ is a problem, not a web page.
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeProblem(w, r, parley.Errorf(parley.ENOTFOUND, "no API route %s %s; the routes are listed in /api/openapi.json", r.Method, r.URL.Path))
+	})
 	if s.cfg.UI != nil {
 		m.Handle("/", s.page(s.cfg.UI))
 	}
@@ -179,13 +185,14 @@ func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
 			ID: st.ID, Origin: s.l.Origin(st.ID), LogKey: vkey, Title: st.Title, Description: st.Description, Rule: st.Rule,
 			Visibility: st.Visibility, Proximity: st.Proximity, Founded: st.Founded, Checkpoint: checkpointJSON(cp),
 			Rounds: []*state.Round{}, Packages: st.Packages, Viewer: v.Actor,
+			Parties: []PartyView{}, Items: []ItemSummary{},
 		}
 		for _, r := range st.Rounds {
 			if !st.VisibleAt(v, r.Planned) {
 				continue
 			}
 			rc := *r
-			rc.Invitations = nil
+			rc.Invitations = []*state.Invitation{}
 			for _, inv := range r.Invitations {
 				if st.VisibleAt(v, inv.Index) {
 					rc.Invitations = append(rc.Invitations, inv)
@@ -208,7 +215,13 @@ func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
 			if !st.VisibleAt(v, it.Added) {
 				continue
 			}
-			out.Items = append(out.Items, ItemSummary{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: it.Rule, Versions: len(it.Versions)})
+			n := 0
+			for _, ver := range it.Versions {
+				if st.VisibleAt(v, ver.Index) {
+					n++
+				}
+			}
+			out.Items = append(out.Items, ItemSummary{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: it.Rule, Versions: n})
 		}
 		return nil
 	})
@@ -411,7 +424,13 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"from": a.N, "to": b.N, "paragraphs": document.Diff(a.Paragraphs, b.Paragraphs)})
+	d := document.Diff(a.Paragraphs, b.Paragraphs)
+	for i := range d {
+		if d[i].Words == nil {
+			d[i].Words = []document.WordDiff{}
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"from": a.N, "to": b.N, "paragraphs": d})
 }
 
 // AgreementView is the agreement as one viewer may see it.
@@ -422,6 +441,62 @@ type AgreementView struct {
 	// result is then computed from the visible stances only.
 	Partial bool `json:"partial,omitempty"`
 	Hidden  int  `json:"hidden,omitempty"`
+}
+
+// hiddenItems returns the items the viewer may not see.
+func hiddenItems(st *state.Talks, v state.Viewer) map[string]bool {
+	h := map[string]bool{}
+	for _, it := range st.Items {
+		if !st.VisibleAt(v, it.Added) {
+			h[it.ID] = true
+		}
+	}
+	return h
+}
+
+// redact removes from a result the items the viewer may not see, wherever
+// they appear.
+func redact(res *agreement.Result, hidden map[string]bool) {
+	if len(hidden) == 0 {
+		return
+	}
+	keep := func(ids []string) []string {
+		out := ids[:0:0]
+		for _, id := range ids {
+			if !hidden[id] {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	for i, o := range res.Outcomes {
+		res.Outcomes[i] = keep(o)
+	}
+	res.AgreedInAll, res.AgreedInSome = keep(res.AgreedInAll), keep(res.AgreedInSome)
+	for id, ir := range res.Items {
+		if hidden[id] {
+			delete(res.Items, id)
+			continue
+		}
+		ir.Package, ir.PackageBlockedBy, ir.DependsOn = keep(ir.Package), keep(ir.PackageBlockedBy), keep(ir.DependsOn)
+		for i := range ir.Blockers {
+			ir.Blockers[i].WaitsOn, ir.Blockers[i].ExcludedBy = keep(ir.Blockers[i].WaitsOn), keep(ir.Blockers[i].ExcludedBy)
+		}
+		rbs := ir.RootBlockers[:0:0]
+		for _, rb := range ir.RootBlockers {
+			if !hidden[rb.Item] {
+				rbs = append(rbs, rb)
+			}
+		}
+		ir.RootBlockers = rbs
+	}
+	osc := res.Oscillating[:0:0]
+	for _, p := range res.Oscillating {
+		if !hidden[p.Item] {
+			osc = append(osc, p)
+		}
+	}
+	res.Oscillating = osc
 }
 
 // instanceFor returns the agreement instance of the talks as the viewer
@@ -444,8 +519,10 @@ func instanceFor(st *state.Talks, v state.Viewer) (*agreement.Instance, int) {
 func (s *Server) handleAgreement(w http.ResponseWriter, r *http.Request) error {
 	var inst *agreement.Instance
 	var out AgreementView
+	var hidden map[string]bool
 	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
 		inst, out.Hidden = instanceFor(st, v)
+		hidden = hiddenItems(st, v)
 		out.Size, out.Partial = st.Size, out.Hidden > 0
 		return nil
 	})
@@ -455,6 +532,7 @@ func (s *Server) handleAgreement(w http.ResponseWriter, r *http.Request) error {
 	if out.Result, err = agreement.Evaluate(inst); err != nil {
 		return err
 	}
+	redact(out.Result, hidden)
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -490,8 +568,17 @@ func (s *Server) handleImpact(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var inst *agreement.Instance
+	var hidden map[string]bool
 	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
+		it := st.Item(change.Item)
+		if it == nil || !st.VisibleAt(v, it.Added) {
+			return parley.Errorf(parley.ENOTFOUND, "field \"item\": talks %q has no item %q", st.ID, change.Item)
+		}
 		inst, _ = instanceFor(st, v)
+		hidden = hiddenItems(st, v)
+		if !slices.Contains(inst.Parties, change.Party) {
+			return parley.Errorf(parley.EINVALID, "field \"party\": %q is not at the current round's table (%s)", change.Party, strings.Join(inst.Parties, ", "))
+		}
 		return nil
 	})
 	if err != nil {
@@ -501,6 +588,11 @@ func (s *Server) handleImpact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	keep := func(ids []string) []string {
+		return slices.DeleteFunc(ids, func(id string) bool { return hidden[id] })
+	}
+	res.Pass, res.Fall = keep(res.Pass), keep(res.Fall)
+	res.Changed = slices.DeleteFunc(res.Changed, func(c agreement.StatusChange) bool { return hidden[c.Item] })
 	return writeJSON(w, http.StatusOK, res)
 }
 
@@ -558,8 +650,12 @@ func (s *Server) handleBriefing(w http.ResponseWriter, r *http.Request) error {
 	talks := r.PathValue("id")
 	round := r.URL.Query().Get("round")
 	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		// The briefing draws on every stance; it is for those who see them.
+		// The briefing draws on every item and stance; it is for those who
+		// see them all.
 		for _, it := range st.Items {
+			if !st.VisibleAt(v, it.Added) {
+				return parley.Errorf(parley.EFORBIDDEN, "the briefing draws on items that %s may not see; sign in as a mediator", v.Name())
+			}
 			for _, h := range it.History {
 				if !st.VisibleAt(v, h.Index) {
 					return parley.Errorf(parley.EFORBIDDEN, "the briefing draws on stances that %s may not see; sign in as a participant or mediator", v.Name())

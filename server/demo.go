@@ -44,7 +44,7 @@ func (s *Server) handleDemoInfo(w http.ResponseWriter, r *http.Request) error {
 		DemoActor
 		PublicKey string `json:"key"`
 	}
-	var out []actor
+	out := []actor{}
 	for _, a := range s.cfg.Demo.Actors {
 		out = append(out, actor{a, a.PublicKey()})
 	}

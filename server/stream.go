@@ -208,6 +208,7 @@ func (h *hub) evaluate(talks string) {
 	var inst *agreement.Instance
 	var size int64
 	vis := parley.VisParticipants
+	itemVis := map[string]string{}
 	err := h.s.l.View(context.Background(), talks, func(st *state.Talks, cp parley.Checkpoint) error {
 		inst, size = st.Instance(), st.Size
 		switch {
@@ -215,6 +216,9 @@ func (h *hub) evaluate(talks string) {
 			vis = parley.VisMediators
 		case st.Visibility == parley.VisPublic:
 			vis = parley.VisPublic
+		}
+		for _, it := range st.Items {
+			itemVis[it.ID] = st.VisibilityAt(it.Added)
 		}
 		return nil
 	})
@@ -234,9 +238,16 @@ func (h *hub) evaluate(talks string) {
 	statuses := map[string]string{}
 	changed := map[string]string{}
 	h.mu.Lock()
+	// Those who see the message must see every item it names.
+	var agreed []string
+	for _, id := range res.AgreedInAll {
+		if covers(itemVis[id], vis) {
+			agreed = append(agreed, id)
+		}
+	}
 	for id, ir := range res.Items {
 		statuses[id] = ir.Status
-		if as.statuses[id] != ir.Status {
+		if as.statuses[id] != ir.Status && covers(itemVis[id], vis) {
 			changed[id] = ir.Status
 		}
 	}
@@ -245,8 +256,23 @@ func (h *hub) evaluate(talks string) {
 	if len(changed) == 0 {
 		return
 	}
-	b, _ := json.Marshal(map[string]any{"size": size, "changed": changed, "agreed": res.AgreedInAll})
+	if agreed == nil {
+		agreed = []string{}
+	}
+	b, _ := json.Marshal(map[string]any{"size": size, "changed": changed, "agreed": agreed})
 	h.send(talks, []message{{id: size - 1, event: "agreement", data: b, vis: vis}})
+}
+
+// covers reports whether everyone who sees messages of visibility msg may
+// see an item of visibility item.
+func covers(item, msg string) bool {
+	switch item {
+	case parley.VisPublic:
+		return true
+	case parley.VisParticipants:
+		return msg != parley.VisPublic
+	}
+	return msg == parley.VisMediators
 }
 
 // handleStream serves GET /api/v1/talks/{id}/stream.

@@ -51,6 +51,7 @@ func visibilityMatrix(t *testing.T, proximity bool) {
 		{"MARKoppcaucus", oppRoom},
 		{"MARKobserverparticipants", participants},
 		{"MARKroundtitle", participants},
+		{"MARKsecretitem", chairs},
 	}
 	w.act(t, "observer", parley.KindStatement, "", parley.Statement{Text: "MARKpublicstatement"})
 	w.act(t, "gov", parley.KindSetStance, "", parley.SetStance{Item: "D1", Version: 1, Party: "gov", Stance: "oppose", Reason: "MARKgovstance"})
@@ -60,6 +61,7 @@ func visibilityMatrix(t *testing.T, proximity bool) {
 	w.act(t, "mediator", parley.KindCaucus, "", parley.Caucus{Party: "opp", Text: "MARKoppcaucus"})
 	w.act(t, "observer", parley.KindStatement, parley.VisParticipants, parley.Statement{Text: "MARKobserverparticipants"})
 	w.act(t, "mediator", parley.KindPlanRound, "", parley.PlanRound{Round: "r2", Title: "MARKroundtitle", Starts: "2026-02-01", Ends: "2026-02-02"})
+	w.act(t, "mediator", parley.KindAddItem, parley.VisMediators, parley.AddItem{Item: "MARKsecretitem", Title: "Secret", Kind: parley.ItemMeasure})
 
 	viewers := map[string]*client{"public": w.public}
 	for _, n := range []string{"stranger", "gov", "opp", "observer", "mediator"} {
@@ -121,7 +123,9 @@ func lists(route, marker string) bool {
 	case strings.HasSuffix(route, "/caucus/opp"):
 		return marker == "MARKoppcaucus"
 	case strings.HasSuffix(route, "/t1"):
-		return marker == "MARKroundtitle"
+		return marker == "MARKroundtitle" || marker == "MARKsecretitem"
+	case strings.HasSuffix(route, "/agreement"):
+		return marker == "MARKsecretitem"
 	}
 	return false
 }
