@@ -41,12 +41,18 @@ type report struct {
 	talks    *talks
 	setup    setupStats
 	signEach time.Duration // to sign and encode one stance event on one core
-	settled  time.Duration // how long the server took to go idle after set-up
-	idle     bool          // whether it did
+	pauses   []pause       // before each phase
 
 	writes *writeResult
 	fanout *fanoutResult
 	reads  []*readResult
+}
+
+// A pause is the wait for the server to settle before a phase.
+type pause struct {
+	before string // the phase
+	took   time.Duration
+	idle   bool // the process went idle
 }
 
 // The goals of the server at the scale of DESIGN.md §7, on a 2-core
@@ -155,13 +161,23 @@ func (r *report) write(out io.Writer) error {
 		r.talks.id, count(cfg.parties), count(cfg.items), cfg.versions, cfg.paragraphs)
 	p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n",
 		count(r.setup.events), r.setup.elapsed.Seconds(), count(int(float64(r.setup.events)/r.setup.elapsed.Seconds())), cfg.setupConc)
-	switch {
-	case !r.target.inproc:
-		p("| settling | a pause of %.1f s after set-up |\n", r.settled.Seconds())
-	case r.idle:
-		p("| settling | the process went idle (under %.0f%% of a core) %.1f s after set-up |\n", idleShare*100, r.settled.Seconds())
-	default:
-		p("| settling | the process was still busy %.1f s after set-up; the phases began anyway |\n", r.settled.Seconds())
+	if len(r.pauses) > 0 {
+		var parts []string
+		for _, s := range r.pauses {
+			switch {
+			case !r.target.inproc:
+				parts = append(parts, fmt.Sprintf("%.1f s before %s", s.took.Seconds(), s.before))
+			case s.idle:
+				parts = append(parts, fmt.Sprintf("idle %.1f s before %s", s.took.Seconds(), s.before))
+			default:
+				parts = append(parts, fmt.Sprintf("**still busy** %.1f s before %s", s.took.Seconds(), s.before))
+			}
+		}
+		if r.target.inproc {
+			p("| settling | before each phase the process waits until it uses under %.0f%% of a core (the server finishes what the last phase left): %s |\n", idleShare*100, strings.Join(parts, "; "))
+		} else {
+			p("| settling | a pause before each phase: %s |\n", strings.Join(parts, "; "))
+		}
 	}
 	p("\n")
 
@@ -174,7 +190,7 @@ func (r *report) write(out io.Writer) error {
 		p("%d delegations, each on its own goroutine, POST %s of their party to `/api/v1/talks/{id}/events`, one request at a time, for %v or %s requests in all; events are %s. A latency runs from just before the request to the end of the response (the receipt), which comes after the event is durably committed.\n\n",
 			wr.Writers, actNoun(cfg.act), cfg.duration, count(cfg.maxWrites), how)
 		p("| delegations | elapsed | ok | failed | writes/s | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n")
-		p("| %d | %.1f s | %s | %d | **%s** | %s | %s | **%s** | %s |\n\n", wr.Writers, wr.Elapsed.Seconds(), count(wr.OK), wr.Failed,
+		p("| %d | %.1f s | %s | %s | **%s** | %s | %s | **%s** | %s |\n\n", wr.Writers, wr.Elapsed.Seconds(), count(wr.OK), count(wr.Failed),
 			count(int(wr.Rate())), ms(wr.Latency.P50), ms(wr.Latency.P90), ms(wr.Latency.P99), ms(wr.Latency.Max))
 		p("Signing and encoding one stance event takes %s on one core (%s events/s per core), measured before the server started.\n\n",
 			us(r.signEach), count(int(time.Second/max(r.signEach, 1))))
@@ -207,7 +223,7 @@ func (r *report) write(out io.Writer) error {
 			if !rd.Bare {
 				same = fmt.Sprintf("%.0f%%", 100*rd.Rate()/rd.Same.Rate())
 			}
-			p("| %s | `%s` | %s B | %s | %d | **%s** | %s | %s | %s | **%.0f%%** | %s |\n", rd.Name, rd.Path, count(rd.Bytes), count(rd.OK), rd.Failed,
+			p("| %s | `%s` | %s B | %s | %s | **%s** | %s | %s | %s | **%.0f%%** | %s |\n", rd.Name, rd.Path, count(rd.Bytes), count(rd.OK), count(rd.Failed),
 				count(int(rd.Rate())), ms(rd.Latency.P50), ms(rd.Latency.P99), ms(rd.Latency.Max), 100*rd.Rate()/bare, same)
 		}
 		p("\n")
@@ -230,7 +246,7 @@ func (r *report) write(out io.Writer) error {
 		p("\n")
 	}
 	if n := r.failures(); n > 0 {
-		p("**Failures: %d** (failed requests, missed deliveries and dropped streams).\n", n)
+		p("**Failures: %s** (failed requests, missed deliveries and dropped streams).\n", count(n))
 	} else {
 		p("No failures: every request succeeded, every event reached every subscriber.\n")
 	}
@@ -259,7 +275,6 @@ type summary struct {
 	InProcess   bool      `json:"in_process"`
 	SetupEvents int       `json:"setup_events"`
 	SetupSec    float64   `json:"setup_seconds"`
-	SettleSec   float64   `json:"settle_seconds"`
 
 	WritesPerSec  float64 `json:"writes_per_sec,omitempty"`
 	WriteP50ms    float64 `json:"write_p50_ms,omitempty"`
@@ -295,7 +310,7 @@ type readSummary struct {
 func (r *report) summary() summary {
 	s := summary{
 		Started: r.started.UTC(), Machine: r.machine, LoadEnd: r.loadEnd, InProcess: r.target.inproc,
-		SetupEvents: r.setup.events, SetupSec: r.setup.elapsed.Seconds(), SettleSec: r.settled.Seconds(),
+		SetupEvents: r.setup.events, SetupSec: r.setup.elapsed.Seconds(),
 		SignMicros: float64(r.signEach) / 1e3, Goals: r.goals(),
 	}
 	if w := r.writes; w != nil {

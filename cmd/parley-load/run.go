@@ -73,18 +73,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep.talks, rep.setup = t, stats
 	progress("set up %s: %d events in %.1f s", t.id, stats.events, stats.elapsed.Seconds())
-	if tgt.inproc {
-		// The server may still be working on what the set-up changed
-		// (it evaluates the agreement after appends); let it finish, so
-		// that the phases measure their own load.
-		rep.settled, rep.idle = settle(ctx, time.Minute)
-	} else {
-		start := time.Now()
-		_ = sleep(ctx, 2*time.Second)
-		rep.settled = time.Since(start)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
+	// The server may still be working on what was just posted (it
+	// evaluates the agreement after appends); let it finish before each
+	// phase, so that each measures its own load.
+	quiet := func(before string) error {
+		s := pause{before: before}
+		if tgt.inproc {
+			s.took, s.idle = settle(ctx, time.Minute)
+		} else {
+			start := time.Now()
+			_ = sleep(ctx, 2*time.Second)
+			s.took = time.Since(start)
+		}
+		rep.pauses = append(rep.pauses, s)
+		return ctx.Err()
 	}
 
 	var pools [][][]byte
@@ -111,18 +113,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	if cfg.has(phaseWrites) {
+		if err := quiet(phaseWrites); err != nil {
+			return err
+		}
 		progress("writes: %d delegations for %v", cfg.writers, cfg.duration)
 		if rep.writes, err = writes(ctx, c, t, cfg, pools); err != nil {
 			return err
 		}
 	}
 	if cfg.has(phaseFanout) {
+		if err := quiet(phaseFanout); err != nil {
+			return err
+		}
 		progress("fan-out: %d subscribers, %d events at %g/s", cfg.subscribers, cfg.events, cfg.rate)
 		if rep.fanout, err = fanout(ctx, c, streams, t, cfg); err != nil {
 			return err
 		}
 	}
 	if cfg.has(phaseReads) {
+		if err := quiet(phaseReads); err != nil {
+			return err
+		}
 		if rep.reads, err = readPhase(ctx, c, api, t, cfg, progress); err != nil {
 			return err
 		}
