@@ -20,18 +20,24 @@ import (
 // when the caller's context is done.
 const rollbackTimeout = 10 * time.Second
 
+// The statements of an append.
 const (
 	sqlCreateTalks = `INSERT INTO talks (id, created) VALUES ($1, statement_timestamp()) ON CONFLICT (id) DO NOTHING`
-	// The lock conflicts with itself, so appends to one talks take turns;
-	// it does not conflict with the key-share locks of foreign keys.
-	sqlLockTalks   = `SELECT size FROM talks WHERE id = $1 FOR NO KEY UPDATE`
-	sqlReadHashes  = `SELECT idx, hash FROM hashes WHERE talks = $1 AND idx = ANY($2)`
-	sqlFindNonces  = `SELECT EXISTS (SELECT FROM entries WHERE talks = $1 AND nonce = ANY($2))`
-	sqlInsertEntry = `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received)
+
+	// The lock conflicts with itself, so appends to one talks take turns,
+	// but not with the key-share locks that foreign keys take.
+	sqlLockTalks = `SELECT size FROM talks WHERE id = $1 FOR NO KEY UPDATE`
+
+	sqlFindNonces = `SELECT EXISTS (SELECT FROM entries WHERE talks = $1 AND nonce = ANY($2))`
+	sqlReadHashes = `SELECT idx, hash FROM hashes WHERE talks = $1 AND idx = ANY($2)`
+
+	// Each batch is one statement over arrays, whatever its length.
+	sqlInsertEntries = `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received)
 SELECT $1, e.idx, e.event, e.sig, e.salt, e.leaf, e.kind, e.actor, e.nonce, coalesce(e.received, statement_timestamp())
 FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
 	AS e (idx, event, sig, salt, leaf, kind, actor, nonce, received)`
-	sqlInsertHashes     = `INSERT INTO hashes (talks, idx, hash) SELECT $1, h.idx, h.hash FROM unnest($2::bigint[], $3::bytea[]) AS h (idx, hash)`
+	sqlInsertHashes = `INSERT INTO hashes (talks, idx, hash) SELECT $1, h.idx, h.hash FROM unnest($2::bigint[], $3::bytea[]) AS h (idx, hash)`
+
 	sqlSetSize          = `UPDATE talks SET size = $3 WHERE id = $1 AND size = $2`
 	sqlInsertCheckpoint = `INSERT INTO checkpoints (talks, size, root, note) VALUES ($1, $2, $3, $4)`
 )
@@ -163,7 +169,7 @@ func (s *Store) append(ctx context.Context, talks string, at int64, entries []pa
 
 	// A second round trip writes everything.
 	b = &pgx.Batch{}
-	b.Queue(sqlInsertEntry, talks, idxs, events, sigs, salts, leaves, kinds, actors, nonces, received)
+	b.Queue(sqlInsertEntries, talks, idxs, events, sigs, salts, leaves, kinds, actors, nonces, received)
 	b.Queue(sqlInsertHashes, talks, hashIdxs, hashes)
 	b.Queue(sqlSetSize, talks, at, newSize)
 	b.Queue(sqlInsertCheckpoint, talks, newSize, root[:], note)
