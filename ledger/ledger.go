@@ -32,7 +32,20 @@ type Config struct {
 	Now      func() time.Time
 	// OnAppend, if set, is called after each committed batch, in log
 	// order, under the talks' lock: it must not block or call the ledger.
+	// With Shared, it is also called with the batches other processes
+	// appended, when this ledger catches up with them.
 	OnAppend func(Appended)
+	// Shared says that other processes append to the same store: the
+	// ledger then catches up with the store before each batch.
+	Shared bool
+}
+
+// A Notifier reports the appends committed to a shared store by any
+// process: package postgres implements it with LISTEN/NOTIFY.
+type Notifier interface {
+	// Notify calls f with a talks and its new size after appends, until
+	// ctx ends or the notifications fail.
+	Notify(ctx context.Context, f func(talks string, size int64)) error
 }
 
 // Appended is a committed batch of a talks' log.
@@ -168,6 +181,14 @@ func (l *Ledger) commitLoop(ctx context.Context, lg *talksLog) {
 func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
+	if l.cfg.Shared {
+		if err := l.catchUp(ctx, lg); err != nil {
+			for _, r := range batch {
+				r.err = err
+			}
+			return
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		var accepted []*request
 		var entries []parley.Entry
@@ -206,15 +227,19 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 			for i, r := range accepted {
 				r.rec, r.err = lg.receipt(entries[i])
 			}
-			if l.cfg.OnAppend != nil {
-				l.cfg.OnAppend(lg.appended(entries, accepted, cp))
+			events := make([]*parley.Event, len(accepted))
+			for i, r := range accepted {
+				events[i] = r.e
 			}
+			l.publish(lg, entries, events)
 			return
 		}
 		// The state took in events that were not stored: rebuild it from
 		// the store, then try again if another writer got there first.
 		if rerr := l.reload(ctx, lg); rerr != nil {
 			err = rerr
+		} else {
+			l.publishRange(ctx, lg, size, lg.state.Size)
 		}
 		if errors.Is(err, parley.ErrStale) && attempt < 5 {
 			continue
@@ -229,16 +254,6 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 		}
 		return
 	}
-}
-
-func (lg *talksLog) appended(entries []parley.Entry, reqs []*request, cp parley.Checkpoint) Appended {
-	a := Appended{Talks: lg.id, Entries: entries, Checkpoint: cp}
-	for i, r := range reqs {
-		a.Events = append(a.Events, r.e)
-		a.Vis = append(a.Vis, lg.state.VisibilityAt(entries[i].Index))
-		a.Agreement = a.Agreement || state.AffectsAgreement(r.e.Kind)
-	}
-	return a
 }
 
 // extend adds appended entries to the in-memory tree.
@@ -334,8 +349,13 @@ func (l *Ledger) reload(ctx context.Context, lg *talksLog) error {
 // scan calls f with each of the first size entries of a talks' log and its
 // decoded event, in log order, reading the store a page at a time.
 func (l *Ledger) scan(ctx context.Context, talks string, size int64, f func(parley.Entry, *parley.Event) error) error {
-	for from := int64(0); from < size; from += pageSize {
-		page, err := l.store.Entries(ctx, talks, from, min(from+pageSize, size))
+	return l.scanRange(ctx, talks, 0, size, f)
+}
+
+// scanRange is scan over the entries [start, end).
+func (l *Ledger) scanRange(ctx context.Context, talks string, start, end int64, f func(parley.Entry, *parley.Event) error) error {
+	for from := start; from < end; from += pageSize {
+		page, err := l.store.Entries(ctx, talks, from, min(from+pageSize, end))
 		if err != nil {
 			return err
 		}
@@ -595,4 +615,84 @@ func (l *Ledger) merge(lg *talksLog, cp parley.Checkpoint, cos []*state.Cosignat
 	}
 	cp.Note = note
 	return cp, ws, nil
+}
+
+// catchUp applies to a log's state the entries other processes appended to
+// the store, and publishes them. Call it with lg.mu held.
+func (l *Ledger) catchUp(ctx context.Context, lg *talksLog) error {
+	size, err := l.store.Size(ctx, lg.id)
+	if err != nil || size <= lg.state.Size {
+		return err
+	}
+	from := lg.state.Size
+	var entries []parley.Entry
+	var events []*parley.Event
+	err = l.scanRange(ctx, lg.id, from, size, func(en parley.Entry, e *parley.Event) error {
+		if err := lg.state.Apply(e, en.Index); err != nil {
+			return parley.Errorf(parley.EINTERNAL, "catching up with entry %d of talks %q: %v", en.Index, lg.id, err)
+		}
+		entries, events = append(entries, en), append(events, e)
+		return lg.extend([]parley.Entry{en}, lg.cp)
+	})
+	if err == nil {
+		lg.cp, err = l.store.Checkpoint(ctx, lg.id, size)
+	}
+	if err != nil {
+		// Memory may now be ahead of what it published; start over.
+		if rerr := l.reload(ctx, lg); rerr != nil {
+			return rerr
+		}
+		return err
+	}
+	l.publish(lg, entries, events)
+	return nil
+}
+
+// publishRange publishes the entries [from, to) of a log that this ledger
+// did not append itself. Call it with lg.mu held, after the state has them.
+func (l *Ledger) publishRange(ctx context.Context, lg *talksLog, from, to int64) {
+	if l.cfg.OnAppend == nil || from >= to {
+		return
+	}
+	var entries []parley.Entry
+	var events []*parley.Event
+	err := l.scanRange(ctx, lg.id, from, to, func(en parley.Entry, e *parley.Event) error {
+		entries, events = append(entries, en), append(events, e)
+		return nil
+	})
+	if err == nil {
+		l.publish(lg, entries, events)
+	}
+}
+
+func (l *Ledger) publish(lg *talksLog, entries []parley.Entry, events []*parley.Event) {
+	if l.cfg.OnAppend == nil || len(entries) == 0 {
+		return
+	}
+	a := Appended{Talks: lg.id, Entries: entries, Events: events, Checkpoint: lg.cp}
+	for i, en := range entries {
+		a.Vis = append(a.Vis, lg.state.VisibilityAt(en.Index))
+		a.Agreement = a.Agreement || state.AffectsAgreement(events[i].Kind)
+	}
+	l.cfg.OnAppend(a)
+}
+
+// Follow keeps the ledger up to date with appends made by other processes
+// to a shared store, as n reports them, until ctx ends: each report makes
+// the ledger catch up with that talks and publish what it missed. Talks
+// not loaded yet are read when first used.
+func (l *Ledger) Follow(ctx context.Context, n Notifier) error {
+	return n.Notify(ctx, func(talks string, size int64) {
+		l.mu.Lock()
+		lg := l.logs[talks]
+		l.mu.Unlock()
+		if lg == nil {
+			return
+		}
+		lg.mu.Lock()
+		defer lg.mu.Unlock()
+		if size > lg.state.Size {
+			_ = l.catchUp(ctx, lg)
+		}
+	})
 }
