@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/document"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 )
@@ -111,6 +112,7 @@ func (h *handler) funcs() template.FuncMap {
 	return template.FuncMap{
 		"static":       h.staticURL,
 		"text":         textHTML,
+		"plain":        document.ShowBidi,
 		"para":         paragraphHTML,
 		"hasBidi":      hasBidi,
 		"dirOf":        dirOf,
