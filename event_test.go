@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,4 +154,81 @@ func FuzzDecodeEvent(f *testing.F) {
 			t.Fatalf("round trip changed the event: %+v vs %+v", e, e2)
 		}
 	})
+}
+
+// stanceEvent returns the signed bytes of a typical stance event, like most
+// of a talks' record.
+func stanceEvent(tb testing.TB) []byte {
+	tb.Helper()
+	key := newKey(tb)
+	p := parley.SetStance{Item: "d1", Version: 1, Party: "opp", Stance: parley.StanceConditional, Condition: "agreed(m1)", Reason: "Prisoner releases first."}
+	e, err := parley.NewEvent("moscow-2015", parley.KindSetStance, key.Public().(ed25519.PublicKey), time.Date(2015, 4, 7, 12, 0, 0, 0, time.UTC), p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	se, err := parley.Sign("parley.example.org/talks/moscow-2015", e, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return se.Bytes
+}
+
+// BenchmarkDecodeEvent decodes a typical stance event and its payload, as
+// a verifier does for every entry of a bundle; CheckJSON is the part of
+// DecodeEvent that checks the JSON's form. Besides wall time it reports
+// cpu-ns/op, the process's CPU time per operation, which load from other
+// processes disturbs less.
+func BenchmarkDecodeEvent(b *testing.B) {
+	ev := stanceEvent(b)
+	b.Run("DecodeEvent", func(b *testing.B) {
+		b.SetBytes(int64(len(ev)))
+		b.ReportAllocs()
+		cpu0 := cpuTime()
+		for b.Loop() {
+			if _, err := parley.DecodeEvent(ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu0)
+	})
+	b.Run("CheckJSON", func(b *testing.B) {
+		b.SetBytes(int64(len(ev)))
+		b.ReportAllocs()
+		cpu0 := cpuTime()
+		for b.Loop() {
+			if err := parley.CheckJSON(ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu0)
+	})
+	b.Run("DecodePayload", func(b *testing.B) {
+		e, err := parley.DecodeEvent(ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		cpu0 := cpuTime()
+		for b.Loop() {
+			var p parley.SetStance
+			if err := parley.DecodePayload(e, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu0)
+	})
+}
+
+// reportCPU reports the process's CPU time per operation since cpu0.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+// cpuTime returns the user and system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
