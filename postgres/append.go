@@ -28,14 +28,16 @@ const (
 	// but not with the key-share locks that foreign keys take.
 	sqlLockTalks = `SELECT size FROM talks WHERE id = $1 FOR NO KEY UPDATE`
 
-	sqlFindNonces = `SELECT EXISTS (SELECT FROM entries WHERE talks = $1 AND nonce = ANY($2))`
 	sqlReadHashes = `SELECT idx, hash FROM hashes WHERE talks = $1 AND idx = ANY($2)`
 
-	// Each batch is one statement over arrays, whatever its length.
+	// Each batch is one statement over arrays, whatever its length. The
+	// entries are inserted if the log's size is $11: it runs after the lock
+	// is taken, in a snapshot that sees the size the lock returned.
 	sqlInsertEntries = `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received)
 SELECT $1, e.idx, e.event, e.sig, e.salt, e.leaf, e.kind, e.actor, e.nonce, coalesce(e.received, statement_timestamp())
 FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-	AS e (idx, event, sig, salt, leaf, kind, actor, nonce, received)`
+	AS e (idx, event, sig, salt, leaf, kind, actor, nonce, received)
+WHERE (SELECT size FROM talks WHERE id = $1) = $11`
 	sqlInsertHashes = `INSERT INTO hashes (talks, idx, hash) SELECT $1, h.idx, h.hash FROM unnest($2::bigint[], $3::bytea[]) AS h (idx, hash)`
 
 	sqlSetSize          = `UPDATE talks SET size = $3 WHERE id = $1 AND size = $2`
@@ -95,55 +97,58 @@ func (s *Store) append(ctx context.Context, talks string, at int64, entries []pa
 		conn.Release()
 	}()
 
-	// One round trip: begin, create the talks if the append is its first,
-	// lock its row and read the size; then, as the lock keeps other
-	// appends out, look for the nonces in the log (a log of 0 entries has
-	// none), so that the seal is not called for an append that would be
-	// refused, and read the hashes the new ones need (those of a log of at
-	// entries: if the size is not at, the append is refused anyway).
-	b := &pgx.Batch{}
-	b.Queue("BEGIN")
-	if at == 0 {
-		b.Queue(sqlCreateTalks, talks)
-	}
-	b.Queue(sqlLockTalks, talks)
-	if at > 0 {
-		nonces := make([]string, len(entries))
-		for i, e := range entries {
-			nonces[i] = e.Nonce
-		}
-		b.Queue(sqlFindNonces, talks, nonces)
-	}
-	if len(need) > 0 {
-		b.Queue(sqlReadHashes, talks, need)
-	}
-	cache := make(map[int64]tlog.Hash, len(need)+3*len(entries))
-	size, dup, err := readLocked(conn.SendBatch(ctx, b), at, len(need) > 0, cache)
-	switch {
-	case err != nil:
-		return parley.Checkpoint{}, false, wrap(err, "locking the log of %s", talks)
-	case size != at:
-		return parley.Checkpoint{}, false, parley.ErrStale
-	case dup:
-		return parley.Checkpoint{}, false, parley.ErrDuplicate
-	}
-
 	n := len(entries)
 	var (
 		idxs                        = make([]int64, n)
 		events, sigs, salts, leaves = make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n)
 		kinds, actors, nonces       = make([]string, n), make([]string, n), make([]string, n)
 		received                    = make([]pgtype.Timestamptz, n)
-		hashIdxs                    = make([]int64, 0, 3*n)
-		hashes                      = make([][]byte, 0, 3*n)
-		hr                          = cacheReader{talks: talks, cache: cache}
 	)
 	for i, e := range entries {
-		k := at + int64(i)
-		idxs[i] = k
+		idxs[i] = at + int64(i)
 		events[i], sigs[i], salts[i], leaves[i] = e.Event, e.Sig, e.Salt, e.Leaf[:]
 		kinds[i], actors[i], nonces[i] = e.Kind, e.Actor, e.Nonce
 		received[i] = pgtype.Timestamptz{Time: e.Received, Valid: !e.Received.IsZero()}
+	}
+
+	// The first round trip begins, creates the talks if the append is its
+	// first, locks its row and reads the size, inserts the entries if the
+	// size is at (a nonce in the log already fails the insert, so the seal
+	// is not called for an append that would be refused), and reads the
+	// stored hashes the new ones are computed from (which are those of a
+	// log of at entries: if the size is not at, the append is refused).
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	if at == 0 {
+		b.Queue(sqlCreateTalks, talks)
+	}
+	b.Queue(sqlLockTalks, talks)
+	b.Queue(sqlInsertEntries, talks, idxs, events, sigs, salts, leaves, kinds, actors, nonces, received, at)
+	if len(need) > 0 {
+		b.Queue(sqlReadHashes, talks, need)
+	}
+	cache := make(map[int64]tlog.Hash, len(need)+3*n)
+	size, inserted, err := readFirst(conn.SendBatch(ctx, b), at, len(need) > 0, cache)
+	switch {
+	case isUniqueViolation(err, "entries_nonce"):
+		return parley.Checkpoint{}, false, parley.ErrDuplicate
+	case isUniqueViolation(err, "entries_pkey"):
+		// Unreachable while appends lock the talks; should a writer not,
+		// its entries at the same indexes still cannot both stay.
+		return parley.Checkpoint{}, false, parley.ErrStale
+	case err != nil:
+		return parley.Checkpoint{}, false, wrap(err, "appending to %s", talks)
+	case size != at:
+		return parley.Checkpoint{}, false, parley.ErrStale
+	case inserted != int64(n):
+		return parley.Checkpoint{}, false, fmt.Errorf("postgres: appending to %s: %d of %d entries inserted", talks, inserted, n)
+	}
+
+	hashIdxs := make([]int64, 0, 3*n)
+	hashes := make([][]byte, 0, 3*n)
+	hr := cacheReader{talks: talks, cache: cache}
+	for i, e := range entries {
+		k := at + int64(i)
 		hs, err := tlog.StoredHashesForRecordHash(k, tlog.Hash(e.Leaf), hr)
 		if err != nil {
 			return parley.Checkpoint{}, false, fmt.Errorf("postgres: hashing entry %d of %s: %w", k, talks, err)
@@ -167,24 +172,19 @@ func (s *Store) append(ctx context.Context, talks string, at int64, entries []pa
 		return parley.Checkpoint{}, true, parley.Errorf(parley.EINTERNAL, "the checkpoint of %s at size %d was sealed with an empty note; nothing was appended", talks, newSize)
 	}
 
-	// A second round trip writes everything.
+	// The second round trip writes the rest.
 	b = &pgx.Batch{}
-	b.Queue(sqlInsertEntries, talks, idxs, events, sigs, salts, leaves, kinds, actors, nonces, received)
 	b.Queue(sqlInsertHashes, talks, hashIdxs, hashes)
 	b.Queue(sqlSetSize, talks, at, newSize)
 	b.Queue(sqlInsertCheckpoint, talks, newSize, root[:], note)
-	if err := writeBatch(conn.SendBatch(ctx, b)); err != nil {
-		switch {
-		case isUniqueViolation(err, "entries_nonce"):
-			return parley.Checkpoint{}, true, parley.ErrDuplicate
-		case isUniqueViolation(err, "entries_pkey"), isUniqueViolation(err, "checkpoints_pkey"):
-			// Unreachable while appends lock the talks; should a writer
-			// not, its entries at the same indexes still cannot both stay.
-			return parley.Checkpoint{}, true, parley.ErrStale
+	if err := writeRest(conn.SendBatch(ctx, b)); err != nil {
+		if isUniqueViolation(err, "checkpoints_pkey") {
+			return parley.Checkpoint{}, true, parley.ErrStale // unreachable, as above
 		}
 		return parley.Checkpoint{}, true, wrap(err, "storing entries %d to %d of %s", at, newSize-1, talks)
 	}
 
+	// The third commits.
 	if err := ctx.Err(); err != nil {
 		return parley.Checkpoint{}, true, wrap(err, "appending to %s", talks)
 	}
@@ -218,70 +218,69 @@ func refused(err error) bool {
 	return severity == "ERROR"
 }
 
-// readLocked reads the results of the first batch of an append at at:
+// readFirst reads the results of the first round trip of an append at at:
 // BEGIN, the creation of the talks if at is 0, the size of the locked log,
-// whether a nonce is in it already if at is not 0, and the stored hashes if
-// hashes, which it puts in cache. It closes br.
-func readLocked(br pgx.BatchResults, at int64, hashes bool, cache map[int64]tlog.Hash) (size int64, dup bool, err error) {
+// the number of entries inserted, and the stored hashes if hashes, which it
+// puts in cache. It closes br.
+func readFirst(br pgx.BatchResults, at int64, hashes bool, cache map[int64]tlog.Hash) (size, inserted int64, err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 	}()
 	if _, err := br.Exec(); err != nil {
-		return 0, false, err
+		return 0, 0, err
 	}
 	if at == 0 {
 		if _, err := br.Exec(); err != nil {
-			return 0, false, err
+			return 0, 0, err
 		}
 	}
 	err = br.QueryRow().Scan(&size)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return 0, false, err
+		return 0, 0, err
 	}
-	if at > 0 {
-		if err := br.QueryRow().Scan(&dup); err != nil {
-			return 0, false, err
-		}
+	tag, err := br.Exec()
+	if err != nil {
+		return 0, 0, err
 	}
+	inserted = tag.RowsAffected()
 	if !hashes {
-		return size, dup, nil
+		return size, inserted, nil
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return 0, false, err
+		return 0, 0, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k int64
 		var h []byte
 		if err := rows.Scan(&k, &h); err != nil {
-			return 0, false, err
+			return 0, 0, err
 		}
 		if len(h) != len(tlog.Hash{}) {
-			return 0, false, fmt.Errorf("stored hash %d is %d bytes", k, len(h))
+			return 0, 0, fmt.Errorf("stored hash %d is %d bytes", k, len(h))
 		}
 		cache[k] = tlog.Hash(h)
 	}
-	return size, dup, rows.Err()
+	return size, inserted, rows.Err()
 }
 
-// writeBatch runs the statements of br, which return no rows, and closes
-// it. It returns the first error.
-func writeBatch(br pgx.BatchResults) (err error) {
+// writeRest runs the statements of the second round trip of an append
+// (hashes, size, checkpoint) and closes br. It returns the first error.
+func writeRest(br pgx.BatchResults) (err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 	}()
-	// Entries, hashes, size, checkpoint.
-	for i := range 4 {
+	for i := range 3 {
 		tag, err := br.Exec()
 		if err != nil {
 			return err
 		}
-		if i == 2 && tag.RowsAffected() != 1 {
+		if i == 1 && tag.RowsAffected() != 1 {
 			// The row is locked and its size was read: unreachable.
 			return errors.New("the size of the log changed under its lock")
 		}

@@ -31,10 +31,10 @@
 //
 // Each Append is one transaction in three round trips: the first begins,
 // locks the row of its talks (SELECT … FOR NO KEY UPDATE), reads the size
-// kept there, looks for the nonces in the log and reads the Merkle hashes
-// the new ones need; the store then computes the new hashes and root and
-// calls the SealFunc; the second writes the entries, hashes, size and
-// checkpoint; the third commits. Appends to one talks are serialized
+// kept there, inserts the entries if the size is as expected and reads the
+// Merkle hashes the new ones need; the store then computes the new hashes
+// and root and calls the SealFunc; the second writes the hashes, the size
+// and the checkpoint; the third commits. Appends to one talks are serialized
 // whichever process makes them; appends to different talks do not wait for
 // each other. A stale append gets parley.ErrStale; a replayed nonce
 // parley.ErrDuplicate, before the seal is called.
