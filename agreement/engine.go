@@ -74,14 +74,14 @@ func (e *Engine) Position(party, item string) (Position, bool) {
 // its field, and changes nothing.
 func (e *Engine) SetPosition(p Position) error {
 	m := e.m
-	party, item, st, c, err := m.checkPosition(func() string { return "position" }, p)
+	party, item, st, c, t, err := m.checkPosition(func() string { return "position" }, p)
 	if err != nil {
 		return err
 	}
 	if k, ok := m.slot(party, item); ok {
 		e.remove(k)
 	}
-	k := m.addPosition(party, item, st, c, p.Condition)
+	k := m.addPosition(party, item, st, c, t, p.Condition)
 	if m.nonMono > 0 {
 		e.s = nil
 		return nil
@@ -92,7 +92,7 @@ func (e *Engine) SetPosition(p Position) error {
 		return nil
 	}
 	s.grow()
-	if m.pos[k].root >= 0 {
+	if m.pos[k].dynamic() {
 		s.initCond(k)
 	}
 	s.recheck(item)
@@ -138,7 +138,7 @@ func (e *Engine) RemovePosition(party, item string) error {
 func (e *Engine) remove(k int32) {
 	m := e.m
 	p := m.pos[k]
-	if e.s != nil && p.root >= 0 {
+	if e.s != nil && p.dynamic() {
 		e.s.dropCond(k)
 	}
 	m.removePosition(k)

@@ -48,7 +48,7 @@ func (s *gstate) reset() {
 	s.pkgBad = make([]int32, len(m.pkgs))
 	for k := range m.pos {
 		p := &m.pos[k]
-		if p.live && p.root >= 0 {
+		if p.live && p.dynamic() {
 			s.initCond(int32(k))
 		}
 	}
@@ -81,7 +81,8 @@ func (s *gstate) grow() {
 func (s *gstate) initCond(k int32) {
 	m := s.m
 	p := &m.pos[k]
-	for j := p.n0; j < p.n1; j++ {
+	n0, n1 := m.span(p)
+	for j := n0; j < n1; j++ {
 		nd := &m.nodes[j]
 		switch nd.op {
 		case nLit:
@@ -105,7 +106,7 @@ func (s *gstate) initCond(k int32) {
 		}
 	}
 	s.dcnt[p.item]++
-	if s.val[p.root] {
+	if s.val[n1-1] {
 		s.dyes[p.item]++
 	}
 }
@@ -114,7 +115,7 @@ func (s *gstate) initCond(k int32) {
 func (s *gstate) dropCond(k int32) {
 	p := &s.m.pos[k]
 	s.dcnt[p.item]--
-	if s.val[p.root] {
+	if s.val[s.m.root(p)] {
 		s.dyes[p.item]--
 	}
 }

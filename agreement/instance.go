@@ -145,48 +145,78 @@ func stanceCode(s string) (uint8, bool) {
 }
 
 // checkPosition checks one position against the model's parties and items
-// and parses its condition. field names the position in messages.
-func (m *model) checkPosition(fieldOf func() string, p Position) (party, item int32, st uint8, c *Cond, err error) {
+// and parses its condition, which it also returns compiled (see fold).
+// field names the position in messages.
+func (m *model) checkPosition(fieldOf func() string, p Position) (party, item int32, st uint8, c *Cond, t *ftree, err error) {
 	party, okp := m.partyIdx[p.Party]
 	item, oki := m.itemIdx[p.Item]
 	st, oks := stanceCode(p.Stance)
 	if okp && oki && oks && st != stConditional && p.Condition == "" {
-		return party, item, st, nil, nil
+		return party, item, st, nil, nil, nil
 	}
 	var ok bool
 	field := fieldOf()
 	if party, ok = m.partyIdx[p.Party]; !ok {
 		if p.Party == "" {
-			return 0, 0, 0, nil, invalidf(field+".party", "missing")
+			return 0, 0, 0, nil, nil, invalidf(field+".party", "missing")
 		}
-		return 0, 0, 0, nil, invalidf(field+".party", "%q is not one of the parties; add it to \"parties\" or fix the id", p.Party)
+		return 0, 0, 0, nil, nil, invalidf(field+".party", "%q is not one of the parties; add it to \"parties\" or fix the id", p.Party)
 	}
 	if item, ok = m.itemIdx[p.Item]; !ok {
 		if p.Item == "" {
-			return 0, 0, 0, nil, invalidf(field+".item", "missing")
+			return 0, 0, 0, nil, nil, invalidf(field+".item", "missing")
 		}
-		return 0, 0, 0, nil, invalidf(field+".item", "%q is not one of the items; add it to \"items\" or fix the id", p.Item)
+		return 0, 0, 0, nil, nil, invalidf(field+".item", "%q is not one of the items; add it to \"items\" or fix the id", p.Item)
 	}
 	if st, ok = stanceCode(p.Stance); !ok {
-		return 0, 0, 0, nil, invalidf(field+".stance", "%q is not support, ad_referendum, abstain, reserve, oppose or conditional", p.Stance)
+		return 0, 0, 0, nil, nil, invalidf(field+".stance", "%q is not support, ad_referendum, abstain, reserve, oppose or conditional", p.Stance)
 	}
 	if st != stConditional {
 		if p.Condition != "" {
-			return 0, 0, 0, nil, invalidf(field+".condition", "only a conditional stance takes a condition; make the stance conditional or drop the condition")
+			return 0, 0, 0, nil, nil, invalidf(field+".condition", "only a conditional stance takes a condition; make the stance conditional or drop the condition")
 		}
-		return party, item, st, nil, nil
+		return party, item, st, nil, nil, nil
 	}
 	if strings.TrimSpace(p.Condition) == "" {
-		return 0, 0, 0, nil, invalidf(field+".condition", "a conditional stance needs a condition, such as agreed(ITEM)")
+		return 0, 0, 0, nil, nil, invalidf(field+".condition", "a conditional stance needs a condition, such as agreed(ITEM)")
+	}
+	if pc, ok := m.parsed[p.Condition]; ok {
+		return party, item, st, pc.c, pc.t, nil
 	}
 	c, err = ParseCondition(p.Condition)
 	if err != nil {
-		return 0, 0, 0, nil, invalidf(field+".condition", "%s", strings.TrimPrefix(parley.ErrorMessage(err), "condition: "))
+		return 0, 0, 0, nil, nil, invalidf(field+".condition", "%s", strings.TrimPrefix(parley.ErrorMessage(err), "condition: "))
 	}
-	for _, id := range c.Items() {
-		if _, ok := m.itemIdx[id]; !ok {
-			return 0, 0, 0, nil, invalidf(field+".condition", "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id)
+	if t = m.fold(c, false); t == nil {
+		for _, id := range c.Items() {
+			if _, ok := m.itemIdx[id]; !ok {
+				return 0, 0, 0, nil, nil, invalidf(field+".condition", "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id)
+			}
 		}
 	}
-	return party, item, st, c, nil
+	if m.parsed != nil {
+		m.parsed[p.Condition] = parsedCond{c, t}
+	}
+	return party, item, st, c, t, nil
+}
+
+// A parsedCond is a condition parsed and compiled.
+type parsedCond struct {
+	c *Cond
+	t *ftree
+}
+
+// validID reports whether s is an id: [A-Za-z0-9_.:-]+, at most
+// parley.MaxIDLength bytes. It is parley.ValidID without a regular
+// expression.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > parley.MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isIDByte(s[i]) {
+			return false
+		}
+	}
+	return true
 }

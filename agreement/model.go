@@ -3,6 +3,7 @@ package agreement
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/parleyhq/parley"
 )
@@ -26,7 +27,7 @@ type model struct {
 
 	pos    []cpos
 	conds  []condInfo         // the conditions of conditional positions
-	dense  []int32            // per party × item: 1 + index in pos of its live position, or 0
+	dense  []int32            // per item × party: 1 + index in pos of its live position, or 0
 	sparse map[[2]int32]int32 // the same, when parties × items is too large for dense
 	nlive  int                // live positions
 	byPos  [][]int32          // per item: indexes in pos of its live positions (unordered)
@@ -41,6 +42,8 @@ type model struct {
 	watch [][]int32 // per item: literal nodes of live conditions that name it
 
 	nonMono int // live positions whose condition has a negative literal
+
+	parsed map[string]parsedCond // while compiling: the conditions parsed, by text
 }
 
 // Node operators of compiled conditions.
@@ -66,8 +69,6 @@ type cnode struct {
 type cpos struct {
 	party, item int32
 	cond        int32 // index in model.conds, or -1
-	root        int32 // root node of a dynamic condition, or -1
-	n0, n1      int32 // the nodes of the condition: nodes[n0:n1], children before parents
 	stance      uint8
 	konst       int8 // conditional folded to a constant: 0 or 1; -1 otherwise
 	neg         bool // the condition has a negative literal
@@ -78,7 +79,21 @@ type cpos struct {
 type condInfo struct {
 	cond *Cond
 	text string // as given
+	tree *ftree // compiled, until it is laid out in nodes
+	// A dynamic condition's nodes: nodes[n0:n1], children before parents,
+	// the root last.
+	n0, n1 int32
 }
+
+// span returns the nodes of the dynamic condition of p: nodes[n0:n1],
+// children before parents.
+func (m *model) span(p *cpos) (n0, n1 int32) {
+	c := &m.conds[p.cond]
+	return c.n0, c.n1
+}
+
+// root returns the root node of the dynamic condition of p.
+func (m *model) root(p *cpos) int32 { return m.conds[p.cond].n1 - 1 }
 
 // maxDense bounds parties × items for the dense table of positions.
 const maxDense = 1 << 24
@@ -89,7 +104,7 @@ func (m *model) slot(party, item int32) (int32, bool) {
 		k, ok := m.sparse[[2]int32{party, item}]
 		return k, ok
 	}
-	k := m.dense[int(party)*len(m.items)+int(item)]
+	k := m.dense[int(item)*len(m.parties)+int(party)]
 	return k - 1, k > 0
 }
 
@@ -102,7 +117,7 @@ func (m *model) setSlot(party, item, k int32) {
 		}
 		return
 	}
-	m.dense[int(party)*len(m.items)+int(item)] = k + 1
+	m.dense[int(item)*len(m.parties)+int(party)] = k + 1
 }
 
 // condOf returns the condition of position k and its text.
@@ -158,7 +173,7 @@ func newModel(inst *Instance) (*model, error) {
 	}
 	for i, p := range inst.Parties {
 		f := fmt.Sprintf("parties[%d]", i)
-		if !parley.ValidID(p) {
+		if !validID(p) {
 			return nil, invalidf(f, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", p, parley.MaxIDLength)
 		}
 		if _, dup := m.partyIdx[p]; dup {
@@ -168,18 +183,17 @@ func newModel(inst *Instance) (*model, error) {
 		m.parties = append(m.parties, p)
 	}
 	for i, it := range inst.Items {
-		f := fmt.Sprintf("items[%d]", i)
-		if !parley.ValidID(it) {
-			return nil, invalidf(f, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", it, parley.MaxIDLength)
+		if !validID(it) {
+			return nil, invalidf(fmt.Sprintf("items[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", it, parley.MaxIDLength)
 		}
 		if _, dup := m.itemIdx[it]; dup {
-			return nil, invalidf(f, "item %q is listed twice", it)
+			return nil, invalidf(fmt.Sprintf("items[%d]", i), "item %q is listed twice", it)
 		}
 		m.itemIdx[it] = int32(len(m.items))
 		m.items = append(m.items, it)
 	}
 	for i, f := range inst.Facts {
-		if !parley.ValidID(f) {
+		if !validID(f) {
 			return nil, invalidf(fmt.Sprintf("facts[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", f, parley.MaxIDLength)
 		}
 		m.facts[f] = true
@@ -240,14 +254,16 @@ func newModel(inst *Instance) (*model, error) {
 	m.sAbst = make([]int32, n)
 	m.nRec = make([]int32, n)
 	m.watch = make([][]int32, n)
-	// Check and intern every position, then lay out each item's list of
-	// positions in one array before registering them.
+	// Check and intern every position, counting the positions of each
+	// item; then lay out the lists of positions of all items in one array
+	// and count the votes, compiling the conditions.
 	m.pos = make([]cpos, len(inst.Positions))
-	count := make([]int32, n)
+	start := make([]int32, n+1) // start[i+1]: positions on item i, then where they start
+	m.parsed = make(map[string]parsedCond)
 	lastP, lastI := int32(-1), int32(-1)
 	for k := range inst.Positions {
 		p := &inst.Positions[k]
-		c := cpos{cond: -1, root: -1, konst: -1}
+		c := cpos{cond: -1, konst: -1}
 		var ok bool
 		// Positions usually come grouped by item or by party: try the
 		// neighbours of the last ones before the maps.
@@ -262,33 +278,57 @@ func newModel(inst *Instance) (*model, error) {
 		if !ok {
 			f := func() string { return fmt.Sprintf("positions[%d]", k) }
 			var cond *Cond
+			var t *ftree
 			var err error
-			c.party, c.item, c.stance, cond, err = m.checkPosition(f, *p)
+			c.party, c.item, c.stance, cond, t, err = m.checkPosition(f, *p)
 			if err != nil {
 				return nil, err
 			}
 			if cond != nil {
 				c.cond = int32(len(m.conds))
-				m.conds = append(m.conds, condInfo{cond, p.Condition})
+				m.conds = append(m.conds, condInfo{cond: cond, text: p.Condition, tree: t})
 			}
 		}
 		lastP, lastI = c.party, c.item
 		m.pos[k] = c
-		count[c.item]++
+		start[c.item+1]++
 	}
-	buf := make([]int32, len(inst.Positions))
+	m.parsed = nil
 	for i := range n {
-		m.byPos[i], buf = buf[:0:count[i]], buf[count[i]:]
+		start[i+1] += start[i]
 	}
+	flat := make([]int32, len(m.pos))
+	fill := slices.Clone(start[:n])
+	np := len(m.parties)
 	for k := range m.pos {
 		p := &m.pos[k]
-		if prev, dup := m.slot(p.party, p.item); dup {
-			q := inst.Positions[k]
-			return nil, invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", q.Party, q.Item, prev)
+		if m.dense != nil {
+			d := &m.dense[int(p.item)*np+int(p.party)]
+			if *d != 0 {
+				return nil, m.dupError(inst, k, *d-1)
+			}
+			*d = int32(k) + 1
+		} else {
+			if prev, dup := m.slot(p.party, p.item); dup {
+				return nil, m.dupError(inst, k, prev)
+			}
+			m.setSlot(p.party, p.item, int32(k))
 		}
-		m.register(int32(k))
+		flat[fill[p.item]] = int32(k)
+		fill[p.item]++
+		m.count(int32(k))
 	}
+	for i := range n {
+		m.byPos[i] = flat[start[i]:start[i+1]:start[i+1]]
+	}
+	m.nlive = len(m.pos)
 	return m, nil
+}
+
+// dupError reports that position k repeats position prev.
+func (m *model) dupError(inst *Instance, k int, prev int32) error {
+	q := inst.Positions[k]
+	return invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", q.Party, q.Item, prev)
 }
 
 // guess finds id in ids, trying the index after last and last itself
@@ -309,12 +349,12 @@ func guess(ids []string, idx map[string]int32, id string, last int32) (int32, bo
 // addPosition adds a live position, which must not exist yet, and returns
 // its index. Its dynamic condition's nodes are left for the evaluator to
 // initialize.
-func (m *model) addPosition(party, item int32, st uint8, c *Cond, text string) int32 {
+func (m *model) addPosition(party, item int32, st uint8, c *Cond, t *ftree, text string) int32 {
 	k := int32(len(m.pos))
-	m.pos = append(m.pos, cpos{party: party, item: item, stance: st, cond: -1, root: -1, konst: -1})
+	m.pos = append(m.pos, cpos{party: party, item: item, stance: st, cond: -1, konst: -1})
 	if c != nil {
 		m.pos[k].cond = int32(len(m.conds))
-		m.conds = append(m.conds, condInfo{c, text})
+		m.conds = append(m.conds, condInfo{cond: c, text: text, tree: t})
 	}
 	m.register(k)
 	return k
@@ -323,15 +363,19 @@ func (m *model) addPosition(party, item int32, st uint8, c *Cond, text string) i
 // register makes position k, already in m.pos, live.
 func (m *model) register(k int32) {
 	p := &m.pos[k]
-	party, item, st := p.party, p.item, p.stance
-	p.live = true
-	var c *Cond
-	if p.cond >= 0 {
-		c = m.conds[p.cond].cond
-	}
-	m.setSlot(party, item, k)
+	m.setSlot(p.party, p.item, k)
 	m.nlive++
-	m.byPos[item] = append(m.byPos[item], k)
+	m.byPos[p.item] = append(m.byPos[p.item], k)
+	m.count(k)
+}
+
+// count marks position k live and counts its vote: in the static counters
+// of its item, or, for a dynamic condition, by compiling the condition and
+// watching the items it names.
+func (m *model) count(k int32) {
+	p := &m.pos[k]
+	item, st := p.item, p.stance
+	p.live = true
 	m.nRec[item]++
 	switch st {
 	case stSupport, stAdRef:
@@ -341,7 +385,9 @@ func (m *model) register(k int32) {
 	case stAbstain:
 		m.sAbst[item]++
 	case stConditional:
-		t := m.fold(c, false)
+		ci := &m.conds[p.cond]
+		t := ci.tree
+		ci.tree = nil
 		switch t.konst {
 		case 0:
 			p.konst = 0
@@ -350,11 +396,11 @@ func (m *model) register(k int32) {
 			p.konst = 1
 			m.sYes[item]++
 		default:
-			p.n0 = int32(len(m.nodes))
-			p.root = m.emit(t, -1, k)
-			p.n1 = int32(len(m.nodes))
+			ci.n0 = int32(len(m.nodes))
+			m.emit(t, -1, k) // the root comes last
+			ci.n1 = int32(len(m.nodes))
 			m.dyn[item] = append(m.dyn[item], k)
-			for j := p.n0; j < p.n1; j++ {
+			for j := ci.n0; j < ci.n1; j++ {
 				nd := &m.nodes[j]
 				if nd.op == nLit {
 					m.watch[nd.item] = append(m.watch[nd.item], j)
@@ -394,7 +440,8 @@ func (m *model) removePosition(k int32) {
 			m.sYes[item]--
 		default:
 			m.dyn[item] = removeValue(m.dyn[item], k)
-			for j := p.n0; j < p.n1; j++ {
+			n0, n1 := m.span(p)
+			for j := n0; j < n1; j++ {
 				if nd := &m.nodes[j]; nd.op == nLit {
 					m.watch[nd.item] = removeValue(m.watch[nd.item], j)
 				}
@@ -431,11 +478,16 @@ var (
 )
 
 // fold compiles c, negated when neg, into negation normal form with the
-// facts substituted, constants folded and nested and/or flattened.
+// facts substituted, constants folded and nested and/or flattened. It
+// returns nil if c names an item that is not in the model.
 func (m *model) fold(c *Cond, neg bool) *ftree {
 	switch c.Op {
 	case OpAgreed:
-		return &ftree{op: nLit, neg: neg, item: m.itemIdx[c.ID], konst: -1}
+		i, ok := m.itemIdx[c.ID]
+		if !ok {
+			return nil
+		}
+		return &ftree{op: nLit, neg: neg, item: i, konst: -1}
 	case OpFact:
 		if m.facts[c.ID] != neg {
 			return fTrue
@@ -454,7 +506,11 @@ func (m *model) fold(c *Cond, neg bool) *ftree {
 		absorb, unit = 1, 0
 	}
 	t := &ftree{op: op, konst: -1}
-	for _, x := range []*ftree{m.fold(c.X, neg), m.fold(c.Y, neg)} {
+	x, y := m.fold(c.X, neg), m.fold(c.Y, neg)
+	if x == nil || y == nil {
+		return nil
+	}
+	for _, x := range [2]*ftree{x, y} {
 		switch {
 		case x.konst == absorb:
 			return x
@@ -484,9 +540,10 @@ func (m *model) emit(t *ftree, parent, pos int32) int32 {
 		m.nodes = append(m.nodes, cnode{op: nLit, neg: t.neg, item: t.item, parent: parent, pos: pos, owner: m.pos[pos].item})
 		return int32(len(m.nodes) - 1)
 	}
-	ids := make([]int32, len(t.kids))
-	for i, k := range t.kids {
-		ids[i] = m.emit(k, -2, pos) // parent set below
+	var buf [8]int32
+	ids := buf[:0]
+	for _, k := range t.kids {
+		ids = append(ids, m.emit(k, -2, pos)) // parent set below
 	}
 	id := int32(len(m.nodes))
 	kid0 := int32(len(m.kids))
@@ -503,8 +560,8 @@ func (m *model) emit(t *ftree, parent, pos int32) int32 {
 // mates. Items may repeat.
 func (m *model) deps(i int32, f func(j int32, neg bool)) {
 	for _, k := range m.dyn[i] {
-		p := &m.pos[k]
-		for j := p.n0; j < p.n1; j++ {
+		n0, n1 := m.span(&m.pos[k])
+		for j := n0; j < n1; j++ {
 			if nd := &m.nodes[j]; nd.op == nLit {
 				f(nd.item, nd.neg)
 			}

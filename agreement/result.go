@@ -219,9 +219,9 @@ func (m *model) position(k int32) Position {
 // condTrue evaluates the dynamic condition of position k with the items of
 // set agreed.
 func (m *model) condTrue(k int32, set []bool, scratch []bool) bool {
-	p := &m.pos[k]
+	n0, n1 := m.span(&m.pos[k])
 	v := scratch[:0]
-	for j := p.n0; j < p.n1; j++ {
+	for j := n0; j < n1; j++ {
 		nd := &m.nodes[j]
 		var x bool
 		switch nd.op {
@@ -230,14 +230,14 @@ func (m *model) condTrue(k int32, set []bool, scratch []bool) bool {
 		case nAnd:
 			x = true
 			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if !v[kid-p.n0] {
+				if !v[kid-n0] {
 					x = false
 					break
 				}
 			}
 		case nOr:
 			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if v[kid-p.n0] {
+				if v[kid-n0] {
 					x = true
 					break
 				}
@@ -245,7 +245,7 @@ func (m *model) condTrue(k int32, set []bool, scratch []bool) bool {
 		}
 		v = append(v, x)
 	}
-	return v[p.root-p.n0]
+	return v[n1-1-n0]
 }
 
 // vote returns the vote of position k under set: 1 yes, 0 no, 2 abstain.
@@ -271,9 +271,9 @@ func (m *model) vote(k int32, set []bool, scratch []bool) int8 {
 // set and those it names negated that are, or, when holds, the reverse:
 // what it relies on.
 func (m *model) literals(k int32, set []bool, holds bool) (pos, neg []string) {
-	p := &m.pos[k]
+	n0, n1 := m.span(&m.pos[k])
 	seenP, seenN := map[int32]bool{}, map[int32]bool{}
-	for j := p.n0; j < p.n1; j++ {
+	for j := n0; j < n1; j++ {
 		nd := &m.nodes[j]
 		if nd.op != nLit {
 			continue
@@ -384,7 +384,7 @@ func (m *model) explain(ref []bool) *explanation {
 			c, text := m.condOf(k)
 			b := Blocker{Party: m.parties[p.party], Stance: stanceName(p.stance), Condition: text}
 			if p.stance == stConditional {
-				if p.root >= 0 {
+				if p.dynamic() {
 					b.WaitsOn, b.ExcludedBy = m.literals(k, ref, false)
 					for _, id := range b.WaitsOn {
 						waits[i] = append(waits[i], m.itemIdx[id])
@@ -544,7 +544,7 @@ func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 			}
 			_, text := m.condOf(k)
 			r := Reliance{Party: m.parties[p.party], Condition: text}
-			if p.root >= 0 {
+			if p.dynamic() {
 				r.On, r.Without = m.literals(k, ref, true)
 			}
 			deps = append(deps, r.On...)

@@ -86,13 +86,13 @@ type solver struct {
 
 func (sv *solver) condVal(k int32) int8 {
 	m := sv.m
-	p := &m.pos[k]
-	n := int(p.n1 - p.n0)
+	n0, n1 := m.span(&m.pos[k])
+	n := int(n1 - n0)
 	if cap(sv.scratch) < n {
 		sv.scratch = make([]int8, n)
 	}
 	v := sv.scratch[:n]
-	for j := p.n0; j < p.n1; j++ {
+	for j := n0; j < n1; j++ {
 		nd := &m.nodes[j]
 		var x int8
 		switch nd.op {
@@ -104,7 +104,7 @@ func (sv *solver) condVal(k int32) int8 {
 		case nAnd:
 			x = 1
 			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if kv := v[kid-p.n0]; kv == 0 {
+				if kv := v[kid-n0]; kv == 0 {
 					x = 0
 					break
 				} else if kv < 0 {
@@ -114,7 +114,7 @@ func (sv *solver) condVal(k int32) int8 {
 		case nOr:
 			x = 0
 			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if kv := v[kid-p.n0]; kv == 1 {
+				if kv := v[kid-n0]; kv == 1 {
 					x = 1
 					break
 				} else if kv < 0 {
@@ -122,9 +122,9 @@ func (sv *solver) condVal(k int32) int8 {
 				}
 			}
 		}
-		v[j-p.n0] = x
+		v[j-n0] = x
 	}
-	return v[p.root-p.n0]
+	return v[n1-1-n0]
 }
 
 func (sv *solver) pass3(i int32) int8 {
@@ -612,10 +612,11 @@ func (sv *solver) oscillating(c []int32) []int32 {
 		}
 		for _, k := range m.byPos[v] {
 			p := &m.pos[k]
-			if p.root < 0 {
+			if !p.dynamic() {
 				continue
 			}
-			for j := p.n0; j < p.n1; j++ {
+			n0, n1 := m.span(p)
+			for j := n0; j < n1; j++ {
 				nd := &m.nodes[j]
 				if nd.op == nLit && sv.comp[nd.item] == sv.comp[v] && scc[nd.item] == scc[v] {
 					out = append(out, k)

@@ -293,10 +293,11 @@ func (u *unlocker) chainConflict() []change {
 		}
 		for _, k := range m.byPos[i] {
 			p := &m.pos[k]
-			if p.root < 0 || s.val[p.root] {
+			if !p.dynamic() || s.val[m.root(p)] {
 				continue
 			}
-			for j := p.n0; j < p.n1; j++ {
+			n0, n1 := m.span(p)
+			for j := n0; j < n1; j++ {
 				if nd := &m.nodes[j]; nd.op == nLit {
 					add(nd.item)
 				}
@@ -313,7 +314,7 @@ func (u *unlocker) chainConflict() []change {
 				yes[p.party] = true
 			case p.stance == stConditional && p.konst == 1:
 				yes[p.party] = true
-			case p.root >= 0 && s.val[p.root]:
+			case p.dynamic() && s.val[m.root(p)]:
 				yes[p.party] = true
 			}
 		}
