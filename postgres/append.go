@@ -42,6 +42,9 @@ WHERE (SELECT size FROM talks WHERE id = $1) = $11`
 
 	sqlSetSize          = `UPDATE talks SET size = $3 WHERE id = $1 AND size = $2`
 	sqlInsertCheckpoint = `INSERT INTO checkpoints (talks, size, root, note) VALUES ($1, $2, $3, $4)`
+
+	// Sent when the transaction commits; see Notify.
+	sqlNotify = `SELECT pg_notify($1, $2)`
 )
 
 // Append implements parley.Store: it adds entries at the end of the log of
@@ -172,11 +175,13 @@ func (s *Store) append(ctx context.Context, talks string, at int64, entries []pa
 		return parley.Checkpoint{}, true, parley.Errorf(parley.EINTERNAL, "the checkpoint of %s at size %d was sealed with an empty note; nothing was appended", talks, newSize)
 	}
 
-	// The second round trip writes the rest.
+	// The second round trip writes the rest, and the notification that
+	// the commit will send.
 	b = &pgx.Batch{}
 	b.Queue(sqlInsertHashes, talks, hashIdxs, hashes)
 	b.Queue(sqlSetSize, talks, at, newSize)
 	b.Queue(sqlInsertCheckpoint, talks, newSize, root[:], note)
+	b.Queue(sqlNotify, s.channel, notice(talks, newSize))
 	if err := writeRest(conn.SendBatch(ctx, b)); err != nil {
 		if isUniqueViolation(err, "checkpoints_pkey") {
 			return parley.Checkpoint{}, true, parley.ErrStale // unreachable, as above
@@ -268,14 +273,15 @@ func readFirst(br pgx.BatchResults, at int64, hashes bool, cache map[int64]tlog.
 }
 
 // writeRest runs the statements of the second round trip of an append
-// (hashes, size, checkpoint) and closes br. It returns the first error.
+// (hashes, size, checkpoint, notification) and closes br. It returns the
+// first error.
 func writeRest(br pgx.BatchResults) (err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 	}()
-	for i := range 3 {
+	for i := range 4 {
 		tag, err := br.Exec()
 		if err != nil {
 			return err

@@ -39,6 +39,10 @@
 // each other. A stale append gets parley.ErrStale; a replayed nonce
 // parley.ErrDuplicate, before the seal is called.
 //
+// Each append also announces the talks and its new size on a channel of
+// the schema when it commits (pg_notify); Notify listens to it, so that a
+// process learns of the appends of the others.
+//
 // # When the database goes away
 //
 // A call that fails because the database cannot be reached, restarts, shuts
@@ -94,8 +98,9 @@ const defaultConnectTimeout = 10 * time.Second
 // called from several goroutines at once, and several Stores, in one
 // process or many, may share a database.
 type Store struct {
-	pool   *pgxpool.Pool
-	schema string // where the tables are
+	pool    *pgxpool.Pool
+	schema  string // where the tables are
+	channel string // where appends are announced: notifyChannel(schema)
 }
 
 var _ parley.Store = (*Store)(nil)
@@ -174,7 +179,7 @@ func open(ctx context.Context, url string, ms []migration, opts ...Option) (*Sto
 	if err := migrate(ctx, pool, schema, o.schema != "", ms); err != nil {
 		return nil, err
 	}
-	s.schema = schema
+	s.schema, s.channel = schema, notifyChannel(schema)
 	ok = true
 	return s, nil
 }
