@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	mrand "math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -241,10 +242,14 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 		} else {
 			l.publishRange(ctx, lg, size, lg.state.Size)
 		}
-		if errors.Is(err, parley.ErrStale) && attempt < 5 {
+		if errors.Is(err, parley.ErrStale) && attempt < maxRetries {
+			// Another process appended first: its events are in the
+			// state now; check the batch again after a short, growing,
+			// random pause, so that contending processes take turns.
+			time.Sleep(time.Duration(mrand.Int64N(int64(attempt+1) * int64(time.Millisecond))))
 			continue
 		}
-		if errors.Is(err, parley.ErrDuplicate) && len(accepted) > 1 && attempt < 5 {
+		if errors.Is(err, parley.ErrDuplicate) && len(accepted) > 1 && attempt < maxRetries {
 			// One of the batch was already recorded by another writer;
 			// the reload makes the state refuse it next time.
 			continue
@@ -373,6 +378,10 @@ func (l *Ledger) scanRange(ctx context.Context, talks string, start, end int64, 
 }
 
 const pageSize = 5000
+
+// maxRetries bounds how often a batch is checked again when other
+// processes keep appending to the same talks first.
+const maxRetries = 20
 
 // View calls f with the current state of a talks, under its lock. f must
 // not keep the state or change it.
@@ -679,20 +688,51 @@ func (l *Ledger) publish(lg *talksLog, entries []parley.Entry, events []*parley.
 
 // Follow keeps the ledger up to date with appends made by other processes
 // to a shared store, as n reports them, until ctx ends: each report makes
-// the ledger catch up with that talks and publish what it missed. Talks
-// not loaded yet are read when first used.
-func (l *Ledger) Follow(ctx context.Context, n Notifier) error {
-	return n.Notify(ctx, func(talks string, size int64) {
-		l.mu.Lock()
-		lg := l.logs[talks]
-		l.mu.Unlock()
-		if lg == nil {
+// the ledger catch up with that talks and publish what it missed. When the
+// notifications fail (the database restarted), it listens again after a
+// pause and catches up with every talks it holds, since reports may have
+// been lost meanwhile. Talks not loaded yet are read when first used.
+func (l *Ledger) Follow(ctx context.Context, n Notifier) {
+	for {
+		err := n.Notify(ctx, func(talks string, size int64) {
+			if lg := l.loaded(talks); lg != nil {
+				l.catchUpTo(ctx, lg, size)
+			}
+		})
+		if ctx.Err() != nil {
 			return
 		}
-		lg.mu.Lock()
-		defer lg.mu.Unlock()
-		if size > lg.state.Size {
-			_ = l.catchUp(ctx, lg)
+		_ = err // the store is unreachable; try again shortly
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
 		}
-	})
+		l.mu.Lock()
+		logs := make([]*talksLog, 0, len(l.logs))
+		for _, lg := range l.logs {
+			logs = append(logs, lg)
+		}
+		l.mu.Unlock()
+		for _, lg := range logs {
+			l.catchUpTo(ctx, lg, -1)
+		}
+	}
+}
+
+// loaded returns the in-memory log of a talks if it is loaded.
+func (l *Ledger) loaded(talks string) *talksLog {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.logs[talks]
+}
+
+// catchUpTo catches a log up with the store if it may be behind size (-1:
+// whatever the store holds).
+func (l *Ledger) catchUpTo(ctx context.Context, lg *talksLog, size int64) {
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	if size < 0 || size > lg.state.Size {
+		_ = l.catchUp(ctx, lg)
+	}
 }

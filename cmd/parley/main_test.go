@@ -13,6 +13,10 @@ import (
 
 // TestMain lets the scripts in testdata/script run "parley" as a command.
 func TestMain(m *testing.M) {
+	// Tests that need a real "parley" process run the test binary itself.
+	if os.Getenv("PARLEY_TEST_EXEC") == "1" {
+		main()
+	}
 	testscript.Main(m, map[string]func(){
 		"parley": func() {
 			err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)

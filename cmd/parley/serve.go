@@ -131,7 +131,14 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 		return fmt.Errorf("the session secret: %w", err)
 	}
 	var srv *server.Server
-	l := ledger.New(store, ledger.Config{Host: c.data.Host, Keys: keys, OnAppend: func(a ledger.Appended) { srv.Published(a) }})
+	// A store that other processes share tells of their appends.
+	notifier, shared := store.(ledger.Notifier)
+	l := ledger.New(store, ledger.Config{Host: c.data.Host, Keys: keys, Shared: shared, OnAppend: func(a ledger.Appended) { srv.Published(a) }})
+	if shared {
+		fctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go l.Follow(fctx, notifier)
+	}
 	srv = server.New(l, server.Config{Host: c.data.Host, Secret: secret, Logger: log, Demo: demo})
 	if prepare != nil {
 		if err := prepare(ctx, l); err != nil {
