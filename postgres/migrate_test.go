@@ -208,6 +208,9 @@ func TestForeignTables(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	ctx := t.Context()
 	needPostgres(t)
+	if _, err := Open(ctx, testURL(t), WithSchema(strings.Repeat("s", 64))); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("a schema name of 64 bytes: got error %v, want code %s", err, parley.EINVALID)
+	}
 	for _, tc := range []struct {
 		name string
 		url  string

@@ -90,6 +90,9 @@ const MaxEntries = 10000
 // connections when the URL names none.
 const DefaultApplicationName = "parley"
 
+// maxIdentifier is the longest name PostgreSQL keeps whole (NAMEDATALEN-1).
+const maxIdentifier = 63
+
 // defaultConnectTimeout bounds a connection attempt when the URL does not
 // set connect_timeout.
 const defaultConnectTimeout = 10 * time.Second
@@ -114,7 +117,7 @@ type options struct {
 
 // WithSchema keeps the tables in the named schema, which Open creates if it
 // does not exist, whatever search_path the URL gives. It lets several
-// independent stores share one database.
+// independent stores share one database. An empty name changes nothing.
 func WithSchema(name string) Option {
 	return func(o *options) { o.schema = name }
 }
@@ -134,6 +137,9 @@ func open(ctx context.Context, url string, ms []migration, opts ...Option) (*Sto
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if len(o.schema) > maxIdentifier {
+		return nil, parley.Errorf(parley.EINVALID, "the schema name %q is longer than PostgreSQL's %d bytes: choose a shorter one", o.schema, maxIdentifier)
 	}
 	if url == "" {
 		return nil, parley.Errorf(parley.EINVALID, "no PostgreSQL URL given: name the database, e.g. postgres://user@localhost:5432/parley")
