@@ -6,8 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"io"
+	"reflect"
 	"regexp"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -147,19 +148,17 @@ func (s SignedEvent) Open(origin string) (*Event, error) {
 	return e, nil
 }
 
-// DecodeEvent parses event bytes strictly: valid UTF-8, no unknown or
-// duplicate fields, no trailing data, every field well formed. It does not
+// DecodeEvent parses event bytes strictly: one JSON object in valid UTF-8
+// as CheckJSON wants it, members named exactly (case included) as the
+// fields of Event, no trailing data, every field well formed. It does not
 // check the signature or the payload.
 func DecodeEvent(b []byte) (*Event, error) {
 	if len(b) > MaxEventSize {
 		return nil, Errorf(ETOOLARGE, "the event is %d bytes, more than the limit of %d", len(b), MaxEventSize)
 	}
-	if err := CheckJSON(b); err != nil {
+	e, err := decodeEventJSON(b)
+	if err != nil {
 		return nil, err
-	}
-	var e Event
-	if err := decodeStrict(b, &e); err != nil {
-		return nil, Errorf(EINVALID, "decoding the event: %v", err)
 	}
 	switch {
 	case e.V != EventVersion:
@@ -183,92 +182,97 @@ func DecodeEvent(b []byte) (*Event, error) {
 	if len(e.Payload) == 0 || e.Payload[0] != '{' {
 		return nil, Errorf(EINVALID, "event field \"payload\": want a JSON object")
 	}
-	return &e, nil
+	return e, nil
 }
 
-// DecodePayload decodes the payload of e strictly into v.
+// eventShape is the shape of Event for checkJSON.
+var eventShape = shapeOf(reflect.TypeFor[Event]())
+
+// decodeEventJSON decodes b into an Event in one scan: checkJSON with the
+// shape of Event, which leaves nothing to refuse but values of the wrong
+// type, then the values where the scan found them, decoded as
+// encoding/json would: null leaves a field empty, json.RawMessage takes
+// the value's bytes.
+func decodeEventJSON(b []byte) (*Event, error) {
+	var spans [maxSpans]span
+	if len(eventShape.fields) > len(spans) {
+		return nil, Errorf(EINTERNAL, "Event has more fields than decodeEventJSON knows")
+	}
+	if err := checkJSONInto(b, eventShape, spans[:]); err != nil {
+		if _, ok := err.(*memberError); ok {
+			return nil, Errorf(EINVALID, "event %v", err)
+		}
+		return nil, err
+	}
+	if bytes.TrimLeft(b, " \t\r\n")[0] != '{' {
+		return nil, Errorf(EINVALID, "decoding the event: want a JSON object")
+	}
+	e := new(Event)
+	for k, sp := range spans[:len(eventShape.fields)] {
+		if sp.end == 0 {
+			continue
+		}
+		v := b[sp.start:sp.end]
+		name := eventShape.fields[k].name
+		if name == "payload" {
+			e.Payload = append(json.RawMessage(nil), v...)
+			continue
+		}
+		if v[0] == 'n' { // null
+			continue
+		}
+		if name == "v" {
+			n, err := strconv.Atoi(string(v)) // refuses strings, literals and numbers with a fraction or an exponent
+			if err != nil {
+				return nil, Errorf(EINVALID, "event field \"v\": want an integer, found %s", describeValue(v))
+			}
+			e.V = n
+			continue
+		}
+		if v[0] != '"' {
+			return nil, Errorf(EINVALID, "event field %q: want a string, found %s", name, describeValue(v))
+		}
+		var str string
+		if v = v[1 : len(v)-1]; bytes.IndexByte(v, '\\') >= 0 {
+			str = string(appendUnescaped(nil, v))
+		} else {
+			str = string(v)
+		}
+		switch name {
+		case "talks":
+			e.Talks = str
+		case "kind":
+			e.Kind = str
+		case "actor":
+			e.Actor = str
+		case "time":
+			e.Time = str
+		case "nonce":
+			e.Nonce = str
+		case "vis":
+			e.Vis = str
+		default:
+			return nil, Errorf(EINTERNAL, "decodeEventJSON does not know the field %q of Event", name)
+		}
+	}
+	return e, nil
+}
+
+// DecodePayload decodes the payload of e strictly into v: as CheckJSON
+// wants it, with every member of an object decoded into a struct named
+// exactly (case included) as one of its fields, in nested structs, slices,
+// arrays, maps and pointers too; json.RawMessage and other types that
+// decode themselves are not looked into.
 func DecodePayload(e *Event, v any) error {
-	if err := decodeStrict(e.Payload, v); err != nil {
+	if err := checkJSON(e.Payload, shapeOf(reflect.TypeOf(v))); err != nil {
+		return Errorf(EINVALID, "payload of %s: %v", e.Kind, err)
+	}
+	d := json.NewDecoder(bytes.NewReader(e.Payload))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
 		return Errorf(EINVALID, "payload of %s: %v", e.Kind, err)
 	}
 	return nil
-}
-
-func decodeStrict(b []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return Errorf(EINVALID, "unexpected data after the JSON value")
-	}
-	return nil
-}
-
-// CheckJSON checks that b is one valid UTF-8 JSON value, nested at most
-// MaxJSONDepth deep, with no object holding the same key twice. Decoders
-// differ on duplicate keys; refusing them keeps every verifier's reading of
-// a signed event the same.
-func CheckJSON(b []byte) error {
-	if !utf8.Valid(b) {
-		return Errorf(EINVALID, "the JSON is not valid UTF-8")
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	type frame struct {
-		object bool
-		keys   map[string]bool
-		key    bool // the next token in an object is a key
-	}
-	var stack []frame
-	for seen := false; ; seen = true {
-		t, err := d.Token()
-		if err == io.EOF {
-			if len(stack) != 0 || !seen {
-				return Errorf(EINVALID, "the JSON ends early")
-			}
-			return nil
-		}
-		if err != nil {
-			return Errorf(EINVALID, "the JSON is malformed: %v", err)
-		}
-		if n := len(stack); n > 0 && stack[n-1].object {
-			top := &stack[n-1]
-			if top.key {
-				if k, ok := t.(string); ok {
-					if top.keys[k] {
-						return Errorf(EINVALID, "the JSON has the key %q twice in one object", truncate(k, 60))
-					}
-					top.keys[k] = true
-					top.key = false
-					continue
-				}
-			} else {
-				top.key = true
-			}
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			if len(stack) == MaxJSONDepth {
-				return Errorf(EINVALID, "the JSON is nested more than %d deep", MaxJSONDepth)
-			}
-			obj := t == json.Delim('{')
-			f := frame{object: obj, key: obj}
-			if obj {
-				f.keys = map[string]bool{}
-			}
-			stack = append(stack, f)
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			if n := len(stack); n > 0 && stack[n-1].object {
-				stack[n-1].key = true
-			}
-		}
-		if len(stack) == 0 && d.More() {
-			return Errorf(EINVALID, "unexpected data after the JSON value")
-		}
-	}
 }
 
 func truncate(s string, n int) string {

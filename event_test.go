@@ -76,8 +76,16 @@ func TestDecodeEventRefuses(t *testing.T) {
 		}
 		return b
 	}
-	if _, err := parley.DecodeEvent(enc(func(map[string]any) {})); err != nil {
+	goodBytes := enc(func(map[string]any) {})
+	if _, err := parley.DecodeEvent(goodBytes); err != nil {
 		t.Fatalf("the good event is refused: %v", err)
+	}
+	// edit replaces the first old in the good event by new.
+	edit := func(old, new string) []byte {
+		if !strings.Contains(string(goodBytes), old) {
+			t.Fatalf("the good event %s has no %s", goodBytes, old)
+		}
+		return []byte(strings.Replace(string(goodBytes), old, new, 1))
 	}
 	tests := []struct {
 		name string
@@ -99,6 +107,30 @@ func TestDecodeEventRefuses(t *testing.T) {
 		{"trailing data", append(enc(func(map[string]any) {}), []byte(" {}")...), "after"},
 		{"deep", []byte(strings.Repeat("[", 40) + strings.Repeat("]", 40)), "nested"},
 		{"huge", make([]byte, parley.MaxEventSize+1), "limit"},
+
+		{"Kind", edit(`"kind":`, `"Kind":`), `event member "Kind" is not a field; did you mean "kind"?`},
+		{"KIND", edit(`"kind":`, `"KIND":`), `event member "KIND" is not a field; did you mean "kind"?`},
+		{"kind with a Kelvin sign", edit(`"kind":`, `"\u212aind":`), `is not a field; did you mean "kind"?`},
+		{"V", edit(`"v":`, `"V":`), `event member "V" is not a field; did you mean "v"?`},
+		{"Payload", edit(`"payload":`, `"Payload":`), `event member "Payload" is not a field; did you mean "payload"?`},
+		{"unknown field, named", enc(func(m map[string]any) { m["extra"] = 1 }), `event member "extra" is an unknown field: the fields are v, talks, kind, actor, time, nonce, vis, payload`},
+		{"kind and Kind", edit(`"kind":`, `"kind":"statement.publish","Kind":`), "differ only in case"},
+		{"Kind and kind", enc(func(m map[string]any) { m["Kind"] = "statement.publish" }), `event member "Kind" is not a field; did you mean "kind"?`},
+		{"kind twice, once escaped", edit(`"kind":`, `"\u006bind":"statement.publish","kind":`), "twice"},
+		{"text and Text in the payload", edit(`"text":`, `"Text":"y","text":`), "differ only in case"},
+		{"lone surrogate", edit(`"talks":"t1"`, `"talks":"t1\udbff"`), "surrogate"},
+		{"lone surrogate in the payload", edit(`"text":"x"`, `"text":"\udc00x"`), "surrogate"},
+		{"invalid UTF-8 in the payload", edit(`"text":"x"`, "\"text\":\"\xc3\""), "UTF-8"},
+		{"v 01", edit(`"v":1`, `"v":01`), "leading zeros"},
+		{"v 1.", edit(`"v":1`, `"v":1.`), "decimal point"},
+		{"v -", edit(`"v":1`, `"v":-`), "digit after '-'"},
+		{"v 1.0", edit(`"v":1`, `"v":1.0`), `event field "v": want an integer, found the number 1.0`},
+		{"v 1e0", edit(`"v":1`, `"v":1e0`), `event field "v": want an integer`},
+		{"v a string", edit(`"v":1`, `"v":"1"`), `event field "v": want an integer, found a string`},
+		{"talks a number", edit(`"talks":"t1"`, `"talks":1`), `event field "talks": want a string, found the number 1`},
+		{"kind an object", edit(`"kind":"statement.publish"`, `"kind":{}`), `event field "kind": want a string, found an object`},
+		{"trailing comma", append(goodBytes[:len(goodBytes)-1:len(goodBytes)-1], ",}"...), "comma before '}'"},
+		{"deep payload", edit(`"text":"x"`, `"text":`+strings.Repeat("[", 31)+strings.Repeat("]", 31)), "nested"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,7 +138,149 @@ func TestDecodeEventRefuses(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("DecodeEvent = %v, want an error mentioning %s", err, tt.want)
 			}
+			if got, want := parley.ErrorCode(err), parley.EINVALID; tt.name != "huge" && got != want {
+				t.Errorf("DecodeEvent: code %q, want %q", got, want)
+			}
 		})
+	}
+}
+
+// TestDecodeEventLikeEncodingJSON checks that events DecodeEvent accepts
+// decode as encoding/json decodes them.
+func TestDecodeEventLikeEncodingJSON(t *testing.T) {
+	key := newKey(t)
+	e, err := parley.NewEvent("moscow-2015", parley.KindCaucus, key.Public().(ed25519.PublicKey), time.Date(2015, 4, 7, 12, 0, 0, 5, time.UTC), parley.Caucus{Party: "opp", Text: "\"Quoted\", über \u2028 😀"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Vis = parley.VisParty("opp")
+	se, err := parley.Sign("h/talks/moscow-2015", e, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := parley.KeyString(key.Public().(ed25519.PublicKey))
+	for _, b := range []string{
+		string(se.Bytes),
+		// Escapes in names and values, white space, another order, null.
+		" {\"payload\" : {\"text\":\"\\ud83d\\ude00\"} ,\"v\":1,\"t\\u0061lks\":\"t\\u0031\",\"kind\":\"statement.publish\",\r\n" +
+			`"actor":"` + actor + `","time":"2015-04-10T17:00:00Z","nonce":"AAAAAAAAAAAAAAAAAAAAAA==","vis":null}` + "\t",
+		`{"v":-0,"v":1}`, // refused: two v
+	} {
+		got, err := parley.DecodeEvent([]byte(b))
+		var want parley.Event
+		if err != nil {
+			if strings.Count(b, `"v"`) == 1 {
+				t.Errorf("DecodeEvent(%s): %v", b, err)
+			}
+			continue
+		}
+		if err := json.Unmarshal([]byte(b), &want); err != nil {
+			t.Fatalf("json.Unmarshal(%s): %v", b, err)
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("DecodeEvent(%s) = %+v, want %+v as encoding/json decodes it", b, *got, want)
+		}
+	}
+	got, err := parley.DecodeEvent(se.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, e) {
+		t.Errorf("DecodeEvent(Sign(e)) = %+v, want e = %+v", got, e)
+	}
+}
+
+// A payloadNode is a recursive type for DecodePayload.
+type payloadNode struct {
+	Name string        `json:"name"`
+	Kids []payloadNode `json:"kids,omitempty"`
+}
+
+type payloadInner struct {
+	A int `json:"a"`
+}
+
+// A payloadOuter has the cases of encoding/json's naming of fields.
+type payloadOuter struct {
+	payloadInner
+	B int       `json:"b"`
+	C int       `json:"-"`
+	D int       `json:",omitempty"`
+	N int       `json:"n,string"`
+	T time.Time `json:"t"`
+	e int
+}
+
+func TestDecodePayloadExactNames(t *testing.T) {
+	tests := []struct {
+		kind    string
+		v       any
+		payload string
+		want    string // "" for no error
+	}{
+		{parley.KindSetStance, &parley.SetStance{}, `{"item":"d1","version":1,"party":"p","stance":"support"}`, ""},
+		{parley.KindSetStance, &parley.SetStance{}, `{"Item":"d1"}`, `payload of stance.set: member "Item" is not a field; did you mean "item"?`},
+		{parley.KindSetStance, &parley.SetStance{}, `{"item":"d1","Item":"d2"}`, `payload of stance.set: the JSON has the keys "item" and "Item"`},
+		{parley.KindSetStance, &parley.SetStance{}, `{"item":"d1","\u0069tem":"d2"}`, `the JSON has the key "item" twice`},
+		{parley.KindSetStance, &parley.SetStance{}, `{"\u0069tem":"d1"}`, ""},
+		{parley.KindSetStance, &parley.SetStance{}, `{"colour":"d1"}`, `member "colour" is an unknown field: the fields are item, version, party, stance, condition, reason`},
+		{parley.KindSetStance, &parley.SetStance{}, `{"item":"d1"} {}`, "after the JSON value"},
+		{parley.KindSetStance, &parley.SetStance{}, `{"item":"d1",}`, "comma before '}'"},
+		{parley.KindProposeAmendment, &parley.ProposeAmendment{}, `{"changes":[{"op":"replace","paragraph":1,"text":"x"}]}`, ""},
+		{parley.KindProposeAmendment, &parley.ProposeAmendment{}, `{"changes":[{"op":"replace"},{"Op":"delete"}]}`, `member "changes[1].Op" is not a field; did you mean "op"?`},
+		{parley.KindProposeAmendment, &parley.ProposeAmendment{}, `{"changes":[{"colour":1}]}`, `member "changes[0].colour" is an unknown field: the fields are op, paragraph, text`},
+		{parley.KindFoundTalks, &parley.FoundTalks{}, `{"title":"t","rule":{"kind":"consensus"}}`, ""},
+		{parley.KindFoundTalks, &parley.FoundTalks{}, `{"title":"t","rule":{"Kind":"consensus"}}`, `member "rule.Kind" is not a field; did you mean "kind"?`},
+		{parley.KindAddItem, &parley.AddItem{}, `{"item":"i","rule":{"kind":"majority","threshold":0.5}}`, ""},
+		{parley.KindAddItem, &parley.AddItem{}, `{"item":"i","rule":null}`, ""},
+		{parley.KindAddItem, &parley.AddItem{}, `{"item":"i","rule":{"kind":"majority","Threshold":0.5}}`, `member "rule.Threshold" is not a field; did you mean "threshold"?`},
+		{parley.KindForkEvidence, &parley.ForkEvidence{}, `{"evidence":{"Origin":"o","A":"a","anything":[1]}}`, ""},
+		{parley.KindForkEvidence, &parley.ForkEvidence{}, `{"evidence":{"a":"a","A":"b"}}`, "differ only in case"},
+		{parley.KindForkEvidence, &parley.ForkEvidence{}, `{"Evidence":{}}`, `member "Evidence" is not a field; did you mean "evidence"?`},
+		{"x", &map[string]parley.Change{}, `{"a":{"op":"insert"},"b":{"Text":"x"}}`, `member "b.Text" is not a field; did you mean "text"?`},
+		{"x", &[]parley.Change{}, `[{"op":"insert"},{"OP":"x"}]`, `member "[1].OP" is not a field; did you mean "op"?`},
+		{"x", new(any), `{"A":{"B":[{"c":1}]}}`, ""},
+		{"x", new(any), `{"A":{"B":[{"c":1,"C":2}]}}`, "differ only in case"},
+		{"x", &payloadNode{}, `{"name":"a","kids":[{"name":"b","kids":[{"name":"c"}]}]}`, ""},
+		{"x", &payloadNode{}, `{"name":"a","kids":[{"name":"b","kids":[{"Name":"c"}]}]}`, `member "kids[0].kids[0].Name" is not a field; did you mean "name"?`},
+		{"x", &payloadOuter{}, `{"a":1,"b":2,"D":3,"n":"4","t":"2015-04-07T12:00:00Z"}`, ""},
+		{"x", &payloadOuter{}, `{"A":1}`, `member "A" is not a field; did you mean "a"?`},
+		{"x", &payloadOuter{}, `{"d":1}`, `member "d" is not a field; did you mean "D"?`},
+		{"x", &payloadOuter{}, `{"C":1}`, `member "C" is an unknown field`},
+		{"x", &payloadOuter{}, `{"e":1}`, `member "e" is an unknown field`},
+		{"x", &payloadOuter{}, `{"payloadInner":{}}`, `member "payloadInner" is an unknown field`},
+	}
+	for _, tt := range tests {
+		err := parley.DecodePayload(&parley.Event{Kind: tt.kind, Payload: json.RawMessage(tt.payload)}, tt.v)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("DecodePayload(%s into %T) = %v, want nil", tt.payload, tt.v, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("DecodePayload(%s into %T) = %v, want an error mentioning %s", tt.payload, tt.v, err, tt.want)
+		case err != nil && parley.ErrorCode(err) != parley.EINVALID:
+			t.Errorf("DecodePayload(%s into %T): code %q, want %q", tt.payload, tt.v, parley.ErrorCode(err), parley.EINVALID)
+		}
+	}
+	// Every payload type decodes what it encodes.
+	for _, p := range []any{
+		parley.FoundTalks{Title: "t", Rule: parley.Rule{Kind: parley.RuleMajority, Threshold: 0.5}, Proximity: true},
+		parley.AddItem{Item: "i", Rule: &parley.Rule{Kind: parley.RuleConsensusMinus, N: 1}},
+		parley.ProposeAmendment{Item: "i", Changes: []parley.Change{{Op: parley.OpInsert, Paragraph: 2, Text: "x"}}},
+		parley.TableVersion{Item: "i", Version: 1, Paragraphs: []string{"a"}, Amendments: []string{"a1"}, Note: "n"},
+		parley.ForkEvidence{Evidence: json.RawMessage(`{"origin":"o"}`)},
+		parley.Release{Party: "p", Index: 3, Note: "n"},
+		parley.Cosign{Size: 3, Note: "n"},
+	} {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := reflect.New(reflect.TypeOf(p))
+		if err := parley.DecodePayload(&parley.Event{Kind: "x", Payload: b}, got.Interface()); err != nil {
+			t.Errorf("DecodePayload(%s into %T) = %v", b, p, err)
+		} else if !reflect.DeepEqual(got.Elem().Interface(), p) {
+			t.Errorf("DecodePayload(%s) = %+v, want %+v", b, got.Elem().Interface(), p)
+		}
 	}
 }
 
@@ -130,6 +304,8 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add(se.Bytes)
 	f.Add([]byte(`{"v":1}`))
 	f.Add([]byte(`{"a":{"a":1,"a":2}}`))
+	f.Add([]byte(`{"v":1,"Kind":"x","vis":null,"payload":{}}`))
+	f.Add([]byte(`{"v":1.0,"talks":"\u0074","kind":1,"payload":[]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := parley.DecodeEvent(b)
 		if err != nil {
@@ -137,6 +313,14 @@ func FuzzDecodeEvent(f *testing.F) {
 				t.Fatalf("DecodeEvent error without a code: %v", err)
 			}
 			return
+		}
+		// encoding/json reads an accepted event the same.
+		var want parley.Event
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("DecodeEvent accepts %q; json.Unmarshal refuses it: %v", b, err)
+		}
+		if !reflect.DeepEqual(*e, want) {
+			t.Fatalf("DecodeEvent(%q) = %+v; json.Unmarshal gives %+v", b, *e, want)
 		}
 		// A decoded event re-encodes to an event that decodes the same.
 		b2, err := json.Marshal(e)
