@@ -150,8 +150,9 @@ func (s SignedEvent) Open(origin string) (*Event, error) {
 
 // DecodeEvent parses event bytes strictly: one JSON object in valid UTF-8
 // as CheckJSON wants it, members named exactly (case included) as the
-// fields of Event, no trailing data, every field well formed. It does not
-// check the signature or the payload.
+// fields of Event, no trailing data, every field well formed, actor and
+// nonce in canonical base64. It does not check the signature or the
+// payload.
 func DecodeEvent(b []byte) (*Event, error) {
 	if len(b) > MaxEventSize {
 		return nil, Errorf(ETOOLARGE, "the event is %d bytes, more than the limit of %d", len(b), MaxEventSize)
@@ -170,14 +171,18 @@ func DecodeEvent(b []byte) (*Event, error) {
 	case e.Vis != "" && !ValidVisibility(e.Vis):
 		return nil, Errorf(EINVALID, "event field \"vis\": %q is not public, participants, party:ID or mediators", truncate(e.Vis, 80))
 	}
-	if _, err := ParseKey(e.Actor); err != nil {
+	k, err := ParseKey(e.Actor)
+	if err != nil {
 		return nil, Errorf(EINVALID, "event field \"actor\": %v", err)
+	}
+	if s := KeyString(k); s != e.Actor {
+		return nil, Errorf(EINVALID, "event field \"actor\": %q is not canonical base64: write the key as %q", truncate(e.Actor, 60), s)
 	}
 	if _, err := time.Parse(time.RFC3339Nano, e.Time); err != nil {
 		return nil, Errorf(EINVALID, "event field \"time\": %q is not an RFC 3339 time", truncate(e.Time, 80))
 	}
-	if n, err := base64.StdEncoding.DecodeString(e.Nonce); err != nil || len(n) != 16 {
-		return nil, Errorf(EINVALID, "event field \"nonce\": want 16 random bytes in standard base64")
+	if !validNonce(e.Nonce) {
+		return nil, Errorf(EINVALID, "event field \"nonce\": want 16 random bytes in canonical standard base64 (24 characters, the last two \"==\")")
 	}
 	if len(e.Payload) == 0 || e.Payload[0] != '{' {
 		return nil, Errorf(EINVALID, "event field \"payload\": want a JSON object")
@@ -256,6 +261,22 @@ func decodeEventJSON(b []byte) (*Event, error) {
 		}
 	}
 	return e, nil
+}
+
+// validNonce reports whether s is 16 bytes in canonical standard base64:
+// what the encoder writes, with no stray bits and no line breaks, which the
+// decoder would skip.
+func validNonce(s string) bool {
+	var n [18]byte // room for 24 characters without padding
+	var enc [24]byte
+	if len(s) != len(enc) {
+		return false
+	}
+	if k, err := base64.StdEncoding.Decode(n[:], []byte(s)); err != nil || k != 16 {
+		return false
+	}
+	base64.StdEncoding.Encode(enc[:], n[:16])
+	return string(enc[:]) == s
 }
 
 // DecodePayload decodes the payload of e strictly into v: as CheckJSON

@@ -87,6 +87,12 @@ func TestDecodeEventRefuses(t *testing.T) {
 		}
 		return []byte(strings.Replace(string(goodBytes), old, new, 1))
 	}
+	actor := good["actor"].(string)
+	// A key of 32 bytes has 2 unused bits in its last base64 character.
+	strayActor := actor[:42] + string(actor[42]+1) + actor[43:]
+	if k, err := parley.ParseKey(strayActor); err != nil || parley.KeyString(k) != actor {
+		t.Fatalf("%s is not %s with stray bits", strayActor, actor)
+	}
 	tests := []struct {
 		name string
 		b    []byte
@@ -131,6 +137,14 @@ func TestDecodeEventRefuses(t *testing.T) {
 		{"kind an object", edit(`"kind":"statement.publish"`, `"kind":{}`), `event field "kind": want a string, found an object`},
 		{"trailing comma", append(goodBytes[:len(goodBytes)-1:len(goodBytes)-1], ",}"...), "comma before '}'"},
 		{"deep payload", edit(`"text":"x"`, `"text":`+strings.Repeat("[", 31)+strings.Repeat("]", 31)), "nested"},
+		{"actor with stray bits", enc(func(m map[string]any) { m["actor"] = strayActor }), `event field "actor": "` + strayActor + `" is not canonical base64: write the key as "` + actor + `"`},
+		{"actor with a line break", enc(func(m map[string]any) { m["actor"] = actor[:20] + "\n" + actor[20:] }), "not canonical base64"},
+		{"actor with a carriage return", enc(func(m map[string]any) { m["actor"] = "\r" + actor }), "not canonical base64"},
+		{"nonce with stray bits", enc(func(m map[string]any) { m["nonce"] = "AAAAAAAAAAAAAAAAAAAAAB==" }), `event field "nonce": want 16 random bytes in canonical standard base64`},
+		{"nonce with a line break", enc(func(m map[string]any) { m["nonce"] = "AAAAAAAAAAAAAAAAAAAA\nAA==" }), `"nonce"`},
+		{"nonce of 18 bytes", enc(func(m map[string]any) { m["nonce"] = "000000000000000000000A00" }), `"nonce"`},
+		{"nonce without padding", enc(func(m map[string]any) { m["nonce"] = "AAAAAAAAAAAAAAAAAAAAAA" }), `"nonce"`},
+		{"nonce in URL base64", enc(func(m map[string]any) { m["nonce"] = "_____________________w==" }), `"nonce"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
