@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"reflect"
-	"regexp"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -29,19 +28,38 @@ const (
 	MaxTextSize  = 64 << 10 // one paragraph, statement or reason
 )
 
-var (
-	idPattern    = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
-	talksPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-)
-
 // ValidID reports whether s may name an item, party, round, package or fact:
 // [A-Za-z0-9_.:-]+ of at most MaxIDLength bytes (the ID of DESIGN.md §4).
-func ValidID(s string) bool { return len(s) <= MaxIDLength && idPattern.MatchString(s) }
+func ValidID(s string) bool {
+	if s == "" || len(s) > MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ValidTalksID reports whether s may name a talks: lower-case letters, digits
 // and dashes, starting with a letter or digit, at most MaxIDLength bytes. It
 // appears in URLs and in the log origin.
-func ValidTalksID(s string) bool { return len(s) <= MaxIDLength && talksPattern.MatchString(s) }
+func ValidTalksID(s string) bool {
+	if s == "" || len(s) > MaxIDLength || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Origin returns the log origin of a talks on a host: "<host>/talks/<id>".
 func Origin(host, talks string) string { return host + "/talks/" + talks }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -294,6 +295,26 @@ func TestDecodePayloadExactNames(t *testing.T) {
 			t.Errorf("DecodePayload(%s into %T) = %v", b, p, err)
 		} else if !reflect.DeepEqual(got.Elem().Interface(), p) {
 			t.Errorf("DecodePayload(%s) = %+v, want %+v", b, got.Elem().Interface(), p)
+		}
+	}
+}
+
+// TestValidIDs compares ValidID and ValidTalksID with the patterns they
+// implement.
+func TestValidIDs(t *testing.T) {
+	id := regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+	talks := regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	ids := []string{"", "a", "A", "0", "-", "-a", "a-", "a_b.c:d-e", "a b", "a/b", "é", "a\n", "Moscow-2015", "moscow-2015", "a--b", "_", "."}
+	for c := range 256 {
+		ids = append(ids, string(rune(c)), "a"+string(byte(c)))
+	}
+	ids = append(ids, strings.Repeat("a", parley.MaxIDLength), strings.Repeat("a", parley.MaxIDLength+1))
+	for _, s := range ids {
+		if got, want := parley.ValidID(s), len(s) <= parley.MaxIDLength && id.MatchString(s); got != want {
+			t.Errorf("ValidID(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := parley.ValidTalksID(s), len(s) <= parley.MaxIDLength && talks.MatchString(s); got != want {
+			t.Errorf("ValidTalksID(%q) = %v, want %v", s, got, want)
 		}
 	}
 }
