@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/sqlite"
+	"github.com/parleyhq/parley/web"
 )
 
 func init() {
@@ -139,7 +140,11 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 		defer stop()
 		go l.Follow(fctx, notifier)
 	}
-	srv = server.New(l, server.Config{Host: c.data.Host, Secret: secret, Logger: log, Demo: demo})
+	ui, err := web.New(l, web.Config{Host: c.data.Host, Demo: demo, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv = server.New(l, server.Config{Host: c.data.Host, Secret: secret, Logger: log, Demo: demo, UI: ui})
 	if prepare != nil {
 		if err := prepare(ctx, l); err != nil {
 			return err
