@@ -21,13 +21,18 @@ type fanoutResult struct {
 	Events      int // asked for
 	Posted      int // accepted by the server
 	Rate        float64
-	Delay       dist // over every (subscriber, event) pair received
-	Missed      int  // (subscriber, event) pairs never received
-	Incomplete  int  // subscribers that missed at least one event
-	Dropped     int  // streams that ended before the phase did
+	PostTime    time.Duration // from the first POST to the last answer
+	Late        int           // events posted over an interval late, with maxPostsInFlight pending
+	Delay       dist          // over every (subscriber, event) pair received
+	Missed      int           // (subscriber, event) pairs never received
+	Incomplete  int           // subscribers that missed at least one event
+	Dropped     int           // streams that ended before the phase did
 	dropReason  string
 	errs        *tally // failed connections and posts
 }
+
+// maxPostsInFlight bounds the fan-out phase's POSTs waiting for an answer.
+const maxPostsInFlight = 256
 
 // arrival is when a subscriber first saw a log index, since the phase's
 // base time.
@@ -130,9 +135,9 @@ func connect(ctx context.Context, hc *http.Client, url string) (*http.Response, 
 }
 
 // fanout runs the fan-out phase: cfg.subscribers clients open the talks'
-// live stream, then cfg.events stances are posted one at a time at
-// cfg.rate per second, and the delay from just before each POST to each
-// subscriber's receipt of the event's index is measured.
+// live stream, then cfg.events acts are posted at cfg.rate per second,
+// and the delay from just before each POST to each subscriber's receipt
+// of the event's index is measured.
 func fanout(ctx context.Context, c *client, streams *http.Client, t *talks, cfg *config) (*fanoutResult, error) {
 	res := &fanoutResult{Subscribers: cfg.subscribers, Events: cfg.events, Rate: cfg.rate, errs: newTally()}
 	// Sign every event first, so that nothing but the POST is timed.
@@ -182,39 +187,55 @@ func fanout(ctx context.Context, c *client, streams *http.Client, t *talks, cfg 
 		return nil, err
 	}
 
-	// Post the events one at a time, paced.
+	// Post the events on a fixed schedule, each on its own goroutine, so
+	// that a slow answer delays no later event (the load does not ease
+	// when the server slows down).
+	var mu sync.Mutex
 	sent := make(map[int64]time.Duration, cfg.events)
 	last := int64(-1)
 	interval := time.Duration(float64(time.Second) / cfg.rate)
 	pctx, cancelPosts := context.WithTimeout(ctx, time.Duration(cfg.events)*interval+60*time.Second)
 	defer cancelPosts()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	inflight := make(chan struct{}, maxPostsInFlight)
+	var posts sync.WaitGroup
+	first := time.Now()
 	for i, body := range bodies {
-		if i > 0 {
-			select {
-			case <-pctx.Done():
-			case <-tick.C:
-			}
+		due := first.Add(time.Duration(i) * interval)
+		if sleep(pctx, time.Until(due)) != nil {
+			break
+		}
+		select {
+		case inflight <- struct{}{}:
+		case <-pctx.Done():
 		}
 		if pctx.Err() != nil {
 			break
 		}
-		t0 := time.Since(base)
-		status, resp, err := c.postEvent(pctx, t.id, body, true)
-		if !res.errs.addResult(status, resp, err) {
-			continue
+		if time.Since(due) > interval {
+			res.Late++
 		}
-		var rec struct {
-			Index int64 `json:"index"`
-		}
-		if err := json.Unmarshal(resp, &rec); err != nil {
-			res.errs.add("receipt", err.Error())
-			continue
-		}
-		sent[rec.Index] = t0
-		last = max(last, rec.Index)
+		posts.Go(func() {
+			defer func() { <-inflight }()
+			t0 := time.Since(base)
+			status, resp, err := c.postEvent(pctx, t.id, body, true)
+			if !res.errs.addResult(status, resp, err) {
+				return
+			}
+			var rec struct {
+				Index int64 `json:"index"`
+			}
+			if err := json.Unmarshal(resp, &rec); err != nil {
+				res.errs.add("receipt", err.Error())
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			sent[rec.Index] = t0
+			last = max(last, rec.Index)
+		})
 	}
+	posts.Wait()
+	res.PostTime = time.Since(first)
 	res.Posted = len(sent)
 
 	// Wait for the last event to reach every stream still open.

@@ -199,11 +199,14 @@ func (r *report) write(out io.Writer) error {
 
 	if f := r.fanout; f != nil {
 		p("## Fan-out\n\n")
-		p("%s subscribers open `GET /api/v1/talks/{id}/stream` as the public, one connection each (connected in %.1f s). Then %d %s are posted one at a time, %g per second; the delay of a delivery runs from just before the POST to the moment a subscriber reads the event's `id:` line.\n\n",
-			count(f.Subscribers), f.ConnectTime.Seconds(), f.Events, actNoun(cfg.act), f.Rate)
+		p("%s subscribers open `GET /api/v1/talks/{id}/stream` as the public, one connection each (connected in %.1f s). Then %d %s are posted on a fixed schedule, %g per second, each on its own connection so that a slow answer delays no later event (%.1f s from the first POST to the last answer); the delay of a delivery runs from just before the POST to the moment a subscriber reads the event's `id:` line.\n\n",
+			count(f.Subscribers), f.ConnectTime.Seconds(), f.Events, actNoun(cfg.act), f.Rate, f.PostTime.Seconds())
 		p("| subscribers | events | deliveries | p50 | p90 | p99 | max | missed | dropped |\n|---|---|---|---|---|---|---|---|---|\n")
 		p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
 			ms(f.Delay.P50), ms(f.Delay.P90), ms(f.Delay.P99), ms(f.Delay.Max), f.Missed, f.Dropped)
+		if f.Late > 0 {
+			p("%d events were posted late, with %d POSTs waiting for an answer: the server fell behind the schedule.\n\n", f.Late, maxPostsInFlight)
+		}
 		if f.Missed > 0 {
 			p("%d subscribers missed at least one event (%d deliveries in all).\n\n", f.Incomplete, f.Missed)
 		}
