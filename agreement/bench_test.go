@@ -83,6 +83,11 @@ func BenchmarkParis(b *testing.B) {
 		p.AndShare = 0
 		benchChanges(b, Generate(p, 1))
 	})
+	// Raising to support a vote that is not yes on an item not agreed:
+	// the change that can unblock items, and the one that used to
+	// re-examine the whole blocked region. The vote is put back after
+	// each change, untimed.
+	b.Run("raise-blocked", func(b *testing.B) { benchRaises(b, inst) })
 	b.Run("evaluate-negation", func(b *testing.B) {
 		// The same shape with 2% of conditions negating an item: the
 		// engine decides what it can, then searches the rest.
@@ -194,4 +199,48 @@ func benchChanges(b *testing.B, inst *Instance) {
 			b.Fatal(err)
 		}
 	})
+}
+
+func benchRaises(b *testing.B, inst *Instance) {
+	e, err := NewEngine(inst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	agreed, err := e.Agreed()
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := map[string]bool{}
+	for _, it := range agreed {
+		in[it] = true
+	}
+	var olds []Position
+	for _, p := range inst.Positions {
+		if !in[p.Item] && p.Stance != "support" {
+			olds = append(olds, p)
+		}
+	}
+	if len(olds) == 0 {
+		b.Skip("no vote to raise")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var ds []time.Duration
+	var cpu time.Duration
+	for b.Loop() {
+		old := olds[r.IntN(len(olds))]
+		up := Position{Party: old.Party, Item: old.Item, Stance: "support"}
+		c0, t := cpuTime(), time.Now()
+		if err := e.SetPosition(up); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t))
+		cpu += cpuTime() - c0
+		if err := e.SetPosition(old); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(ds)), "cpu-ms/op")
+	slices.Sort(ds)
+	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(ds[len(ds)*9/10].Microseconds())/1000, "p90-ms")
 }

@@ -9,10 +9,11 @@ import (
 // An Engine keeps an instance and its evaluation up to date as positions
 // change. Without negation it updates the greatest fixpoint in place: a
 // change that can only lower votes continues the descent from the current
-// fixpoint; a change that can raise them first puts back the items not
-// agreed that the changed item can reach through the conditions and
-// packages that wait on it, then descends again (docs/AGREEMENT.md proves
-// both reach the greatest fixpoint). With negation it evaluates afresh.
+// fixpoint; a change that can raise a vote on an item not agreed looks
+// for the items that could newly pass with it, upstream of it first, and
+// settles each such group by a descent restricted to it (docs/AGREEMENT.md
+// proves both reach the greatest fixpoint). With negation it evaluates
+// afresh.
 // Its results equal those of Evaluate on Instance(). An Engine is not safe
 // for concurrent use.
 type Engine struct {
@@ -78,15 +79,37 @@ func (e *Engine) SetPosition(p Position) error {
 	if err != nil {
 		return err
 	}
-	if k, ok := m.slot(party, item); ok {
-		e.remove(k)
+	old, had := m.slot(party, item)
+	if had {
+		if q := &m.pos[old]; q.stance == st && m.condText(old) == p.Condition {
+			return nil // the same position: nothing changes
+		}
+	}
+	// The new vote is at least the old one under every set of agreed
+	// items (no < abstain < yes) when it is a plain yes or the old one was
+	// a plain no or silence; at most the old one when it is a plain no or
+	// the old one was a plain yes.
+	raise := !had || isYes(st) || isNo(m.pos[old].stance)
+	lower := had && (isNo(st) || isYes(m.pos[old].stance))
+	s := e.s
+	if had {
+		if s != nil && (raise || lower) {
+			// Swap the votes without settling in between: F only rises
+			// or only falls.
+			if m.pos[old].dynamic() {
+				s.dropCond(old)
+			}
+			m.removePosition(old)
+			s.recheck(item)
+		} else {
+			e.remove(old)
+		}
 	}
 	k := m.addPosition(party, item, st, c, t, p.Condition)
 	if m.nonMono > 0 {
 		e.s = nil
 		return nil
 	}
-	s := e.s
 	if s == nil {
 		e.s = greatest(m)
 		return nil
@@ -96,12 +119,15 @@ func (e *Engine) SetPosition(p Position) error {
 		s.initCond(k)
 	}
 	s.recheck(item)
-	if !s.in[item] && !s.hopeless(item) {
-		s.regrow(item)
-	}
 	s.settle()
+	if !lower && !s.in[item] {
+		s.raise(item)
+	}
 	return nil
 }
+
+func isYes(st uint8) bool { return st == stSupport || st == stAdRef }
+func isNo(st uint8) bool  { return st == stOppose || st == stReserve }
 
 // hopeless reports whether item i fails its rule even with every
 // conditional vote on it yes.
@@ -190,45 +216,4 @@ func (e *Engine) agreedInAll(i int32) (bool, error) {
 		return false, err
 	}
 	return !o.oscItem[i] && o.inAll[i], nil
-}
-
-// regrow puts back into S every item not in S that item i reaches through
-// the items that depend on it, so that settle can find a greater fixpoint
-// after a vote on i rose. It skips, and does not reach through, hopeless
-// items: those that would fail even if all their conditional votes were
-// yes, and so cannot be agreed whatever else is.
-func (s *gstate) regrow(i int32) {
-	m := s.m
-	if len(s.mark) < len(m.items) {
-		s.mark = make([]uint32, len(m.items))
-	}
-	s.epoch++
-	if s.epoch == 0 {
-		clear(s.mark)
-		s.epoch = 1
-	}
-	r := append(s.reach[:0], i)
-	s.mark[i] = s.epoch
-	add := func(j int32) {
-		if !s.in[j] && s.mark[j] != s.epoch && !s.hopeless(j) {
-			s.mark[j] = s.epoch
-			r = append(r, j)
-		}
-	}
-	for q := 0; q < len(r); q++ {
-		y := r[q]
-		for _, l := range m.watch[y] {
-			add(m.nodes[l].owner)
-		}
-		if pk := m.pkgOf[y]; pk >= 0 {
-			for _, j := range m.pkgs[pk] {
-				add(j)
-			}
-		}
-	}
-	for _, j := range r {
-		s.set(j, true)
-	}
-	s.work = append(s.work, r...)
-	s.reach = r
 }

@@ -21,9 +21,7 @@ type gstate struct {
 	pkgBad []int32 // per package: members that do not pass
 	work   []int32 // items that may have to leave S
 
-	mark  []uint32 // regrow: items reached in the current epoch
-	epoch uint32
-	reach []int32
+	rs raiseState // scratch of raise
 }
 
 func newGState(m *model) *gstate {

@@ -85,6 +85,14 @@ type condInfo struct {
 	n0, n1 int32
 }
 
+// condText returns the condition text of position k, or "".
+func (m *model) condText(k int32) string {
+	if c := m.pos[k].cond; c >= 0 {
+		return m.conds[c].text
+	}
+	return ""
+}
+
 // span returns the nodes of the dynamic condition of p: nodes[n0:n1],
 // children before parents.
 func (m *model) span(p *cpos) (n0, n1 int32) {
