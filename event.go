@@ -303,13 +303,26 @@ func validNonce(s string) bool {
 // arrays, maps and pointers too; json.RawMessage and other types that
 // decode themselves are not looked into.
 func DecodePayload(e *Event, v any) error {
-	if err := checkJSON(e.Payload, shapeOf(reflect.TypeOf(v))); err != nil {
-		return Errorf(EINVALID, "payload of %s: %v", e.Kind, err)
+	if err := DecodeStrict(e.Payload, v); err != nil {
+		return Errorf(ErrorCode(err), "payload of %s: %s", e.Kind, ErrorMessage(err))
 	}
-	d := json.NewDecoder(bytes.NewReader(e.Payload))
+	return nil
+}
+
+// DecodeStrict decodes one JSON value into v with the rules of
+// DecodePayload: what CheckJSON wants, and member names exactly as v's
+// fields spell them. The API decodes request bodies with it.
+func DecodeStrict(b []byte, v any) error {
+	if err := checkJSON(b, shapeOf(reflect.TypeOf(v))); err != nil {
+		if ErrorCode(err) == EINTERNAL {
+			return Errorf(EINVALID, "%v", err)
+		}
+		return err
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return Errorf(EINVALID, "payload of %s: %v", e.Kind, err)
+		return Errorf(EINVALID, "%v", err)
 	}
 	return nil
 }

@@ -4,9 +4,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -253,13 +251,8 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any, limit
 	if err != nil {
 		return parley.Errorf(parley.EINVALID, "reading the body: %v", err)
 	}
-	if err := parley.CheckJSON(body); err != nil {
-		return err
-	}
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return parley.Errorf(parley.EINVALID, "decoding the body: %v", err)
+	if err := parley.DecodeStrict(body, v); err != nil {
+		return parley.Errorf(parley.ErrorCode(err), "decoding the body: %s", parley.ErrorMessage(err))
 	}
 	return nil
 }

@@ -527,7 +527,7 @@ func (s *sse) next(t *testing.T, timeout time.Duration) sseMsg {
 func (s *sse) events(t *testing.T, n int) []int64 {
 	var ids []int64
 	for len(ids) < n {
-		m := s.next(t, 5*time.Second)
+		m := s.next(t, 15*time.Second)
 		if m.event == "event" {
 			ids = append(ids, m.id)
 		}
@@ -553,7 +553,7 @@ func TestStreamResume(t *testing.T) {
 	idx := w.act(t, "gov", parley.KindSetStance, "", parley.SetStance{Item: "D1", Version: 1, Party: "gov", Stance: "support"})
 	got := map[string]bool{}
 	for len(got) < 3 {
-		m := first.next(t, 5*time.Second)
+		m := first.next(t, 15*time.Second)
 		if m.event == "event" && m.id != idx {
 			t.Fatalf("live event id %d, want %d", m.id, idx)
 		}
