@@ -215,13 +215,30 @@ func writeSessions(e *env, m map[string]string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	return writePrivateJSON(p, m)
+}
+
+// writePrivateJSON writes v as JSON to a file only its owner may read,
+// replacing it whole, creating its directory if need be.
+func writePrivateJSON(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(m, "", "  ")
-	tmp := p + ".tmp"
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, p)
+	return os.Rename(tmp, path)
+}
+
+// readFlags defines the flags of a command that reads a talks from the
+// local record or from a server.
+func readFlags(fs *flag.FlagSet) {
+	dataFlags(fs)
+	fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
+	fs.String("server", "", "use this server instead of the local record (env PARLEY_SERVER)")
 }

@@ -30,10 +30,8 @@ checkpoints and cosignatures, and the log's key. "parley verify" checks it
 offline. The viewer is the public unless --viewer names an actor's public
 key (locally) or you are signed in (with --server).`,
 		Flags: func(fs *flag.FlagSet) {
-			dataFlags(fs)
-			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
+			readFlags(fs)
 			fs.String("viewer", "", "the public key of the actor whose view to export (local record only)")
-			fs.String("server", "", "export from this server, as the signed-in actor (env PARLEY_SERVER)")
 			fs.String("o", "", "the file to write (default: standard output)")
 		},
 		Run: runExport,
@@ -66,9 +64,7 @@ checkpoint, the event's leaf hash and the inclusion proof. It lets anyone
 check with "parley verify-proof" that the host accepted that event, without
 seeing the rest of the record.`,
 		Flags: func(fs *flag.FlagSet) {
-			dataFlags(fs)
-			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
-			fs.String("server", "", "ask this server (env PARLEY_SERVER)")
+			readFlags(fs)
 			fs.String("o", "", "the file to write (default: standard output)")
 		},
 		Run: runProof,

@@ -27,12 +27,8 @@ func init() {
 parties: each party's stance on the latest version (a stance on an older
 version is marked "old"), each item's status, and for items not agreed the
 blockers and root blockers the agreement engine finds.`,
-		Flags: func(fs *flag.FlagSet) {
-			dataFlags(fs)
-			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
-			fs.String("server", "", "read from this server instead of the local record (env PARLEY_SERVER)")
-		},
-		Run: runShow,
+		Flags: readFlags,
+		Run:   runShow,
 	})
 	register(&command{
 		Name:    "briefing",
@@ -43,11 +39,9 @@ attended and who declined (with the reason), what was agreed, what gained
 and lost agreement and when, what stays open and who blocks it, and the
 public statements, each with the log index of the event it comes from.`,
 		Flags: func(fs *flag.FlagSet) {
-			dataFlags(fs)
-			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
+			readFlags(fs)
 			fs.String("round", "", "the round (default: the current round)")
 			fs.String("o", "", "write to this file instead of standard output")
-			fs.String("server", "", "read from this server instead of the local record (env PARLEY_SERVER)")
 		},
 		Run: runBriefing,
 	})

@@ -41,10 +41,8 @@ If the log signed two checkpoints that cannot both be true, witness refuses,
 writes the fork evidence to a file, reports it to the log, and exits 1:
 keep that file and publish it.`,
 		Flags: func(fs *flag.FlagSet) {
-			dataFlags(fs)
-			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
+			readFlags(fs)
 			fs.String("key", "", "the witness's actor key file (env PARLEY_KEY)")
-			fs.String("server", "", "witness the log on this server (env PARLEY_SERVER)")
 			fs.String("state", "", "the witness state file (default: parley/witness/ORIGIN.json in the user's configuration directory)")
 		},
 		Run: runWitness,
@@ -275,7 +273,7 @@ func runWitness(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return fmt.Errorf("recording the cosignature: %w", err)
 	}
 	ws.Last = string(cosigned)
-	if err := writeWitnessState(path, ws); err != nil {
+	if err := writePrivateJSON(path, ws); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "cosigned %s at size %d as %s\n", origin, cp.Size, w.Name)
@@ -309,16 +307,4 @@ func reportFork(ctx context.Context, e *env, src logSource, talks string, key ed
 		fmt.Fprintf(e.Stderr, "the log did not record the evidence (%v); publish the file yourself\n", err)
 	}
 	return fmt.Errorf("%v; the evidence is in %s", fe, file)
-}
-
-func writeWitnessState(path string, ws witnessState) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(ws, "", "  ")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
