@@ -23,12 +23,12 @@ type raiseState struct {
 // dependent of an item that joined, the items that the explored item
 // needs: those not in S that its failing conditions name, and its package
 // mates not in S. An item that could not pass even if every item not known
-// to stay out joined is known to stay out, and so is, then, every item of
-// its package; the exploration does not go past it. The explored items not
-// known to stay out are put in S together and the descent takes out those
-// that fail: what remains is exactly the part of the new greatest fixpoint
-// among them, and the items taken out stay out. docs/AGREEMENT.md proves
-// it.
+// to stay out joined is known to stay out (dead), and so is, then, every
+// item of its package; the exploration does not go past it, and stops when
+// the item it started from dies. Otherwise the explored items not dead are
+// put in S together and the descent takes out those that fail: what
+// remains is exactly the part of the new greatest fixpoint among them, and
+// the items taken out stay out. docs/AGREEMENT.md proves it.
 func (s *gstate) raise(x int32) {
 	m := s.m
 	r := &s.rs
