@@ -22,7 +22,7 @@ type fanoutResult struct {
 	Posted      int // accepted by the server
 	Rate        float64
 	PostTime    time.Duration // from the first POST to the last answer
-	Late        int           // events posted over an interval late, with maxPostsInFlight pending
+	Late        int           // events posted more than an interval after their time
 	Delay       dist          // over every (subscriber, event) pair received
 	Missed      int           // (subscriber, event) pairs never received
 	Incomplete  int           // subscribers that missed at least one event

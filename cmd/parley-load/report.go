@@ -205,7 +205,7 @@ func (r *report) write(out io.Writer) error {
 		p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
 			ms(f.Delay.P50), ms(f.Delay.P90), ms(f.Delay.P99), ms(f.Delay.Max), f.Missed, f.Dropped)
 		if f.Late > 0 {
-			p("%d events were posted late, with %d POSTs waiting for an answer: the server fell behind the schedule.\n\n", f.Late, maxPostsInFlight)
+			p("%d events were posted more than an interval (%s) after their time: the process, which holds the server and the clients, could not keep the schedule.\n\n", f.Late, ms(time.Duration(float64(time.Second)/f.Rate)))
 		}
 		if f.Missed > 0 {
 			p("%d subscribers missed at least one event (%d deliveries in all).\n\n", f.Incomplete, f.Missed)

@@ -163,9 +163,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // idle.
 const idleShare = 0.15
 
-// settle waits until the process uses less than idleShare of a core over a
-// quarter of a second, for at most limit. It returns how long it waited
-// and whether the process went idle.
+// settle waits until the process has used less than idleShare of a core
+// in each of two quarters of a second in a row, for at most limit. It
+// returns how long it waited and whether the process went idle.
 func settle(ctx context.Context, limit time.Duration) (time.Duration, bool) {
 	const window = 250 * time.Millisecond
 	start := time.Now()
@@ -174,12 +174,18 @@ func settle(ctx context.Context, limit time.Duration) (time.Duration, bool) {
 		_ = sleep(ctx, 2*time.Second)
 		return time.Since(start), false
 	}
+	quiet := 0
 	for time.Since(start) < limit {
 		if sleep(ctx, window) != nil {
 			break
 		}
 		cur, _ := processCPU()
 		if cur-prev < time.Duration(idleShare*float64(window)) {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		if quiet == 2 {
 			return time.Since(start), true
 		}
 		prev = cur
