@@ -423,25 +423,6 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	if dir := os.Getenv("PARLEY_REVIEW"); dir != "" {
-		for name, p := range map[string]string{"overview": talks, "timeline": talks + "/timeline", "verify": talks + "/verify", "home": "/", "signin": "/signin"} {
-			mediator.goTo(t, base+p)
-			mediator.do(t, chromedp.EmulateViewport(1280, 1800))
-			mediator.screenshot(t, dir, name+".png")
-		}
-		delegate.goTo(t, base+talks+"/workspace")
-		delegate.do(t, chromedp.EmulateViewport(1280, 1800))
-		delegate.screenshot(t, dir, "workspace.png")
-		delegate.goTo(t, base+talks+"/verify")
-		delegate.do(t, chromedp.Click(chromedp.CSS(`[data-verify-run]`)))
-		delegate.mustWait(t, `/verifies|does not verify/.test(document.querySelector('.verify-out').textContent)`, 10*time.Second)
-		delegate.screenshot(t, dir, "verify-run.png")
-		phone := newTab(t, browser, "phone2")
-		phone.do(t, chromedp.EmulateViewport(375, 1400))
-		phone.goTo(t, base+talks+"/dashboard?item=D1")
-		phone.screenshot(t, dir, "phone-dashboard.png")
-	}
-
 	t.Run("console", func(t *testing.T) {
 		for _, tb := range []*tab{public, mediator, delegate} {
 			if errs := tb.errors(); len(errs) > 0 {

@@ -73,25 +73,9 @@ func (c matrixCell) Class() string {
 	return cls
 }
 
-// blockersOf returns the parties whose votes block each item.
-func blockersOf(res *agreement.Result) map[string]map[string]bool {
-	out := make(map[string]map[string]bool, len(res.Items))
-	for id, ir := range res.Items {
-		if len(ir.Blockers) == 0 {
-			continue
-		}
-		m := make(map[string]bool, len(ir.Blockers))
-		for _, b := range ir.Blockers {
-			m[b.Party] = true
-		}
-		out[id] = m
-	}
-	return out
-}
-
 // newMatrix builds the rows of one page of the matrix (page from 1; 0 for
 // every row).
-func newMatrix(s *snap, res *agreement.Result, pg int) *matrix {
+func newMatrix(s *snap, v *verdict, pg int) *matrix {
 	m := &matrix{TotalItems: len(s.Items)}
 	for _, p := range s.Parties {
 		if p.Participant {
@@ -114,15 +98,10 @@ func newMatrix(s *snap, res *agreement.Result, pg int) *matrix {
 		hi = min(len(s.Items), lo+per)
 	}
 	m.First, m.Last = lo+1, hi
-	blocks := blockersOf(res)
 	for _, it := range s.Items[lo:hi] {
-		row := matrixRow{Item: it, Version: it.LatestN}
-		if ir := res.Items[it.ID]; ir != nil {
-			row.Status = ir.Status
-			row.Blocked = len(ir.Blockers)
-		}
+		row := matrixRow{Item: it, Version: it.LatestN, Status: v.Status[it.ID], Blocked: len(v.Blocks[it.ID])}
 		for _, p := range m.Parties {
-			c := matrixCell{Party: p.ID, Blocks: blocks[it.ID][p.ID]}
+			c := matrixCell{Party: p.ID, Blocks: v.Blocks[it.ID][p.ID]}
 			if x := it.Stances[p.ID]; x != nil {
 				c.Stance, c.Condition, c.Version, c.Reason = x.Stance, x.Condition, x.Version, x.Reason
 				c.Outdated = x.Version != it.LatestN
@@ -157,14 +136,14 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.result()
+	v, err := s.verdict()
 	if err != nil {
 		return nil, err
 	}
 	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	d := &dashboardData{Matrix: newMatrix(s, res, max(1, pg)), Counts: map[string]int{}, PrevStep: -1, NextStep: -1}
-	for _, ir := range res.Items {
-		d.Counts[ir.Status]++
+	d := &dashboardData{Matrix: newMatrix(s, v, max(1, pg)), Counts: map[string]int{}, PrevStep: -1, NextStep: -1}
+	for _, st := range v.Status {
+		d.Counts[st]++
 	}
 	for i := 1; i <= d.Matrix.Pages && d.Matrix.Pages > 1; i++ {
 		d.PageLinks = append(d.PageLinks, i)
@@ -185,6 +164,10 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 		}
 	}
 	if id := r.URL.Query().Get("item"); id != "" {
+		res, err := s.result()
+		if err != nil {
+			return nil, err
+		}
 		if d.Explain, err = explain(s, res, id, r); err != nil {
 			return nil, err
 		}
@@ -213,12 +196,12 @@ func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, err)
 		return
 	}
-	res, err := s.result()
+	v, err := s.verdict()
 	if err != nil {
 		writeJSONError(w, err)
 		return
 	}
-	m := newMatrix(s, res, 0)
+	m := newMatrix(s, v, 0)
 	var b bytes.Buffer
 	b.Grow(len(m.Rows)*(len(m.Parties)+48) + 256)
 	b.WriteString(`{"size":`)

@@ -54,14 +54,11 @@ func (h *handler) document(r *http.Request) (*page, error) {
 	if it == nil {
 		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no item %q that you may see; the overview lists its items", s.ID, r.PathValue("item"))
 	}
-	res, err := s.result()
+	v, err := s.verdict()
 	if err != nil {
 		return nil, err
 	}
-	d := &documentData{Item: it, Next: it.LatestN + 1}
-	if ir := res.Items[it.ID]; ir != nil {
-		d.Status = ir.Status
-	}
+	d := &documentData{Item: it, Next: it.LatestN + 1, Status: v.Status[it.ID]}
 	version := func(name string) (*state.Version, error) {
 		v := r.URL.Query().Get(name)
 		if v == "" {

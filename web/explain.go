@@ -108,7 +108,10 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 	if agreedish(ir.Status) {
 		x.Why = "It is agreed: there is nothing to unlock."
 	} else {
-		opts, err := agreement.Unlock(s.Inst, id, agreement.UnlockLimits{MaxEvaluations: 5000})
+		// The search's budget shrinks as the instance grows, to keep the
+		// page's answer within a second or two.
+		budget := min(agreement.DefaultUnlockEvaluations, max(100, 2_000_000/max(1, len(s.Inst.Positions))))
+		opts, err := agreement.Unlock(s.Inst, id, agreement.UnlockLimits{MaxEvaluations: budget})
 		x.Complete = true
 		if errors.Is(err, agreement.ErrUnlockIncomplete) {
 			x.Complete, err = false, nil

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -129,39 +130,47 @@ func (f *fixture) openRound(id string) {
 // token.
 func (f *fixture) token(who string) string {
 	f.t.Helper()
-	pub := f.keys.Public(who)
+	tok, err := signIn(f.ts.URL, f.keys[who])
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return tok
+}
+
+// signIn answers the server's challenge with key and returns the session
+// token.
+func signIn(base string, key ed25519.PrivateKey) (string, error) {
+	pub := parley.KeyString(key.Public().(ed25519.PublicKey))
 	var ch struct {
 		Challenge string `json:"challenge"`
 		Message   string `json:"message"`
 	}
-	f.postJSON("/api/v1/auth/challenge", map[string]string{"key": pub}, &ch)
+	if err := postJSON(base+"/api/v1/auth/challenge", map[string]string{"key": pub}, &ch); err != nil {
+		return "", err
+	}
 	msg, err := base64.StdEncoding.DecodeString(ch.Message)
 	if err != nil {
-		f.t.Fatal(err)
+		return "", err
 	}
-	sig := ed25519.Sign(f.keys[who], msg)
 	var sess struct {
 		Token string `json:"token"`
 	}
-	f.postJSON("/api/v1/auth/session", map[string]string{"key": pub, "challenge": ch.Challenge, "signature": base64.StdEncoding.EncodeToString(sig)}, &sess)
-	return sess.Token
+	err = postJSON(base+"/api/v1/auth/session", map[string]string{"key": pub, "challenge": ch.Challenge, "signature": b64(ed25519.Sign(key, msg))}, &sess)
+	return sess.Token, err
 }
 
-func (f *fixture) postJSON(path string, body, out any) {
-	f.t.Helper()
+func postJSON(url string, body, out any) error {
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(f.ts.URL+path, "application/json", bytes.NewReader(b))
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
 	if err != nil {
-		f.t.Fatal(err)
+		return err
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		f.t.Fatalf("POST %s: %s: %s", path, resp.Status, data)
+		return fmt.Errorf("POST %s: %s: %s", url, resp.Status, data)
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		f.t.Fatal(err)
-	}
+	return json.Unmarshal(data, out)
 }
 
 // get fetches a path as the holder of token ("" for the public) and

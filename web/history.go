@@ -10,10 +10,6 @@ import (
 	"github.com/parleyhq/parley/state"
 )
 
-// maxHistoryEvaluations bounds the evaluations of the agreement that the
-// history of a talks may take: one per event that can change it.
-const maxHistoryEvaluations = 3000
-
 // A transition is an item gaining or losing agreement, as the viewer may
 // see it, and the event that did it.
 type transition struct {
@@ -29,23 +25,29 @@ type transition struct {
 }
 
 // A history is the agreement over a talks' log as one viewer may see it:
-// it replays the log and evaluates the agreement, with the stances the
-// viewer may see, after every event that can change it.
+// it replays the log and follows, with the stances the viewer may see,
+// which items are agreed after every event that can change it. An
+// agreement.Engine carries the agreement from one stance to the next; any
+// other change rebuilds it.
 type history struct {
 	Transitions []transition
-	// Truncated is set when the log has more changes than the history
-	// evaluates; the transitions then stop at Until.
+	// Truncated is set when the log holds more work than the history
+	// does; the transitions then stop at Until.
 	Truncated bool
 	Until     int64
 	points    []point
 	byIndex   map[int64][]transition
 }
 
-// A point is the statuses of the items after one event.
+// A point is the items agreed after an event that changed them.
 type point struct {
-	index    int64
-	statuses map[string]string
+	index  int64
+	agreed map[string]bool
 }
+
+// maxHistoryWork bounds the work of a history: positions compiled into
+// engines, plus one for each stance carried into one.
+const maxHistoryWork = 4_000_000
 
 // agreedish reports whether a status counts as agreed.
 func agreedish(status string) bool {
@@ -73,8 +75,11 @@ func (h *handler) history(ctx context.Context, s *snap, key string) (*history, e
 	visible := func(i int64) bool { return i >= 0 && i < int64(len(bits)) && bits[i] }
 	hs := &history{byIndex: map[int64][]transition{}, Until: int64(len(events)) - 1}
 	st := state.New(s.ID)
-	prev := map[string]string{}
-	evals := 0
+	prev := map[string]bool{}
+	var eng *agreement.Engine
+	at := map[string]bool{} // the parties at the table when eng was built
+	perChange := 1          // work of one stance carried into eng
+	work := 0
 	for i, e := range events {
 		idx := int64(i)
 		if err := st.Apply(e, idx); err != nil {
@@ -83,55 +88,104 @@ func (h *handler) history(ctx context.Context, s *snap, key string) (*history, e
 		if !state.AffectsAgreement(e.Kind) {
 			continue
 		}
-		if evals++; evals > maxHistoryEvaluations {
+		if work > maxHistoryWork {
 			hs.Truncated, hs.Until = true, idx-1
 			break
 		}
-		inst, _ := instanceFor(st, visible)
-		res, err := agreement.Evaluate(inst)
+		carried := false
+		if e.Kind == parley.KindSetStance && eng != nil {
+			carried, err = carry(eng, st, e, visible(idx), at)
+			if err != nil {
+				return nil, err
+			}
+			work += perChange
+		}
+		if !carried {
+			inst, _ := instanceFor(st, visible)
+			if eng, err = agreement.NewEngine(inst); err != nil {
+				return nil, err
+			}
+			clear(at)
+			for _, p := range inst.Parties {
+				at[p] = true
+			}
+			perChange = 1
+			for _, p := range inst.Positions {
+				if c, err := agreement.ParseCondition(p.Condition); err == nil && negatesItems(c, false) {
+					perChange = len(inst.Positions) // each change searches afresh
+					break
+				}
+			}
+			work += len(inst.Positions) + len(inst.Items)
+		}
+		list, err := eng.Agreed()
 		if err != nil {
 			return nil, err
 		}
-		now := make(map[string]string, len(res.Items))
+		now := make(map[string]bool, len(list))
+		for _, id := range list {
+			now[id] = true
+		}
+		changed := false
 		for _, it := range st.Items {
-			if !visible(it.Added) {
+			if !visible(it.Added) || now[it.ID] == prev[it.ID] {
 				continue
 			}
-			ir := res.Items[it.ID]
-			if ir == nil {
-				continue
+			changed = true
+			status := agreement.StatusNotAgreed
+			if now[it.ID] {
+				status = agreement.StatusAgreed
 			}
-			now[it.ID] = ir.Status
-			if agreedish(ir.Status) == agreedish(prev[it.ID]) {
-				continue
-			}
-			t := transition{Index: idx, At: e.At(), Item: it.ID, Title: it.Title, Agreed: agreedish(ir.Status), Status: ir.Status, Visible: visible(idx)}
+			t := transition{Index: idx, At: e.At(), Item: it.ID, Title: it.Title, Agreed: now[it.ID], Status: status, Visible: visible(idx)}
 			if t.Visible {
 				t.By, t.Cause = s.ActorName(e.Actor), describe(e, s)
 			}
 			hs.Transitions = append(hs.Transitions, t)
 			hs.byIndex[idx] = append(hs.byIndex[idx], t)
 		}
+		if changed || len(hs.points) == 0 {
+			hs.points = append(hs.points, point{index: idx, agreed: now})
+		}
 		prev = now
-		hs.points = append(hs.points, point{index: idx, statuses: now})
 	}
 	return hs, nil
+}
+
+// carry applies the stance event e, just applied to st, to the engine as
+// instanceFor would include it, and reports whether it could.
+func carry(eng *agreement.Engine, st *state.Talks, e *parley.Event, visible bool, at map[string]bool) (bool, error) {
+	var p parley.SetStance
+	if parley.DecodePayload(e, &p) != nil {
+		return false, nil
+	}
+	it := st.Item(p.Item)
+	if it == nil {
+		return false, nil
+	}
+	x, latest := it.Stances[p.Party], it.Latest()
+	if visible && at[p.Party] && x != nil && latest != nil && x.Version == latest.N {
+		return true, eng.SetPosition(agreement.Position{Party: p.Party, Item: p.Item, Stance: x.Stance, Condition: x.Condition})
+	}
+	if _, ok := eng.Position(p.Party, p.Item); ok {
+		return true, eng.RemovePosition(p.Party, p.Item)
+	}
+	return true, nil
 }
 
 // At returns the transitions caused by the event at a log index.
 func (hs *history) At(index int64) []transition { return hs.byIndex[index] }
 
-// StatusesAt returns the statuses of the items after the event at a log
-// index, or nil if the history does not reach it.
-func (hs *history) StatusesAt(index int64) map[string]string {
+// AgreedAt returns the items agreed after the event at a log index, or
+// nil if the history does not reach it.
+func (hs *history) AgreedAt(index int64) map[string]bool {
 	if hs.Truncated && index > hs.Until {
 		return nil
 	}
 	k := sort.Search(len(hs.points), func(k int) bool { return hs.points[k].index > index })
 	if k == 0 {
-		return map[string]string{}
+		return map[string]bool{}
 	}
-	return hs.points[k-1].statuses
+	return hs.points[k-1].agreed
 }
 
 // Changes returns the log indexes of the events that changed what is

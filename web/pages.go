@@ -213,14 +213,11 @@ func (h *handler) overview(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.result()
+	v, err := s.verdict()
 	if err != nil {
 		return nil, err
 	}
-	d := &overviewData{Statuses: map[string]string{}}
-	for id, ir := range res.Items {
-		d.Statuses[id] = ir.Status
-	}
+	d := &overviewData{Statuses: v.Status}
 	if d.History, err = h.history(r.Context(), s, key); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
@@ -85,14 +86,17 @@ func (h *handler) public(r *http.Request) (*page, error) {
 	}
 	for _, m := range s.Statements {
 		sv := statementView{Statement: m, By: s.ActorName(m.By), Dir: dirOf(m.Lang)}
-		statuses := d.History.StatusesAt(m.Index)
-		if statuses == nil {
+		agreed := d.History.AgreedAt(m.Index)
+		if agreed == nil {
 			sv.Unknown = true
 		}
 		for _, it := range s.Items {
-			st, ok := statuses[it.ID]
-			if !ok || it.Added > m.Index {
+			if agreed == nil || it.Added > m.Index {
 				continue
+			}
+			st := agreement.StatusNotAgreed
+			if agreed[it.ID] {
+				st = agreement.StatusAgreed
 			}
 			line := recordLine{Item: it.ID, Title: it.Title, Status: st}
 			for k := range d.History.Transitions {

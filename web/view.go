@@ -49,8 +49,10 @@ type snap struct {
 	partyNames map[string]string
 	actors     map[string]*state.Actor
 	items      map[string]*itemView
+	cache      *resultCache
 	res        *agreement.Result
 	resErr     error
+	ver        *verdict
 }
 
 type partyView struct {
@@ -151,7 +153,7 @@ func newSnap(st *state.Talks, v state.Viewer, visible func(int64) bool, origin s
 		if !visible(it.Added) {
 			continue
 		}
-		iv := &itemView{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: st.Rule, Added: it.Added, Package: pkgOf[it.ID], Stances: map[string]*state.Stance{}, LatestN: len(it.Versions)}
+		iv := &itemView{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: st.Rule, Added: it.Added, Package: pkgOf[it.ID], Stances: make(map[string]*state.Stance, len(it.Stances)), LatestN: len(it.Versions)}
 		if it.Rule != nil {
 			iv.Rule, iv.OwnRule = *it.Rule, true
 		}
@@ -170,6 +172,7 @@ func newSnap(st *state.Talks, v state.Viewer, visible func(int64) bool, origin s
 				iv.Stances[p] = x
 			}
 		}
+		iv.History = make([]*state.Stance, 0, len(it.History))
 		for _, x := range it.History {
 			if visible(x.Index) {
 				iv.History = append(iv.History, x)
@@ -221,12 +224,42 @@ func instanceFor(st *state.Talks, visible func(int64) bool) (*agreement.Instance
 	return inst, hidden
 }
 
-// result evaluates the viewer's agreement instance once.
+// result evaluates the viewer's agreement instance with explanations.
 func (s *snap) result() (*agreement.Result, error) {
 	if s.res == nil && s.resErr == nil {
-		s.res, s.resErr = agreement.Evaluate(s.Inst)
+		if s.cache != nil {
+			s.res, s.resErr = s.cache.evaluate(s.Inst)
+		} else {
+			s.res, s.resErr = agreement.Evaluate(s.Inst)
+		}
 	}
 	return s.res, s.resErr
+}
+
+// verdict returns each item's status and who blocks it, the cheap way when
+// the instance allows it.
+func (s *snap) verdict() (*verdict, error) {
+	if s.ver != nil {
+		return s.ver, nil
+	}
+	var err error
+	if s.cache != nil {
+		s.ver, err = s.cache.verdict(s.Inst)
+		return s.ver, err
+	}
+	v, ok, err := lightVerdict(s.Inst)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		res, err := s.result()
+		if err != nil {
+			return nil, err
+		}
+		v = verdictOf(res)
+	}
+	s.ver = v
+	return v, nil
 }
 
 // Item returns the item with the given id if the viewer may see it.
@@ -363,6 +396,7 @@ func (h *handler) load(ctx context.Context, id, key string, at int64) (*snap, er
 		v, cp, size = st.ViewerOf(key), c, st.Size
 		if at < 0 || at >= st.Size-1 {
 			s = newSnap(st, v, func(i int64) bool { return st.VisibleAt(v, i) }, origin, cp, st.Size)
+			s.cache = &h.results
 			return nil
 		}
 		bits = viewerBits(st, v, at+1)
@@ -385,7 +419,7 @@ func (h *handler) load(ctx context.Context, id, key string, at int64) (*snap, er
 		}
 	}
 	s = newSnap(past, v, func(i int64) bool { return i >= 0 && i < int64(len(bits)) && bits[i] }, origin, cp, size)
-	s.At = at
+	s.At, s.cache = at, &h.results
 	return s, nil
 }
 

@@ -50,12 +50,13 @@ type Config struct {
 
 // handler serves the pages of one ledger.
 type handler struct {
-	l      *ledger.Ledger
-	cfg    Config
-	log    *slog.Logger
-	mux    *http.ServeMux
-	pages  map[string]*template.Template
-	static map[string]staticFile // by path under /static/
+	l       *ledger.Ledger
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	pages   map[string]*template.Template
+	static  map[string]staticFile // by path under /static/
+	results resultCache
 }
 
 type staticFile struct {
@@ -111,6 +112,11 @@ func (h *handler) routes() {
 	m.HandleFunc("GET /talks/{id}/verify", h.page(h.verify))
 	m.HandleFunc("GET /talks/{id}/condition", h.condition)
 	m.HandleFunc("GET /static/{path...}", h.serveStatic)
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		// The pages name no icon; answer browsers that ask anyway.
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	m.HandleFunc("/", h.page(func(r *http.Request) (*page, error) {
 		return nil, parley.Errorf(parley.ENOTFOUND, "there is no page at %s; start from the list of talks", r.URL.Path)
 	}))

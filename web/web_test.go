@@ -229,18 +229,11 @@ func (f *fixture) proximityTalks(t *testing.T) (string, map[string]ed25519.Priva
 // tokenFor signs in with any key.
 func (f *fixture) tokenFor(key ed25519.PrivateKey) string {
 	f.t.Helper()
-	pub := parley.KeyString(key.Public().(ed25519.PublicKey))
-	var ch struct {
-		Challenge string `json:"challenge"`
-		Message   string `json:"message"`
+	tok, err := signIn(f.ts.URL, key)
+	if err != nil {
+		f.t.Fatal(err)
 	}
-	f.postJSON("/api/v1/auth/challenge", map[string]string{"key": pub}, &ch)
-	msg := mustB64(f.t, ch.Message)
-	var sess struct {
-		Token string `json:"token"`
-	}
-	f.postJSON("/api/v1/auth/session", map[string]string{"key": pub, "challenge": ch.Challenge, "signature": b64(ed25519.Sign(key, msg))}, &sess)
-	return sess.Token
+	return tok
 }
 
 // TestVisibility checks that no page shows a viewer what visibility hides

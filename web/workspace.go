@@ -59,7 +59,7 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 	}
 	d := &workspaceData{Party: s.Delegation(), Chair: s.Chair(), Rounds: s.Rounds}
 	p.Data = d
-	res, err := s.result()
+	v, err := s.verdict()
 	if err != nil {
 		return nil, err
 	}
@@ -86,9 +86,7 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 		}
 		for _, it := range s.Items {
 			wi := workspaceItem{Item: it, Latest: it.Latest(), Mine: it.Stances[d.Party]}
-			if ir := res.Items[it.ID]; ir != nil {
-				wi.Status = ir.Status
-			}
+			wi.Status = v.Status[it.ID]
 			wi.Outdated = wi.Mine != nil && wi.Mine.Version != it.LatestN
 			for _, o := range s.Items {
 				if o.ID != it.ID {

@@ -9,7 +9,6 @@ const STATUS = {
   agreed: 'agreed', agreed_ad_referendum: 'agreed ad referendum', contested: 'contested',
   not_agreed: 'not agreed', oscillating: 'oscillating',
 };
-const CHUNK = 50;
 
 let loading = null;
 let pending = false;
@@ -31,32 +30,90 @@ function cellHTML(d, code, i, j) {
   if (k === 'c') inner += ` <code class="cond">${esc(d.cond[key] || '')}</code>`;
   if (old) { cls += ' old'; inner += ` <span class="ver">on v${old}, not the latest</span>`; }
   if (blocks) { cls += ' blk'; inner += '<span class="sr">, blocking</span>'; }
-  return `<td class="${cls}">${inner}</td>`;
+  const title = k === 'c' ? ` title="if ${esc(d.cond[key] || '')}"` : '';
+  return `<td class="${cls}" aria-colindex="${j + 3}"${title}>${inner}</td>`;
+}
+
+// Past this many cells the matrix renders only the rows in view: a table
+// of a hundred thousand cells takes seconds to lay out.
+const VIRTUAL_CELLS = 20000;
+const ROW_PX = 40;
+const OVERSCAN = 12;
+
+// rowHTML renders row i with the cells of the parties c0 to c1 (all by
+// default); gap cells stand for the others.
+function rowHTML(d, i, talks, current, c0 = 0, c1 = d.parties.length) {
+  const [id, title, status] = d.items[i];
+  const codes = d.cells[i];
+  let row = `<tr aria-rowindex="${i + 2}"${id === current ? ' class="current"' : ''}><th scope="row"><a href="${esc(explainURL(talks, d.at, id))}" data-explain="${esc(id)}">${esc(id)}</a> <span class="ititle" dir="auto">${textHTML(title)}</span></th><td><span class="badge s-${esc(status)}">${STATUS[status] || esc(status)}</span></td>`;
+  if (c0 > 0) row += `<td colspan="${c0}" class="gap" aria-hidden="true"></td>`;
+  for (let j = c0; j < c1; j++) row += cellHTML(d, codes[j], i, j);
+  if (c1 < codes.length) row += `<td colspan="${codes.length - c1}" class="gap" aria-hidden="true"></td>`;
+  return row + '</tr>';
+}
+
+function spacer(cols, px) {
+  const tr = document.createElement('tr');
+  tr.className = 'spacer';
+  tr.setAttribute('aria-hidden', 'true');
+  const td = document.createElement('td');
+  td.colSpan = cols;
+  td.style.height = `${px}px`;
+  tr.append(td);
+  return tr;
 }
 
 function render(box, d) {
   const talks = document.body.dataset.talks;
   const current = new URLSearchParams(location.search).get('item');
+  const n = d.items.length;
+  const virtual = n * d.parties.length > VIRTUAL_CELLS;
   const head = d.parties.map(([id, name]) => `<th scope="col"><abbr title="${esc(name)}">${esc(id)}</abbr></th>`).join('');
-  const parts = [`<table class="matrix"><caption>Stances on the latest version of each item: all ${d.items.length} items, ${d.parties.length} parties at the table</caption><thead><tr><th scope="col">Item</th><th scope="col">Status</th>${head}</tr></thead>`];
-  for (let c = 0; c < d.items.length; c += CHUNK) {
-    parts.push(c === 0 ? '<tbody>' : '<tbody class="chunk">');
-    for (let i = c; i < Math.min(c + CHUNK, d.items.length); i++) {
-      const [id, title, status] = d.items[i];
-      const codes = d.cells[i];
-      let row = `<tr${id === current ? ' class="current"' : ''}><th scope="row"><a href="${esc(explainURL(talks, d.at, id))}" data-explain="${esc(id)}">${esc(id)}</a> <span class="ititle" dir="auto">${textHTML(title)}</span></th><td><span class="badge s-${esc(status)}">${STATUS[status] || esc(status)}</span></td>`;
-      for (let j = 0; j < codes.length; j++) row += cellHTML(d, codes[j], i, j);
-      parts.push(row + '</tr>');
-    }
-    parts.push('</tbody>');
-  }
-  parts.push('</table>');
+  const cols = virtual ? `<colgroup><col class="c-item"><col class="c-status"><col span="${d.parties.length}" class="c-party"></colgroup>` : '';
+  const top = `<table class="matrix${virtual ? ' virtual' : ''}" aria-rowcount="${n + 1}" aria-colcount="${d.parties.length + 2}">${cols}<caption>Stances on the latest version of each item: all ${n} items, ${d.parties.length} parties at the table${virtual ? '; the rows render as you scroll' : ''}</caption><thead><tr aria-rowindex="1"><th scope="col">Item</th><th scope="col">Status</th>${head}</tr></thead><tbody></tbody></table>`;
   const { scrollTop, scrollLeft } = box;
-  box.innerHTML = parts.join('');
+  box.innerHTML = top;
+  const tbody = box.querySelector('tbody');
+  if (virtual) {
+    // A fixed layout takes the widths from the columns, not from every
+    // cell: the rows lay out in one pass as they scroll in.
+    box.querySelector('table').style.width = `${16 + 8 + 7 * d.parties.length}rem`;
+  }
+  if (!virtual) {
+    const rows = [];
+    for (let i = 0; i < n; i++) rows.push(rowHTML(d, i, talks, current));
+    tbody.innerHTML = rows.join('');
+  } else {
+    const cols = d.parties.length + 2;
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    let shown = '';
+    const paint = () => {
+      const headPx = box.querySelector('thead').offsetHeight + box.querySelector('caption').offsetHeight;
+      const first = Math.max(0, Math.floor((box.scrollTop - headPx) / ROW_PX) - OVERSCAN);
+      const last = Math.min(n, first + Math.ceil(box.clientHeight / ROW_PX) + 2 * OVERSCAN);
+      // Columns too: only the parties in view, and a few beyond.
+      const c0 = Math.max(0, Math.floor(Math.max(0, Math.abs(box.scrollLeft) - 24 * rem) / (7 * rem)) - 2);
+      const c1 = Math.min(d.parties.length, c0 + Math.ceil(box.clientWidth / (7 * rem)) + 4);
+      const key = `${first}:${last}:${c0}:${c1}`;
+      if (key === shown) return;
+      shown = key;
+      const rows = [];
+      for (let i = first; i < last; i++) rows.push(rowHTML(d, i, talks, current, c0, c1));
+      tbody.innerHTML = rows.join('');
+      if (first > 0) tbody.prepend(spacer(cols, first * ROW_PX));
+      if (last < n) tbody.append(spacer(cols, (n - last) * ROW_PX));
+    };
+    let frame = 0;
+    box.onscroll = () => {
+      if (!frame) frame = requestAnimationFrame(() => { frame = 0; paint(); });
+    };
+    paint();
+  }
   box.scrollTop = scrollTop;
   box.scrollLeft = scrollLeft;
   box.dataset.size = String(d.size);
   for (const nav of document.querySelectorAll('nav.pager')) nav.hidden = true;
+  performance.mark('parley:matrix');
 }
 
 async function load(box) {
