@@ -101,26 +101,36 @@ delegation invited to an open round, and -items items with -versions
 versions of -paragraphs paragraphs, posting the events concurrently. Then
 it runs three phases:
 
-  writes  -writers delegations each sign stance events (or statements, with
-          -act statement) and POST them over
-          keep-alive connections for -duration or -max-writes requests;
+  writes  -writers delegations each POST signed stance events (or public
+          statements, with -act statement) over keep-alive connections,
+          one request at a time, for -duration or -max-writes requests;
           it reports writes/s, latency percentiles and errors by status.
   fanout  -subscribers clients open the talks' live stream as the public;
-          -events stances are posted at -rate per second, and the delay
-          from just before each POST to each subscriber's receipt of the
-          event's id is reported, with missed events and dropped streams.
-  reads   -readers clients fetch GET /api/v1/talks/{id}/checkpoint, then
-          GET /api/v1/talks/{id}, for -duration each, beside the same load
-          on a bare net/http handler serving a fixed JSON body on another
-          loopback port, measured in the same run.
+          -events acts are posted on a fixed schedule of -rate per second,
+          and the delay from just before each POST to each subscriber's
+          receipt of the event's id is reported, with missed events and
+          dropped streams.
+  reads   -readers clients GET one path over and over for -duration per
+          target: a bare net/http handler on another loopback port serving
+          the bytes of a checkpoint response, GET /api/v1/talks/{id}/checkpoint,
+          a bare handler serving the bytes of the talks overview, and
+          GET /api/v1/talks/{id}; rates are compared within the run.
+
+Before each phase the tool waits for the server to finish what the last
+one left (it re-evaluates the agreement after stances), so that each phase
+measures its own load.
 
 By default the server runs in this process on 127.0.0.1 over a fresh SQLite
 record (synchronous=FULL) in a temporary directory under -dir, with rate
 limits off; the directory is removed at the end. With -server URL it loads
-a running server on a loopback address instead: it founds a talks of its
-own there with keys it generates, so that server's rate limits apply (429s
-are reported as errors) and the talks stays in its record. Non-loopback
-addresses are refused.
+a running server on a loopback address instead. It needs no account or
+key there: it founds a public talks of its own (named load-XXXXXXXX) with
+keys it generates, so the server must accept new talks, and that talks
+stays in its record. The server's own rate limits apply, per client
+address, and every request comes from the loopback address: expect 429s,
+reported as errors, unless its limits are raised. Non-loopback addresses
+are refused, and every connection the tool makes is checked to be to a
+loopback address.
 
 Every loop is bounded in count and in time, and the whole run by -timeout.
 The exit status is 1 when a request failed, an event was missed or a stream

@@ -173,3 +173,67 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestDistOf checks the nearest-rank percentiles.
+func TestDistOf(t *testing.T) {
+	var samples []time.Duration
+	for i := 100; i >= 1; i-- {
+		samples = append(samples, time.Duration(i)*time.Millisecond)
+	}
+	got := distOf(samples)
+	want := dist{N: 100, Mean: 50500 * time.Microsecond, P50: 50 * time.Millisecond, P90: 90 * time.Millisecond, P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}
+	if got != want {
+		t.Errorf("distOf(1…100 ms) = %+v, want %+v", got, want)
+	}
+	if got := distOf(nil); got != (dist{}) {
+		t.Errorf("distOf(nil) = %+v, want zero", got)
+	}
+	if got := distOf([]time.Duration{7}); got.P50 != 7 || got.P99 != 7 || got.Max != 7 {
+		t.Errorf("distOf of one sample = %+v", got)
+	}
+}
+
+// TestReportFailures checks that failed requests, missed deliveries and
+// dropped streams are counted and shown, and that a goal is not met when
+// its phase failed.
+func TestReportFailures(t *testing.T) {
+	werrs := newTally()
+	werrs.add("HTTP 500", "internal error")
+	werrs.add("HTTP 500", "internal error")
+	r := &report{
+		cfg:     &config{parties: 1, items: 1, versions: 1, paragraphs: 1, act: actStance, duration: time.Second, rate: 20},
+		started: time.Now(), ended: time.Now(),
+		target:  &target{desc: "a test", inproc: true},
+		talks:   &talks{id: "t1"},
+		writes: &writeResult{
+			Writers: 1, Elapsed: time.Second, OK: 5000, Failed: 2, errs: werrs,
+			Latency: dist{N: 5002, P99: time.Millisecond},
+		},
+		fanout: &fanoutResult{
+			Subscribers: 1000, Connected: 1000, Events: 10, Posted: 10, Rate: 20,
+			Missed: 3, Incomplete: 1, Dropped: 1, dropReason: "unexpected EOF", errs: newTally(),
+			Delay: dist{N: 9997, P99: time.Millisecond},
+		},
+	}
+	if got, want := r.failures(), 2+3+1; got != want {
+		t.Errorf("failures() = %d, want %d", got, want)
+	}
+	var b bytes.Buffer
+	if err := r.write(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"| HTTP 500 | 2 | internal error |", "1 subscriber missed at least one event (3 deliveries in all)",
+		"1 stream ended before the phase did; the first because: unexpected EOF", "**Failures: 6**",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	for _, g := range r.goals() {
+		if g.Met == "yes" {
+			t.Errorf("goal %q is met despite failures: %s", g.Goal, g.Measured)
+		}
+	}
+}

@@ -22,7 +22,7 @@ type readResult struct {
 }
 
 // Rate returns the successful reads per second.
-func (r *readResult) Rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
+func (r *readResult) Rate() float64 { return perSecond(r.OK, r.Elapsed) }
 
 // reads has cfg.readers goroutines GET a path of the client's server over
 // and over for cfg.duration or until cfg.maxReads requests in all.
@@ -31,6 +31,7 @@ func reads(ctx context.Context, c *client, name, path string, cfg *config) (*rea
 	// One request first, for the size of the body; it is not counted.
 	status, body, err := c.get(ctx, path, true)
 	if !res.errs.addResult(status, body, err) {
+		res.Failed = 1
 		return res, ctx.Err()
 	}
 	res.Bytes = len(body)

@@ -98,12 +98,12 @@ func (r *report) goals() []goal {
 			if rd.Bare {
 				continue
 			}
-			ratio := rd.Rate() / bare
+			of := ratio(rd.Rate(), bare)
 			out = append(out, goal{
 				Goal: fmt.Sprintf("reads (%s) at ≥ %.0f%% of the bare handler's rate", rd.Name, goalReadRatio*100),
 				Measured: fmt.Sprintf("%.0f%% (%s vs %s reads/s); %.0f%% of a bare handler serving the same %s bytes",
-					ratio*100, count(int(rd.Rate())), count(int(bare)), 100*rd.Rate()/rd.Same.Rate(), count(rd.Bytes)),
-				Met: yesNo(ratio >= goalReadRatio && rd.Failed == 0),
+					of*100, count(int(rd.Rate())), count(int(bare)), 100*ratio(rd.Rate(), rd.Same.Rate()), count(rd.Bytes)),
+				Met: yesNo(of >= goalReadRatio && rd.Failed == 0),
 			})
 		}
 	}
@@ -160,7 +160,7 @@ func (r *report) write(out io.Writer) error {
 	p("| talks | `%s`, public: %s parties with a head of delegation each, invited to an open round; %s items × %d versions × %d paragraphs |\n",
 		r.talks.id, count(cfg.parties), count(cfg.items), cfg.versions, cfg.paragraphs)
 	p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n",
-		count(r.setup.events), r.setup.elapsed.Seconds(), count(int(float64(r.setup.events)/r.setup.elapsed.Seconds())), cfg.setupConc)
+		count(r.setup.events), r.setup.elapsed.Seconds(), count(int(perSecond(r.setup.events, r.setup.elapsed))), cfg.setupConc)
 	if len(r.pauses) > 0 {
 		var parts []string
 		for _, s := range r.pauses {
@@ -205,13 +205,13 @@ func (r *report) write(out io.Writer) error {
 		p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
 			ms(f.Delay.P50), ms(f.Delay.P90), ms(f.Delay.P99), ms(f.Delay.Max), f.Missed, f.Dropped)
 		if f.Late > 0 {
-			p("%d events were posted more than an interval (%s) after their time: the process, which holds the server and the clients, could not keep the schedule.\n\n", f.Late, ms(time.Duration(float64(time.Second)/f.Rate)))
+			p("%s posted more than an interval (%s) after its time: the process, which holds the server and the clients, could not keep the schedule.\n\n", plural(f.Late, "event was", "events were"), ms(time.Duration(float64(time.Second)/f.Rate)))
 		}
 		if f.Missed > 0 {
-			p("%d subscribers missed at least one event (%d deliveries in all).\n\n", f.Incomplete, f.Missed)
+			p("%s at least one event (%s in all).\n\n", plural(f.Incomplete, "subscriber missed", "subscribers missed"), plural(f.Missed, "delivery", "deliveries"))
 		}
 		if f.Dropped > 0 {
-			p("%d streams ended before the phase did; the first because: %s.\n\n", f.Dropped, f.dropReason)
+			p("%s before the phase did; the first because: %s.\n\n", plural(f.Dropped, "stream ended", "streams ended"), f.dropReason)
 		}
 		writeErrors(w, f.errs)
 	}
@@ -224,10 +224,10 @@ func (r *report) write(out io.Writer) error {
 		for _, rd := range r.reads {
 			same := "—"
 			if !rd.Bare {
-				same = fmt.Sprintf("%.0f%%", 100*rd.Rate()/rd.Same.Rate())
+				same = fmt.Sprintf("%.0f%%", 100*ratio(rd.Rate(), rd.Same.Rate()))
 			}
 			p("| %s | `%s` | %s B | %s | %s | **%s** | %s | %s | %s | **%.0f%%** | %s |\n", rd.Name, rd.Path, count(rd.Bytes), count(rd.OK), count(rd.Failed),
-				count(int(rd.Rate())), ms(rd.Latency.P50), ms(rd.Latency.P99), ms(rd.Latency.Max), 100*rd.Rate()/bare, same)
+				count(int(rd.Rate())), ms(rd.Latency.P50), ms(rd.Latency.P99), ms(rd.Latency.Max), 100*ratio(rd.Rate(), bare), same)
 		}
 		p("\n")
 		t := newTally()
@@ -327,7 +327,7 @@ func (r *report) summary() summary {
 	for _, rd := range r.reads {
 		s.Reads = append(s.Reads, readSummary{
 			Name: rd.Name, PerSec: rd.Rate(), P50ms: msf(rd.Latency.P50), P99ms: msf(rd.Latency.P99),
-			OfBare: rd.Rate() / r.reads[0].Rate(), OfSame: rd.Rate() / rd.Same.Rate(), Failed: rd.Failed, BodyBytes: rd.Bytes, ReadersNum: rd.Readers,
+			OfBare: ratio(rd.Rate(), r.reads[0].Rate()), OfSame: ratio(rd.Rate(), rd.Same.Rate()), Failed: rd.Failed, BodyBytes: rd.Bytes, ReadersNum: rd.Readers,
 		})
 	}
 	return s
@@ -351,6 +351,14 @@ func actNoun(act string) string {
 		return "public statements (which do not change what is agreed)"
 	}
 	return "stance events (each may change what is agreed, so the server re-evaluates the agreement)"
+}
+
+// plural writes n with the singular or plural phrase after it.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(n) + " " + many
 }
 
 func yesNo(b bool) string {

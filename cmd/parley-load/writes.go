@@ -22,7 +22,7 @@ type writeResult struct {
 }
 
 // Rate returns the successful writes per second.
-func (r *writeResult) Rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
+func (r *writeResult) Rate() float64 { return perSecond(r.OK, r.Elapsed) }
 
 // signCost measures the time to sign and encode one stance event on one
 // goroutine, over n events of a talks like the one the load acts in. It
