@@ -203,8 +203,8 @@ func TestReportFailures(t *testing.T) {
 	r := &report{
 		cfg:     &config{parties: 1, items: 1, versions: 1, paragraphs: 1, act: actStance, duration: time.Second, rate: 20},
 		started: time.Now(), ended: time.Now(),
-		target:  &target{desc: "a test", inproc: true},
-		talks:   &talks{id: "t1"},
+		target: &target{desc: "a test", inproc: true},
+		talks:  &talks{id: "t1"},
 		writes: &writeResult{
 			Writers: 1, Elapsed: time.Second, OK: 5000, Failed: 2, errs: werrs,
 			Latency: dist{N: 5002, P99: time.Millisecond},
