@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,8 @@ them, and serves what each viewer may see. It stops gracefully on SIGINT or
 SIGTERM, finishing appends in flight.
 
 Every flag falls back to an environment variable: PARLEY_ADDR, PARLEY_DIR,
-PARLEY_DB, PARLEY_HOST, PARLEY_LOG_LEVEL.`,
+PARLEY_DB, PARLEY_HOST, PARLEY_LOG_LEVEL, PARLEY_READ_RATE,
+PARLEY_WRITE_RATE.`,
 		Flags: serveFlags,
 		Run:   runServe,
 	})
@@ -43,25 +45,45 @@ func serveFlags(fs *flag.FlagSet) {
 	dataFlags(fs)
 	fs.String("addr", "", "address to listen on (env PARLEY_ADDR; default 127.0.0.1:8080)")
 	fs.String("log-level", "", "debug, info, warn or error (env PARLEY_LOG_LEVEL; default info)")
+	fs.String("read-rate", "", "reads per second per actor or client address, -1 for no limit (env PARLEY_READ_RATE; default 200)")
+	fs.String("write-rate", "", "writes per second per actor or client address, -1 for no limit (env PARLEY_WRITE_RATE; default 100)")
 }
 
 // serveConfig is the configuration of a server process.
 type serveConfig struct {
-	data     dataConfig
-	addr     string
-	logLevel string
+	data                dataConfig
+	addr                string
+	logLevel            string
+	readRate, writeRate float64 // 0: the server's defaults
 }
 
-func serveConfigOf(e *env, fs *flag.FlagSet) serveConfig {
-	return serveConfig{
+func serveConfigOf(e *env, fs *flag.FlagSet) (serveConfig, error) {
+	c := serveConfig{
 		data:     dataConfigOf(e, fs),
 		addr:     opt(e, fs, "addr", "PARLEY_ADDR", "127.0.0.1:8080"),
 		logLevel: opt(e, fs, "log-level", "PARLEY_LOG_LEVEL", "info"),
 	}
+	for _, r := range []struct {
+		flag, env string
+		v         *float64
+	}{{"read-rate", "PARLEY_READ_RATE", &c.readRate}, {"write-rate", "PARLEY_WRITE_RATE", &c.writeRate}} {
+		if s := opt(e, fs, r.flag, r.env, ""); s != "" {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil || (v <= 0 && v != -1) {
+				return c, &exitError{2, fmt.Errorf("--%s %q: want requests per second, or -1 for no limit", r.flag, s)}
+			}
+			*r.v = v
+		}
+	}
+	return c, nil
 }
 
 func runServe(ctx context.Context, e *env, fs *flag.FlagSet) error {
-	return serve(ctx, e, serveConfigOf(e, fs), nil, nil)
+	c, err := serveConfigOf(e, fs)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, e, c, nil, nil)
 }
 
 func newLogger(e *env, level string) (*slog.Logger, error) {
@@ -144,7 +166,7 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	if err != nil {
 		return err
 	}
-	srv = server.New(l, server.Config{Host: c.data.Host, Secret: secret, Logger: log, Demo: demo, UI: ui})
+	srv = server.New(l, server.Config{Host: c.data.Host, Secret: secret, Logger: log, Demo: demo, UI: ui, ReadRate: c.readRate, WriteRate: c.writeRate})
 	if prepare != nil {
 		if err := prepare(ctx, l); err != nil {
 			return err
