@@ -207,9 +207,9 @@ func withLabel(set, name, value string) string {
 
 // quote quotes a label value as the exposition format wants: backslash,
 // double quote and newline escaped, everything else as is.
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
-}
+func quote(s string) string { return `"` + labelEscaper.Replace(s) + `"` }
+
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -30,6 +31,13 @@ type message struct {
 	event string // event, checkpoint, agreement
 	data  []byte
 	vis   string // who may see it
+	frame []byte // the whole event as the stream writes it
+}
+
+// framed returns m with its frame rendered once, for every stream.
+func (m message) framed() message {
+	m.frame = fmt.Appendf(nil, "id: %d\nevent: %s\ndata: %s\n\n", m.id, m.event, m.data)
+	return m
 }
 
 type sub struct {
@@ -50,8 +58,11 @@ type hub struct {
 }
 
 type agreeState struct {
-	pending  bool
-	statuses map[string]string
+	pending, running, again bool
+	rebuild                 bool               // rebuild the engine from the state
+	touched                 map[[2]string]bool // party, item of the stances since
+	engine                  *agreement.Engine  // owned by the running evaluation
+	agreed                  map[string]bool    // what the streams were last told
 }
 
 func newHub(s *Server) *hub {
@@ -94,13 +105,13 @@ func (h *hub) publish(a ledger.Appended) {
 	msgs := make([]message, 0, len(a.Entries)+1)
 	for i, en := range a.Entries {
 		b, _ := json.Marshal(eventJSON(en, a.Events[i], a.Vis[i]))
-		msgs = append(msgs, message{id: en.Index, event: "event", data: b, vis: a.Vis[i]})
+		msgs = append(msgs, message{id: en.Index, event: "event", data: b, vis: a.Vis[i]}.framed())
 	}
 	b, _ := json.Marshal(checkpointJSON(a.Checkpoint))
-	msgs = append(msgs, message{id: a.Checkpoint.Size - 1, event: "checkpoint", data: b, vis: parley.VisPublic})
+	msgs = append(msgs, message{id: a.Checkpoint.Size - 1, event: "checkpoint", data: b, vis: parley.VisPublic}.framed())
 	h.send(a.Talks, msgs)
 	if a.Agreement {
-		h.agreementChanged(a.Talks)
+		h.agreementChanged(a.Talks, a)
 	}
 }
 
@@ -187,30 +198,69 @@ func (h *hub) close() {
 // costs one evaluation.
 const agreementDebounce = 150 * time.Millisecond
 
-func (h *hub) agreementChanged(talks string) {
+func (h *hub) agreementChanged(talks string, a ledger.Appended) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	as := h.agree[talks]
 	if as == nil {
-		as = &agreeState{}
+		as = &agreeState{rebuild: true, touched: map[[2]string]bool{}}
 		h.agree[talks] = as
 	}
-	if as.pending {
-		return
+	for _, e := range a.Events {
+		switch {
+		case e.Kind == parley.KindSetStance:
+			var p struct{ Party, Item string }
+			if json.Unmarshal(e.Payload, &p) == nil {
+				as.touched[[2]string{p.Party, p.Item}] = true
+			}
+		case state.AffectsAgreement(e.Kind):
+			as.rebuild = true // the table, versions or rules changed
+		}
 	}
-	as.pending = true
-	time.AfterFunc(agreementDebounce, func() { h.evaluate(talks) })
+	h.schedule(talks, as)
 }
 
-// evaluate computes the agreement of a talks and sends the statuses that
-// changed to the streams that may see the agreement.
+// schedule runs an evaluation after the debounce, unless one is pending;
+// if one is running, it runs again when that one ends. Call with mu.
+func (h *hub) schedule(talks string, as *agreeState) {
+	switch {
+	case as.running:
+		as.again = true
+	case !as.pending:
+		as.pending = true
+		time.AfterFunc(agreementDebounce, func() { h.evaluate(talks) })
+	}
+}
+
+// evaluate brings the talks' agreement engine up to date and sends the
+// items whose agreement changed to the streams that may see the agreement.
+// The engine follows stance changes incrementally and is rebuilt only when
+// the table, the versions or the rules change; the streams get what is
+// agreed, and GET .../agreement the explanations.
 func (h *hub) evaluate(talks string) {
+	h.mu.Lock()
+	as := h.agree[talks]
+	as.pending, as.running = false, true
+	touched, rebuild, eng := as.touched, as.rebuild || as.engine == nil, as.engine
+	as.touched, as.rebuild = map[[2]string]bool{}, false
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		as.running = false
+		if as.again {
+			as.again = false
+			h.schedule(talks, as)
+		}
+		h.mu.Unlock()
+	}()
+
 	var inst *agreement.Instance
+	var changes []agreement.Position // Stance "" withdraws
 	var size int64
 	vis := parley.VisParticipants
 	itemVis := map[string]string{}
-	err := h.s.l.View(context.Background(), talks, func(st *state.Talks, cp parley.Checkpoint) error {
-		inst, size = st.Instance(), st.Size
+	err := h.s.l.View(context.Background(), talks, func(st *state.Talks, _ parley.Checkpoint) error {
+		size = st.Size
 		switch {
 		case st.Proximity:
 			vis = parley.VisMediators
@@ -220,47 +270,84 @@ func (h *hub) evaluate(talks string) {
 		for _, it := range st.Items {
 			itemVis[it.ID] = st.VisibilityAt(it.Added)
 		}
+		if rebuild {
+			inst = st.Instance()
+			return nil
+		}
+		at := map[string]bool{}
+		for _, p := range st.Participants() {
+			at[p] = true
+		}
+		for k := range touched {
+			party, item := k[0], k[1]
+			p := agreement.Position{Party: party, Item: item}
+			if it := st.Item(item); it != nil && at[party] {
+				if s, latest := it.Stances[party], it.Latest(); s != nil && latest != nil && s.Version == latest.N {
+					p.Stance, p.Condition = s.Stance, s.Condition
+				}
+			}
+			changes = append(changes, p)
+		}
 		return nil
 	})
+	if err == nil {
+		if rebuild {
+			eng, err = agreement.NewEngine(inst)
+		} else {
+			for _, p := range changes {
+				if p.Stance != "" {
+					err = eng.SetPosition(p)
+				} else if _, had := eng.Position(p.Party, p.Item); had {
+					err = eng.RemovePosition(p.Party, p.Item)
+				}
+				if err != nil {
+					break
+				}
+			}
+		}
+	}
+	var agreedNow []string
+	if err == nil {
+		agreedNow, err = eng.Agreed()
+	}
+	if err != nil {
+		h.mu.Lock()
+		as.engine, as.rebuild = nil, true
+		h.mu.Unlock()
+		h.s.log.Warn("evaluating the agreement for live streams", "talks", talks, "err", err)
+		return
+	}
+	now := map[string]bool{}
+	for _, id := range agreedNow {
+		now[id] = true
+	}
 	h.mu.Lock()
-	as := h.agree[talks]
-	as.pending = false
+	prev := as.agreed
+	as.engine, as.agreed = eng, now
 	h.mu.Unlock()
-	if err != nil {
-		h.s.log.Warn("evaluating the agreement for live streams", "talks", talks, "err", err)
-		return
-	}
-	res, err := agreement.Evaluate(inst)
-	if err != nil {
-		h.s.log.Warn("evaluating the agreement for live streams", "talks", talks, "err", err)
-		return
-	}
-	statuses := map[string]string{}
-	changed := map[string]string{}
-	h.mu.Lock()
 	// Those who see the message must see every item it names.
-	var agreed []string
-	for _, id := range res.AgreedInAll {
-		if covers(itemVis[id], vis) {
+	changed := map[string]string{}
+	agreed := []string{}
+	for id, v := range itemVis {
+		if !covers(v, vis) {
+			continue
+		}
+		if now[id] {
 			agreed = append(agreed, id)
 		}
-	}
-	for id, ir := range res.Items {
-		statuses[id] = ir.Status
-		if as.statuses[id] != ir.Status && covers(itemVis[id], vis) {
-			changed[id] = ir.Status
+		if prev == nil || now[id] != prev[id] {
+			changed[id] = agreement.StatusNotAgreed
+			if now[id] {
+				changed[id] = agreement.StatusAgreed
+			}
 		}
 	}
-	as.statuses = statuses
-	h.mu.Unlock()
 	if len(changed) == 0 {
 		return
 	}
-	if agreed == nil {
-		agreed = []string{}
-	}
+	slices.Sort(agreed)
 	b, _ := json.Marshal(map[string]any{"size": size, "changed": changed, "agreed": agreed})
-	h.send(talks, []message{{id: size - 1, event: "agreement", data: b, vis: vis}})
+	h.send(talks, []message{message{id: size - 1, event: "agreement", data: b, vis: vis}.framed()})
 }
 
 // covers reports whether everyone who sees messages of visibility msg may
@@ -317,10 +404,11 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	write := func(m message) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", m.id, m.event, m.data); err != nil {
-			return err
+		if m.frame == nil {
+			m = m.framed()
 		}
-		return nil
+		_, err := w.Write(m.frame)
+		return err
 	}
 	if _, err := fmt.Fprintf(w, "retry: 2000\n: talks %s\n\n", talks); err != nil {
 		return nil
