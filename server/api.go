@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -179,56 +181,111 @@ func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := TalksView{LogKey: vkey}
+	key := viewerKey(r)
+	var body []byte
 	err = s.view(r, func(st *state.Talks, v state.Viewer, cp parley.Checkpoint) error {
-		out = TalksView{
-			ID: st.ID, Origin: s.l.Origin(st.ID), LogKey: vkey, Title: st.Title, Description: st.Description, Rule: st.Rule,
-			Visibility: st.Visibility, Proximity: st.Proximity, Founded: st.Founded, Checkpoint: checkpointJSON(cp),
-			Rounds: []*state.Round{}, Packages: st.Packages, Viewer: v.Actor,
-			Parties: []PartyView{}, Items: []ItemSummary{},
+		if body = s.overviews.get(st.ID, key, st.Size); body != nil {
+			return nil
 		}
-		for _, r := range st.Rounds {
-			if !st.VisibleAt(v, r.Planned) {
-				continue
-			}
-			rc := *r
-			rc.Invitations = []*state.Invitation{}
-			for _, inv := range r.Invitations {
-				if st.VisibleAt(v, inv.Index) {
-					rc.Invitations = append(rc.Invitations, inv)
-				}
-			}
-			out.Rounds = append(out.Rounds, &rc)
+		// Encode under the lock: the view shares the state's values.
+		if body, err = json.Marshal(s.overview(st, v, cp, vkey)); err != nil {
+			return err
 		}
-		at := map[string]bool{}
-		for _, p := range st.Participants() {
-			at[p] = true
-		}
-		for _, p := range st.PartyOrder {
-			out.Parties = append(out.Parties, PartyView{ID: p, Name: st.Roster.Parties[p], Participant: at[p]})
-		}
-		for _, a := range st.Roster.Actors {
-			out.Roster = append(out.Roster, a)
-		}
-		sort.Slice(out.Roster, func(i, j int) bool { return out.Roster[i].Since < out.Roster[j].Since })
-		for _, it := range st.Items {
-			if !st.VisibleAt(v, it.Added) {
-				continue
-			}
-			n := 0
-			for _, ver := range it.Versions {
-				if st.VisibleAt(v, ver.Index) {
-					n++
-				}
-			}
-			out.Items = append(out.Items, ItemSummary{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: it.Rule, Versions: n})
-		}
+		s.overviews.put(st.ID, key, st.Size, body)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, out)
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(append(body, '\n'))
+	return err
+}
+
+// overview builds the talks overview for a viewer. Call it under the
+// talks' lock: it shares the state's values.
+func (s *Server) overview(st *state.Talks, v state.Viewer, cp parley.Checkpoint, vkey string) TalksView {
+	out := TalksView{
+		ID: st.ID, Origin: s.l.Origin(st.ID), LogKey: vkey, Title: st.Title, Description: st.Description, Rule: st.Rule,
+		Visibility: st.Visibility, Proximity: st.Proximity, Founded: st.Founded, Checkpoint: checkpointJSON(cp),
+		Rounds: []*state.Round{}, Packages: st.Packages, Viewer: v.Actor,
+		Parties: []PartyView{}, Items: []ItemSummary{},
+	}
+	for _, r := range st.Rounds {
+		if !st.VisibleAt(v, r.Planned) {
+			continue
+		}
+		rc := *r
+		rc.Invitations = []*state.Invitation{}
+		for _, inv := range r.Invitations {
+			if st.VisibleAt(v, inv.Index) {
+				rc.Invitations = append(rc.Invitations, inv)
+			}
+		}
+		out.Rounds = append(out.Rounds, &rc)
+	}
+	at := map[string]bool{}
+	for _, p := range st.Participants() {
+		at[p] = true
+	}
+	for _, p := range st.PartyOrder {
+		out.Parties = append(out.Parties, PartyView{ID: p, Name: st.Roster.Parties[p], Participant: at[p]})
+	}
+	for _, a := range st.Roster.Actors {
+		out.Roster = append(out.Roster, a)
+	}
+	sort.Slice(out.Roster, func(i, j int) bool { return out.Roster[i].Since < out.Roster[j].Since })
+	for _, it := range st.Items {
+		if !st.VisibleAt(v, it.Added) {
+			continue
+		}
+		n := 0
+		for _, ver := range it.Versions {
+			if st.VisibleAt(v, ver.Index) {
+				n++
+			}
+		}
+		out.Items = append(out.Items, ItemSummary{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: it.Rule, Versions: n})
+	}
+	return out
+}
+
+// overviewCache keeps encoded talks overviews by talks and viewer, valid
+// while the log keeps its size.
+type overviewCache struct {
+	mu    sync.Mutex
+	talks map[string]*overviews
+}
+
+type overviews struct {
+	size   int64
+	bodies map[string][]byte // by viewer key ("" for the public)
+}
+
+// maxCachedViewers bounds the overviews kept per talks.
+const maxCachedViewers = 256
+
+func (c *overviewCache) get(talks, viewer string, size int64) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o := c.talks[talks]; o != nil && o.size == size {
+		return o.bodies[viewer]
+	}
+	return nil
+}
+
+func (c *overviewCache) put(talks, viewer string, size int64, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.talks == nil {
+		c.talks = map[string]*overviews{}
+	}
+	o := c.talks[talks]
+	if o == nil || o.size != size || len(o.bodies) >= maxCachedViewers {
+		o = &overviews{size: size, bodies: map[string][]byte{}}
+		c.talks[talks] = o
+	}
+	o.bodies[viewer] = body
 }
 
 // EventsPage is a page of the log for one viewer: visible events in full,

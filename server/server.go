@@ -43,14 +43,15 @@ type Config struct {
 
 // A Server serves one ledger.
 type Server struct {
-	cfg     Config
-	l       *ledger.Ledger
-	log     *slog.Logger
-	mux     *http.ServeMux
-	hub     *hub
-	limits  *limiter
-	metrics *serverMetrics
-	routes_ []string // API route patterns, in registration order
+	cfg       Config
+	l         *ledger.Ledger
+	log       *slog.Logger
+	mux       *http.ServeMux
+	hub       *hub
+	limits    *limiter
+	metrics   *serverMetrics
+	overviews overviewCache
+	routes_   []string // API route patterns, in registration order
 }
 
 type serverMetrics struct {
