@@ -160,10 +160,16 @@ func (s SignedEvent) Open(origin string) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e, s.CheckSignature(origin, e)
+}
+
+// CheckSignature checks the signature of s, whose bytes decode to e, for
+// the log with the given origin.
+func (s SignedEvent) CheckSignature(origin string, e *Event) error {
 	if len(s.Sig) != ed25519.SignatureSize || !ed25519.Verify(e.ActorKey(), SignedMessage(origin, s.Bytes), s.Sig) {
-		return nil, Errorf(EUNAUTHORIZED, "the signature of this %s event does not verify for %s with its actor key: sign the exact bytes sent, with the key named in \"actor\"", e.Kind, origin)
+		return Errorf(EUNAUTHORIZED, "the signature of this %s event does not verify for %s with its actor key: sign the exact bytes sent, with the key named in \"actor\"", e.Kind, origin)
 	}
-	return e, nil
+	return nil
 }
 
 // DecodeEvent parses event bytes strictly: one JSON object in valid UTF-8

@@ -124,8 +124,7 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 	if err != nil {
 		return nil, err
 	}
-	origin := l.Origin(e.Talks)
-	if _, err := se.Open(origin); err != nil {
+	if err := se.CheckSignature(l.Origin(e.Talks), e); err != nil {
 		return nil, err
 	}
 	if e.Kind == parley.KindFoundTalks {
