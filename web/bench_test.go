@@ -236,7 +236,7 @@ func buildBench() (*benchTalks, error) {
 	}
 	bt.secret = make([]byte, 32)
 	rand.Read(bt.secret)
-	bt.srv = server.New(l, server.Config{Host: testHost, Secret: bt.secret, UI: ui, ReadRate: 1e6, WriteRate: 1e6})
+	bt.srv = server.New(l, server.Config{Host: testHost, Secret: bt.secret, UI: ui, ReadRate: 1e6, WriteRate: 1e6, StreamsPerID: 1000})
 	bt.handler = bt.srv.Handler()
 	bt.ts = httptest.NewServer(bt.handler)
 	if bt.token, err = signIn(bt.ts.URL, mediator); err != nil {
