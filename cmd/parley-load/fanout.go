@@ -28,7 +28,21 @@ type fanoutResult struct {
 	Incomplete  int           // subscribers that missed at least one event
 	Dropped     int           // streams that ended before the phase did
 	dropReason  string
-	errs        *tally // failed connections and posts
+	PerServer   []serverFanout // by server the subscribers listen on, when there are several
+	errs        *tally         // failed connections and posts
+}
+
+// serverFanout is what the fan-out phase measured for the subscribers of
+// one of several servers.
+type serverFanout struct {
+	Base        string
+	Poster      bool // the events are posted to this server
+	Subscribers int  // asked for
+	Connected   int
+	Delay       dist
+	Missed      int
+	Incomplete  int
+	Dropped     int
 }
 
 // maxPostsInFlight bounds the fan-out phase's POSTs waiting for an answer.
@@ -137,8 +151,10 @@ func connect(ctx context.Context, hc *http.Client, url string) (*http.Response, 
 // fanout runs the fan-out phase: cfg.subscribers clients open the talks'
 // live stream, then cfg.events acts are posted at cfg.rate per second,
 // and the delay from just before each POST to each subscriber's receipt
-// of the event's index is measured.
-func fanout(ctx context.Context, c *client, streams *http.Client, t *talks, cfg *config) (*fanoutResult, error) {
+// of the event's index is measured. The events are posted to the server
+// of cs[0]; subscriber i listens on the server of cs[i mod len(cs)].
+func fanout(ctx context.Context, cs []*client, streams *http.Client, t *talks, cfg *config) (*fanoutResult, error) {
+	c := cs[0]
 	res := &fanoutResult{Subscribers: cfg.subscribers, Events: cfg.events, Rate: cfg.rate, errs: newTally()}
 	// Sign every event first, so that nothing but the POST is timed.
 	bodies := make([][]byte, cfg.events)
@@ -162,11 +178,11 @@ func fanout(ctx context.Context, c *client, streams *http.Client, t *talks, cfg 
 		stopStreams()
 		readers.Wait()
 	}()
-	url := c.base + "/api/v1/talks/" + t.id + "/stream"
+	path := "/api/v1/talks/" + t.id + "/stream"
 	cctx, cancelConnect := context.WithTimeout(sctx, 60*time.Second)
 	_ = parallel(cctx, cfg.subscribers, 64, func(_ context.Context, i int) error {
 		// Streams live on sctx, beyond the connection deadline.
-		resp, err := connect(sctx, streams, url)
+		resp, err := connect(sctx, streams, cs[i%len(cs)].base+path)
 		if err != nil {
 			res.errs.add("connect", err.Error())
 			return nil
@@ -257,13 +273,22 @@ func fanout(ctx context.Context, c *client, streams *http.Client, t *talks, cfg 
 	stopStreams()
 	readers.Wait()
 
+	per := make([]serverFanout, len(cs))
+	perDelays := make([][]time.Duration, len(cs))
+	for i := range per {
+		per[i] = serverFanout{Base: cs[i].base, Poster: i == 0}
+	}
 	var delays []time.Duration
-	for _, s := range subs {
+	for i, s := range subs {
+		ps := &per[i%len(cs)]
+		ps.Subscribers++
 		if s == nil {
 			continue
 		}
+		ps.Connected++
 		if s.dropped {
 			res.Dropped++
+			ps.Dropped++
 			if res.dropReason == "" {
 				res.dropReason = s.err.Error()
 			}
@@ -271,15 +296,25 @@ func fanout(ctx context.Context, c *client, streams *http.Client, t *talks, cfg 
 		received := 0
 		for _, a := range s.got {
 			if t0, ok := sent[a.id]; ok {
-				delays = append(delays, a.at-t0)
+				d := a.at - t0
+				delays = append(delays, d)
+				perDelays[i%len(cs)] = append(perDelays[i%len(cs)], d)
 				received++
 			}
 		}
 		if received < len(sent) {
 			res.Incomplete++
 			res.Missed += len(sent) - received
+			ps.Incomplete++
+			ps.Missed += len(sent) - received
 		}
 	}
 	res.Delay = distOf(delays)
+	if len(cs) > 1 {
+		for i := range per {
+			per[i].Delay = distOf(perDelays[i])
+		}
+		res.PerServer = per
+	}
 	return res, ctx.Err()
 }

@@ -60,8 +60,9 @@ var allPhases = []string{phaseWrites, phaseFanout, phaseReads}
 // config is what one run does. Every count and duration is bounded by
 // check.
 type config struct {
-	server string // base URL of a running server; "" starts one in the process
-	dir    string // where the in-process server's temporary record goes
+	server  string   // the -server flag as given; "" starts a server in the process
+	servers []string // the base URLs of -server, in order, before they are checked
+	dir     string   // where the in-process server's temporary record goes
 
 	parties    int
 	items      int
@@ -132,6 +133,16 @@ reported as errors, unless its limits are raised. Non-loopback addresses
 are refused, and every connection the tool makes is checked to be to a
 loopback address.
 
+-server may list several base URLs, comma-separated: the processes of one
+deployment that share a PostgreSQL database (and a data directory), which
+must all name the same host in GET /api/v1/info. The talks is set up
+through the first. In the write phase writer i posts to server i mod n; in
+the fan-out phase every event is posted to the first server and subscriber
+i listens on server i mod n, so the subscribers of the other servers
+receive events appended through another process, and the delay is reported
+per server as well as in all; in the read phase reader i reads from server
+i mod n (the bare handlers are in this process, as ever).
+
 Every loop is bounded in count and in time, and the whole run by -timeout.
 The exit status is 1 when a request failed, an event was missed or a stream
 was dropped (the report is printed first), 2 on a usage error.
@@ -148,7 +159,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fmt.Fprint(fs.Output(), help)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&c.server, "server", "", "base URL of a running server on a loopback address, e.g. http://127.0.0.1:8080 (default: start one in this process)")
+	fs.StringVar(&c.server, "server", "", "base URL of a running server on a loopback address, e.g. http://127.0.0.1:8080, or a comma-separated list of the servers of one deployment (default: start one in this process)")
 	fs.StringVar(&c.dir, "dir", "", "directory for the in-process server's temporary record (default: the system's temporary directory)")
 	fs.IntVar(&c.parties, "parties", 200, "delegations (parties, each with a head) in the talks, 1 to 5000")
 	fs.IntVar(&c.items, "items", 1000, "items on the agenda, 1 to 20000")
@@ -189,6 +200,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		if !slices.Contains(c.phases, p) {
 			c.phases = append(c.phases, p)
 		}
+	}
+	if c.server != "" {
+		servers, err := splitServers(c.server)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v; see parley-load -h\n", err)
+			return nil, errUsage
+		}
+		c.servers = servers
 	}
 	if err := c.check(); err != nil {
 		fmt.Fprintf(stderr, "%v; see parley-load -h\n", err)
@@ -242,4 +261,28 @@ func (c *config) check() error {
 		return fmt.Errorf("-rate %g is out of bounds: want 0.1 to 1000 events per second", c.rate)
 	}
 	return nil
+}
+
+// maxServers bounds the base URLs of -server.
+const maxServers = 16
+
+// splitServers splits the comma-separated base URLs of -server. It refuses
+// an empty entry, the same URL twice and more than maxServers; each URL is
+// checked later, by checkServerURL.
+func splitServers(raw string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(raw, ",") {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			return nil, fmt.Errorf("-server %q: an empty entry; want base URLs separated by commas", raw)
+		case slices.Contains(out, s):
+			return nil, fmt.Errorf("-server %q: %s is listed twice", raw, s)
+		}
+		out = append(out, s)
+	}
+	if len(out) > maxServers {
+		return nil, fmt.Errorf("-server: %d servers; want at most %d", len(out), maxServers)
+	}
+	return out, nil
 }

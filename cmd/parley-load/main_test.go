@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,6 +166,7 @@ func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-subscribers", "0"}, {"-subscribers", "1000000"}, {"-duration", "1h"}, {"-rate", "0"},
 		{"-phases", "writes,sleep"}, {"-parties", "-1"}, {"extra"},
+		{"-server", "http://127.0.0.1:8080,"}, {"-server", "http://127.0.0.1:8080,http://127.0.0.1:8080"},
 	} {
 		stderr.Reset()
 		if err := run(context.Background(), args, &bytes.Buffer{}, &stderr); !errors.Is(err, errUsage) {
@@ -235,5 +239,71 @@ func TestReportFailures(t *testing.T) {
 		if g.Met == "yes" {
 			t.Errorf("goal %q is met despite failures: %s", g.Goal, g.Measured)
 		}
+	}
+}
+
+// TestSplitServers checks the parsing of a list of servers.
+func TestSplitServers(t *testing.T) {
+	got, err := splitServers("http://127.0.0.1:8080, http://127.0.0.1:8081")
+	if err != nil || len(got) != 2 || got[0] != "http://127.0.0.1:8080" || got[1] != "http://127.0.0.1:8081" {
+		t.Errorf("splitServers of two: %q, %v", got, err)
+	}
+	if got, err := splitServers("http://127.0.0.1:8080"); err != nil || len(got) != 1 {
+		t.Errorf("splitServers of one: %q, %v", got, err)
+	}
+	many := make([]string, maxServers+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("http://127.0.0.1:%d", 8000+i)
+	}
+	for _, raw := range []string{
+		"", ",", "http://127.0.0.1:8080,", ",http://127.0.0.1:8080", "http://127.0.0.1:8080,,http://127.0.0.1:8081",
+		"http://127.0.0.1:8080,http://127.0.0.1:8080", strings.Join(many, ","),
+	} {
+		if got, err := splitServers(raw); err == nil {
+			t.Errorf("splitServers(%q) = %q, want an error", raw, got)
+		}
+	}
+}
+
+// TestExternalServers checks that the servers of a list are each checked,
+// must name one host and must differ once resolved, against stand-ins
+// that answer GET /api/v1/info.
+func TestExternalServers(t *testing.T) {
+	info := func(host string) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/api/v1/info" {
+				http.NotFound(w, r)
+				return
+			}
+			fmt.Fprintf(w, `{"host": %q}`, host)
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	a, b, other := info("parley.test"), info("parley.test"), info("elsewhere.test")
+	hc := &http.Client{Transport: newTransport(4), Timeout: 10 * time.Second}
+	defer hc.CloseIdleConnections()
+	ctx := context.Background()
+
+	tgt, err := external(ctx, []string{a.URL, b.URL}, hc)
+	if err != nil {
+		t.Fatalf("two servers of one host: %v", err)
+	}
+	if tgt.base != a.URL || len(tgt.bases) != 2 || tgt.bases[1] != b.URL || tgt.host != "parley.test" || tgt.inproc {
+		t.Errorf("two servers: base %q, bases %q, host %q", tgt.base, tgt.bases, tgt.host)
+	}
+	if !strings.Contains(tgt.desc, "2 running servers") {
+		t.Errorf("the description does not say there are two servers: %s", tgt.desc)
+	}
+	if _, err := external(ctx, []string{a.URL, other.URL}, hc); err == nil || !strings.Contains(err.Error(), "elsewhere.test") {
+		t.Errorf("servers of two hosts: %v, want an error naming the other host", err)
+	}
+	port := a.URL[strings.LastIndex(a.URL, ":")+1:]
+	// localhost may resolve to ::1, where nothing listens: an error too.
+	if _, err := external(ctx, []string{a.URL, "http://localhost:" + port}, hc); err == nil {
+		t.Errorf("one server under two names: accepted")
+	}
+	if _, err := external(ctx, []string{a.URL, "http://192.0.2.1:8080"}, hc); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("a list with a non-loopback server: %v, want a refusal naming loopback", err)
 	}
 }

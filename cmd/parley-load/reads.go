@@ -24,12 +24,13 @@ type readResult struct {
 // Rate returns the successful reads per second.
 func (r *readResult) Rate() float64 { return perSecond(r.OK, r.Elapsed) }
 
-// reads has cfg.readers goroutines GET a path of the client's server over
-// and over for cfg.duration or until cfg.maxReads requests in all.
-func reads(ctx context.Context, c *client, name, path string, cfg *config) (*readResult, error) {
+// reads has cfg.readers goroutines GET a path over and over for
+// cfg.duration or until cfg.maxReads requests in all; reader i reads from
+// the server of cs[i mod len(cs)].
+func reads(ctx context.Context, cs []*client, name, path string, cfg *config) (*readResult, error) {
 	res := &readResult{Name: name, Path: path, Readers: cfg.readers, errs: newTally()}
 	// One request first, for the size of the body; it is not counted.
-	status, body, err := c.get(ctx, path, true)
+	status, body, err := cs[0].get(ctx, path, true)
 	if !res.errs.addResult(status, body, err) {
 		res.Failed = 1
 		return res, ctx.Err()
@@ -46,6 +47,7 @@ func reads(ctx context.Context, c *client, name, path string, cfg *config) (*rea
 	deadline := start.Add(cfg.duration)
 	var wg sync.WaitGroup
 	for w := range cfg.readers {
+		c := cs[w%len(cs)]
 		wg.Go(func() {
 			lat[w] = make([]time.Duration, 0, min(share[w], 1<<16))
 			for i := 0; i < share[w] && pctx.Err() == nil; i++ {

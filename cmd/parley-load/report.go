@@ -192,6 +192,15 @@ func (r *report) write(out io.Writer) error {
 		p("| delegations | elapsed | ok | failed | writes/s | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n")
 		p("| %d | %.1f s | %s | %s | **%s** | %s | %s | **%s** | %s |\n\n", wr.Writers, wr.Elapsed.Seconds(), count(wr.OK), count(wr.Failed),
 			count(int(wr.Rate())), ms(wr.Latency.P50), ms(wr.Latency.P90), ms(wr.Latency.P99), ms(wr.Latency.Max))
+		if len(wr.PerServer) > 1 {
+			p("Writer i posts to server i mod %d; by server:\n\n", len(wr.PerServer))
+			p("| server | delegations | ok | failed | writes/s | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n")
+			for _, ps := range wr.PerServer {
+				p("| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", ps.Base, ps.Writers, count(ps.OK), count(ps.Failed),
+					count(int(ps.Rate())), ms(ps.Latency.P50), ms(ps.Latency.P90), ms(ps.Latency.P99), ms(ps.Latency.Max))
+			}
+			p("\n")
+		}
 		p("Signing and encoding one stance event takes %s on one core (%s events/s per core), measured before the server started.\n\n",
 			us(r.signEach), count(int(time.Second/max(r.signEach, 1))))
 		writeErrors(w, wr.errs)
@@ -204,6 +213,15 @@ func (r *report) write(out io.Writer) error {
 		p("| subscribers | events | deliveries | p50 | p90 | p99 | max | missed | dropped |\n|---|---|---|---|---|---|---|---|---|\n")
 		p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
 			ms(f.Delay.P50), ms(f.Delay.P90), ms(f.Delay.P99), ms(f.Delay.Max), f.Missed, f.Dropped)
+		if len(f.PerServer) > 1 {
+			p("Every event is posted to the first server, %s; subscriber i listens on server i mod %d, so the subscribers of the other servers receive events appended through another process (which each server follows in the store). By the server the subscribers listen on:\n\n", f.PerServer[0].Base, len(f.PerServer))
+			p("| server | events posted there | subscribers | deliveries | p50 | p90 | p99 | max | missed | dropped |\n|---|---|---|---|---|---|---|---|---|---|\n")
+			for _, ps := range f.PerServer {
+				p("| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", ps.Base, yesNoPlain(ps.Poster), count(ps.Connected), count(ps.Delay.N),
+					ms(ps.Delay.P50), ms(ps.Delay.P90), ms(ps.Delay.P99), ms(ps.Delay.Max), ps.Missed, ps.Dropped)
+			}
+			p("\n")
+		}
 		if f.Late > 0 {
 			p("%s posted more than an interval (%s) after its time: the process, which holds the server and the clients, could not keep the schedule.\n\n", plural(f.Late, "event was", "events were"), ms(time.Duration(float64(time.Second)/f.Rate)))
 		}
@@ -218,6 +236,9 @@ func (r *report) write(out io.Writer) error {
 
 	if len(r.reads) > 0 {
 		p("## Reads\n\n")
+		if n := len(r.target.bases); n > 1 {
+			p("Reader i of the API targets reads from server i mod %d.\n\n", n)
+		}
 		p("%d readers GET one path over and over on keep-alive connections for %v per target, one target after the other. The bare handlers are `net/http` handlers on other loopback ports of this process that write a fixed body: the bytes of one checkpoint response, and the bytes of one talks overview. The goal compares the API with the first.\n\n", cfg.readers, cfg.duration)
 		p("| target | path | body | ok | failed | reads/s | p50 | p99 | max | of bare handler | of bare handler, same body |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		bare := r.reads[0].Rate()
@@ -276,6 +297,7 @@ type summary struct {
 	Machine     machine   `json:"machine"`
 	LoadEnd     string    `json:"load_average_end"`
 	InProcess   bool      `json:"in_process"`
+	Servers     []string  `json:"servers"`
 	SetupEvents int       `json:"setup_events"`
 	SetupSec    float64   `json:"setup_seconds"`
 
@@ -294,8 +316,33 @@ type summary struct {
 	FanoutMissed  int     `json:"fanout_missed"`
 	FanoutDropped int     `json:"fanout_dropped"`
 
+	// By server, when -server lists several.
+	WritesByServer []serverWriteSummary  `json:"writes_by_server,omitempty"`
+	FanoutByServer []serverFanoutSummary `json:"fanout_by_server,omitempty"`
+
 	Reads []readSummary `json:"reads,omitempty"`
 	Goals []goal        `json:"goals"`
+}
+
+type serverWriteSummary struct {
+	Server       string  `json:"server"`
+	Writers      int     `json:"writers"`
+	WritesPerSec float64 `json:"writes_per_sec"`
+	P50ms        float64 `json:"p50_ms"`
+	P99ms        float64 `json:"p99_ms"`
+	Failed       int     `json:"failed"`
+}
+
+type serverFanoutSummary struct {
+	Server      string  `json:"server"`
+	Posted      bool    `json:"events_posted_here"`
+	Subscribers int     `json:"subscribers"`
+	P50ms       float64 `json:"p50_ms"`
+	P90ms       float64 `json:"p90_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	Maxms       float64 `json:"max_ms"`
+	Missed      int     `json:"missed"`
+	Dropped     int     `json:"dropped"`
 }
 
 type readSummary struct {
@@ -312,17 +359,30 @@ type readSummary struct {
 
 func (r *report) summary() summary {
 	s := summary{
-		Started: r.started.UTC(), Machine: r.machine, LoadEnd: r.loadEnd, InProcess: r.target.inproc,
+		Started: r.started.UTC(), Machine: r.machine, LoadEnd: r.loadEnd, InProcess: r.target.inproc, Servers: r.target.bases,
 		SetupEvents: r.setup.events, SetupSec: r.setup.elapsed.Seconds(),
 		SignMicros: float64(r.signEach) / 1e3, Goals: r.goals(),
 	}
 	if w := r.writes; w != nil {
 		s.WritesPerSec, s.WriteFailed = w.Rate(), w.Failed
 		s.WriteP50ms, s.WriteP90ms, s.WriteP99ms, s.WriteMaxms = msf(w.Latency.P50), msf(w.Latency.P90), msf(w.Latency.P99), msf(w.Latency.Max)
+		for _, ps := range w.PerServer {
+			s.WritesByServer = append(s.WritesByServer, serverWriteSummary{
+				Server: ps.Base, Writers: ps.Writers, WritesPerSec: ps.Rate(),
+				P50ms: msf(ps.Latency.P50), P99ms: msf(ps.Latency.P99), Failed: ps.Failed,
+			})
+		}
 	}
 	if f := r.fanout; f != nil {
 		s.Subscribers, s.FanoutMissed, s.FanoutDropped = f.Connected, f.Missed, f.Dropped
 		s.FanoutP50ms, s.FanoutP90ms, s.FanoutP99ms, s.FanoutMaxms = msf(f.Delay.P50), msf(f.Delay.P90), msf(f.Delay.P99), msf(f.Delay.Max)
+		for _, ps := range f.PerServer {
+			s.FanoutByServer = append(s.FanoutByServer, serverFanoutSummary{
+				Server: ps.Base, Posted: ps.Poster, Subscribers: ps.Connected,
+				P50ms: msf(ps.Delay.P50), P90ms: msf(ps.Delay.P90), P99ms: msf(ps.Delay.P99), Maxms: msf(ps.Delay.Max),
+				Missed: ps.Missed, Dropped: ps.Dropped,
+			})
+		}
 	}
 	for _, rd := range r.reads {
 		s.Reads = append(s.Reads, readSummary{
@@ -359,6 +419,14 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return count(n) + " " + many
+}
+
+// yesNoPlain is yesNo without emphasis.
+func yesNoPlain(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func yesNo(b bool) string {

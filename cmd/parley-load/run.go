@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var tgt *target
 	if cfg.server != "" {
-		tgt, err = external(ctx, cfg.server, api)
+		tgt, err = external(ctx, cfg.servers, api)
 	} else {
 		tgt, err = inProcess(ctx, cfg.dir, cfg.subscribers+256, stderr)
 	}
@@ -64,7 +64,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		tgt.close()
 	}()
 	rep.target = tgt
-	c := &client{base: tgt.base, hc: api}
+	// One client per server; the first is the one the set-up and the
+	// fan-out's posts go through.
+	cs := make([]*client, len(tgt.bases))
+	for i, b := range tgt.bases {
+		cs[i] = &client{base: b, hc: api}
+	}
+	c := cs[0]
 
 	progress("setting up a talks of %d parties and %d items on %s", cfg.parties, cfg.items, tgt.base)
 	t, stats, err := setUp(ctx, c, tgt.host, cfg)
@@ -117,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		progress("writes: %d delegations for %v", cfg.writers, cfg.duration)
-		if rep.writes, err = writes(ctx, c, t, cfg, pools); err != nil {
+		if rep.writes, err = writes(ctx, cs, t, cfg, pools); err != nil {
 			return err
 		}
 	}
@@ -126,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		progress("fan-out: %d subscribers, %d events at %g/s", cfg.subscribers, cfg.events, cfg.rate)
-		if rep.fanout, err = fanout(ctx, c, streams, t, cfg); err != nil {
+		if rep.fanout, err = fanout(ctx, cs, streams, t, cfg); err != nil {
 			return err
 		}
 	}
@@ -134,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := quiet(phaseReads); err != nil {
 			return err
 		}
-		if rep.reads, err = readPhase(ctx, c, api, t, cfg, progress); err != nil {
+		if rep.reads, err = readPhase(ctx, cs, api, t, cfg, progress); err != nil {
 			return err
 		}
 	}
@@ -194,10 +200,12 @@ func settle(ctx context.Context, limit time.Duration) (time.Duration, bool) {
 }
 
 // readPhase measures four targets one after the other with the same
-// readers and client: a bare handler serving the bytes of a checkpoint
+// readers and HTTP client: a bare handler serving the bytes of a checkpoint
 // response, the checkpoint, a bare handler serving the bytes of the talks
-// overview, and the talks overview.
-func readPhase(ctx context.Context, c *client, hc *http.Client, t *talks, cfg *config, progress func(string, ...any)) ([]*readResult, error) {
+// overview, and the talks overview. Reader i of the API targets reads from
+// server i mod len(cs).
+func readPhase(ctx context.Context, cs []*client, hc *http.Client, t *talks, cfg *config, progress func(string, ...any)) ([]*readResult, error) {
+	c := cs[0]
 	cpPath := "/api/v1/talks/" + t.id + "/checkpoint"
 	ovPath := "/api/v1/talks/" + t.id
 	var bodies [2][]byte
@@ -222,23 +230,23 @@ func readPhase(ctx context.Context, c *client, hc *http.Client, t *talks, cfg *c
 	}
 	targets := []struct {
 		name string
-		c    *client
+		cs   []*client
 		path string
 		same int // index of the bare target with the same body
 	}{
-		{"bare handler", bare[0], "/", 0},
-		{"checkpoint", c, cpPath, 0},
-		{"bare handler, overview's bytes", bare[1], "/", 2},
-		{"talks overview", c, ovPath, 2},
+		{"bare handler", []*client{bare[0]}, "/", 0},
+		{"checkpoint", cs, cpPath, 0},
+		{"bare handler, overview's bytes", []*client{bare[1]}, "/", 2},
+		{"talks overview", cs, ovPath, 2},
 	}
 	var out []*readResult
 	for _, tg := range targets {
 		progress("reads: %d readers on the %s for %v", cfg.readers, tg.name, cfg.duration)
-		r, err := reads(ctx, tg.c, tg.name, tg.path, cfg)
+		r, err := reads(ctx, tg.cs, tg.name, tg.path, cfg)
 		if err != nil {
 			return nil, err
 		}
-		r.Bare = tg.c != c
+		r.Bare = tg.cs[0] != c
 		out = append(out, r)
 		r.Same = out[tg.same]
 	}

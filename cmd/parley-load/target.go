@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -28,9 +29,10 @@ const inProcessHost = "parley-load.localhost"
 
 // A target is the server under load.
 type target struct {
-	base   string // "http://127.0.0.1:PORT", no trailing slash
-	host   string // the server's host, which log origins name
-	desc   string // one line for the report
+	base   string   // "http://127.0.0.1:PORT", no trailing slash: the first server
+	bases  []string // every server, base first; more than one with a list of -server
+	host   string   // the server's host, which log origins name
+	desc   string   // one line for the report
 	inproc bool
 	fstype string // file system of the in-process record
 	close  func()
@@ -92,36 +94,64 @@ func newTransport(conns int) *http.Transport {
 	}
 }
 
-// external checks a running server named by -server.
-func external(ctx context.Context, raw string, hc *http.Client) (*target, error) {
-	base, err := checkServerURL(ctx, raw)
+// external checks the running servers named by -server: each must be on
+// a loopback address and answer GET /api/v1/info, and all must name the
+// same host (the processes of one deployment).
+func external(ctx context.Context, raws []string, hc *http.Client) (*target, error) {
+	if len(raws) == 0 {
+		return nil, errors.New("-server: no server given")
+	}
+	t := &target{close: func() {}}
+	for _, raw := range raws {
+		base, host, err := serverInfo(ctx, raw, hc)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(t.bases, base) {
+			return nil, fmt.Errorf("-server: %s is listed twice (as %s)", base, raw)
+		}
+		if t.host != "" && host != t.host {
+			return nil, fmt.Errorf("-server: %s names the host %q but %s names %q; list the servers of one deployment", base, host, t.bases[0], t.host)
+		}
+		t.bases = append(t.bases, base)
+		t.host = host
+	}
+	t.base = t.bases[0]
+	if len(t.bases) == 1 {
+		t.desc = fmt.Sprintf("the running server at %s (host %q); its own store and rate limits apply", t.base, t.host)
+	} else {
+		t.desc = fmt.Sprintf("%d running servers of one deployment at %s (host %q); their own store and rate limits apply", len(t.bases), strings.Join(t.bases, ", "), t.host)
+	}
+	return t, nil
+}
+
+// serverInfo checks one base URL of -server and asks the server there for
+// the host its log origins name. It returns the checked base URL and the
+// host.
+func serverInfo(ctx context.Context, raw string, hc *http.Client) (base, host string, err error) {
+	base, err = checkServerURL(ctx, raw)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/info", nil)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("asking %s for its host: %w", base, err)
+		return "", "", fmt.Errorf("asking %s for its host: %w", base, err)
 	}
 	defer resp.Body.Close()
 	var info struct {
 		Host string `json:"host"`
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("asking %s for its host: GET /api/v1/info answered %s", base, resp.Status)
+		return "", "", fmt.Errorf("asking %s for its host: GET /api/v1/info answered %s", base, resp.Status)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&info); err != nil || info.Host == "" {
-		return nil, fmt.Errorf("asking %s for its host: GET /api/v1/info did not name one (%v); is it a Parley server?", base, err)
+		return "", "", fmt.Errorf("asking %s for its host: GET /api/v1/info did not name one (%v); is it a Parley server?", base, err)
 	}
-	return &target{
-		base:  base,
-		host:  info.Host,
-		desc:  fmt.Sprintf("the running server at %s (host %q); its own store and rate limits apply", base, info.Host),
-		close: func() {},
-	}, nil
+	return base, info.Host, nil
 }
 
 // inProcess starts a server in this process on 127.0.0.1:0 over a fresh
@@ -172,6 +202,7 @@ func inProcess(ctx context.Context, dir string, maxStreams int, stderr io.Writer
 	closers = append(closers, shutdown)
 	return &target{
 		base:   base,
+		bases:  []string{base},
 		host:   inProcessHost,
 		desc:   fmt.Sprintf("a server in this process at %s over a fresh SQLite record (WAL, synchronous=FULL) in %s", base, tmp),
 		inproc: true,

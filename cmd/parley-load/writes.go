@@ -18,8 +18,22 @@ type writeResult struct {
 	OK        int
 	Failed    int
 	Latency   dist
+	PerServer []serverWrites // by server, when there are several
 	errs      *tally
 }
+
+// serverWrites is what the write phase measured on one of several servers.
+type serverWrites struct {
+	Base    string
+	Writers int
+	Elapsed time.Duration
+	OK      int
+	Failed  int
+	Latency dist
+}
+
+// Rate returns the successful writes per second to the server.
+func (r *serverWrites) Rate() float64 { return perSecond(r.OK, r.Elapsed) }
 
 // Rate returns the successful writes per second.
 func (r *writeResult) Rate() float64 { return perSecond(r.OK, r.Elapsed) }
@@ -78,11 +92,12 @@ func presign(ctx context.Context, t *talks, cfg *config) ([][][]byte, error) {
 
 // writes runs the write phase: cfg.writers delegations, each on its own
 // goroutine, post stance events of their party for cfg.duration or until
-// cfg.maxWrites requests in all. The events come from pools (by writer,
+// cfg.maxWrites requests in all; writer i posts to the server of
+// cs[i mod len(cs)]. The events come from pools (by writer,
 // see presign) or, if it is nil, are signed by each writer before each
 // request. A request's latency runs from just before it is sent to the end
 // of its response; signing is not in it.
-func writes(ctx context.Context, c *client, t *talks, cfg *config, pools [][][]byte) (*writeResult, error) {
+func writes(ctx context.Context, cs []*client, t *talks, cfg *config, pools [][][]byte) (*writeResult, error) {
 	res := &writeResult{Writers: cfg.writers, Presigned: pools != nil, errs: newTally()}
 	share := shares(cfg.maxWrites, cfg.writers)
 
@@ -92,10 +107,12 @@ func writes(ctx context.Context, c *client, t *talks, cfg *config, pools [][][]b
 	defer cancel()
 	lat := make([][]time.Duration, cfg.writers)
 	oks := make([]int, cfg.writers)
+	fails := make([]int, cfg.writers)
 	start := time.Now()
 	deadline := start.Add(cfg.duration)
 	var wg sync.WaitGroup
 	for w := range cfg.writers {
+		c := cs[w%len(cs)]
 		wg.Go(func() {
 			rng := mrand.New(mrand.NewPCG(uint64(w), 2))
 			lat[w] = make([]time.Duration, 0, share[w])
@@ -107,6 +124,7 @@ func writes(ctx context.Context, c *client, t *talks, cfg *config, pools [][][]b
 					b, err := t.act(cfg.act, rng, w%len(t.heads))
 					if err != nil {
 						res.errs.add("signing", err.Error())
+						fails[w]++
 						return
 					}
 					body = b
@@ -119,6 +137,8 @@ func writes(ctx context.Context, c *client, t *talks, cfg *config, pools [][][]b
 				lat[w] = append(lat[w], time.Since(t0))
 				if res.errs.addResult(status, resp, err) {
 					oks[w]++
+				} else {
+					fails[w]++
 				}
 			}
 		})
@@ -132,5 +152,19 @@ func writes(ctx context.Context, c *client, t *talks, cfg *config, pools [][][]b
 	}
 	res.Failed = res.errs.total()
 	res.Latency = distOf(all)
+	if len(cs) > 1 {
+		for i, sc := range cs {
+			ps := serverWrites{Base: sc.base, Elapsed: res.Elapsed}
+			var l []time.Duration
+			for w := i; w < cfg.writers; w += len(cs) {
+				ps.Writers++
+				ps.OK += oks[w]
+				ps.Failed += fails[w]
+				l = append(l, lat[w]...)
+			}
+			ps.Latency = distOf(l)
+			res.PerServer = append(res.PerServer, ps)
+		}
+	}
 	return res, ctx.Err()
 }
