@@ -141,7 +141,10 @@ the fan-out phase every event is posted to the first server and subscriber
 i listens on server i mod n, so the subscribers of the other servers
 receive events appended through another process, and the delay is reported
 per server as well as in all; in the read phase reader i reads from server
-i mod n (the bare handlers are in this process, as ever).
+i mod n (the bare handlers are in this process, as ever). The script
+compare-stores.sh beside this tool's source runs the write and fan-out
+phases over SQLite and over PostgreSQL with one process and with two, in
+one run, and prints a table comparing them.
 
 Every loop is bounded in count and in time, and the whole run by -timeout.
 The exit status is 1 when a request failed, an event was missed or a stream
