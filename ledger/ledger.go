@@ -41,6 +41,14 @@ type Config struct {
 	Shared bool
 }
 
+// A Locker serializes the appends of several processes to one talks: each
+// takes the lock around catching up, checking a batch and appending it, so
+// that none checks acts against a log that another is extending. Package
+// postgres implements it with advisory locks.
+type Locker interface {
+	LockTalks(ctx context.Context, talks string) (unlock func(), err error)
+}
+
 // A Notifier reports the appends committed to a shared store by any
 // process: package postgres implements it with LISTEN/NOTIFY.
 type Notifier interface {
@@ -182,10 +190,21 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
 	if l.cfg.Shared {
-		if err := l.catchUp(ctx, lg); err != nil {
+		fail := func(err error) {
 			for _, r := range batch {
 				r.err = err
 			}
+		}
+		if lk, ok := l.store.(Locker); ok {
+			unlock, err := lk.LockTalks(ctx, lg.id)
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer unlock()
+		}
+		if err := l.catchUp(ctx, lg); err != nil {
+			fail(err)
 			return
 		}
 	}
