@@ -43,6 +43,7 @@ type benchTalks struct {
 	ts      *httptest.Server
 	id      string
 	token   string // the mediator's session
+	head    string // the session of the head of P001
 	events  int
 }
 
@@ -242,6 +243,9 @@ func buildBench() (*benchTalks, error) {
 	if bt.token, err = signIn(bt.ts.URL, mediator); err != nil {
 		return nil, err
 	}
+	if bt.head, err = signIn(bt.ts.URL, heads[0]); err != nil {
+		return nil, err
+	}
 	return bt, nil
 }
 
@@ -255,6 +259,39 @@ func (bt *benchTalks) get(b *testing.B, path string) []byte {
 		b.Fatalf("GET %s: status %d: %.300s", path, rec.Code, rec.Body.String())
 	}
 	return rec.Body.Bytes()
+}
+
+// BenchmarkPageWeights reports the weight of every page of the benchmark's
+// talks, which must stay under 300 KB. It runs with the benchmarks
+// (-bench), as it needs their talks.
+func BenchmarkPageWeights(b *testing.B) {
+	bt := loadBench(b)
+	tp := "/talks/" + bt.id
+	for _, p := range []struct{ name, path, token string }{
+		{"overview", tp, bt.token},
+		{"dashboard", tp + "/dashboard", bt.token},
+		{"dashboard-explained", tp + "/dashboard?item=I001", bt.token},
+		{"document", tp + "/items/I001", bt.token},
+		{"workspace-delegate", tp + "/workspace", bt.head},
+		{"workspace-mediator", tp + "/workspace", bt.token},
+		{"timeline", tp + "/timeline", bt.token},
+		{"public", tp + "/public", bt.token},
+		{"verify", tp + "/verify", bt.token},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				saved := bt.token
+				bt.token = p.token
+				n = len(bt.get(b, p.path))
+				bt.token = saved
+			}
+			b.ReportMetric(float64(n), "page-bytes")
+			if n > 300<<10 {
+				b.Errorf("%s weighs %d bytes, more than 300 KB", p.path, n)
+			}
+		})
+	}
 }
 
 // BenchmarkDashboard measures the server's render of the mediator's
@@ -297,6 +334,15 @@ func BenchmarkDashboard(b *testing.B) {
 		for b.Loop() {
 			bt.get(b, path+"?item=I001")
 		}
+	})
+	// The overview replays the whole record for the history of the
+	// agreement.
+	b.Run("overview", func(b *testing.B) {
+		var n int
+		for b.Loop() {
+			n = len(bt.get(b, "/talks/"+bt.id))
+		}
+		b.ReportMetric(float64(n), "page-bytes")
 	})
 	b.Run("static", func(b *testing.B) {
 		var n int

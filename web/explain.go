@@ -11,8 +11,16 @@ import (
 	"github.com/parleyhq/parley/agreement"
 )
 
-// maxExplainDepth bounds how deep the explanation follows blocking chains.
-const maxExplainDepth = 8
+// Bounds of an explanation, so that an item blocked across a large
+// agenda explains in a page of reasonable size: how deep it follows the
+// blocking chains, how many items it explains in all, how many blockers it
+// lists for one item and how many root blockers.
+const (
+	maxExplainDepth    = 8
+	maxExplainNodes    = 12
+	maxExplainBlockers = 12
+	maxRootBlockers    = 50
+)
 
 // An explanation is why an item has its status, what would unlock it and
 // what a hypothetical change would do.
@@ -23,6 +31,7 @@ type explanation struct {
 	Result   *agreement.ItemResult
 	Tree     *explainNode
 	Roots    []rootView
+	More     int // root blockers not listed
 	Relies   []relianceView
 	Unlock   []unlockView
 	Complete bool   // the unlock analysis tried every set within its bounds
@@ -41,7 +50,8 @@ type explainNode struct {
 	Packaged            []*explainNode // package mates that fail their rule
 	NoSupport           bool
 	Repeat              bool // explained above
-	Deep                bool // the chain goes on below the depth shown
+	Deep                bool // the chain goes on below what is shown
+	More                int  // blockers not listed
 }
 
 type blockerView struct {
@@ -88,7 +98,11 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 	}
 	x := &explanation{Talks: s.ID, At: s.At, Item: it, Result: ir}
 	x.Tree = node(s, res, id, map[string]bool{}, 0)
-	for _, rb := range ir.RootBlockers {
+	roots := ir.RootBlockers
+	if len(roots) > maxRootBlockers {
+		roots, x.More = roots[:maxRootBlockers], len(roots)-maxRootBlockers
+	}
+	for _, rb := range roots {
 		rv := rootView{Party: rb.Party, PartyName: s.PartyName(rb.Party), Item: rb.Item, Stance: rb.Stance, Index: -1}
 		if st := s.Item(rb.Item); st != nil && rb.Party != "" {
 			if x := st.Stances[rb.Party]; x != nil {
@@ -167,13 +181,17 @@ func node(s *snap, res *agreement.Result, id string, seen map[string]bool, depth
 		n.Repeat = true
 		return n
 	}
-	if depth >= maxExplainDepth {
+	if depth >= maxExplainDepth || len(seen) >= maxExplainNodes {
 		n.Deep = true
 		return n
 	}
 	seen[id] = true
 	it := s.Item(id)
-	for _, b := range ir.Blockers {
+	blockers := ir.Blockers
+	if len(blockers) > maxExplainBlockers {
+		blockers, n.More = blockers[:maxExplainBlockers], len(blockers)-maxExplainBlockers
+	}
+	for _, b := range blockers {
 		bv := blockerView{Party: b.Party, PartyName: s.PartyName(b.Party), Stance: b.Stance, Condition: b.Condition, Index: -1,
 			ExcludedBy: b.ExcludedBy, MissingFacts: b.MissingFacts, ExcludedByFacts: b.ExcludedByFacts}
 		if it != nil {

@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -54,101 +57,201 @@ func agreedish(status string) bool {
 	return status == agreement.StatusAgreed || status == agreement.StatusAgreedAdReferendum
 }
 
-// history computes the history of the talks for the viewer holding key.
-// s gives the names.
+// A replay is a history being built: the state and the engine after the
+// events applied so far, for one talks and one set of visible events. A
+// later view extends it with the events appended since, as long as the
+// viewer's visibility of the events it applied is unchanged (a release can
+// change it).
+type replay struct {
+	mu        sync.Mutex
+	talks     string
+	size      int64    // events applied
+	sum       [32]byte // of the visibility of those events
+	st        *state.Talks
+	eng       *agreement.Engine
+	at        map[string]bool // the parties at the table when eng was built
+	prev      map[string]bool // the items agreed
+	perChange int             // work of one stance carried into eng
+	work      int
+	truncated bool
+	until     int64
+	trans     []transition
+	points    []point
+}
+
+// A replayCache keeps the latest replays.
+type replayCache struct {
+	mu   sync.Mutex
+	runs []*replay // the most recently used last
+}
+
+const replayCacheSize = 4
+
+func bitsSum(bits []bool) [32]byte {
+	b := make([]byte, len(bits))
+	for i, v := range bits {
+		if v {
+			b[i] = 1
+		}
+	}
+	return sha256.Sum256(b)
+}
+
+// find returns a replay of the talks that bits extend, or a new one.
+func (c *replayCache) find(talks string, bits []bool) *replay {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := len(c.runs) - 1; k >= 0; k-- {
+		r := c.runs[k]
+		r.mu.Lock()
+		ok := r.talks == talks && r.size <= int64(len(bits)) && r.sum == bitsSum(bits[:r.size])
+		r.mu.Unlock()
+		if ok {
+			c.runs = append(slices.Delete(c.runs, k, k+1), r)
+			return r
+		}
+	}
+	r := &replay{talks: talks, st: state.New(talks), at: map[string]bool{}, prev: map[string]bool{}, perChange: 1, sum: bitsSum(nil), until: -1}
+	c.runs = append(c.runs, r)
+	if len(c.runs) > replayCacheSize {
+		c.runs = c.runs[1:]
+	}
+	return r
+}
+
+// history returns the history of the talks for the viewer holding key. s
+// gives the names.
 func (h *handler) history(ctx context.Context, s *snap, key string) (*history, error) {
 	var bits []bool
-	var size int64
 	err := h.l.View(ctx, s.ID, func(st *state.Talks, _ parley.Checkpoint) error {
-		size = st.Size
 		bits = viewerBits(st, st.ViewerOf(key), st.Size)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	_, events, err := h.l.Entries(ctx, s.ID)
-	if err != nil {
+	r := h.replays.find(s.ID, bits)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.extend(ctx, h, s, bits); err != nil {
+		// The replay may be half applied: let no view use it again.
+		r.talks = ""
 		return nil, err
 	}
-	events = events[:min(int64(len(events)), size)]
-	visible := func(i int64) bool { return i >= 0 && i < int64(len(bits)) && bits[i] }
-	hs := &history{byIndex: map[int64][]transition{}, Until: int64(len(events)) - 1}
-	st := state.New(s.ID)
-	prev := map[string]bool{}
-	var eng *agreement.Engine
-	at := map[string]bool{} // the parties at the table when eng was built
-	perChange := 1          // work of one stance carried into eng
-	work := 0
-	for i, e := range events {
-		idx := int64(i)
-		if err := st.Apply(e, idx); err != nil {
-			return nil, parley.Errorf(parley.EINTERNAL, "replaying event %d of %s: %v", i, s.ID, err)
-		}
-		if !state.AffectsAgreement(e.Kind) {
-			continue
-		}
-		if work > maxHistoryWork {
-			hs.Truncated, hs.Until = true, idx-1
-			break
-		}
-		carried := false
-		if e.Kind == parley.KindSetStance && eng != nil {
-			carried, err = carry(eng, st, e, visible(idx), at)
-			if err != nil {
-				return nil, err
-			}
-			work += perChange
-		}
-		if !carried {
-			inst, _ := instanceFor(st, visible)
-			if eng, err = agreement.NewEngine(inst); err != nil {
-				return nil, err
-			}
-			clear(at)
-			for _, p := range inst.Parties {
-				at[p] = true
-			}
-			perChange = 1
-			for _, p := range inst.Positions {
-				if c, err := agreement.ParseCondition(p.Condition); err == nil && negatesItems(c, false) {
-					perChange = len(inst.Positions) // each change searches afresh
-					break
-				}
-			}
-			work += len(inst.Positions) + len(inst.Items)
-		}
-		list, err := eng.Agreed()
-		if err != nil {
-			return nil, err
-		}
-		now := make(map[string]bool, len(list))
-		for _, id := range list {
-			now[id] = true
-		}
-		changed := false
-		for _, it := range st.Items {
-			if !visible(it.Added) || now[it.ID] == prev[it.ID] {
-				continue
-			}
-			changed = true
-			status := agreement.StatusNotAgreed
-			if now[it.ID] {
-				status = agreement.StatusAgreed
-			}
-			t := transition{Index: idx, At: e.At(), Item: it.ID, Title: it.Title, Agreed: now[it.ID], Status: status, Visible: visible(idx)}
-			if t.Visible {
-				t.By, t.Cause = s.ActorName(e.Actor), describe(e, s)
-			}
-			hs.Transitions = append(hs.Transitions, t)
-			hs.byIndex[idx] = append(hs.byIndex[idx], t)
-		}
-		if changed || len(hs.points) == 0 {
-			hs.points = append(hs.points, point{index: idx, agreed: now})
-		}
-		prev = now
+	hs := &history{Transitions: r.trans, Truncated: r.truncated, Until: r.until, points: r.points, byIndex: map[int64][]transition{}}
+	if !r.truncated {
+		hs.Until = r.size - 1
+	}
+	for _, t := range hs.Transitions {
+		hs.byIndex[t.Index] = append(hs.byIndex[t.Index], t)
 	}
 	return hs, nil
+}
+
+// extend applies the events from r.size up to len(bits).
+func (r *replay) extend(ctx context.Context, h *handler, s *snap, bits []bool) error {
+	visible := func(i int64) bool { return i >= 0 && i < int64(len(bits)) && bits[i] }
+	size := int64(len(bits))
+	for from := r.size; from < size && !r.truncated; {
+		to := min(size, from+pageSize)
+		entries, err := h.l.Store().Entries(ctx, s.ID, from, to)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			return parley.Errorf(parley.EINTERNAL, "the store has no events %d to %d of %s", from, to, s.ID)
+		}
+		for _, en := range entries {
+			e, err := parley.DecodeEvent(en.Event)
+			if err != nil {
+				return err
+			}
+			if err := r.apply(e, en.Index, visible, s); err != nil {
+				return err
+			}
+			if r.truncated {
+				break
+			}
+		}
+		from = r.size
+	}
+	r.sum = bitsSum(bits[:r.size])
+	return nil
+}
+
+// pageSize is how many events a replay reads from the store at once.
+const pageSize = 5000
+
+// apply applies one event to the replay and records the changes of the
+// agreement it makes.
+func (r *replay) apply(e *parley.Event, idx int64, visible func(int64) bool, s *snap) error {
+	if err := r.st.Apply(e, idx); err != nil {
+		return parley.Errorf(parley.EINTERNAL, "replaying event %d of %s: %v", idx, r.talks, err)
+	}
+	r.size = idx + 1
+	if !state.AffectsAgreement(e.Kind) {
+		return nil
+	}
+	if r.work > maxHistoryWork {
+		r.truncated, r.until = true, idx-1
+		r.size = idx // the event is not accounted for
+		return nil
+	}
+	carried := false
+	var err error
+	if e.Kind == parley.KindSetStance && r.eng != nil {
+		if carried, err = carry(r.eng, r.st, e, visible(idx), r.at); err != nil {
+			return err
+		}
+		r.work += r.perChange
+	}
+	if !carried {
+		inst, _ := instanceFor(r.st, visible)
+		if r.eng, err = agreement.NewEngine(inst); err != nil {
+			return err
+		}
+		clear(r.at)
+		for _, p := range inst.Parties {
+			r.at[p] = true
+		}
+		r.perChange = 1
+		for _, p := range inst.Positions {
+			if c, err := agreement.ParseCondition(p.Condition); err == nil && negatesItems(c, false) {
+				r.perChange = len(inst.Positions) // each change searches afresh
+				break
+			}
+		}
+		r.work += len(inst.Positions) + len(inst.Items)
+	}
+	list, err := r.eng.Agreed()
+	if err != nil {
+		return err
+	}
+	now := make(map[string]bool, len(list))
+	for _, id := range list {
+		now[id] = true
+	}
+	changed := false
+	for _, it := range r.st.Items {
+		if !visible(it.Added) || now[it.ID] == r.prev[it.ID] {
+			continue
+		}
+		changed = true
+		status := agreement.StatusNotAgreed
+		if now[it.ID] {
+			status = agreement.StatusAgreed
+		}
+		t := transition{Index: idx, At: e.At(), Item: it.ID, Title: it.Title, Agreed: now[it.ID], Status: status, Visible: visible(idx)}
+		if t.Visible {
+			t.By, t.Cause = s.ActorName(e.Actor), describe(e, s)
+		}
+		r.trans = append(r.trans, t)
+	}
+	if changed || len(r.points) == 0 {
+		r.points = append(r.points, point{index: idx, agreed: now})
+	}
+	r.prev = now
+	return nil
 }
 
 // carry applies the stance event e, just applied to st, to the engine as

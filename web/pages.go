@@ -204,8 +204,36 @@ func (h *handler) signin(r *http.Request) (*page, error) {
 type overviewData struct {
 	Statuses map[string]string
 	History  *history
-	Outdated int
+	Recent   []transition // the latest changes of the agreement
+	Earlier  int          // how many came before them
+	Items    pageOf[*itemView]
+	Actors   pageOf[state.Actor]
 }
+
+// overviewPage is how many items, or actors, the overview lists at once.
+const overviewPage = 100
+
+// A pageOf is one page of a long list, numbered from 1.
+type pageOf[T any] struct {
+	List        []T
+	Page, Pages int
+	Links       []int // the pages, when there are several
+}
+
+func paginate[T any](all []T, page, per int) pageOf[T] {
+	p := pageOf[T]{Pages: max(1, (len(all)+per-1)/per)}
+	p.Page = min(max(1, page), p.Pages)
+	p.List = all[(p.Page-1)*per : min(len(all), p.Page*per)]
+	if p.Pages > 1 {
+		for i := 1; i <= p.Pages; i++ {
+			p.Links = append(p.Links, i)
+		}
+	}
+	return p
+}
+
+// overviewChanges is how many changes of the agreement the overview lists.
+const overviewChanges = 100
 
 func (h *handler) overview(r *http.Request) (*page, error) {
 	key := server.ViewerKey(r)
@@ -220,6 +248,14 @@ func (h *handler) overview(r *http.Request) (*page, error) {
 	d := &overviewData{Statuses: v.Status}
 	if d.History, err = h.history(r.Context(), s, key); err != nil {
 		return nil, err
+	}
+	ip, _ := strconv.Atoi(r.URL.Query().Get("items"))
+	ap, _ := strconv.Atoi(r.URL.Query().Get("actors"))
+	d.Items = paginate(s.Items, ip, overviewPage)
+	d.Actors = paginate(s.Actors, ap, overviewPage)
+	d.Recent = d.History.Transitions
+	if n := len(d.Recent); n > overviewChanges {
+		d.Recent, d.Earlier = d.Recent[n-overviewChanges:], n-overviewChanges
 	}
 	return &page{Name: "overview", Title: s.Title, S: s, Tab: "overview", Live: true, Data: d}, nil
 }

@@ -11,6 +11,11 @@ import (
 	"github.com/parleyhq/parley/state"
 )
 
+// maxBriefingEvents bounds the records the public page briefs: the
+// briefing replays the record and evaluates the agreement after every
+// event that can change it.
+const maxBriefingEvents = 5000
+
 // publicData is the public page of a talks.
 type publicData struct {
 	Round       *roundView
@@ -70,6 +75,8 @@ func (h *handler) public(r *http.Request) (*page, error) {
 		d.BriefingWhy = "The record of these talks is not public: sign in as a participant to read the briefing."
 	case d.Round == nil:
 		d.BriefingWhy = "No round has been opened yet, so there is nothing to brief."
+	case s.Size > maxBriefingEvents:
+		d.BriefingWhy = "This record is too large to brief on a page request; run parley briefing, or read the timeline."
 	default:
 		_, events, err := h.l.Entries(ctx, s.ID)
 		if err != nil {

@@ -57,6 +57,7 @@ type handler struct {
 	pages   map[string]*template.Template
 	static  map[string]staticFile // by path under /static/
 	results resultCache
+	replays replayCache
 }
 
 type staticFile struct {

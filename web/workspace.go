@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/server"
@@ -22,6 +23,8 @@ type workspaceData struct {
 	CanAct     bool   // the party may take stances and propose amendments now
 	Why        string // why it may not
 	Items      []workspaceItem
+	Pages      pageOf[*itemView] // the page of items shown
+	AllItems   []string          // every item's id, for the condition builder
 
 	Chair       bool
 	Channels    []partyView // the caucus channels a chair may open
@@ -36,8 +39,15 @@ type workspaceItem struct {
 	Mine     *state.Stance
 	Outdated bool
 	Status   string
-	Others   []string // the other items, for the condition builder
+	Others   []string // the other items, as buttons of the condition builder when they are few
 }
+
+// workspacePage is how many items the workspace shows at once; quickItems
+// how many other items the condition builder offers as buttons.
+const (
+	workspacePage = 25
+	quickItems    = 8
+)
 
 type caucusMessage struct {
 	Index        int64
@@ -84,13 +94,20 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 				d.CanAct = true
 			}
 		}
+		pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		d.Pages = paginate(s.Items, pg, workspacePage)
 		for _, it := range s.Items {
+			d.AllItems = append(d.AllItems, it.ID)
+		}
+		for _, it := range d.Pages.List {
 			wi := workspaceItem{Item: it, Latest: it.Latest(), Mine: it.Stances[d.Party]}
 			wi.Status = v.Status[it.ID]
 			wi.Outdated = wi.Mine != nil && wi.Mine.Version != it.LatestN
-			for _, o := range s.Items {
-				if o.ID != it.ID {
-					wi.Others = append(wi.Others, o.ID)
+			if len(s.Items) <= quickItems+1 {
+				for _, o := range s.Items {
+					if o.ID != it.ID {
+						wi.Others = append(wi.Others, o.ID)
+					}
 				}
 			}
 			d.Items = append(d.Items, wi)

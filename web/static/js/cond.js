@@ -40,6 +40,15 @@ function toggle(form) {
   field.hidden = sel.value !== 'conditional';
 }
 
+// Puts text at the caret of an input.
+function insert(input, t) {
+  const s = input.selectionStart ?? input.value.length;
+  const e = input.selectionEnd ?? s;
+  input.value = input.value.slice(0, s) + t + input.value.slice(e);
+  input.focus();
+  input.setSelectionRange(s + t.length, s + t.length);
+}
+
 /** Wires the stance selects, condition inputs and insert buttons. */
 export function initConditions(root = document) {
   for (const sel of root.querySelectorAll('[data-stance-select]')) {
@@ -60,12 +69,17 @@ export function initConditions(root = document) {
     });
     for (const b of form.querySelectorAll('[data-insert]')) {
       b.addEventListener('click', () => {
-        const t = b.dataset.insert;
-        const s = input.selectionStart ?? input.value.length;
-        const e = input.selectionEnd ?? s;
-        input.value = input.value.slice(0, s) + t + input.value.slice(e);
-        input.focus();
-        input.setSelectionRange(s + t.length, s + t.length);
+        insert(input, b.dataset.insert);
+        check(form);
+      });
+    }
+    const pick = form.querySelector('[data-cond-item]');
+    const add = form.querySelector('[data-insert-item]');
+    if (pick && add) {
+      add.addEventListener('click', () => {
+        const id = pick.value.trim();
+        if (!id) { pick.focus(); return; }
+        insert(input, `agreed(${id})`);
         check(form);
       });
     }
