@@ -86,10 +86,10 @@ func TestOpenSettings(t *testing.T) {
 	if err := s.r.QueryRowContext(ctx, "PRAGMA query_only").Scan(&q); err != nil || q != "1" {
 		t.Errorf("reader: PRAGMA query_only = %s, %v; want 1", q, err)
 	}
-	// Foreign keys hold: no entry of a talks that does not exist.
-	_, err = s.w.ExecContext(ctx, `INSERT INTO entries VALUES ('nowhere', 0, x'01', x'01', zeroblob(32), zeroblob(32), '', '', 'n', 0)`)
+	// The constraints of the schema hold: no entry with a short salt.
+	_, err = s.w.ExecContext(ctx, `INSERT INTO entries VALUES ('t', 0, x'01', x'01', zeroblob(31), zeroblob(32), '', '', 'n', 0)`)
 	if err == nil {
-		t.Errorf("inserting an entry of an unknown talks succeeded, want a foreign key error")
+		t.Errorf("inserting an entry with a 31-byte salt succeeded, want a constraint error")
 	}
 }
 
