@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -310,6 +311,48 @@ func TestBrowser(t *testing.T) {
 		}
 		if errs := phone.errors(); len(errs) > 0 {
 			t.Errorf("console errors at phone width: %q", errs)
+		}
+	})
+
+	t.Run("print", func(t *testing.T) {
+		printer := newTab(t, browser, "print")
+		for _, p := range []string{talks + "/public?round=r2", talks + "/items/D1?v=1"} {
+			printer.goTo(t, base+p)
+			if _, err := chromedp.Call(printer.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+				t.Fatal(err)
+			}
+			got := eval[string](t, printer, `[getComputedStyle(document.querySelector('header.site')).display, getComputedStyle(document.querySelector('.tabs')).display, getComputedStyle(document.querySelector('footer.site')).display, getComputedStyle(document.querySelector('.demo-banner')).display].join(' ')`)
+			if got != "none none none block" {
+				t.Errorf("%s printed: header, tabs, footer and demo banner display %q, want %q", p, got, "none none none block")
+			}
+		}
+		if got := eval[string](t, printer, `getComputedStyle(document.querySelector('.br')).borderBottomStyle`); got != "solid" {
+			t.Errorf("a printed bracket's underline: %q, want solid", got)
+		}
+	})
+
+	t.Run("verify", func(t *testing.T) {
+		public.goTo(t, base+talks+"/verify")
+		public.do(t, chromedp.Click(chromedp.CSS(`[data-verify-run]`)))
+		public.mustWait(t, `/verifies|does not verify/.test(document.querySelector('.verify-out').textContent)`, 20*time.Second)
+		if got := eval[string](t, public, `document.querySelector('.verify-out').textContent`); !strings.Contains(got, "The public record verifies.") {
+			t.Fatalf("the check of the public bundle: %q", got)
+		}
+		// A byte changed in one event's bytes, or one leaf of a hidden
+		// event, fails the check, naming the entry.
+		for _, c := range []struct{ tamper, want string }{
+			{`const e = b.entries[5]; const raw = atob(e.event); e.event = btoa(raw.replace('"v":1', '"v":1 '));`, "entry 5 ("},
+			{`const e = b.entries.find(e => e.leaf) || b.entries[3]; if (e.leaf) { e.leaf = btoa(String.fromCharCode(...atob(e.leaf).split('').map((c, i) => i ? c.charCodeAt(0) : c.charCodeAt(0) ^ 1))); } else { e.salt = btoa('x'.repeat(32)); }`, "root does not match"},
+		} {
+			got := eval[string](t, public, `(async () => {
+				const m = await import('/static/js/verify.js');
+				const b = await (await fetch(document.querySelector('[data-verify]').dataset.bundle, {credentials: 'omit'})).json();
+				`+c.tamper+`
+				try { await m.verifyBundle(b, '', () => {}); return 'verified'; } catch (e) { return e.message; }
+			})()`)
+			if !strings.Contains(got, c.want) {
+				t.Errorf("a tampered bundle: got %q, want an error with %q", got, c.want)
+			}
 		}
 	})
 

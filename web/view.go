@@ -408,14 +408,20 @@ func (h *handler) load(ctx context.Context, id, key string, at int64) (*snap, er
 	if s != nil {
 		return s, nil
 	}
-	_, events, err := h.l.Entries(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	past := state.New(id)
-	for i, e := range events[:at+1] {
-		if err := past.Apply(e, int64(i)); err != nil {
-			return nil, parley.Errorf(parley.EINTERNAL, "replaying event %d of %s: %v", i, id, err)
+	for from := int64(0); from <= at; from += pageSize {
+		entries, err := h.l.Store().Entries(ctx, id, from, min(at+1, from+pageSize))
+		if err != nil {
+			return nil, err
+		}
+		for _, en := range entries {
+			e, err := parley.DecodeEvent(en.Event)
+			if err == nil {
+				err = past.Apply(e, en.Index)
+			}
+			if err != nil {
+				return nil, parley.Errorf(parley.EINTERNAL, "replaying event %d of %s: %v", en.Index, id, err)
+			}
 		}
 	}
 	s = newSnap(past, v, func(i int64) bool { return i >= 0 && i < int64(len(bits)) && bits[i] }, origin, cp, size)

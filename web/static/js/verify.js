@@ -82,8 +82,11 @@ class Tree {
   }
 }
 
-/** Checks a bundle; reports progress with step(text, ok). */
-export async function verifyBundle(b, expectKey, step) {
+/**
+ * Checks a bundle; reports each check passed with step(text, ok) and the
+ * entries checked so far with progress(i, n).
+ */
+export async function verifyBundle(b, expectKey, step, progress) {
   if (b.format !== 'parley/v1/bundle') throw new Error('not a Parley bundle');
   if (expectKey && b.log_key !== expectKey) throw new Error(`the bundle's log key is ${b.log_key}, not the one this page shows`);
   const lk = await logKey(b.log_key);
@@ -108,6 +111,7 @@ export async function verifyBundle(b, expectKey, step) {
   const domain = utf8.encode(`parley/v1/event\n${b.origin}\n`);
   let visible = 0;
   for (const [i, en] of b.entries.entries()) {
+    if (progress && i % 1000 === 0) progress(i, b.entries.length);
     if (en.index !== i) throw new Error(`entry ${i}: its index says ${en.index}`);
     let leaf;
     if (en.event !== undefined) {
@@ -157,7 +161,8 @@ export function initVerify() {
       if (!r.ok) throw new Error(`the server answered ${r.status} for the bundle`);
       const b = await r.json();
       out.querySelector('p').textContent = 'Checking…';
-      await verifyBundle(b, box.dataset.logkey, step);
+      const p = out.querySelector('p');
+      await verifyBundle(b, box.dataset.logkey, step, (i, n) => { p.textContent = `Checking entry ${i} of ${n}…`; });
       out.querySelector('p').innerHTML = '<strong>The public record verifies.</strong> Compare the log key with one from a source you trust; run <code>parley verify</code> to check who was entitled to sign each act.';
     } catch (e) {
       step(e.message, false);
