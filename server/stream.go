@@ -274,19 +274,8 @@ func (h *hub) evaluate(talks string) {
 			inst = st.Instance()
 			return nil
 		}
-		at := map[string]bool{}
-		for _, p := range st.Participants() {
-			at[p] = true
-		}
 		for k := range touched {
-			party, item := k[0], k[1]
-			p := agreement.Position{Party: party, Item: item}
-			if it := st.Item(item); it != nil && at[party] {
-				if s, latest := it.Stances[party], it.Latest(); s != nil && latest != nil && s.Version == latest.N {
-					p.Stance, p.Condition = s.Stance, s.Condition
-				}
-			}
-			changes = append(changes, p)
+			changes = append(changes, st.Position(k[0], k[1]))
 		}
 		return nil
 	})

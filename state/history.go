@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -22,9 +23,12 @@ type Transition struct {
 }
 
 // A Tracker follows what is agreed (in every outcome) as events are
-// applied, and records each transition.
+// applied, and records each transition. It keeps an agreement.Engine: a
+// stance changes one position of it, and only events that change the
+// table, the versions or the rules rebuild it.
 type Tracker struct {
 	agreed      map[string]bool
+	engine      *agreement.Engine
 	Transitions []Transition
 }
 
@@ -46,28 +50,50 @@ func AffectsAgreement(k string) bool {
 	return false
 }
 
+// Position returns the position that the agreement instance of the talks
+// gives a party on an item: its stance on the item's latest version if the
+// party sits at the current round's table, else none (Stance "").
+func (t *Talks) Position(party, item string) agreement.Position {
+	p := agreement.Position{Party: party, Item: item}
+	it := t.Item(item)
+	if it == nil || !slices.Contains(t.Participants(), party) {
+		return p
+	}
+	if s, latest := it.Stances[party], it.Latest(); s != nil && latest != nil && s.Version == latest.N {
+		p.Stance, p.Condition = s.Stance, s.Condition
+	}
+	return p
+}
+
 // Observe is called after e, at log index index, was applied to t. It
-// re-evaluates the agreement when e can change it and records transitions.
+// brings the agreement up to date when e can change it and records
+// transitions.
 func (tr *Tracker) Observe(t *Talks, e *parley.Event, index int64) error {
 	if !AffectsAgreement(e.Kind) {
 		return nil
 	}
-	res, err := agreement.Evaluate(t.Instance())
+	var p parley.SetStance
+	if e.Kind == parley.KindSetStance {
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return err
+		}
+	}
+	if err := tr.update(t, e, p); err != nil {
+		return err
+	}
+	agreed, err := tr.engine.Agreed()
 	if err != nil {
 		return err
 	}
-	now := map[string]bool{}
-	for _, id := range res.AgreedInAll {
+	now := make(map[string]bool, len(agreed))
+	for _, id := range agreed {
 		now[id] = true
 	}
 	tmpl := Transition{Index: index, At: e.At(), Kind: e.Kind, By: e.Actor}
 	if e.Kind == parley.KindSetStance {
-		var p parley.SetStance
-		if json.Unmarshal(e.Payload, &p) == nil {
-			tmpl.Party = p.Party
-			if it := t.Item(p.Item); it != nil {
-				tmpl.Stance = it.Stances[p.Party]
-			}
+		tmpl.Party = p.Party
+		if it := t.Item(p.Item); it != nil {
+			tmpl.Stance = it.Stances[p.Party]
 		}
 	}
 	for _, it := range t.Items {
@@ -78,6 +104,24 @@ func (tr *Tracker) Observe(t *Talks, e *parley.Event, index int64) error {
 		}
 	}
 	tr.agreed = now
+	return nil
+}
+
+// update brings the engine up to date with e: one position for a stance,
+// a rebuild for anything else.
+func (tr *Tracker) update(t *Talks, e *parley.Event, p parley.SetStance) error {
+	if e.Kind != parley.KindSetStance || tr.engine == nil {
+		eng, err := agreement.NewEngine(t.Instance())
+		tr.engine = eng
+		return err
+	}
+	pos := t.Position(p.Party, p.Item)
+	if pos.Stance != "" {
+		return tr.engine.SetPosition(pos)
+	}
+	if _, had := tr.engine.Position(p.Party, p.Item); had {
+		return tr.engine.RemovePosition(p.Party, p.Item)
+	}
 	return nil
 }
 
