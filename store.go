@@ -2,7 +2,10 @@ package parley
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // A Hash is a SHA-256 hash in the Merkle log (the same bytes as tlog.Hash).
@@ -66,4 +69,53 @@ type Store interface {
 	ListTalks(ctx context.Context) ([]string, error)
 
 	Close() error
+}
+
+// CheckTalksID returns an error if talks is not a well-formed talks id.
+func CheckTalksID(talks string) error {
+	if !ValidTalksID(talks) {
+		return Errorf(EINVALID, "%q is not a talks id: use lower-case letters, digits and dashes, at most %d", talks, MaxIDLength)
+	}
+	return nil
+}
+
+// CheckAppend checks the arguments of Store.Append as every store refuses
+// them: a well-formed talks id, a size that is not negative, at least one
+// entry, a seal, and entries of that talks with event bytes, a signature,
+// a 32-byte salt, a nonce, and kind, actor and nonce in UTF-8 text without
+// NUL bytes.
+func CheckAppend(talks string, at int64, entries []Entry, seal SealFunc) error {
+	if err := CheckTalksID(talks); err != nil {
+		return err
+	}
+	switch {
+	case at < 0:
+		return Errorf(EINVALID, "cannot append to %s at %d: a log size is never negative", talks, at)
+	case len(entries) == 0:
+		return Errorf(EINVALID, "nothing to append to %s: give at least one entry", talks)
+	case seal == nil:
+		return Errorf(EINVALID, "appending to %s needs a function to seal the checkpoint", talks)
+	}
+	isText := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	for i, e := range entries {
+		var problem string
+		switch {
+		case e.Talks != "" && e.Talks != talks:
+			problem = fmt.Sprintf("it belongs to talks %q", e.Talks)
+		case len(e.Event) == 0:
+			problem = "it has no event bytes"
+		case len(e.Sig) == 0:
+			problem = "it has no signature"
+		case len(e.Salt) != 32:
+			problem = fmt.Sprintf("its salt is %d bytes, not 32", len(e.Salt))
+		case e.Nonce == "":
+			problem = "it has no nonce"
+		case !isText(e.Kind) || !isText(e.Actor) || !isText(e.Nonce):
+			problem = "its kind, actor or nonce is not UTF-8 text without NUL bytes"
+		default:
+			continue
+		}
+		return Errorf(EINVALID, "cannot append entry %d of %d to %s: %s", i+1, len(entries), talks, problem)
+	}
+	return nil
 }

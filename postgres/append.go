@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -56,7 +54,7 @@ WHERE (SELECT size FROM talks WHERE id = $1) = $11`
 // parley.ErrStale. An error wrapping ErrCommitUnknown means that the
 // outcome is not known: see the package documentation.
 func (s *Store) Append(ctx context.Context, talks string, at int64, entries []parley.Entry, seal parley.SealFunc) (parley.Checkpoint, error) {
-	if err := checkAppend(talks, at, entries, seal); err != nil {
+	if err := parley.CheckAppend(talks, at, entries, seal); err != nil {
 		return parley.Checkpoint{}, err
 	}
 	seen := make(map[string]bool, len(entries))
@@ -340,54 +338,4 @@ func (r cacheReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		out[i] = h
 	}
 	return out, nil
-}
-
-// checkAppend checks the arguments of Append.
-func checkAppend(talks string, at int64, entries []parley.Entry, seal parley.SealFunc) error {
-	if err := checkTalks(talks); err != nil {
-		return err
-	}
-	switch {
-	case at < 0:
-		return parley.Errorf(parley.EINVALID, "cannot append to %s at %d: a log size is never negative", talks, at)
-	case len(entries) == 0:
-		return parley.Errorf(parley.EINVALID, "nothing to append to %s: give at least one entry", talks)
-	case seal == nil:
-		return parley.Errorf(parley.EINVALID, "appending to %s needs a function to seal the checkpoint", talks)
-	}
-	for i, e := range entries {
-		var problem string
-		switch {
-		case e.Talks != "" && e.Talks != talks:
-			problem = fmt.Sprintf("it belongs to talks %q", e.Talks)
-		case len(e.Event) == 0:
-			problem = "it has no event bytes"
-		case len(e.Sig) == 0:
-			problem = "it has no signature"
-		case len(e.Salt) != 32:
-			problem = fmt.Sprintf("its salt is %d bytes, not 32", len(e.Salt))
-		case e.Nonce == "":
-			problem = "it has no nonce"
-		case !isText(e.Kind) || !isText(e.Actor) || !isText(e.Nonce):
-			problem = "its kind, actor or nonce is not UTF-8 text without NUL bytes"
-		default:
-			continue
-		}
-		return parley.Errorf(parley.EINVALID, "cannot append entry %d of %d to %s: %s", i+1, len(entries), talks, problem)
-	}
-	return nil
-}
-
-// isText reports whether PostgreSQL can store s as text: valid UTF-8
-// without NUL bytes.
-func isText(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
-}
-
-// checkTalks checks that talks is a well-formed talks id.
-func checkTalks(talks string) error {
-	if !parley.ValidTalksID(talks) {
-		return parley.Errorf(parley.EINVALID, "%q is not a talks id: use lower-case letters, digits and dashes, at most %d", talks, parley.MaxIDLength)
-	}
-	return nil
 }

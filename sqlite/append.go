@@ -19,7 +19,7 @@ import (
 // talks in one transaction if the log holds exactly at entries. The store
 // numbers the entries at, at+1, …, whatever their Index says.
 func (s *Store) Append(ctx context.Context, talks string, at int64, entries []parley.Entry, seal parley.SealFunc) (parley.Checkpoint, error) {
-	if err := checkAppend(talks, at, entries, seal); err != nil {
+	if err := parley.CheckAppend(talks, at, entries, seal); err != nil {
 		return parley.Checkpoint{}, err
 	}
 	seen := make(map[string]bool, len(entries))
@@ -108,48 +108,6 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		return parley.Checkpoint{}, fmt.Errorf("sqlite: committing the append to %s: %w", talks, err)
 	}
 	return parley.Checkpoint{Talks: talks, Size: newSize, Root: parley.Hash(root), Note: note}, nil
-}
-
-// checkAppend checks the arguments of Append.
-func checkAppend(talks string, at int64, entries []parley.Entry, seal parley.SealFunc) error {
-	if err := checkTalks(talks); err != nil {
-		return err
-	}
-	switch {
-	case at < 0:
-		return parley.Errorf(parley.EINVALID, "cannot append to %s at %d: a log size is never negative", talks, at)
-	case len(entries) == 0:
-		return parley.Errorf(parley.EINVALID, "nothing to append to %s: give at least one entry", talks)
-	case seal == nil:
-		return parley.Errorf(parley.EINVALID, "appending to %s needs a function to seal the checkpoint", talks)
-	}
-	for i, e := range entries {
-		var problem string
-		switch {
-		case e.Talks != "" && e.Talks != talks:
-			problem = fmt.Sprintf("it belongs to talks %q", e.Talks)
-		case len(e.Event) == 0:
-			problem = "it has no event bytes"
-		case len(e.Sig) == 0:
-			problem = "it has no signature"
-		case len(e.Salt) != 32:
-			problem = fmt.Sprintf("its salt is %d bytes, not 32", len(e.Salt))
-		case e.Nonce == "":
-			problem = "it has no nonce"
-		default:
-			continue
-		}
-		return parley.Errorf(parley.EINVALID, "cannot append entry %d of %d to %s: %s", i+1, len(entries), talks, problem)
-	}
-	return nil
-}
-
-// checkTalks checks that talks is a well-formed talks id.
-func checkTalks(talks string) error {
-	if !parley.ValidTalksID(talks) {
-		return parley.Errorf(parley.EINVALID, "%q is not a talks id: use lower-case letters, digits and dashes, at most %d", talks, parley.MaxIDLength)
-	}
-	return nil
 }
 
 // A txHashReader reads the stored hashes of a talks inside an append's

@@ -13,7 +13,7 @@ import (
 // Size implements parley.Store: it returns the number of entries in the log
 // of talks, 0 if the talks is unknown.
 func (s *Store) Size(ctx context.Context, talks string) (int64, error) {
-	if err := checkTalks(talks); err != nil {
+	if err := parley.CheckTalksID(talks); err != nil {
 		return 0, err
 	}
 	return s.size(ctx, talks)
@@ -31,7 +31,7 @@ func (s *Store) size(ctx context.Context, talks string) (int64, error) {
 // Entries implements parley.Store: it returns the entries [from, to) of the
 // log of talks, at most MaxEntries of them.
 func (s *Store) Entries(ctx context.Context, talks string, from, to int64) ([]parley.Entry, error) {
-	if err := checkTalks(talks); err != nil {
+	if err := parley.CheckTalksID(talks); err != nil {
 		return nil, err
 	}
 	switch {
@@ -81,7 +81,7 @@ func (s *Store) Entries(ctx context.Context, talks string, from, to int64) ([]pa
 // ReadHashes implements parley.Store: it returns the stored Merkle hashes of
 // the log of talks at the given tlog storage indexes, in the same order.
 func (s *Store) ReadHashes(ctx context.Context, talks string, indexes []int64) ([]parley.Hash, error) {
-	if err := checkTalks(talks); err != nil {
+	if err := parley.CheckTalksID(talks); err != nil {
 		return nil, err
 	}
 	for _, k := range indexes {
@@ -110,7 +110,7 @@ func (s *Store) ReadHashes(ctx context.Context, talks string, indexes []int64) (
 // Checkpoint implements parley.Store: it returns the checkpoint of the log
 // of talks at size, or the latest when size is -1.
 func (s *Store) Checkpoint(ctx context.Context, talks string, size int64) (parley.Checkpoint, error) {
-	if err := checkTalks(talks); err != nil {
+	if err := parley.CheckTalksID(talks); err != nil {
 		return parley.Checkpoint{}, err
 	}
 	if size < -1 {
