@@ -306,7 +306,11 @@ func (h *hub) evaluate(talks string) {
 		h.s.log.Warn("evaluating the agreement for live streams", "talks", talks, "err", err)
 		return
 	}
-	now := map[string]bool{}
+	// now holds every item: a new item is news even while not agreed.
+	now := make(map[string]bool, len(itemVis))
+	for id := range itemVis {
+		now[id] = false
+	}
 	for _, id := range agreedNow {
 		now[id] = true
 	}
@@ -324,7 +328,7 @@ func (h *hub) evaluate(talks string) {
 		if now[id] {
 			agreed = append(agreed, id)
 		}
-		if prev == nil || now[id] != prev[id] {
+		if was, known := prev[id]; !known || was != now[id] {
 			changed[id] = agreement.StatusNotAgreed
 			if now[id] {
 				changed[id] = agreement.StatusAgreed
