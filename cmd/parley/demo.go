@@ -100,8 +100,10 @@ In %s:
   parley.db, logkeys/  the record
   briefing.md          the round-2 briefing, generated from the record
   public.bundle        the public record; check it offline with: parley verify %s
-  keys/                the demo actors' keys, e.g. parley show --dir %s --host %s --talks %s
-`, s.Title, s.Notice, dir, filepath.Join(dir, "public.bundle"), dir, c.data.Host, s.Talks)
+  keys/                the demo actors' keys: act as one with --key %s
+Look at the record from the command line with:
+  parley show --dir %s --host %s --talks %s
+`, s.Title, s.Notice, dir, filepath.Join(dir, "public.bundle"), filepath.Join(dir, "keys", "oppA.key"), dir, c.data.Host, s.Talks)
 		return nil
 	}
 	if str(fs, "serve") != "true" {
