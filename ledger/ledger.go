@@ -487,18 +487,31 @@ func (l *Ledger) Bundle(ctx context.Context, talks, viewerKey string) (*record.B
 	if err != nil {
 		return nil, err
 	}
-	// Read under the lock so that the entries, their visibility and the
-	// checkpoints agree.
+	// Take what the bundle needs of the state under the lock, at one size;
+	// the entries below that size never change, so read them after.
 	lg.mu.Lock()
-	defer lg.mu.Unlock()
 	v := lg.state.ViewerOf(viewerKey)
-	size := lg.state.Size
+	size, latest := lg.state.Size, lg.cp
+	visibleAt := make([]bool, size)
+	for i := range visibleAt {
+		visibleAt[i] = lg.state.VisibleAt(v, int64(i))
+	}
+	// The cosigned checkpoints, then the latest, each with its
+	// cosignatures.
+	bySize := map[int64][]*state.Cosignature{}
+	for _, c := range lg.state.Cosigned {
+		bySize[c.Size] = append(bySize[c.Size], c)
+	}
+	lg.mu.Unlock()
+	if bySize[latest.Size] == nil {
+		bySize[latest.Size] = nil
+	}
 	visible := make(map[string]bool, size)
 	entries := make([]parley.Entry, 0, size)
 	var forks [][]byte
 	err = l.scan(ctx, talks, size, func(en parley.Entry, e *parley.Event) error {
 		entries = append(entries, en)
-		if lg.state.VisibleAt(v, en.Index) {
+		if visibleAt[en.Index] {
 			visible[e.Nonce] = true
 		}
 		if e.Kind == parley.KindForkEvidence {
@@ -512,15 +525,6 @@ func (l *Ledger) Bundle(ctx context.Context, talks, viewerKey string) (*record.B
 	if err != nil {
 		return nil, err
 	}
-	// The cosigned checkpoints, then the latest, each with its
-	// cosignatures.
-	bySize := map[int64][]*state.Cosignature{}
-	for _, c := range lg.state.Cosigned {
-		bySize[c.Size] = append(bySize[c.Size], c)
-	}
-	if bySize[lg.cp.Size] == nil {
-		bySize[lg.cp.Size] = nil
-	}
 	sizes := make([]int64, 0, len(bySize))
 	for n := range bySize {
 		sizes = append(sizes, n)
@@ -530,7 +534,7 @@ func (l *Ledger) Bundle(ctx context.Context, talks, viewerKey string) (*record.B
 	var witnesses []record.WitnessKey
 	seen := map[string]bool{}
 	for _, n := range sizes {
-		cp := lg.cp
+		cp := latest
 		if n != cp.Size {
 			if cp, err = l.store.Checkpoint(ctx, talks, n); err != nil {
 				return nil, err
