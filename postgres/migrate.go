@@ -4,10 +4,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	schema "github.com/parleyhq/parley/migration"
 	"hash/fnv"
 	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -24,40 +23,7 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the migrations from the *.sql files in the root of
-// fsys and checks that they are numbered 1, 2, … without gaps.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("postgres: listing migrations: %w", err)
-	}
-	ms := make([]migration, 0, len(names))
-	for _, name := range names {
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("postgres: migration %s: name does not start with a version number and an underscore", name)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: reading migration %s: %w", name, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migration %s has version %d, want %d (versions start at 1 with no gaps or repeats)", m.name, m.version, i+1)
-		}
-	}
-	return ms, nil
-}
+type migration = schema.Migration
 
 // embeddedMigrations returns the migrations built into this binary.
 func embeddedMigrations() ([]migration, error) {
@@ -65,7 +31,11 @@ func embeddedMigrations() ([]migration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return loadMigrations(sub)
+	ms, err := schema.Load(sub)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return ms, nil
 }
 
 // lockClass is the first key of the advisory locks the store takes ("PRLY").
@@ -145,11 +115,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, create bool
 		return nil
 	}
 	for _, m := range ms[version:] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return wrap(err, "applying migration %s to schema %s", m.name, schema)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return wrap(err, "applying migration %s to schema %s", m.Name, schema)
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO parley_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-			return wrap(err, "recording migration %s in schema %s", m.name, schema)
+		if _, err := tx.Exec(ctx, "INSERT INTO parley_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+			return wrap(err, "recording migration %s in schema %s", m.Name, schema)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	schema "github.com/parleyhq/parley/migration"
 	"io/fs"
 	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/parleyhq/parley"
 )
@@ -26,40 +24,7 @@ var migrationFiles embed.FS
 // that a parley database file is told apart from any other SQLite file.
 const applicationID = 0x50524c59
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the migrations from the *.sql files in the root of
-// fsys and checks that they are numbered 1, 2, … without gaps.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: listing migrations: %w", err)
-	}
-	var ms []migration
-	for _, name := range names {
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("sqlite: migration %s: name does not start with a version number and an underscore", name)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: reading migration %s: %w", name, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlite: migration %s has version %d, want %d (versions start at 1 with no gaps or repeats)", m.name, m.version, i+1)
-		}
-	}
-	return ms, nil
-}
+type migration = schema.Migration
 
 // embeddedMigrations returns the migrations built into this binary.
 func embeddedMigrations() ([]migration, error) {
@@ -67,7 +32,11 @@ func embeddedMigrations() ([]migration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return loadMigrations(sub)
+	ms, err := schema.Load(sub)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return ms, nil
 }
 
 // migrate brings the schema of the database in db (the writer, whose
@@ -100,8 +69,8 @@ func migrate(ctx context.Context, db *sql.DB, file string, ms []migration) error
 		return nil
 	}
 	for _, m := range ms[version:] {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("sqlite: applying migration %s to %s: %w", path.Base(m.name), file, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("sqlite: applying migration %s to %s: %w", path.Base(m.Name), file, err)
 		}
 	}
 	// PRAGMA takes no bound parameters; both values are integers.

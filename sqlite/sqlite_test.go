@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/storetest"
@@ -135,9 +134,9 @@ func TestMigrations(t *testing.T) {
 	// A later binary adds a migration: it is applied on open, after the
 	// ones before it, and the data stays.
 	later := append(ms[:len(ms):len(ms)], migration{
-		version: len(ms) + 1,
-		name:    "later.sql",
-		sql:     "CREATE TABLE later (talks TEXT NOT NULL REFERENCES talks (id)); INSERT INTO later SELECT id FROM talks;",
+		Version: len(ms) + 1,
+		Name:    "later.sql",
+		SQL:     "CREATE TABLE later (talks TEXT NOT NULL REFERENCES talks (id)); INSERT INTO later SELECT id FROM talks;",
 	})
 	s, err = open(ctx, path, later)
 	if err != nil {
@@ -170,7 +169,7 @@ func TestMigrationFailureLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken := append(ms[:len(ms):len(ms)], migration{version: len(ms) + 1, name: "broken.sql", sql: "CREATE TABLE x (a); SELECT * FROM no_such_table;"})
+	broken := append(ms[:len(ms):len(ms)], migration{Version: len(ms) + 1, Name: "broken.sql", SQL: "CREATE TABLE x (a); SELECT * FROM no_such_table;"})
 	if _, err := open(ctx, path, broken); err == nil {
 		t.Fatal("opening with a failing migration succeeded, want an error")
 	}
@@ -186,35 +185,6 @@ func TestMigrationFailureLeavesNothing(t *testing.T) {
 	var n int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE name = 'x'").Scan(&n); err != nil || n != 0 {
 		t.Errorf("table x of the failed migration: count %d, %v; want 0", n, err)
-	}
-}
-
-func TestLoadMigrations(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		files []string
-		ok    bool
-	}{
-		{"in order", []string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, true},
-		{"gap", []string{"0001_a.sql", "0003_c.sql"}, false},
-		{"repeat", []string{"0001_a.sql", "0001_b.sql"}, false},
-		{"no number", []string{"0001_a.sql", "init.sql"}, false},
-		{"from zero", []string{"0000_a.sql", "0001_b.sql"}, false},
-	} {
-		fsys := fstest.MapFS{}
-		for _, f := range tc.files {
-			fsys[f] = &fstest.MapFile{Data: []byte("-- " + f)}
-		}
-		ms, err := loadMigrations(fsys)
-		if (err == nil) != tc.ok {
-			t.Errorf("%s: loadMigrations(%q) error = %v, want ok %v", tc.name, tc.files, err, tc.ok)
-			continue
-		}
-		for i, m := range ms {
-			if m.version != i+1 || m.sql != "-- "+tc.files[i] {
-				t.Errorf("%s: migration %d = %d %q, want %d %q", tc.name, i, m.version, m.sql, i+1, "-- "+tc.files[i])
-			}
-		}
 	}
 }
 
