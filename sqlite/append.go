@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -51,30 +53,22 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		}
 	}
 
-	insertEntry := tx.StmtContext(ctx, s.wInsertEntry)
-	insertHash := tx.StmtContext(ctx, s.wInsertHash)
 	hr := &txHashReader{
 		ctx:   ctx,
 		stmt:  tx.StmtContext(ctx, s.wReadHashes),
 		talks: talks,
-		cache: make(map[int64]tlog.Hash, 3*len(entries)),
+		cache: s.frontier(talks, 3*len(entries)+64),
 	}
+	// The rows go in with multi-row INSERTs, a few statements per batch.
+	entryArgs := make([]any, 0, entryColumns*len(entries))
+	var hashArgs []any
 	for i, e := range entries {
 		n := at + int64(i)
 		received := now
 		if !e.Received.IsZero() {
 			received = e.Received.UnixMicro()
 		}
-		_, err := insertEntry.ExecContext(ctx, talks, n, e.Event, e.Sig, e.Salt, e.Leaf[:], e.Kind, e.Actor, e.Nonce, received)
-		if err != nil {
-			var se *driver.Error
-			if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
-				// The only unique key of entries besides its primary key,
-				// which the size check above keeps free, is (talks, nonce).
-				return parley.Checkpoint{}, parley.ErrDuplicate
-			}
-			return parley.Checkpoint{}, fmt.Errorf("sqlite: storing entry %d of %s: %w", n, talks, err)
-		}
+		entryArgs = append(entryArgs, talks, n, e.Event, e.Sig, e.Salt, e.Leaf[:], e.Kind, e.Actor, e.Nonce, received)
 		hashes, err := tlog.StoredHashesForRecordHash(n, tlog.Hash(e.Leaf), hr)
 		if err != nil {
 			return parley.Checkpoint{}, fmt.Errorf("sqlite: hashing entry %d of %s: %w", n, talks, err)
@@ -83,10 +77,20 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		for j, h := range hashes {
 			k := first + int64(j)
 			hr.cache[k] = h
-			if _, err := insertHash.ExecContext(ctx, talks, k, h[:]); err != nil {
-				return parley.Checkpoint{}, fmt.Errorf("sqlite: storing hash %d of %s: %w", k, talks, err)
-			}
+			hashArgs = append(hashArgs, talks, k, h[:])
 		}
+	}
+	if err := s.insertRows(ctx, tx, s.wInsertEntries, entryColumns, entryArgs); err != nil {
+		var se *driver.Error
+		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+			// The only unique key of entries besides its primary key,
+			// which the size check above keeps free, is (talks, nonce).
+			return parley.Checkpoint{}, parley.ErrDuplicate
+		}
+		return parley.Checkpoint{}, fmt.Errorf("sqlite: storing entries %d to %d of %s: %w", at, at+int64(len(entries))-1, talks, err)
+	}
+	if err := s.insertRows(ctx, tx, s.wInsertHashes, hashColumns, hashArgs); err != nil {
+		return parley.Checkpoint{}, fmt.Errorf("sqlite: storing the hashes of entries %d to %d of %s: %w", at, at+int64(len(entries))-1, talks, err)
 	}
 
 	newSize := at + int64(len(entries))
@@ -107,8 +111,96 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	if err := tx.Commit(); err != nil {
 		return parley.Checkpoint{}, fmt.Errorf("sqlite: committing the append to %s: %w", talks, err)
 	}
+	s.keepFrontier(talks, newSize, hr.cache)
 	return parley.Checkpoint{Talks: talks, Size: newSize, Root: parley.Hash(root), Note: note}, nil
 }
+
+// The multi-row INSERT statements of an append insert 1, 2, 4, … rows at
+// once (see rowStatements); a batch of n rows takes one statement per bit
+// of n.
+const (
+	entryColumns     = 10
+	hashColumns      = 3
+	sqlInsertEntries = `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received) VALUES `
+	sqlInsertHashes  = `INSERT INTO hashes (talks, idx, hash) VALUES `
+	// maxRowsLog2 bounds the rows of one statement to 1<<maxRowsLog2, below
+	// SQLite's limit of 32,766 bound parameters.
+	maxRowsLog2 = 8
+)
+
+// rowStatements prepares on db the statements inserting 1, 2, 4, … up to
+// 1<<maxRowsLog2 rows of cols columns with the INSERT prefix head.
+func rowStatements(ctx context.Context, db *sql.DB, head string, cols int) ([]*sql.Stmt, error) {
+	tuple := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	stmts := make([]*sql.Stmt, 0, maxRowsLog2+1)
+	for b := 0; b <= maxRowsLog2; b++ {
+		q := head + strings.Repeat(tuple+", ", (1<<b)-1) + tuple
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			for _, p := range stmts {
+				p.Close()
+			}
+			return nil, fmt.Errorf("sqlite: preparing %q: %w", head, err)
+		}
+		stmts = append(stmts, st)
+	}
+	return stmts, nil
+}
+
+// insertRows inserts the rows whose values args holds, cols to a row, with
+// the statements of rowStatements: the largest that fits first.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, stmts []*sql.Stmt, cols int, args []any) error {
+	for len(args) > 0 {
+		rows := len(args) / cols
+		b := min(bits.Len(uint(rows))-1, len(stmts)-1)
+		n := (1 << b) * cols
+		if _, err := tx.StmtContext(ctx, stmts[b]).ExecContext(ctx, args[:n]...); err != nil {
+			return err
+		}
+		args = args[n:]
+	}
+	return nil
+}
+
+// frontier returns a map of the stored hashes of talks that the next append
+// reads, as far as this store remembers them, with room for more. A stored
+// hash never changes once committed, so a remembered one is always right;
+// a missing one is read from the database.
+func (s *Store) frontier(talks string, room int) map[int64]tlog.Hash {
+	m := make(map[int64]tlog.Hash, room)
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	for k, h := range s.fronts[talks] {
+		m[k] = h
+	}
+	return m
+}
+
+// keepFrontier remembers, after a commit, the hashes of a log of size n that
+// the next append to it reads: the roots of the complete subtrees that make
+// up the tree of size n. known holds them.
+func (s *Store) keepFrontier(talks string, n int64, known map[int64]tlog.Hash) {
+	f := make(map[int64]tlog.Hash, bits.OnesCount64(uint64(n)))
+	for level := 0; n>>level > 0; level++ {
+		if (n>>level)&1 == 1 {
+			k := tlog.StoredHashIndex(level, (n>>level)-1)
+			if h, ok := known[k]; ok {
+				f[k] = h
+			}
+		}
+	}
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	if s.fronts == nil || len(s.fronts) >= maxFrontiers {
+		// Forget them all rather than track which is oldest: a forgotten
+		// frontier costs one query.
+		s.fronts = make(map[string]map[int64]tlog.Hash)
+	}
+	s.fronts[talks] = f
+}
+
+// maxFrontiers bounds the talks whose frontier a store remembers.
+const maxFrontiers = 4096
 
 // A txHashReader reads the stored hashes of a talks inside an append's
 // transaction, answering from the hashes the append wrote before querying.

@@ -19,7 +19,7 @@ func BenchmarkAppend(b *testing.B) {
 	const talks = "bench"
 	// Entries made once; each append gives them fresh nonces.
 	templates := storetest.NewEntries(talks, "bench", 0, 256)
-	for _, batch := range []int{1, 64} {
+	for _, batch := range []int{1, 8, 64} {
 		b.Run(fmt.Sprint("batch=", batch), func(b *testing.B) {
 			ctx := b.Context()
 			s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))

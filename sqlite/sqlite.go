@@ -42,6 +42,7 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/parleyhq/parley"
@@ -62,9 +63,16 @@ type Store struct {
 	r    *sql.DB // read-only connections
 
 	// Statements prepared on w.
-	wSize, wCreateTalks, wInsertEntry, wInsertHash, wReadHashes, wInsertCheckpoint *sql.Stmt
+	wSize, wCreateTalks, wReadHashes, wInsertCheckpoint *sql.Stmt
+	// Multi-row inserts on w, by the log2 of their rows.
+	wInsertEntries, wInsertHashes []*sql.Stmt
 	// Statements prepared on r.
 	rSize, rEntries, rReadHashes, rCheckpoint, rLatest, rTalks *sql.Stmt
+
+	// The hashes of each log that its next append reads, remembered from
+	// the last append (see frontier).
+	fmu    sync.Mutex
+	fronts map[string]map[int64]tlog.Hash
 
 	opened    bool // Open succeeded
 	closeOnce sync.Once
@@ -168,8 +176,6 @@ func (s *Store) prepare(ctx context.Context) error {
 	}{
 		{s.w, &s.wSize, sqlSize},
 		{s.w, &s.wCreateTalks, `INSERT INTO talks (id, created) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`},
-		{s.w, &s.wInsertEntry, `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{s.w, &s.wInsertHash, `INSERT INTO hashes (talks, idx, hash) VALUES (?, ?, ?)`},
 		{s.w, &s.wReadHashes, sqlReadHashes},
 		{s.w, &s.wInsertCheckpoint, `INSERT INTO checkpoints (talks, size, root, note) VALUES (?, ?, ?, ?)`},
 		{s.r, &s.rSize, sqlSize},
@@ -185,6 +191,13 @@ func (s *Store) prepare(ctx context.Context) error {
 			return fmt.Errorf("sqlite: preparing %q: %w", st.sql, err)
 		}
 		*st.dst = p
+	}
+	var err error
+	if s.wInsertEntries, err = rowStatements(ctx, s.w, sqlInsertEntries, entryColumns); err != nil {
+		return err
+	}
+	if s.wInsertHashes, err = rowStatements(ctx, s.w, sqlInsertHashes, hashColumns); err != nil {
+		return err
 	}
 	return nil
 }

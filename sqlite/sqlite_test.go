@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/storetest"
 )
@@ -252,6 +254,66 @@ func TestTwoStoresOneFile(t *testing.T) {
 			t.Errorf("latest checkpoint = size %d, %v; want 5", c.Size, err)
 		}
 	}
+}
+
+// TestTwoStoresTakeTurns appends to one log through two stores on one file in
+// turns of random lengths, so that each store's remembered frontier is often
+// behind the log, and checks every root against the tree of all the leaves.
+func TestTwoStoresTakeTurns(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	const talks = "turns"
+	var leaves []tlog.Hash
+	var size int64
+	for turn := 0; turn < 60; turn++ {
+		n := 1 + (turn*7)%5
+		entries := storetest.NewEntries(talks, "t", size, n)
+		cp, err := stores[(turn/2+turn%3)%2].Append(ctx, talks, size, entries, storetest.Seal(talks))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			leaves = append(leaves, tlog.Hash(e.Leaf))
+		}
+		size += int64(n)
+		want, err := tlog.TreeHash(size, leafTree(leaves))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.Size != size || cp.Root != parley.Hash(want) {
+			t.Fatalf("turn %d: checkpoint of size %d, root %x; want size %d, root %x", turn, cp.Size, cp.Root, size, parley.Hash(want))
+		}
+	}
+}
+
+// leafTree returns a tlog.HashReader over the stored hashes of the tree of
+// leaves, computed in memory.
+func leafTree(leaves []tlog.Hash) tlog.HashReader {
+	var stored []tlog.Hash
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, k := range idx {
+			out[i] = stored[k]
+		}
+		return out, nil
+	})
+	for n, l := range leaves {
+		hs, err := tlog.StoredHashesForRecordHash(int64(n), l, r)
+		if err != nil {
+			panic(err)
+		}
+		stored = append(stored, hs...)
+	}
+	return r
 }
 
 func TestClosedStore(t *testing.T) {
