@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
-	driver "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/parleyhq/parley"
 )
@@ -24,12 +22,19 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	if err := parley.CheckAppend(talks, at, entries, seal); err != nil {
 		return parley.Checkpoint{}, err
 	}
-	seen := make(map[string]bool, len(entries))
+	keys := make(map[nonceKey]struct{}, len(entries))
 	for _, e := range entries {
-		if seen[e.Nonce] {
+		k := keyOf(e.Nonce)
+		if _, ok := keys[k]; ok {
 			return parley.Checkpoint{}, parley.ErrDuplicate
 		}
-		seen[e.Nonce] = true
+		keys[k] = struct{}{}
+	}
+	ns := s.nonceSet(talks)
+	if at > 0 {
+		if err := s.warm(ctx, talks, ns); err != nil {
+			return parley.Checkpoint{}, err
+		}
 	}
 	now := time.Now().UnixMicro()
 
@@ -46,6 +51,21 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	}
 	if size != at {
 		return parley.Checkpoint{}, parley.ErrStale
+	}
+	// The write lock is held: complete the nonce set up to the log's size
+	// and refuse a nonce already in it. Only a commit adds the batch's.
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if ns.size > at {
+		ns.reset() // the file changed under the store; start over
+	}
+	if err := ns.load(ctx, tx.StmtContext(ctx, s.wNonces), talks, at); err != nil {
+		return parley.Checkpoint{}, err
+	}
+	for k := range keys {
+		if _, ok := ns.keys[k]; ok {
+			return parley.Checkpoint{}, parley.ErrDuplicate
+		}
 	}
 	if at == 0 {
 		if _, err := tx.StmtContext(ctx, s.wCreateTalks).ExecContext(ctx, talks, now); err != nil {
@@ -81,12 +101,6 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		}
 	}
 	if err := s.insertRows(ctx, tx, s.wInsertEntries, entryColumns, entryArgs); err != nil {
-		var se *driver.Error
-		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
-			// The only unique key of entries besides its primary key,
-			// which the size check above keeps free, is (talks, nonce).
-			return parley.Checkpoint{}, parley.ErrDuplicate
-		}
 		return parley.Checkpoint{}, fmt.Errorf("sqlite: storing entries %d to %d of %s: %w", at, at+int64(len(entries))-1, talks, err)
 	}
 	if err := s.insertRows(ctx, tx, s.wInsertHashes, hashColumns, hashArgs); err != nil {
@@ -112,6 +126,10 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		return parley.Checkpoint{}, fmt.Errorf("sqlite: committing the append to %s: %w", talks, err)
 	}
 	s.keepFrontier(talks, newSize, hr.cache)
+	for k := range keys {
+		ns.keys[k] = struct{}{}
+	}
+	ns.size = newSize
 	return parley.Checkpoint{Talks: talks, Size: newSize, Root: parley.Hash(root), Note: note}, nil
 }
 

@@ -63,16 +63,18 @@ type Store struct {
 	r    *sql.DB // read-only connections
 
 	// Statements prepared on w.
-	wSize, wCreateTalks, wReadHashes, wInsertCheckpoint *sql.Stmt
+	wSize, wCreateTalks, wReadHashes, wNonces, wInsertCheckpoint *sql.Stmt
 	// Multi-row inserts on w, by the log2 of their rows.
 	wInsertEntries, wInsertHashes []*sql.Stmt
 	// Statements prepared on r.
-	rSize, rEntries, rReadHashes, rCheckpoint, rLatest, rTalks *sql.Stmt
+	rSize, rEntries, rReadHashes, rNonces, rCheckpoint, rLatest, rTalks *sql.Stmt
 
 	// The hashes of each log that its next append reads, remembered from
-	// the last append (see frontier).
+	// the last append (see frontier), and the nonces in each log (see
+	// nonces.go).
 	fmu    sync.Mutex
 	fronts map[string]map[int64]tlog.Hash
+	nonces map[string]*nonceSet
 
 	opened    bool // Open succeeded
 	closeOnce sync.Once
@@ -177,10 +179,12 @@ func (s *Store) prepare(ctx context.Context) error {
 		{s.w, &s.wSize, sqlSize},
 		{s.w, &s.wCreateTalks, `INSERT INTO talks (id, created) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`},
 		{s.w, &s.wReadHashes, sqlReadHashes},
+		{s.w, &s.wNonces, sqlNonces},
 		{s.w, &s.wInsertCheckpoint, `INSERT INTO checkpoints (talks, size, root, note) VALUES (?, ?, ?, ?)`},
 		{s.r, &s.rSize, sqlSize},
 		{s.r, &s.rEntries, `SELECT idx, event, sig, salt, leaf, kind, actor, nonce, received FROM entries WHERE talks = ? AND idx >= ? AND idx < ? ORDER BY idx`},
 		{s.r, &s.rReadHashes, sqlReadHashes},
+		{s.r, &s.rNonces, sqlNonces},
 		{s.r, &s.rCheckpoint, `SELECT size, root, note FROM checkpoints WHERE talks = ? AND size = ?`},
 		{s.r, &s.rLatest, `SELECT size, root, note FROM checkpoints WHERE talks = ? ORDER BY size DESC LIMIT 1`},
 		{s.r, &s.rTalks, `SELECT id FROM talks ORDER BY id`},
@@ -207,6 +211,7 @@ const (
 	// The indexes come as one JSON array, so that any number of them is
 	// one prepared statement and one query.
 	sqlReadHashes = `SELECT idx, hash FROM hashes WHERE talks = ?1 AND idx IN (SELECT value FROM json_each(?2))`
+	sqlNonces     = `SELECT idx, nonce FROM entries WHERE talks = ? AND idx >= ? AND idx < ? ORDER BY idx`
 )
 
 // Close closes the store. It waits for no call in progress; calls after

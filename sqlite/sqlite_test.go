@@ -256,6 +256,47 @@ func TestTwoStoresOneFile(t *testing.T) {
 	}
 }
 
+// TestNoncesAcrossStores checks that a store refuses a nonce that another
+// store on the same file appended after this one last looked, and one that
+// was appended before the store was opened.
+func TestNoncesAcrossStores(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	open := func() *Store {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	const talks = "nonces"
+	seal := storetest.Seal(talks)
+	if _, err := a.Append(ctx, talks, 0, storetest.NewEntries(talks, "a", 0, 3), seal); err != nil {
+		t.Fatal(err)
+	}
+	// b loads its set now, at size 3.
+	if _, err := b.Append(ctx, talks, 3, storetest.NewEntries(talks, "b", 3, 1), seal); err != nil {
+		t.Fatal(err)
+	}
+	// a appends behind b's back; b must see that nonce in its transaction.
+	later := storetest.NewEntries(talks, "a", 4, 1)
+	if _, err := a.Append(ctx, talks, 4, later, seal); err != nil {
+		t.Fatal(err)
+	}
+	again := storetest.NewEntries(talks, "c", 5, 1)
+	again[0].Nonce = later[0].Nonce
+	for name, s := range map[string]*Store{"the other store": b, "a store opened later": open()} {
+		if _, err := s.Append(ctx, talks, 5, again, seal); err != parley.ErrDuplicate {
+			t.Errorf("appending a nonce already in the log through %s: got error %v, want ErrDuplicate", name, err)
+		}
+	}
+	if _, err := b.Append(ctx, talks, 5, storetest.NewEntries(talks, "c", 5, 1), seal); err != nil {
+		t.Errorf("appending a fresh nonce after a refusal: %v", err)
+	}
+}
+
 // TestTwoStoresTakeTurns appends to one log through two stores on one file in
 // turns of random lengths, so that each store's remembered frontier is often
 // behind the log, and checks every root against the tree of all the leaves.
