@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	mrand "math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -30,7 +31,13 @@ type Config struct {
 	Host     string // the host part of log origins: "<host>/talks/<id>"
 	Keys     *Keys  // where log signing keys are kept
 	MaxBatch int    // events per transaction at most (default 256)
-	Now      func() time.Time
+	// Verifiers bounds the signature checks that run at once. The
+	// default, one fewer than GOMAXPROCS and at least one, leaves a core
+	// to the commit path of a talks, which is serial: without the bound,
+	// a commit that returns from the disk waits behind every check queued
+	// for the processors, and the whole talks waits with it.
+	Verifiers int
+	Now       func() time.Time
 	// OnAppend, if set, is called after each committed batch, in log
 	// order, under the talks' lock: it must not block or call the ledger.
 	// With Shared, it is also called with the batches other processes
@@ -77,6 +84,8 @@ type Ledger struct {
 
 	mu   sync.Mutex
 	logs map[string]*talksLog
+
+	verifying chan struct{} // a token per signature check in progress
 }
 
 // New returns a Ledger over a store.
@@ -87,7 +96,10 @@ func New(store parley.Store, cfg Config) *Ledger {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Ledger{store: store, cfg: cfg, logs: map[string]*talksLog{}}
+	if cfg.Verifiers <= 0 {
+		cfg.Verifiers = max(1, runtime.GOMAXPROCS(0)-1)
+	}
+	return &Ledger{store: store, cfg: cfg, logs: map[string]*talksLog{}, verifying: make(chan struct{}, cfg.Verifiers)}
 }
 
 // Store returns the ledger's store.
@@ -119,9 +131,15 @@ type talksLog struct {
 type request struct {
 	se   parley.SignedEvent
 	e    *parley.Event
+	salt []byte
+	leaf parley.Hash
 	done chan struct{}
-	rec  *Receipt
 	err  error
+	// Set with a nil err when the event is committed: its entry, and the
+	// checkpoint and tree (a prefix that never changes) to prove it in.
+	entry  parley.Entry
+	cp     parley.Checkpoint
+	hashes []tlog.Hash
 }
 
 // Append checks a signed event and appends it to its talks' log. It returns
@@ -132,7 +150,7 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 	if err != nil {
 		return nil, err
 	}
-	if err := se.CheckSignature(l.Origin(e.Talks), e); err != nil {
+	if err := l.checkSignature(ctx, se, e); err != nil {
 		return nil, err
 	}
 	if e.Kind == parley.KindFoundTalks {
@@ -148,7 +166,10 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 	if err := l.checkWitnessing(ctx, lg, e); err != nil {
 		return nil, err
 	}
-	req := &request{se: se, e: e, done: make(chan struct{})}
+	// The leaf commitment does not depend on the event's place in the
+	// log: compute it here, in parallel, rather than in the commit path.
+	salt := record.NewSalt()
+	req := &request{se: se, e: e, salt: salt, leaf: record.LeafHash(salt, se.Bytes, se.Sig), done: make(chan struct{})}
 	lg.qmu.Lock()
 	lg.queue = append(lg.queue, req)
 	lead := !lg.committing
@@ -162,7 +183,22 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 	// A queued event is committed or refused soon whatever the caller's
 	// context does, so wait for the answer rather than leave it unknown.
 	<-req.done
-	return req.rec, req.err
+	if req.err != nil {
+		return nil, req.err
+	}
+	return lg.receipt(req.entry, req.cp, req.hashes)
+}
+
+// checkSignature checks the signature of an event once a verification slot
+// is free (see Config.Verifiers).
+func (l *Ledger) checkSignature(ctx context.Context, se parley.SignedEvent, e *parley.Event) error {
+	select {
+	case l.verifying <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-l.verifying }()
+	return se.CheckSignature(l.Origin(e.Talks), e)
 }
 
 func (l *Ledger) commitLoop(ctx context.Context, lg *talksLog) {
@@ -219,11 +255,9 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 				r.err = err
 				continue
 			}
-			salt := record.NewSalt()
 			entries = append(entries, parley.Entry{
 				Talks: lg.id, Index: size + int64(len(entries)),
-				Event: r.se.Bytes, Sig: r.se.Sig, Salt: salt,
-				Leaf: record.LeafHash(salt, r.se.Bytes, r.se.Sig),
+				Event: r.se.Bytes, Sig: r.se.Sig, Salt: r.salt, Leaf: r.leaf,
 				Kind: r.e.Kind, Actor: r.e.Actor, Nonce: r.e.Nonce, Received: now,
 			})
 			accepted = append(accepted, r)
@@ -231,9 +265,12 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 		if len(entries) == 0 {
 			return
 		}
-		cp, err := l.store.Append(ctx, lg.id, size, entries, lg.sealer.Seal)
+		added, seal := lg.presign(entries)
+		cp, err := l.store.Append(ctx, lg.id, size, entries, seal)
 		if err == nil {
-			if err := lg.extend(entries, cp); err != nil {
+			if added != nil {
+				lg.hashes, lg.cp = append(lg.hashes, added...), cp
+			} else if err := lg.extend(entries, cp); err != nil {
 				// The entries are stored; only the memory copy is off.
 				err = l.reload(ctx, lg)
 				if err != nil {
@@ -244,7 +281,9 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 				}
 			}
 			for i, r := range accepted {
-				r.rec, r.err = lg.receipt(entries[i])
+				// Each writer proves its own entry, outside the lock:
+				// the tree up to this checkpoint never changes.
+				r.entry, r.cp, r.hashes = entries[i], lg.cp, lg.hashes
 			}
 			events := make([]*parley.Event, len(accepted))
 			for i, r := range accepted {
@@ -279,39 +318,102 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 	}
 }
 
-// extend adds appended entries to the in-memory tree.
-func (lg *talksLog) extend(entries []parley.Entry, cp parley.Checkpoint) error {
-	for _, e := range entries {
-		hs, err := tlog.StoredHashesForRecordHash(e.Index, tlog.Hash(e.Leaf), lg.hashReader())
-		if err != nil {
-			return err
-		}
-		lg.hashes = append(lg.hashes, hs...)
+// presign computes the tree the log will have once entries are appended
+// and starts signing its checkpoint at once, so that the signature is made
+// while the store writes. It returns the stored hashes the entries add to
+// the tree (nil if they could not be computed) and the SealFunc to append
+// with: it hands over the signed note if the store asks for the expected
+// size and root, and signs what it is asked otherwise.
+func (lg *talksLog) presign(entries []parley.Entry) ([]tlog.Hash, parley.SealFunc) {
+	// lg.hashes is extended only after the commit, so that a failed
+	// append leaves it as it was.
+	added, err := grow(lg.hashes, entries)
+	if err != nil {
+		return nil, lg.sealer.Seal
 	}
-	lg.cp = cp
-	return nil
+	size := entries[len(entries)-1].Index + 1
+	root, err := tlog.TreeHash(size, treeReader(lg.hashes, &added))
+	if err != nil {
+		return nil, lg.sealer.Seal
+	}
+	type signed struct {
+		note []byte
+		err  error
+	}
+	ch := make(chan signed, 1)
+	go func() {
+		note, err := lg.sealer.Seal(size, parley.Hash(root))
+		ch <- signed{note, err}
+	}()
+	return added, func(n int64, h parley.Hash) ([]byte, error) {
+		s := <-ch
+		if n != size || h != parley.Hash(root) {
+			return lg.sealer.Seal(n, h)
+		}
+		return s.note, s.err
+	}
 }
 
-func (lg *talksLog) hashReader() tlog.HashReader {
+// grow returns the stored hashes that entries, appended in order to the
+// tree whose stored hashes are base, add to it.
+func grow(base []tlog.Hash, entries []parley.Entry) ([]tlog.Hash, error) {
+	added := make([]tlog.Hash, 0, 2*len(entries)+1)
+	r := treeReader(base, &added)
+	for _, e := range entries {
+		hs, err := tlog.StoredHashesForRecordHash(e.Index, tlog.Hash(e.Leaf), r)
+		if err != nil {
+			return nil, err
+		}
+		added = append(added, hs...)
+	}
+	return added, nil
+}
+
+// treeReader reads the stored hashes of a tree: those in base, then those
+// in *added (if added is not nil) as they are when read.
+func treeReader(base []tlog.Hash, added *[]tlog.Hash) tlog.HashReader {
 	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		var more []tlog.Hash
+		if added != nil {
+			more = *added
+		}
+		n := int64(len(base))
 		out := make([]tlog.Hash, len(idx))
 		for i, x := range idx {
-			if x < 0 || x >= int64(len(lg.hashes)) {
-				return nil, parley.Errorf(parley.EINTERNAL, "hash %d is not in the tree of %d hashes", x, len(lg.hashes))
+			switch {
+			case x >= 0 && x < n:
+				out[i] = base[x]
+			case x >= n && x < n+int64(len(more)):
+				out[i] = more[x-n]
+			default:
+				return nil, parley.Errorf(parley.EINTERNAL, "hash %d is not in the tree of %d hashes", x, n+int64(len(more)))
 			}
-			out[i] = lg.hashes[x]
 		}
 		return out, nil
 	})
 }
 
-// receipt returns the receipt of an entry against the latest checkpoint.
-func (lg *talksLog) receipt(e parley.Entry) (*Receipt, error) {
-	proof, err := tlog.ProveRecord(lg.cp.Size, e.Index, lg.hashReader())
+// extend adds appended entries to the in-memory tree.
+func (lg *talksLog) extend(entries []parley.Entry, cp parley.Checkpoint) error {
+	added, err := grow(lg.hashes, entries)
+	if err != nil {
+		return err
+	}
+	lg.hashes, lg.cp = append(lg.hashes, added...), cp
+	return nil
+}
+
+func (lg *talksLog) hashReader() tlog.HashReader { return treeReader(lg.hashes, nil) }
+
+// receipt returns the receipt of an entry against the checkpoint cp, with
+// the stored hashes of a tree of at least cp's size. Call it with lg.mu
+// held and lg's own tree and checkpoint, or with ones taken under it.
+func (lg *talksLog) receipt(e parley.Entry, cp parley.Checkpoint, hashes []tlog.Hash) (*Receipt, error) {
+	proof, err := tlog.ProveRecord(cp.Size, e.Index, treeReader(hashes, nil))
 	if err != nil {
 		return nil, err
 	}
-	r := record.NewReceipt(lg.origin, e.Index, e.Leaf, lg.cp.Note, proof)
+	r := record.NewReceipt(lg.origin, e.Index, e.Leaf, cp.Note, proof)
 	r.Salt = e.Salt
 	return r, nil
 }
@@ -457,7 +559,7 @@ func (l *Ledger) Receipt(ctx context.Context, talks string, index int64) (*Recei
 	}
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
-	return lg.receipt(entries[0])
+	return lg.receipt(entries[0], lg.cp, lg.hashes)
 }
 
 // Consistency returns the proof that the tree of size from is a prefix of

@@ -1,0 +1,79 @@
+package ledger
+
+import (
+	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/record"
+	"github.com/parleyhq/parley/storetest"
+)
+
+// TestPresign checks the SealFunc of presign: the checkpoint it signed in
+// advance for the expected size and root, and a fresh signature for
+// anything else a store might ask for.
+func TestPresign(t *testing.T) {
+	const origin = "parley.test/talks/t1"
+	skey, vkey, err := record.GenerateLogKey(origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := record.NewSealer(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := &talksLog{id: "t1", origin: origin, sealer: sealer, vkey: vkey}
+	if err := lg.extend(storetest.NewEntries("t1", "a", 0, 5), parley.Checkpoint{}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(lg.hashes)
+	entries := storetest.NewEntries("t1", "a", 5, 3)
+	var leaves []tlog.Hash
+	for _, e := range storetest.NewEntries("t1", "a", 0, 8) {
+		leaves = append(leaves, tlog.Hash(e.Leaf))
+	}
+	want := merkleRoot(leaves)
+
+	for _, tc := range []struct {
+		name string
+		size int64
+		root parley.Hash
+	}{
+		{"the expected size and root", 8, parley.Hash(want)},
+		{"another root", 8, parley.Hash{1}},
+		{"another size", 7, parley.Hash(want)},
+	} {
+		added, seal := lg.presign(entries)
+		if len(lg.hashes) != before {
+			t.Fatalf("presign changed the tree: %d stored hashes, want %d", len(lg.hashes), before)
+		}
+		if got := int64(before + len(added)); got != tlog.StoredHashCount(8) {
+			t.Errorf("%s: presign added %d hashes to %d, want %d in all", tc.name, len(added), before, tlog.StoredHashCount(8))
+		}
+		note, err := seal(tc.size, tc.root)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		cp, err := record.OpenCheckpoint(note, vkey)
+		if err != nil {
+			t.Fatalf("%s: the note does not open: %v", tc.name, err)
+		}
+		if cp.Size != tc.size || cp.Root != tc.root {
+			t.Errorf("%s: sealed size %d, root %x; want %d, %x", tc.name, cp.Size, cp.Root, tc.size, tc.root)
+		}
+	}
+}
+
+// merkleRoot is the RFC 6962 root of leaf hashes, computed by the
+// definition.
+func merkleRoot(leaves []tlog.Hash) tlog.Hash {
+	if len(leaves) == 1 {
+		return leaves[0]
+	}
+	k := 1
+	for 2*k < len(leaves) {
+		k *= 2
+	}
+	return tlog.NodeHash(merkleRoot(leaves[:k]), merkleRoot(leaves[k:]))
+}
