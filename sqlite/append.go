@@ -31,10 +31,8 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		keys[k] = struct{}{}
 	}
 	ns := s.nonceSet(talks)
-	if at > 0 {
-		if err := s.warm(ctx, talks, ns); err != nil {
-			return parley.Checkpoint{}, err
-		}
+	if err := s.warm(ctx, talks, ns, at); err != nil {
+		return parley.Checkpoint{}, err
 	}
 	now := time.Now().UnixMicro()
 
@@ -61,6 +59,9 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	}
 	if err := ns.load(ctx, tx.StmtContext(ctx, s.wNonces), talks, at); err != nil {
 		return parley.Checkpoint{}, err
+	}
+	if ns.size != at {
+		return parley.Checkpoint{}, parley.Errorf(parley.EINTERNAL, "the log of %s has %d entries but only %d nonces could be read; restore the database from a backup", talks, at, ns.size)
 	}
 	for k := range keys {
 		if _, ok := ns.keys[k]; ok {

@@ -54,37 +54,32 @@ func (s *Store) nonceSet(talks string) *nonceSet {
 	return ns
 }
 
-// load adds to ns the nonces of the entries [ns.size, size) of talks, read
-// with stmt. Call it with ns.mu held.
-func (ns *nonceSet) load(ctx context.Context, stmt *sql.Stmt, talks string, size int64) error {
-	if size <= ns.size {
+// load adds to ns the nonces of the entries [ns.size, to) of talks, read
+// with stmt, as far as they are stored. Call it with ns.mu held.
+func (ns *nonceSet) load(ctx context.Context, stmt *sql.Stmt, talks string, to int64) error {
+	if to <= ns.size {
 		return nil
 	}
-	rows, err := stmt.QueryContext(ctx, talks, ns.size, size)
+	rows, err := stmt.QueryContext(ctx, talks, ns.size, to)
 	if err != nil {
 		return fmt.Errorf("sqlite: reading the nonces of %s: %w", talks, err)
 	}
 	defer rows.Close()
-	n := ns.size
 	for rows.Next() {
 		var idx int64
 		var nonce string
 		if err := rows.Scan(&idx, &nonce); err != nil {
 			return fmt.Errorf("sqlite: reading the nonces of %s: %w", talks, err)
 		}
-		if idx != n {
-			return parley.Errorf(parley.EINTERNAL, "the log of %s is damaged at entry %d; restore the database from a backup", talks, n)
+		if idx != ns.size {
+			return parley.Errorf(parley.EINTERNAL, "the log of %s is damaged at entry %d; restore the database from a backup", talks, ns.size)
 		}
 		ns.keys[keyOf(nonce)] = struct{}{}
-		n++
+		ns.size++
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: reading the nonces of %s: %w", talks, err)
 	}
-	if n != size {
-		return parley.Errorf(parley.EINTERNAL, "the log of %s is damaged at entry %d; restore the database from a backup", talks, n)
-	}
-	ns.size = size
 	return nil
 }
 
@@ -94,18 +89,11 @@ func (ns *nonceSet) reset() {
 	clear(ns.keys)
 }
 
-// warm loads, outside any transaction, the nonces of a talks' log as far as
-// the store can read it, so that an append's transaction reads only those
-// appended since.
-func (s *Store) warm(ctx context.Context, talks string, ns *nonceSet) error {
-	size, err := s.size(ctx, talks)
-	if err != nil {
-		return err
-	}
+// warm loads, outside any transaction, the nonces of the first at entries of
+// a talks' log that ns lacks and the store holds, so that an append at at
+// reads in its transaction only those appended meanwhile.
+func (s *Store) warm(ctx context.Context, talks string, ns *nonceSet, at int64) error {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	if size < ns.size {
-		ns.reset() // the file changed under the store; start over
-	}
-	return ns.load(ctx, s.rNonces, talks, size)
+	return ns.load(ctx, s.rNonces, talks, at)
 }
