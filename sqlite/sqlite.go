@@ -26,6 +26,12 @@
 //   - ReadHashes, Checkpoint and Entries report what is not stored with
 //     parley.ENOTFOUND; Size of an unknown talks is 0.
 //
+// An append writes few pages, so that its fsync is small: the rows go in
+// with a few multi-row INSERTs, the hashes its leaves join are remembered
+// from the last append rather than read, and a repeated nonce is refused
+// from a set of each log's nonces kept in memory (nonces.go) rather than
+// by a unique index, whose random keys would touch a page per entry.
+//
 // The store does not check that an entry's Leaf commits to its Event and
 // Salt, nor that Kind, Actor and Nonce match the event: those are the
 // record's rules, checked before an append.
