@@ -55,7 +55,10 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	if ns.size > at {
-		ns.reset() // the file changed under the store; start over
+		// The file is shorter than it was: it was replaced or restored.
+		// Start over, hashes included.
+		ns.reset()
+		s.forgetFrontier(talks)
 	}
 	if err := ns.load(ctx, tx.StmtContext(ctx, s.wNonces), talks, at); err != nil {
 		return parley.Checkpoint{}, err
@@ -210,12 +213,23 @@ func (s *Store) keepFrontier(talks string, n int64, known map[int64]tlog.Hash) {
 	}
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	if s.fronts == nil || len(s.fronts) >= maxFrontiers {
-		// Forget them all rather than track which is oldest: a forgotten
-		// frontier costs one query.
+	if s.fronts == nil {
 		s.fronts = make(map[string]map[int64]tlog.Hash)
 	}
+	for t := range s.fronts {
+		if len(s.fronts) < maxFrontiers {
+			break
+		}
+		delete(s.fronts, t) // an arbitrary one: it costs one query
+	}
 	s.fronts[talks] = f
+}
+
+// forgetFrontier drops the remembered hashes of talks.
+func (s *Store) forgetFrontier(talks string) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	delete(s.fronts, talks)
 }
 
 // maxFrontiers bounds the talks whose frontier a store remembers.

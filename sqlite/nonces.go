@@ -35,8 +35,9 @@ type nonceSet struct {
 	keys map[nonceKey]struct{}
 }
 
-// maxNonceSets bounds the logs whose nonces a store keeps; past it the sets
-// are dropped and loaded again when used.
+// maxNonceSets bounds the logs whose nonces a store keeps, about 38 bytes
+// per entry; past it, one set is dropped for each new one and is loaded
+// again when used.
 const maxNonceSets = 1024
 
 // nonceSet returns the nonce set of a talks, creating an empty one.
@@ -45,8 +46,14 @@ func (s *Store) nonceSet(talks string) *nonceSet {
 	defer s.fmu.Unlock()
 	ns := s.nonces[talks]
 	if ns == nil {
-		if s.nonces == nil || len(s.nonces) >= maxNonceSets {
+		if s.nonces == nil {
 			s.nonces = make(map[string]*nonceSet)
+		}
+		for t := range s.nonces {
+			if len(s.nonces) < maxNonceSets {
+				break
+			}
+			delete(s.nonces, t) // an arbitrary one: it is read again when used
 		}
 		ns = &nonceSet{keys: make(map[nonceKey]struct{})}
 		s.nonces[talks] = ns

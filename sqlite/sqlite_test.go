@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -294,6 +295,141 @@ func TestNoncesAcrossStores(t *testing.T) {
 	}
 	if _, err := b.Append(ctx, talks, 5, storetest.NewEntries(talks, "c", 5, 1), seal); err != nil {
 		t.Errorf("appending a fresh nonce after a refusal: %v", err)
+	}
+}
+
+// TestNonceCompletedInTransaction appends through b a nonce that a is
+// appending at the same moment: b loads the nonces it can see before its
+// transaction, while a's is still open, then waits for the write lock and
+// must find a's nonce when it completes the set inside its own transaction.
+func TestNonceCompletedInTransaction(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	var a, b *Store
+	for _, s := range []**Store{&a, &b} {
+		var err error
+		if *s, err = Open(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		defer (*s).Close()
+	}
+	const talks = "race"
+	seal := storetest.Seal(talks)
+	if _, err := a.Append(ctx, talks, 0, storetest.NewEntries(talks, "a", 0, 3), seal); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Append(ctx, talks, 3, storetest.NewEntries(talks, "b", 3, 1), seal); err != nil {
+		t.Fatal(err)
+	}
+	batch := storetest.NewEntries(talks, "a", 4, 2)
+	dup := storetest.NewEntries(talks, "c", 6, 1)
+	dup[0].Nonce = batch[1].Nonce
+	done := make(chan error, 1)
+	_, err := a.Append(ctx, talks, 4, batch, func(n int64, root parley.Hash) ([]byte, error) {
+		// Inside a's transaction: b starts its append, which reads the
+		// committed entries (four) and then waits for a to commit.
+		go func() {
+			_, err := b.Append(ctx, talks, 6, dup, seal)
+			done <- err
+		}()
+		time.Sleep(200 * time.Millisecond)
+		return seal(n, root)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != parley.ErrDuplicate {
+		t.Errorf("appending through b the nonce a appended meanwhile: got error %v, want ErrDuplicate", err)
+	}
+}
+
+// TestLargeBatch appends more entries at once than one multi-row statement
+// takes, and checks the root against the tree of all the leaves.
+func TestLargeBatch(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const talks = "large"
+	first, second := storetest.NewEntries(talks, "a", 0, 3), storetest.NewEntries(talks, "a", 3, 700)
+	if _, err := s.Append(ctx, talks, 0, first, storetest.Seal(talks)); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := s.Append(ctx, talks, 3, second, storetest.Seal(talks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leaves []tlog.Hash
+	for _, e := range append(first, second...) {
+		leaves = append(leaves, tlog.Hash(e.Leaf))
+	}
+	want, err := tlog.TreeHash(703, leafTree(leaves))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.Size != 703 || cp.Root != parley.Hash(want) {
+		t.Errorf("checkpoint of size %d, root %x; want 703, %x", cp.Size, cp.Root, parley.Hash(want))
+	}
+	got, err := s.Entries(ctx, talks, 0, 703)
+	if err != nil || len(got) != 703 || got[702].Nonce != second[699].Nonce {
+		t.Errorf("Entries after a large batch: %d entries, %v", len(got), err)
+	}
+	all, err := s.ReadHashes(ctx, talks, []int64{0, tlog.StoredHashCount(703) - 1})
+	if err != nil || len(all) != 2 {
+		t.Errorf("ReadHashes of the first and last stored hashes: %v", err)
+	}
+}
+
+// TestMigrationToSchema3 fills a file at schema 2, where a unique index
+// refused repeated nonces, then opens it with every migration: the entries
+// are all there and their nonces are still refused.
+func TestMigrationToSchema3(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	ms, err := embeddedMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) < 3 {
+		t.Fatalf("%d migrations embedded, want at least 3", len(ms))
+	}
+	const talks = "old"
+	old, err := open(ctx, path, ms[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := storetest.NewEntries(talks, "a", 0, 5)
+	if _, err := old.Append(ctx, talks, 0, entries, storetest.Seal(talks)); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("migrating a schema-2 file: %v", err)
+	}
+	defer s.Close()
+	if got := pragma(t, path, "user_version"); got != len(ms) {
+		t.Errorf("user_version after migrating = %d, want %d", got, len(ms))
+	}
+	got, err := s.Entries(ctx, talks, 0, 5)
+	if err != nil || len(got) != 5 {
+		t.Fatalf("Entries after migrating: %d, %v; want 5", len(got), err)
+	}
+	for i := range got {
+		if got[i].Nonce != entries[i].Nonce || got[i].Leaf != entries[i].Leaf {
+			t.Errorf("entry %d changed in the migration", i)
+		}
+	}
+	again := storetest.NewEntries(talks, "b", 5, 1)
+	again[0].Nonce = entries[2].Nonce
+	if _, err := s.Append(ctx, talks, 5, again, storetest.Seal(talks)); err != parley.ErrDuplicate {
+		t.Errorf("appending a nonce stored before the migration: got error %v, want ErrDuplicate", err)
+	}
+	if _, err := s.Append(ctx, talks, 5, storetest.NewEntries(talks, "b", 5, 1), storetest.Seal(talks)); err != nil {
+		t.Errorf("appending after the migration: %v", err)
 	}
 }
 

@@ -3,7 +3,9 @@
 -- a large log it was the costliest part of a commit. The store now refuses a
 -- repeated nonce from a set it keeps in memory and completes from this table
 -- inside each append's transaction (see nonces.go). SQLite drops a
--- constraint only by rebuilding its table.
+-- constraint only by rebuilding its table. A process of an older version
+-- that still has the file open relies on the dropped index: stop every
+-- process before upgrading (README.md says so).
 
 CREATE TABLE entries_3 (
 	talks    TEXT    NOT NULL,
