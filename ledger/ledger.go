@@ -192,12 +192,18 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 // checkSignature checks the signature of an event once a verification slot
 // is free (see Config.Verifiers).
 func (l *Ledger) checkSignature(ctx context.Context, se parley.SignedEvent, e *parley.Event) error {
-	select {
-	case l.verifying <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	err := ctx.Err()
+	if err == nil {
+		select {
+		case l.verifying <- struct{}{}:
+			defer func() { <-l.verifying }()
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
 	}
-	defer func() { <-l.verifying }()
+	if err != nil {
+		return parley.Errorf(parley.EUNAVAILABLE, "the event was not checked: the request ended while it waited for a free signature check (%v); send it again", err)
+	}
 	return se.CheckSignature(l.Origin(e.Talks), e)
 }
 
@@ -265,10 +271,10 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 		if len(entries) == 0 {
 			return
 		}
-		added, seal := lg.presign(entries)
+		added, root, seal := lg.presign(entries)
 		cp, err := l.store.Append(ctx, lg.id, size, entries, seal)
 		if err == nil {
-			if added != nil {
+			if added != nil && cp.Size == size+int64(len(entries)) && cp.Root == root {
 				lg.hashes, lg.cp = append(lg.hashes, added...), cp
 			} else if err := lg.extend(entries, cp); err != nil {
 				// The entries are stored; only the memory copy is off.
@@ -321,20 +327,21 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 // presign computes the tree the log will have once entries are appended
 // and starts signing its checkpoint at once, so that the signature is made
 // while the store writes. It returns the stored hashes the entries add to
-// the tree (nil if they could not be computed) and the SealFunc to append
-// with: it hands over the signed note if the store asks for the expected
-// size and root, and signs what it is asked otherwise.
-func (lg *talksLog) presign(entries []parley.Entry) ([]tlog.Hash, parley.SealFunc) {
+// the tree and its root (nil and zero if they could not be computed), and
+// the SealFunc to append with: it hands over the signed note if the store
+// asks for the expected size and root, and signs what it is asked
+// otherwise.
+func (lg *talksLog) presign(entries []parley.Entry) ([]tlog.Hash, parley.Hash, parley.SealFunc) {
 	// lg.hashes is extended only after the commit, so that a failed
 	// append leaves it as it was.
 	added, err := grow(lg.hashes, entries)
 	if err != nil {
-		return nil, lg.sealer.Seal
+		return nil, parley.Hash{}, lg.sealer.Seal
 	}
 	size := entries[len(entries)-1].Index + 1
 	root, err := tlog.TreeHash(size, treeReader(lg.hashes, &added))
 	if err != nil {
-		return nil, lg.sealer.Seal
+		return nil, parley.Hash{}, lg.sealer.Seal
 	}
 	type signed struct {
 		note []byte
@@ -345,12 +352,15 @@ func (lg *talksLog) presign(entries []parley.Entry) ([]tlog.Hash, parley.SealFun
 		note, err := lg.sealer.Seal(size, parley.Hash(root))
 		ch <- signed{note, err}
 	}()
-	return added, func(n int64, h parley.Hash) ([]byte, error) {
+	presigned := sync.OnceValues(func() ([]byte, error) {
 		s := <-ch
+		return s.note, s.err
+	})
+	return added, parley.Hash(root), func(n int64, h parley.Hash) ([]byte, error) {
 		if n != size || h != parley.Hash(root) {
 			return lg.sealer.Seal(n, h)
 		}
-		return s.note, s.err
+		return presigned()
 	}
 }
 

@@ -305,3 +305,27 @@ func TestReload(t *testing.T) {
 		t.Errorf("replay after reload: got %v, want a conflict", err)
 	}
 }
+
+// TestCancelledBeforeChecking checks that an event whose request has ended
+// before its signature could be checked is refused as unavailable, with
+// nothing appended, and that the ledger goes on appending.
+func TestCancelledBeforeChecking(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	size, err := f.st.Size(ctx, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	se := f.sign(t, "p0", parley.KindStatement, parley.Statement{Text: "Hello."})
+	if _, err := f.l.Append(cancelled, se); parley.ErrorCode(err) != parley.EUNAVAILABLE {
+		t.Fatalf("appending with a cancelled context: got error %v, want code %s", err, parley.EUNAVAILABLE)
+	}
+	if got, err := f.st.Size(ctx, "t1"); err != nil || got != size {
+		t.Fatalf("after the refusal the log has %d entries (%v), want %d", got, err, size)
+	}
+	if _, err := f.l.Append(ctx, se); err != nil {
+		t.Fatalf("appending the same event afterwards: %v", err)
+	}
+}

@@ -44,7 +44,10 @@ func TestPresign(t *testing.T) {
 		{"another root", 8, parley.Hash{1}},
 		{"another size", 7, parley.Hash(want)},
 	} {
-		added, seal := lg.presign(entries)
+		added, root, seal := lg.presign(entries)
+		if root != parley.Hash(want) {
+			t.Errorf("%s: presign computed root %x, want %x", tc.name, root, parley.Hash(want))
+		}
 		if len(lg.hashes) != before {
 			t.Fatalf("presign changed the tree: %d stored hashes, want %d", len(lg.hashes), before)
 		}
@@ -61,6 +64,14 @@ func TestPresign(t *testing.T) {
 		}
 		if cp.Size != tc.size || cp.Root != tc.root {
 			t.Errorf("%s: sealed size %d, root %x; want %d, %x", tc.name, cp.Size, cp.Root, tc.size, tc.root)
+		}
+		// A store may call the SealFunc again; it must answer again.
+		again, err := seal(tc.size, tc.root)
+		if err != nil {
+			t.Fatalf("%s: sealing a second time: %v", tc.name, err)
+		}
+		if cp2, err := record.OpenCheckpoint(again, vkey); err != nil || cp2.Size != tc.size || cp2.Root != tc.root {
+			t.Errorf("%s: the second seal gave %+v, %v", tc.name, cp2, err)
 		}
 	}
 }
