@@ -7,11 +7,11 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/measure"
 )
 
 func newKey(t testing.TB) ed25519.PrivateKey {
@@ -402,7 +402,7 @@ func BenchmarkDecodeEvent(b *testing.B) {
 	b.Run("DecodeEvent", func(b *testing.B) {
 		b.SetBytes(int64(len(ev)))
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			if _, err := parley.DecodeEvent(ev); err != nil {
 				b.Fatal(err)
@@ -413,7 +413,7 @@ func BenchmarkDecodeEvent(b *testing.B) {
 	b.Run("CheckJSON", func(b *testing.B) {
 		b.SetBytes(int64(len(ev)))
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			if err := parley.CheckJSON(ev); err != nil {
 				b.Fatal(err)
@@ -427,7 +427,7 @@ func BenchmarkDecodeEvent(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			var p parley.SetStance
 			if err := parley.DecodePayload(e, &p); err != nil {
@@ -440,14 +440,5 @@ func BenchmarkDecodeEvent(b *testing.B) {
 
 // reportCPU reports the process's CPU time per operation since cpu0.
 func reportCPU(b *testing.B, cpu0 time.Duration) {
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime returns the user and system CPU time of the process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((measure.CPUTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/measure"
 )
 
 var paris = sync.OnceValue(func() *Instance { return Generate(ParisScale, 1) })
@@ -20,7 +21,7 @@ var paris = sync.OnceValue(func() *Instance { return Generate(ParisScale, 1) })
 // of its durations besides the mean that go test prints.
 func medians(b *testing.B, f func()) {
 	var ds []time.Duration
-	cpu0 := cpuTime()
+	cpu0 := measure.CPUTime()
 	for b.Loop() {
 		t := time.Now()
 		f()
@@ -28,18 +29,10 @@ func medians(b *testing.B, f func()) {
 	}
 	// The process's CPU time per operation (all threads, the collector's
 	// included) tells the cost apart from waiting on a busy machine.
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(len(ds)), "cpu-ms/op")
+	b.ReportMetric(float64((measure.CPUTime()-cpu0).Microseconds())/1000/float64(len(ds)), "cpu-ms/op")
 	slices.Sort(ds)
 	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "median-ms")
 	b.ReportMetric(float64(ds[len(ds)*9/10].Microseconds())/1000, "p90-ms")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkParis measures the Paris-scale instance of docs/AGREEMENT.md:
@@ -229,12 +222,12 @@ func benchRaises(b *testing.B, inst *Instance) {
 	for b.Loop() {
 		old := olds[r.IntN(len(olds))]
 		up := Position{Party: old.Party, Item: old.Item, Stance: "support"}
-		c0, t := cpuTime(), time.Now()
+		c0, t := measure.CPUTime(), time.Now()
 		if err := e.SetPosition(up); err != nil {
 			b.Fatal(err)
 		}
 		ds = append(ds, time.Since(t))
-		cpu += cpuTime() - c0
+		cpu += measure.CPUTime() - c0
 		if err := e.SetPosition(old); err != nil {
 			b.Fatal(err)
 		}

@@ -8,14 +8,13 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/measure"
 )
 
 // benchEvents is the size of the bundle of BenchmarkVerifyBundle. Set it
@@ -116,16 +115,19 @@ func BenchmarkVerifyBundle(b *testing.B) {
 	n := *benchEvents
 	bundle, _ := benchBundle(b, n)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := measure.CPUTime()
 	for b.Loop() {
 		if _, err := Verify(bundle, newRosterAuth(), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu := cpuTime() - cpu0
+	cpu := measure.CPUTime() - cpu0
 	events := float64(n) * float64(b.N)
 	rate := events / b.Elapsed().Seconds()
-	raw, rawCPU := rawVerifyRate(b, b.Elapsed())
+	c := newCast()
+	l := newTestLog(b, "moscow-2015")
+	se := l.event(b, c.opp, parley.KindSetStance, parley.SetStance{Item: "d1", Version: 1, Party: "opp", Stance: parley.StanceConditional, Condition: "agreed(m1)", Reason: "Prisoner releases first."}, "")
+	raw, rawCPU := measure.VerifyRate(c.opp.pub, parley.SignedMessage(l.origin, se.Bytes), se.Sig, b.Elapsed())
 	b.ReportMetric(rate, "events/s")
 	b.ReportMetric(rate/raw, "of-raw")
 	b.ReportMetric(float64(cpu.Nanoseconds())/events, "cpu-ns/event")
@@ -136,42 +138,7 @@ func BenchmarkVerifyBundle(b *testing.B) {
 // reportCPU reports the CPU time per operation since cpu0, summed over
 // threads.
 func reportCPU(b *testing.B, cpu0 time.Duration) {
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime returns the user and system CPU time of the process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// rawVerifyRate returns the rate of ed25519.Verify on all cores over about
-// d, on an event of the benchmark bundle's kind, and its CPU time in
-// nanoseconds per verification.
-func rawVerifyRate(b *testing.B, d time.Duration) (rate, cpuNs float64) {
-	c := newCast()
-	l := newTestLog(b, "moscow-2015")
-	se := l.event(b, c.opp, parley.KindSetStance, parley.SetStance{Item: "d1", Version: 1, Party: "opp", Stance: parley.StanceConditional, Condition: "agreed(m1)", Reason: "Prisoner releases first."}, "")
-	msg := parley.SignedMessage(l.origin, se.Bytes)
-	var total atomic.Int64
-	var wg sync.WaitGroup
-	start, cpu0 := time.Now(), cpuTime()
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for time.Since(start) < d {
-				for range 16 {
-					ed25519.Verify(c.opp.pub, msg, se.Sig)
-				}
-				total.Add(16)
-			}
-		})
-	}
-	wg.Wait()
-	cpu := cpuTime() - cpu0
-	return float64(total.Load()) / time.Since(start).Seconds(), float64(cpu.Nanoseconds()) / float64(total.Load())
+	b.ReportMetric(float64((measure.CPUTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkParseBundle parses the JSON of the same bundle.
@@ -197,7 +164,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 	se := l.event(b, c.opp, parley.KindSetStance, parley.SetStance{Item: "d1", Version: 1, Party: "opp", Stance: parley.StanceConditional, Condition: "agreed(m1)", Reason: "Prisoner releases first."}, "")
 	msg := parley.SignedMessage(l.origin, se.Bytes)
 	b.Run("single", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			if !ed25519.Verify(c.opp.pub, msg, se.Sig) {
 				b.Fatal("signature does not verify")
@@ -207,7 +174,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 		reportCPU(b, cpu0)
 	})
 	b.Run("parallel", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if !ed25519.Verify(c.opp.pub, msg, se.Sig) {
@@ -268,7 +235,7 @@ func BenchmarkEntryChecks(b *testing.B) {
 	se := l.event(b, c.opp, parley.KindSetStance, parley.SetStance{Item: "d1", Version: 1, Party: "opp", Stance: parley.StanceConditional, Condition: "agreed(m1)", Reason: "Prisoner releases first."}, "")
 	salt := NewSalt()
 	b.Run("DecodeEvent", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			if _, err := parley.DecodeEvent(se.Bytes); err != nil {
 				b.Fatal(err)
@@ -277,7 +244,7 @@ func BenchmarkEntryChecks(b *testing.B) {
 		reportCPU(b, cpu0)
 	})
 	b.Run("CheckJSON", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			if err := parley.CheckJSON(se.Bytes); err != nil {
 				b.Fatal(err)
@@ -286,7 +253,7 @@ func BenchmarkEntryChecks(b *testing.B) {
 		reportCPU(b, cpu0)
 	})
 	b.Run("Ed25519Verify", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			if !ed25519.Verify(c.opp.pub, parley.SignedMessage(l.origin, se.Bytes), se.Sig) {
 				b.Fatal("signature does not verify")
@@ -295,7 +262,7 @@ func BenchmarkEntryChecks(b *testing.B) {
 		reportCPU(b, cpu0)
 	})
 	b.Run("LeafHash", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := measure.CPUTime()
 		for b.Loop() {
 			LeafHash(salt, se.Bytes, se.Sig)
 		}
