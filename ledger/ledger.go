@@ -276,15 +276,13 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 		if err == nil {
 			if added != nil && cp.Size == size+int64(len(entries)) && cp.Root == root {
 				lg.hashes, lg.cp = append(lg.hashes, added...), cp
-			} else if err := lg.extend(entries, cp); err != nil {
-				// The entries are stored; only the memory copy is off.
-				err = l.reload(ctx, lg)
-				if err != nil {
-					for _, r := range accepted {
-						r.err = err
-					}
-					return
+			} else if err := l.reload(ctx, lg); err != nil {
+				// The entries are stored, but the tree in memory is not
+				// the store's: it was rebuilt from the store, or failed to.
+				for _, r := range accepted {
+					r.err = err
 				}
+				return
 			}
 			for i, r := range accepted {
 				// Each writer proves its own entry, outside the lock:
