@@ -22,6 +22,9 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	if err := parley.CheckAppend(talks, at, entries, seal); err != nil {
 		return parley.Checkpoint{}, err
 	}
+	if at > MaxLogSize-int64(len(entries)) {
+		return parley.Checkpoint{}, parley.Errorf(parley.ETOOLARGE, "the log of %s cannot grow past %d entries; continue in a new talks", talks, int64(MaxLogSize))
+	}
 	keys := make(map[nonceKey]struct{}, len(entries))
 	for _, e := range entries {
 		k := keyOf(e.Nonce)
@@ -73,8 +76,12 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	}
 	if at == 0 {
 		if _, err := tx.StmtContext(ctx, s.wCreateTalks).ExecContext(ctx, talks, now); err != nil {
-			return parley.Checkpoint{}, fmt.Errorf("sqlite: creating talks %s: %w", talks, err)
+			return parley.Checkpoint{}, fmt.Errorf("sqlite: creating talks %s (a file holds at most 8,388,607): %w", talks, err)
 		}
+	}
+	var no int64
+	if err := tx.StmtContext(ctx, s.wTalksNo).QueryRowContext(ctx, talks).Scan(&no); err != nil {
+		return parley.Checkpoint{}, fmt.Errorf("sqlite: reading the number of talks %s: %w", talks, err)
 	}
 
 	hr := &txHashReader{
@@ -83,34 +90,28 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 		talks: talks,
 		cache: s.frontier(talks, 3*len(entries)+64),
 	}
-	// The rows go in with multi-row INSERTs, a few statements per batch.
-	entryArgs := make([]any, 0, entryColumns*len(entries))
-	var hashArgs []any
+	// Each entry's row holds the hashes its leaf adds to the tree, and the
+	// last one the checkpoint; they go in with a few multi-row INSERTs.
+	args := make([]any, 0, entryColumns*len(entries))
+	blobs := make([]byte, 0, 2*len(entries)*len(tlog.Hash{}))
 	for i, e := range entries {
 		n := at + int64(i)
-		received := now
-		if !e.Received.IsZero() {
-			received = e.Received.UnixMicro()
-		}
-		entryArgs = append(entryArgs, talks, n, e.Event, e.Sig, e.Salt, e.Leaf[:], e.Kind, e.Actor, e.Nonce, received)
 		hashes, err := tlog.StoredHashesForRecordHash(n, tlog.Hash(e.Leaf), hr)
 		if err != nil {
 			return parley.Checkpoint{}, fmt.Errorf("sqlite: hashing entry %d of %s: %w", n, talks, err)
 		}
 		first := tlog.StoredHashIndex(0, n)
+		start := len(blobs)
 		for j, h := range hashes {
-			k := first + int64(j)
-			hr.cache[k] = h
-			hashArgs = append(hashArgs, talks, k, h[:])
+			hr.cache[first+int64(j)] = h
+			blobs = append(blobs, h[:]...)
 		}
+		received := now
+		if !e.Received.IsZero() {
+			received = e.Received.UnixMicro()
+		}
+		args = append(args, no<<indexBits|n, e.Event, e.Sig, e.Salt, e.Leaf[:], e.Kind, e.Actor, e.Nonce, received, blobs[start:len(blobs):len(blobs)], nil, nil)
 	}
-	if err := s.insertRows(ctx, tx, s.wInsertEntries, entryColumns, entryArgs); err != nil {
-		return parley.Checkpoint{}, fmt.Errorf("sqlite: storing entries %d to %d of %s: %w", at, at+int64(len(entries))-1, talks, err)
-	}
-	if err := s.insertRows(ctx, tx, s.wInsertHashes, hashColumns, hashArgs); err != nil {
-		return parley.Checkpoint{}, fmt.Errorf("sqlite: storing the hashes of entries %d to %d of %s: %w", at, at+int64(len(entries))-1, talks, err)
-	}
-
 	newSize := at + int64(len(entries))
 	root, err := tlog.TreeHash(newSize, hr)
 	if err != nil {
@@ -123,8 +124,9 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	if len(note) == 0 {
 		return parley.Checkpoint{}, parley.Errorf(parley.EINTERNAL, "the checkpoint of %s at size %d was sealed with an empty note; nothing was appended", talks, newSize)
 	}
-	if _, err := tx.StmtContext(ctx, s.wInsertCheckpoint).ExecContext(ctx, talks, newSize, root[:], note); err != nil {
-		return parley.Checkpoint{}, fmt.Errorf("sqlite: storing the checkpoint of %s at size %d: %w", talks, newSize, err)
+	args[len(args)-2], args[len(args)-1] = root[:], note
+	if err := s.insertRows(ctx, tx, s.wInsertEntries, entryColumns, args); err != nil {
+		return parley.Checkpoint{}, fmt.Errorf("sqlite: storing entries %d to %d of %s: %w", at, newSize-1, talks, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return parley.Checkpoint{}, fmt.Errorf("sqlite: committing the append to %s: %w", talks, err)
@@ -141,10 +143,8 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 // once (see rowStatements); a batch of n rows takes one statement per bit
 // of n.
 const (
-	entryColumns     = 10
-	hashColumns      = 3
-	sqlInsertEntries = `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received) VALUES `
-	sqlInsertHashes  = `INSERT INTO hashes (talks, idx, hash) VALUES `
+	entryColumns     = 12
+	sqlInsertEntries = `INSERT INTO entries (key, event, sig, salt, leaf, kind, actor, nonce, received, hashes, root, note) VALUES `
 	// maxRowsLog2 bounds the rows of one statement to 1<<maxRowsLog2, below
 	// SQLite's limit of 32,766 bound parameters.
 	maxRowsLog2 = 8
@@ -271,38 +271,64 @@ func (r *txHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// queryHashes runs the statement sqlReadHashes for indexes and returns the
-// hashes found, by index.
+// hashHome returns the entry whose row holds the stored hash at storage
+// index k, and the hash's place among that row's hashes. The hash of level
+// L and number n in its level is added by the leaf (n+1)·2^L − 1, the last
+// of its subtree.
+func hashHome(k int64) (entry int64, place int) {
+	level, n := tlog.SplitStoredHashIndex(k)
+	entry = (n+1)<<level - 1
+	return entry, int(k - tlog.StoredHashIndex(0, entry))
+}
+
+// queryHashes runs the statement sqlReadHashes for the entries that hold
+// the stored hashes at indexes and returns the hashes found, by index.
 func queryHashes(ctx context.Context, stmt *sql.Stmt, talks string, indexes []int64) (map[int64]parley.Hash, error) {
 	list := make([]byte, 0, 2+8*len(indexes))
 	list = append(list, '[')
-	for i, k := range indexes {
-		if i > 0 {
-			list = append(list, ',')
+	wanted := make(map[int64][]int64, len(indexes)) // entry → storage indexes
+	for _, k := range indexes {
+		e, _ := hashHome(k)
+		if e >= MaxLogSize {
+			continue
 		}
-		list = strconv.AppendInt(list, k, 10)
+		if wanted[e] == nil {
+			if len(list) > 1 {
+				list = append(list, ',')
+			}
+			list = strconv.AppendInt(list, e, 10)
+		}
+		wanted[e] = append(wanted[e], k)
 	}
 	list = append(list, ']')
+	found := make(map[int64]parley.Hash, len(indexes))
+	if len(wanted) == 0 {
+		return found, nil
+	}
 
 	rows, err := stmt.QueryContext(ctx, talks, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: reading hashes of %s: %w", talks, err)
 	}
 	defer rows.Close()
-	found := make(map[int64]parley.Hash, len(indexes))
 	for rows.Next() {
-		var k int64
-		var h []byte
-		if err := rows.Scan(&k, &h); err != nil {
+		var e int64
+		var blob []byte
+		if err := rows.Scan(&e, &blob); err != nil {
 			return nil, fmt.Errorf("sqlite: reading hashes of %s: %w", talks, err)
 		}
-		if len(h) != len(parley.Hash{}) {
-			return nil, fmt.Errorf("sqlite: stored hash %d of %s is %d bytes", k, talks, len(h))
+		if len(blob) != hashSize*(1+bits.TrailingZeros64(uint64(e+1))) {
+			return nil, parley.Errorf(parley.EINTERNAL, "the hashes of entry %d of %s are damaged (%d bytes); restore the database from a backup", e, talks, len(blob))
 		}
-		found[k] = parley.Hash(h)
+		for _, k := range wanted[e] {
+			_, place := hashHome(k)
+			found[k] = parley.Hash(blob[place*hashSize : (place+1)*hashSize])
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: reading hashes of %s: %w", talks, err)
 	}
 	return found, nil
 }
+
+const hashSize = len(tlog.Hash{})

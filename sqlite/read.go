@@ -39,6 +39,8 @@ func (s *Store) Entries(ctx context.Context, talks string, from, to int64) ([]pa
 		return nil, parley.Errorf(parley.EINVALID, "entries [%d, %d) of %s: want 0 ≤ from ≤ to", from, to, talks)
 	case to-from > MaxEntries:
 		return nil, parley.Errorf(parley.ETOOLARGE, "entries [%d, %d) of %s: at most %d entries are read at once; read the range in pages", from, to, talks, MaxEntries)
+	case to > MaxLogSize:
+		return nil, parley.Errorf(parley.ENOTFOUND, "entries [%d, %d) of %s: no log holds more than %d entries", from, to, talks, int64(MaxLogSize))
 	}
 	out := make([]parley.Entry, 0, to-from)
 	rows, err := s.rEntries.QueryContext(ctx, talks, from, to)
@@ -117,14 +119,21 @@ func (s *Store) Checkpoint(ctx context.Context, talks string, size int64) (parle
 		return parley.Checkpoint{}, parley.Errorf(parley.EINVALID, "checkpoint of %s at size %d: give a size, or -1 for the latest", talks, size)
 	}
 	var row *sql.Row
-	if size == -1 {
+	switch {
+	case size == -1:
 		row = s.rLatest.QueryRowContext(ctx, talks)
-	} else {
+	case size == 0 || size > MaxLogSize:
+		return parley.Checkpoint{}, parley.Errorf(parley.ENOTFOUND, "talks %s has no checkpoint at size %d", talks, size)
+	default:
 		row = s.rCheckpoint.QueryRowContext(ctx, talks, size)
 	}
 	c := parley.Checkpoint{Talks: talks}
 	var root []byte
 	err := row.Scan(&c.Size, &root, &c.Note)
+	if err == nil && root == nil && c.Note == nil && size != -1 {
+		// The entry at that size is inside an append, not at its end.
+		err = sql.ErrNoRows
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows) && size == -1:
 		return parley.Checkpoint{}, parley.Errorf(parley.ENOTFOUND, "talks %s has no checkpoint: its log is empty", talks)
@@ -132,7 +141,7 @@ func (s *Store) Checkpoint(ctx context.Context, talks string, size int64) (parle
 		return parley.Checkpoint{}, parley.Errorf(parley.ENOTFOUND, "talks %s has no checkpoint at size %d", talks, size)
 	case err != nil:
 		return parley.Checkpoint{}, fmt.Errorf("sqlite: reading the checkpoint of %s: %w", talks, err)
-	case len(root) != len(c.Root):
+	case len(root) != len(c.Root) || len(c.Note) == 0:
 		return parley.Checkpoint{}, parley.Errorf(parley.EINTERNAL, "the checkpoint of %s at size %d is damaged; restore the database from a backup", talks, c.Size)
 	}
 	c.Root = parley.Hash(root)

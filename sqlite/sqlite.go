@@ -26,11 +26,18 @@
 //   - ReadHashes, Checkpoint and Entries report what is not stored with
 //     parley.ENOTFOUND; Size of an unknown talks is 0.
 //
-// An append writes few pages, so that its fsync is small: the rows go in
-// with a few multi-row INSERTs, the hashes its leaves join are remembered
-// from the last append rather than read, and a repeated nonce is refused
-// from a set of each log's nonces kept in memory (nonces.go) rather than
-// by a unique index, whose random keys would touch a page per entry.
+// An append writes few pages, and few statements write them: an entry is
+// one row of one table, keyed by an integer that keeps each log in order,
+// and holds the Merkle hashes its leaf adds; the last row of an append
+// holds its checkpoint (migrations/0004_one_row_per_entry.sql). An append
+// thus changes the last pages of a single B-tree. The rows go in with a
+// few multi-row INSERTs, the hashes its leaves join are remembered from
+// the last append rather than read, and a repeated nonce is refused from a
+// set of each log's nonces kept in memory (nonces.go) rather than by a
+// unique index, whose random keys would touch a page per entry.
+//
+// A log holds at most MaxLogSize entries, and a file at most 8,388,607
+// talks.
 //
 // The store does not check that an entry's Leaf commits to its Event and
 // Salt, nor that Kind, Actor and Nonce match the event: those are the
@@ -69,9 +76,9 @@ type Store struct {
 	r    *sql.DB // read-only connections
 
 	// Statements prepared on w.
-	wSize, wCreateTalks, wReadHashes, wNonces, wInsertCheckpoint *sql.Stmt
+	wSize, wTalksNo, wCreateTalks, wReadHashes, wNonces *sql.Stmt
 	// Multi-row inserts on w, by the log2 of their rows.
-	wInsertEntries, wInsertHashes []*sql.Stmt
+	wInsertEntries []*sql.Stmt
 	// Statements prepared on r.
 	rSize, rEntries, rReadHashes, rNonces, rCheckpoint, rLatest, rTalks *sql.Stmt
 
@@ -183,16 +190,16 @@ func (s *Store) prepare(ctx context.Context) error {
 		sql string
 	}{
 		{s.w, &s.wSize, sqlSize},
+		{s.w, &s.wTalksNo, `SELECT no FROM talks WHERE id = ?`},
 		{s.w, &s.wCreateTalks, `INSERT INTO talks (id, created) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`},
 		{s.w, &s.wReadHashes, sqlReadHashes},
 		{s.w, &s.wNonces, sqlNonces},
-		{s.w, &s.wInsertCheckpoint, `INSERT INTO checkpoints (talks, size, root, note) VALUES (?, ?, ?, ?)`},
 		{s.r, &s.rSize, sqlSize},
-		{s.r, &s.rEntries, `SELECT idx, event, sig, salt, leaf, kind, actor, nonce, received FROM entries WHERE talks = ? AND idx >= ? AND idx < ? ORDER BY idx`},
+		{s.r, &s.rEntries, `SELECT key & ` + indexMask + `, event, sig, salt, leaf, kind, actor, nonce, received FROM entries WHERE key >= ` + talksKey + ` + ?2 AND key < ` + talksKey + ` + ?3 ORDER BY key`},
 		{s.r, &s.rReadHashes, sqlReadHashes},
 		{s.r, &s.rNonces, sqlNonces},
-		{s.r, &s.rCheckpoint, `SELECT size, root, note FROM checkpoints WHERE talks = ? AND size = ?`},
-		{s.r, &s.rLatest, `SELECT size, root, note FROM checkpoints WHERE talks = ? ORDER BY size DESC LIMIT 1`},
+		{s.r, &s.rCheckpoint, `SELECT ?2, root, note FROM entries WHERE key = ` + talksKey + ` + ?2 - 1`},
+		{s.r, &s.rLatest, `SELECT (key & ` + indexMask + `) + 1, root, note FROM entries WHERE key >= ` + talksKey + ` AND key < ` + talksKey + ` + ` + keysPerTalks + ` ORDER BY key DESC LIMIT 1`},
 		{s.r, &s.rTalks, `SELECT id FROM talks ORDER BY id`},
 	}
 	for _, st := range stmts {
@@ -203,21 +210,31 @@ func (s *Store) prepare(ctx context.Context) error {
 		*st.dst = p
 	}
 	var err error
-	if s.wInsertEntries, err = rowStatements(ctx, s.w, sqlInsertEntries, entryColumns); err != nil {
-		return err
-	}
-	if s.wInsertHashes, err = rowStatements(ctx, s.w, sqlInsertHashes, hashColumns); err != nil {
-		return err
-	}
-	return nil
+	s.wInsertEntries, err = rowStatements(ctx, s.w, sqlInsertEntries, entryColumns)
+	return err
 }
 
+// The entries of a talks are the keys no << indexBits | idx, where no is the
+// talks' number in the talks table (see migrations/0004_one_row_per_entry.sql).
 const (
-	sqlSize = `SELECT idx + 1 FROM entries WHERE talks = ? ORDER BY idx DESC LIMIT 1`
-	// The indexes come as one JSON array, so that any number of them is
-	// one prepared statement and one query.
-	sqlReadHashes = `SELECT idx, hash FROM hashes WHERE talks = ?1 AND idx IN (SELECT value FROM json_each(?2))`
-	sqlNonces     = `SELECT idx, nonce FROM entries WHERE talks = ? AND idx >= ? AND idx < ? ORDER BY idx`
+	indexBits = 40
+	// MaxLogSize is the most entries the log of one talks holds.
+	MaxLogSize   = 1 << indexBits
+	indexMask    = "1099511627775" // MaxLogSize − 1
+	keysPerTalks = "1099511627776" // MaxLogSize
+	// talksKey is the first key of the talks whose id is the statement's
+	// first parameter; NULL for an unknown talks, which no key matches.
+	talksKey = `((SELECT no FROM talks WHERE id = ?1) << 40)`
+)
+
+// The statements below take the talks id as their first parameter.
+const (
+	sqlSize = `SELECT (key & ` + indexMask + `) + 1 FROM entries WHERE key >= ` + talksKey + ` AND key < ` + talksKey + ` + ` + keysPerTalks + ` ORDER BY key DESC LIMIT 1`
+	// The indexes of the entries whose hashes are read come as one JSON
+	// array, so that any number of them is one prepared statement and
+	// one query.
+	sqlReadHashes = `SELECT key & ` + indexMask + `, hashes FROM entries WHERE key IN (SELECT ` + talksKey + ` + value FROM json_each(?2))`
+	sqlNonces     = `SELECT key & ` + indexMask + `, nonce FROM entries WHERE key >= ` + talksKey + ` + ?2 AND key < ` + talksKey + ` + ?3 ORDER BY key`
 )
 
 // Close closes the store. It waits for no call in progress; calls after

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -89,7 +90,7 @@ func TestOpenSettings(t *testing.T) {
 		t.Errorf("reader: PRAGMA query_only = %s, %v; want 1", q, err)
 	}
 	// The constraints of the schema hold: no entry with a short salt.
-	_, err = s.w.ExecContext(ctx, `INSERT INTO entries VALUES ('t', 0, x'01', x'01', zeroblob(31), zeroblob(32), '', '', 'n', 0)`)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO entries (key, event, sig, salt, leaf, kind, actor, nonce, received, hashes) VALUES (0, x'01', x'01', zeroblob(31), zeroblob(32), '', '', 'n', 0, zeroblob(32))`)
 	if err == nil {
 		t.Errorf("inserting an entry with a 31-byte salt succeeded, want a constraint error")
 	}
@@ -382,54 +383,170 @@ func TestLargeBatch(t *testing.T) {
 	}
 }
 
-// TestMigrationToSchema3 fills a file at schema 2, where a unique index
-// refused repeated nonces, then opens it with every migration: the entries
-// are all there and their nonces are still refused.
-func TestMigrationToSchema3(t *testing.T) {
+// oldLog is what a test writes into a file at an older schema: two talks'
+// logs, appended in batches, with their stored hashes and checkpoints.
+type oldLog struct {
+	talks   string
+	entries []parley.Entry
+	batches []int // the sizes of the appends, in order
+}
+
+// fillOldSchema creates the file at path with the migrations ms (schema 1,
+// 2 or 3, whose entries, hashes and checkpoints tables have the same
+// columns) and writes logs into it as the stores of those schemas did.
+func fillOldSchema(t *testing.T, path string, ms []migration, logs []oldLog) {
+	t.Helper()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "parley.db")
+	base, err := dsn(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := migrate(ctx, db, path, ms); err != nil {
+		t.Fatal(err)
+	}
+	for _, lg := range logs {
+		if _, err := db.ExecContext(ctx, `INSERT INTO talks (id, created) VALUES (?, 1)`, lg.talks); err != nil {
+			t.Fatal(err)
+		}
+		var leaves []tlog.Hash
+		for _, e := range lg.entries {
+			leaves = append(leaves, tlog.Hash(e.Leaf))
+		}
+		tree := leafTree(leaves)
+		for i, e := range lg.entries {
+			if _, err := db.ExecContext(ctx, `INSERT INTO entries (talks, idx, event, sig, salt, leaf, kind, actor, nonce, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				lg.talks, i, e.Event, e.Sig, e.Salt, e.Leaf[:], e.Kind, e.Actor, e.Nonce, int64(1000+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := range tlog.StoredHashCount(int64(len(lg.entries))) {
+			h, err := tree.ReadHashes([]int64{k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, `INSERT INTO hashes (talks, idx, hash) VALUES (?, ?, ?)`, lg.talks, k, h[0][:]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		size := int64(0)
+		for _, b := range lg.batches {
+			size += int64(b)
+			root, err := tlog.TreeHash(size, tree)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, `INSERT INTO checkpoints (talks, size, root, note) VALUES (?, ?, ?, ?)`, lg.talks, size, root[:], storetest.Note(lg.talks, size, parley.Hash(root))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if size != int64(len(lg.entries)) {
+			t.Fatalf("the batches of %s add up to %d entries, not %d", lg.talks, size, len(lg.entries))
+		}
+	}
+}
+
+// TestMigrationFromOldSchemas fills files at schemas 1, 2 and 3 with two
+// logs, then opens them with every migration: every entry, stored hash and
+// checkpoint reads back as it was written, the nonces already stored are
+// still refused, and the logs grow on.
+func TestMigrationFromOldSchemas(t *testing.T) {
 	ms, err := embeddedMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) < 3 {
-		t.Fatalf("%d migrations embedded, want at least 3", len(ms))
+	if len(ms) < 4 {
+		t.Fatalf("%d migrations embedded, want at least 4", len(ms))
 	}
-	const talks = "old"
-	old, err := open(ctx, path, ms[:2])
-	if err != nil {
-		t.Fatal(err)
+	logs := []oldLog{
+		{talks: "old-b", entries: storetest.NewEntries("old-b", "b", 0, 9), batches: []int{2, 7}},
+		{talks: "old-a", entries: storetest.NewEntries("old-a", "a", 0, 70), batches: []int{1, 1, 3, 8, 1, 16, 2, 31, 7}},
 	}
-	entries := storetest.NewEntries(talks, "a", 0, 5)
-	if _, err := old.Append(ctx, talks, 0, entries, storetest.Seal(talks)); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("migrating a schema-2 file: %v", err)
-	}
-	defer s.Close()
-	if got := pragma(t, path, "user_version"); got != len(ms) {
-		t.Errorf("user_version after migrating = %d, want %d", got, len(ms))
-	}
-	got, err := s.Entries(ctx, talks, 0, 5)
-	if err != nil || len(got) != 5 {
-		t.Fatalf("Entries after migrating: %d, %v; want 5", len(got), err)
-	}
-	for i := range got {
-		if got[i].Nonce != entries[i].Nonce || got[i].Leaf != entries[i].Leaf {
-			t.Errorf("entry %d changed in the migration", i)
-		}
-	}
-	again := storetest.NewEntries(talks, "b", 5, 1)
-	again[0].Nonce = entries[2].Nonce
-	if _, err := s.Append(ctx, talks, 5, again, storetest.Seal(talks)); err != parley.ErrDuplicate {
-		t.Errorf("appending a nonce stored before the migration: got error %v, want ErrDuplicate", err)
-	}
-	if _, err := s.Append(ctx, talks, 5, storetest.NewEntries(talks, "b", 5, 1), storetest.Seal(talks)); err != nil {
-		t.Errorf("appending after the migration: %v", err)
+	for version := 1; version <= 3; version++ {
+		t.Run(fmt.Sprint("schema ", version), func(t *testing.T) {
+			ctx := t.Context()
+			path := filepath.Join(t.TempDir(), "parley.db")
+			fillOldSchema(t, path, ms[:version], logs)
+			s, err := Open(ctx, path)
+			if err != nil {
+				t.Fatalf("migrating a schema-%d file: %v", version, err)
+			}
+			defer s.Close()
+			if got := pragma(t, path, "user_version"); got != len(ms) {
+				t.Errorf("user_version after migrating = %d, want %d", got, len(ms))
+			}
+			if ids, err := s.ListTalks(ctx); err != nil || strings.Join(ids, " ") != "old-a old-b" {
+				t.Errorf("ListTalks after migrating = %q, %v; want old-a old-b", ids, err)
+			}
+			for _, lg := range logs {
+				n := int64(len(lg.entries))
+				got, err := s.Entries(ctx, lg.talks, 0, n)
+				if err != nil || int64(len(got)) != n {
+					t.Fatalf("Entries of %s after migrating: %d, %v; want %d", lg.talks, len(got), err, n)
+				}
+				var leaves []tlog.Hash
+				for i, e := range lg.entries {
+					g := got[i]
+					if g.Index != int64(i) || !bytes.Equal(g.Event, e.Event) || !bytes.Equal(g.Sig, e.Sig) || !bytes.Equal(g.Salt, e.Salt) ||
+						g.Leaf != e.Leaf || g.Kind != e.Kind || g.Actor != e.Actor || g.Nonce != e.Nonce || g.Received.UnixMicro() != int64(1000+i) {
+						t.Errorf("entry %d of %s changed in the migration", i, lg.talks)
+					}
+					leaves = append(leaves, tlog.Hash(e.Leaf))
+				}
+				tree := leafTree(leaves)
+				var all []int64
+				for k := range tlog.StoredHashCount(n) {
+					all = append(all, k)
+				}
+				hashes, err := s.ReadHashes(ctx, lg.talks, all)
+				if err != nil {
+					t.Fatalf("ReadHashes of %s after migrating: %v", lg.talks, err)
+				}
+				want, _ := tree.ReadHashes(all)
+				for k := range all {
+					if hashes[k] != parley.Hash(want[k]) {
+						t.Errorf("stored hash %d of %s changed in the migration", k, lg.talks)
+					}
+				}
+				size := int64(0)
+				for _, b := range lg.batches {
+					for in := size + 1; in < size+int64(b); in++ {
+						if _, err := s.Checkpoint(ctx, lg.talks, in); parley.ErrorCode(err) != parley.ENOTFOUND {
+							t.Errorf("checkpoint of %s at %d, inside an append: error %v, want %s", lg.talks, in, err, parley.ENOTFOUND)
+						}
+					}
+					size += int64(b)
+					root, _ := tlog.TreeHash(size, tree)
+					c, err := s.Checkpoint(ctx, lg.talks, size)
+					if err != nil || c.Size != size || c.Root != parley.Hash(root) || !bytes.Equal(c.Note, storetest.Note(lg.talks, size, parley.Hash(root))) {
+						t.Errorf("checkpoint of %s at %d after migrating: %+v, %v", lg.talks, size, c, err)
+					}
+				}
+				if c, err := s.Checkpoint(ctx, lg.talks, -1); err != nil || c.Size != n {
+					t.Errorf("latest checkpoint of %s after migrating: size %d, %v; want %d", lg.talks, c.Size, err, n)
+				}
+				again := storetest.NewEntries(lg.talks, "c", n, 1)
+				again[0].Nonce = lg.entries[n/2].Nonce
+				if _, err := s.Append(ctx, lg.talks, n, again, storetest.Seal(lg.talks)); err != parley.ErrDuplicate {
+					t.Errorf("appending to %s a nonce stored before the migration: got error %v, want ErrDuplicate", lg.talks, err)
+				}
+				next := storetest.NewEntries(lg.talks, "c", n, 3)
+				cp, err := s.Append(ctx, lg.talks, n, next, storetest.Seal(lg.talks))
+				if err != nil {
+					t.Fatalf("appending to %s after the migration: %v", lg.talks, err)
+				}
+				for _, e := range next {
+					leaves = append(leaves, tlog.Hash(e.Leaf))
+				}
+				if root, _ := tlog.TreeHash(n+3, leafTree(leaves)); cp.Size != n+3 || cp.Root != parley.Hash(root) {
+					t.Errorf("checkpoint of %s after appending: size %d root %x, want %d %x", lg.talks, cp.Size, cp.Root, n+3, root)
+				}
+			}
+		})
 	}
 }
 
