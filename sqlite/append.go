@@ -274,9 +274,12 @@ func (r *txHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // hashHome returns the entry whose row holds the stored hash at storage
 // index k, and the hash's place among that row's hashes. The hash of level
 // L and number n in its level is added by the leaf (n+1)·2^L − 1, the last
-// of its subtree.
+// of its subtree. An index past any log a store can hold gives MaxLogSize.
 func hashHome(k int64) (entry int64, place int) {
 	level, n := tlog.SplitStoredHashIndex(k)
+	if level > indexBits || n+1 > MaxLogSize>>level {
+		return MaxLogSize, 0
+	}
 	entry = (n+1)<<level - 1
 	return entry, int(k - tlog.StoredHashIndex(0, entry))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"strings"
@@ -627,5 +628,38 @@ func TestClosedStore(t *testing.T) {
 	}
 	if _, err := s.Size(ctx, "t"); err == nil {
 		t.Errorf("Size on a closed store succeeded, want an error")
+	}
+}
+
+// TestHashHome checks the place of every stored hash of trees of up to 300
+// leaves against tlog's numbering: the hashes a leaf adds are at storage
+// indexes StoredHashIndex(0, n) onwards, 1 + the trailing zeros of n+1 of
+// them, and each belongs to exactly one leaf.
+func TestHashHome(t *testing.T) {
+	const leaves = 300
+	next := int64(0)
+	for n := int64(0); n < leaves; n++ {
+		first := tlog.StoredHashIndex(0, n)
+		if first != next {
+			t.Fatalf("leaf %d adds hashes from %d, want %d", n, first, next)
+		}
+		count := int64(1 + bits.TrailingZeros64(uint64(n+1)))
+		for k := first; k < first+count; k++ {
+			if e, place := hashHome(k); e != n || int64(place) != k-first {
+				t.Errorf("hashHome(%d) = %d, %d; want leaf %d, place %d", k, e, place, n, k-first)
+			}
+		}
+		next = first + count
+	}
+	if next != tlog.StoredHashCount(leaves) {
+		t.Errorf("%d leaves add %d hashes, want %d", leaves, next, tlog.StoredHashCount(leaves))
+	}
+	if e, place := hashHome(tlog.StoredHashIndex(indexBits, 0)); e != MaxLogSize-1 || place != indexBits {
+		t.Errorf("the root of the largest log is at %d, %d; want the last leaf, %d, place %d", e, place, int64(MaxLogSize-1), indexBits)
+	}
+	for _, k := range []int64{tlog.StoredHashIndex(0, MaxLogSize), tlog.StoredHashIndex(indexBits+1, 0), tlog.StoredHashIndex(3, MaxLogSize>>3), 1 << 62} {
+		if e, _ := hashHome(k); e != MaxLogSize {
+			t.Errorf("hashHome(%d), past the largest log, = %d; want %d", k, e, int64(MaxLogSize))
+		}
 	}
 }
