@@ -188,12 +188,13 @@ func (tb *tab) errors() []string {
 	return append([]string(nil), tb.errs...)
 }
 
-// screenshotDir returns the directory screenshots go to: PARLEY_SCREENSHOTS,
-// else testdata/screenshots.
+// screenshotDir returns the directory screenshots go to: PARLEY_SCREENSHOTS
+// (testdata/screenshots refreshes the committed ones), else a temporary
+// directory, so that a test run leaves the checkout as it was.
 func screenshotDir(t testing.TB) string {
 	dir := os.Getenv("PARLEY_SCREENSHOTS")
 	if dir == "" {
-		dir = filepath.Join("testdata", "screenshots")
+		dir = t.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
