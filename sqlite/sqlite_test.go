@@ -663,3 +663,25 @@ func TestHashHome(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyConstants checks that the SQL text of the entry keys agrees with
+// indexBits.
+func TestKeyConstants(t *testing.T) {
+	if indexMask != fmt.Sprint(MaxLogSize-1) || keysPerTalks != fmt.Sprint(MaxLogSize) {
+		t.Errorf("indexMask %s and keysPerTalks %s, want %d and %d", indexMask, keysPerTalks, MaxLogSize-1, MaxLogSize)
+	}
+	if want := fmt.Sprintf("<< %d)", indexBits); !strings.Contains(talksKey, want) {
+		t.Errorf("talksKey %q does not shift by %d", talksKey, indexBits)
+	}
+	if !strings.Contains(migration4, fmt.Sprintf("(t.no << %d) | e.idx", indexBits)) {
+		t.Errorf("migration 4 does not make the keys (t.no << %d) | e.idx", indexBits)
+	}
+}
+
+var migration4 = func() string {
+	b, err := migrationFiles.ReadFile("migrations/0004_one_row_per_entry.sql")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
