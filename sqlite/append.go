@@ -93,7 +93,7 @@ func (s *Store) Append(ctx context.Context, talks string, at int64, entries []pa
 	// Each entry's row holds the hashes its leaf adds to the tree, and the
 	// last one the checkpoint; they go in with a few multi-row INSERTs.
 	args := make([]any, 0, entryColumns*len(entries))
-	blobs := make([]byte, 0, 2*len(entries)*len(tlog.Hash{}))
+	blobs := make([]byte, 0, 2*len(entries)*hashSize)
 	for i, e := range entries {
 		n := at + int64(i)
 		hashes, err := tlog.StoredHashesForRecordHash(n, tlog.Hash(e.Leaf), hr)
@@ -289,9 +289,13 @@ func hashHome(k int64) (entry int64, place int) {
 func queryHashes(ctx context.Context, stmt *sql.Stmt, talks string, indexes []int64) (map[int64]parley.Hash, error) {
 	list := make([]byte, 0, 2+8*len(indexes))
 	list = append(list, '[')
-	wanted := make(map[int64][]int64, len(indexes)) // entry → storage indexes
+	type want struct {
+		k     int64 // the storage index
+		place int   // among the entry's hashes
+	}
+	wanted := make(map[int64][]want, len(indexes)) // by entry
 	for _, k := range indexes {
-		e, _ := hashHome(k)
+		e, place := hashHome(k)
 		if e >= MaxLogSize {
 			continue
 		}
@@ -301,7 +305,7 @@ func queryHashes(ctx context.Context, stmt *sql.Stmt, talks string, indexes []in
 			}
 			list = strconv.AppendInt(list, e, 10)
 		}
-		wanted[e] = append(wanted[e], k)
+		wanted[e] = append(wanted[e], want{k, place})
 	}
 	list = append(list, ']')
 	found := make(map[int64]parley.Hash, len(indexes))
@@ -323,9 +327,8 @@ func queryHashes(ctx context.Context, stmt *sql.Stmt, talks string, indexes []in
 		if len(blob) != hashSize*(1+bits.TrailingZeros64(uint64(e+1))) {
 			return nil, parley.Errorf(parley.EINTERNAL, "the hashes of entry %d of %s are damaged (%d bytes); restore the database from a backup", e, talks, len(blob))
 		}
-		for _, k := range wanted[e] {
-			_, place := hashHome(k)
-			found[k] = parley.Hash(blob[place*hashSize : (place+1)*hashSize])
+		for _, w := range wanted[e] {
+			found[w.k] = parley.Hash(blob[w.place*hashSize : (w.place+1)*hashSize])
 		}
 	}
 	if err := rows.Err(); err != nil {
