@@ -36,8 +36,13 @@ const host = "test.example"
 
 func newFixture(t testing.TB, parties int) *fixture {
 	t.Helper()
+	return newFixtureIn(t, t.TempDir(), parties)
+}
+
+// newFixtureIn is newFixture with the database and keys in dir.
+func newFixtureIn(t testing.TB, dir string, parties int) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
 	if err != nil {
 		t.Fatal(err)

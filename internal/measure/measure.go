@@ -1,12 +1,16 @@
 // Package measure holds what the benchmarks measure beside their own work:
-// the CPU time the process has used, and the raw rate of crypto/ed25519
+// the CPU time the process has used, the raw rate of crypto/ed25519
 // verification on all cores, the baseline that rates of signed work are
-// compared with in the same run (docs/BENCHMARKS.md).
+// compared with in the same run, and how long the disk under a directory
+// takes to make a write durable (docs/BENCHMARKS.md).
 package measure
 
 import (
 	"crypto/ed25519"
+	"fmt"
+	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,4 +44,33 @@ func VerifyRate(pub ed25519.PublicKey, msg, sig []byte, d time.Duration) (rate, 
 	wg.Wait()
 	n := float64(total.Load())
 	return n / time.Since(start).Seconds(), float64((CPUTime() - cpu0).Nanoseconds()) / n
+}
+
+// SyncTime writes a page to a file in dir and syncs it to the disk (as a
+// database commit does) n times, and returns the median time of one write
+// and sync. The file is removed afterwards.
+func SyncTime(dir string, n int) (time.Duration, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("measure: SyncTime needs at least one sync, not %d", n)
+	}
+	f, err := os.CreateTemp(dir, "sync-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	page := make([]byte, 4096)
+	times := make([]time.Duration, n)
+	for i := range times {
+		start := time.Now()
+		if _, err := f.WriteAt(page, int64(i%256)*int64(len(page))); err != nil {
+			return 0, err
+		}
+		if err := f.Sync(); err != nil {
+			return 0, err
+		}
+		times[i] = time.Since(start)
+	}
+	slices.Sort(times)
+	return times[n/2], nil
 }

@@ -3,6 +3,8 @@ package measure
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -33,5 +35,22 @@ func TestCPUTime(t *testing.T) {
 	}
 	if x == 0 || CPUTime() < before {
 		t.Errorf("CPUTime went from %v to %v", before, CPUTime())
+	}
+}
+
+func TestSyncTime(t *testing.T) {
+	dir := t.TempDir()
+	d, err := SyncTime(dir, 5)
+	if err != nil || d <= 0 {
+		t.Errorf("SyncTime = %v, %v; want a positive time", d, err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("SyncTime left %d files in its directory", len(left))
+	}
+	if _, err := SyncTime(dir, 0); err == nil {
+		t.Error("SyncTime of no syncs did not fail")
+	}
+	if _, err := SyncTime(filepath.Join(dir, "missing"), 1); err == nil {
+		t.Error("SyncTime in a missing directory did not fail")
 	}
 }
