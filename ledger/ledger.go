@@ -475,7 +475,9 @@ func (l *Ledger) reload(ctx context.Context, lg *talksLog) error {
 	if err != nil || size == 0 {
 		return err
 	}
-	lg.cp, err = l.store.Checkpoint(ctx, lg.id, -1)
+	// The checkpoint of the entries read: with a shared store, another
+	// process may have appended since.
+	lg.cp, err = l.store.Checkpoint(ctx, lg.id, size)
 	return err
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/sqlite"
+	"github.com/parleyhq/parley/state"
 )
 
 // fixture is a ledger over SQLite in a temporary directory with a founded
@@ -332,5 +333,55 @@ func TestCancelledBeforeChecking(t *testing.T) {
 	}
 	if _, err := f.l.Append(ctx, se); err != nil {
 		t.Fatalf("appending the same event afterwards: %v", err)
+	}
+}
+
+// appendingStore is a store in which another process appends once, right
+// before the first checkpoint is read.
+type appendingStore struct {
+	parley.Store
+	once   sync.Once
+	append func()
+}
+
+func (s *appendingStore) Checkpoint(ctx context.Context, talks string, size int64) (parley.Checkpoint, error) {
+	s.once.Do(s.append)
+	return s.Store.Checkpoint(ctx, talks, size)
+}
+
+// TestLoadWhileAnotherAppends checks that a ledger sharing its store keeps
+// the checkpoint of the entries it read when it loads a log, even when
+// another process appends between reading the entries and the checkpoint.
+func TestLoadWhileAnotherAppends(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	keys, err := ledger.NewKeys(filepath.Join(f.dir, "logkeys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &appendingStore{Store: f.st, append: func() {
+		f.must(t, "p0", parley.KindStatement, parley.Statement{Text: "Meanwhile."})
+	}}
+	l2 := ledger.New(st, ledger.Config{Host: host, Keys: keys, Shared: true})
+	err = l2.View(ctx, "t1", func(s *state.Talks, cp parley.Checkpoint) error {
+		if cp.Size != s.Size {
+			t.Errorf("loaded a state of %d entries with the checkpoint of %d", s.Size, cp.Size)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The next append catches up with the other process's entry.
+	se := f.sign(t, "p0", parley.KindSetStance, parley.SetStance{Item: "D1", Version: 1, Party: "p0", Stance: "support"})
+	rec, err := l2.Append(ctx, se)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Verify(f.vkey, se.Bytes, se.Sig, rec.Salt); err != nil {
+		t.Fatalf("receipt after catching up: %v", err)
+	}
+	if size, err := f.st.Size(ctx, "t1"); err != nil || rec.Index != size-1 {
+		t.Errorf("the receipt is for index %d of a log of %d entries (%v)", rec.Index, size, err)
 	}
 }
