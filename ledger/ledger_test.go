@@ -211,12 +211,18 @@ func TestConcurrentAppends(t *testing.T) {
 	recs := make(chan *ledger.Receipt, 16*20)
 	errs := make(chan error, 16*20)
 	for w := 0; w < 16; w++ {
+		// Sign in this goroutine: f.sign may call t.Fatal, which only the
+		// test's own goroutine may do.
+		p := fmt.Sprintf("p%d", w)
+		var signed []parley.SignedEvent
+		for i := 0; i < 20; i++ {
+			stance := []string{"support", "oppose", "abstain"}[i%3]
+			signed = append(signed, f.sign(t, p, parley.KindSetStance, parley.SetStance{Item: "D1", Version: 1, Party: p, Stance: stance}))
+		}
 		wg.Add(1)
-		go func(p string) {
+		go func() {
 			defer wg.Done()
-			for i := 0; i < 20; i++ {
-				stance := []string{"support", "oppose", "abstain"}[i%3]
-				se := f.sign(t, p, parley.KindSetStance, parley.SetStance{Item: "D1", Version: 1, Party: p, Stance: stance})
+			for _, se := range signed {
 				rec, err := f.l.Append(ctx, se)
 				if err != nil {
 					errs <- err
@@ -227,7 +233,7 @@ func TestConcurrentAppends(t *testing.T) {
 				}
 				recs <- rec
 			}
-		}(fmt.Sprintf("p%d", w))
+		}()
 	}
 	wg.Wait()
 	close(errs)
