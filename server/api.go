@@ -96,31 +96,6 @@ func (s *Server) view(r *http.Request, f func(st *state.Talks, v state.Viewer, c
 	})
 }
 
-// TalksSummary is one talks in the list.
-type TalksSummary struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	Size  int64  `json:"size"`
-}
-
-func (s *Server) handleTalksList(w http.ResponseWriter, r *http.Request) error {
-	ids, err := s.l.Store().ListTalks(r.Context())
-	if err != nil {
-		return err
-	}
-	out := []TalksSummary{}
-	for _, id := range ids {
-		err := s.l.View(r.Context(), id, func(st *state.Talks, _ parley.Checkpoint) error {
-			out = append(out, TalksSummary{ID: id, Title: st.Title, Size: st.Size})
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"talks": out})
-}
-
 func (s *Server) handleAppend(w http.ResponseWriter, r *http.Request) error {
 	var se parley.SignedEvent
 	if err := s.decodeBody(w, r, &se, s.cfg.MaxBody); err != nil {
@@ -132,6 +107,9 @@ func (s *Server) handleAppend(w http.ResponseWriter, r *http.Request) error {
 	}
 	if e.Talks != r.PathValue("id") {
 		return parley.Errorf(parley.EINVALID, "the event is for talks %q but was sent to %q", e.Talks, r.PathValue("id"))
+	}
+	if err := s.checkFounding(r, e); err != nil {
+		return err
 	}
 	rec, err := s.l.Append(r.Context(), se)
 	if err != nil {

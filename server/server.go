@@ -32,6 +32,10 @@ type Config struct {
 	StreamsPerID int     // live streams per signed-in actor (default 8)
 	StreamBuffer int     // messages buffered per stream before a slow client is dropped (default 256)
 
+	// Founders, if not nil, are the keys that may found a talks through
+	// the API (talks.found); nil lets anyone.
+	Founders map[string]bool
+
 	// Demo, if set, holds the demo actors' keys by name: the server may
 	// then sign for them, and every page says so.
 	Demo *Demo
