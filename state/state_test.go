@@ -53,11 +53,18 @@ func (w *world) pub(name string) string {
 // error of Apply. A refused event must leave the state unchanged.
 func (w *world) act(by, kind string, payload any) error {
 	w.t.Helper()
+	return w.actVis(by, kind, "", payload)
+}
+
+// actVis is act with the event's visibility.
+func (w *world) actVis(by, kind, vis string, payload any) error {
+	w.t.Helper()
 	w.clock = w.clock.Add(time.Minute)
 	e, err := parley.NewEvent("t1", kind, w.keys[by].Public().(ed25519.PublicKey), w.clock, payload)
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	e.Vis = vis
 	// Round-trip through the encoding, as the ledger does.
 	b, _ := json.Marshal(e)
 	e, err = parley.DecodeEvent(b)
@@ -134,7 +141,7 @@ func TestChecksOnAppend(t *testing.T) {
 		{"delegate tables a version", "gov", parley.KindTableVersion, parley.TableVersion{Item: "D1", Version: 2, Paragraphs: []string{"x"}}, parley.EFORBIDDEN, "a mediator"},
 		{"convener tables a version", "convener", parley.KindTableVersion, parley.TableVersion{Item: "D1", Version: 2, Paragraphs: []string{"x"}}, parley.EFORBIDDEN, "a mediator"},
 		{"declined party takes a stance", "oppB", parley.KindSetStance, stance("oppB", 1, "support", ""), parley.EFORBIDDEN, "declined"},
-		{"stance on a missing version", "gov", parley.KindSetStance, stance("gov", 2, "support", ""), parley.ENOTFOUND, "versions 1 to 1"},
+		{"stance on a missing version", "gov", parley.KindSetStance, stance("gov", 2, "support", ""), parley.ENOTFOUND, "has version 1 only, not 2"},
 		{"condition does not parse", "gov", parley.KindSetStance, stance("gov", 1, "conditional", "agreed(D1"), parley.EINVALID, "condition"},
 		{"condition names a missing item", "gov", parley.KindSetStance, stance("gov", 1, "conditional", "agreed(M9)"), parley.ENOTFOUND, "M9"},
 		{"condition without conditional", "gov", parley.KindSetStance, stance("gov", 1, "support", "agreed(D1)"), parley.EINVALID, "only a conditional"},
@@ -169,13 +176,77 @@ func TestChecksOnAppend(t *testing.T) {
 	if err := w.st.Apply(last, w.st.Size); err != parley.ErrDuplicate {
 		t.Errorf("replayed event: got %v, want ErrDuplicate", err)
 	}
-	// Acts on a closed round are refused.
+	// After the round closes, a party that sat at its table may still
+	// change its stance (a capital's answer), recorded as between rounds;
+	// amendments wait for the next round, and a party that declined the
+	// round still cannot act.
 	w.must("mediator", parley.KindCloseRound, parley.CloseRound{Round: "r1"})
-	if err := w.act("gov", parley.KindSetStance, stance("gov", 1, "support", "")); parley.ErrorCode(err) != parley.ECONFLICT {
-		t.Errorf("stance after the round closed: got %v, want a conflict", err)
+	if err := w.act("gov", parley.KindSetStance, stance("gov", 1, "support", "")); err != nil {
+		t.Errorf("stance between rounds: %v, want it recorded", err)
+	} else if s := w.st.Item("D1").Stances["gov"]; s == nil || !s.Between || s.Round != "r1" {
+		t.Errorf("stance between rounds recorded as %+v, want Between after r1", s)
+	}
+	if err := w.act("oppB", parley.KindSetStance, stance("oppB", 1, "support", "")); parley.ErrorCode(err) != parley.EFORBIDDEN {
+		t.Errorf("stance between rounds by a party that declined the last round: got %v, want it forbidden", err)
+	}
+	amend := parley.ProposeAmendment{Item: "D1", Amendment: "late", Version: 1, Party: "gov", Changes: []parley.Change{{Op: "replace", Paragraph: 1, Text: "x"}}}
+	if err := w.act("gov", parley.KindProposeAmendment, amend); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("amendment after the round closed: got %v, want a conflict", err)
 	}
 	if err := w.act("mediator", parley.KindInvite, parley.Invitation{Round: "r1", Party: "oppB"}); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("invitation to a closed round: got %v, want it refused as closed", err)
+	}
+}
+
+// TestHiddenIsMissing checks that an act naming an item or version its
+// signer may not see is refused exactly as one naming nothing: the error
+// tells nothing that is hidden.
+func TestHiddenIsMissing(t *testing.T) {
+	w := newWorld(t)
+	w.setup()
+	if err := w.actVis("mediator", parley.KindAddItem, parley.VisMediators, parley.AddItem{Item: "SECRET", Title: "Secret", Kind: parley.ItemMeasure}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.actVis("mediator", parley.KindTableVersion, parley.VisMediators, parley.TableVersion{Item: "SECRET", Version: 1, Paragraphs: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.actVis("mediator", parley.KindTableVersion, parley.VisMediators, parley.TableVersion{Item: "D1", Version: 2, Paragraphs: []string{"draft"}}); err != nil {
+		t.Fatal(err)
+	}
+	same := func(name string, hidden, missing parley.SetStance, hiddenID, missingID string) {
+		t.Helper()
+		e1 := w.act("gov", parley.KindSetStance, hidden)
+		e2 := w.act("gov", parley.KindSetStance, missing)
+		if e1 == nil || e2 == nil {
+			t.Fatalf("%s: accepted (%v, %v), want both refused", name, e1, e2)
+		}
+		m1 := strings.ReplaceAll(e1.Error(), hiddenID, "X")
+		m2 := strings.ReplaceAll(e2.Error(), missingID, "X")
+		if parley.ErrorCode(e1) != parley.ErrorCode(e2) || m1 != m2 {
+			t.Errorf("%s: hidden gives %s %q, missing gives %s %q; want the same", name, parley.ErrorCode(e1), e1, parley.ErrorCode(e2), e2)
+		}
+	}
+	st := func(item string, v int, stance, cond string) parley.SetStance {
+		return parley.SetStance{Item: item, Version: v, Party: "gov", Stance: stance, Condition: cond}
+	}
+	same("hidden item", st("SECRET", 1, "support", ""), st("NOPE", 1, "support", ""), "SECRET", "NOPE")
+	same("hidden version", st("D1", 2, "support", ""), st("D1", 3, "support", ""), "2", "3")
+	same("condition on a hidden item", st("D1", 1, "conditional", "agreed(SECRET)"), st("D1", 1, "conditional", "agreed(NOPE)"), "SECRET", "NOPE")
+	// The mediators see everything, and the party sees version 1 still.
+	if err := w.act("gov", parley.KindSetStance, st("D1", 1, "support", "")); err != nil {
+		t.Errorf("stance on the visible version: %v", err)
+	}
+}
+
+// TestTimeBeforeFounding checks that an event dated before the talks was
+// founded is refused.
+func TestTimeBeforeFounding(t *testing.T) {
+	w := newWorld(t)
+	w.setup()
+	w.clock = w.clock.Add(-48 * time.Hour)
+	err := w.act("gov", parley.KindStatement, parley.Statement{Text: "Yesterday."})
+	if parley.ErrorCode(err) != parley.EINVALID || !strings.Contains(err.Error(), "before the talks was founded") {
+		t.Errorf("statement dated before the founding: got %v, want it refused", err)
 	}
 }
 
@@ -327,4 +398,83 @@ func TestCaucusAndRelease(t *testing.T) {
 	if !w.st.VisibleAt(oppA, stance) || w.st.VisibleAt(w.st.ViewerOf(w.pub("oppB")), stance) {
 		t.Errorf("after the release oppA, and only oppA, must see the stance")
 	}
+}
+
+// TestSeenInstance checks that the agreement instance of a viewer who sees
+// every event is the talks' own instance, and that a narrower viewer's
+// instance names only what that viewer may see, on random talks with
+// events of every visibility, rules and packages.
+func TestSeenInstance(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		w := newWorld(t)
+		w.t = rt
+		w.setup()
+		parties := []string{"gov", "oppA", "oppB"}
+		items := []string{"D1"}
+		viss := []string{"", parley.VisMediators, parley.VisParty("gov"), parley.VisParty("oppA"), parley.VisParticipants}
+		stances := []string{"support", "ad_referendum", "abstain", "oppose", "conditional"}
+		n := rapid.IntRange(1, 40).Draw(rt, "n")
+		for i := 0; i < n; i++ {
+			vis := rapid.SampledFrom(viss).Draw(rt, "vis")
+			switch rapid.IntRange(0, 8).Draw(rt, "op") {
+			case 0:
+				id := fmt.Sprintf("I%d", len(items))
+				var rule *parley.Rule
+				if rapid.Bool().Draw(rt, "own rule") {
+					rule = &parley.Rule{Kind: parley.RuleConsensusMinus, N: 1}
+				}
+				if w.actVis("mediator", parley.KindAddItem, vis, parley.AddItem{Item: id, Title: "Item " + id, Kind: parley.ItemMeasure, Rule: rule}) == nil {
+					items = append(items, id)
+				}
+			case 1:
+				it := rapid.SampledFrom(items).Draw(rt, "item")
+				w.actVis("mediator", parley.KindTableVersion, vis, parley.TableVersion{Item: it, Version: rapid.IntRange(1, 3).Draw(rt, "version"), Paragraphs: []string{"Text " + it}})
+			case 2, 3, 4:
+				p := rapid.SampledFrom(parties).Draw(rt, "party")
+				s := rapid.SampledFrom(stances).Draw(rt, "stance")
+				cond := ""
+				if s == "conditional" {
+					cond = "agreed(" + rapid.SampledFrom(items).Draw(rt, "on") + ")"
+				}
+				w.actVis(p, parley.KindSetStance, vis, parley.SetStance{Item: rapid.SampledFrom(items).Draw(rt, "item"), Version: rapid.IntRange(1, 3).Draw(rt, "v"), Party: p, Stance: s, Condition: cond})
+			case 5:
+				w.actVis("mediator", parley.KindSetRule, vis, parley.SetRule{Item: rapid.SampledFrom(append([]string{""}, items...)).Draw(rt, "rule item"), Rule: parley.Rule{Kind: parley.RuleMajority, Threshold: 0.5}})
+			case 6:
+				a, b := rapid.SampledFrom(items).Draw(rt, "a"), rapid.SampledFrom(items).Draw(rt, "b")
+				w.actVis("mediator", parley.KindSetPackage, vis, parley.SetPackage{Package: "P", Items: []string{a, b}})
+			case 7:
+				p := rapid.SampledFrom(parties).Draw(rt, "party")
+				w.actVis(p, rapid.SampledFrom([]string{parley.KindAcceptInvitation, parley.KindDeclineInvitation}).Draw(rt, "answer"), vis, parley.Invitation{Round: "r1", Party: p, Reason: "reasons"})
+			case 8:
+				w.actVis("verifier", parley.KindConfirmFact, vis, parley.ConfirmFact{Fact: fmt.Sprintf("f%d", i)})
+			}
+		}
+		all, _ := json.Marshal(w.st.Instance())
+		seen, _ := json.Marshal(w.st.Seen(nil).Instance())
+		if !bytes.Equal(all, seen) {
+			rt.Fatalf("instance seen whole:\n%s\nwant the talks' instance:\n%s", seen, all)
+		}
+		for _, who := range []string{"gov", "oppA", "observer", "stranger"} {
+			v := w.st.ViewerOf(w.pub(who))
+			s := w.st.Seen(func(i int64) bool { return w.st.VisibleAt(v, i) })
+			inst := s.Instance()
+			for _, id := range inst.Items {
+				if !w.st.VisibleAt(v, w.st.Item(id).Added) {
+					rt.Fatalf("%s's instance holds item %s, which it may not see", who, id)
+				}
+			}
+			for _, p := range inst.Positions {
+				if x := s.Stance(w.st.Item(p.Item), p.Party); x == nil || !w.st.VisibleAt(v, x.Index) {
+					rt.Fatalf("%s's instance holds a position of %s on %s that it may not see", who, p.Party, p.Item)
+				}
+			}
+			for _, pk := range inst.Packages {
+				for _, id := range pk {
+					if !w.st.VisibleAt(v, w.st.Item(id).Added) {
+						rt.Fatalf("%s's instance has a package naming %s, which it may not see", who, id)
+					}
+				}
+			}
+		}
+	})
 }

@@ -3,6 +3,8 @@ package state
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -47,11 +49,17 @@ type Talks struct {
 	Releases   map[int64][]string  `json:"releases,omitempty"` // log index → parties it was released to
 	Cosigned   []*Cosignature      `json:"cosigned,omitempty"` // witnesses' cosignatures, in log order
 	Forks      []int64             `json:"forks,omitempty"`    // log indexes of fork evidence
-	vis        []string            // visibility of each event, by log index
-	items      map[string]*Item    // by id
-	packageOf  map[string]string   // item → package
-	nonces     map[string]bool     // nonces seen
-	rounds     map[string]*Round   // by id
+	Caucus     []*CaucusMessage    `json:"caucus,omitempty"`   // caucus messages, in log order
+	// The changes of rules and packages in log order, each with the index
+	// of its event, so that a view of the talks can take the latest
+	// change its viewer may see (see package view).
+	RuleChanges    []*RuleChange     `json:"rule_changes,omitempty"`
+	PackageChanges []*PackageChange  `json:"package_changes,omitempty"`
+	vis            []string          // visibility of each event, by log index
+	items          map[string]*Item  // by id
+	packageOf      map[string]string // item → package
+	nonces         map[string]bool   // nonces seen
+	rounds         map[string]*Round // by id
 }
 
 // A Round is a meeting of the talks.
@@ -65,6 +73,8 @@ type Round struct {
 	Planned     int64         `json:"planned"` // log index of the event that planned it
 	Opened      time.Time     `json:"opened,omitzero"`
 	Closed      time.Time     `json:"closed,omitzero"`
+	OpenedAt    int64         `json:"opened_index,omitempty"` // log index of the event that opened it, 0 if none
+	ClosedAt    int64         `json:"closed_index,omitempty"` // log index of the event that closed it (and its note), 0 if none
 	Note        string        `json:"note,omitempty"`
 	Invitations []*Invitation `json:"invitations"`
 }
@@ -86,6 +96,42 @@ type Invitation struct {
 	Reason   string    `json:"reason,omitempty"`
 	Answered time.Time `json:"answered,omitzero"`
 	Index    int64     `json:"index"` // of the latest event about it
+	// History holds every event about the invitation in log order: the
+	// invitation itself (status invited), then each answer.
+	History []InvitationEvent `json:"history"`
+}
+
+// An InvitationEvent is the invitation of a party to a round, or an answer
+// to it.
+type InvitationEvent struct {
+	Status string    `json:"status"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+	Index  int64     `json:"index"`
+}
+
+// A RuleChange is a decision rule set for the talks (Item "") or one item.
+type RuleChange struct {
+	Item  string      `json:"item,omitempty"`
+	Rule  parley.Rule `json:"rule"`
+	Index int64       `json:"index"`
+}
+
+// A PackageChange makes items a package, or dissolves it (no items).
+type PackageChange struct {
+	Package string   `json:"package"`
+	Items   []string `json:"items"`
+	Index   int64    `json:"index"`
+}
+
+// A CaucusMessage is a message in the caucus channel of one party with the
+// mediators.
+type CaucusMessage struct {
+	Party string    `json:"party"`
+	Text  string    `json:"text"`
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+	Index int64     `json:"index"`
 }
 
 // An Item is anything that can be agreed: a document or a measure, with its
@@ -146,16 +192,19 @@ type Amendment struct {
 
 // A Stance is a party's position on a version of an item.
 type Stance struct {
-	Item      string    `json:"item"`
-	Party     string    `json:"party"`
-	Version   int       `json:"version"`
-	Stance    string    `json:"stance"`
-	Condition string    `json:"condition,omitempty"` // canonical form
-	Reason    string    `json:"reason,omitempty"`
-	Round     string    `json:"round"`
-	By        string    `json:"by"`
-	At        time.Time `json:"at"`
-	Index     int64     `json:"index"`
+	Item      string `json:"item"`
+	Party     string `json:"party"`
+	Version   int    `json:"version"`
+	Stance    string `json:"stance"`
+	Condition string `json:"condition,omitempty"` // canonical form
+	Reason    string `json:"reason,omitempty"`
+	Round     string `json:"round"`
+	// Between is set on a stance taken while no round was open, after
+	// Round closed: a capital's answer between rounds.
+	Between bool      `json:"between,omitempty"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Index   int64     `json:"index"`
 }
 
 // A Statement is a public statement by an actor.
@@ -271,6 +320,9 @@ func (t *Talks) Apply(e *parley.Event, index int64) error {
 	if e.Kind != parley.KindFoundTalks && t.Size == 0 {
 		return parley.Errorf(parley.EINVALID, "talks %q does not exist: found it first with %s", t.ID, parley.KindFoundTalks)
 	}
+	if e.Kind != parley.KindFoundTalks && e.At().Before(t.Founded) {
+		return parley.Errorf(parley.EINVALID, "event field \"time\": %s is before the talks was founded (%s); check the signer's clock", e.Time, t.Founded.Format(time.RFC3339))
+	}
 	// Roster events are checked and applied by the roster alone; every
 	// other kind is authorized first, then checked against the state.
 	var apply func()
@@ -329,6 +381,7 @@ func (t *Talks) found(e *parley.Event) (func(), error) {
 	return func() {
 		t.Title, t.Description, t.Rule, t.Visibility, t.Proximity = p.Title, p.Description, p.Rule, vis, p.Proximity
 		t.Founded = e.At()
+		t.RuleChanges = append(t.RuleChanges, &RuleChange{Rule: p.Rule, Index: 0})
 	}, nil
 }
 
@@ -387,7 +440,7 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if o := t.OpenRound(); o != nil {
 			return nil, parley.Errorf(parley.ECONFLICT, "round %q is still open; close it before opening %q", o.ID, r.ID)
 		}
-		return func() { r.Status, r.Opened = RoundOpen, at }, nil
+		return func() { r.Status, r.Opened, r.OpenedAt = RoundOpen, at, index }, nil
 
 	case parley.KindCloseRound:
 		var p parley.CloseRound
@@ -401,7 +454,7 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := checkText("note", p.Note, false); err != nil {
 			return nil, err
 		}
-		return func() { r.Status, r.Closed, r.Note = RoundClosed, at, p.Note }, nil
+		return func() { r.Status, r.Closed, r.ClosedAt, r.Note = RoundClosed, at, index, p.Note }, nil
 
 	case parley.KindInvite:
 		var p parley.Invitation
@@ -419,7 +472,8 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 			return nil, parley.Errorf(parley.EINVALID, "payload field \"reason\": an invitation carries no reason")
 		}
 		return func() {
-			r.Invitations = append(r.Invitations, &Invitation{Party: p.Party, Status: Invited, Index: index})
+			r.Invitations = append(r.Invitations, &Invitation{Party: p.Party, Status: Invited, Index: index,
+				History: []InvitationEvent{{Status: Invited, At: at, Index: index}}})
 		}, nil
 
 	case parley.KindAcceptInvitation, parley.KindDeclineInvitation:
@@ -429,7 +483,7 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 			return nil, err
 		}
 		inv := r.Invitation(p.Party)
-		if inv == nil {
+		if inv == nil || !t.VisibleAt(t.signer(e), inv.History[0].Index) {
 			return nil, parley.Errorf(parley.ENOTFOUND, "party %q is not invited to round %q", p.Party, r.ID)
 		}
 		status := Accepted
@@ -444,7 +498,10 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if inv.Status == status {
 			return nil, parley.Errorf(parley.ECONFLICT, "party %q has already %s the invitation to round %q", p.Party, status, r.ID)
 		}
-		return func() { inv.Status, inv.Reason, inv.Answered, inv.Index = status, p.Reason, at, index }, nil
+		return func() {
+			inv.Status, inv.Reason, inv.Answered, inv.Index = status, p.Reason, at, index
+			inv.History = append(inv.History, InvitationEvent{Status: status, Reason: p.Reason, At: at, Index: index})
+		}, nil
 
 	case parley.KindAddItem:
 		var p parley.AddItem
@@ -472,6 +529,9 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 			it := &Item{ID: p.Item, Title: p.Title, Kind: p.Kind, Rule: p.Rule, Stances: map[string]*Stance{}, Added: index}
 			t.Items = append(t.Items, it)
 			t.items[it.ID] = it
+			if p.Rule != nil {
+				t.RuleChanges = append(t.RuleChanges, &RuleChange{Item: p.Item, Rule: *p.Rule, Index: index})
+			}
 		}, nil
 
 	case parley.KindSetPackage:
@@ -499,6 +559,7 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 			return nil, parley.Errorf(parley.ENOTFOUND, "there is no package %q to dissolve", p.Package)
 		}
 		return func() {
+			t.PackageChanges = append(t.PackageChanges, &PackageChange{Package: p.Package, Items: slices.Clone(p.Items), Index: index})
 			for _, id := range t.Packages[p.Package] {
 				delete(t.packageOf, id)
 			}
@@ -520,14 +581,15 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := p.Rule.Check(); err != nil {
 			return nil, parley.Errorf(parley.EINVALID, "payload field \"rule\": %v", err)
 		}
+		change := &RuleChange{Item: p.Item, Rule: p.Rule, Index: index}
 		if p.Item == "" {
-			return func() { t.Rule = p.Rule }, nil
+			return func() { t.Rule = p.Rule; t.RuleChanges = append(t.RuleChanges, change) }, nil
 		}
 		it := t.items[p.Item]
 		if it == nil {
 			return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"item\": no item %q", p.Item)
 		}
-		return func() { r := p.Rule; it.Rule = &r }, nil
+		return func() { r := p.Rule; it.Rule = &r; t.RuleChanges = append(t.RuleChanges, change) }, nil
 
 	case parley.KindTableVersion:
 		var p parley.TableVersion
@@ -564,11 +626,11 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := parley.DecodePayload(e, &p); err != nil {
 			return nil, err
 		}
-		it, v, err := t.version(p.Item, p.Version)
+		it, v, err := t.version(t.signer(e), p.Item, p.Version)
 		if err != nil {
 			return nil, err
 		}
-		if err := t.checkAtTable(p.Party, "propose amendments"); err != nil {
+		if _, err := t.checkAtTable(p.Party, "propose amendments", false); err != nil {
 			return nil, err
 		}
 		if err := checkID("amendment", p.Amendment); err != nil {
@@ -596,11 +658,13 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := parley.DecodePayload(e, &p); err != nil {
 			return nil, err
 		}
-		it, _, err := t.version(p.Item, p.Version)
+		signer := t.signer(e)
+		it, _, err := t.version(signer, p.Item, p.Version)
 		if err != nil {
 			return nil, err
 		}
-		if err := t.checkAtTable(p.Party, "take stances"); err != nil {
+		round, err := t.checkAtTable(p.Party, "take stances", true)
+		if err != nil {
 			return nil, err
 		}
 		if !parley.ValidStance(p.Stance) {
@@ -613,7 +677,7 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 				return nil, parley.Errorf(parley.EINVALID, "payload field \"condition\": %s", parley.ErrorMessage(err))
 			}
 			for _, id := range c.Items() {
-				if t.items[id] == nil {
+				if x := t.items[id]; x == nil || !t.VisibleAt(signer, x.Added) {
 					return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"condition\": agreed(%s) names no item of the talks", id)
 				}
 			}
@@ -624,9 +688,8 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := checkText("reason", p.Reason, false); err != nil {
 			return nil, err
 		}
-		round := t.OpenRound().ID
 		return func() {
-			s := &Stance{Item: it.ID, Party: p.Party, Version: p.Version, Stance: p.Stance, Condition: cond, Reason: p.Reason, Round: round, By: by, At: at, Index: index}
+			s := &Stance{Item: it.ID, Party: p.Party, Version: p.Version, Stance: p.Stance, Condition: cond, Reason: p.Reason, Round: round.ID, Between: round.Status != RoundOpen, By: by, At: at, Index: index}
 			it.Stances[p.Party] = s
 			it.History = append(it.History, s)
 		}, nil
@@ -639,7 +702,7 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := checkText("text", p.Text, true); err != nil {
 			return nil, err
 		}
-		if p.Round != "" && t.rounds[p.Round] == nil {
+		if r := t.rounds[p.Round]; p.Round != "" && (r == nil || !t.VisibleAt(t.signer(e), r.Planned)) {
 			return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"round\": no round %q", p.Round)
 		}
 		if len(p.Lang) > 35 {
@@ -663,7 +726,9 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := checkText("text", p.Text, true); err != nil {
 			return nil, err
 		}
-		return nil, nil
+		return func() {
+			t.Caucus = append(t.Caucus, &CaucusMessage{Party: p.Party, Text: p.Text, By: by, At: at, Index: index})
+		}, nil
 
 	case parley.KindRelease:
 		var p parley.Release
@@ -766,35 +831,69 @@ func (t *Talks) checkParty(party string) error {
 	return nil
 }
 
-// checkAtTable checks that party sits at the open round's table.
-func (t *Talks) checkAtTable(party, what string) error {
+// checkAtTable checks that party sits at the open round's table, and
+// returns that round. With between set, a party may also act while no
+// round is open if it sat at the table of the round that closed last:
+// a capital's answer after the round (confirming or withdrawing support)
+// is recorded between rounds.
+func (t *Talks) checkAtTable(party, what string, between bool) (*Round, error) {
 	r := t.OpenRound()
+	if r == nil && between {
+		r = t.CurrentRound()
+	}
 	if r == nil {
-		return parley.Errorf(parley.ECONFLICT, "no round is open; parties %s only while a round is open", what)
+		if between {
+			return nil, parley.Errorf(parley.ECONFLICT, "no round has been held yet; parties %s once a round is open", what)
+		}
+		return nil, parley.Errorf(parley.ECONFLICT, "no round is open; parties %s only while a round is open", what)
 	}
 	inv := r.Invitation(party)
 	switch {
 	case inv == nil:
-		return parley.Errorf(parley.EFORBIDDEN, "party %q is not invited to round %q and cannot %s in it", party, r.ID, what)
+		return nil, parley.Errorf(parley.EFORBIDDEN, "party %q is not invited to round %q and cannot %s in it", party, r.ID, what)
 	case inv.Status == Declined:
-		return parley.Errorf(parley.EFORBIDDEN, "party %q declined round %q and cannot %s in it; accept the invitation first", party, r.ID, what)
+		if r.Status != RoundOpen {
+			return nil, parley.Errorf(parley.EFORBIDDEN, "party %q declined round %q, the last round held, and cannot %s until it sits at a round's table", party, r.ID, what)
+		}
+		return nil, parley.Errorf(parley.EFORBIDDEN, "party %q declined round %q and cannot %s in it; accept the invitation first", party, r.ID, what)
 	}
-	return nil
+	return r, nil
 }
 
-// version returns an item and one of its versions.
-func (t *Talks) version(item string, n int) (*Item, *Version, error) {
+// signer returns the viewer who signed e, for checks of what that signer
+// may see.
+func (t *Talks) signer(e *parley.Event) Viewer { return t.ViewerOf(e.Actor) }
+
+// version returns an item and one of its versions, as the viewer v sees
+// them: an item or version v may not see is answered exactly as one that
+// does not exist, so that a refused act tells nothing hidden.
+func (t *Talks) version(v Viewer, item string, n int) (*Item, *Version, error) {
 	it := t.items[item]
-	if it == nil {
+	if it == nil || !t.VisibleAt(v, it.Added) {
 		return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field \"item\": no item %q", item)
 	}
-	if n < 1 || n > len(it.Versions) {
-		if len(it.Versions) == 0 {
-			return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field \"version\": item %q has no version yet; a mediator tables one first", item)
+	var seen []*Version
+	for _, ver := range it.Versions {
+		if t.VisibleAt(v, ver.Index) {
+			seen = append(seen, ver)
 		}
-		return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field \"version\": item %q has versions 1 to %d, not %d", item, len(it.Versions), n)
 	}
-	return it, it.Versions[n-1], nil
+	for _, ver := range seen {
+		if ver.N == n {
+			return it, ver, nil
+		}
+	}
+	switch len(seen) {
+	case 0:
+		return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field \"version\": item %q has no version yet; a mediator tables one first", item)
+	case 1:
+		return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field \"version\": item %q has version %d only, not %d", item, seen[0].N, n)
+	}
+	nums := make([]string, len(seen))
+	for i, ver := range seen {
+		nums[i] = strconv.Itoa(ver.N)
+	}
+	return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field \"version\": item %q has versions %s, not %d", item, strings.Join(nums, ", "), n)
 }
 
 func checkID(field, s string) error {

@@ -3,8 +3,10 @@ package state
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/agreement"
 )
 
 // A Viewer is who is looking at a talks: the public (nil Actor) or an actor
@@ -105,6 +107,11 @@ func (t *Talks) VisibilityAt(index int64) string {
 	return t.vis[index]
 }
 
+// Visibilities returns the visibility of every event, by log index. The
+// slice is shared: the visibility of an event never changes once it is
+// applied, and the caller must not change it.
+func (t *Talks) Visibilities() []string { return t.vis[:t.Size:t.Size] }
+
 // VisibleAt reports whether the viewer may see the event at a log index of
 // this talks: by its visibility, or because a mediator released it to the
 // viewer's party.
@@ -116,4 +123,232 @@ func (t *Talks) VisibleAt(v Viewer, index int64) bool {
 		return true
 	}
 	return v.Actor != nil && v.Actor.Party != "" && slices.Contains(t.Releases[index], v.Actor.Party)
+}
+
+// Seen is what one viewer sees of a talks, as state.Talks.Seen builds it:
+// each thing that events made (a round's opening and closing, an answer to
+// an invitation, a version, a stance, a rule, a package) counts only if
+// its event is visible; where several events made it, the latest visible
+// one decides. It is how a view of the talks and the agreement it shows
+// are computed from what the viewer may see, and nothing else.
+type Seen struct {
+	t       *Talks
+	visible func(int64) bool
+}
+
+// Seen returns what a viewer for whom visible(i) reports whether the event
+// at log index i is visible sees of the talks. visible nil sees every
+// event.
+func (t *Talks) Seen(visible func(int64) bool) Seen { return Seen{t: t, visible: visible} }
+
+// Visible reports whether the event at a log index is visible.
+func (s Seen) Visible(i int64) bool { return s.visible == nil || s.visible(i) }
+
+// Round is a round as the viewer sees it: its status and times, and its
+// closing note, from the events the viewer may see. ok is false when the
+// viewer may not see the round at all.
+func (s Seen) Round(r *Round) (status string, opened, closed time.Time, note string, ok bool) {
+	if !s.Visible(r.Planned) {
+		return "", time.Time{}, time.Time{}, "", false
+	}
+	status = RoundPlanned
+	if r.OpenedAt > 0 && s.Visible(r.OpenedAt) {
+		status, opened = RoundOpen, r.Opened
+	}
+	if r.ClosedAt > 0 && s.Visible(r.ClosedAt) {
+		status, closed, note = RoundClosed, r.Closed, r.Note
+	}
+	return status, opened, closed, note, true
+}
+
+// Invitation returns the latest event about an invitation that the viewer
+// may see, or false when it may not see the invitation itself.
+func (s Seen) Invitation(inv *Invitation) (InvitationEvent, bool) {
+	var last InvitationEvent
+	ok := false
+	for _, h := range inv.History {
+		if s.Visible(h.Index) {
+			last, ok = h, true
+		}
+	}
+	if len(inv.History) > 0 && !s.Visible(inv.History[0].Index) {
+		return InvitationEvent{}, false
+	}
+	return last, ok
+}
+
+// CurrentRound returns the round the viewer sees open, else the one it
+// saw close last, else nil.
+func (s Seen) CurrentRound() *Round {
+	var cur *Round
+	var curOpened time.Time
+	for _, r := range s.t.Rounds {
+		status, opened, _, _, ok := s.Round(r)
+		switch {
+		case !ok:
+		case status == RoundOpen:
+			return r
+		case status == RoundClosed && (cur == nil || opened.After(curOpened)):
+			cur, curOpened = r, opened
+		}
+	}
+	return cur
+}
+
+// Participants returns the parties the viewer sees at the current round's
+// table: invited and not declined. Before any round, every party.
+func (s Seen) Participants() []string {
+	r := s.CurrentRound()
+	if r == nil {
+		return slices.Clone(s.t.PartyOrder)
+	}
+	var ps []string
+	for _, inv := range r.Invitations {
+		if ev, ok := s.Invitation(inv); ok && ev.Status != Declined {
+			ps = append(ps, inv.Party)
+		}
+	}
+	return ps
+}
+
+// Item reports whether the viewer may see an item.
+func (s Seen) Item(it *Item) bool { return it != nil && s.Visible(it.Added) }
+
+// Latest returns the latest version of an item the viewer may see, or nil.
+func (s Seen) Latest(it *Item) *Version {
+	for k := len(it.Versions) - 1; k >= 0; k-- {
+		if s.Visible(it.Versions[k].Index) {
+			return it.Versions[k]
+		}
+	}
+	return nil
+}
+
+// Stance returns a party's latest stance on an item that the viewer may
+// see, or nil.
+func (s Seen) Stance(it *Item, party string) *Stance {
+	if x := it.Stances[party]; x == nil || s.Visible(x.Index) {
+		return x
+	}
+	for k := len(it.History) - 1; k >= 0; k-- {
+		if x := it.History[k]; x.Party == party && s.Visible(x.Index) {
+			return x
+		}
+	}
+	return nil
+}
+
+// Rule returns the decision rule of the talks (item "") or of an item as
+// the viewer sees it, and whether it is the item's own rule.
+func (s Seen) Rule(it *Item) (parley.Rule, bool) {
+	var talks, own *parley.Rule
+	for _, c := range s.t.RuleChanges {
+		if !s.Visible(c.Index) {
+			continue
+		}
+		switch {
+		case c.Item == "":
+			talks = &c.Rule
+		case it != nil && c.Item == it.ID:
+			own = &c.Rule
+		}
+	}
+	if own != nil {
+		return *own, true
+	}
+	if talks != nil {
+		return *talks, false
+	}
+	return s.t.Rule, false // not reached: the founding's rule is public
+}
+
+// Packages returns the packages the viewer sees, each with the items of
+// it that the viewer may see; a package none of whose items it may see is
+// left out.
+func (s Seen) Packages() map[string][]string {
+	latest := map[string][]string{}
+	var names []string
+	for _, c := range s.t.PackageChanges {
+		if !s.Visible(c.Index) {
+			continue
+		}
+		if _, ok := latest[c.Package]; !ok {
+			names = append(names, c.Package)
+		}
+		latest[c.Package] = c.Items
+	}
+	out := map[string][]string{}
+	for _, n := range names {
+		var ids []string
+		for _, id := range latest[n] {
+			if s.Item(s.t.items[id]) {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 0 {
+			out[n] = ids
+		}
+	}
+	return out
+}
+
+// Facts returns the confirmed facts the viewer may see, sorted.
+func (s Seen) Facts() []string {
+	var out []string
+	for f, x := range s.t.Facts {
+		if s.Visible(x.Index) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Instance returns the agreement instance of the talks as the viewer sees
+// it: the parties it sees at the table, the items it may see with their
+// rules, each participating party's latest visible stance on the latest
+// visible version of each item, the packages and facts it sees. With
+// every event visible it is Talks.Instance.
+func (s Seen) Instance() *agreement.Instance {
+	inst := &agreement.Instance{Parties: s.Participants()}
+	inst.Rule, _ = s.Rule(nil)
+	at := make(map[string]bool, len(inst.Parties))
+	for _, p := range inst.Parties {
+		at[p] = true
+	}
+	for _, it := range s.t.Items {
+		if !s.Item(it) {
+			continue
+		}
+		inst.Items = append(inst.Items, it.ID)
+		if r, own := s.Rule(it); own {
+			if inst.ItemRules == nil {
+				inst.ItemRules = map[string]parley.Rule{}
+			}
+			inst.ItemRules[it.ID] = r
+		}
+		latest := s.Latest(it)
+		if latest == nil {
+			continue
+		}
+		for _, p := range s.t.PartyOrder {
+			if !at[p] {
+				continue
+			}
+			if x := s.Stance(it, p); x != nil && x.Version == latest.N {
+				inst.Positions = append(inst.Positions, agreement.Position{Party: p, Item: it.ID, Stance: x.Stance, Condition: x.Condition})
+			}
+		}
+	}
+	pk := s.Packages()
+	names := make([]string, 0, len(pk))
+	for n := range pk {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		inst.Packages = append(inst.Packages, slices.Clone(pk[n]))
+	}
+	inst.Facts = s.Facts()
+	return inst
 }
