@@ -72,6 +72,31 @@ func (k *Keys) LogKey(talks, origin string) (skey, vkey string, err error) {
 	return parseKeyFile(path, b)
 }
 
+// Origin returns the log origin that the key of a talks names, or "" if the
+// talks has no log key yet. A log's checkpoints and its events' signatures
+// hold for that origin only.
+func (k *Keys) Origin(talks string) (string, error) {
+	if !parley.ValidTalksID(talks) {
+		return "", parley.Errorf(parley.EINVALID, "%q is not a talks id", talks)
+	}
+	path := filepath.Join(k.dir, talks+".logkey")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("reading the log key: %w", err)
+	}
+	skey, _, err := parseKeyFile(path, b)
+	if err != nil {
+		return "", err
+	}
+	s, err := record.NewSealer(skey)
+	if err != nil {
+		return "", parley.Errorf(parley.EINTERNAL, "the log key file %s is damaged: %v", path, err)
+	}
+	return s.Origin(), nil
+}
+
 func parseKeyFile(path string, b []byte) (skey, vkey string, err error) {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "PRIVATE+KEY+") {

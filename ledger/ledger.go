@@ -450,6 +450,11 @@ func (l *Ledger) log(ctx context.Context, talks string, create bool) (*talksLog,
 	if err != nil {
 		return nil, err
 	}
+	if sealer.Origin() != origin {
+		// Events signed for this ledger's origin would not verify for
+		// the log's: refuse them all rather than store them.
+		return nil, parley.Errorf(parley.EINTERNAL, "the log key of talks %q is for the origin %s, not %s: run with the host of that origin", talks, sealer.Origin(), origin)
+	}
 	lg := &talksLog{id: talks, origin: origin, sealer: sealer, vkey: vkey}
 	if err := l.reload(ctx, lg); err != nil {
 		return nil, err
