@@ -68,7 +68,30 @@ type Store interface {
 	// ListTalks returns the ids of all talks, sorted.
 	ListTalks(ctx context.Context) ([]string, error)
 
+	// ListTalksPage returns, sorted, at most limit ids of talks that come
+	// after the id after ("" for the first page), so that a list of many
+	// talks is read a page at a time. It refuses with EINVALID a limit
+	// outside 1 to MaxTalksPage and an after that is neither "" nor a
+	// well-formed talks id (it need not be the id of a talks).
+	ListTalksPage(ctx context.Context, after string, limit int) ([]string, error)
+
 	Close() error
+}
+
+// MaxTalksPage is the most ids a store returns in one call to
+// ListTalksPage.
+const MaxTalksPage = 1000
+
+// CheckTalksPage returns an error if the arguments of Store.ListTalksPage
+// are out of bounds.
+func CheckTalksPage(after string, limit int) error {
+	if limit < 1 || limit > MaxTalksPage {
+		return Errorf(EINVALID, "cannot list %d talks at once: ask for 1 to %d", limit, MaxTalksPage)
+	}
+	if after != "" && !ValidTalksID(after) {
+		return Errorf(EINVALID, "cannot list the talks after %q: it is not a talks id; give \"\" for the first page or the last id of the page before", truncate(after, 60))
+	}
+	return nil
 }
 
 // CheckTalksID returns an error if talks is not a well-formed talks id.

@@ -195,6 +195,31 @@ func (s *Store) ListTalks(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
+// ListTalksPage implements parley.Store: it returns at most limit ids of
+// talks that have a log and come after the id after, sorted by bytes,
+// reading only them from the primary key.
+func (s *Store) ListTalksPage(ctx context.Context, after string, limit int) ([]string, error) {
+	if err := parley.CheckTalksPage(after, limit); err != nil {
+		return nil, err
+	}
+	var ids []string
+	err := s.retry(func() error {
+		rows, err := s.pool.Query(ctx, `SELECT id FROM talks WHERE id > $1 AND size > 0 ORDER BY id LIMIT $2`, after, limit)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "listing talks")
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return ids, nil
+}
+
 // FindNonce returns the index of the entry of talks with the given nonce,
 // and whether there is one. After an Append failed with ErrCommitUnknown,
 // it tells whether the entries were stored.

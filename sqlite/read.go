@@ -155,6 +155,25 @@ func (s *Store) ListTalks(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: listing talks: %w", err)
 	}
+	return talksIDs(rows)
+}
+
+// ListTalksPage implements parley.Store: it returns at most limit ids of
+// talks after the id after, sorted, reading only them from the index on
+// talks.id.
+func (s *Store) ListTalksPage(ctx context.Context, after string, limit int) ([]string, error) {
+	if err := parley.CheckTalksPage(after, limit); err != nil {
+		return nil, err
+	}
+	rows, err := s.rTalksPage.QueryContext(ctx, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: listing talks: %w", err)
+	}
+	return talksIDs(rows)
+}
+
+// talksIDs reads the ids of a query on talks and closes the rows.
+func talksIDs(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
 	ids := []string{}
 	for rows.Next() {

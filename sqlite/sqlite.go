@@ -80,7 +80,7 @@ type Store struct {
 	// Multi-row inserts on w, by the log2 of their rows.
 	wInsertEntries []*sql.Stmt
 	// Statements prepared on r.
-	rSize, rEntries, rReadHashes, rNonces, rCheckpoint, rLatest, rTalks *sql.Stmt
+	rSize, rEntries, rReadHashes, rNonces, rCheckpoint, rLatest, rTalks, rTalksPage *sql.Stmt
 
 	// The hashes of each log that its next append reads, remembered from
 	// the last append (see frontier), and the nonces in each log (see
@@ -201,6 +201,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		{s.r, &s.rCheckpoint, `SELECT ?2, root, note FROM entries WHERE key = ` + talksKey + ` + ?2 - 1`},
 		{s.r, &s.rLatest, `SELECT (key & ` + indexMask + `) + 1, root, note FROM entries WHERE key >= ` + talksKey + ` AND key < ` + talksKey + ` + ` + keysPerTalks + ` ORDER BY key DESC LIMIT 1`},
 		{s.r, &s.rTalks, `SELECT id FROM talks ORDER BY id`},
+		{s.r, &s.rTalksPage, `SELECT id FROM talks WHERE id > ? ORDER BY id LIMIT ?`},
 	}
 	for _, st := range stmts {
 		p, err := st.db.PrepareContext(ctx, st.sql)

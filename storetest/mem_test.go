@@ -188,4 +188,18 @@ func (s *memStore) ListTalks(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
+func (s *memStore) ListTalksPage(ctx context.Context, after string, limit int) ([]string, error) {
+	if err := parley.CheckTalksPage(after, limit); err != nil {
+		return nil, err
+	}
+	all, _ := s.ListTalks(ctx)
+	ids := []string{}
+	for _, id := range all {
+		if id > after && len(ids) < limit {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
 func (s *memStore) Close() error { return nil }

@@ -209,6 +209,14 @@ func readState(ctx context.Context, s parley.Store, names []string, keep func(st
 	if err != nil {
 		return state{}, fmt.Errorf("ListTalks: %w", err)
 	}
+	// The first page of ListTalksPage is the start of the same list.
+	page, err := s.ListTalksPage(ctx, "", parley.MaxTalksPage)
+	if err != nil {
+		return state{}, fmt.Errorf("ListTalksPage: %w", err)
+	}
+	if want := all[:min(len(all), parley.MaxTalksPage)]; !slices.Equal(page, want) {
+		return state{}, fmt.Errorf("ListTalksPage(\"\", %d) = %q, but ListTalks = %q", parley.MaxTalksPage, page, all)
+	}
 	st := state{Talks: []string{}}
 	for _, t := range all {
 		if keep(t) {

@@ -24,7 +24,10 @@
 //     checkpoint at the size (there is none at 0) and EINVALID for a size
 //     below -1; Size is 0 for an unknown talks. Every method answers
 //     EINVALID for a malformed talks id.
-//   - ListTalks sorts ids by bytes (in PostgreSQL, COLLATE "C").
+//   - ListTalks sorts ids by bytes (in PostgreSQL, COLLATE "C"), and so
+//     does ListTalksPage, whose pages, read one after the other, list the
+//     same ids as ListTalks; a talks whose only append failed is in
+//     neither.
 package storetest
 
 import (
@@ -65,6 +68,7 @@ func Test(t *testing.T, newStore func(t *testing.T) parley.Store) {
 		{"Concurrent", testConcurrent},
 		{"Independent", testIndependent},
 		{"ListTalks", testListTalks},
+		{"ListTalksPage", testListTalksPage},
 		{"Property", testProperty},
 	}
 	for _, tt := range tests {
@@ -756,6 +760,77 @@ func testListTalks(h *harness) {
 	}
 	if !slices.Equal(got, want) {
 		h.t.Errorf("ListTalks = %q, want %q", got, want)
+	}
+	h.check(ids...)
+}
+
+func testListTalksPage(h *harness) {
+	t, ctx, s := h.t, h.ctx, h.s
+	if ids, err := s.ListTalksPage(ctx, "", 10); len(ids) != 0 || err != nil {
+		t.Errorf("ListTalksPage(\"\", 10) of an empty store = %q, %v; want none", ids, err)
+	}
+	ids := []string{"b", "a-b", "ab", "a1", "a-1", "a", "0", "a-", "z9-x", "a0"}
+	for _, id := range ids {
+		h.mustAppend(id, NewEntries(id, "a", 0, 1))
+	}
+	// A talks whose first append failed has no log and is not listed.
+	if o := h.append("a00", 0, NewEntries("a00", "a", 0, 1), false); o != refusedSeal {
+		t.Fatalf("append with a failing seal: %v, want %v", o, refusedSeal)
+	}
+	all := slices.Clone(ids)
+	slices.Sort(all)
+	after := func(id string) []string {
+		var out []string
+		for _, x := range all {
+			if x > id {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	// Every cursor, listed or not, with every limit.
+	cursors := append([]string{"", "00", "a00", "a-0", "a2", "c", "zz"}, ids...)
+	for _, c := range cursors {
+		for limit := 1; limit <= len(all)+1; limit++ {
+			want := after(c)
+			want = want[:min(limit, len(want))]
+			got, err := s.ListTalksPage(ctx, c, limit)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("ListTalksPage(%q, %d) = %q, %v; want %q", c, limit, got, err, want)
+			}
+		}
+	}
+	// Reading page after page lists every talks once, in order.
+	for limit := 1; limit <= 4; limit++ {
+		var got []string
+		for cursor, pages := "", 0; pages <= len(all); pages++ {
+			page, err := s.ListTalksPage(ctx, cursor, limit)
+			if err != nil {
+				t.Fatalf("ListTalksPage(%q, %d): %v", cursor, limit, err)
+			}
+			got = append(got, page...)
+			if len(page) < limit {
+				break
+			}
+			cursor = page[len(page)-1]
+		}
+		if !slices.Equal(got, all) {
+			t.Errorf("pages of %d = %q, want %q", limit, got, all)
+		}
+	}
+	if got, err := s.ListTalksPage(ctx, "", parley.MaxTalksPage); err != nil || !slices.Equal(got, all) {
+		t.Errorf("ListTalksPage(\"\", %d) = %q, %v; want %q", parley.MaxTalksPage, got, err, all)
+	}
+	for _, c := range []struct {
+		after string
+		limit int
+	}{
+		{"", 0}, {"", -1}, {"", parley.MaxTalksPage + 1}, {"a", 1 << 40},
+		{"A", 5}, {"a b", 5}, {"a/b", 5}, {"\x00", 5}, {"é", 5},
+	} {
+		if got, err := s.ListTalksPage(ctx, c.after, c.limit); parley.ErrorCode(err) != parley.EINVALID {
+			t.Errorf("ListTalksPage(%q, %d) = %q, %v; want code %s", c.after, c.limit, got, err, parley.EINVALID)
+		}
 	}
 	h.check(ids...)
 }
