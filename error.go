@@ -17,6 +17,7 @@ const (
 	ERATELIMIT    = "rate_limited" // too many requests
 	EUNAVAILABLE  = "unavailable"  // a dependency is down; retry later
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
+	ECORRUPT      = "corrupt"      // the stored record fails its checks: it was changed or lost outside Parley
 )
 
 // Error is the error type of the domain. Message is meant for the person who

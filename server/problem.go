@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	parley.ERATELIMIT:    http.StatusTooManyRequests,
 	parley.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	parley.EINTERNAL:     http.StatusInternalServerError,
+	parley.ECORRUPT:      http.StatusInternalServerError,
 }
 
 // titleOf gives each error code's problem title (RFC 9457 §3.1.3).
@@ -32,6 +33,7 @@ var titleOf = map[string]string{
 	parley.ERATELIMIT:    "Too many requests",
 	parley.EUNAVAILABLE:  "A dependency is unavailable; retry later",
 	parley.EINTERNAL:     "Internal error",
+	parley.ECORRUPT:      "The stored record of this talks fails its checks",
 }
 
 // ProblemTypeBase prefixes the stable problem type of each error code:
