@@ -195,7 +195,8 @@ func TestMoscow(t *testing.T) {
 		"Government of the Syrian Arab Republic (gov) opposes",
 		"**M1b** “Confidence-building measure: release from an agreed list”: not agreed.",
 		"Nothing is agreed at the end of the round.",
-		"This round found common ground.",
+		"Bashar Jaafari, head of Government of the Syrian Arab Republic (gov) (en) [#",
+		"“The government and the opposition managed to reach common ground on a number of important issues.”",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the briefing lacks %q:\n%s", want, md)
@@ -203,6 +204,130 @@ func TestMoscow(t *testing.T) {
 	}
 	if strings.Contains(md, "snc (") || strings.Contains(md, "Coalition (snc) opposes") {
 		t.Errorf("the briefing shows snc blocking something:\n%s", md)
+	}
+}
+
+// pressQuotes is what a press report of 10 April 2015 quoted the real
+// people of the scenario saying (../shared/scenario/moscow-2015.md, "What the
+// press reported them saying"), by cast member.
+var pressQuotes = map[string][]string{
+	"mediator": {
+		"If we spent another week here, we would probably reach agreement on other issues.",
+		"They sat at the table together, they didn't go into a fistfight, they listened to each other. It's good.",
+		"We didn't have any excessive expectations, we didn't expect the meeting to settle the Syrian crisis.",
+	},
+	"gov":    {"The government and the opposition managed to reach common ground on a number of important issues."},
+	"lavrov": {"You need to save the country and its people, or there will be no one left to build a renewed, united and sovereign Syria."},
+}
+
+// freeText are the payload members that hold an actor's own words, which the
+// record shows as said by the signer.
+var freeText = []string{"text", "note", "reason", "description", "message"}
+
+// TestRealPeopleSayOnlyWhatThePressQuoted checks that the real people of
+// the scenario (the mediator, the foreign minister and the government's head
+// of delegation) say only what the press quoted them saying, each quotation
+// marked with its source, that the mediator makes the three closing
+// statements after closing the round, and that the briefing shows their
+// statements as quoted.
+func TestRealPeopleSayOnlyWhatThePressQuoted(t *testing.T) {
+	s := scenario.Moscow()
+	said := map[string][]string{}
+	closed := false
+	var closing []string
+	for i, st := range s.Steps {
+		if st.Kind == parley.KindCloseRound && strings.Contains(string(st.Payload), `"r2"`) {
+			closed = true
+		}
+		quotes, real := pressQuotes[st.By]
+		if st.Kind == "" {
+			continue
+		}
+		if st.Quoted != nil && !real {
+			t.Errorf("step %d: %s is marked as quoted in the press, but the press quoted no words of theirs", i, st.By)
+		}
+		if !real {
+			continue
+		}
+		var p map[string]any
+		if err := json.Unmarshal(st.Payload, &p); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if st.Kind != parley.KindStatement {
+			for _, f := range freeText {
+				if v, ok := p[f]; ok {
+					t.Errorf("step %d (%s by %s): %s %q puts words in a real person's mouth; the press quoted none", i, st.Kind, st.By, f, v)
+				}
+			}
+			continue
+		}
+		text, _ := p["text"].(string)
+		if !slices.Contains(quotes, text) {
+			t.Errorf("step %d: %s says %q, which is not one of the quotations the press reported: %q", i, st.By, text, quotes)
+		}
+		if q := st.Quoted; q == nil || !strings.Contains(q.Source, "press report of 10 April 2015") || q.Occasion == "" {
+			t.Errorf("step %d: %s's statement is not marked as quoted in the press of 10 April 2015, with the occasion: %+v", i, st.By, st.Quoted)
+		}
+		said[st.By] = append(said[st.By], text)
+		if st.By == "mediator" && closed && p["round"] == "r2" {
+			closing = append(closing, text)
+		}
+	}
+	if got, want := closing, pressQuotes["mediator"]; !slices.Equal(got, want) {
+		t.Errorf("the mediator's statements after closing round 2 = %q, want the three closing statements %q", got, want)
+	}
+	for _, id := range []string{"gov", "lavrov"} {
+		if len(said[id]) == 0 {
+			t.Errorf("%s makes no statement; the press quoted them", id)
+		}
+	}
+
+	// The demo's notice says who is quoted, and gives each quotation
+	// with its source.
+	notice := s.DemoNotice()
+	if strings.Contains(notice, "no one is quoted") || !strings.Contains(notice, "Quoted in the press:") {
+		t.Errorf("the demo notice does not say who is quoted in the press:\n%s", notice)
+	}
+	for id, quotes := range said {
+		for _, q := range quotes {
+			if !strings.Contains(notice, "(a press report of 10 April 2015): “"+q+"”") {
+				t.Errorf("the demo notice lacks %s's quotation %q with its source", id, q)
+			}
+		}
+	}
+	if got := strings.Count(notice, "(a press report of 10 April 2015): “"); got != 5 {
+		t.Errorf("the demo notice gives the source of %d quotations, want 5:\n%s", got, notice)
+	}
+
+	// The briefing shows every statement of a real person as one of the
+	// quotations, and no other words of theirs in quotation marks.
+	l, _ := moscow(t, func(string, *ledger.Ledger) error { return nil })
+	md, err := briefing.Round(s.Talks, readEvents(t, l, s.Talks), "r2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, m := range s.Cast {
+		names[m.ID] = m.Name
+	}
+	n := 0
+	for _, line := range strings.Split(md, "\n") {
+		for id, quotes := range pressQuotes {
+			if !strings.HasPrefix(line, "- ") || !strings.Contains(line, names[id]) || !strings.Contains(line, "“") {
+				continue
+			}
+			q := line[strings.Index(line, "“")+len("“") : strings.LastIndex(line, "”")]
+			if !slices.Contains(quotes, q) {
+				t.Errorf("the briefing quotes %s saying %q, not one of the press's quotations", names[id], q)
+			}
+			n++
+		}
+	}
+	if n != 5 {
+		t.Errorf("the briefing quotes the real people %d times, want 5 (3 by the mediator, 1 each by the minister and the head of the government's delegation):\n%s", n, md)
+	}
+	if strings.Contains(md, "Closing note") {
+		t.Errorf("the briefing gives the mediator a closing note in quotation marks:\n%s", md)
 	}
 }
 
@@ -313,3 +438,28 @@ func TestMoscowRecord(t *testing.T) {
 type rosterAuth struct{ r *state.Roster }
 
 func (a rosterAuth) Authorize(e *parley.Event) error { return a.r.Authorize(e, -1) }
+
+// TestParseQuoted checks that only a statement with its text can be marked
+// as quoted, and only with its occasion and source.
+func TestParseQuoted(t *testing.T) {
+	script := func(step string) []byte {
+		return []byte(`{"talks": "t", "cast": [{"id": "a", "name": "A", "role": "mediator"}], "steps": [` + step + `]}`)
+	}
+	good := `{"at": "2015-04-10T16:10:00Z", "by": "a", "kind": "statement.publish", "quoted": {"occasion": "at a briefing", "source": "a press report"}, "payload": {"text": "Words."}}`
+	s, err := scenario.Parse(script(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qs := s.Quotations(); len(qs) != 1 || qs[0].Text != "Words." || qs[0].By.Name != "A" || qs[0].Source != "a press report" {
+		t.Errorf("Quotations() = %+v", qs)
+	}
+	for _, bad := range []string{
+		`{"at": "2015-04-10T16:10:00Z", "by": "a", "kind": "round.close", "quoted": {"occasion": "at a briefing", "source": "a press report"}, "payload": {"round": "r1"}}`,
+		`{"at": "2015-04-10T16:10:00Z", "by": "a", "kind": "statement.publish", "quoted": {"occasion": "at a briefing"}, "payload": {"text": "Words."}}`,
+		`{"at": "2015-04-10T16:10:00Z", "by": "a", "kind": "statement.publish", "quoted": {"occasion": "at a briefing", "source": "a press report"}, "payload": {}}`,
+	} {
+		if _, err := scenario.Parse(script(bad)); err == nil || !strings.Contains(err.Error(), "quoted") {
+			t.Errorf("Parse(%s) = %v, want an error about quoted", bad, err)
+		}
+	}
+}

@@ -24,7 +24,7 @@ var moscow []byte
 type Script struct {
 	Talks  string   `json:"talks"`
 	Title  string   `json:"title"`
-	Notice string   `json:"notice"` // what is reported and what is reconstructed
+	Notice string   `json:"notice"` // what is reported, quoted and reconstructed
 	Cast   []Member `json:"cast"`
 	Steps  []Step   `json:"steps"`
 }
@@ -45,8 +45,17 @@ type Step struct {
 	Kind    string          `json:"kind,omitempty"`
 	Vis     string          `json:"vis,omitempty"`
 	Payload json.RawMessage `json:"payload,omitempty"`
-	Check   string          `json:"check,omitempty"`
-	Note    string          `json:"note,omitempty"`
+	// Quoted, on a statement, says that its text is what the press
+	// reported a real person saying, word for word, and where.
+	Quoted *Quoted `json:"quoted,omitempty"`
+	Check  string  `json:"check,omitempty"`
+	Note   string  `json:"note,omitempty"`
+}
+
+// Quoted is the source of a statement whose words a press report quoted.
+type Quoted struct {
+	Occasion string `json:"occasion"` // where it was said, as reported: "at a news conference"
+	Source   string `json:"source"`   // the report that quoted it, with its date
 }
 
 // Moscow returns the script of the Moscow consultations.
@@ -86,8 +95,67 @@ func Parse(b []byte) (*Script, error) {
 		if !parley.KnownKind(st.Kind) {
 			return nil, fmt.Errorf("steps[%d].kind: %q is not a kind of event", i, st.Kind)
 		}
+		if q := st.Quoted; q != nil {
+			if st.Kind != parley.KindStatement {
+				return nil, fmt.Errorf("steps[%d].quoted: only a statement can be quoted, not %s", i, st.Kind)
+			}
+			if q.Occasion == "" || q.Source == "" {
+				return nil, fmt.Errorf("steps[%d].quoted: want the occasion and the source", i)
+			}
+			var p parley.Statement
+			if err := json.Unmarshal(st.Payload, &p); err != nil || p.Text == "" {
+				return nil, fmt.Errorf("steps[%d].payload: a quoted statement wants its text (%v)", i, err)
+			}
+		}
 	}
 	return &s, nil
+}
+
+// A Quotation is a statement of the script whose words a press report
+// quoted.
+type Quotation struct {
+	By   Member
+	Text string
+	Quoted
+}
+
+// Quotations returns the quoted statements of the script, in order.
+func (s *Script) Quotations() []Quotation {
+	var qs []Quotation
+	for _, st := range s.Steps {
+		if st.Quoted == nil {
+			continue
+		}
+		var p parley.Statement
+		json.Unmarshal(st.Payload, &p) // checked by Parse
+		q := Quotation{Text: p.Text, Quoted: *st.Quoted}
+		for _, m := range s.Cast {
+			if m.ID == st.By {
+				q.By = m
+			}
+		}
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+// DemoNotice returns the notice followed by each quotation with its
+// source, as the demo shows it on its first page.
+func (s *Script) DemoNotice() string {
+	var b strings.Builder
+	b.WriteString(s.Notice)
+	for i, q := range s.Quotations() {
+		if i == 0 {
+			b.WriteString(" Quoted in the press:")
+		} else {
+			b.WriteString(";")
+		}
+		fmt.Fprintf(&b, " %s, %s (%s): “%s”", q.By.Name, q.Occasion, q.Source, q.Text)
+	}
+	if b.Len() > len(s.Notice) {
+		b.WriteString(".")
+	}
+	return b.String()
 }
 
 // Keys are the private keys of the cast, by member id. Each replay of a
