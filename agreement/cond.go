@@ -273,8 +273,10 @@ func (p *parser) errorf(format string, args ...any) error {
 	return parley.Errorf(parley.EINVALID, "condition: at column %d: %s", col, fmt.Sprintf(format, args...))
 }
 
+// deeper checks the depth of a unary about to be read: the number of
+// parentheses and "not"s around it, at most MaxCondDepth.
 func (p *parser) deeper(depth int) error {
-	if depth >= MaxCondDepth {
+	if depth > MaxCondDepth {
 		return p.errorf("nested more than %d deep; simplify the condition", MaxCondDepth)
 	}
 	return nil

@@ -52,7 +52,10 @@ func TestParseConditionErrors(t *testing.T) {
 		{"agreed(a) and", `condition: at column 14: expected agreed(ID), fact(ID), "not" or "(", found the end of the condition`},
 		{"é agreed(a)", `condition: at column 1: expected agreed(ID), fact(ID), "not" or "(", found the character "é"`},
 		{"agreed(é)", `condition: at column 8: expected an id ([A-Za-z0-9_.:-]+) after agreed(, found the character "é"`},
-		{strings.Repeat("(", 70) + "agreed(a)" + strings.Repeat(")", 70), "condition: at column 65: nested more than 64 deep; simplify the condition"},
+		{strings.Repeat("(", 70) + "agreed(a)" + strings.Repeat(")", 70), "condition: at column 66: nested more than 64 deep; simplify the condition"},
+		{strings.Repeat("(", 65) + "agreed(a)" + strings.Repeat(")", 65), "condition: at column 66: nested more than 64 deep; simplify the condition"},
+		{strings.Repeat("not ", 65) + "agreed(a)", "condition: at column 261: nested more than 64 deep; simplify the condition"},
+		{strings.Repeat("not (", 33) + "agreed(a)" + strings.Repeat(")", 33), "condition: at column 165: nested more than 64 deep; simplify the condition"},
 		{"agreed(" + strings.Repeat("x", 65) + ")", "condition: at column 8: the id in agreed(...) is longer than 64 characters"},
 	}
 	for _, tt := range tests {
@@ -66,6 +69,26 @@ func TestParseConditionErrors(t *testing.T) {
 		}
 		if code := parley.ErrorCode(err); code != parley.EINVALID {
 			t.Errorf("ParseCondition(%q) error code %q, want %q", tt.in, code, parley.EINVALID)
+		}
+	}
+}
+
+// TestConditionDepthLimit checks that conditions nested exactly
+// MaxCondDepth deep, counting each parenthesis and each "not", are read.
+func TestConditionDepthLimit(t *testing.T) {
+	for _, in := range []string{
+		strings.Repeat("(", MaxCondDepth) + "agreed(a)" + strings.Repeat(")", MaxCondDepth),
+		strings.Repeat("not ", MaxCondDepth) + "agreed(a)",
+		strings.Repeat("!(", MaxCondDepth/2) + "agreed(a) or fact(b)" + strings.Repeat(")", MaxCondDepth/2),
+		"agreed(x) and " + strings.Repeat("(", MaxCondDepth) + "agreed(a)" + strings.Repeat(")", MaxCondDepth) + " or agreed(y)",
+	} {
+		c, err := ParseCondition(in)
+		if err != nil {
+			t.Errorf("ParseCondition(%.40q...): %v", in, err)
+			continue
+		}
+		if d, err := ParseCondition(c.String()); err != nil || !d.Equal(c) {
+			t.Errorf("ParseCondition(%q) = %v, %v; want the same tree back", c.String(), d, err)
 		}
 	}
 }
