@@ -1,0 +1,98 @@
+package seal
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/parleyhq/parley"
+)
+
+// Version is the version of the sealed format, the "v" of its JSON.
+const Version = 1
+
+// The JSON forms. Members are written in this order, with no whitespace;
+// byte strings are canonical standard base64 with padding.
+type (
+	wireSealed struct {
+		V          int             `json:"v"`
+		Context    []byte          `json:"context"`
+		Recipients []wireRecipient `json:"recipients"`
+		Commit     []byte          `json:"commit"`
+		Ciphertext []byte          `json:"ciphertext"`
+	}
+	wireRecipient struct {
+		Actor string `json:"actor"`
+		Key   string `json:"key"`
+		Wrap  []byte `json:"wrap"`
+	}
+)
+
+// MarshalJSON encodes the payload in its canonical JSON form.
+func (s *Sealed) MarshalJSON() ([]byte, error) {
+	if err := s.CheckStructure(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(s.wire())
+}
+
+func (s *Sealed) wire() *wireSealed {
+	w := &wireSealed{V: Version, Context: s.context[:], Commit: s.commit[:], Ciphertext: s.ciphertext, Recipients: make([]wireRecipient, len(s.recipients))}
+	for i, e := range s.recipients {
+		w.Recipients[i] = wireRecipient{Actor: parley.KeyString(e.actor), Key: e.key.String(), Wrap: e.wrap}
+	}
+	return w
+}
+
+// UnmarshalJSON decodes a payload with Parse, so that a sealed payload in a
+// struct decoded by parley.DecodeStrict is held to the same rules.
+func (s *Sealed) UnmarshalJSON(b []byte) error {
+	p, err := Parse(b)
+	if err != nil {
+		return err
+	}
+	*s = *p
+	return nil
+}
+
+// Parse decodes the JSON form of a sealed payload strictly and checks its
+// structure (CheckStructure). The text must be exactly the canonical form
+// MarshalJSON writes: members in order, no whitespace, no escapes, canonical
+// base64, no null; anything else is refused, so that one payload has one
+// spelling.
+func Parse(b []byte) (*Sealed, error) {
+	if len(b) > MaxSize {
+		return nil, parley.Errorf(parley.ETOOLARGE, "a sealed payload has at most %d bytes, this one %d", MaxSize, len(b))
+	}
+	var w wireSealed
+	if err := parley.DecodeStrict(b, &w); err != nil {
+		return nil, parley.Errorf(parley.EINVALID, "sealed payload: %s", parley.ErrorMessage(err))
+	}
+	if w.V != Version {
+		return nil, parley.Errorf(parley.EINVALID, "sealed payload: version %d; this version of Parley reads version %d", w.V, Version)
+	}
+	if len(w.Context) != 32 || len(w.Commit) != 32 {
+		return nil, parley.Errorf(parley.EINVALID, "sealed payload: \"context\" and \"commit\" hold 32 bytes each")
+	}
+	if len(w.Recipients) == 0 || len(w.Recipients) > MaxRecipients {
+		return nil, parley.Errorf(parley.EINVALID, "sealed payload: 1 to %d recipients, not %d", MaxRecipients, len(w.Recipients))
+	}
+	s := &Sealed{context: [32]byte(w.Context), commit: [32]byte(w.Commit), ciphertext: w.Ciphertext, recipients: make([]entry, len(w.Recipients))}
+	for i, r := range w.Recipients {
+		actor, err := parley.ParseKey(r.Actor)
+		if err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "sealed payload: recipient %d: %s", i, parley.ErrorMessage(err))
+		}
+		key, err := ParsePublicKey(r.Key)
+		if err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "sealed payload: recipient %d: %s", i, parley.ErrorMessage(err))
+		}
+		s.recipients[i] = entry{actor: actor, key: key, wrap: r.Wrap}
+	}
+	if err := s.CheckStructure(); err != nil {
+		return nil, parley.Errorf(parley.EINVALID, "sealed payload: %s", parley.ErrorMessage(err))
+	}
+	if c, err := json.Marshal(s.wire()); err != nil || !bytes.Equal(c, b) {
+		return nil, parley.Errorf(parley.EINVALID, "sealed payload: not in canonical form (members in order, no whitespace, canonical base64); re-encode it as the sealing client writes it")
+	}
+	return s, nil
+}
