@@ -5,9 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -168,80 +165,11 @@ type verifier struct {
 	nextCP int         // the next checkpoint to compare with the tree
 }
 
-// checked is what the parallel phase found about one entry.
-type checked struct {
-	ev    *parley.Event // nil for a hidden entry
-	leaf  parley.Hash
-	nonce [16]byte
-	err   error
-}
-
-const chunkSize = 256
-
-// entries checks every entry in log order. Workers check chunks of entries
-// in parallel (decoding, signature, leaf); the caller's goroutine takes the
-// chunks in order for what needs the order (nonces, authorization, tree),
-// with at most a few chunks per worker decoded ahead of it.
+// entries checks every entry in log order, in the pipeline of
+// checkInOrder: the checks of one entry on all cores, those that need the
+// entries before it in order.
 func (v *verifier) entries(progress func(done, total int)) error {
-	n := len(v.b.Entries)
-	chunks := (n + chunkSize - 1) / chunkSize
-	res := make([]checked, n)
-	ready := make([]chan struct{}, chunks)
-	for i := range ready {
-		ready[i] = make(chan struct{})
-	}
-	workers := runtime.GOMAXPROCS(0)
-	window := make(chan struct{}, 4*workers)
-	quit := make(chan struct{})
-	var next atomic.Int64
-	var firstBad atomic.Int64 // the first chunk with a failure
-	firstBad.Store(int64(chunks))
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for range workers {
-		wg.Go(func() {
-			for {
-				select {
-				case window <- struct{}{}:
-				case <-quit:
-					return
-				}
-				c := next.Add(1) - 1
-				if c >= int64(chunks) {
-					<-window
-					return
-				}
-				if c <= firstBad.Load() {
-					lo, hi := int(c)*chunkSize, min(int(c+1)*chunkSize, n)
-					for i := lo; i < hi; i++ {
-						if res[i] = v.check(i); res[i].err != nil {
-							for bad := firstBad.Load(); c < bad && !firstBad.CompareAndSwap(bad, c); bad = firstBad.Load() {
-							}
-							break
-						}
-					}
-				}
-				close(ready[c])
-			}
-		})
-	}
-	defer close(quit)
-	for c := range chunks {
-		<-ready[c]
-		lo, hi := c*chunkSize, min((c+1)*chunkSize, n)
-		for i := lo; i < hi; i++ {
-			if err := v.inOrder(i, &res[i]); err != nil {
-				firstBad.Store(-1) // the workers skip what is left
-				return err
-			}
-			res[i] = checked{}
-		}
-		<-window
-		if progress != nil {
-			progress(hi, n)
-		}
-	}
-	return nil
+	return checkInOrder(len(v.b.Entries), v.check, v.inOrder, progress)
 }
 
 // label names entry i for messages.
