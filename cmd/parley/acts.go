@@ -34,7 +34,10 @@ func init() {
 			Summary: a.summary,
 			Help: a.help + "\n\nThe act is signed here with the actor key (--key), then sent to the server\n" +
 				"named by --server, or appended to the record in the local database (--dir,\n" +
-				"--db). It prints the event's log index.",
+				"--db). Locally it is signed for the log origin <host>/talks/<id> that the\n" +
+				"talks' log key names (for a talks being founded, --host chooses it); a\n" +
+				"--host or PARLEY_HOST that names another host is refused before anything\n" +
+				"is stored. It prints the event's log index.",
 			Flags: func(fs *flag.FlagSet) {
 				actFlags(fs)
 				if a.flags != nil {
@@ -95,16 +98,16 @@ func runAct(ctx context.Context, e *env, fs *flag.FlagSet, a *act) error {
 			return err
 		}
 	} else {
-		cfg := dataConfigOf(e, fs)
-		se, err := parley.Sign(parley.Origin(cfg.Host, talks), ev, key)
-		if err != nil {
-			return err
-		}
-		l, closeStore, err := openLedger(ctx, cfg)
+		// Sign for the origin the talks' log was made for.
+		l, closeStore, err := openTalks(ctx, e, fs, talks)
 		if err != nil {
 			return err
 		}
 		defer closeStore()
+		se, err := parley.Sign(l.Origin(talks), ev, key)
+		if err != nil {
+			return err
+		}
 		if rec, err = l.Append(ctx, se); err != nil {
 			return err
 		}

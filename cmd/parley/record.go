@@ -110,7 +110,7 @@ func runExport(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		}
 		err = c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/bundle", nil, &data)
 	} else {
-		l, closeStore, err2 := openLedger(ctx, dataConfigOf(e, fs))
+		l, closeStore, err2 := openTalks(ctx, e, fs, talks)
 		if err2 != nil {
 			return err2
 		}
@@ -217,7 +217,7 @@ func runProof(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if c != nil {
 		err = c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/proofs/"+strconv.FormatInt(index, 10), nil, &data)
 	} else {
-		l, closeStore, err2 := openLedger(ctx, dataConfigOf(e, fs))
+		l, closeStore, err2 := openTalks(ctx, e, fs, talks)
 		if err2 != nil {
 			return err2
 		}

@@ -96,7 +96,7 @@ type showItem struct {
 }
 
 func showDataLocal(ctx context.Context, e *env, fs *flag.FlagSet, talks string) (*showData, error) {
-	l, closeStore, err := openLedger(ctx, dataConfigOf(e, fs))
+	l, closeStore, err := openTalks(ctx, e, fs, talks)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func runBriefing(ctx context.Context, e *env, fs *flag.FlagSet) error {
 }
 
 func localBriefing(ctx context.Context, e *env, fs *flag.FlagSet, talks string) (string, error) {
-	l, closeStore, err := openLedger(ctx, dataConfigOf(e, fs))
+	l, closeStore, err := openTalks(ctx, e, fs, talks)
 	if err != nil {
 		return "", err
 	}

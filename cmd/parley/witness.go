@@ -196,7 +196,7 @@ func runWitness(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if c != nil {
 		src = serverSource{c, talks}
 	} else {
-		l, closeStore, err := openLedger(ctx, dataConfigOf(e, fs))
+		l, closeStore, err := openTalks(ctx, e, fs, talks)
 		if err != nil {
 			return err
 		}
