@@ -2,6 +2,7 @@ package parley
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -130,27 +131,46 @@ const (
 // A Rule is a decision rule.
 type Rule struct {
 	Kind      string  `json:"kind"`
-	N         int     `json:"n,omitempty"`         // consensus_minus
+	N         int     `json:"n,omitempty"`         // consensus_minus: the objections and silences tolerated, ≥ 0
 	Threshold float64 `json:"threshold,omitempty"` // majority, in (0, 1]
 }
 
-// Check returns an error naming what is wrong with r.
+// Check returns an error naming what is wrong with r. The message starts
+// with the field at fault, kind, n or threshold, so that a caller can put
+// where the rule is in front of it ("rule.", "item_rules.X."). This is
+// the one check of rules: the events that set them and the agreement
+// engine's input both use it.
+//
+// Any n ≥ 0 is a rule: an n at least the number of parties tolerates
+// every objection and silence, and the item then needs one yes only.
 func (r Rule) Check() error {
 	switch r.Kind {
+	case "":
+		return Errorf(EINVALID, "kind: missing; use consensus, consensus_minus (with n) or majority (with threshold)")
 	case RuleConsensus:
-		if r.N != 0 || r.Threshold != 0 {
-			return Errorf(EINVALID, "rule consensus takes neither n nor threshold")
+		if r.N != 0 {
+			return Errorf(EINVALID, "n: consensus takes no n; use consensus_minus to tolerate objections")
+		}
+		if r.Threshold != 0 {
+			return Errorf(EINVALID, "threshold: consensus takes no threshold; use majority")
 		}
 	case RuleConsensusMinus:
-		if r.N < 0 || r.Threshold != 0 {
-			return Errorf(EINVALID, "rule consensus_minus takes n ≥ 0 and no threshold")
+		if r.N < 0 {
+			return Errorf(EINVALID, "n: %d is negative; give the number of objections or silences tolerated, 0 or more", r.N)
+		}
+		if r.Threshold != 0 {
+			return Errorf(EINVALID, "threshold: consensus_minus takes no threshold; use majority")
 		}
 	case RuleMajority:
-		if !(r.Threshold > 0 && r.Threshold <= 1) || r.N != 0 {
-			return Errorf(EINVALID, "rule majority takes a threshold in (0, 1] and no n")
+		if !(r.Threshold > 0 && r.Threshold <= 1) {
+			return Errorf(EINVALID, "threshold: %s is not in (0, 1]; give the share of non-abstaining parties needed, such as 0.5 or 0.6667",
+				strconv.FormatFloat(r.Threshold, 'g', -1, 64))
+		}
+		if r.N != 0 {
+			return Errorf(EINVALID, "n: majority takes no n; give its threshold only")
 		}
 	default:
-		return Errorf(EINVALID, "rule kind %q is not consensus, consensus_minus or majority", truncate(r.Kind, 40))
+		return Errorf(EINVALID, "kind: %q is not consensus, consensus_minus or majority", truncate(r.Kind, 40))
 	}
 	return nil
 }

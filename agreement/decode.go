@@ -1,6 +1,7 @@
 package agreement
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -429,20 +430,51 @@ func (r *jreader) hex4() (int, bool) {
 	return int(v), true
 }
 
-func (r *jreader) number(field fpath) (float64, error) {
+// number reads a number in the grammar of RFC 8259 and returns its text.
+func (r *jreader) number(field fpath) ([]byte, error) {
 	c := r.peek()
 	if c != '-' && (c < '0' || c > '9') {
-		return 0, r.typeError(field, "a number")
+		return nil, r.typeError(field, "a number")
 	}
+	b := r.b
 	start := r.i
-	for r.i < len(r.b) && (r.b[r.i] >= '0' && r.b[r.i] <= '9' || r.b[r.i] == '-' || r.b[r.i] == '+' || r.b[r.i] == '.' || r.b[r.i] == 'e' || r.b[r.i] == 'E') {
-		r.i++
+	i := start
+	if b[i] == '-' {
+		i++
 	}
-	v, err := strconv.ParseFloat(string(r.b[start:r.i]), 64)
-	if err != nil {
-		return 0, parley.Errorf(parley.EINVALID, "%s: %q is not a number", field, r.b[start:r.i])
+	digits := func() bool {
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > j
 	}
-	return v, nil
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		r.i = i
+		return nil, r.syntax(field, "a digit")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			r.i = i
+			return nil, r.syntax(field, "a digit after the decimal point")
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			r.i = i
+			return nil, r.syntax(field, "a digit in the exponent")
+		}
+	}
+	r.i = i
+	return b[start:i], nil
 }
 
 func (r *jreader) rule(field fpath, out *parley.Rule) error {
@@ -454,22 +486,36 @@ func (r *jreader) rule(field fpath, out *parley.Rule) error {
 			if r.null() {
 				return nil
 			}
-			v, err := r.number(f)
+			lit, err := r.number(f)
 			if err != nil {
 				return err
 			}
-			if v != float64(int(v)) || v > 1<<30 || v < -(1<<30) {
-				return parley.Errorf(parley.EINVALID, "%s: want a whole number, found %v", f, v)
+			v, err := strconv.ParseInt(string(lit), 10, strconv.IntSize)
+			switch {
+			case err == nil:
+				out.N = int(v)
+				return nil
+			case bytes.ContainsAny(lit, ".eE"):
+				return parley.Errorf(parley.EINVALID, "%s: want a whole number, such as 1, found %s", f, lit)
+			case lit[0] == '-':
+				return parley.Errorf(parley.EINVALID, "%s: %s is negative; give the number of objections or silences tolerated, 0 or more", f, lit)
 			}
-			out.N = int(v)
-			return nil
+			return parley.Errorf(parley.EINVALID, "%s: %s is larger than this machine's integers; any n at least the number of parties already tolerates every objection and silence", f, lit)
 		case "threshold":
 			if r.null() {
 				return nil
 			}
-			v, err := r.number(f)
+			lit, err := r.number(f)
+			if err != nil {
+				return err
+			}
+			v, err := strconv.ParseFloat(string(lit), 64)
+			mantissa, _, _ := bytes.Cut(bytes.ToLower(lit), []byte("e"))
+			if err != nil || v == 0 && bytes.ContainsAny(mantissa, "123456789") {
+				return parley.Errorf(parley.EINVALID, "%s: %s is not in (0, 1]; give the share of non-abstaining parties needed, such as 0.5 or 0.6667", f, lit)
+			}
 			out.Threshold = v
-			return err
+			return nil
 		}
 		return parley.Errorf(parley.EINVALID, "%s: unknown field; a rule has kind, n and threshold", f)
 	})

@@ -3,10 +3,12 @@ package agreement
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley"
 	"pgregory.net/rapid"
 )
 
@@ -61,7 +63,17 @@ func TestDecodeRoundTrip(t *testing.T) {
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`{"rule": {"kind": "consensus", "n": "one"}}`, "rule.n: want a number, found a string"},
-		{`{"rule": {"kind": "consensus_minus", "n": 1.5}}`, "rule.n: want a whole number, found 1.5"},
+		{`{"rule": {"kind": "consensus_minus", "n": 1.5}}`, "rule.n: want a whole number, such as 1, found 1.5"},
+		{`{"rule": {"kind": "consensus_minus", "n": 1e2}}`, "rule.n: want a whole number, such as 1, found 1e2"},
+		{`{"rule": {"kind": "consensus_minus", "n": 99999999999999999999}}`, "rule.n: 99999999999999999999 is larger than this machine's integers"},
+		{`{"rule": {"kind": "consensus_minus", "n": -99999999999999999999}}`, "rule.n: -99999999999999999999 is negative"},
+		{`{"rule": {"kind": "consensus_minus", "n": 01}}`, `rule: the JSON is malformed at byte 43: expected "," or "}", found '1'`},
+		{`{"rule": {"kind": "consensus_minus", "n": +1}}`, "rule.n: want a number, found something else"},
+		{`{"rule": {"kind": "majority", "threshold": .5}}`, "rule.threshold: want a number, found something else"},
+		{`{"rule": {"kind": "majority", "threshold": 1.}}`, "rule.threshold: the JSON is malformed at byte 45: expected a digit after the decimal point"},
+		{`{"rule": {"kind": "majority", "threshold": 1e}}`, "rule.threshold: the JSON is malformed at byte 45: expected a digit in the exponent"},
+		{`{"rule": {"kind": "majority", "threshold": 1e400}}`, "rule.threshold: 1e400 is not in (0, 1]"},
+		{`{"rule": {"kind": "majority", "threshold": 1e-400}}`, "rule.threshold: 1e-400 is not in (0, 1]"},
 		{`{"stances": []}`, `unknown field "stances"`},
 		{`{"positions": [{"party": "a", "votes": 1}]}`, "positions[0].votes: unknown field"},
 		{`{"positions": [{"party": 7}]}`, "positions[0].party: want a string, found a number"},
@@ -78,6 +90,65 @@ func TestDecodeErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("decodeJSON(%s): got %v, want an error with %q", tt.in, err, tt.want)
 		}
+	}
+}
+
+// TestDecodeRuleNumbers checks that rules are read exactly: any whole n
+// that fits an int, a threshold as written, and that the checks of
+// parley.Rule.Check name the field.
+func TestDecodeRuleNumbers(t *testing.T) {
+	ok := []struct {
+		in   string
+		want parley.Rule
+	}{
+		{`{"kind": "consensus_minus", "n": 2147483648}`, parley.Rule{Kind: "consensus_minus", N: 1 << 31}},
+		{`{"kind": "consensus_minus", "n": 4294967297}`, parley.Rule{Kind: "consensus_minus", N: 1<<32 + 1}},
+		{`{"kind": "consensus_minus", "n": 9223372036854775807}`, parley.Rule{Kind: "consensus_minus", N: math.MaxInt}},
+		{`{"kind": "consensus_minus", "n": -0}`, parley.Rule{Kind: "consensus_minus"}},
+		{`{"kind": "majority", "threshold": 0.6667}`, parley.Rule{Kind: "majority", Threshold: 0.6667}},
+		{`{"kind": "majority", "threshold": 5e-1}`, parley.Rule{Kind: "majority", Threshold: 0.5}},
+		{`{"kind": "majority", "threshold": 1E0, "n": null}`, parley.Rule{Kind: "majority", Threshold: 1}},
+	}
+	for _, tt := range ok {
+		in := `{"rule": ` + tt.in + `, "parties": ["a"], "items": ["x"]}`
+		inst, err := decodeJSON([]byte(in))
+		if err != nil {
+			t.Errorf("decodeJSON(%s): %v", in, err)
+			continue
+		}
+		if inst.Rule != tt.want {
+			t.Errorf("decodeJSON(%s): rule %+v, want %+v", in, inst.Rule, tt.want)
+		}
+		if err := inst.Validate(); err != nil {
+			t.Errorf("Validate(%s): %v", in, err)
+		}
+	}
+	bad := []struct{ in, want string }{
+		{`{"kind": "consensus_minus", "n": -5}`, "rule.n: -5 is negative; give the number of objections or silences tolerated, 0 or more"},
+		{`{"kind": "consensus", "n": 2}`, "rule.n: consensus takes no n"},
+		{`{"kind": "majority", "threshold": 0}`, "rule.threshold: 0 is not in (0, 1]"},
+		{`{"kind": "majority", "threshold": 1.5}`, "rule.threshold: 1.5 is not in (0, 1]"},
+		{`{"kind": "majority", "threshold": 0.5, "n": 1}`, "rule.n: majority takes no n"},
+		{`{"kind": "consensus_minus", "n": 1, "threshold": 0.5}`, "rule.threshold: consensus_minus takes no threshold"},
+		{`{"kind": "unanimity"}`, `rule.kind: "unanimity" is not consensus, consensus_minus or majority`},
+		{`{}`, "rule.kind: missing"},
+	}
+	for _, tt := range bad {
+		in := `{"rule": ` + tt.in + `, "parties": ["a"], "items": ["x"]}`
+		inst, err := decodeJSON([]byte(in))
+		if err == nil {
+			err = inst.Validate()
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || parley.ErrorCode(err) != parley.EINVALID {
+			t.Errorf("decode and validate %s: got %v, want an error starting %q", in, err, tt.want)
+		}
+	}
+	inst, err := decodeJSON([]byte(`{"rule": {"kind": "majority", "threshold": 0.5}, "parties": ["a"], "items": ["x"], "item_rules": {"x": {"kind": "consensus_minus", "n": -1}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Validate(); err == nil || !strings.HasPrefix(err.Error(), "item_rules.x.n: -1 is negative") {
+		t.Errorf("Validate: got %v, want item_rules.x.n: -1 is negative", err)
 	}
 }
 

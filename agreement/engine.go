@@ -133,7 +133,7 @@ func isNo(st uint8) bool  { return st == stOppose || st == stReserve }
 // conditional vote on it yes.
 func (s *gstate) hopeless(i int32) bool {
 	m := s.m
-	return !m.rules[i].passes(m.sYes[i]+s.dcnt[i], m.sNo[i], m.silent(i))
+	return !m.passes(i, m.sYes[i]+s.dcnt[i], m.sNo[i])
 }
 
 // RemovePosition withdraws the position of party on item: the party

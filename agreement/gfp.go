@@ -123,7 +123,7 @@ func (s *gstate) passes(i int32) bool {
 	m := s.m
 	yes := m.sYes[i] + s.dyes[i]
 	no := m.sNo[i] + s.dcnt[i] - s.dyes[i]
-	return m.rules[i].passes(yes, no, m.silent(i))
+	return m.passes(i, yes, no)
 }
 
 // inF reports whether item i is in F(S).

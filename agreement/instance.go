@@ -73,36 +73,11 @@ func invalidf(field, format string, args ...any) error {
 	return parley.Errorf(parley.EINVALID, "%s: %s", field, fmt.Sprintf(format, args...))
 }
 
+// checkRule checks a rule with parley.Rule.Check, the one check of rules,
+// and names the field.
 func checkRule(field string, r parley.Rule) error {
-	switch r.Kind {
-	case "":
-		return invalidf(field+".kind", "missing; use consensus, consensus_minus (with n) or majority (with threshold)")
-	case parley.RuleConsensus:
-		if r.N != 0 {
-			return invalidf(field+".n", "consensus takes no n; use consensus_minus")
-		}
-		if r.Threshold != 0 {
-			return invalidf(field+".threshold", "consensus takes no threshold; use majority")
-		}
-	case parley.RuleConsensusMinus:
-		if r.N < 0 {
-			return invalidf(field+".n", "%d is negative; give the number of objections or silences tolerated (≥ 0)", r.N)
-		}
-		if r.Threshold != 0 {
-			return invalidf(field+".threshold", "consensus_minus takes no threshold; use majority")
-		}
-	case parley.RuleMajority:
-		if !(r.Threshold > 0 && r.Threshold <= 1) {
-			return invalidf(field+".threshold", "%v is not in (0, 1]; give the share of non-abstaining parties needed, such as 0.5 or 0.6667", r.Threshold)
-		}
-		if r.N != 0 {
-			return invalidf(field+".n", "majority takes no n")
-		}
-	default:
-		return invalidf(field+".kind", "%q is not consensus, consensus_minus or majority", r.Kind)
-	}
 	if err := r.Check(); err != nil {
-		return invalidf(field, "%v", err)
+		return parley.Errorf(parley.EINVALID, "%s.%s", field, parley.ErrorMessage(err))
 	}
 	return nil
 }

@@ -1,10 +1,12 @@
 package agreement
 
 import (
+	"math"
 	"slices"
 	"testing"
 
 	"github.com/parleyhq/parley"
+	"pgregory.net/rapid"
 )
 
 // pos builds a position; a non-empty condition makes it conditional.
@@ -148,6 +150,18 @@ var knownCases = []knownCase{
 		status:   map[string]string{"X": StatusAgreed, "Y": StatusNotAgreed, "W": StatusNotAgreed},
 	},
 	{
+		name: "consensus minus an n past 2^31 tolerates every objection, without wrapping",
+		inst: &Instance{Rule: parley.Rule{Kind: parley.RuleConsensusMinus, N: 1 << 31}, Parties: []string{"A", "B", "C"},
+			Items: []string{"X", "Y", "Z"}, ItemRules: map[string]parley.Rule{"Z": {Kind: parley.RuleConsensusMinus, N: 1<<32 + 1}},
+			Positions: []Position{
+				pos("A", "X", "support"), pos("B", "X", "oppose"),
+				pos("A", "Y", "oppose"), pos("B", "Y", "reserve"), pos("C", "Y", "abstain"),
+				pos("A", "Z", "support"), pos("B", "Z", "oppose"), pos("C", "Z", "oppose"),
+			}},
+		outcomes: [][]string{{"X", "Z"}},
+		status:   map[string]string{"X": StatusAgreed, "Y": StatusNotAgreed, "Z": StatusAgreed},
+	},
+	{
 		name: "facts decide conditions",
 		inst: &Instance{Rule: consensus, Parties: []string{"A"}, Items: []string{"X", "Y"}, Facts: []string{"step1"},
 			Positions: []Position{cond("A", "X", "fact(step1) && !fact(step2)"), cond("A", "Y", "fact(step2)")}},
@@ -176,5 +190,38 @@ func TestKnownCases(t *testing.T) {
 			}
 			checkAgainstBrute(t, c.inst)
 		})
+	}
+}
+
+// TestPasses checks Passes, the decision rules for callers that tally
+// votes themselves, against the definitions of docs/AGREEMENT.md.
+func TestPasses(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		np := rapid.IntRange(1, 50).Draw(rt, "parties")
+		yes := rapid.IntRange(0, np).Draw(rt, "yes")
+		no := rapid.IntRange(0, np-yes).Draw(rt, "no")
+		abst := rapid.IntRange(0, np-yes-no).Draw(rt, "abstain")
+		tally := Tally{Yes: yes, No: no, Abstain: abst, Silent: np - yes - no - abst}
+		var r parley.Rule
+		var want bool
+		switch rapid.IntRange(0, 2).Draw(rt, "kind") {
+		case 0:
+			r = parley.Rule{Kind: parley.RuleConsensus}
+			want = yes >= 1 && tally.No+tally.Silent == 0
+		case 1:
+			n := rapid.OneOf(rapid.IntRange(0, 60), rapid.IntRange(math.MaxInt32-2, math.MaxInt32+2), rapid.IntRange(math.MaxInt-2, math.MaxInt)).Draw(rt, "n")
+			r = parley.Rule{Kind: parley.RuleConsensusMinus, N: n}
+			want = yes >= 1 && tally.No+tally.Silent <= n
+		case 2:
+			q := rapid.SampledFrom([]float64{0.5, 2.0 / 3, 0.6667, 0.75, 1, 0.1, 1e-300}).Draw(rt, "threshold")
+			r = parley.Rule{Kind: parley.RuleMajority, Threshold: q}
+			want = yes >= 1 && float64(yes) >= math.Ceil(q*float64(np-abst))
+		}
+		if got := Passes(r, tally); got != want {
+			rt.Fatalf("Passes(%+v, %+v) = %v, want %v", r, tally, got, want)
+		}
+	})
+	if Passes(parley.Rule{Kind: parley.RuleConsensusMinus, N: -1}, Tally{Yes: 1}) {
+		t.Errorf("a rule that fails its check passes")
 	}
 }

@@ -142,35 +142,77 @@ func (p *cpos) dynamic() bool { return p.stance == stConditional && p.konst < 0 
 // A rule is a decision rule prepared for counting.
 type rule struct {
 	r    parley.Rule
-	need []int32 // majority: need[m] yes votes when m parties do not abstain
+	kind uint8   // ruleConsensus, ruleMinus or ruleMajority
+	n    int     // consensus_minus: the objections and silences tolerated
+	need []int32 // majority: need[m] yes votes when m parties do not abstain, for m up to the parties
 }
 
+// Rule kinds, as codes.
+const (
+	ruleNone uint8 = iota
+	ruleConsensus
+	ruleMinus
+	ruleMajority
+)
+
+// newRule prepares r, which has passed r.Check, for an instance of
+// nparties parties.
 func newRule(r parley.Rule, nparties int) rule {
-	out := rule{r: r}
-	if r.Kind == parley.RuleMajority {
+	out := rule{r: r, n: r.N}
+	switch r.Kind {
+	case parley.RuleConsensus:
+		out.kind = ruleConsensus
+	case parley.RuleConsensusMinus:
+		out.kind = ruleMinus
+	case parley.RuleMajority:
+		out.kind = ruleMajority
 		out.need = make([]int32, nparties+1)
 		for m := range out.need {
-			out.need[m] = int32(math.Ceil(r.Threshold * float64(m)))
+			out.need[m] = int32(majorityNeed(r.Threshold, m))
 		}
 	}
 	return out
 }
 
+// majorityNeed is the number of yes votes a majority of threshold q needs
+// when m parties do not abstain: ⌈q·m⌉, computed in float64.
+func majorityNeed(q float64, m int) float64 { return math.Ceil(q * float64(m)) }
+
 // passes applies the rule to a tally; silent counts the parties with no
-// position. It is monotone: more yes or fewer no never makes it fail.
-func (r *rule) passes(yes, no, silent int32) bool {
+// position. It is monotone: more yes or fewer no never makes it fail. It
+// is the one implementation of the decision rules of docs/AGREEMENT.md:
+// the engine, Passes and every other package use it. The counts are ints,
+// so no n, however large, wraps.
+func (r *rule) passes(yes, no, silent int) bool {
 	if yes < 1 {
 		return false
 	}
-	switch r.r.Kind {
-	case parley.RuleConsensus:
+	switch r.kind {
+	case ruleConsensus:
 		return no+silent == 0
-	case parley.RuleConsensusMinus:
-		return no+silent <= int32(r.r.N)
-	case parley.RuleMajority:
-		return yes >= r.need[yes+no+silent] // |P| − abstain
+	case ruleMinus:
+		return no+silent <= r.n
+	case ruleMajority:
+		m := yes + no + silent // |P| − abstain
+		if m < len(r.need) {
+			return int(r.need[m]) <= yes
+		}
+		return float64(yes) >= majorityNeed(r.r.Threshold, m)
 	}
 	return false
+}
+
+// Passes reports whether an item with the votes t passes the rule r, as
+// docs/AGREEMENT.md defines the rules: t.Silent counts the participating
+// parties with no position, and t.Abstain does not count. It is what the
+// engine computes for every item, for callers that tally votes
+// themselves; r must pass r.Check (a rule that does not never passes).
+func Passes(r parley.Rule, t Tally) bool {
+	if r.Check() != nil {
+		return false
+	}
+	rl := newRule(r, 0)
+	return rl.passes(t.Yes, t.No, t.Silent)
 }
 
 func newModel(inst *Instance) (*model, error) {
@@ -597,6 +639,12 @@ func (m *model) dependents(i int32, f func(j int32)) {
 			}
 		}
 	}
+}
+
+// passes reports whether item i passes its rule with yes and no votes,
+// the parties with no position counting as no.
+func (m *model) passes(i, yes, no int32) bool {
+	return m.rules[i].passes(int(yes), int(no), int(m.silent(i)))
 }
 
 // silent returns the number of parties with no position on item i.

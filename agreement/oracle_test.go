@@ -114,8 +114,8 @@ func toASP(inst *Instance) string {
 				w("cons(%s).", i)
 			}
 		case "consensus_minus":
-			if silent <= r.N {
-				w("minus(%s,%d).", i, r.N-silent)
+			if n := min(r.N, np); silent <= n { // clingo's integers are 32 bits
+				w("minus(%s,%d).", i, n-silent)
 			}
 		case "majority":
 			m := np - abstain[it]

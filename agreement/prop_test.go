@@ -90,3 +90,34 @@ func TestOutcomesMatchEnumeration(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryMatchesResult checks that Summarize gives the statuses and
+// the blocking parties of a full evaluation.
+func TestSummaryMatchesResult(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 8, maxParties: 4, negation: rapid.Bool().Draw(rt, "negation"), packages: true, itemRules: true})
+		res, err := Evaluate(inst)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		sum, err := Summarize(inst)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		for id, it := range res.Items {
+			if sum.Status[id] != it.Status {
+				rt.Fatalf("%s: status %s, want %s", id, sum.Status[id], it.Status)
+			}
+			var want []string
+			for _, b := range it.Blockers {
+				want = append(want, b.Party)
+			}
+			if !slices.Equal(sum.Blockers[id], want) {
+				rt.Fatalf("%s: blockers %q, want %q", id, sum.Blockers[id], want)
+			}
+		}
+		if len(sum.Status) != len(res.Items) {
+			rt.Fatalf("%d statuses for %d items", len(sum.Status), len(res.Items))
+		}
+	})
+}

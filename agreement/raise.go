@@ -229,5 +229,5 @@ func (s *gstate) couldPass(y int32) bool {
 			yes++
 		}
 	}
-	return m.rules[y].passes(m.sYes[y]+yes, m.sNo[y]+s.dcnt[y]-yes, m.silent(y))
+	return m.passes(y, m.sYes[y]+yes, m.sNo[y]+s.dcnt[y]-yes)
 }

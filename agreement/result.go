@@ -146,32 +146,59 @@ func (m *model) setNames(set []bool) []string {
 
 func stanceName(st uint8) string { return stanceNames[st] }
 
+// outcomeNames returns the outcomes of o by name, each sorted, in sorted
+// order, and the reference outcome of the explanations: the first of them,
+// or, when there is none, o.ref.
+func (m *model) outcomeNames(o *evalOut) ([][]string, []bool) {
+	names := make([][]string, len(o.outcomes))
+	for k, t := range o.outcomes {
+		names[k] = m.names(t)
+		sort.Strings(names[k])
+	}
+	if len(o.outcomes) == 0 {
+		return names, o.ref
+	}
+	order := make([]int, len(o.outcomes))
+	for k := range order {
+		order[k] = k
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return slices.Compare(names[order[a]], names[order[b]]) < 0
+	})
+	sorted := make([][]string, len(order))
+	for k, j := range order {
+		sorted[k] = names[j]
+	}
+	ref := make([]bool, len(m.items))
+	for _, i := range o.outcomes[order[0]] {
+		ref[i] = true
+	}
+	return sorted, ref
+}
+
+// status returns the status of item i; adref tells whether its agreement,
+// if agreed, rests on an ad referendum yes.
+func (o *evalOut) status(i int, adref bool) string {
+	switch {
+	case o.oscItem[i]:
+		return StatusOscillating
+	case o.inAll[i]:
+		if adref {
+			return StatusAgreedAdReferendum
+		}
+		return StatusAgreed
+	case o.inSome[i]:
+		return StatusContested
+	}
+	return StatusNotAgreed
+}
+
 // result builds the Result of an evaluation.
 func (m *model) result(o *evalOut) *Result {
-	r := &Result{Truncated: o.truncated, Outcomes: make([][]string, len(o.outcomes))}
-	for k, t := range o.outcomes {
-		r.Outcomes[k] = m.names(t)
-		sort.Strings(r.Outcomes[k])
-	}
-	ref := o.ref
+	r := &Result{Truncated: o.truncated}
+	var ref []bool
+	r.Outcomes, ref = m.outcomeNames(o)
 	if len(o.outcomes) > 0 {
-		order := make([]int, len(o.outcomes))
-		for k := range order {
-			order[k] = k
-		}
-		sort.SliceStable(order, func(a, b int) bool {
-			return slices.Compare(r.Outcomes[order[a]], r.Outcomes[order[b]]) < 0
-		})
-		sorted := make([][]string, len(order))
-		for k, j := range order {
-			sorted[k] = r.Outcomes[j]
-		}
-		first := o.outcomes[order[0]]
-		r.Outcomes = sorted
-		ref = make([]bool, len(m.items))
-		for _, i := range first {
-			ref[i] = true
-		}
 		r.AgreedInAll = m.setNames(o.inAll)
 		r.AgreedInSome = m.setNames(o.inSome)
 	} else {
@@ -191,22 +218,165 @@ func (m *model) result(o *evalOut) *Result {
 	r.Items = make(map[string]*ItemResult, len(m.items))
 	for i, id := range m.items {
 		it := x.items[i]
-		switch {
-		case o.oscItem[i]:
-			it.Status = StatusOscillating
-		case o.inAll[i]:
-			it.Status = StatusAgreed
-			if x.adref[i] {
-				it.Status = StatusAgreedAdReferendum
-			}
-		case o.inSome[i]:
-			it.Status = StatusContested
-		default:
-			it.Status = StatusNotAgreed
-		}
+		it.Status = o.status(i, x.adref[i])
 		r.Items[id] = it
 	}
 	return r
+}
+
+// A Summary is what most views need of an evaluation: every item's status
+// and the parties whose votes keep it from passing its rule, as
+// EvaluateOptions reports them (Status, and the parties of Blockers), but
+// computed without the rest of the explanations.
+type Summary struct {
+	Status   map[string]string   // by item
+	Blockers map[string][]string // by item with blockers: their parties, sorted
+}
+
+// Summarize evaluates inst and returns its Summary.
+func Summarize(inst *Instance) (*Summary, error) {
+	m, err := newModel(inst)
+	if err != nil {
+		return nil, err
+	}
+	o, err := evaluate(m, Options{})
+	if err != nil {
+		return nil, err
+	}
+	_, ref := m.outcomeNames(o)
+	n := len(m.items)
+	sum := &Summary{Status: make(map[string]string, n), Blockers: map[string][]string{}}
+	scratch := make([]bool, 0, 64)
+	ownAdRef := make([]bool, n)
+	recorded := make([]bool, len(m.parties))
+	for i := range n {
+		t, adref := m.tally(int32(i), ref, scratch, nil)
+		ownAdRef[i] = adref
+		if m.passes(int32(i), int32(t.Yes), int32(t.No)) {
+			continue
+		}
+		var ps []string
+		m.blockers(int32(i), ref, scratch, recorded, func(party, _ int32) {
+			ps = append(ps, m.parties[party])
+		})
+		if len(ps) > 0 {
+			sort.Strings(ps)
+			sum.Blockers[m.items[i]] = ps
+		}
+	}
+	adref := m.spreadAdRef(ref, ownAdRef, func(i int32, f func(j int32)) { m.reliedOn(i, ref, scratch, f) })
+	for i, id := range m.items {
+		sum.Status[id] = o.status(i, adref[i])
+	}
+	return sum, nil
+}
+
+// tally counts the votes on item i under set and reports whether a yes
+// among them is ad referendum; it calls adref, if not nil, with the
+// party of each.
+func (m *model) tally(i int32, set []bool, scratch []bool, adref func(party int32)) (Tally, bool) {
+	var t Tally
+	own := false
+	for _, k := range m.byPos[i] {
+		p := &m.pos[k]
+		switch m.vote(k, set, scratch) {
+		case 1:
+			t.Yes++
+			if p.stance == stAdRef {
+				own = true
+				if adref != nil {
+					adref(p.party)
+				}
+			}
+		case 2:
+			t.Abstain++
+		default:
+			t.No++
+		}
+	}
+	t.Silent = int(m.silent(i))
+	return t, own
+}
+
+// blockers calls f with the party and the position (-1 for a silence) of
+// every vote on item i that is no under set: plain no, failing
+// conditions and silences, the silences last. recorded is scratch, one
+// entry per party.
+func (m *model) blockers(i int32, set []bool, scratch []bool, recorded []bool, f func(party, k int32)) {
+	clear(recorded)
+	for _, k := range m.byPos[i] {
+		p := &m.pos[k]
+		recorded[p.party] = true
+		if m.vote(k, set, scratch) == 0 {
+			f(p.party, k)
+		}
+	}
+	if m.silent(i) > 0 {
+		for pi, rec := range recorded {
+			if !rec {
+				f(int32(pi), -1)
+			}
+		}
+	}
+}
+
+// reliedOn calls f with the items that the agreement of item i, agreed
+// under set, rests on directly: the agreed items that its holding
+// conditional supports name positively, and its package mates.
+func (m *model) reliedOn(i int32, set []bool, scratch []bool, f func(j int32)) {
+	for _, k := range m.dyn[i] {
+		if !m.condTrue(k, set, scratch) {
+			continue
+		}
+		n0, n1 := m.span(&m.pos[k])
+		for j := n0; j < n1; j++ {
+			if nd := &m.nodes[j]; nd.op == nLit && !nd.neg && set[nd.item] {
+				f(nd.item)
+			}
+		}
+	}
+	if pk := m.pkgOf[i]; pk >= 0 {
+		for _, j := range m.pkgs[pk] {
+			if j != i {
+				f(j)
+			}
+		}
+	}
+}
+
+// spreadAdRef returns the items of set whose agreement rests, directly or
+// through other agreed items (relied calls f with those an item rests on
+// directly), on an ad referendum yes; own tells the items that have one.
+func (m *model) spreadAdRef(set, own []bool, relied func(i int32, f func(j int32))) []bool {
+	n := len(m.items)
+	dependents := make([][]int32, n)
+	adref := make([]bool, n)
+	var work []int32
+	for i := range n {
+		if !set[i] {
+			continue
+		}
+		relied(int32(i), func(j int32) {
+			if set[j] {
+				dependents[j] = append(dependents[j], int32(i))
+			}
+		})
+		if own[i] {
+			adref[i] = true
+			work = append(work, int32(i))
+		}
+	}
+	for len(work) > 0 {
+		j := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, i := range dependents[j] {
+			if !adref[i] {
+				adref[i] = true
+				work = append(work, i)
+			}
+		}
+	}
+	return adref
 }
 
 // position returns the live position k as given.
@@ -340,50 +510,33 @@ func (m *model) explain(ref []bool) *explanation {
 	roots := make([][]int64, n)
 	rootKey := func(party, item int32) int64 { return int64(item)*int64(len(m.parties)+1) + int64(party) }
 	noSupport := int32(len(m.parties))
+	recorded := make([]bool, len(m.parties))
 	for i := range n {
 		it := &ItemResult{Rule: m.rules[i].r}
 		x.items[i] = it
-		var t Tally
-		var condNo int
-		for _, k := range m.byPos[i] {
-			p := &m.pos[k]
-			switch m.vote(k, ref, scratch) {
-			case 1:
-				t.Yes++
-				if p.stance == stAdRef {
-					it.AdReferendum = append(it.AdReferendum, m.parties[p.party])
-					ownAdRef[i] = true
-				}
-			case 2:
-				t.Abstain++
-			default:
-				t.No++
-				if p.stance == stConditional {
-					condNo++
-				}
-			}
-		}
-		t.Silent = int(m.silent(int32(i)))
+		var adrefParties []string
+		t, own := m.tally(int32(i), ref, scratch, func(party int32) { adrefParties = append(adrefParties, m.parties[party]) })
 		it.Tally = t
+		ownAdRef[i] = own
+		it.AdReferendum = adrefParties
 		sort.Strings(it.AdReferendum)
-		passes[i] = m.rules[i].passes(int32(t.Yes), int32(t.No), int32(t.Silent))
+		passes[i] = m.passes(int32(i), int32(t.Yes), int32(t.No))
 		if passes[i] {
 			continue
 		}
 		it.NoSupport = t.Yes == 0
-		if it.NoSupport && condNo == 0 {
-			roots[i] = append(roots[i], rootKey(noSupport, int32(i)))
-		}
-		recorded := make([]bool, len(m.parties))
-		for _, k := range m.byPos[i] {
-			p := &m.pos[k]
-			recorded[p.party] = true
-			if m.vote(k, ref, scratch) != 0 {
-				continue
+		condNo := 0
+		m.blockers(int32(i), ref, scratch, recorded, func(party, k int32) {
+			if k < 0 {
+				it.Blockers = append(it.Blockers, Blocker{Party: m.parties[party], Stance: "silent"})
+				roots[i] = append(roots[i], rootKey(party, int32(i)))
+				return
 			}
+			p := &m.pos[k]
 			c, text := m.condOf(k)
-			b := Blocker{Party: m.parties[p.party], Stance: stanceName(p.stance), Condition: text}
+			b := Blocker{Party: m.parties[party], Stance: stanceName(p.stance), Condition: text}
 			if p.stance == stConditional {
+				condNo++
 				if p.dynamic() {
 					b.WaitsOn, b.ExcludedBy = m.literals(k, ref, false)
 					for _, id := range b.WaitsOn {
@@ -392,17 +545,12 @@ func (m *model) explain(ref []bool) *explanation {
 				}
 				b.MissingFacts, b.ExcludedByFacts = m.factLiterals(c)
 			} else {
-				roots[i] = append(roots[i], rootKey(p.party, int32(i)))
+				roots[i] = append(roots[i], rootKey(party, int32(i)))
 			}
 			it.Blockers = append(it.Blockers, b)
-		}
-		if t.Silent > 0 {
-			for pi, rec := range recorded {
-				if !rec {
-					it.Blockers = append(it.Blockers, Blocker{Party: m.parties[pi], Stance: "silent"})
-					roots[i] = append(roots[i], rootKey(int32(pi), int32(i)))
-				}
-			}
+		})
+		if it.NoSupport && condNo == 0 {
+			roots[i] = append(roots[i], rootKey(noSupport, int32(i)))
 		}
 		sort.Slice(it.Blockers, func(a, b int) bool { return it.Blockers[a].Party < it.Blockers[b].Party })
 	}
@@ -530,7 +678,6 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 	n := len(m.items)
 	scratch := make([]bool, 0, 64)
-	dependents := make([][]int32, n)
 	for i := range n {
 		if !ref[i] {
 			continue
@@ -558,28 +705,6 @@ func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 			}
 		}
 		it.DependsOn = uniq(deps)
-		for _, id := range it.DependsOn {
-			j := m.itemIdx[id]
-			if ref[j] {
-				dependents[j] = append(dependents[j], int32(i))
-			}
-		}
 	}
-	var work []int32
-	for i := range n {
-		if ref[i] && ownAdRef[i] {
-			x.adref[i] = true
-			work = append(work, int32(i))
-		}
-	}
-	for len(work) > 0 {
-		j := work[len(work)-1]
-		work = work[:len(work)-1]
-		for _, i := range dependents[j] {
-			if !x.adref[i] {
-				x.adref[i] = true
-				work = append(work, i)
-			}
-		}
-	}
+	x.adref = m.spreadAdRef(ref, ownAdRef, func(i int32, f func(j int32)) { m.reliedOn(i, ref, scratch, f) })
 }

@@ -141,12 +141,10 @@ func (sv *solver) pass3(i int32) int8 {
 			unk++
 		}
 	}
-	r := &m.rules[i]
-	sil := m.silent(i)
-	if r.passes(yes, no+unk, sil) {
+	if m.passes(i, yes, no+unk) {
 		return 1
 	}
-	if !r.passes(yes+unk, no, sil) {
+	if !m.passes(i, yes+unk, no) {
 		return 0
 	}
 	return -1

@@ -36,142 +36,24 @@ func verdictOf(res *agreement.Result) *verdict {
 	return v
 }
 
-// lightVerdict computes the verdict of an instance whose conditions hold
-// no negation of agreed(…): such an instance has exactly one outcome, the
-// greatest fixpoint, which an agreement.Engine finds without explaining
-// anything. The votes under that outcome then give the blockers and the
-// ad referendum statuses, as agreement.Evaluate defines them
-// (docs/AGREEMENT.md). It returns false when the instance has negation.
+// lightVerdict computes the verdict with agreement.Summarize, which gives
+// each item's status and the parties that keep it from passing its rule
+// as agreement.Evaluate does, without building the explanations that
+// only the explanation of one item needs. The decision rules are applied
+// there, in one place, for the engine and for every page. It reports true
+// (the verdict is computed whatever the conditions hold).
 func lightVerdict(inst *agreement.Instance) (*verdict, bool, error) {
-	conds := make([]*agreement.Cond, len(inst.Positions))
-	for k, p := range inst.Positions {
-		if p.Stance != parley.StanceConditional {
-			continue
-		}
-		c, err := agreement.ParseCondition(p.Condition)
-		if err != nil {
-			return nil, false, err
-		}
-		if negatesItems(c, false) {
-			return nil, false, nil
-		}
-		conds[k] = c
-	}
-	e, err := agreement.NewEngine(inst)
+	sum, err := agreement.Summarize(inst)
 	if err != nil {
 		return nil, false, err
 	}
-	agreedList, err := e.Agreed()
-	if err != nil {
-		return nil, false, err
-	}
-	agreed := make(map[string]bool, len(agreedList))
-	for _, id := range agreedList {
-		agreed[id] = true
-	}
-	facts := make(map[string]bool, len(inst.Facts))
-	for _, f := range inst.Facts {
-		facts[f] = true
-	}
-	inS := func(id string) bool { return agreed[id] }
-	hasFact := func(id string) bool { return facts[id] }
-	byItem := make(map[string][]int, len(inst.Items))
-	for k, p := range inst.Positions {
-		byItem[p.Item] = append(byItem[p.Item], k)
-	}
-	mates := map[string][]string{}
-	for _, pk := range inst.Packages {
-		for _, id := range pk {
-			mates[id] = pk
-		}
-	}
-	v := &verdict{Status: make(map[string]string, len(inst.Items)), Blocks: map[string]map[string]bool{}}
-	adref := map[string]bool{}
-	deps := map[string][]string{} // agreed item → the agreed items its agreement rests on
-	n := len(inst.Parties)
-	for _, id := range inst.Items {
-		rule := inst.Rule
-		if r, ok := inst.ItemRules[id]; ok {
-			rule = r
-		}
-		var yes, no, abstain int
-		recorded := make(map[string]bool, len(byItem[id]))
-		var noes []string
-		for _, k := range byItem[id] {
-			p := inst.Positions[k]
-			recorded[p.Party] = true
-			switch p.Stance {
-			case parley.StanceSupport:
-				yes++
-			case parley.StanceAdReferendum:
-				yes++
-				if agreed[id] {
-					adref[id] = true
-				}
-			case parley.StanceAbstain:
-				abstain++
-			case parley.StanceConditional:
-				if conds[k].Eval(inS, hasFact) {
-					yes++
-					if agreed[id] {
-						deps[id] = append(deps[id], positiveItems(conds[k], agreed)...)
-					}
-				} else {
-					no++
-					noes = append(noes, p.Party)
-				}
-			default: // oppose, reserve
-				no++
-				noes = append(noes, p.Party)
-			}
-		}
-		silent := n - len(recorded)
-		if agreed[id] {
-			v.Status[id] = agreement.StatusAgreed
-			for _, m := range mates[id] {
-				if m != id {
-					deps[id] = append(deps[id], m)
-				}
-			}
-			continue
-		}
-		v.Status[id] = agreement.StatusNotAgreed
-		if passes(rule, yes, no, silent, abstain) {
-			continue // held back by its package
-		}
-		b := make(map[string]bool, len(noes)+silent)
-		for _, p := range noes {
+	v := &verdict{Status: sum.Status, Blocks: make(map[string]map[string]bool, len(sum.Blockers))}
+	for id, parties := range sum.Blockers {
+		b := make(map[string]bool, len(parties))
+		for _, p := range parties {
 			b[p] = true
 		}
-		if silent > 0 {
-			for _, p := range inst.Parties {
-				if !recorded[p] {
-					b[p] = true
-				}
-			}
-		}
-		if len(b) > 0 {
-			v.Blocks[id] = b
-		}
-	}
-	// An agreed item resting on an ad referendum yes, directly or through
-	// the items its agreement rests on, is agreed ad referendum.
-	for changed := true; changed; {
-		changed = false
-		for id, ds := range deps {
-			if adref[id] {
-				continue
-			}
-			for _, d := range ds {
-				if adref[d] {
-					adref[id], changed = true, true
-					break
-				}
-			}
-		}
-	}
-	for id := range adref {
-		v.Status[id] = agreement.StatusAgreedAdReferendum
+		v.Blocks[id] = b
 	}
 	return v, true, nil
 }
@@ -185,33 +67,6 @@ func negatesItems(c *agreement.Cond, neg bool) bool {
 		return negatesItems(c.X, !neg)
 	case agreement.OpAnd, agreement.OpOr:
 		return negatesItems(c.X, neg) || negatesItems(c.Y, neg)
-	}
-	return false
-}
-
-// positiveItems returns the items c names that are agreed.
-func positiveItems(c *agreement.Cond, agreed map[string]bool) []string {
-	var out []string
-	for _, id := range c.Items() {
-		if agreed[id] {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// passes applies a decision rule to a tally, as the engine does.
-func passes(r parley.Rule, yes, no, silent, abstain int) bool {
-	if yes < 1 {
-		return false
-	}
-	switch r.Kind {
-	case parley.RuleConsensus:
-		return no+silent == 0
-	case parley.RuleConsensusMinus:
-		return no+silent <= r.N
-	case parley.RuleMajority:
-		return float64(yes) >= math.Ceil(r.Threshold*float64(yes+no+silent))
 	}
 	return false
 }
