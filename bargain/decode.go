@@ -1,0 +1,295 @@
+package bargain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/parleyhq/parley"
+)
+
+// The decoders below read JSON in two steps. parley.CheckJSON checks the
+// text as it checks every signed payload (valid UTF-8, well formed, no
+// member name twice in an object, not even under case folding, bounded
+// depth); encoding/json then decodes it into generic values, which are
+// walked here with the path of each, so that every error names its field
+// in full (parley.DecodeStrict would name a mistyped field without its
+// array indices or map keys).
+
+// ReadInstance reads one instance in the interchange format of
+// docs/PACKAGES.md from r, at most MaxInputSize bytes, and validates it.
+func ReadInstance(r io.Reader) (*Instance, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxInputSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the instance: %w", err)
+	}
+	if len(b) > MaxInputSize {
+		return nil, parley.Errorf(parley.ETOOLARGE, "the instance is larger than %d bytes", MaxInputSize)
+	}
+	return DecodeInstance(b)
+}
+
+// DecodeInstance decodes an instance from JSON strictly (unknown or
+// repeated fields, wrong types and decimals written as numbers are
+// refused) and validates it. Every error is an *parley.Error naming the
+// field, such as "parties[1].values.tranches: option "3" has no value".
+func DecodeInstance(b []byte) (*Instance, error) {
+	v, err := decodeGeneric(b, "an instance")
+	if err != nil {
+		return nil, err
+	}
+	var inst Instance
+	if err := object(v, "the instance", "issues and parties", func(key string, v any, f string) error {
+		if key == "issues" {
+			var err error
+			inst.Issues, err = issuesFrom(v, f)
+			return err
+		}
+		return array(v, f, "an array of parties", func(k int, v any, f string) error {
+			p, err := preferencesFrom(v, f)
+			inst.Parties = append(inst.Parties, p)
+			return err
+		})
+	}, "issues", "parties"); err != nil {
+		return nil, err
+	}
+	if err := inst.Validate(); err != nil {
+		return nil, err
+	}
+	return &inst, nil
+}
+
+// DecodeIssues decodes a JSON array of issues and checks it with
+// CheckIssues; errors name fields below field.
+func DecodeIssues(b []byte, field string) ([]Issue, error) {
+	v, err := decodeGeneric(b, "a list of issues")
+	if err != nil {
+		return nil, err
+	}
+	issues, err := issuesFrom(v, field)
+	if err != nil {
+		return nil, err
+	}
+	return issues, CheckIssues(issues, field)
+}
+
+// DecodePreferences decodes one party's preferences, an object with id,
+// weights, values and reservation, and checks them against the issues;
+// errors name fields below field.
+func DecodePreferences(b []byte, issues []Issue, field string) (*Preferences, error) {
+	v, err := decodeGeneric(b, "a party's preferences")
+	if err != nil {
+		return nil, err
+	}
+	p, err := preferencesFrom(v, field)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Check(issues, field); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// DecodePackage decodes a package, an object mapping every issue to one
+// of its options, such as {"tranches": "2", "verifier": "icrc"}; errors
+// name fields below field.
+func DecodePackage(b []byte, issues []Issue, field string) (Package, error) {
+	v, err := decodeGeneric(b, "a package")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalidf(field, "want an object mapping each issue to an option, such as {\"tranches\": \"2\"}; found %s", kind(v))
+	}
+	pm := map[string]string{}
+	for _, id := range sortedKeys(m) {
+		s, ok := m[id].(string)
+		if !ok {
+			return nil, invalidf(field+"."+id, "want the option as a string; found %s", kind(m[id]))
+		}
+		pm[id] = s
+	}
+	return PackageOf(issues, pm, field)
+}
+
+func decodeGeneric(b []byte, what string) (any, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, parley.Errorf(parley.EINVALID, "the input is empty: give %s as JSON (see docs/PACKAGES.md)", what)
+	}
+	if err := parley.CheckJSON(b); err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, parley.Errorf(parley.EINVALID, "reading %s: %v", what, err)
+	}
+	return v, nil
+}
+
+// kind names the JSON type of a generic value for a message.
+func kind(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "the number " + truncate(v.String(), 30)
+	case string:
+		return "the string " + quote(v)
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// object walks the members of the object v, in sorted order, calling
+// member for each field named in fields and refusing any other.
+func object(v any, field, desc string, member func(key string, v any, f string) error, fields ...string) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return invalidf(field, "want an object with %s; found %s", desc, kind(v))
+	}
+	for _, key := range sortedKeys(m) {
+		f := key
+		if field != "the instance" {
+			f = field + "." + key
+		}
+		known := false
+		for _, k := range fields {
+			known = known || k == key
+		}
+		if !known {
+			return invalidf(f, "unknown field; %s has %s", strings.TrimPrefix(field, "the "), list(fields))
+		}
+		if err := member(key, m[key], f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func array(v any, field, want string, elem func(k int, v any, f string) error) error {
+	a, ok := v.([]any)
+	if !ok {
+		return invalidf(field, "want %s; found %s", want, kind(v))
+	}
+	for k, e := range a {
+		if err := elem(k, e, fmt.Sprintf("%s[%d]", field, k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func str(v any, field, what string) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", invalidf(field, "want %s as a string; found %s", what, kind(v))
+	}
+	return s, nil
+}
+
+func issuesFrom(v any, field string) ([]Issue, error) {
+	issues := []Issue{}
+	err := array(v, field, "an array of issues", func(k int, v any, f string) error {
+		var is Issue
+		err := object(v, f, "id and options", func(key string, v any, f string) error {
+			var err error
+			switch key {
+			case "id":
+				is.ID, err = str(v, f, "the issue's ID")
+			case "options":
+				is.Options = []string{}
+				err = array(v, f, "an array of option IDs", func(k int, v any, f string) error {
+					o, err := str(v, f, "an option ID")
+					is.Options = append(is.Options, o)
+					return err
+				})
+			}
+			return err
+		}, "id", "options")
+		issues = append(issues, is)
+		return err
+	})
+	return issues, err
+}
+
+func preferencesFrom(v any, field string) (Preferences, error) {
+	var p Preferences
+	err := object(v, field, "id, weights, values and reservation", func(key string, v any, f string) error {
+		var err error
+		switch key {
+		case "id":
+			p.Party, err = str(v, f, "the party's ID")
+		case "weights":
+			p.Weights, err = decMap(v, f, "weight")
+		case "values":
+			m, ok := v.(map[string]any)
+			if !ok {
+				return invalidf(f, "want an object mapping each issue to the values of its options; found %s", kind(v))
+			}
+			p.Values = map[string]map[string]Dec{}
+			for _, id := range sortedKeys(m) {
+				if p.Values[id], err = decMap(m[id], f+"."+id, "value"); err != nil {
+					return err
+				}
+			}
+		case "reservation":
+			p.Reservation, err = decFrom(v, f)
+		}
+		return err
+	}, "id", "weights", "values", "reservation")
+	if err == nil && !hasKey(v, "reservation") {
+		err = invalidf(field+".reservation", "missing; give the party's utility of no agreement, such as \"0\"")
+	}
+	return p, err
+}
+
+func hasKey(v any, key string) bool {
+	m, _ := v.(map[string]any)
+	_, ok := m[key]
+	return ok
+}
+
+func decMap(v any, field, what string) (map[string]Dec, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalidf(field, "want an object mapping IDs to %ss; found %s", what, kind(v))
+	}
+	out := make(map[string]Dec, len(m))
+	for _, k := range sortedKeys(m) {
+		d, err := decFrom(m[k], field+"."+k)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = d
+	}
+	return out, nil
+}
+
+// decFrom reads a decimal given as a JSON string.
+func decFrom(v any, field string) (Dec, error) {
+	switch v := v.(type) {
+	case string:
+		d, err := ParseDec(v)
+		if err != nil {
+			return Dec{}, invalidf(field, "%s", parley.ErrorMessage(err))
+		}
+		if why := d.checkInput(); why != "" {
+			return Dec{}, invalidf(field, "%s", why)
+		}
+		return d, nil
+	case json.Number:
+		return Dec{}, invalidf(field, "%s is a JSON number; write the decimal as a string, \"%s\", so that it is read exactly", truncate(v.String(), 30), truncate(v.String(), 30))
+	}
+	return Dec{}, invalidf(field, "want a decimal as a string, such as \"0.25\"; found %s", kind(v))
+}

@@ -1,0 +1,445 @@
+package bargain
+
+import (
+	"context"
+	"math/big"
+	"math/bits"
+	"slices"
+
+	"github.com/parleyhq/parley"
+)
+
+// The exact Pareto frontier, issue by issue.
+//
+// A vector u weakly dominates v if u ≥ v in every coordinate; it
+// dominates v if moreover u ≠ v. The frontier of a set of packages is the
+// set of utility vectors of its packages that no package's vector
+// dominates, with every package achieving each.
+//
+// Let F_k be the frontier of the packages of issues 1..k (the other issues
+// left out). Adding an option of issue k+1 adds the same vector to every
+// package of issues 1..k, which keeps dominance: if a prefix is
+// dominated, so is every package that extends it with the same choices.
+// Hence every package on the frontier of issues 1..k+1 extends a package
+// whose vector is in F_k, and F_{k+1} is the frontier of the candidates
+// { u + c(k+1, o) : u ∈ F_k, o an option of issue k+1 }. By induction
+// every package of a final frontier vector is a path through the levels:
+// at each level it chose an option that led from one frontier vector to
+// the next. The computation keeps, for each vector of F_{k+1}, every
+// (vector of F_k, option) that reaches it, so that no tie is lost; the
+// packages of a vector are the paths that end at it, counted by a
+// forward sum and listed on demand.
+//
+// The candidates are produced in decreasing lexicographic order (party 1's
+// utility first): F_k is kept in that order, and each translate F_k + c is
+// in that order too, so a merge of the translates (one per option) gives
+// them in order. In that order a vector can only be dominated by one
+// before it (a dominating vector is lexicographically greater), and equal
+// vectors are adjacent, which is where ties are joined. What remains is,
+// for each candidate, to ask whether one of the frontier vectors kept so
+// far dominates it, all of which have a first coordinate at least as
+// large:
+//   - 1 party: only the first vector is kept;
+//   - 2 parties: a candidate is kept if its second coordinate exceeds the
+//     largest seen so far (a sweep);
+//   - 3 parties: the kept vectors' (second, third) coordinates form a
+//     staircase, ordered by the second ascending and the third
+//     descending; the candidate is dominated if the first step whose
+//     second coordinate is at least its own has a third coordinate at
+//     least its own (a binary search);
+//   - 4 parties and more: the candidate is compared with every kept
+//     vector, which costs the product of their numbers.
+
+// An edge says that a frontier vector of one level is reached from the
+// vector parent of the level before with the option opt of the level's
+// issue.
+type edge struct{ parent, opt int32 }
+
+// A level describes the frontier after one more issue: the edges of its
+// vector i are edges[start[i]:start[i+1]].
+type level struct {
+	start []int32
+	edges []edge
+}
+
+func (l *level) of(i int32) []edge { return l.edges[l.start[i]:l.start[i+1]] }
+
+// A dag is the result of the merge: levels[k] is the frontier of issues
+// 0..k; the parents of level 0 are the one empty package (0).
+type dag struct {
+	levels []level
+	counts []*big.Int // packages of each final vector
+}
+
+// tooLarge is the error of a partial frontier that grew past the limit
+// of points: the exact frontier is then out of reach within that limit,
+// and no answer is given rather than an approximate one.
+func tooLarge(issues, of, limit int) error {
+	return parley.Errorf(parley.ETOOLARGE, "the frontier of the first %d of the %d issues already has more than %d points, the limit: the exact frontier is out of reach within it; raise the limit (the memory needed grows with it) or settle some issues first", issues, of, limit)
+}
+
+// build computes the frontier of the packages of all issues. contrib[k]
+// holds, option by option, the P utilities that issue k's option adds.
+// It returns the levels and the final vectors, P words each, in
+// decreasing lexicographic order.
+func build[T word](ctx context.Context, contrib [][]T, P, maxPoints int) (*dag, []T, error) {
+	cur := make([]T, P) // the empty package: all zeros
+	curCount := []uint64{1}
+	var curBig map[int32]*big.Int // counts that overflowed uint64
+	d := &dag{levels: make([]level, len(contrib))}
+	var cand []T
+	var next []T
+	var stair []step[T]
+	h := &merger[T]{P: P}
+	for k, c := range contrib {
+		m := len(cur) / P
+		nopt := len(c) / P
+		// The candidates: the translate of cur by each option, one after
+		// the other; each is in decreasing lexicographic order.
+		cand = slices.Grow(cand[:0], m*nopt*P)[:m*nopt*P]
+		for o := 0; o < nopt; o++ {
+			co := c[o*P : o*P+P]
+			dst := cand[o*m*P : (o+1)*m*P]
+			for i := 0; i < m; i++ {
+				for p := 0; p < P; p++ {
+					dst[i*P+p] = wadd(cur[i*P+p], co[p])
+				}
+			}
+		}
+		h.reset(cand, m, nopt)
+		next = next[:0]
+		stair = stair[:0]
+		var maxY T
+		lv := level{start: make([]int32, 1, m+1)}
+		var nextCount []uint64
+		var nextBig map[int32]*big.Int
+		groupStart := -1 // index in lv.edges where the current group starts
+		var group []T    // the current group's vector
+		flush := func() bool {
+			if groupStart < 0 {
+				return true
+			}
+			keep := false
+			n := len(next) / P
+			switch {
+			case P == 1:
+				keep = n == 0
+			case P == 2:
+				keep = n == 0 || wcmp(group[1], maxY) > 0
+				if keep {
+					maxY = group[1]
+				}
+			case P == 3:
+				keep = stairInsert(&stair, group[1], group[2])
+			default:
+				keep = true
+				for q := 0; q < n && keep; q++ {
+					keep = !dominates(next[q*P+1:q*P+P], group[1:])
+				}
+			}
+			if !keep {
+				lv.edges = lv.edges[:groupStart]
+				return true
+			}
+			next = append(next, group...)
+			// The packages of the vector: those of its parents.
+			var t tally
+			for _, e := range lv.edges[groupStart:] {
+				if b := curBig[e.parent]; b != nil {
+					t.addBig(b)
+				} else {
+					t.add(curCount[e.parent])
+				}
+			}
+			if t.big != nil {
+				if nextBig == nil {
+					nextBig = map[int32]*big.Int{}
+				}
+				nextBig[int32(n)] = t.big
+			}
+			nextCount = append(nextCount, t.small)
+			lv.start = append(lv.start, int32(len(lv.edges)))
+			return n+1 <= maxPoints
+		}
+		for pops := 0; ; pops++ {
+			o, i, ok := h.pop()
+			if !ok {
+				break
+			}
+			if pops&(1<<14-1) == 0 && ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			v := cand[(o*m+i)*P : (o*m+i)*P+P]
+			if groupStart < 0 || !slices.Equal(v, group) {
+				if !flush() {
+					return nil, nil, tooLarge(k+1, len(contrib), maxPoints)
+				}
+				group = v
+				groupStart = len(lv.edges)
+			}
+			lv.edges = append(lv.edges, edge{parent: int32(i), opt: int32(o)})
+		}
+		if !flush() {
+			return nil, nil, tooLarge(k+1, len(contrib), maxPoints)
+		}
+		d.levels[k] = lv
+		cur, next = next, cur
+		curCount, curBig = nextCount, nextBig
+	}
+	d.counts = make([]*big.Int, len(curCount))
+	for i, c := range curCount {
+		if b := curBig[int32(i)]; b != nil {
+			d.counts[i] = b
+		} else {
+			d.counts[i] = new(big.Int).SetUint64(c)
+		}
+	}
+	return d, cur, nil
+}
+
+// A tally counts packages in a uint64 until it overflows, then in a
+// big.Int.
+type tally struct {
+	small uint64
+	big   *big.Int
+}
+
+func (t *tally) add(n uint64) {
+	if t.big != nil {
+		t.big.Add(t.big, new(big.Int).SetUint64(n))
+		return
+	}
+	var carry uint64
+	if t.small, carry = bits.Add64(t.small, n, 0); carry != 0 {
+		t.big = new(big.Int).SetUint64(t.small)
+		t.big.SetBit(t.big, 64, 1)
+	}
+}
+
+func (t *tally) addBig(n *big.Int) {
+	if t.big == nil {
+		t.big = new(big.Int).SetUint64(t.small)
+	}
+	t.big.Add(t.big, n)
+}
+
+// dominates reports q ≥ p in every coordinate.
+func dominates[T word](q, p []T) bool {
+	for i := range p {
+		if wcmp(q[i], p[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// A step of the staircase of 3 parties: the (second, third) coordinates
+// of a kept vector that no other kept vector weakly dominates in them.
+type step[T word] struct{ y, z T }
+
+// stairInsert reports whether (y, z) is not weakly dominated by a step of
+// s, and if so inserts it, removing the steps it weakly dominates. The
+// steps are in increasing y, hence decreasing z.
+func stairInsert[T word](s *[]step[T], y, z T) bool {
+	st := *s
+	lo, hi := 0, len(st)
+	for lo < hi { // the first step with y' ≥ y
+		mid := int(uint(lo+hi) >> 1)
+		if wcmp(st[mid].y, y) < 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	i := lo
+	if i < len(st) && wge(st[i].z, z) {
+		return false
+	}
+	// The steps that (y, z) weakly dominates: the one at i if its y is y
+	// (its z is smaller), and those before i whose z is at most z.
+	end := i
+	if end < len(st) && st[end].y == y {
+		end++
+	}
+	begin := i
+	for begin > 0 && wge(z, st[begin-1].z) {
+		begin--
+	}
+	*s = slices.Replace(st, begin, end, step[T]{y, z})
+	return true
+}
+
+// A merger merges the nopt translates of m vectors each, every one in
+// decreasing lexicographic order, into one such order. Equal vectors come
+// out by increasing option.
+type merger[T word] struct {
+	P       int
+	cand    []T
+	m       int
+	pos     []int // the next vector of each translate
+	heap    []int // translates, greatest next vector first
+	scratch []int
+}
+
+func (h *merger[T]) reset(cand []T, m, nopt int) {
+	h.cand, h.m = cand, m
+	h.pos = slices.Grow(h.pos[:0], nopt)[:nopt]
+	h.heap = h.heap[:0]
+	for o := range nopt {
+		h.pos[o] = 0
+		if m > 0 {
+			h.heap = append(h.heap, o)
+		}
+	}
+	for i := len(h.heap)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *merger[T]) vec(o int) []T {
+	at := (o*h.m + h.pos[o]) * h.P
+	return h.cand[at : at+h.P]
+}
+
+// before reports whether translate a's next vector comes before b's.
+func (h *merger[T]) before(a, b int) bool {
+	va, vb := h.vec(a), h.vec(b)
+	for p := range va {
+		if c := wcmp(va[p], vb[p]); c != 0 {
+			return c > 0
+		}
+	}
+	return a < b
+}
+
+func (h *merger[T]) down(i int) {
+	n := len(h.heap)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && h.before(h.heap[r], h.heap[l]) {
+			j = r
+		}
+		if !h.before(h.heap[j], h.heap[i]) {
+			return
+		}
+		h.heap[i], h.heap[j] = h.heap[j], h.heap[i]
+		i = j
+	}
+}
+
+// pop returns the translate and index of the next vector.
+func (h *merger[T]) pop() (o, i int, ok bool) {
+	if len(h.heap) == 0 {
+		return 0, 0, false
+	}
+	o = h.heap[0]
+	i = h.pos[o]
+	h.pos[o]++
+	if h.pos[o] == h.m {
+		last := len(h.heap) - 1
+		h.heap[0] = h.heap[last]
+		h.heap = h.heap[:last]
+	}
+	if len(h.heap) > 0 {
+		h.down(0)
+	}
+	return o, i, true
+}
+
+// packages returns the packages of the final vector pt, at most max of
+// them, in lexicographic order of their options' indexes (issue 0 first).
+func (d *dag) packages(pt int32, max int) []Package {
+	n := len(d.levels)
+	if max <= 0 {
+		return nil
+	}
+	// One package: every vector on the way back has one edge.
+	pkg := make(Package, n)
+	single := true
+	for k, at := n-1, pt; k >= 0; k-- {
+		es := d.levels[k].of(at)
+		if len(es) != 1 {
+			single = false
+			break
+		}
+		pkg[k], at = int(es[0].opt), es[0].parent
+	}
+	if single {
+		return []Package{pkg}
+	}
+	// The vectors from which pt can be reached, level by level: sets[k]
+	// lists vectors of level k, and up[k][j] the edges of sets[k][j] with
+	// parents as positions in sets[k-1] (in the root's case, 0).
+	sets := make([][]int32, n)
+	up := make([][][]edge, n)
+	sets[n-1] = []int32{pt}
+	for k := n - 1; k >= 0; k-- {
+		index := map[int32]int32{}
+		var parents []int32
+		up[k] = make([][]edge, len(sets[k]))
+		for j, v := range sets[k] {
+			for _, e := range d.levels[k].of(v) {
+				pi, ok := index[e.parent]
+				if !ok {
+					pi = int32(len(parents))
+					index[e.parent] = pi
+					parents = append(parents, e.parent)
+				}
+				up[k][j] = append(up[k][j], edge{parent: pi, opt: e.opt})
+			}
+		}
+		if k > 0 {
+			sets[k-1] = parents
+		}
+	}
+	// down[k][j]: the (option, position in sets[k]) reachable from
+	// position j of level k-1, by increasing option.
+	down := make([][][]edge, n)
+	for k := 0; k < n; k++ {
+		size := 1
+		if k > 0 {
+			size = len(sets[k-1])
+		}
+		down[k] = make([][]edge, size)
+		for j := range up[k] {
+			for _, e := range up[k][j] {
+				down[k][e.parent] = append(down[k][e.parent], edge{parent: int32(j), opt: e.opt})
+			}
+		}
+		for _, es := range down[k] {
+			slices.SortFunc(es, func(a, b edge) int { return int(a.opt - b.opt) })
+		}
+	}
+	// Every vector in sets reaches pt, so a depth-first walk by
+	// increasing option meets the packages in order without dead ends.
+	var out []Package
+	path := make(Package, n)
+	cursor := make([]int, n) // the next edge to take at each level
+	at := make([]int32, n+1) // at[k]: the position in sets[k-1] the walk is at (at[0] the root)
+	k := 0
+	for k >= 0 {
+		es := down[k][at[k]]
+		if cursor[k] == len(es) {
+			cursor[k] = 0
+			k--
+			continue
+		}
+		e := es[cursor[k]]
+		cursor[k]++
+		path[k] = int(e.opt)
+		at[k+1] = e.parent
+		if k == n-1 {
+			out = append(out, slices.Clone(path))
+			if len(out) == max {
+				return out
+			}
+			continue
+		}
+		k++
+	}
+	return out
+}

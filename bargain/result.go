@@ -1,0 +1,250 @@
+package bargain
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/big"
+)
+
+// DefaultMaxTies is the default of ResultOptions.MaxTies.
+const DefaultMaxTies = 100
+
+// ResultOptions say what a Result holds.
+type ResultOptions struct {
+	// MaxTies is the most packages listed for one utility vector; the
+	// others are counted, and Result.Truncated says that some were left
+	// out. 0 means DefaultMaxTies.
+	MaxTies int
+	// Current and Proposal, when not nil, are assessed.
+	Current, Proposal Package
+}
+
+// A Result is the output of `parley packages` (docs/PACKAGES.md): the
+// frontier and the three solutions as lists of packages with their
+// utilities, the values the solutions reach, each party's bounds, and
+// the assessments asked for.
+type Result struct {
+	Parties          []string `json:"parties"`
+	Frontier         []Entry  `json:"frontier"`
+	Nash             []Entry  `json:"nash"`
+	KalaiSmorodinsky []Entry  `json:"kalai_smorodinsky"`
+	Maximin          []Entry  `json:"maximin"`
+	// Values holds nash_product, kalai_smorodinsky_share and
+	// maximin_gain, for the solutions that are not empty.
+	Values Ordered[string] `json:"values"`
+	// Reasons says, for each empty solution, why it is empty.
+	Reasons Ordered[string]      `json:"reasons,omitempty"`
+	Bounds  Ordered[PartyBounds] `json:"bounds"`
+	Points  int                  `json:"points"`   // frontier vectors
+	Count   string               `json:"packages"` // frontier packages
+	// Truncated says that some vector's packages were not all listed,
+	// in any list of the result; MaxTies is the cap that applied.
+	Truncated bool      `json:"truncated"`
+	MaxTies   int       `json:"max_ties"`
+	Current   *Assessed `json:"current,omitempty"`
+	Proposal  *Assessed `json:"proposal,omitempty"`
+}
+
+// An Entry is one package with every party's utility of it. Point is the
+// index of its utility vector in the frontier, which tied packages share;
+// Ties, when the vector has more than one package, is how many it has.
+type Entry struct {
+	Package              Ordered[string] `json:"package"`
+	Utilities            Ordered[string] `json:"utilities"`
+	IndividuallyRational bool            `json:"individually_rational"`
+	Point                int             `json:"point"`
+	Ties                 string          `json:"ties,omitempty"`
+}
+
+// PartyBounds are one party's reservation, its worst and best utilities
+// over all packages, and its ideal, the best over the individually
+// rational packages (absent when there is none).
+type PartyBounds struct {
+	Reservation string `json:"reservation"`
+	Worst       string `json:"worst"`
+	Best        string `json:"best"`
+	Ideal       string `json:"ideal,omitempty"`
+}
+
+// Assessed is an Assessment as the result shows it.
+type Assessed struct {
+	Package              Ordered[string] `json:"package"`
+	Utilities            Ordered[string] `json:"utilities"`
+	Gains                Ordered[string] `json:"gains"`
+	IndividuallyRational bool            `json:"individually_rational"`
+	ParetoOptimal        bool            `json:"pareto_optimal"`
+	FromBest             Ordered[string] `json:"from_best"`
+	ShareOfRange         Ordered[string] `json:"share_of_range"`
+	Improvements         []Entry         `json:"improvements"`
+	ImprovementPoints    int             `json:"improvement_points"`
+	ImprovementPackages  string          `json:"improvement_packages"`
+}
+
+// Ordered is a JSON object whose members keep their order.
+type Ordered[V any] []Member[V]
+
+// A Member is one member of an Ordered object.
+type Member[V any] struct {
+	Name  string
+	Value V
+}
+
+// MarshalJSON writes o as an object, its members in order.
+func (o Ordered[V]) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(m.Name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(m.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Get returns the value of the member named name.
+func (o Ordered[V]) Get(name string) (V, bool) {
+	for _, m := range o {
+		if m.Name == name {
+			return m.Value, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// Result returns f with its solutions in the form of `parley packages`.
+func (f *Frontier) Result(o ResultOptions) (*Result, error) {
+	if o.MaxTies <= 0 {
+		o.MaxTies = DefaultMaxTies
+	}
+	pb := f.pb
+	r := &Result{
+		Parties: pb.parties,
+		Points:  f.Len(),
+		Count:   f.CountAll().String(),
+		MaxTies: o.MaxTies,
+	}
+	entries := func(points []int) []Entry {
+		out := []Entry{}
+		for _, i := range points {
+			n := f.dag.counts[i]
+			ties := ""
+			if n.Cmp(big.NewInt(1)) > 0 {
+				ties = n.String()
+			}
+			pkgs := f.Packages(i, o.MaxTies)
+			if big.NewInt(int64(len(pkgs))).Cmp(n) < 0 {
+				r.Truncated = true
+			}
+			for _, pkg := range pkgs {
+				out = append(out, Entry{
+					Package:              f.pb.packageJSON(pkg),
+					Utilities:            f.pb.partyJSON(f.Utilities(i)),
+					IndividuallyRational: f.ir[i],
+					Point:                i,
+					Ties:                 ties,
+				})
+			}
+		}
+		return out
+	}
+	all := make([]int, f.Len())
+	for i := range all {
+		all[i] = i
+	}
+	r.Frontier = entries(all)
+	for _, sol := range []struct {
+		name, value string
+		s           Solution
+		to          *[]Entry
+		text        func(*big.Rat) string
+	}{
+		{"nash", "nash_product", f.Nash(), &r.Nash, FormatRat},
+		{"kalai_smorodinsky", "kalai_smorodinsky_share", f.KalaiSmorodinsky(), &r.KalaiSmorodinsky, FormatRat},
+		{"maximin", "maximin_gain", f.Maximin(), &r.Maximin, FormatRat},
+	} {
+		*sol.to = entries(sol.s.Points)
+		if sol.s.Reason != "" {
+			r.Reasons = append(r.Reasons, Member[string]{sol.name, sol.s.Reason})
+			continue
+		}
+		r.Values = append(r.Values, Member[string]{sol.value, sol.text(sol.s.Value)})
+	}
+	ideal := f.Ideal()
+	for p, id := range pb.parties {
+		b := PartyBounds{
+			Reservation: pb.Reservation(p).String(),
+			Worst:       pb.Worst(p).String(),
+			Best:        pb.Best(p).String(),
+		}
+		if ideal != nil {
+			b.Ideal = ideal[p].String()
+		}
+		r.Bounds = append(r.Bounds, Member[PartyBounds]{id, b})
+	}
+	for _, a := range []struct {
+		pkg Package
+		to  **Assessed
+	}{{o.Current, &r.Current}, {o.Proposal, &r.Proposal}} {
+		if a.pkg == nil {
+			continue
+		}
+		as, err := f.Assess(a.pkg)
+		if err != nil {
+			return nil, err
+		}
+		shares := make([]string, len(as.ShareOfRange))
+		for p, s := range as.ShareOfRange {
+			shares[p] = FormatRat(s)
+		}
+		*a.to = &Assessed{
+			Package:              pb.packageJSON(as.Package),
+			Utilities:            pb.partyJSON(as.Utilities),
+			Gains:                pb.partyJSON(as.Gains),
+			IndividuallyRational: as.IndividuallyRational,
+			ParetoOptimal:        as.ParetoOptimal,
+			FromBest:             pb.partyJSON(as.FromBest),
+			ShareOfRange:         partyStrings(pb.parties, shares),
+			Improvements:         entries(as.Improvements),
+			ImprovementPoints:    len(as.Improvements),
+			ImprovementPackages:  as.ImprovementPackages.String(),
+		}
+	}
+	return r, nil
+}
+
+func (pb *Problem) packageJSON(pkg Package) Ordered[string] {
+	o := make(Ordered[string], len(pkg))
+	for k, opt := range pkg {
+		o[k] = Member[string]{pb.issues[k].ID, pb.issues[k].Options[opt]}
+	}
+	return o
+}
+
+func (pb *Problem) partyJSON(ds []Dec) Ordered[string] {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.String()
+	}
+	return partyStrings(pb.parties, s)
+}
+
+func partyStrings(parties, s []string) Ordered[string] {
+	o := make(Ordered[string], len(s))
+	for p, v := range s {
+		o[p] = Member[string]{parties[p], v}
+	}
+	return o
+}
