@@ -7,8 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -138,10 +144,11 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // startSession issues a session token for key, as a bearer token in the
-// body and an HttpOnly, SameSite=Strict cookie.
+// body and an HttpOnly, SameSite=Strict cookie. The token carries a random
+// id, by which signing out revokes it.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, key string) error {
 	exp := time.Now().Add(s.cfg.SessionTTL)
-	tok := s.seal(signedClaims{Kind: "session", Key: key, Exp: exp.Unix()})
+	tok := s.seal(signedClaims{Kind: "session", Key: key, Exp: exp.Unix(), Rand: newSessionID()})
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Value: tok, Path: "/", Expires: exp,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
@@ -161,41 +168,191 @@ func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, resp)
 }
 
+// handleSignOut ends the session of the request, if any: its token is
+// revoked on the server for the rest of its life, whether it came as a
+// bearer token or a cookie, its live streams end, and the cookie is
+// cleared.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	if sess := sessionOf(r); sess != nil {
+		if err := s.revoked.revoke(sess.id, sess.exp); err != nil {
+			return err
+		}
+		s.endSessionStreams(sess.id)
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
+// A session is a signed-in request's session token, opened.
+type session struct {
+	key    string
+	id     string // random, by which it is revoked
+	exp    int64  // Unix seconds
+	cookie bool   // it came as the cookie, not a bearer token
+}
+
+type sessionCtxKey struct{}
+
+// sessionOf returns the session of a request that handle or page let
+// through, or nil for the public.
+func sessionOf(r *http.Request) *session {
+	sess, _ := r.Context().Value(sessionCtxKey{}).(*session)
+	return sess
+}
+
 // authenticate finds the session of a request, if any, and checks CSRF
 // protection for cookie sessions: a request that changes anything and
-// comes with the cookie must carry the matching X-CSRF-Token.
-func (s *Server) authenticate(r *http.Request) (key string, err error) {
+// comes with the cookie must carry the matching X-CSRF-Token. A stale or
+// revoked cookie reads as the public; a stale or revoked bearer token is
+// refused.
+func (s *Server) authenticate(r *http.Request) (*session, error) {
 	var tok string
 	cookie := false
 	if h := r.Header.Get("Authorization"); h != "" {
 		t, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return "", parley.Errorf(parley.EUNAUTHORIZED, "the Authorization header must be \"Bearer TOKEN\"")
+			return nil, parley.Errorf(parley.EUNAUTHORIZED, "the Authorization header must be \"Bearer TOKEN\"")
 		}
 		tok = t
 	} else if c, err := r.Cookie(cookieName); err == nil {
 		tok, cookie = c.Value, true
 	}
 	if tok == "" {
-		return "", nil
+		return nil, nil
 	}
 	c, ok := s.open(tok, "session")
+	if ok && !validSessionID(c.Rand) {
+		ok = false // issued before sessions could be revoked
+	}
 	if !ok {
 		if cookie {
-			return "", nil // a stale cookie reads as the public
+			return nil, nil
 		}
-		return "", parley.Errorf(parley.EUNAUTHORIZED, "the session token is invalid or expired: sign in again")
+		return nil, parley.Errorf(parley.EUNAUTHORIZED, "the session token is invalid or expired: sign in again")
+	}
+	revoked, err := s.revoked.revoked(c.Rand, c.Exp)
+	if err != nil {
+		return nil, err
+	}
+	if revoked {
+		if cookie {
+			return nil, nil
+		}
+		return nil, parley.Errorf(parley.EUNAUTHORIZED, "the session token was revoked when its session signed out: sign in again")
 	}
 	if cookie && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if !hmac.Equal([]byte(r.Header.Get(csrfHeader)), []byte(s.csrfToken(tok))) {
-			return "", parley.Errorf(parley.EFORBIDDEN, "missing or wrong %s header: a browser session must send the csrf token it received at sign-in", csrfHeader)
+			return nil, parley.Errorf(parley.EFORBIDDEN, "missing or wrong %s header: a browser session must send the csrf token it received at sign-in", csrfHeader)
 		}
 	}
-	return c.Key, nil
+	return &session{key: c.Key, id: c.Rand, exp: c.Exp, cookie: cookie}, nil
+}
+
+// newSessionID returns a random session id: 16 bytes in unpadded base64url.
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// validSessionID reports whether id is what newSessionID returns, and so
+// safe in a file name.
+func validSessionID(id string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(id)
+	return err == nil && len(b) == 16 && len(id) == 22
+}
+
+// Revoked sessions are kept in memory and, when the server has a directory
+// for them, as one empty file per session named EXP-ID, so that every
+// process sharing the directory refuses them. A file is removed once the
+// session it names has expired.
+type revocations struct {
+	dir string // "" keeps them in memory only
+
+	mu     sync.Mutex
+	ids    map[string]int64 // session id → expiry, Unix seconds
+	pruned time.Time
+	now    func() time.Time
+}
+
+func newRevocations(dir string) *revocations {
+	return &revocations{dir: dir, ids: map[string]int64{}, now: time.Now}
+}
+
+// pruneEvery is how often revoking also removes the revocations of
+// sessions that have expired.
+const pruneEvery = 10 * time.Minute
+
+func revokedName(id string, exp int64) string { return strconv.FormatInt(exp, 10) + "-" + id }
+
+// revoke revokes a session until it expires.
+func (v *revocations) revoke(id string, exp int64) error {
+	if !validSessionID(id) {
+		return parley.Errorf(parley.EINVALID, "not a session id")
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := v.now()
+	v.ids[id] = exp
+	if v.dir != "" {
+		f, err := os.OpenFile(filepath.Join(v.dir, revokedName(id, exp)), os.O_WRONLY|os.O_CREATE, 0o600)
+		if err == nil {
+			err = f.Close()
+		}
+		if err != nil {
+			return parley.Errorf(parley.EUNAVAILABLE, "recording the end of the session: %v; retry, or the operator should check %s", err, v.dir)
+		}
+	}
+	if now.Sub(v.pruned) > pruneEvery {
+		v.prune(now)
+	}
+	return nil
+}
+
+// revoked reports whether a session was revoked, by this process or,
+// through the directory, by another.
+func (v *revocations) revoked(id string, exp int64) (bool, error) {
+	v.mu.Lock()
+	_, ok := v.ids[id]
+	v.mu.Unlock()
+	if ok || v.dir == "" {
+		return ok, nil
+	}
+	_, err := os.Stat(filepath.Join(v.dir, revokedName(id, exp)))
+	switch {
+	case err == nil:
+		v.mu.Lock()
+		v.ids[id] = exp
+		v.mu.Unlock()
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, parley.Errorf(parley.EUNAVAILABLE, "cannot tell whether the session was revoked: %v; retry, or the operator should check %s", err, v.dir)
+}
+
+// prune forgets the revocations of sessions that have expired, in memory
+// and in the directory. Call with mu.
+func (v *revocations) prune(now time.Time) {
+	v.pruned = now
+	for id, exp := range v.ids {
+		if exp < now.Unix() {
+			delete(v.ids, id)
+		}
+	}
+	if v.dir == "" {
+		return
+	}
+	entries, err := os.ReadDir(v.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p, _, ok := strings.Cut(e.Name(), "-")
+		exp, err := strconv.ParseInt(p, 10, 64)
+		if ok && err == nil && exp < now.Unix() {
+			_ = os.Remove(filepath.Join(v.dir, e.Name()))
+		}
+	}
 }

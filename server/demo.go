@@ -3,7 +3,9 @@ package server
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -16,6 +18,45 @@ type Demo struct {
 	Talks  string
 	Notice string // what is reported and what is reconstructed
 	Actors []DemoActor
+
+	// Hosts are the Host header values (host, or host:port) the demo's
+	// API answers to; with none, localhost, 127.0.0.1 and [::1] on any
+	// port. A page served from another name, such as one that rebinds its
+	// DNS name to this machine, cannot act as a demo actor.
+	Hosts []string
+}
+
+// allowsHost reports whether a request's Host is one of the demo's.
+func (d *Demo) allowsHost(host string) bool {
+	host = strings.ToLower(host)
+	if len(d.Hosts) == 0 {
+		name, _, err := net.SplitHostPort(host)
+		if err != nil {
+			name = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		}
+		return name == "localhost" || name == "127.0.0.1" || name == "::1"
+	}
+	for _, h := range d.Hosts {
+		if strings.ToLower(h) == host {
+			return true
+		}
+	}
+	return false
+}
+
+// checkDemoHost refuses a request to the demo's API that names a host
+// other than the demo's own: a DNS-rebinding page could otherwise make a
+// visitor's browser act as the demo actors.
+func (s *Server) checkDemoHost(r *http.Request) error {
+	d := s.cfg.Demo
+	if d == nil || d.allowsHost(r.Host) {
+		return nil
+	}
+	names := "localhost, 127.0.0.1 or [::1]"
+	if len(d.Hosts) > 0 {
+		names = strings.Join(d.Hosts, ", ")
+	}
+	return parley.Errorf(parley.EFORBIDDEN, "the demo answers only at its own addresses (%s), not at %q: open it at one of them", names, r.Host)
 }
 
 // A DemoActor is one demo identity.

@@ -5,10 +5,13 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -18,22 +21,49 @@ import (
 	"github.com/parleyhq/parley/metrics"
 )
 
-// Config configures a Server.
+// Config configures a Server. A limit of -1 is no limit; 0 is its
+// default. docs/SECURITY.md lists the limits.
 type Config struct {
 	Host       string // the host part of log origins; also what sign-in challenges name
 	Secret     []byte // HMAC key for sessions and challenges, shared by all processes of one deployment
 	SessionTTL time.Duration
 	Logger     *slog.Logger
 
+	// Rates. Every request counts against its client address, and a
+	// signed-in request against its key as well; both must allow it.
 	MaxBody      int64   // bytes of a request body that carries an event (default: an event's limit, base64, plus room)
-	ReadRate     float64 // reads per second per actor or address (default 200)
-	WriteRate    float64 // writes per second per actor or address (default 100)
-	MaxStreams   int     // live streams in all (default 10,000)
-	StreamsPerID int     // live streams per signed-in actor (default 8)
-	StreamBuffer int     // messages buffered per stream before a slow client is dropped (default 256)
+	ReadRate     float64 // reads per second per client address and per key (default 200; bursts of twice that)
+	WriteRate    float64 // writes per second per client address and per key (default 100; bursts of twice that)
+	SignInRate   float64 // sign-in requests (challenges and sessions) per minute per client address (default 60)
+	TalksPerHour int     // new talks per hour per client address, when Founders is nil (default 10)
+	MaxBuckets   int     // rate-limit buckets kept at once; the least recently used is forgotten first (default 100,000, at least 1)
+
+	// Live streams.
+	MaxStreams         int // live streams in all (default 10,000; always a limit)
+	StreamsPerID       int // live streams per signed-in key (default 8)
+	StreamsPerAddr     int // live streams per client address, signed in or not (default 256)
+	AnonStreamsPerAddr int // live streams without a session per client address (default 16)
+	StreamBuffer       int // messages buffered per stream before a slow client is dropped (default 256)
+
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed for the client address. Requests from
+	// anywhere else count against their peer address.
+	TrustedProxies []netip.Prefix
+
+	// RevokedDir, if set, is where revoked sessions are kept, shared by
+	// the processes of one deployment; otherwise they are kept in memory.
+	RevokedDir string
+
+	// How Handler serves GET /metrics: with MetricsElsewhere, not at all
+	// (serve MetricsHandler on an address of its own); with MetricsToken,
+	// only to requests that carry "Authorization: Bearer TOKEN"; with
+	// neither, to anyone, as tests and tools use it. MetricsHandler
+	// requires the token too when it is set.
+	MetricsToken     string
+	MetricsElsewhere bool
 
 	// Founders, if not nil, are the keys that may found a talks through
-	// the API (talks.found); nil lets anyone.
+	// the API (talks.found); nil lets anyone, TalksPerHour per address.
 	Founders map[string]bool
 
 	// Demo, if set, holds the demo actors' keys by name: the server may
@@ -53,6 +83,8 @@ type Server struct {
 	mux       *http.ServeMux
 	hub       *hub
 	limits    *limiter
+	streams   *streamSlots
+	revoked   *revocations
 	metrics   *serverMetrics
 	overviews overviewCache
 	routes_   []string // API route patterns, in registration order
@@ -79,25 +111,40 @@ func New(l *ledger.Ledger, cfg Config) *Server {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = parley.MaxEventSize*4/3 + 64<<10
 	}
-	if cfg.ReadRate == 0 {
-		cfg.ReadRate = 200
+	defaults := []struct {
+		v   *float64
+		def float64
+	}{{&cfg.ReadRate, 200}, {&cfg.WriteRate, 100}, {&cfg.SignInRate, 60}}
+	for _, d := range defaults {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
 	}
-	if cfg.WriteRate == 0 {
-		cfg.WriteRate = 100
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{
+		{&cfg.TalksPerHour, 10}, {&cfg.StreamsPerID, 8}, {&cfg.StreamsPerAddr, 256}, {&cfg.AnonStreamsPerAddr, 16},
+	} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
 	}
-	if cfg.MaxStreams == 0 {
-		cfg.MaxStreams = 10000
-	}
-	if cfg.StreamsPerID == 0 {
-		cfg.StreamsPerID = 8
-	}
-	if cfg.StreamBuffer == 0 {
-		cfg.StreamBuffer = 256
+	// These have no "no limit".
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{{&cfg.MaxBuckets, 100000}, {&cfg.MaxStreams, 10000}, {&cfg.StreamBuffer, 256}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
 	}
 	reg := metrics.NewRegistry()
 	s := &Server{
 		cfg: cfg, l: l, log: cfg.Logger, mux: http.NewServeMux(),
-		limits: newLimiter(),
+		limits:  newLimiter(cfg.MaxBuckets),
+		streams: newStreamSlots(),
+		revoked: newRevocations(cfg.RevokedDir),
 		metrics: &serverMetrics{
 			reg:      reg,
 			requests: reg.NewCounterVec("parley_http_requests_total", "HTTP requests by route and status.", "route", "status"),
@@ -126,7 +173,64 @@ func (s *Server) Published(a ledger.Appended) {
 func (s *Server) Routes() []string { return append([]string(nil), s.routes_...) }
 
 // Handler returns the server's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/metrics" || r.URL.Path == "/healthz" {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			if r.URL.Path == "/api/openapi.json" || strings.HasPrefix(r.URL.Path, ProblemTypeBase) {
+				// The same for everyone, and only changes with the server.
+				h.Set("Cache-Control", "public, max-age=300")
+			} else {
+				// Viewer- or session-specific, or live.
+				h.Set("Cache-Control", "no-store")
+			}
+		}
+		if r.URL.Path == "/metrics" {
+			if s.cfg.MetricsElsewhere {
+				s.writeProblem(w, r, parley.Errorf(parley.ENOTFOUND, "this server serves /metrics on an address of its own (--metrics-addr)"))
+				return
+			}
+			if err := s.checkMetricsToken(r); err != nil {
+				s.writeProblem(w, r, err)
+				return
+			}
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// MetricsHandler serves the Prometheus metrics at GET /metrics, for an
+// address of their own; with Config.MetricsToken, to requests that carry
+// it.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := s.checkMetricsToken(r); err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		s.handleMetrics(w, r)
+	})
+	return mux
+}
+
+// checkMetricsToken checks the bearer token of a request for /metrics,
+// when the server has one.
+func (s *Server) checkMetricsToken(r *http.Request) error {
+	if s.cfg.MetricsToken == "" {
+		return nil
+	}
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	want := sha256.Sum256([]byte(s.cfg.MetricsToken))
+	got := sha256.Sum256([]byte(tok))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		return parley.Errorf(parley.EUNAUTHORIZED, "/metrics needs the metrics token: send \"Authorization: Bearer TOKEN\" with the token of --metrics-token-file")
+	}
+	return nil
+}
 
 // Close ends live streams.
 func (s *Server) Close() { s.hub.close() }
@@ -143,9 +247,12 @@ const (
 )
 
 // handle registers an API route: it resolves the session, applies the rate
-// limit, turns errors into problems, and records metrics.
+// limits of the client address and the key, keeps demo routes to the
+// demo's own host names, counts live streams, turns errors into problems,
+// and records metrics.
 func (s *Server) handle(pattern string, kind routeKind, h apiFunc) {
 	s.routes_ = append(s.routes_, pattern)
+	demoRoute := strings.HasPrefix(pattern[strings.IndexByte(pattern, ' ')+1:], "/api/v1/demo")
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -161,10 +268,16 @@ func (s *Server) handle(pattern string, kind routeKind, h apiFunc) {
 				s.metrics.latency.Observe(time.Since(start).Seconds(), pattern)
 			}
 		}()
-		key, err := s.authenticate(r)
-		if err == nil {
-			r = r.WithContext(context.WithValue(r.Context(), viewerCtxKey{}, key))
-			err = s.limits.allow(s.limitID(r, key), kind, s.cfg)
+		r, err := s.admit(r, pattern, kind)
+		if err == nil && demoRoute {
+			err = s.checkDemoHost(r)
+		}
+		if err == nil && kind == stream {
+			sr, release, serr := s.openStream(r, s.clientAddr(r), sessionOf(r))
+			if err = serr; err == nil {
+				r = sr
+				defer release()
+			}
 		}
 		if err == nil {
 			err = h(sw, r)
@@ -179,6 +292,28 @@ func (s *Server) handle(pattern string, kind routeKind, h apiFunc) {
 	})
 }
 
+// admit resolves the session of a request and charges the request to its
+// client address and key. It returns the request with the session in its
+// context. A request is counted even when its token is refused.
+func (s *Server) admit(r *http.Request, pattern string, kind routeKind) (*http.Request, error) {
+	sess, authErr := s.authenticate(r)
+	key := ""
+	if sess != nil {
+		key = sess.key
+	}
+	if err := s.allow(s.clientAddr(r), key, pattern, kind); err != nil {
+		return r, err
+	}
+	if authErr != nil {
+		return r, authErr
+	}
+	ctx := context.WithValue(r.Context(), viewerCtxKey{}, key)
+	if sess != nil {
+		ctx = context.WithValue(ctx, sessionCtxKey{}, sess)
+	}
+	return r.WithContext(ctx), nil
+}
+
 type viewerCtxKey struct{}
 
 // viewerKey returns the signed-in actor key of a request, or "".
@@ -191,32 +326,26 @@ func viewerKey(r *http.Request) string {
 // server passed to its UI handler, or "" for the public.
 func ViewerKey(r *http.Request) string { return viewerKey(r) }
 
-// page serves the UI with the request's session resolved.
+// page serves the UI with the request's session resolved, under the same
+// limits as an API read.
 func (s *Server) page(ui http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, err := s.authenticate(r)
-		if err == nil {
-			err = s.limits.allow(s.limitID(r, key), read, s.cfg)
-		}
+		r, err := s.admit(r, "", read)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		ui.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerCtxKey{}, key)))
+		ui.ServeHTTP(w, r)
 	})
 }
 
-// limitID is whom a request counts against: the signed-in actor, else the
-// client address.
+// limitID is whom the hub counts a live stream against: the signed-in
+// key, else the client address.
 func (s *Server) limitID(r *http.Request, key string) string {
 	if key != "" {
 		return "key:" + key
 	}
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return "addr:" + host
+	return "addr:" + s.clientAddr(r)
 }
 
 type statusWriter struct {

@@ -192,7 +192,9 @@ func inProcess(ctx context.Context, dir string, maxStreams int, stderr io.Writer
 	l := ledger.New(store, ledger.Config{Host: inProcessHost, Keys: keys, OnAppend: func(a ledger.Appended) { srv.Published(a) }})
 	srv = server.New(l, server.Config{
 		Host: inProcessHost, Secret: secret, Logger: logger,
-		ReadRate: -1, WriteRate: -1, // unlimited: see server/limit.go
+		// Unlimited (see server/limit.go): the load comes from one address.
+		ReadRate: -1, WriteRate: -1, SignInRate: -1, TalksPerHour: -1,
+		StreamsPerAddr: -1, AnonStreamsPerAddr: -1,
 		MaxStreams: maxStreams,
 	})
 	base, shutdown, err := listen(srv.Handler(), srv.Close, logger)
