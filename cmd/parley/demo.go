@@ -32,6 +32,7 @@ URL it prints, where a visitor can act as each demo actor.`,
 			fs.String("host", "demo.parley.localhost", "host name in the log origin")
 			fs.Bool("serve", true, "serve the demo after replaying it")
 			fs.String("log-level", "warn", "debug, info, warn or error")
+			fs.String("public-url", "", "the URL visitors open, when it is not http://ADDR (behind a proxy); the demo answers only to its own addresses and this URL's host")
 		},
 		Run: runDemo,
 	})
@@ -62,6 +63,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		addr:     str(fs, "addr"),
 		logLevel: str(fs, "log-level"),
 	}
+	c.publicURL = str(fs, "public-url") // serve adds its host to the demo's own
 	prepare := func(ctx context.Context, l *ledger.Ledger) error {
 		fmt.Fprintf(e.Stderr, "replaying %q (%d steps)…\n", s.Title, len(s.Steps))
 		app := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {

@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +39,22 @@ SIGTERM, finishing appends in flight.
 
 Every flag falls back to an environment variable: PARLEY_ADDR, PARLEY_DIR,
 PARLEY_DB, PARLEY_HOST, PARLEY_LOG_LEVEL, PARLEY_READ_RATE,
-PARLEY_WRITE_RATE.`,
+PARLEY_WRITE_RATE, PARLEY_SIGN_IN_RATE, PARLEY_FOUNDERS,
+PARLEY_TALKS_PER_HOUR, PARLEY_STREAMS_PER_ADDR,
+PARLEY_ANON_STREAMS_PER_ADDR, PARLEY_TRUSTED_PROXY, PARLEY_METRICS_ADDR,
+PARLEY_METRICS_TOKEN_FILE.
+
+Limits count per client address, and per key for a signed-in request;
+behind a reverse proxy, name it with --trusted-proxy, or every client
+counts as the proxy. docs/SECURITY.md lists every limit.
+
+Who may found a talks is the operator's choice: --founders FILE lists the
+keys that may (one public key a line, # comments); without it, any key
+may, --talks-per-hour from each client address.
+
+Prometheus metrics are served at /metrics on --metrics-addr, or on the
+main address to requests with "Authorization: Bearer TOKEN" and the token
+of --metrics-token-file; with neither, not at all.`,
 		Flags: serveFlags,
 		Run:   runServe,
 	})
@@ -45,8 +64,16 @@ func serveFlags(fs *flag.FlagSet) {
 	dataFlags(fs)
 	fs.String("addr", "", "address to listen on (env PARLEY_ADDR; default 127.0.0.1:8080)")
 	fs.String("log-level", "", "debug, info, warn or error (env PARLEY_LOG_LEVEL; default info)")
-	fs.String("read-rate", "", "reads per second per actor or client address, -1 for no limit (env PARLEY_READ_RATE; default 200)")
-	fs.String("write-rate", "", "writes per second per actor or client address, -1 for no limit (env PARLEY_WRITE_RATE; default 100)")
+	fs.String("read-rate", "", "reads per second per client address and per signed-in key, -1 for no limit (env PARLEY_READ_RATE; default 200)")
+	fs.String("write-rate", "", "writes per second per client address and per signed-in key, -1 for no limit (env PARLEY_WRITE_RATE; default 100)")
+	fs.String("sign-in-rate", "", "sign-in requests (challenges and sessions) per minute per client address, -1 for no limit (env PARLEY_SIGN_IN_RATE; default 60)")
+	fs.String("founders", "", "file of the public keys that may found a talks, one a line, # for comments (env PARLEY_FOUNDERS; default: any key, --talks-per-hour per address)")
+	fs.String("talks-per-hour", "", "new talks per hour per client address when founding is open to any key, -1 for no limit (env PARLEY_TALKS_PER_HOUR; default 10)")
+	fs.String("streams-per-addr", "", "live streams per client address, -1 for no limit (env PARLEY_STREAMS_PER_ADDR; default 256)")
+	fs.String("anon-streams-per-addr", "", "live streams without a session per client address, -1 for no limit (env PARLEY_ANON_STREAMS_PER_ADDR; default 16)")
+	fs.String("trusted-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (env PARLEY_TRUSTED_PROXY; default none)")
+	fs.String("metrics-addr", "", "address to serve /metrics on, apart from the API (env PARLEY_METRICS_ADDR)")
+	fs.String("metrics-token-file", "", "file holding a token of at least 16 characters that /metrics requires as \"Authorization: Bearer TOKEN\" (env PARLEY_METRICS_TOKEN_FILE)")
 }
 
 // serveConfig is the configuration of a server process.
@@ -55,27 +82,135 @@ type serveConfig struct {
 	addr                string
 	logLevel            string
 	readRate, writeRate float64 // 0: the server's defaults
+	signInRate          float64
+	talksPerHour        int
+	streamsPerAddr      int
+	anonStreamsPerAddr  int
+	founders            map[string]bool // nil: any key may found a talks
+	trustedProxies      []netip.Prefix
+	metricsAddr         string
+	metricsToken        string
+	// publicURL, for the demo, is a URL its visitors use that is not
+	// http://ADDR (behind a proxy); its host is one of the demo's own.
+	publicURL string
 }
 
 func serveConfigOf(e *env, fs *flag.FlagSet) (serveConfig, error) {
 	c := serveConfig{
-		data:     dataConfigOf(e, fs),
-		addr:     opt(e, fs, "addr", "PARLEY_ADDR", "127.0.0.1:8080"),
-		logLevel: opt(e, fs, "log-level", "PARLEY_LOG_LEVEL", "info"),
+		data:        dataConfigOf(e, fs),
+		addr:        opt(e, fs, "addr", "PARLEY_ADDR", "127.0.0.1:8080"),
+		logLevel:    opt(e, fs, "log-level", "PARLEY_LOG_LEVEL", "info"),
+		metricsAddr: opt(e, fs, "metrics-addr", "PARLEY_METRICS_ADDR", ""),
 	}
 	for _, r := range []struct {
 		flag, env string
 		v         *float64
-	}{{"read-rate", "PARLEY_READ_RATE", &c.readRate}, {"write-rate", "PARLEY_WRITE_RATE", &c.writeRate}} {
+	}{
+		{"read-rate", "PARLEY_READ_RATE", &c.readRate},
+		{"write-rate", "PARLEY_WRITE_RATE", &c.writeRate},
+		{"sign-in-rate", "PARLEY_SIGN_IN_RATE", &c.signInRate},
+	} {
 		if s := opt(e, fs, r.flag, r.env, ""); s != "" {
 			v, err := strconv.ParseFloat(s, 64)
-			if err != nil || (v <= 0 && v != -1) {
-				return c, &exitError{2, fmt.Errorf("--%s %q: want requests per second, or -1 for no limit", r.flag, s)}
+			if err != nil || (v <= 0 && v != -1) || math.IsInf(v, 0) || math.IsNaN(v) {
+				return c, &exitError{2, fmt.Errorf("--%s %q: want requests per second (per minute for sign-ins), or -1 for no limit", r.flag, s)}
 			}
 			*r.v = v
 		}
 	}
+	for _, n := range []struct {
+		flag, env string
+		v         *int
+	}{
+		{"talks-per-hour", "PARLEY_TALKS_PER_HOUR", &c.talksPerHour},
+		{"streams-per-addr", "PARLEY_STREAMS_PER_ADDR", &c.streamsPerAddr},
+		{"anon-streams-per-addr", "PARLEY_ANON_STREAMS_PER_ADDR", &c.anonStreamsPerAddr},
+	} {
+		if s := opt(e, fs, n.flag, n.env, ""); s != "" {
+			v, err := strconv.Atoi(s)
+			if err != nil || (v <= 0 && v != -1) {
+				return c, &exitError{2, fmt.Errorf("--%s %q: want a whole number above 0, or -1 for no limit", n.flag, s)}
+			}
+			*n.v = v
+		}
+	}
+	if s := opt(e, fs, "trusted-proxy", "PARLEY_TRUSTED_PROXY", ""); s != "" {
+		ps, err := parseProxies(s)
+		if err != nil {
+			return c, &exitError{2, err}
+		}
+		c.trustedProxies = ps
+	}
+	if path := opt(e, fs, "founders", "PARLEY_FOUNDERS", ""); path != "" {
+		f, err := readFounders(path)
+		if err != nil {
+			return c, &exitError{2, err}
+		}
+		c.founders = f
+	}
+	if path := opt(e, fs, "metrics-token-file", "PARLEY_METRICS_TOKEN_FILE", ""); path != "" {
+		tok, err := readMetricsToken(path)
+		if err != nil {
+			return c, &exitError{2, err}
+		}
+		c.metricsToken = tok
+	}
 	return c, nil
+}
+
+// parseProxies parses comma-separated addresses and CIDR prefixes.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q: %q is neither an address nor a CIDR prefix such as 10.0.0.0/8", s, f)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// readFounders reads the keys of a founders file: one Ed25519 public key
+// a line, in base64 as "parley keygen" prints it; blank lines and
+// anything after # are ignored.
+func readFounders(path string) (map[string]bool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--founders: %w", err)
+	}
+	keys := map[string]bool{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, err := parley.ParseKey(line)
+		if err != nil {
+			return nil, fmt.Errorf("--founders %s, line %d: %s; write one public key a line, as parley keygen prints it", path, i+1, parley.ErrorMessage(err))
+		}
+		keys[parley.KeyString(k)] = true
+	}
+	return keys, nil
+}
+
+// readMetricsToken reads the token /metrics requires.
+func readMetricsToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--metrics-token-file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n") {
+		return "", fmt.Errorf("--metrics-token-file %s: want one token of at least 16 characters without spaces, such as the output of: head -c 24 /dev/urandom | base64", path)
+	}
+	return tok, nil
 }
 
 func runServe(ctx context.Context, e *env, fs *flag.FlagSet) error {
@@ -104,30 +239,63 @@ func openStore(ctx context.Context, c dataConfig) (parley.Store, error) {
 
 // serverSecret returns the HMAC secret of sessions, kept in DIR/session.key
 // with mode 0600 and created on first use. Processes that share the
-// directory share the secret.
+// directory share the secret: the first to create the file wins, and the
+// others read what it wrote. The file appears only whole (written and
+// synced under another name, then linked to its own, which fails if it
+// exists), and a file that is not exactly 32 bytes is refused, never used.
 func serverSecret(dir string) ([]byte, error) {
 	path := filepath.Join(dir, "session.key")
-	b, err := os.ReadFile(path)
-	if err == nil && len(b) == 32 {
-		return b, nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+	b, err := readSecret(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return b, err
 	}
 	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return os.ReadFile(path) // another process made it first
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
 	}
+	tmp, err := os.CreateTemp(dir, ".session.key-*")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Write(secret); err != nil {
-		f.Close()
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
 		return nil, err
 	}
-	return secret, f.Close()
+	if _, err := tmp.Write(secret); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return readSecret(path) // another process made it first
+		}
+		return nil, fmt.Errorf("creating %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // the new name, durable
+		d.Close()
+	}
+	return secret, nil
+}
+
+// readSecret reads a session secret file, refusing one of the wrong size.
+func readSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != 32 {
+		return nil, fmt.Errorf("%s holds %d bytes, not the 32 of a session secret: it is damaged or was left by an interrupted start; stop every server using this directory, delete the file and start again (a new secret signs everyone out)", path, len(b))
+	}
+	return b, nil
 }
 
 // serve runs the server until ctx is done. prepare, if set, runs once the
@@ -166,7 +334,17 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	if err != nil {
 		return err
 	}
-	srv = server.New(l, server.Config{Host: c.data.Host, Secret: secret, Logger: log, Demo: demo, UI: ui, ReadRate: c.readRate, WriteRate: c.writeRate})
+	revoked := filepath.Join(c.data.Dir, "revoked")
+	if err := os.MkdirAll(revoked, 0o700); err != nil {
+		return err
+	}
+	srv = server.New(l, server.Config{
+		Host: c.data.Host, Secret: secret, Logger: log, Demo: demo, UI: ui,
+		ReadRate: c.readRate, WriteRate: c.writeRate, SignInRate: c.signInRate, TalksPerHour: c.talksPerHour,
+		StreamsPerAddr: c.streamsPerAddr, AnonStreamsPerAddr: c.anonStreamsPerAddr,
+		TrustedProxies: c.trustedProxies, Founders: c.founders, RevokedDir: revoked,
+		MetricsToken: c.metricsToken, MetricsElsewhere: c.metricsToken == "" || c.metricsAddr != "",
+	})
 	if prepare != nil {
 		if err := prepare(ctx, l); err != nil {
 			return err
@@ -176,6 +354,14 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
 	}
+	if demo != nil {
+		demo.Hosts = demoHosts(c.addr, ln.Addr(), c.publicURL)
+	}
+	stopMetrics, err := serveMetrics(c, srv, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -203,4 +389,46 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on --metrics-addr, if given, and returns a
+// function that stops it.
+func serveMetrics(c serveConfig, srv *server.Server, log *slog.Logger) (func(), error) {
+	if c.metricsAddr == "" {
+		if c.metricsToken == "" {
+			log.Info("metrics are not served: give --metrics-addr, or --metrics-token-file to serve them on the main address with a token")
+		}
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", c.metricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s for metrics (%v): pass another address with --metrics-addr", c.metricsAddr, err)
+	}
+	hs := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go hs.Serve(ln)
+	log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { hs.Close() }, nil
+}
+
+// demoHosts returns the Host header values the demo answers to: the
+// loopback names and the host of addr, each with the port it listens on,
+// and the host of publicURL.
+func demoHosts(addr string, bound net.Addr, publicURL string) []string {
+	_, port, _ := net.SplitHostPort(bound.String())
+	names := []string{"127.0.0.1", "localhost", "::1"}
+	if h, _, err := net.SplitHostPort(addr); err == nil && h != "" {
+		if ip, err := netip.ParseAddr(h); err != nil || !ip.IsUnspecified() {
+			names = append(names, h)
+		}
+	}
+	var hosts []string
+	for _, n := range names {
+		if h := net.JoinHostPort(n, port); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	if u, err := url.Parse(publicURL); err == nil && u.Host != "" {
+		hosts = append(hosts, u.Host)
+	}
+	return hosts
 }
