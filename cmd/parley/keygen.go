@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -10,42 +11,99 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/seal"
 )
 
 func init() {
 	register(&command{
 		Name:    "keygen",
-		Usage:   "[-o FILE]",
+		Usage:   "[-o FILE] [--kem xwing|x25519] [--add-encryption]",
 		Summary: "create an actor key and print its public key",
-		Help: `Keygen writes a new Ed25519 actor key to FILE (default parley.key) with
-permissions 0600 and prints the public key, which a mediator puts on the
-roster. Keep the file secret: whoever holds it can act as you. It refuses to
-overwrite an existing file.`,
-		Flags: func(fs *flag.FlagSet) { fs.String("o", "parley.key", "the key file to write") },
-		Run:   runKeygen,
+		Help: `Keygen writes a new actor key file FILE (default parley.key) with
+permissions 0600. The file holds two keys: an Ed25519 signing key, with which
+you sign every act, and an encryption key, to which others seal what only
+you (and the other recipients) may read. Keygen prints the public signing key
+on standard output, for the mediator to put on the roster, and the public
+encryption key on standard error; your client publishes the encryption key
+in an act you sign. Keep the file secret: whoever holds it can act as you and
+read what is sealed to you. It refuses to overwrite an existing file.
+
+The encryption key is X-Wing (ML-KEM-768 with X25519, secure against a
+future quantum computer) unless --kem x25519 asks for a classical one.
+
+With --add-encryption, keygen adds an encryption key to FILE, a key file
+made before encryption keys existed, keeps its signing key, and prints the
+public encryption key on standard output.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.String("o", "parley.key", "the key file to write")
+			fs.String("kem", seal.XWing, "the encryption key's KEM: xwing or x25519")
+			fs.Bool("add-encryption", false, "add an encryption key to an existing key file that has none")
+		},
+		Run: runKeygen,
 	})
 }
 
 func runKeygen(ctx context.Context, e *env, flags *flag.FlagSet) error {
 	path := flags.Lookup("o").Value.String()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	enc, err := seal.GenerateKey(flags.Lookup("kem").Value.String())
 	if err != nil {
 		return err
 	}
-	if err := writeKeyFile(path, priv); err != nil {
+	if flags.Lookup("add-encryption").Value.String() == "true" {
+		if err := addEncryptionKey(path, enc); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "%s\n", enc.Public())
+		fmt.Fprintf(e.Stderr, "added an encryption key to %s; the public key above is published with an act you sign\n", path)
+		return nil
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "%s\n", parley.KeyString(pub))
-	fmt.Fprintf(e.Stderr, "wrote %s; give the public key above to the mediator\n", path)
+	if err := writeKeys(path, priv, enc); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "%s\n", parley.KeyString(priv.Public().(ed25519.PublicKey)))
+	fmt.Fprintf(e.Stderr, "wrote %s; give the public key above to the mediator.\nYour public encryption key, which your client publishes with an act you sign:\n%s\n", path, enc.Public())
 	return nil
 }
 
-// writeKeyFile writes an actor key file with mode 0600, refusing to
-// overwrite an existing file.
+// The lines of a key file. A file may hold comments (#) and blank lines;
+// every other line is one of these, each at most once.
+const (
+	lineSign       = "private-key"
+	lineSignPub    = "public-key"
+	lineEncrypt    = "encryption-private-key"
+	lineEncryptPub = "encryption-public-key"
+)
+
+const keyFileHeader = "# Parley actor key. Keep this file secret: whoever holds it can act as you and read what is sealed to you.\n"
+
+// formatKeyFile returns the text of a key file.
+func formatKeyFile(priv ed25519.PrivateKey, enc *seal.PrivateKey) []byte {
+	var b bytes.Buffer
+	b.WriteString(keyFileHeader)
+	fmt.Fprintf(&b, "%s: %s\n%s: %s\n", lineSign, base64.StdEncoding.EncodeToString(priv.Seed()), lineSignPub, parley.KeyString(priv.Public().(ed25519.PublicKey)))
+	if enc != nil {
+		fmt.Fprintf(&b, "%s: %s\n%s: %s\n", lineEncrypt, enc, lineEncryptPub, enc.Public())
+	}
+	return b.Bytes()
+}
+
+// writeKeyFile writes an actor key file with the signing key only, mode
+// 0600, refusing to overwrite an existing file.
 func writeKeyFile(path string, priv ed25519.PrivateKey) error {
+	return writeKeys(path, priv, nil)
+}
+
+// writeKeys writes an actor key file with a signing key and, unless enc is
+// nil, an encryption key, mode 0600, refusing to overwrite an existing file.
+func writeKeys(path string, priv ed25519.PrivateKey, enc *seal.PrivateKey) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s already exists; choose another file, or remove it if you mean to replace that key", path)
@@ -53,8 +111,7 @@ func writeKeyFile(path string, priv ed25519.PrivateKey) error {
 	if err != nil {
 		return fmt.Errorf("creating the key file: %w", err)
 	}
-	_, err = fmt.Fprintf(f, "# Parley actor key. Keep this file secret: whoever holds it can act as you.\nprivate-key: %s\npublic-key: %s\n",
-		base64.StdEncoding.EncodeToString(priv.Seed()), parley.KeyString(priv.Public().(ed25519.PublicKey)))
+	_, err = f.Write(formatKeyFile(priv, enc))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -64,8 +121,61 @@ func writeKeyFile(path string, priv ed25519.PrivateKey) error {
 	return nil
 }
 
-// readKey reads an actor key file written by keygen.
-func readKey(path string) (ed25519.PrivateKey, error) {
+// addEncryptionKey adds enc to the key file at path, which must have no
+// encryption key. The file is replaced whole, by a rename.
+func addEncryptionKey(path string, enc *seal.PrivateKey) error {
+	k, err := readKeyFile(path)
+	if err != nil {
+		return err
+	}
+	if k.enc != nil {
+		return fmt.Errorf("%s already holds an encryption key (%s); to replace it, make a new key file with \"parley keygen\" and publish its encryption key", path, clipKey(k.enc.Public().String()))
+	}
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading the actor key: %w", err)
+	}
+	var b bytes.Buffer
+	b.Write(old)
+	if len(old) > 0 && old[len(old)-1] != '\n' {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "%s: %s\n%s: %s\n", lineEncrypt, enc, lineEncryptPub, enc.Public())
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-key-*")
+	if err != nil {
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	_, err = tmp.Write(b.Bytes())
+	if serr := tmp.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	return nil
+}
+
+// A keyFile is what an actor key file holds: the signing key, and the
+// encryption key if the file has one.
+type keyFile struct {
+	sign ed25519.PrivateKey
+	enc  *seal.PrivateKey // nil in a file made before encryption keys
+}
+
+// readKeyFile reads an actor key file written by keygen. The public lines,
+// when present, must match the private keys.
+func readKeyFile(path string) (*keyFile, error) {
 	if path == "" {
 		return nil, errors.New("no actor key: pass --key FILE or set PARLEY_KEY (create one with \"parley keygen\")")
 	}
@@ -73,14 +183,69 @@ func readKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the actor key: %w", err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "private-key:"); ok {
-			seed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
-			if err != nil || len(seed) != ed25519.SeedSize {
-				break
-			}
-			return ed25519.NewKeyFromSeed(seed), nil
+	lines := map[string]string{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
+		name, v, ok := strings.Cut(line, ":")
+		switch name = strings.TrimSpace(name); {
+		case !ok:
+			return nil, fmt.Errorf("%s, line %d: not a line of a Parley key file (want NAME: VALUE as written by \"parley keygen\")", path, i+1)
+		case name != lineSign && name != lineSignPub && name != lineEncrypt && name != lineEncryptPub:
+			return nil, fmt.Errorf("%s, line %d: unknown line %q; a Parley key file holds %s, %s, %s and %s", path, i+1, name, lineSign, lineSignPub, lineEncrypt, lineEncryptPub)
+		case lines[name] != "":
+			return nil, fmt.Errorf("%s, line %d: a second %q line; a key file holds one of each", path, i+1, name)
+		}
+		lines[name] = strings.TrimSpace(v)
 	}
-	return nil, fmt.Errorf("%s is not a Parley key file (want a line \"private-key: BASE64\" as written by \"parley keygen\")", path)
+	seed, err := base64.StdEncoding.DecodeString(lines[lineSign])
+	if lines[lineSign] == "" || err != nil || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("%s is not a Parley key file (want a line \"private-key: BASE64\" as written by \"parley keygen\")", path)
+	}
+	k := &keyFile{sign: ed25519.NewKeyFromSeed(seed)}
+	if p := lines[lineSignPub]; p != "" && p != parley.KeyString(k.sign.Public().(ed25519.PublicKey)) {
+		return nil, fmt.Errorf("%s: its public-key line does not match its private key; the file is damaged", path)
+	}
+	if s := lines[lineEncrypt]; s != "" {
+		if k.enc, err = seal.ParsePrivateKey(s); err != nil {
+			return nil, fmt.Errorf("%s: %s", path, parley.ErrorMessage(err))
+		}
+		if p := lines[lineEncryptPub]; p != "" && p != k.enc.Public().String() {
+			return nil, fmt.Errorf("%s: its encryption-public-key line does not match its encryption-private-key; the file is damaged", path)
+		}
+	} else if lines[lineEncryptPub] != "" {
+		return nil, fmt.Errorf("%s has an encryption-public-key line but no encryption-private-key; the file is damaged", path)
+	}
+	return k, nil
+}
+
+// readKey reads the signing key of an actor key file written by keygen.
+func readKey(path string) (ed25519.PrivateKey, error) {
+	k, err := readKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return k.sign, nil
+}
+
+// readEncryptionKey reads the encryption key of an actor key file, with a
+// message that says how to add one to a file that has none.
+func readEncryptionKey(path string) (*seal.PrivateKey, error) {
+	k, err := readKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if k.enc == nil {
+		return nil, fmt.Errorf("%s holds no encryption key (it was made before sealed acts); add one with \"parley keygen --add-encryption -o %s\", then publish it", path, path)
+	}
+	return k.enc, nil
+}
+
+func clipKey(s string) string {
+	if len(s) <= 24 {
+		return s
+	}
+	return s[:24] + "…"
 }
