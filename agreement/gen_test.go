@@ -252,3 +252,373 @@ type tb interface {
 	Fatal(args ...any)
 	Fatalf(format string, args ...any)
 }
+
+// kleene evaluates c three-valued (1 true, 0 false, -1 unknown) with the
+// items of val decided as given and the others unknown.
+func kleene(c *Cond, val map[string]int8, facts map[string]bool) int8 {
+	switch c.Op {
+	case OpAgreed:
+		if v, ok := val[c.ID]; ok {
+			return v
+		}
+		return -1
+	case OpFact:
+		if facts[c.ID] {
+			return 1
+		}
+		return 0
+	case OpNot:
+		if v := kleene(c.X, val, facts); v >= 0 {
+			return 1 - v
+		}
+		return -1
+	}
+	x, y := kleene(c.X, val, facts), kleene(c.Y, val, facts)
+	absorb := int8(0) // and
+	if c.Op == OpOr {
+		absorb = 1
+	}
+	switch {
+	case x == absorb || y == absorb:
+		return absorb
+	case x < 0 || y < 0:
+		return -1
+	}
+	return 1 - absorb
+}
+
+// literal is an item a condition names, negated or not.
+type literal struct {
+	item string
+	neg  bool
+}
+
+// namedItems folds the facts of c, negated when neg, and returns the
+// constant it folds to (0 or 1) or -1 and the items it still names.
+func namedItems(c *Cond, neg bool, facts map[string]bool) (int8, []literal) {
+	switch c.Op {
+	case OpAgreed:
+		return -1, []literal{{c.ID, neg}}
+	case OpFact:
+		if facts[c.ID] != neg {
+			return 1, nil
+		}
+		return 0, nil
+	case OpNot:
+		return namedItems(c.X, !neg, facts)
+	}
+	isOr := (c.Op == OpOr) != neg
+	absorb := int8(0)
+	if isOr {
+		absorb = 1
+	}
+	kx, lx := namedItems(c.X, neg, facts)
+	ky, ly := namedItems(c.Y, neg, facts)
+	switch {
+	case kx == absorb || ky == absorb:
+		return absorb, nil
+	case kx >= 0 && ky >= 0:
+		return 1 - absorb, nil
+	}
+	return -1, append(lx, ly...)
+}
+
+// bruteStatuses returns every item's status by enumeration, as
+// docs/AGREEMENT.md defines it, and, when there is no outcome, the
+// oscillating positions as "party item". With outcomes, an item's status
+// comes from the ⊆-maximal fixpoints. Without, the items decided by
+// three-valued evaluation from nothing decided keep their value; the
+// others fall into components of the dependency graph among them (the
+// items named by conditions that do not fold to a constant, and package
+// mates); a component with fixpoints takes its statuses from its maximal
+// ones; in a component without, the items that depend on a strongly
+// connected part holding a negated dependency inside it oscillate, and the
+// rest take their statuses from their own maximal fixpoints.
+func bruteStatuses(t tb, inst *Instance) (map[string]string, []string) {
+	outs := bruteOutcomes(t, inst)
+	status := map[string]string{}
+	fromOutcomes := func(items []string, outs [][]string) {
+		for _, it := range items {
+			n := 0
+			for _, o := range outs {
+				if slices.Contains(o, it) {
+					n++
+				}
+			}
+			switch {
+			case n == len(outs):
+				status[it] = StatusAgreed
+			case n > 0:
+				status[it] = StatusContested
+			default:
+				status[it] = StatusNotAgreed
+			}
+		}
+	}
+	if len(outs) > 0 {
+		fromOutcomes(inst.Items, outs)
+		return status, nil
+	}
+	facts := map[string]bool{}
+	for _, f := range inst.Facts {
+		facts[f] = true
+	}
+	mates := map[string][]string{}
+	for _, pk := range inst.Packages {
+		for _, it := range pk {
+			mates[it] = pk
+		}
+	}
+	conds := map[[2]string]*Cond{}
+	for _, p := range inst.Positions {
+		if p.Stance == "conditional" {
+			c, err := ParseCondition(p.Condition)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conds[[2]string{p.Party, p.Item}] = c
+		}
+	}
+	stance := map[[2]string]string{}
+	for _, p := range inst.Positions {
+		stance[[2]string{p.Party, p.Item}] = p.Stance
+	}
+	rulePasses := func(it string, yes, no, abst, silent int) bool {
+		r := inst.Rule
+		if ir, ok := inst.ItemRules[it]; ok {
+			r = ir
+		}
+		switch r.Kind {
+		case "consensus":
+			return no == 0 && silent == 0 && yes >= 1
+		case "consensus_minus":
+			return no+silent <= r.N && yes >= 1
+		}
+		return float64(yes) >= r.Threshold*float64(len(inst.Parties)-abst) && yes >= 1
+	}
+	// Decide what three-valued evaluation decides.
+	val := map[string]int8{}
+	pass3 := func(it string) int8 {
+		var yes, no, abst, silent, unk int
+		for _, party := range inst.Parties {
+			k := [2]string{party, it}
+			switch stance[k] {
+			case "":
+				silent++
+			case "support", "ad_referendum":
+				yes++
+			case "oppose", "reserve":
+				no++
+			case "abstain":
+				abst++
+			case "conditional":
+				switch kleene(conds[k], val, facts) {
+				case 1:
+					yes++
+				case 0:
+					no++
+				default:
+					unk++
+				}
+			}
+		}
+		switch {
+		case rulePasses(it, yes, no+unk, abst, silent):
+			return 1
+		case !rulePasses(it, yes+unk, no, abst, silent):
+			return 0
+		}
+		return -1
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, it := range inst.Items {
+			if _, ok := val[it]; ok {
+				continue
+			}
+			pk := mates[it]
+			if pk == nil {
+				pk = []string{it}
+			}
+			f := int8(1)
+			for _, j := range pk {
+				switch pass3(j) {
+				case 0:
+					f = 0
+				case -1:
+					if f == 1 {
+						f = -1
+					}
+				}
+			}
+			if f >= 0 {
+				val[it] = f
+				changed = true
+			}
+		}
+	}
+	var undecided []string
+	for _, it := range inst.Items {
+		switch v, ok := val[it]; {
+		case !ok:
+			undecided = append(undecided, it)
+		case v == 1:
+			status[it] = StatusAgreed
+		default:
+			status[it] = StatusNotAgreed
+		}
+	}
+	// The dependencies among undecided items.
+	deps := map[string][]literal{}
+	for _, it := range undecided {
+		for _, party := range inst.Parties {
+			if c := conds[[2]string{party, it}]; c != nil {
+				if k, lits := namedItems(c, false, facts); k < 0 {
+					for _, l := range lits {
+						if _, decided := val[l.item]; !decided {
+							deps[it] = append(deps[it], l)
+						}
+					}
+				}
+			}
+		}
+		for _, j := range mates[it] {
+			if j != it {
+				deps[it] = append(deps[it], literal{j, false})
+			}
+		}
+	}
+	reach := map[[2]string]bool{}
+	for _, a := range undecided {
+		reach[[2]string{a, a}] = true
+		for _, l := range deps[a] {
+			reach[[2]string{a, l.item}] = true
+		}
+	}
+	for _, k := range undecided {
+		for _, a := range undecided {
+			for _, b := range undecided {
+				if reach[[2]string{a, k}] && reach[[2]string{k, b}] {
+					reach[[2]string{a, b}] = true
+				}
+			}
+		}
+	}
+	connected := func(a, b string) bool { return reach[[2]string{a, b}] || reach[[2]string{b, a}] }
+	// Components: the classes of the undirected dependencies.
+	comp := map[string]int{}
+	ncomp := 0
+	for _, a := range undecided {
+		if _, ok := comp[a]; ok {
+			continue
+		}
+		comp[a] = ncomp
+		for queue := []string{a}; len(queue) > 0; queue = queue[1:] {
+			for _, b := range undecided {
+				if _, ok := comp[b]; !ok && connected(queue[0], b) {
+					comp[b] = ncomp
+					queue = append(queue, b)
+				}
+			}
+		}
+		ncomp++
+	}
+	decidedTrue := map[string]bool{}
+	for it, v := range val {
+		if v == 1 {
+			decidedTrue[it] = true
+		}
+	}
+	// maximal returns the ⊆-maximal fixpoints of the part items, which
+	// depends on nothing else undecided.
+	maximal := func(items []string) [][]string {
+		var fix [][]string
+		for mask := 0; mask < 1<<len(items); mask++ {
+			s := maps.Clone(decidedTrue)
+			var set []string
+			for i, it := range items {
+				if mask&(1<<i) != 0 {
+					s[it] = true
+					set = append(set, it)
+				}
+			}
+			f := bruteF(t, inst, s)
+			ok := true
+			for _, it := range items {
+				ok = ok && f[it] == s[it]
+			}
+			if ok {
+				fix = append(fix, set)
+			}
+		}
+		var out [][]string
+		for _, a := range fix {
+			if !slices.ContainsFunc(fix, func(b []string) bool { return len(b) > len(a) && subset(sorted(a), sorted(b)) }) {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	var oscillating []string
+	for k := range ncomp {
+		var items []string
+		for _, it := range undecided {
+			if comp[it] == k {
+				items = append(items, it)
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		if outs := maximal(items); len(outs) > 0 {
+			fromOutcomes(items, outs)
+			continue
+		}
+		scc := func(a, b string) bool { return reach[[2]string{a, b}] && reach[[2]string{b, a}] }
+		negPart := map[string]bool{}
+		for _, a := range items {
+			for _, l := range deps[a] {
+				if l.neg && scc(a, l.item) {
+					for _, b := range items {
+						if scc(a, b) {
+							negPart[b] = true
+						}
+					}
+				}
+			}
+		}
+		var rest []string
+		for _, a := range items {
+			osc := false
+			for _, b := range items {
+				osc = osc || negPart[b] && reach[[2]string{a, b}]
+			}
+			if osc {
+				status[a] = StatusOscillating
+			} else {
+				rest = append(rest, a)
+			}
+			if !negPart[a] {
+				continue
+			}
+			for _, party := range inst.Parties {
+				c := conds[[2]string{party, a}]
+				if c == nil {
+					continue
+				}
+				if kk, lits := namedItems(c, false, facts); kk < 0 && slices.ContainsFunc(lits, func(l literal) bool { return comp[l.item] == k && scc(a, l.item) }) {
+					oscillating = append(oscillating, party+" "+a)
+				}
+			}
+		}
+		fromOutcomes(rest, maximal(rest))
+	}
+	slices.Sort(oscillating)
+	return status, oscillating
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}

@@ -1,8 +1,10 @@
 package agreement
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley"
@@ -68,6 +70,25 @@ var knownCases = []knownCase{
 		}},
 		outcomes: [][]string{},
 		status:   map[string]string{"X": StatusOscillating, "P": StatusAgreed},
+	},
+	{
+		name: "a self-negating condition naming a mutual-support pair: no outcome, the pair keeps its status",
+		inst: &Instance{Rule: consensus, Parties: []string{"A", "B"}, Items: []string{"X", "P", "Q"}, Positions: []Position{
+			cond("A", "X", "not agreed(X) and (agreed(P) or not agreed(Q))"), pos("B", "X", "support"),
+			cond("A", "P", "agreed(Q)"), pos("B", "P", "support"),
+			pos("A", "Q", "support"), cond("B", "Q", "agreed(P)"),
+		}},
+		outcomes: [][]string{},
+		status:   map[string]string{"X": StatusOscillating, "P": StatusAgreed, "Q": StatusAgreed},
+	},
+	{
+		name: "an item waiting on an odd cycle oscillates with it; what the cycle waits on does not",
+		inst: &Instance{Rule: consensus, Parties: []string{"A"}, Items: []string{"X", "Y", "W", "V"}, Positions: []Position{
+			cond("A", "X", "not agreed(Y) and agreed(V)"), cond("A", "Y", "agreed(X)"),
+			cond("A", "W", "agreed(X)"), pos("A", "V", "support"),
+		}},
+		outcomes: [][]string{},
+		status:   map[string]string{"X": StatusOscillating, "Y": StatusOscillating, "W": StatusOscillating, "V": StatusAgreed},
 	},
 	{
 		name: "mutual exclusion: two maximal outcomes",
@@ -168,6 +189,88 @@ var knownCases = []knownCase{
 		outcomes: [][]string{{"X"}},
 		status:   map[string]string{"X": StatusAgreed, "Y": StatusNotAgreed},
 	},
+}
+
+// exclusionPairs returns an instance of k pairs of mutually exclusive
+// items X1/Y1, ..., Xk/Yk and an item H that one party supports if any
+// of them is agreed, so that all are in one component with 2^k maximal
+// outcomes, each holding H and one item of every pair.
+func exclusionPairs(k int) *Instance {
+	inst := &Instance{Rule: consensus, Parties: []string{"A", "B"}}
+	var any []string
+	for i := 1; i <= k; i++ {
+		x, y := fmt.Sprintf("X%d", i), fmt.Sprintf("Y%d", i)
+		inst.Items = append(inst.Items, x, y)
+		inst.Positions = append(inst.Positions,
+			cond("A", x, "not agreed("+y+")"), pos("B", x, "support"),
+			cond("A", y, "not agreed("+x+")"), pos("B", y, "support"))
+		any = append(any, "agreed("+x+")", "agreed("+y+")")
+	}
+	inst.Items = append(inst.Items, "H")
+	inst.Positions = append(inst.Positions, cond("A", "H", strings.Join(any, " or ")), pos("B", "H", "support"))
+	return inst
+}
+
+// TestStatusesExactWhenTruncated checks that the statuses do not depend on
+// how many outcomes are listed: with 128 outcomes in one component, every
+// Xi and Yi is contested and H agreed under any cap.
+func TestStatusesExactWhenTruncated(t *testing.T) {
+	inst := exclusionPairs(7)
+	for _, max := range []int{1, 2, 3, 64, 127, 128, 200} {
+		r, err := EvaluateOptions(inst, Options{MaxOutcomes: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(r.Outcomes), min(max, 128); got != want || r.Truncated != (max < 128) {
+			t.Errorf("cap %d: %d outcomes, truncated %v; want %d, %v", max, got, r.Truncated, want, max < 128)
+		}
+		for _, it := range inst.Items {
+			want := StatusContested
+			if it == "H" {
+				want = StatusAgreed
+			}
+			if got := r.Items[it].Status; got != want {
+				t.Errorf("cap %d: %s is %s, want %s", max, it, got, want)
+			}
+		}
+		if !slices.Equal(r.AgreedInAll, []string{"H"}) || len(r.AgreedInSome) != len(inst.Items) {
+			t.Errorf("cap %d: agreed in all %q, in some %q", max, r.AgreedInAll, r.AgreedInSome)
+		}
+	}
+	// The same on the enumeration's side, with a smaller instance.
+	for _, max := range []int{1, 2, 3, 5, 8} {
+		checkAgainstBruteCap(t, exclusionPairs(3), max)
+	}
+	// Unlock and impact take their statuses from the same evaluation: Y1
+	// is contested, and it is agreed once A supports it outright or
+	// either party opposes X1.
+	opts, err := Unlock(inst, "Y1", UnlockLimits{MaxChanges: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range opts {
+		got = append(got, optionText(o))
+	}
+	if want := []string{"A oppose X1", "B oppose X1", "A support Y1"}; !slices.Equal(got, want) {
+		t.Errorf("unlock Y1: got %q, want %q", got, want)
+	}
+	imp, err := Impact(inst, pos("B", "X1", "oppose"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(imp.Pass, []string{"Y1"}) || len(imp.Fall) != 0 {
+		t.Errorf("impact of B opposing X1: pass %q, fall %q; want pass [Y1]", imp.Pass, imp.Fall)
+	}
+}
+
+// TestStatusesUnderSmallCaps compares, on random instances, the outcomes
+// listed under caps of 1 to 3 and the exact statuses with enumeration.
+func TestStatusesUnderSmallCaps(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 8, maxParties: 3, negation: true, packages: true})
+		checkAgainstBruteCap(rt, inst, rapid.IntRange(1, 3).Draw(rt, "cap"))
+	})
 }
 
 func TestKnownCases(t *testing.T) {

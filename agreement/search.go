@@ -218,39 +218,65 @@ func searchAll(m *model, opt Options) (*evalOut, error) {
 			o.inAll[i], o.inSome[i], o.ref[i] = true, true, true
 		}
 	}
+	budget := func(c []int32, err error) error {
+		if err == errBudget {
+			return parley.Errorf(parley.ETOOLARGE, "%d items (%s among them) depend on each other through negated conditions in ways too intertwined to search within %d steps; simplify the conditions or raise the limit", len(c), m.items[c[0]], sv.maxSteps)
+		}
+		return err
+	}
 	var parts [][][]int32 // per component, its maximal fixpoints
 	oscillates := false
+	nextComp := int32(len(comps))
 	for _, c := range comps {
 		outs, trunc, err := sv.maximal(c, maxOut)
 		if err != nil {
-			if err == errBudget {
-				return nil, parley.Errorf(parley.ETOOLARGE, "%d items (%s among them) depend on each other through negated conditions in ways too intertwined to search within %d steps; simplify the conditions or raise the limit", len(c), m.items[c[0]], sv.maxSteps)
-			}
-			return nil, err
+			return nil, budget(c, err)
 		}
 		o.truncated = o.truncated || trunc
-		if len(outs) == 0 {
-			oscillates = true
-			for _, i := range c {
-				o.oscItem[i] = true
+		if len(outs) > 0 {
+			if err := sv.statuses(c, outs, trunc, o); err != nil {
+				return nil, budget(c, err)
 			}
-			o.oscillating = append(o.oscillating, sv.oscillating(c)...)
+			for _, i := range outs[0] {
+				o.ref[i] = true
+			}
+			parts = append(parts, outs)
 			continue
 		}
-		count := make([]int, len(m.items))
-		for _, t := range outs {
-			for _, i := range t {
-				count[i]++
-				o.inSome[i] = true
+		// No fixpoint: the items that depend on a strongly connected
+		// part holding a negation oscillate; the others, which form a
+		// part of the instance on their own, keep the statuses they
+		// have in it.
+		oscillates = true
+		positions, osc := sv.oscillation(c)
+		o.oscillating = append(o.oscillating, positions...)
+		var rest []int32
+		for _, i := range c {
+			if osc[i] {
+				o.oscItem[i] = true
+				sv.comp[i] = -2 // outside every component searched below
+			} else {
+				rest = append(rest, i)
 			}
 		}
-		for _, i := range c {
-			o.inAll[i] = count[i] == len(outs)
+		for _, d := range sv.split(rest, &nextComp) {
+			outs, trunc, err := sv.maximal(d, maxOut)
+			if err != nil {
+				return nil, budget(d, err)
+			}
+			if len(outs) == 0 {
+				// Unreachable: a part with no negation inside a
+				// strongly connected part has a fixpoint.
+				return nil, parley.Errorf(parley.EINTERNAL, "items %s and others have no fixpoint without oscillating conditions", m.items[d[0]])
+			}
+			o.truncated = o.truncated || trunc
+			if err := sv.statuses(d, outs, trunc, o); err != nil {
+				return nil, budget(d, err)
+			}
+			for _, i := range outs[0] {
+				o.ref[i] = true
+			}
 		}
-		for _, i := range outs[0] {
-			o.ref[i] = true
-		}
-		parts = append(parts, outs)
 	}
 	sort.Slice(o.oscillating, func(a, b int) bool { return o.oscillating[a] < o.oscillating[b] })
 	if oscillates {
@@ -286,43 +312,124 @@ func searchAll(m *model, opt Options) (*evalOut, error) {
 	return o, nil
 }
 
+// statuses sets, for the items of component c, whether they are agreed in
+// every ⊆-maximal fixpoint of c and in some. outs are maximal fixpoints of
+// c, all of them unless truncated. When the list is truncated it does not
+// guess from it: an item in none of outs is agreed in some fixpoint if a
+// search finds one with it, and an item in all of outs is agreed in every
+// maximal fixpoint unless a search finds a maximal fixpoint without it.
+func (sv *solver) statuses(c []int32, outs [][]int32, truncated bool, o *evalOut) error {
+	count := map[int32]int{}
+	for _, t := range outs {
+		for _, i := range t {
+			count[i]++
+		}
+	}
+	for _, i := range c {
+		o.inSome[i] = count[i] > 0
+		o.inAll[i] = count[i] == len(outs)
+		if !truncated {
+			continue
+		}
+		if !o.inSome[i] {
+			_, ok, err := sv.solve(c, []int32{i}, nil, nil)
+			if err != nil {
+				return err
+			}
+			o.inSome[i] = ok
+		}
+		if o.inAll[i] {
+			without, err := sv.maximalWithout(c, i)
+			if err != nil {
+				return err
+			}
+			o.inAll[i] = !without
+		}
+	}
+	return nil
+}
+
+// maximalWithout reports whether component c has a ⊆-maximal fixpoint
+// without item x. It takes a fixpoint without x, grows it to one that no
+// fixpoint without x strictly contains, and checks whether any fixpoint
+// strictly contains it (it would hold x). If one does, every fixpoint
+// without x inside it is not maximal either, and the search goes on
+// among the fixpoints without x that are not inside it.
+func (sv *solver) maximalWithout(c []int32, x int32) (bool, error) {
+	off := []int32{x}
+	var clauses [][]int32
+	for {
+		t, ok, err := sv.solve(c, nil, off, clauses)
+		if err != nil || !ok {
+			return false, err
+		}
+		for {
+			t2, ok, err := sv.solve(c, t, off, append(clauses, outside(c, t)))
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				break
+			}
+			t = t2
+		}
+		more := outside(c, t)
+		_, bigger, err := sv.solve(c, t, nil, [][]int32{more})
+		if err != nil {
+			return false, err
+		}
+		if !bigger {
+			return true, nil
+		}
+		clauses = append(clauses, more)
+	}
+}
+
 // components groups the undecided items into components: two items are in
 // one component when one depends on the other. Components are independent,
 // so the fixpoints of the whole are the products of theirs.
 func (sv *solver) components() [][]int32 {
+	var items []int32
+	for i, v := range sv.val {
+		sv.comp[i] = -1
+		if v < 0 {
+			items = append(items, int32(i))
+		}
+	}
+	next := int32(0)
+	return sv.split(items, &next)
+}
+
+// split groups items, undecided and none of them in a component, into
+// the components they form among themselves, and labels them *next,
+// *next+1 and so on in sv.comp. Each component lists its items in the
+// order of items.
+func (sv *solver) split(items []int32, next *int32) [][]int32 {
 	m := sv.m
-	n := len(m.items)
-	parent := make([]int32, n)
-	for i := range parent {
-		parent[i] = int32(i)
+	in := make(map[int32]int32, len(items)) // item → its union-find parent
+	for _, i := range items {
+		in[i] = i
 	}
 	var find func(int32) int32
 	find = func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
+		for in[x] != x {
+			in[x] = in[in[x]]
+			x = in[x]
 		}
 		return x
 	}
-	for i := int32(0); i < int32(n); i++ {
-		if sv.val[i] >= 0 {
-			continue
-		}
+	for _, i := range items {
 		m.deps(i, func(j int32, _ bool) {
-			if sv.val[j] < 0 {
+			if _, ok := in[j]; ok {
 				if a, b := find(i), find(j); a != b {
-					parent[a] = b
+					in[a] = b
 				}
 			}
 		})
 	}
 	idx := map[int32]int{}
 	var comps [][]int32
-	for i := int32(0); i < int32(n); i++ {
-		sv.comp[i] = -1
-		if sv.val[i] >= 0 {
-			continue
-		}
+	for _, i := range items {
 		r := find(i)
 		k, ok := idx[r]
 		if !ok {
@@ -331,8 +438,9 @@ func (sv *solver) components() [][]int32 {
 			comps = append(comps, nil)
 		}
 		comps[k] = append(comps[k], i)
-		sv.comp[i] = int32(k)
+		sv.comp[i] = *next + int32(k)
 	}
+	*next += int32(len(comps))
 	return comps
 }
 
@@ -362,7 +470,7 @@ func (sv *solver) maximal(c []int32, max int) ([][]int32, bool, error) {
 	var outs [][]int32
 	var clauses [][]int32
 	for {
-		t, ok, err := sv.solve(c, nil, clauses)
+		t, ok, err := sv.solve(c, nil, nil, clauses)
 		if err != nil {
 			return nil, false, err
 		}
@@ -374,7 +482,7 @@ func (sv *solver) maximal(c []int32, max int) ([][]int32, bool, error) {
 		}
 		for {
 			more := outside(c, t)
-			t2, ok, err := sv.solve(c, t, append(clauses, more))
+			t2, ok, err := sv.solve(c, t, nil, append(clauses, more))
 			if err != nil {
 				return nil, false, err
 			}
@@ -432,10 +540,10 @@ func (sv *solver) greatestIn(c []int32) []int32 {
 	return t
 }
 
-// solve searches for a fixpoint of component c in which the items of
-// forced are agreed and each clause has an agreed item. It leaves c
-// undecided.
-func (sv *solver) solve(c, forced []int32, clauses [][]int32) ([]int32, bool, error) {
+// solve searches for a fixpoint of component c in which the items of on
+// are agreed, those of off are not, and each clause has an agreed item.
+// It leaves c undecided.
+func (sv *solver) solve(c, on, off []int32, clauses [][]int32) ([]int32, bool, error) {
 	sv.trail = sv.trail[:0]
 	defer sv.undo(0)
 	for _, cl := range clauses {
@@ -443,8 +551,13 @@ func (sv *solver) solve(c, forced []int32, clauses [][]int32) ([]int32, bool, er
 			return nil, false, nil
 		}
 	}
-	for _, i := range forced {
-		if sv.val[i] == 0 || !sv.assign(i, 1) {
+	for _, i := range on {
+		if sv.val[i] == 0 || sv.val[i] < 0 && !sv.assign(i, 1) {
+			return nil, false, nil
+		}
+	}
+	for _, i := range off {
+		if sv.val[i] == 1 || sv.val[i] < 0 && !sv.assign(i, 0) {
 			return nil, false, nil
 		}
 	}
@@ -547,11 +660,14 @@ func violated(val []int8, clauses [][]int32) bool {
 	return false
 }
 
-// oscillating returns the dynamic positions on items of component c whose
-// conditions name an item of the same strongly connected part of c, when
-// that part holds a negated condition: the conditions that keep c from
-// settling.
-func (sv *solver) oscillating(c []int32) []int32 {
+// oscillation looks into component c, which has no fixpoint, for what
+// keeps it from settling. It returns the dynamic positions on items of c
+// whose conditions name an item of the same strongly connected part of
+// c, when that part holds a negated condition on an item of its own (the
+// odd cycles lie in such parts: a component without one has a fixpoint),
+// and the items of c that depend, directly or not, on an item of such a
+// part, these included. The other items of c depend on none of them.
+func (sv *solver) oscillation(c []int32) ([]int32, map[int32]bool) {
 	m := sv.m
 	// Tarjan's algorithm over the dependencies inside c.
 	index := map[int32]int{}
@@ -604,10 +720,14 @@ func (sv *solver) oscillating(c []int32) []int32 {
 		})
 	}
 	var out []int32
+	osc := map[int32]bool{}
+	var work []int32
 	for _, v := range c {
 		if !negSCC[scc[v]] {
 			continue
 		}
+		osc[v] = true
+		work = append(work, v)
 		for _, k := range m.byPos[v] {
 			p := &m.pos[k]
 			if !p.dynamic() {
@@ -623,5 +743,15 @@ func (sv *solver) oscillating(c []int32) []int32 {
 			}
 		}
 	}
-	return out
+	for len(work) > 0 {
+		v := work[len(work)-1]
+		work = work[:len(work)-1]
+		m.dependents(v, func(w int32) {
+			if sv.comp[w] == sv.comp[v] && !osc[w] {
+				osc[w] = true
+				work = append(work, w)
+			}
+		})
+	}
+	return out, osc
 }
