@@ -1,92 +1,276 @@
-// Package briefing writes the factual summary of a round from the record:
-// who attended and who declined (with the reason), what was agreed, what
-// gained and lost agreement and when, what stays open and who blocks it,
-// and the public statements. Every fact names the log index of the event it
+// Package briefing writes the factual summary of a round from the record,
+// as one viewer may see it: who attended and who declined (with the
+// reason), what was agreed, what gained and lost agreement and when, the
+// stances changed between rounds, what stays open and who blocks it, and
+// the public statements. Every fact names the log index of the event it
 // comes from, so that a reader can check it against the signed record.
+//
+// A briefing reads the talks only through a view (package view) of its
+// viewer: it cannot tell what that viewer may not see.
 package briefing
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/state"
+	"github.com/parleyhq/parley/view"
+	"github.com/parleyhq/parley/words"
 )
 
-// Round returns the Markdown briefing of a round of a talks, from the
-// talks' events in log order. The record is read up to the round's closing
-// event, or to its end while the round is open.
-func Round(talks string, events []*parley.Event, round string) (string, error) {
-	st, tr := state.New(talks), state.NewTracker()
-	end := int64(len(events))
+// Load writes the briefing of a round of a talks for the actor holding key
+// ("" for the public). An empty round means the current one. hs, if not
+// nil, keeps the histories it replays.
+func Load(ctx context.Context, l *ledger.Ledger, hs *view.Histories, talks, key, round string) (string, error) {
+	now, err := view.Load(ctx, l, talks, key, -1)
+	if err != nil {
+		return "", err
+	}
+	r, err := pick(now, round)
+	if err != nil {
+		return "", err
+	}
+	end := now
+	if r.ClosedAt >= 0 && r.ClosedAt < now.Size-1 {
+		if end, err = view.Load(ctx, l, talks, key, r.ClosedAt); err != nil {
+			return "", err
+		}
+	}
+	h, err := hs.Of(ctx, now, view.StoreSource(l, talks))
+	if err != nil {
+		return "", err
+	}
+	return Write(end, now, h, r.ID)
+}
+
+// FromEvents writes the briefing of a round from a talks' events in log
+// order, as the audience sees it (view.Audience). An empty round means the
+// current one.
+func FromEvents(talks string, events []*parley.Event, audience state.Viewer, round string) (string, error) {
+	st := state.New(talks)
 	for i, e := range events {
 		if err := st.Apply(e, int64(i)); err != nil {
 			return "", fmt.Errorf("replaying event %d: %w", i, err)
 		}
-		if err := tr.Observe(st, e, int64(i)); err != nil {
-			return "", err
-		}
-		if r := st.Round(round); e.Kind == parley.KindCloseRound && r != nil && r.Status == state.RoundClosed {
-			end = int64(i) + 1
-			break
-		}
 	}
-	r := st.Round(round)
-	if r == nil {
-		return "", parley.Errorf(parley.ENOTFOUND, "talks %q has no round %q", talks, round)
-	}
-	res, err := agreement.Evaluate(st.Instance())
+	visible := func(i int64) bool { return st.VisibleAt(audience, i) }
+	now := view.New(st, audience, "", parley.Checkpoint{})
+	r, err := pick(now, round)
 	if err != nil {
 		return "", err
 	}
-	// Statements about the round are often made after it closes: read them
-	// from the whole record.
-	all := st
-	if end < int64(len(events)) {
-		all = state.New(talks)
-		for i, e := range events {
-			if err := all.Apply(e, int64(i)); err != nil {
+	end := now
+	if r.ClosedAt >= 0 && r.ClosedAt < now.Size-1 {
+		past := state.New(talks)
+		for i, e := range events[:r.ClosedAt+1] {
+			if err := past.Apply(e, int64(i)); err != nil {
 				return "", fmt.Errorf("replaying event %d: %w", i, err)
 			}
 		}
+		end = view.Past(past, audience, visible, "", parley.Checkpoint{}, st.Size)
 	}
-	w := &writer{st: st, r: r}
-	w.header(end)
+	var hs *view.Histories
+	h, err := hs.Of(context.Background(), now, view.EventsSource(events))
+	if err != nil {
+		return "", err
+	}
+	return Write(end, now, h, r.ID)
+}
+
+// Round writes the briefing of a round from a talks' events as the public
+// sees it if the talks is public, else as its participants see it (not a
+// party's own room): what may be circulated among them.
+func Round(talks string, events []*parley.Event, round string) (string, error) {
+	audience := "participants"
+	if len(events) > 0 {
+		var p parley.FoundTalks
+		if parley.DecodePayload(events[0], &p) == nil && p.Visibility == parley.VisPublic {
+			audience = "public"
+		}
+	}
+	v, err := view.Audience(audience)
+	if err != nil {
+		return "", err
+	}
+	return FromEvents(talks, events, v, round)
+}
+
+// pick returns the round named, or the current one.
+func pick(t *view.Talks, round string) (*view.Round, error) {
+	if round == "" {
+		if r := t.CurrentRound(); r != nil {
+			return r, nil
+		}
+		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has had no round yet that %s may see; name one", t.ID, audienceName(t))
+	}
+	if r := t.Round(round); r != nil {
+		return r, nil
+	}
+	return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no round %q", t.ID, round)
+}
+
+// Write returns the Markdown briefing of a round as one viewer sees it.
+// end is the viewer's view of the talks at the end of the round (at its
+// closing event, or now while it is open); now is its view of now, from
+// which the public statements about the round are drawn, since they are
+// often made after it closes; h is its history of the agreement.
+func Write(end, now *view.Talks, h *view.History, round string) (string, error) {
+	r := end.Round(round)
+	if r == nil {
+		return "", parley.Errorf(parley.ENOTFOUND, "talks %q has no round %q", end.ID, round)
+	}
+	res, err := end.Evaluate()
+	if err != nil {
+		return "", err
+	}
+	w := &writer{t: end, now: now, r: r, h: h}
+	// The body first, so that the header can say which events it cites.
+	var body strings.Builder
+	w.b = &body
 	w.attendance()
 	w.agreed(res)
-	w.history(tr)
+	w.history()
+	w.between()
 	w.open(res)
-	w.statements(all)
-	return w.b.String(), nil
+	w.statements()
+	var out strings.Builder
+	w.b = &out
+	w.header()
+	out.WriteString(body.String())
+	return out.String(), nil
 }
 
 type writer struct {
-	b  strings.Builder
-	st *state.Talks
-	r  *state.Round
+	b     *strings.Builder
+	t     *view.Talks // at the end of the round
+	now   *view.Talks
+	r     *view.Round
+	h     *view.History
+	cited []int64
 }
 
-func (w *writer) printf(format string, args ...any) { fmt.Fprintf(&w.b, format, args...) }
+func (w *writer) printf(format string, args ...any) { fmt.Fprintf(w.b, format, args...) }
 
-func (w *writer) header(end int64) {
-	r := w.r
-	w.printf("# Briefing: %s — %s\n\n", w.st.Title, r.Title)
-	w.printf("Round `%s`, %s, %s to %s. ", r.ID, orDash(r.Venue), longDate(r.Starts), longDate(r.Ends))
+// ref cites the event at a log index: " [#12]".
+func (w *writer) ref(i int64) string {
+	w.cited = append(w.cited, i)
+	return fmt.Sprintf(" [#%d]", i)
+}
+
+func (w *writer) header() {
+	r, t := w.r, w.t
+	w.printf("# Briefing: %s — %s\n\n", t.Title, r.Title)
+	w.printf("Round `%s`, %s, %s to %s. ", r.ID, orVenue(r.Venue), longDate(r.Starts), longDate(r.Ends))
 	switch r.Status {
 	case state.RoundClosed:
 		w.printf("Closed on %s.", w.when(r.Closed))
-		if r.Note != "" {
-			w.printf(" Closing note: %s", quote(r.Note))
+		later := false
+		for _, o := range w.now.Rounds {
+			if o.Planned > w.r.Planned {
+				later = true
+			}
+		}
+		if !later {
+			w.printf(" No later round is planned in the record.")
 		}
 	case state.RoundOpen:
 		w.printf("Still open.")
 	default:
 		w.printf("Planned, not yet opened.")
 	}
-	w.printf("\n\nGenerated from the signed record of talks `%s`, events 0 to %d. Numbers in brackets, like [#12], are the log indexes of the events each fact comes from; `parley verify` checks them.\n", w.st.ID, end-1)
+	if chairs := w.chairs(); chairs != "" {
+		w.printf(" %s", chairs)
+	}
+	if r.Note != "" && r.ClosedAt >= 0 {
+		w.printf("\n\nClosing note, as recorded when the round closed%s: %s", w.plainRef(r.ClosedAt), words.Sentence(words.Quote(r.Note)))
+	}
+	last := t.Size - 1
+	w.printf("\n\nGenerated from the signed record of talks `%s`, events 0 to %d, as %s may see them", t.ID, last, audienceName(t))
+	if n := hiddenUpTo(t, last); n > 0 {
+		w.printf(" (%s of them %s not visible to %s and %s left out)", words.Count(n, "event", "events"), plural(n, "is", "are"), audienceName(t), plural(n, "is", "are"))
+	}
+	later := int64(-1)
+	for _, i := range w.cited {
+		later = max(later, i)
+	}
+	if later > last {
+		w.printf(", with the public statements about the round made after it, up to #%d", later)
+	}
+	w.printf(".")
+	if len(w.cited) > 0 {
+		first := slices.Min(w.cited)
+		w.printf(" Numbers in brackets, like [#%d], are the log indexes of the events each fact comes from; `parley verify` checks them against the signed record.", first)
+	}
+	w.printf("\n")
+}
+
+// plainRef cites an event in the header, which is written last.
+func (w *writer) plainRef(i int64) string {
+	w.cited = append(w.cited, i)
+	return fmt.Sprintf(" [#%d]", i)
+}
+
+// chairs names who convened and who mediated the talks.
+func (w *writer) chairs() string {
+	var conveners, mediators []string
+	for _, a := range w.t.Actors {
+		switch a.Role {
+		case parley.RoleConvener:
+			conveners = append(conveners, a.Name)
+		case parley.RoleMediator:
+			if !a.Revoked {
+				mediators = append(mediators, a.Name)
+			}
+		}
+	}
+	var parts []string
+	if len(conveners) > 0 {
+		parts = append(parts, "Convened by "+words.List(conveners))
+	}
+	if len(mediators) > 0 {
+		parts = append(parts, "mediated by "+words.List(mediators))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return words.Sentence(strings.Join(parts, "; "))
+}
+
+func hiddenUpTo(t *view.Talks, last int64) int {
+	n := 0
+	for i := int64(0); i <= last; i++ {
+		if !t.Visible(i) {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int, one, other string) string {
+	if n == 1 {
+		return one
+	}
+	return other
+}
+
+func audienceName(t *view.Talks) string {
+	a := t.Viewer.Actor
+	switch {
+	case a == nil:
+		return "anyone"
+	case t.Chair():
+		return "the mediators"
+	case a.Party != "":
+		return t.PartyName(a.Party) + " (" + a.Party + ")"
+	}
+	return "the participants"
 }
 
 func (w *writer) attendance() {
@@ -99,44 +283,63 @@ func (w *writer) attendance() {
 		name := w.party(inv.Party)
 		switch inv.Status {
 		case state.Accepted:
-			w.printf("- %s: attended [#%d].\n", name, inv.Index)
+			switch {
+			case w.r.OpenedAt < 0:
+				w.printf("- %s: accepted the invitation%s.\n", name, w.ref(inv.Index))
+			case inv.Index < w.r.OpenedAt:
+				w.printf("- %s: accepted the invitation%s, and was at the table when the round opened%s.\n", name, w.ref(inv.Index), w.ref(w.r.OpenedAt))
+			default:
+				w.printf("- %s: accepted the invitation on %s%s, after the round opened.\n", name, w.when(inv.Answered), w.ref(inv.Index))
+			}
 		case state.Declined:
-			w.printf("- %s: **declined** on %s, giving as its reason: %s [#%d].\n", name, w.when(inv.Answered), quote(inv.Reason), inv.Index)
+			w.printf("- %s: **declined** on %s, giving as its reason: %s%s.\n", name, w.when(inv.Answered), words.Quote(inv.Reason), w.ref(inv.Index))
 		default:
-			w.printf("- %s: invited, no answer recorded [#%d].\n", name, inv.Index)
+			w.printf("- %s: invited%s; no answer is recorded.\n", name, w.ref(inv.Index))
 		}
 	}
 }
 
+func agreedish(ir *agreement.ItemResult) bool {
+	return ir != nil && (ir.Status == agreement.StatusAgreed || ir.Status == agreement.StatusAgreedAdReferendum)
+}
+
 func (w *writer) agreed(res *agreement.Result) {
 	w.printf("\n## Agreed\n\n")
+	if len(w.t.Items) == 0 {
+		w.printf("There is no item on the agenda.\n")
+		return
+	}
 	n := 0
-	for _, it := range w.st.Items {
+	for _, it := range w.t.Items {
 		ir := res.Items[it.ID]
-		if ir == nil || (ir.Status != agreement.StatusAgreed && ir.Status != agreement.StatusAgreedAdReferendum) {
+		if !agreedish(ir) {
 			continue
 		}
 		n++
 		v := it.Latest()
-		w.printf("- %s, version %d [#%d]: agreed", w.item(it), v.N, v.Index)
+		w.printf("- %s, version %d%s: agreed", w.item(it), v.N, w.ref(v.Index))
 		if ir.Status == agreement.StatusAgreedAdReferendum {
-			w.printf(" ad referendum (pending confirmation by %s)", w.parties(ir.AdReferendum))
+			w.printf(" ad referendum: the support of %s awaits the confirmation of its capital", w.parties(ir.AdReferendum))
 		}
 		w.printf(", with the support of %s.\n", w.supporters(it))
 	}
 	if n == 0 {
-		w.printf("Nothing is agreed at the end of the round.\n")
+		if w.r.Status == state.RoundOpen {
+			w.printf("Nothing is agreed so far.\n")
+		} else {
+			w.printf("Nothing is agreed at the end of the round.\n")
+		}
 	}
 }
 
 // history tells, per item, when it gained and lost agreement during the
 // round.
-func (w *writer) history(tr *state.Tracker) {
+func (w *writer) history() {
 	var lines []string
-	byItem := map[string][]state.Transition{}
+	byItem := map[string][]view.Transition{}
 	var order []string
-	for _, t := range tr.Transitions {
-		if !w.inRound(t.At) {
+	for _, t := range w.h.Transitions {
+		if !w.inRound(t.Index) {
 			continue
 		}
 		if byItem[t.Item] == nil {
@@ -145,17 +348,20 @@ func (w *writer) history(tr *state.Tracker) {
 		byItem[t.Item] = append(byItem[t.Item], t)
 	}
 	for _, id := range order {
-		it := w.st.Item(id)
+		it := w.t.Item(id)
+		if it == nil {
+			continue
+		}
 		var parts []string
 		for _, t := range byItem[id] {
 			verb := "lost agreement"
 			if t.Agreed {
 				verb = "was agreed"
 			}
-			parts = append(parts, fmt.Sprintf("%s on %s [#%d], when %s", verb, w.when(t.At), t.Index, w.cause(t)))
+			parts = append(parts, fmt.Sprintf("%s on %s%s, %s", verb, w.when(t.At), w.ref(t.Index), w.cause(t)))
 		}
 		line := fmt.Sprintf("- %s %s.", w.item(it), strings.Join(parts, "; then it "))
-		if last := byItem[id][len(byItem[id])-1]; !last.Agreed {
+		if last := byItem[id][len(byItem[id])-1]; !last.Agreed && last.Stance != nil {
 			if same := w.followers(it, last); same != "" {
 				line += " " + same
 			}
@@ -169,61 +375,118 @@ func (w *writer) history(tr *state.Tracker) {
 }
 
 // cause describes the event of a transition.
-func (w *writer) cause(t state.Transition) string {
+func (w *writer) cause(t view.Transition) string {
+	if !t.Visible() {
+		return "by an act that " + audienceName(w.t) + " may not see"
+	}
 	if t.Stance != nil {
-		return w.party(t.Party) + " " + describeStance(t.Stance)
+		return "when " + w.party(t.Stance.Party) + " " + stanceChange(t.Stance)
 	}
-	by := w.actor(t.By)
-	switch t.Kind {
+	by := w.actor(t.Event.Actor)
+	switch t.Event.Kind {
 	case parley.KindTableVersion:
-		return by + " tabled a new version, which no stance refers to yet"
-	case parley.KindDeclineInvitation, parley.KindAcceptInvitation:
-		return "the parties at the table changed"
+		var p parley.TableVersion
+		if parley.DecodePayload(t.Event, &p) == nil {
+			return fmt.Sprintf("when %s tabled version %d, on which no party had taken a stance", by, p.Version)
+		}
+	case parley.KindDeclineInvitation, parley.KindAcceptInvitation, parley.KindInvite:
+		return "when the parties at the table changed"
+	case parley.KindSetRule:
+		return "when " + by + " changed the decision rule"
+	case parley.KindSetPackage:
+		return "when " + by + " changed a package"
+	case parley.KindConfirmFact:
+		var p parley.ConfirmFact
+		if parley.DecodePayload(t.Event, &p) == nil {
+			return "when " + by + " confirmed the fact " + p.Fact
+		}
+	case parley.KindOpenRound:
+		return "when the round opened"
+	case parley.KindCloseRound:
+		return "when the round closed"
 	}
-	return by + " recorded " + t.Kind
+	return "by an act of " + by
 }
 
 // followers lists the later stances on an item, after it lost agreement,
 // by other parties that took the same position.
-func (w *writer) followers(it *state.Item, lost state.Transition) string {
+func (w *writer) followers(it *view.Item, lost view.Transition) string {
 	var out []string
 	for _, s := range it.History {
-		if s.Index <= lost.Index || s.Party == lost.Party || !w.inRound(s.At) {
+		if s.Index <= lost.Index || s.Party == lost.Stance.Party || !w.inRound(s.Index) {
 			continue
 		}
-		if lost.Stance != nil && s.Stance == lost.Stance.Stance && s.Condition == lost.Stance.Condition {
-			out = append(out, fmt.Sprintf("%s did the same on %s [#%d].", w.party(s.Party), w.when(s.At), s.Index))
+		if s.Stance == lost.Stance.Stance && s.Condition == lost.Stance.Condition {
+			out = append(out, fmt.Sprintf("%s did the same on %s%s.", capitalize(w.party(s.Party)), w.when(s.At), w.ref(s.Index)))
 		}
 	}
 	return strings.Join(out, " ")
 }
 
+// between lists the stances taken between the previous round and this
+// one: the answers of capitals after a round closed.
+func (w *writer) between() {
+	if w.r.OpenedAt < 0 {
+		return
+	}
+	var prev *view.Round
+	for i := range w.t.Rounds {
+		o := &w.t.Rounds[i]
+		if o.ClosedAt >= 0 && o.ClosedAt < w.r.OpenedAt && (prev == nil || o.ClosedAt > prev.ClosedAt) {
+			prev = o
+		}
+	}
+	if prev == nil {
+		return
+	}
+	type line struct {
+		index int64
+		text  string
+	}
+	var lines []line
+	for _, it := range w.t.Items {
+		for _, s := range it.History {
+			if !s.Between || s.Index <= prev.ClosedAt || s.Index >= w.r.OpenedAt {
+				continue
+			}
+			lines = append(lines, line{s.Index, fmt.Sprintf("- On %s, %s %s on %s%s.", w.date(s.At), w.party(s.Party), stanceChange(s), w.item(it), w.ref(s.Index))})
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].index < lines[j].index })
+	w.printf("\n## Stances changed between rounds\n\nAfter round `%s` closed and before this round opened:\n\n", prev.ID)
+	for _, l := range lines {
+		w.printf("%s\n", l.text)
+	}
+}
+
 // open lists the items not agreed and who blocks them.
 func (w *writer) open(res *agreement.Result) {
+	if len(w.t.Items) == 0 {
+		return
+	}
 	w.printf("\n## Not agreed\n\n")
 	n := 0
-	for _, it := range w.st.Items {
+	for _, it := range w.t.Items {
 		ir := res.Items[it.ID]
-		if ir == nil || ir.Status == agreement.StatusAgreed || ir.Status == agreement.StatusAgreedAdReferendum {
+		if ir == nil || agreedish(ir) {
 			continue
 		}
 		n++
-		w.printf("- %s: %s.", w.item(it), strings.ReplaceAll(ir.Status, "_", " "))
-		var direct []string
+		w.printf("- %s: %s.", w.item(it), words.Status(ir.Status))
 		for _, b := range ir.Blockers {
-			direct = append(direct, w.blocker(it, b))
+			w.printf(" %s", words.Sentence(capitalize(w.blocker(it, b))))
 		}
-		if len(direct) > 0 {
-			w.printf(" %s", sentence(capitalize(strings.Join(direct, "; "))))
-		}
-		if ir.NoSupport {
+		if ir.NoSupport && len(ir.Blockers) == 0 {
 			w.printf(" No party supports it.")
 		}
 		if len(ir.PackageBlockedBy) > 0 {
-			w.printf(" It is in a package with %s, which are not agreed.", strings.Join(ir.PackageBlockedBy, ", "))
+			w.printf(" It is in a package with %s, %s not agreed.", words.List(ir.PackageBlockedBy), plural(len(ir.PackageBlockedBy), "which is", "which are"))
 		}
 		if roots := w.roots(it.ID, ir.RootBlockers); roots != "" {
-			w.printf(" Blocked at the root by %s.", roots)
+			w.printf(" At the root of the chain: %s.", roots)
 		}
 		w.printf("\n")
 	}
@@ -232,85 +495,116 @@ func (w *writer) open(res *agreement.Result) {
 	}
 }
 
-func (w *writer) blocker(it *state.Item, b agreement.Blocker) string {
+func (w *writer) blocker(it *view.Item, b agreement.Blocker) string {
 	who := w.party(b.Party)
 	s := it.Stances[b.Party]
 	ref := ""
 	if s != nil {
-		ref = fmt.Sprintf(" [#%d]", s.Index)
+		ref = w.ref(s.Index)
 	}
 	switch b.Stance {
 	case "silent":
 		if s != nil {
-			return fmt.Sprintf("%s has no stance on the current version (its stance%s refers to version %d)", who, ref, s.Version)
+			return fmt.Sprintf("%s has no stance on the current version %d: its stance%s is on version %d", who, it.LatestN, ref, s.Version)
 		}
 		return who + " has taken no stance"
 	case parley.StanceConditional:
-		out := fmt.Sprintf("%s supports it only if %s%s, which does not hold", who, b.Condition, ref)
-		if len(b.WaitsOn) > 0 {
-			out += ": it waits on " + strings.Join(b.WaitsOn, " or ")
+		out := fmt.Sprintf("%s %s%s", who, words.Stance(b.Stance, b.Condition, "it"), ref)
+		var why []string
+		switch len(b.WaitsOn) {
+		case 0:
+		case 1:
+			why = append(why, b.WaitsOn[0]+" is not agreed")
+		case 2:
+			why = append(why, "neither "+b.WaitsOn[0]+" nor "+b.WaitsOn[1]+" is agreed")
+		default:
+			why = append(why, "none of "+words.List(b.WaitsOn)+" is agreed")
 		}
 		if len(b.ExcludedBy) > 0 {
-			out += "; it is excluded by " + strings.Join(b.ExcludedBy, ", ")
+			why = append(why, words.List(b.ExcludedBy)+" "+plural(len(b.ExcludedBy), "is", "are")+" agreed")
 		}
 		if len(b.MissingFacts) > 0 {
-			out += "; the facts " + strings.Join(b.MissingFacts, ", ") + " are not confirmed"
+			why = append(why, "the "+plural(len(b.MissingFacts), "fact ", "facts ")+words.List(b.MissingFacts)+" "+plural(len(b.MissingFacts), "is", "are")+" not confirmed")
+		}
+		if len(b.ExcludedByFacts) > 0 {
+			why = append(why, "the "+plural(len(b.ExcludedByFacts), "fact ", "facts ")+words.List(b.ExcludedByFacts)+" "+plural(len(b.ExcludedByFacts), "is", "are")+" confirmed")
+		}
+		if len(why) > 0 {
+			out += "; " + strings.Join(why, ", and ")
 		}
 		return out
 	}
-	out := fmt.Sprintf("%s %ss%s", who, verb(b.Stance), ref)
+	out := fmt.Sprintf("%s %s%s", who, words.Stance(b.Stance, "", "it"), ref)
 	if s != nil && s.Reason != "" {
-		out += ": " + quote(s.Reason)
+		out += ": " + words.Quote(s.Reason)
 	}
 	return out
 }
 
-// roots describes root blockers, grouped by item, unless they are only the
-// item's own direct objections.
+// roots describes root blockers grouped by item and stance, unless they
+// are only the item's own direct objections.
 func (w *writer) roots(item string, rbs []agreement.RootBlocker) string {
-	byItem := map[string][]string{}
-	var items []string
 	elsewhere := false
+	type key struct{ item, stance string }
+	byKey := map[key][]string{}
+	var keys []key
 	for _, rb := range rbs {
 		if rb.Item != item {
 			elsewhere = true
 		}
-		if byItem[rb.Item] == nil {
-			items = append(items, rb.Item)
+		k := key{rb.Item, rb.Stance}
+		if byKey[k] == nil {
+			keys = append(keys, k)
 		}
-		who := "no party's support"
 		if rb.Party != "" {
-			who = rb.Party + " (" + rb.Stance + ")"
+			byKey[k] = append(byKey[k], w.party(rb.Party))
+		} else {
+			byKey[k] = append(byKey[k], "")
 		}
-		byItem[rb.Item] = append(byItem[rb.Item], who)
 	}
 	if !elsewhere {
 		return ""
 	}
-	sort.Strings(items)
+	sort.SliceStable(keys, func(i, j int) bool { return keys[i].item < keys[j].item })
 	var parts []string
-	for _, id := range items {
-		parts = append(parts, strings.Join(byItem[id], ", ")+" on "+id)
+	for _, k := range keys {
+		who := byKey[k]
+		if k.stance == "no_support" {
+			parts = append(parts, "no party supports "+k.item)
+			continue
+		}
+		n := len(who)
+		var verb string
+		switch k.stance {
+		case parley.StanceOppose:
+			verb = plural(n, "opposes ", "oppose ") + k.item
+		case parley.StanceReserve:
+			verb = plural(n, "reserves its position", "reserve their positions") + " on " + k.item
+		case "silent":
+			verb = plural(n, "has", "have") + " taken no stance on " + k.item
+		default:
+			verb = k.stance + " " + k.item
+		}
+		parts = append(parts, words.List(who)+", which "+verb)
 	}
 	return strings.Join(parts, "; ")
 }
 
-// statements lists the public statements about the round, from all, the
-// state of the whole record.
-func (w *writer) statements(all *state.Talks) {
+// statements lists the public statements about the round.
+func (w *writer) statements() {
 	var lines []string
-	for _, s := range all.Statements {
-		if s.Round != w.r.ID && !(s.Round == "" && w.inRound(s.At)) {
+	for _, s := range w.now.Statements {
+		if s.Round != w.r.ID && !(s.Round == "" && w.inRoundTime(s.At)) {
 			continue
 		}
-		if all.VisibilityAt(s.Index) != parley.VisPublic {
+		if w.now.VisibilityOf(s.Index) != parley.VisPublic {
 			continue // a briefing quotes public statements only
 		}
 		lang := ""
 		if s.Lang != "" {
-			lang = " (" + s.Lang + ")"
+			lang = " (in " + languageName(s.Lang) + ")"
 		}
-		lines = append(lines, fmt.Sprintf("- %s, %s%s [#%d]: %s", w.when(s.At), actorName(all, s.By), lang, s.Index, quote(s.Text)))
+		lines = append(lines, fmt.Sprintf("- %s, %s%s%s: %s", w.date(s.At), w.actor(s.By), lang, w.ref(s.Index), words.Quote(s.Text)))
 	}
 	if len(lines) == 0 {
 		return
@@ -318,9 +612,19 @@ func (w *writer) statements(all *state.Talks) {
 	w.printf("\n## Public statements\n\nWhat actors said in public, as they signed it; compare it with the record above.\n\n%s\n", strings.Join(lines, "\n"))
 }
 
-// inRound reports whether t falls between the round's opening and its
-// closing (or now, while it is open).
-func (w *writer) inRound(t time.Time) bool {
+// inRound reports whether the event at a log index falls between the
+// round's opening and its closing (or the end of the view, while it is
+// open).
+func (w *writer) inRound(i int64) bool {
+	if w.r.OpenedAt < 0 || i < w.r.OpenedAt {
+		return false
+	}
+	return w.r.ClosedAt < 0 || i <= w.r.ClosedAt
+}
+
+// inRoundTime reports whether a time falls between the round's opening and
+// its closing, for statements made without naming a round.
+func (w *writer) inRoundTime(t time.Time) bool {
 	if w.r.Opened.IsZero() || t.Before(w.r.Opened) {
 		return false
 	}
@@ -341,8 +645,11 @@ func (w *writer) when(t time.Time) string {
 	return d
 }
 
+// date formats a time as a date.
+func (w *writer) date(t time.Time) string { return w.when(t) }
+
 func (w *writer) party(id string) string {
-	if name := w.st.Roster.Parties[id]; name != "" {
+	if name := w.t.PartyName(id); name != id {
 		return name + " (" + id + ")"
 	}
 	return id
@@ -353,77 +660,61 @@ func (w *writer) parties(ids []string) string {
 	for i, id := range ids {
 		names[i] = w.party(id)
 	}
-	return strings.Join(names, ", ")
+	return words.List(names)
 }
 
-func (w *writer) actor(key string) string { return actorName(w.st, key) }
-
-func actorName(st *state.Talks, key string) string {
-	a := st.Roster.Actors[key]
+func (w *writer) actor(key string) string {
+	a := w.now.Actor(key)
 	if a == nil {
-		return "an unknown actor"
+		return "an actor not on the roster"
 	}
-	if a.Party != "" {
-		return a.Name + ", " + a.Role + " of " + st.Roster.Parties[a.Party] + " (" + a.Party + ")"
-	}
-	return a.Name + " (" + a.Role + ")"
+	return words.Actor(a, w.now.PartyName(a.Party))
 }
 
-func (w *writer) item(it *state.Item) string { return "**" + it.ID + "** " + quote(it.Title) }
+func (w *writer) item(it *view.Item) string { return "**" + it.ID + "** " + words.Quote(it.Title) }
 
-// supporters lists the parties whose current stance on the latest version
-// is a yes.
-func (w *writer) supporters(it *state.Item) string {
+// supporters lists the parties whose stance on the latest version is a
+// yes, with the conditions of conditional supports.
+func (w *writer) supporters(it *view.Item) string {
 	latest := it.Latest()
-	var out []string
-	for _, p := range w.st.Participants() {
+	var plain, cond []string
+	for _, p := range w.t.Participants() {
 		s := it.Stances[p]
 		if s == nil || s.Version != latest.N {
 			continue
 		}
 		switch s.Stance {
-		case parley.StanceSupport, parley.StanceAdReferendum, parley.StanceConditional:
-			out = append(out, fmt.Sprintf("%s [#%d]", w.party(p), s.Index))
+		case parley.StanceSupport, parley.StanceAdReferendum:
+			plain = append(plain, w.party(p)+w.ref(s.Index))
+		case parley.StanceConditional:
+			cond = append(cond, w.party(p)+w.ref(s.Index)+", on the condition that "+words.ConditionText(s.Condition))
 		}
 	}
-	return strings.Join(out, ", ")
+	return words.List(append(plain, cond...))
 }
 
-func describeStance(s *state.Stance) string {
+// stanceChange says what a party did with a stance: "supported version
+// 2", "made its support of version 2 conditional: it supports it only if
+// M1a or M1b is agreed".
+func stanceChange(s *state.Stance) string {
 	switch s.Stance {
 	case parley.StanceConditional:
-		return fmt.Sprintf("made its support of version %d conditional on %s", s.Version, s.Condition)
+		return fmt.Sprintf("made its support of version %d conditional: it supports it only if %s", s.Version, words.ConditionText(s.Condition))
 	case parley.StanceAdReferendum:
 		return fmt.Sprintf("supported version %d ad referendum", s.Version)
 	case parley.StanceSupport:
 		return fmt.Sprintf("supported version %d", s.Version)
-	}
-	return fmt.Sprintf("%ss version %d", verb(s.Stance), s.Version)
-}
-
-func verb(stance string) string {
-	switch stance {
 	case parley.StanceOppose:
-		return "oppose"
+		return fmt.Sprintf("opposed version %d", s.Version)
 	case parley.StanceReserve:
-		return "reserve"
+		return fmt.Sprintf("reserved its position on version %d", s.Version)
 	case parley.StanceAbstain:
-		return "abstain"
+		return fmt.Sprintf("abstained on version %d", s.Version)
 	}
-	return stance
+	return fmt.Sprintf("took the stance %s on version %d", s.Stance, s.Version)
 }
 
-// sentence ends s with a full stop unless it ends with one already.
-func sentence(s string) string {
-	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, ".”") || strings.HasSuffix(s, "?”") || strings.HasSuffix(s, "!”") {
-		return s
-	}
-	return s + "."
-}
-
-func quote(s string) string { return "“" + strings.TrimSpace(s) + "”" }
-
-func orDash(s string) string {
+func orVenue(s string) string {
 	if s == "" {
 		return "venue not recorded"
 	}
@@ -443,4 +734,19 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// languageName names a language tag in English, for the few languages of
+// talks; other tags are given as they are.
+func languageName(tag string) string {
+	primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	if n, ok := languageNames[primary]; ok {
+		return n
+	}
+	return tag
+}
+
+var languageNames = map[string]string{
+	"ar": "Arabic", "en": "English", "ru": "Russian", "fr": "French", "es": "Spanish", "zh": "Chinese",
+	"fa": "Persian", "tr": "Turkish", "ku": "Kurdish", "he": "Hebrew", "de": "German", "uk": "Ukrainian",
 }

@@ -189,13 +189,13 @@ func TestMoscow(t *testing.T) {
 		"We do not trust the intentions of the host",
 		"**D1** “Assessment of the political situation” was agreed on 8 April 2015 (day 3)",
 		"lost agreement on 10 April 2015 (day 5) [#",
-		"Opposition Delegation A (oppA) made its support of version 2 conditional on agreed(M1a) or agreed(M1b)",
+		"Opposition Delegation A (oppA) made its support of version 2 conditional: it supports it only if M1a or M1b is agreed",
 		"Opposition Delegation B (oppB) did the same",
 		"**M1a** “Confidence-building measure: broad release of detainees”: not agreed.",
 		"Government of the Syrian Arab Republic (gov) opposes",
 		"**M1b** “Confidence-building measure: release from an agreed list”: not agreed.",
 		"Nothing is agreed at the end of the round.",
-		"Bashar Jaafari, head of Government of the Syrian Arab Republic (gov) (en) [#",
+		"Bashar Jaafari, head of the delegation of the Government of the Syrian Arab Republic (gov) (in English) [#",
 		"“The government and the opposition managed to reach common ground on a number of important issues.”",
 	} {
 		if !strings.Contains(md, want) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/document"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/state"
+	"github.com/parleyhq/parley/view"
 )
 
 func (s *Server) routes() {
@@ -87,13 +87,11 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"host": s.cfg.Host, "demo": s.cfg.Demo != nil, "event_version": parley.EventVersion, "max_event_size": parley.MaxEventSize})
 }
 
-// view runs f with the state of the talks named in the path and the
-// request's viewer, under the talks' lock.
-func (s *Server) view(r *http.Request, f func(st *state.Talks, v state.Viewer, cp parley.Checkpoint) error) error {
-	key := viewerKey(r)
-	return s.l.View(r.Context(), r.PathValue("id"), func(st *state.Talks, cp parley.Checkpoint) error {
-		return f(st, st.ViewerOf(key), cp)
-	})
+// viewOf returns the view of the talks named in the path for the
+// request's viewer. Every read route answers from it and from nothing
+// else: what it holds is already what the viewer may see.
+func (s *Server) viewOf(r *http.Request) (*view.Talks, error) {
+	return view.Load(r.Context(), s.l, r.PathValue("id"), viewerKey(r), -1)
 }
 
 func (s *Server) handleAppend(w http.ResponseWriter, r *http.Request) error {
@@ -130,19 +128,12 @@ type TalksView struct {
 	Proximity   bool                `json:"proximity"`
 	Founded     time.Time           `json:"founded"`
 	Checkpoint  CheckpointJSON      `json:"checkpoint"`
-	Parties     []PartyView         `json:"parties"`
-	Roster      []*state.Actor      `json:"roster"`
-	Rounds      []*state.Round      `json:"rounds"`
+	Parties     []view.Party        `json:"parties"`
+	Roster      []state.Actor       `json:"roster"`
+	Rounds      []view.Round        `json:"rounds"`
 	Items       []ItemSummary       `json:"items"`
 	Packages    map[string][]string `json:"packages"`
 	Viewer      *state.Actor        `json:"viewer,omitempty"`
-}
-
-// PartyView is a party and whether it sits at the current round's table.
-type PartyView struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Participant bool   `json:"participant"`
 }
 
 // ItemSummary is an item in the overview.
@@ -150,7 +141,7 @@ type ItemSummary struct {
 	ID       string       `json:"id"`
 	Title    string       `json:"title"`
 	Kind     string       `json:"kind"`
-	Rule     *parley.Rule `json:"rule,omitempty"`
+	Rule     *parley.Rule `json:"rule,omitempty"` // the item's own rule
 	Versions int          `json:"versions"`
 }
 
@@ -159,71 +150,44 @@ func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	key := viewerKey(r)
-	var body []byte
-	err = s.view(r, func(st *state.Talks, v state.Viewer, cp parley.Checkpoint) error {
-		if body = s.overviews.get(st.ID, key, st.Size); body != nil {
-			return nil
-		}
-		// Encode under the lock: the view shares the state's values.
-		if body, err = json.Marshal(s.overview(st, v, cp, vkey)); err != nil {
-			return err
-		}
-		s.overviews.put(st.ID, key, st.Size, body)
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
+	}
+	key := viewerKey(r)
+	body := s.overviews.get(v.ID, key, v.Size)
+	if body == nil {
+		if body, err = json.Marshal(overview(v, vkey)); err != nil {
+			return err
+		}
+		s.overviews.put(v.ID, key, v.Size, body)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, err = w.Write(append(body, '\n'))
 	return err
 }
 
-// overview builds the talks overview for a viewer. Call it under the
-// talks' lock: it shares the state's values.
-func (s *Server) overview(st *state.Talks, v state.Viewer, cp parley.Checkpoint, vkey string) TalksView {
+// overview builds the talks overview of a view.
+func overview(v *view.Talks, vkey string) TalksView {
 	out := TalksView{
-		ID: st.ID, Origin: s.l.Origin(st.ID), LogKey: vkey, Title: st.Title, Description: st.Description, Rule: st.Rule,
-		Visibility: st.Visibility, Proximity: st.Proximity, Founded: st.Founded, Checkpoint: checkpointJSON(cp),
-		Rounds: []*state.Round{}, Packages: st.Packages, Viewer: v.Actor,
-		Parties: []PartyView{}, Items: []ItemSummary{},
+		ID: v.ID, Origin: v.Origin, LogKey: vkey, Title: v.Title, Description: v.Description, Rule: v.Rule,
+		Visibility: v.Visibility, Proximity: v.Proximity, Founded: v.Founded, Checkpoint: checkpointJSON(v.Checkpoint),
+		Parties: v.Parties, Roster: v.Actors, Rounds: v.Rounds, Packages: v.Packages, Viewer: v.Viewer.Actor,
+		Items: []ItemSummary{},
 	}
-	for _, r := range st.Rounds {
-		if !st.VisibleAt(v, r.Planned) {
-			continue
+	if out.Parties == nil {
+		out.Parties = []view.Party{}
+	}
+	if out.Rounds == nil {
+		out.Rounds = []view.Round{}
+	}
+	for _, it := range v.Items {
+		sum := ItemSummary{ID: it.ID, Title: it.Title, Kind: it.Kind, Versions: len(it.Versions)}
+		if it.OwnRule {
+			r := it.Rule
+			sum.Rule = &r
 		}
-		rc := *r
-		rc.Invitations = []*state.Invitation{}
-		for _, inv := range r.Invitations {
-			if st.VisibleAt(v, inv.Index) {
-				rc.Invitations = append(rc.Invitations, inv)
-			}
-		}
-		out.Rounds = append(out.Rounds, &rc)
-	}
-	at := map[string]bool{}
-	for _, p := range st.Participants() {
-		at[p] = true
-	}
-	for _, p := range st.PartyOrder {
-		out.Parties = append(out.Parties, PartyView{ID: p, Name: st.Roster.Parties[p], Participant: at[p]})
-	}
-	for _, a := range st.Roster.Actors {
-		out.Roster = append(out.Roster, a)
-	}
-	sort.Slice(out.Roster, func(i, j int) bool { return out.Roster[i].Since < out.Roster[j].Since })
-	for _, it := range st.Items {
-		if !st.VisibleAt(v, it.Added) {
-			continue
-		}
-		n := 0
-		for _, ver := range it.Versions {
-			if st.VisibleAt(v, ver.Index) {
-				n++
-			}
-		}
-		out.Items = append(out.Items, ItemSummary{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: it.Rule, Versions: n})
+		out.Items = append(out.Items, sum)
 	}
 	return out
 }
@@ -281,38 +245,31 @@ type EventOrLeaf struct {
 	Leaf   string `json:"leaf,omitempty"`
 }
 
+// maxEventsPage is the most events one page of the log holds.
+const maxEventsPage = 5000
+
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
-	from, err := queryInt(r, "from", 0)
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit", 500)
-	if err != nil || limit < 1 || limit > 5000 {
-		return parley.Errorf(parley.EINVALID, "query parameter \"limit\" must be 1 to 5000")
-	}
-	var size int64
-	var visible []bool
-	var vis []string
-	err = s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		size = st.Size
-		for i := from; i < min(size, from+limit); i++ {
-			visible = append(visible, st.VisibleAt(v, i))
-			vis = append(vis, st.VisibilityAt(i))
-		}
-		return nil
-	})
+	from, err := queryIndex(r, "from", 0, 0, v.Size)
 	if err != nil {
 		return err
 	}
-	page := EventsPage{Size: size, Entries: []EventOrLeaf{}}
-	if from < size {
-		to := min(size, from+limit)
-		entries, err := s.l.Store().Entries(r.Context(), r.PathValue("id"), from, to)
+	limit, err := queryIndex(r, "limit", 500, 1, maxEventsPage)
+	if err != nil {
+		return err
+	}
+	page := EventsPage{Size: v.Size, Entries: []EventOrLeaf{}}
+	if from < v.Size {
+		to := min(v.Size, from+limit)
+		entries, err := s.l.Store().Entries(r.Context(), v.ID, from, to)
 		if err != nil {
 			return err
 		}
-		for k, en := range entries {
-			if !visible[k] {
+		for _, en := range entries {
+			if !v.Visible(en.Index) {
 				page.Entries = append(page.Entries, EventOrLeaf{Hidden: true, Leaf: base64.StdEncoding.EncodeToString(en.Leaf[:])})
 				continue
 			}
@@ -320,24 +277,26 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			ej := eventJSON(en, e, vis[k])
+			ej := eventJSON(en, e, v.VisibilityOf(en.Index))
 			page.Entries = append(page.Entries, EventOrLeaf{EventJSON: &ej})
 		}
-		if to < size {
+		if to < v.Size {
 			page.Next = &to
 		}
 	}
 	return writeJSON(w, http.StatusOK, page)
 }
 
-func queryInt(r *http.Request, name string, def int64) (int64, error) {
+// queryIndex reads a whole number from the query, def when it is absent,
+// and refuses any outside [lo, hi] before it costs anything.
+func queryIndex(r *http.Request, name string, def, lo, hi int64) (int64, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
 		return def, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, parley.Errorf(parley.EINVALID, "query parameter %q must be a whole number", name)
+	if err != nil || n < lo || n > hi {
+		return 0, parley.Errorf(parley.EINVALID, "query parameter %q must be a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
 }
@@ -354,51 +313,31 @@ type ItemView struct {
 	History    []*state.Stance          `json:"history"`
 }
 
-// item finds the item named in the path, if the viewer may see it.
-func item(r *http.Request, st *state.Talks, v state.Viewer) (*state.Item, error) {
-	it := st.Item(r.PathValue("item"))
-	if it == nil || !st.VisibleAt(v, it.Added) {
-		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no item %q", st.ID, r.PathValue("item"))
+// item finds the item named in the path in a view. An item the viewer may
+// not see is answered as one that does not exist.
+func item(r *http.Request, v *view.Talks) (*view.Item, error) {
+	it := v.Item(r.PathValue("item"))
+	if it == nil {
+		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no item %q", v.ID, r.PathValue("item"))
 	}
 	return it, nil
 }
 
 func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
-	var out ItemView
-	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		it, err := item(r, st, v)
-		if err != nil {
-			return err
-		}
-		rule := st.Rule
-		if it.Rule != nil {
-			rule = *it.Rule
-		}
-		out = ItemView{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: rule, Versions: []*state.Version{}, Amendments: []*state.Amendment{}, Stances: map[string]*state.Stance{}, History: []*state.Stance{}}
-		for _, ver := range it.Versions {
-			if st.VisibleAt(v, ver.Index) {
-				out.Versions = append(out.Versions, ver)
-			}
-		}
-		for _, a := range it.Amendments {
-			if st.VisibleAt(v, a.Index) {
-				out.Amendments = append(out.Amendments, a)
-			}
-		}
-		for p, s := range it.Stances {
-			if st.VisibleAt(v, s.Index) {
-				out.Stances[p] = s
-			}
-		}
-		for _, s := range it.History {
-			if st.VisibleAt(v, s.Index) {
-				out.History = append(out.History, s)
-			}
-		}
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
+	}
+	it, err := item(r, v)
+	if err != nil {
+		return err
+	}
+	out := ItemView{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: it.Rule, Versions: it.Versions, Amendments: it.Amendments, Stances: it.Stances, History: it.History}
+	if out.Versions == nil {
+		out.Versions = []*state.Version{}
+	}
+	if out.Amendments == nil {
+		out.Amendments = []*state.Amendment{}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -410,31 +349,34 @@ type VersionView struct {
 	Tokens   [][]document.Token `json:"tokens"` // per paragraph
 }
 
-func (s *Server) version(r *http.Request, param string) (*state.Version, error) {
-	n, err := strconv.Atoi(r.PathValue(param))
-	if param != "n" {
-		n, err = strconv.Atoi(r.URL.Query().Get(param))
-	}
+// version returns the version of the item in the path that the path
+// parameter or query parameter param names.
+func version(r *http.Request, v *view.Talks, param string) (*state.Version, error) {
+	it, err := item(r, v)
 	if err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "%s must be a version number", param)
+		return nil, err
 	}
-	var out *state.Version
-	err = s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		it, err := item(r, st, v)
-		if err != nil {
-			return err
-		}
-		if n < 1 || n > len(it.Versions) || !st.VisibleAt(v, it.Versions[n-1].Index) {
-			return parley.Errorf(parley.ENOTFOUND, "item %q has no version %d", it.ID, n)
-		}
-		out = it.Versions[n-1]
-		return nil
-	})
-	return out, err
+	arg := r.PathValue(param)
+	if param != "n" {
+		arg = r.URL.Query().Get(param)
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 {
+		return nil, parley.Errorf(parley.EINVALID, "%s must be a version number from 1", param)
+	}
+	ver := it.Version(n)
+	if ver == nil {
+		return nil, parley.Errorf(parley.ENOTFOUND, "item %q has no version %d", it.ID, n)
+	}
+	return ver, nil
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
-	ver, err := s.version(r, "n")
+	v, err := s.viewOf(r)
+	if err != nil {
+		return err
+	}
+	ver, err := version(r, v, "n")
 	if err != nil {
 		return err
 	}
@@ -451,11 +393,15 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.version(r, "from")
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
 	}
-	b, err := s.version(r, "to")
+	a, err := version(r, v, "from")
+	if err != nil {
+		return err
+	}
+	b, err := version(r, v, "to")
 	if err != nil {
 		return err
 	}
@@ -472,118 +418,34 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) error {
 type AgreementView struct {
 	*agreement.Result
 	Size int64 `json:"size"`
-	// Partial is set when some stances are hidden from the viewer: the
-	// result is then computed from the visible stances only.
-	Partial bool `json:"partial,omitempty"`
-	Hidden  int  `json:"hidden,omitempty"`
-}
-
-// hiddenItems returns the items the viewer may not see.
-func hiddenItems(st *state.Talks, v state.Viewer) map[string]bool {
-	h := map[string]bool{}
-	for _, it := range st.Items {
-		if !st.VisibleAt(v, it.Added) {
-			h[it.ID] = true
-		}
-	}
-	return h
-}
-
-// redact removes from a result the items the viewer may not see, wherever
-// they appear.
-func redact(res *agreement.Result, hidden map[string]bool) {
-	if len(hidden) == 0 {
-		return
-	}
-	keep := func(ids []string) []string {
-		out := ids[:0:0]
-		for _, id := range ids {
-			if !hidden[id] {
-				out = append(out, id)
-			}
-		}
-		return out
-	}
-	for i, o := range res.Outcomes {
-		res.Outcomes[i] = keep(o)
-	}
-	res.AgreedInAll, res.AgreedInSome = keep(res.AgreedInAll), keep(res.AgreedInSome)
-	for id, ir := range res.Items {
-		if hidden[id] {
-			delete(res.Items, id)
-			continue
-		}
-		ir.Package, ir.PackageBlockedBy, ir.DependsOn = keep(ir.Package), keep(ir.PackageBlockedBy), keep(ir.DependsOn)
-		for i := range ir.Blockers {
-			ir.Blockers[i].WaitsOn, ir.Blockers[i].ExcludedBy = keep(ir.Blockers[i].WaitsOn), keep(ir.Blockers[i].ExcludedBy)
-		}
-		rbs := ir.RootBlockers[:0:0]
-		for _, rb := range ir.RootBlockers {
-			if !hidden[rb.Item] {
-				rbs = append(rbs, rb)
-			}
-		}
-		ir.RootBlockers = rbs
-	}
-	osc := res.Oscillating[:0:0]
-	for _, p := range res.Oscillating {
-		if !hidden[p.Item] {
-			osc = append(osc, p)
-		}
-	}
-	res.Oscillating = osc
-}
-
-// instanceFor returns the agreement instance of the talks as the viewer
-// may see it: stances the viewer may not see are left out.
-func instanceFor(st *state.Talks, v state.Viewer) (*agreement.Instance, int) {
-	inst := st.Instance()
-	kept := inst.Positions[:0]
-	hidden := 0
-	for _, p := range inst.Positions {
-		if s := st.Item(p.Item).Stances[p.Party]; s != nil && !st.VisibleAt(v, s.Index) {
-			hidden++
-			continue
-		}
-		kept = append(kept, p)
-	}
-	inst.Positions = kept
-	return inst, hidden
+	// Partial is set when some events of the log are hidden from the
+	// viewer: the result is then computed from what it may see only.
+	Partial bool  `json:"partial,omitempty"`
+	Hidden  int64 `json:"hidden,omitempty"` // how many events are hidden from the viewer
 }
 
 func (s *Server) handleAgreement(w http.ResponseWriter, r *http.Request) error {
-	var inst *agreement.Instance
-	var out AgreementView
-	var hidden map[string]bool
-	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		inst, out.Hidden = instanceFor(st, v)
-		hidden = hiddenItems(st, v)
-		out.Size, out.Partial = st.Size, out.Hidden > 0
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
 	}
-	if out.Result, err = agreement.Evaluate(inst); err != nil {
+	out := AgreementView{Size: v.Size, Partial: v.Hidden > 0, Hidden: v.Hidden}
+	if out.Result, err = v.Evaluate(); err != nil {
 		return err
 	}
-	redact(out.Result, hidden)
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) error {
-	var inst *agreement.Instance
-	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		if _, err := item(r, st, v); err != nil {
-			return err
-		}
-		inst, _ = instanceFor(st, v)
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
 	}
-	opts, err := agreement.Unlock(inst, r.PathValue("item"), agreement.UnlockLimits{})
+	it, err := item(r, v)
+	if err != nil {
+		return err
+	}
+	opts, err := agreement.Unlock(v.Inst, it.ID, agreement.UnlockLimits{})
 	complete := true
 	if err == agreement.ErrUnlockIncomplete {
 		complete, err = false, nil
@@ -594,7 +456,7 @@ func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) error {
 	if opts == nil {
 		opts = []agreement.UnlockOption{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"item": r.PathValue("item"), "options": opts, "complete": complete})
+	return writeJSON(w, http.StatusOK, map[string]any{"item": it.ID, "options": opts, "complete": complete})
 }
 
 func (s *Server) handleImpact(w http.ResponseWriter, r *http.Request) error {
@@ -602,119 +464,67 @@ func (s *Server) handleImpact(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeBody(w, r, &change, 16<<10); err != nil {
 		return err
 	}
-	var inst *agreement.Instance
-	var hidden map[string]bool
-	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		it := st.Item(change.Item)
-		if it == nil || !st.VisibleAt(v, it.Added) {
-			return parley.Errorf(parley.ENOTFOUND, "field \"item\": talks %q has no item %q", st.ID, change.Item)
-		}
-		inst, _ = instanceFor(st, v)
-		hidden = hiddenItems(st, v)
-		if !slices.Contains(inst.Parties, change.Party) {
-			return parley.Errorf(parley.EINVALID, "field \"party\": %q is not at the current round's table (%s)", change.Party, strings.Join(inst.Parties, ", "))
-		}
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
 	}
-	res, err := agreement.Impact(inst, change)
+	if v.Item(change.Item) == nil {
+		return parley.Errorf(parley.ENOTFOUND, "field \"item\": talks %q has no item %q", v.ID, change.Item)
+	}
+	if !slices.Contains(v.Inst.Parties, change.Party) {
+		return parley.Errorf(parley.EINVALID, "field \"party\": %q is not at the current round's table (%s)", change.Party, strings.Join(v.Inst.Parties, ", "))
+	}
+	res, err := agreement.Impact(v.Inst, change)
 	if err != nil {
 		return err
 	}
-	keep := func(ids []string) []string {
-		return slices.DeleteFunc(ids, func(id string) bool { return hidden[id] })
-	}
-	res.Pass, res.Fall = keep(res.Pass), keep(res.Fall)
-	res.Changed = slices.DeleteFunc(res.Changed, func(c agreement.StatusChange) bool { return hidden[c.Item] })
 	return writeJSON(w, http.StatusOK, res)
 }
 
 func (s *Server) handleStatements(w http.ResponseWriter, r *http.Request) error {
-	out := []*state.Statement{}
-	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		for _, m := range st.Statements {
-			if st.VisibleAt(v, m.Index) {
-				out = append(out, m)
-			}
-		}
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
+	}
+	out := v.Statements
+	if out == nil {
+		out = []*state.Statement{}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"statements": out})
 }
 
 func (s *Server) handleCaucus(w http.ResponseWriter, r *http.Request) error {
-	party := r.PathValue("party")
-	var indexes []int64
-	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		if !v.Sees(parley.VisParty(party)) {
-			return parley.Errorf(parley.EFORBIDDEN, "the caucus of %q is open to that party and the mediators only; sign in as one of them", party)
-		}
-		for i := int64(0); i < st.Size; i++ {
-			if st.VisibilityAt(i) == parley.VisParty(party) {
-				indexes = append(indexes, i)
-			}
-		}
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return err
 	}
+	party := r.PathValue("party")
+	if !v.HasParty(party) {
+		return parley.Errorf(parley.ENOTFOUND, "talks %q has no party %q", v.ID, party)
+	}
+	if !v.SeesCaucus(party) {
+		return parley.Errorf(parley.EFORBIDDEN, "the caucus of %q is open to that party and the mediators only; sign in as one of them", party)
+	}
 	out := []EventJSON{}
-	for _, i := range indexes {
-		entries, err := s.l.Store().Entries(r.Context(), r.PathValue("id"), i, i+1)
+	for _, m := range v.CaucusOf(party) {
+		entries, err := s.l.Store().Entries(r.Context(), v.ID, m.Index, m.Index+1)
 		if err != nil {
 			return err
+		}
+		if len(entries) != 1 {
+			return parley.Errorf(parley.EINTERNAL, "the store has no event %d of %s", m.Index, v.ID)
 		}
 		e, err := parley.DecodeEvent(entries[0].Event)
 		if err != nil {
 			return err
 		}
-		if e.Kind == parley.KindCaucus {
-			out = append(out, eventJSON(entries[0], e, parley.VisParty(party)))
-		}
+		out = append(out, eventJSON(entries[0], e, v.VisibilityOf(m.Index)))
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"party": party, "messages": out})
 }
 
 func (s *Server) handleBriefing(w http.ResponseWriter, r *http.Request) error {
-	talks := r.PathValue("id")
-	round := r.URL.Query().Get("round")
-	err := s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		// The briefing draws on every item and stance; it is for those who
-		// see them all.
-		for _, it := range st.Items {
-			if !st.VisibleAt(v, it.Added) {
-				return parley.Errorf(parley.EFORBIDDEN, "the briefing draws on items that %s may not see; sign in as a mediator", v.Name())
-			}
-			for _, h := range it.History {
-				if !st.VisibleAt(v, h.Index) {
-					return parley.Errorf(parley.EFORBIDDEN, "the briefing draws on stances that %s may not see; sign in as a participant or mediator", v.Name())
-				}
-			}
-		}
-		if v.Actor == nil && st.Visibility != parley.VisPublic {
-			return parley.Errorf(parley.EFORBIDDEN, "the briefing of a talks that is not public is for its participants; sign in")
-		}
-		if round == "" {
-			if cur := st.CurrentRound(); cur != nil {
-				round = cur.ID
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	_, events, err := s.l.Entries(r.Context(), talks)
-	if err != nil {
-		return err
-	}
-	md, err := briefing.Round(talks, events, round)
+	md, err := briefing.Load(r.Context(), s.l, &s.histories, r.PathValue("id"), viewerKey(r), r.URL.Query().Get("round"))
 	if err != nil {
 		return err
 	}
@@ -724,15 +534,19 @@ func (s *Server) handleBriefing(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) error {
-	size, err := queryInt(r, "size", 0)
+	size, err := s.l.Store().Size(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if size == 0 {
-		size = -1
+	at, err := queryIndex(r, "size", 0, 0, size)
+	if err != nil {
+		return err
+	}
+	if at == 0 {
+		at = -1
 	}
 	// Checkpoints are public: they reveal only the log's size and root.
-	cp, ws, err := s.l.Checkpoint(r.Context(), r.PathValue("id"), size)
+	cp, ws, err := s.l.Checkpoint(r.Context(), r.PathValue("id"), at)
 	if err != nil {
 		return err
 	}
@@ -744,20 +558,18 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) error 
 // receipt returns the receipt of the event at the index in the path, if
 // the viewer may see it.
 func (s *Server) receipt(r *http.Request) (*record.Receipt, error) {
-	index, err := strconv.ParseInt(r.PathValue("index"), 10, 64)
-	if err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "the index must be a log index")
-	}
-	err = s.view(r, func(st *state.Talks, v state.Viewer, _ parley.Checkpoint) error {
-		if index < 0 || index >= st.Size || !st.VisibleAt(v, index) {
-			return parley.Errorf(parley.ENOTFOUND, "no event %d that you may see", index)
-		}
-		return nil
-	})
+	v, err := s.viewOf(r)
 	if err != nil {
 		return nil, err
 	}
-	return s.l.Receipt(r.Context(), r.PathValue("id"), index)
+	index, err := strconv.ParseInt(r.PathValue("index"), 10, 64)
+	if err != nil || index < 0 || index >= v.Size {
+		return nil, parley.Errorf(parley.EINVALID, "the index must be a log index from 0 to %d", v.Size-1)
+	}
+	if !v.Visible(index) {
+		return nil, parley.Errorf(parley.ENOTFOUND, "no event %d that you may see", index)
+	}
+	return s.l.Receipt(r.Context(), v.ID, index)
 }
 
 func (s *Server) handleReceipt(w http.ResponseWriter, r *http.Request) error {
@@ -779,11 +591,15 @@ func (s *Server) handleTLogProof(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) error {
-	from, err := queryInt(r, "from", 0)
+	size, err := s.l.Store().Size(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	to, err := queryInt(r, "to", 0)
+	from, err := queryIndex(r, "from", 0, 1, size)
+	if err != nil {
+		return err
+	}
+	to, err := queryIndex(r, "to", 0, from, size)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/metrics"
+	"github.com/parleyhq/parley/view"
 )
 
 // Config configures a Server. A limit of -1 is no limit; 0 is its
@@ -87,6 +88,7 @@ type Server struct {
 	revoked   *revocations
 	metrics   *serverMetrics
 	overviews overviewCache
+	histories view.Histories
 	routes_   []string // API route patterns, in registration order
 }
 

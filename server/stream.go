@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/state"
+	"github.com/parleyhq/parley/view"
 )
 
 // Live updates: one server-sent event stream per talks and viewer. Each
@@ -24,6 +25,11 @@ import (
 // that reconnects with Last-Event-ID N receives every event after N that it
 // may see, then the live ones, with no loss and no duplicates. A client
 // that cannot keep up is dropped rather than slowing the others.
+//
+// What a stream carries is what its viewer's view of the talks holds
+// (package view): events by the same rule as the view, and the agreement
+// as computed for the viewer's audience (view.AudienceOf), which is the
+// agreement of the viewer's own view.
 
 // message is one server-sent event.
 type message struct {
@@ -43,6 +49,7 @@ func (m message) framed() message {
 type sub struct {
 	talks  string
 	id     string // what stream limits count against
+	key    string // the signed-in actor's key, or ""
 	viewer state.Viewer
 	ch     chan message
 }
@@ -59,10 +66,18 @@ type hub struct {
 
 type agreeState struct {
 	pending, running, again bool
-	rebuild                 bool               // rebuild the engine from the state
+	rebuild                 bool               // rebuild the engines from the state
 	touched                 map[[2]string]bool // party, item of the stances since
-	engine                  *agreement.Engine  // owned by the running evaluation
-	agreed                  map[string]bool    // what the streams were last told
+	// By audience (view.AudienceOf), owned by the running evaluation.
+	audiences map[string]*audienceAgreement
+}
+
+// audienceAgreement is the agreement as one audience sees it, and what
+// its streams were last told.
+type audienceAgreement struct {
+	engine *agreement.Engine
+	at     map[string]bool // the parties at the table when engine was built
+	agreed map[string]bool // by visible item
 }
 
 func newHub(s *Server) *hub {
@@ -103,37 +118,56 @@ func checkpointJSON(cp parley.Checkpoint) CheckpointJSON {
 
 func (h *hub) publish(a ledger.Appended) {
 	msgs := make([]message, 0, len(a.Entries)+1)
+	var revoked []string
 	for i, en := range a.Entries {
 		b, _ := json.Marshal(eventJSON(en, a.Events[i], a.Vis[i]))
 		msgs = append(msgs, message{id: en.Index, event: "event", data: b, vis: a.Vis[i]}.framed())
+		if e := a.Events[i]; e.Kind == parley.KindRevokeActor {
+			var p parley.RevokeActor
+			if parley.DecodePayload(e, &p) == nil {
+				revoked = append(revoked, p.Key)
+			}
+		}
 	}
 	b, _ := json.Marshal(checkpointJSON(a.Checkpoint))
 	msgs = append(msgs, message{id: a.Checkpoint.Size - 1, event: "checkpoint", data: b, vis: parley.VisPublic}.framed())
-	h.send(a.Talks, msgs)
+	h.send(a.Talks, msgs, revoked)
 	if a.Agreement {
 		h.agreementChanged(a.Talks, a)
 	}
 }
 
 // send delivers messages to the streams of a talks that may see them,
-// dropping any stream whose buffer is full.
-func (h *hub) send(talks string, msgs []message) {
+// dropping any stream whose buffer is full. The streams of revoked keys
+// end first: a revoked actor receives nothing after its revocation.
+func (h *hub) send(talks string, msgs []message, revoked []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sb := range h.subs[talks] {
+		if sb.key != "" && slices.Contains(revoked, sb.key) {
+			h.drop(sb, "revoked")
+			continue
+		}
 		for _, m := range msgs {
 			if !sb.viewer.Sees(m.vis) {
 				continue
 			}
-			select {
-			case sb.ch <- m:
-			default:
-				h.drop(sb, "slow")
-			}
-			if !h.subs[talks][sb] {
+			if !h.deliver(sb, m) {
 				break
 			}
 		}
+	}
+}
+
+// deliver queues m on a stream, or drops the stream if its buffer is
+// full. Call with mu.
+func (h *hub) deliver(sb *sub, m message) bool {
+	select {
+	case sb.ch <- m:
+		return true
+	default:
+		h.drop(sb, "slow")
+		return false
 	}
 }
 
@@ -203,18 +237,18 @@ func (h *hub) agreementChanged(talks string, a ledger.Appended) {
 	defer h.mu.Unlock()
 	as := h.agree[talks]
 	if as == nil {
-		as = &agreeState{rebuild: true, touched: map[[2]string]bool{}}
+		as = &agreeState{rebuild: true, touched: map[[2]string]bool{}, audiences: map[string]*audienceAgreement{}}
 		h.agree[talks] = as
 	}
 	for _, e := range a.Events {
 		switch {
 		case e.Kind == parley.KindSetStance:
-			var p struct{ Party, Item string }
-			if json.Unmarshal(e.Payload, &p) == nil {
+			var p parley.SetStance
+			if parley.DecodePayload(e, &p) == nil {
 				as.touched[[2]string{p.Party, p.Item}] = true
 			}
-		case state.AffectsAgreement(e.Kind):
-			as.rebuild = true // the table, versions or rules changed
+		case state.AffectsAgreement(e.Kind), e.Kind == parley.KindRelease:
+			as.rebuild = true // the table, versions, rules or what someone sees changed
 		}
 	}
 	h.schedule(talks, as)
@@ -232,17 +266,30 @@ func (h *hub) schedule(talks string, as *agreeState) {
 	}
 }
 
-// evaluate brings the talks' agreement engine up to date and sends the
-// items whose agreement changed to the streams that may see the agreement.
-// The engine follows stance changes incrementally and is rebuilt only when
-// the table, the versions or the rules change; the streams get what is
-// agreed, and GET .../agreement the explanations.
+// audienceWork is what one audience's evaluation needs from the state.
+type audienceWork struct {
+	name    string
+	subs    []*sub
+	inst    *agreement.Instance  // when the engine is rebuilt
+	changes []agreement.Position // otherwise: Stance "" withdraws
+	items   []string             // the items the audience may see
+}
+
+// evaluate brings the agreement of each audience with streams on the talks
+// up to date and sends each audience's streams the items whose agreement
+// changed as that audience sees it. An audience's engine follows stance
+// changes incrementally and is rebuilt when the table, the versions, the
+// rules or what the audience sees change.
 func (h *hub) evaluate(talks string) {
 	h.mu.Lock()
 	as := h.agree[talks]
 	as.pending, as.running = false, true
-	touched, rebuild, eng := as.touched, as.rebuild || as.engine == nil, as.engine
+	touched, rebuild := as.touched, as.rebuild
 	as.touched, as.rebuild = map[[2]string]bool{}, false
+	subs := make([]*sub, 0, len(h.subs[talks]))
+	for sb := range h.subs[talks] {
+		subs = append(subs, sb)
+	}
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
@@ -254,105 +301,153 @@ func (h *hub) evaluate(talks string) {
 		h.mu.Unlock()
 	}()
 
-	var inst *agreement.Instance
-	var changes []agreement.Position // Stance "" withdraws
 	var size int64
-	vis := parley.VisParticipants
-	itemVis := map[string]string{}
+	work := map[string]*audienceWork{}
 	err := h.s.l.View(context.Background(), talks, func(st *state.Talks, _ parley.Checkpoint) error {
 		size = st.Size
-		switch {
-		case st.Proximity:
-			vis = parley.VisMediators
-		case st.Visibility == parley.VisPublic:
-			vis = parley.VisPublic
+		for _, sb := range subs {
+			name := view.AudienceOf(st, sb.viewer)
+			w := work[name]
+			if w == nil {
+				w = &audienceWork{name: name}
+				work[name] = w
+			}
+			w.subs = append(w.subs, sb)
 		}
-		for _, it := range st.Items {
-			itemVis[it.ID] = st.VisibilityAt(it.Added)
-		}
-		if rebuild {
-			inst = st.Instance()
-			return nil
-		}
-		for k := range touched {
-			changes = append(changes, st.Position(k[0], k[1]))
+		for _, w := range work {
+			v, err := view.Audience(w.name)
+			if err != nil {
+				return err
+			}
+			seen := st.Seen(func(i int64) bool { return st.VisibleAt(v, i) })
+			for _, it := range st.Items {
+				if seen.Item(it) {
+					w.items = append(w.items, it.ID)
+				}
+			}
+			aa := as.audiences[w.name]
+			if rebuild || aa == nil || aa.engine == nil {
+				w.inst = seen.Instance()
+				continue
+			}
+			for k := range touched {
+				if pos, ok := view.Position(seen, k[0], k[1], aa.at); ok {
+					w.changes = append(w.changes, pos)
+				}
+			}
 		}
 		return nil
 	})
-	if err == nil {
-		if rebuild {
-			eng, err = agreement.NewEngine(inst)
-		} else {
-			for _, p := range changes {
-				if p.Stance != "" {
-					err = eng.SetPosition(p)
-				} else if _, had := eng.Position(p.Party, p.Item); had {
-					err = eng.RemovePosition(p.Party, p.Item)
-				}
-				if err != nil {
-					break
-				}
-			}
-		}
-	}
-	var agreedNow []string
-	if err == nil {
-		agreedNow, err = eng.Agreed()
-	}
 	if err != nil {
-		h.mu.Lock()
-		as.engine, as.rebuild = nil, true
-		h.mu.Unlock()
 		h.s.log.Warn("evaluating the agreement for live streams", "talks", talks, "err", err)
 		return
 	}
-	// now holds every item: a new item is news even while not agreed.
-	now := make(map[string]bool, len(itemVis))
-	for id := range itemVis {
-		now[id] = false
-	}
-	for _, id := range agreedNow {
-		now[id] = true
-	}
-	h.mu.Lock()
-	prev := as.agreed
-	as.engine, as.agreed = eng, now
-	h.mu.Unlock()
-	// Those who see the message must see every item it names.
-	changed := map[string]string{}
-	agreed := []string{}
-	for id, v := range itemVis {
-		if !covers(v, vis) {
+	for _, w := range work {
+		aa := as.audiences[w.name]
+		if aa == nil {
+			aa = &audienceAgreement{}
+			as.audiences[w.name] = aa
+		}
+		agreed, err := aa.update(w)
+		if err != nil {
+			aa.engine = nil // rebuild next time
+			h.s.log.Warn("evaluating the agreement for live streams", "talks", talks, "audience", w.name, "err", err)
 			continue
 		}
-		if now[id] {
-			agreed = append(agreed, id)
+		// Every item the audience sees is news the first time, even while
+		// it is not agreed.
+		changed := map[string]string{}
+		for _, id := range w.items {
+			if was, known := aa.agreed[id]; !known || was != agreed[id] {
+				changed[id] = agreement.StatusNotAgreed
+				if agreed[id] {
+					changed[id] = agreement.StatusAgreed
+				}
+			}
 		}
-		if was, known := prev[id]; !known || was != now[id] {
-			changed[id] = agreement.StatusNotAgreed
-			if now[id] {
-				changed[id] = agreement.StatusAgreed
+		now := make(map[string]bool, len(w.items))
+		list := []string{}
+		for _, id := range w.items {
+			now[id] = agreed[id]
+			if agreed[id] {
+				list = append(list, id)
+			}
+		}
+		aa.agreed = now
+		if len(changed) == 0 {
+			continue
+		}
+		slices.Sort(list)
+		b, _ := json.Marshal(map[string]any{"size": size, "changed": changed, "agreed": list})
+		m := message{id: size - 1, event: "agreement", data: b}.framed()
+		h.mu.Lock()
+		for _, sb := range w.subs {
+			if h.subs[talks][sb] {
+				h.deliver(sb, m)
+			}
+		}
+		h.mu.Unlock()
+	}
+	// Forget the audiences no stream belongs to any more.
+	for name := range as.audiences {
+		if work[name] == nil {
+			delete(as.audiences, name)
+		}
+	}
+}
+
+// update brings an audience's engine up to date with its work and returns
+// what is agreed.
+func (aa *audienceAgreement) update(w *audienceWork) (map[string]bool, error) {
+	var err error
+	if w.inst != nil {
+		if aa.engine, err = agreement.NewEngine(w.inst); err != nil {
+			return nil, err
+		}
+		aa.at = map[string]bool{}
+		for _, p := range w.inst.Parties {
+			aa.at[p] = true
+		}
+	} else {
+		for _, p := range w.changes {
+			if p.Stance != "" {
+				err = aa.engine.SetPosition(p)
+			} else if _, had := aa.engine.Position(p.Party, p.Item); had {
+				err = aa.engine.RemovePosition(p.Party, p.Item)
+			}
+			if err != nil {
+				return nil, err
 			}
 		}
 	}
-	if len(changed) == 0 {
-		return
+	list, err := aa.engine.Agreed()
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(agreed)
-	b, _ := json.Marshal(map[string]any{"size": size, "changed": changed, "agreed": agreed})
-	h.send(talks, []message{message{id: size - 1, event: "agreement", data: b, vis: vis}.framed()})
+	agreed := make(map[string]bool, len(list))
+	for _, id := range list {
+		agreed[id] = true
+	}
+	return agreed, nil
 }
 
-// covers reports whether everyone who sees messages of visibility msg may
-// see an item of visibility item.
-func covers(item, msg string) bool {
-	switch item {
-	case parley.VisPublic:
-		return true
-	case parley.VisParticipants:
-		return msg != parley.VisPublic
+// lastIndex reads the index a client says it has seen, from Last-Event-ID
+// or the "after" query parameter: -1 for the whole log, up to the log's
+// size. Anything else is refused before it costs anything. -2 means live
+// only.
+func lastIndex(r *http.Request, size int64) (int64, error) {
+	v, what := r.Header.Get("Last-Event-ID"), "Last-Event-ID"
+	if v == "" {
+		v, what = r.URL.Query().Get("after"), "query parameter \"after\""
 	}
-	return msg == parley.VisMediators
+	if v == "" {
+		return -2, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < -1 || n > size {
+		return 0, parley.Errorf(parley.EINVALID, "%s must be a log index from -1 (the whole log) to %d (the log's size)", what, size)
+	}
+	return n, nil
 }
 
 // handleStream serves GET /api/v1/talks/{id}/stream.
@@ -360,30 +455,26 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 	talks := r.PathValue("id")
 	key := viewerKey(r)
 	var viewer state.Viewer
+	var size int64
 	err := s.l.View(r.Context(), talks, func(st *state.Talks, _ parley.Checkpoint) error {
-		viewer = st.ViewerOf(key)
+		viewer, size = st.ViewerOf(key), st.Size
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	last := int64(-1)
-	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		if last, err = strconv.ParseInt(v, 10, 64); err != nil || last < -1 {
-			return parley.Errorf(parley.EINVALID, "Last-Event-ID must be a log index")
-		}
-	} else if v := r.URL.Query().Get("after"); v != "" {
-		if last, err = strconv.ParseInt(v, 10, 64); err != nil || last < -1 {
-			return parley.Errorf(parley.EINVALID, "query parameter \"after\" must be a log index, or -1 for the whole log")
-		}
-	} else {
-		last = -2 // live only
+	last, err := lastIndex(r, size)
+	if err != nil {
+		return err
 	}
 	perID := s.cfg.StreamsPerID
 	if key == "" {
-		perID = 0 // the public counts against the global limit only
+		perID = 0 // the public counts against the global and per-address limits
 	}
-	sb := &sub{talks: talks, id: s.limitID(r, key), viewer: viewer, ch: make(chan message, s.cfg.StreamBuffer)}
+	sb := &sub{talks: talks, id: s.limitID(r, key), key: key, viewer: viewer, ch: make(chan message, s.cfg.StreamBuffer)}
+	if viewer.Actor == nil {
+		sb.key = "" // a key not on the roster reads as the public
+	}
 	if err := s.hub.subscribe(sb, perID); err != nil {
 		return err
 	}
@@ -428,7 +519,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 			}
 		case m, ok := <-sb.ch:
 			if !ok {
-				return nil // dropped: too slow, or shutting down
+				return nil // dropped: too slow, revoked, or shutting down
 			}
 			if m.event == "event" && m.id <= sent {
 				continue // already sent from the backlog
@@ -461,32 +552,43 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
+// backlogPage is how many events of the log the backlog filters under the
+// talks' lock at a time, and reads from the store at once.
+const backlogPage = 1000
+
 // backlog writes the events after last that the viewer may see, up to the
-// log's current size, and returns the last index written (or checked).
+// log's size when it starts, and returns the last index written (or
+// checked). It holds the talks' lock for one page at a time, so that its
+// cost under the lock never grows with what a client asks.
 func (s *Server) backlog(ctx context.Context, talks string, v state.Viewer, last int64, write func(message) error) (int64, error) {
 	var size int64
-	var vis []string
-	var visible []bool
 	err := s.l.View(ctx, talks, func(st *state.Talks, _ parley.Checkpoint) error {
 		size = st.Size
-		for i := last + 1; i < size; i++ {
-			visible = append(visible, st.VisibleAt(v, i))
-			vis = append(vis, st.VisibilityAt(i))
-		}
 		return nil
 	})
 	if err != nil {
 		return last, err
 	}
-	for from := last + 1; from < size; from += 1000 {
-		to := min(from+1000, size)
+	for from := last + 1; from < size; from += backlogPage {
+		if err := ctx.Err(); err != nil {
+			return last, err
+		}
+		to := min(from+backlogPage, size)
+		var vis []string
+		err := s.l.View(ctx, talks, func(st *state.Talks, _ parley.Checkpoint) error {
+			vis = view.Window(st, v, from, to)
+			return nil
+		})
+		if err != nil {
+			return last, err
+		}
 		entries, err := s.l.Store().Entries(ctx, talks, from, to)
 		if err != nil {
 			return last, err
 		}
 		for _, en := range entries {
-			k := en.Index - (last + 1)
-			if !visible[k] {
+			k := en.Index - from
+			if k < 0 || k >= int64(len(vis)) || vis[k] == "" {
 				continue
 			}
 			e, err := parley.DecodeEvent(en.Event)

@@ -60,6 +60,7 @@ type Talks struct {
 	packageOf      map[string]string // item → package
 	nonces         map[string]bool   // nonces seen
 	rounds         map[string]*Round // by id
+	narrowed       map[string]bool   // parties shown agreement-relevant events others are not (see Narrowed)
 }
 
 // A Round is a meeting of the talks.
@@ -246,6 +247,7 @@ func New(talks string) *Talks {
 		nonces:    map[string]bool{},
 		rounds:    map[string]*Round{},
 		Releases:  map[int64][]string{},
+		narrowed:  map[string]bool{},
 	}
 }
 
@@ -344,7 +346,11 @@ func (t *Talks) Apply(e *parley.Event, index int64) error {
 	if apply != nil {
 		apply()
 	}
-	t.vis = append(t.vis, t.VisibilityOf(e))
+	vis := t.VisibilityOf(e)
+	t.vis = append(t.vis, vis)
+	if p, ok := parley.PartyOfVis(vis); ok && AffectsAgreement(e.Kind) {
+		t.narrowed[p] = true
+	}
 	t.nonces[e.Nonce] = true
 	t.Size++
 	return nil
@@ -747,7 +753,12 @@ func (t *Talks) check(e *parley.Event, index int64) (func(), error) {
 		if err := checkText("note", p.Note, false); err != nil {
 			return nil, err
 		}
-		return func() { t.Releases[p.Index] = append(t.Releases[p.Index], p.Party) }, nil
+		return func() {
+			t.Releases[p.Index] = append(t.Releases[p.Index], p.Party)
+			if _, narrow := parley.PartyOfVis(t.vis[p.Index]); narrow || t.vis[p.Index] == parley.VisMediators {
+				t.narrowed[p.Party] = true // conservatively: it may be agreement-relevant
+			}
+		}, nil
 
 	case parley.KindCosign:
 		var p parley.Cosign

@@ -107,6 +107,11 @@ func (t *Talks) VisibilityAt(index int64) string {
 	return t.vis[index]
 }
 
+// Narrowed reports whether an event that can change what is agreed was
+// shown to a party's actors but not to every participant: its own stance
+// in proximity talks, an event narrowed to it, or one released to it.
+func (t *Talks) Narrowed(party string) bool { return t.narrowed[party] }
+
 // Visibilities returns the visibility of every event, by log index. The
 // slice is shared: the visibility of an event never changes once it is
 // applied, and the caller must not change it.
@@ -140,6 +145,9 @@ type Seen struct {
 // at log index i is visible sees of the talks. visible nil sees every
 // event.
 func (t *Talks) Seen(visible func(int64) bool) Seen { return Seen{t: t, visible: visible} }
+
+// Talks returns the talks seen.
+func (s Seen) Talks() *Talks { return s.t }
 
 // Visible reports whether the event at a log index is visible.
 func (s Seen) Visible(i int64) bool { return s.visible == nil || s.visible(i) }

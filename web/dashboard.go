@@ -151,7 +151,7 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 	d.DataURL = "/talks/" + s.ID + "/dashboard/data"
 	if s.At >= 0 {
 		d.DataURL += "?at=" + strconv.FormatInt(s.At, 10)
-		if d.History, err = h.history(ctx, s, key); err != nil {
+		if d.History, err = h.history(ctx, s); err != nil {
 			return nil, err
 		}
 		for _, i := range d.History.Changes() {
@@ -209,7 +209,7 @@ func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 	b.WriteString(`,"at":`)
 	b.WriteString(strconv.FormatInt(s.At, 10))
 	b.WriteString(`,"hidden":`)
-	b.WriteString(strconv.Itoa(s.Hidden))
+	b.WriteString(strconv.FormatInt(s.Hidden, 10))
 	b.WriteString(`,"parties":[`)
 	for i, p := range m.Parties {
 		if i > 0 {

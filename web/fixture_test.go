@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"log/slog"
+	"os"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -72,7 +74,7 @@ func newFixture(t testing.TB, opt fixtureOptions) *fixture {
 			demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
 		}
 	}
-	ui, err := web.New(l, web.Config{Host: testHost, Demo: demo})
+	ui, err := web.New(l, web.Config{Host: testHost, Demo: demo, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

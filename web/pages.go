@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/document"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
+	"github.com/parleyhq/parley/words"
 )
 
 // A page is what a template renders: the layout's fields and the page's
@@ -119,6 +122,7 @@ func (h *handler) funcs() template.FuncMap {
 		"status":       statusText,
 		"time":         formatTime,
 		"date":         formatDate,
+		"count":        countWords,
 		"short":        shortKey,
 		"rule":         ruleText,
 		"stance":       stanceWords,
@@ -162,42 +166,47 @@ func queryIndex(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
-// talksSummary is one talks in the list.
-type talksSummary struct {
-	ID, Title, Description string
-	Size                   int64
-	Visibility             string
-	Rounds                 int
+// homeData is the list of talks, a page at a time.
+type homeData struct {
+	Talks []server.TalksSummary
+	Next  string // the "after" of the next page, or ""
 }
 
 func (h *handler) home(r *http.Request) (*page, error) {
-	ids, err := h.l.Store().ListTalks(r.Context())
+	after := r.URL.Query().Get("after")
+	if after != "" && !parley.ValidTalksID(after) {
+		return nil, parley.Errorf(parley.EINVALID, "after=%q is not a talks id; follow the link to the next page", after)
+	}
+	tp, err := server.ListTalks(r.Context(), h.l.Store(), after, server.DefaultTalksPage)
 	if err != nil {
 		return nil, err
 	}
-	var list []talksSummary
-	for _, id := range ids {
-		err := h.l.View(r.Context(), id, func(st *state.Talks, _ parley.Checkpoint) error {
-			ts := talksSummary{ID: id, Title: st.Title, Size: st.Size, Visibility: st.Visibility}
-			if st.ViewerOf(server.ViewerKey(r)).Sees(st.Visibility) {
-				ts.Description, ts.Rounds = st.Description, len(st.Rounds)
-			}
-			list = append(list, ts)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return &page{Name: "home", Title: "Talks", Data: list}, nil
+	return &page{Name: "home", Title: "Talks", Data: &homeData{Talks: tp.Talks, Next: tp.Next}}, nil
 }
 
 func (h *handler) signin(r *http.Request) (*page, error) {
-	next := r.URL.Query().Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/"
+	return &page{Name: "signin", Title: "Sign in", Data: localPath(r.URL.Query().Get("next"))}, nil
+}
+
+// localPath returns next if it is a path on this site, else "/": a
+// sign-in link can send people back where they were, never elsewhere.
+// It must be a rooted path that a browser resolves on this origin: not
+// "//host", nor "/\host", nor one that hides a scheme or a host behind
+// tabs, newlines or backslashes, which browsers skip or read as slashes.
+func localPath(next string) string {
+	if next == "" || next[0] != '/' || len(next) > 2048 {
+		return "/"
 	}
-	return &page{Name: "signin", Title: "Sign in", Data: next}, nil
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	return next
 }
 
 // overviewData is the talks overview.
@@ -246,7 +255,7 @@ func (h *handler) overview(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	d := &overviewData{Statuses: v.Status}
-	if d.History, err = h.history(r.Context(), s, key); err != nil {
+	if d.History, err = h.history(r.Context(), s); err != nil {
 		return nil, err
 	}
 	ip, _ := strconv.Atoi(r.URL.Query().Get("items"))
@@ -307,25 +316,15 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
+	if from > s.Size {
+		return nil, parley.Errorf(parley.EINVALID, "from=%d is past the end of the log, which has %d events", from, s.Size)
+	}
 	if from < 0 {
 		from = max(0, s.Size-timelinePage) // the latest events first
 	}
 	from = min(from, max(0, s.Size-1))
 	to := min(s.Size, from+timelinePage)
-	var bits []bool
-	var vis []string
-	err = h.l.View(ctx, id, func(st *state.Talks, _ parley.Checkpoint) error {
-		v := st.ViewerOf(key)
-		for i := from; i < to; i++ {
-			bits = append(bits, st.VisibleAt(v, i))
-			vis = append(vis, st.VisibilityAt(i))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	hist, err := h.history(ctx, s, key)
+	hist, err := h.history(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -341,9 +340,9 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 		if err != nil {
 			return nil, err
 		}
-		for k, en := range entries {
+		for _, en := range entries {
 			row := timelineRow{Index: en.Index}
-			if k >= len(bits) || !bits[k] {
+			if !s.Visible(en.Index) {
 				row.Hidden = true
 				row.Leaf = base64.StdEncoding.EncodeToString(en.Leaf[:])
 			} else {
@@ -351,7 +350,7 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 				if err != nil {
 					return nil, err
 				}
-				row.Kind, row.Time, row.Vis = e.Kind, formatTime(e.At()), vis[k]
+				row.Kind, row.Time, row.Vis = e.Kind, formatTime(e.At()), s.VisibilityOf(en.Index)
 				row.Signer = s.ActorName(e.Actor)
 				row.Text = describe(e, s)
 				row.Transitions = hist.At(en.Index)
@@ -423,4 +422,16 @@ func (h *handler) verify(r *http.Request) (*page, error) {
 		host, _, _ = strings.Cut(s.Origin, "/talks/")
 	}
 	return &page{Name: "verify", Title: "Verify · " + s.Title, S: s, Tab: "verify", Data: &verifyData{LogKey: vkey, Checkpoint: newCheckpointView(s.Checkpoint), Witnesses: wit, Host: host}}, nil
+}
+
+// countWords writes a count with the form of its noun that English plural
+// rules choose: "1 item", "2 items".
+func countWords(n any, one, other string) string {
+	switch n := n.(type) {
+	case int:
+		return words.Count(n, one, other)
+	case int64:
+		return words.Count(int(n), one, other)
+	}
+	return fmt.Sprint(n) + " " + other
 }

@@ -63,35 +63,33 @@ func (h *handler) public(r *http.Request) (*page, error) {
 			d.Round = &s.Rounds[i]
 		}
 	}
+	if round != "" && d.Round == nil {
+		return nil, parley.Errorf(parley.ENOTFOUND, "round=%q: talks %q has no round %q that you may see", round, s.ID, round)
+	}
 	if d.Round == nil {
 		d.Round = s.CurrentRound()
 	}
-	// The briefing reads the whole record: it is for those who may read
-	// it, as the API's briefing is.
+	// The briefing reads the record as this viewer sees it, as every
+	// page does.
 	switch {
-	case s.Proximity && !s.Chair():
-		d.BriefingWhy = "In proximity talks the briefing is for the mediators."
-	case !(s.Visibility == parley.VisPublic && !s.Proximity) && s.Viewer.Actor == nil:
-		d.BriefingWhy = "The record of these talks is not public: sign in as a participant to read the briefing."
 	case d.Round == nil:
-		d.BriefingWhy = "No round has been opened yet, so there is nothing to brief."
+		d.BriefingWhy = "No round has been opened yet that you may see, so there is nothing to brief."
 	case s.Size > maxBriefingEvents:
 		d.BriefingWhy = "This record is too large to brief on a page request; run parley briefing, or read the timeline."
 	default:
-		_, events, err := h.l.Entries(ctx, s.ID)
-		if err != nil {
-			return nil, err
-		}
-		md, err := briefing.Round(s.ID, events, d.Round.ID)
+		md, err := briefing.Load(ctx, h.l, &h.replays, s.ID, key, d.Round.ID)
 		if err != nil {
 			return nil, err
 		}
 		d.Briefing = markdownHTML(md, s.ID)
 	}
-	if d.History, err = h.history(ctx, s, key); err != nil {
+	if d.History, err = h.history(ctx, s); err != nil {
 		return nil, err
 	}
 	for _, m := range s.Statements {
+		if round != "" && !aboutRound(m, d.Round) {
+			continue // the statements about the round asked for
+		}
 		sv := statementView{Statement: m, By: s.ActorName(m.By), Dir: dirOf(m.Lang)}
 		agreed := d.History.AgreedAt(m.Index)
 		if agreed == nil {
@@ -120,4 +118,19 @@ func (h *handler) public(r *http.Request) (*page, error) {
 		d.Statements = append(d.Statements, sv)
 	}
 	return &page{Name: "public", Title: "Public record · " + s.Title, S: s, Tab: "public", Live: true, Data: d}, nil
+}
+
+// aboutRound reports whether a statement is about a round: it names it,
+// or it names none and was made while the round was open.
+func aboutRound(m *state.Statement, r *roundView) bool {
+	if r == nil {
+		return false
+	}
+	if m.Round != "" {
+		return m.Round == r.ID
+	}
+	if r.Opened.IsZero() || m.At.Before(r.Opened) {
+		return false
+	}
+	return r.Closed.IsZero() || !m.At.After(r.Closed)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/view"
 )
 
 //go:embed templates static
@@ -57,7 +58,7 @@ type handler struct {
 	pages   map[string]*template.Template
 	static  map[string]staticFile // by path under /static/
 	results resultCache
-	replays replayCache
+	replays view.Histories
 }
 
 type staticFile struct {

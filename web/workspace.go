@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -20,7 +19,8 @@ type workspaceData struct {
 	PartyName  string
 	Round      *roundView
 	Invitation *invitationView
-	CanAct     bool   // the party may take stances and propose amendments now
+	CanAct     bool   // the party may take stances (and, in an open round, propose amendments) now
+	Between    bool   // no round is open: Round is the last one held, and stances are recorded as between rounds
 	Why        string // why it may not
 	Items      []workspaceItem
 	Pages      pageOf[*itemView] // the page of items shown
@@ -76,23 +76,31 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 	if d.Party != "" {
 		d.PartyName = s.PartyName(d.Party)
 		d.Round = s.OpenRound()
-		switch {
-		case d.Round == nil:
-			d.Why = "No round is open: stances and amendments are recorded only while a round is open. A mediator opens the next round."
-		default:
+		if d.Round == nil {
+			// Between rounds a party that sat at the last round's table
+			// may still change its stances: its capital's answer.
+			if cur := s.CurrentRound(); cur != nil {
+				d.Round, d.Between = cur, true
+			}
+		}
+		if d.Round != nil {
 			for i := range d.Round.Invitations {
 				if d.Round.Invitations[i].Party == d.Party {
 					d.Invitation = &d.Round.Invitations[i]
 				}
 			}
-			switch {
-			case d.Invitation == nil:
-				d.Why = "Your party is not invited to round " + d.Round.ID + "."
-			case d.Invitation.Status == state.Declined:
-				d.Why = "Your party declined round " + d.Round.ID + "; accept the invitation on the overview to take part."
-			default:
-				d.CanAct = true
-			}
+		}
+		switch {
+		case d.Round == nil:
+			d.Why = "No round has been held yet: stances and amendments are recorded once a round is open. A mediator opens the first round."
+		case d.Invitation == nil:
+			d.Why = "Your party is not invited to round " + d.Round.ID + "."
+		case d.Invitation.Status == state.Declined && d.Between:
+			d.Why = "Your party declined round " + d.Round.ID + ", the last round held; it takes stances again once it sits at a round's table."
+		case d.Invitation.Status == state.Declined:
+			d.Why = "Your party declined round " + d.Round.ID + "; accept the invitation on the overview to take part."
+		default:
+			d.CanAct = true
 		}
 		pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		d.Pages = paginate(s.Items, pg, workspacePage)
@@ -124,12 +132,12 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 		if d.CaucusParty == "" && len(s.Parties) > 0 {
 			d.CaucusParty = s.Parties[0].ID
 		}
-		if _, ok := s.partyNames[d.CaucusParty]; !ok {
+		if !s.HasParty(d.CaucusParty) {
 			return nil, parley.Errorf(parley.ENOTFOUND, "party=%q is not a party of the talks", d.CaucusParty)
 		}
 	}
 	if d.CaucusParty != "" {
-		if d.Caucus, err = h.caucus(ctx, s, key, d.CaucusParty); err != nil {
+		if d.Caucus, err = caucus(s, d.CaucusParty); err != nil {
 			return nil, err
 		}
 	}
@@ -139,53 +147,21 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 // caucus returns the latest messages of a party's caucus with the
 // mediators, if the viewer may read them: that party's actors and the
 // mediators.
-func (h *handler) caucus(ctx context.Context, s *snap, key, party string) ([]caucusMessage, error) {
-	var indexes []int64
-	err := h.l.View(ctx, s.ID, func(st *state.Talks, _ parley.Checkpoint) error {
-		v := st.ViewerOf(key)
-		vis := parley.VisParty(party)
-		if !v.Sees(vis) {
-			return parley.Errorf(parley.EFORBIDDEN, "the caucus of %q is open to that party and the mediators only", party)
-		}
-		for i := st.Size - 1; i >= 0 && len(indexes) < maxCaucusMessages*4; i-- {
-			if st.VisibilityAt(i) == vis && st.VisibleAt(v, i) {
-				indexes = append(indexes, i)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+func caucus(s *snap, party string) ([]caucusMessage, error) {
+	if !s.SeesCaucus(party) {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "the caucus of %q is open to that party and the mediators only", party)
+	}
+	msgs := s.CaucusOf(party)
+	if len(msgs) > maxCaucusMessages {
+		msgs = msgs[len(msgs)-maxCaucusMessages:]
 	}
 	var out []caucusMessage
-	for k := len(indexes) - 1; k >= 0; k-- {
-		i := indexes[k]
-		entries, err := h.l.Store().Entries(ctx, s.ID, i, i+1)
-		if err != nil {
-			return nil, err
+	for _, m := range msgs {
+		cm := caucusMessage{Index: m.Index, Time: formatTime(m.At), By: s.ActorName(m.By), Text: m.Text}
+		if a := s.Actor(m.By); a != nil && (a.Role == parley.RoleMediator || a.Role == parley.RoleConvener) {
+			cm.FromMediator = true
 		}
-		if len(entries) != 1 {
-			continue
-		}
-		e, err := parley.DecodeEvent(entries[0].Event)
-		if err != nil {
-			return nil, err
-		}
-		if e.Kind != parley.KindCaucus {
-			continue
-		}
-		var c parley.Caucus
-		if parley.DecodePayload(e, &c) != nil || c.Party != party {
-			continue
-		}
-		m := caucusMessage{Index: i, Time: formatTime(e.At()), By: s.ActorName(e.Actor), Text: c.Text}
-		if a := s.Actor(e.Actor); a != nil && (a.Role == parley.RoleMediator || a.Role == parley.RoleConvener) {
-			m.FromMediator = true
-		}
-		out = append(out, m)
-	}
-	if len(out) > maxCaucusMessages {
-		out = out[len(out)-maxCaucusMessages:]
+		out = append(out, cm)
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
+	"github.com/parleyhq/parley/view"
 )
 
 func init() {
@@ -82,7 +83,7 @@ type showData struct {
 	Title, ID, Visibility string
 	Rule                  parley.Rule
 	Size                  int64
-	Rounds                []*state.Round
+	Rounds                []view.Round
 	Parties               []string // at the current round's table
 	Items                 []showItem
 	Result                *agreement.Result
@@ -107,8 +108,13 @@ func showDataLocal(ctx context.Context, e *env, fs *flag.FlagSet, talks string) 
 		if err != nil {
 			return err
 		}
+		// The holder of the record's store sees all of it.
+		all, err := view.Audience("mediators")
+		if err != nil {
+			return err
+		}
 		d = &showData{Title: st.Title, ID: st.ID, Visibility: st.Visibility, Rule: st.Rule, Size: cp.Size,
-			Rounds: st.Rounds, Parties: st.Participants(), Result: res}
+			Rounds: view.New(st, all, "", cp).Rounds, Parties: st.Participants(), Result: res}
 		for _, it := range st.Items {
 			si := showItem{ID: it.ID, Stances: it.Stances}
 			if v := it.Latest(); v != nil {

@@ -2,7 +2,7 @@
 // (the page itself carries only a first page of it), and explanations
 // loaded into the page without leaving it.
 
-import { esc, textHTML } from './util.js';
+import { count, esc, textHTML } from './util.js';
 
 const WORD = { s: 'support', a: 'ad referendum', b: 'abstain', r: 'reserve', o: 'oppose', c: 'conditional' };
 const STATUS = {
@@ -70,7 +70,7 @@ function render(box, d) {
   const virtual = n * d.parties.length > VIRTUAL_CELLS;
   const head = d.parties.map(([id, name]) => `<th scope="col"><abbr title="${esc(name)}">${esc(id)}</abbr></th>`).join('');
   const cols = virtual ? `<colgroup><col class="c-item"><col class="c-status"><col span="${d.parties.length}" class="c-party"></colgroup>` : '';
-  const top = `<table class="matrix${virtual ? ' virtual' : ''}" aria-rowcount="${n + 1}" aria-colcount="${d.parties.length + 2}">${cols}<caption>Stances on the latest version of each item: all ${n} items, ${d.parties.length} parties at the table${virtual ? '; the rows render as you scroll' : ''}</caption><thead><tr aria-rowindex="1"><th scope="col">Item</th><th scope="col">Status</th>${head}</tr></thead><tbody></tbody></table>`;
+  const top = `<table class="matrix${virtual ? ' virtual' : ''}" aria-rowcount="${n + 1}" aria-colcount="${d.parties.length + 2}">${cols}<caption>Stances on the latest version of each item: ${n === 1 ? 'the one item' : `all ${count(n, { one: 'item', other: 'items' })}`}, ${count(d.parties.length, { one: 'party', other: 'parties' })} at the table${virtual ? '; the rows render as you scroll' : ''}</caption><thead><tr aria-rowindex="1"><th scope="col">Item</th><th scope="col">Status</th>${head}</tr></thead><tbody></tbody></table>`;
   const { scrollTop, scrollLeft } = box;
   box.innerHTML = top;
   const tbody = box.querySelector('tbody');

@@ -109,3 +109,13 @@ export function say(el, message, failed = false) {
   el.textContent = message;
   el.classList.toggle('failed', failed);
 }
+
+const pluralRules = new Intl.PluralRules('en');
+
+/**
+ * A count with the form of its noun that the language's CLDR plural rules
+ * choose: count(1, {one: 'item', other: 'items'}) is "1 item".
+ */
+export function count(n, forms) {
+  return `${n.toLocaleString('en')} ${forms[pluralRules.select(n)] ?? forms.other}`;
+}

@@ -3,7 +3,7 @@
 // hashes, and the RFC 6962 tree root at each checkpoint. docs/RECORD.md
 // specifies each check; the authorization replay is left to parley verify.
 
-import { b64decode, concat, esc, utf8 } from './util.js';
+import { b64decode, concat, count, esc, utf8 } from './util.js';
 
 async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -103,7 +103,7 @@ export async function verifyBundle(b, expectKey, step, progress) {
     if (cps[k].size <= cps[k - 1].size) throw new Error(`checkpoint ${k}: sizes must increase`);
   }
   if (cps.length === 0 || cps[cps.length - 1].size !== b.entries.length) throw new Error('the last checkpoint does not cover every entry');
-  step(`${cps.length} checkpoint${cps.length > 1 ? 's' : ''} signed by the log key ${b.log_key}`, true);
+  step(`${count(cps.length, { one: 'checkpoint', other: 'checkpoints' })} signed by the log key ${b.log_key}`, true);
   const bySize = new Map(cps.map((c, k) => [c.size, k]));
   const tree = new Tree();
   const actors = new Map();
@@ -141,9 +141,9 @@ export async function verifyBundle(b, expectKey, step, progress) {
       if (!equal(await tree.root(), cps[k].root)) throw new Error(`checkpoint ${k} (size ${i + 1}): root does not match the entries`);
     }
   }
-  step(`${visible} visible events, each signed by its actor for ${b.origin}`, true);
-  step(`${b.entries.length - visible} hidden events, present as leaf hashes`, true);
-  step(`the Merkle tree of all ${b.entries.length} leaves has the root of every checkpoint`, true);
+  step(`${count(visible, { one: 'visible event', other: 'visible events' })}, each signed by its actor for ${b.origin}`, true);
+  step(`${count(b.entries.length - visible, { one: 'hidden event', other: 'hidden events' })}, present as leaf hashes`, true);
+  step(`the Merkle tree of ${b.entries.length === 1 ? 'the one leaf' : `all ${count(b.entries.length, { one: 'leaf', other: 'leaves' })}`} has the root of every checkpoint`, true);
   return { entries: b.entries.length, visible };
 }
 
