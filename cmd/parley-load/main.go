@@ -53,9 +53,13 @@ const (
 	phaseWrites = "writes"
 	phaseFanout = "fanout"
 	phaseReads  = "reads"
+	phaseKeys   = "keys"
 )
 
-var allPhases = []string{phaseWrites, phaseFanout, phaseReads}
+var allPhases = []string{phaseWrites, phaseFanout, phaseReads, phaseKeys}
+
+// defaultPhases are the phases run when -phases is not given.
+var defaultPhases = []string{phaseWrites, phaseFanout, phaseReads}
 
 // config is what one run does. Every count and duration is bounded by
 // check.
@@ -82,6 +86,8 @@ type config struct {
 
 	readers  int
 	maxReads int
+
+	keys int // keys from one address in the keys phase
 
 	act        string // actStance or actStatement
 	phases     []string
@@ -116,6 +122,18 @@ it runs three phases:
           the bytes of a checkpoint response, GET /api/v1/talks/{id}/checkpoint,
           a bare handler serving the bytes of the talks overview, and
           GET /api/v1/talks/{id}; rates are compared within the run.
+
+A fourth phase runs only when -phases names it:
+
+  keys    -keys keys, all from this one address, each sign in and then
+          read (GET the checkpoint) and write (POST a signed stance of
+          their party) with their session as fast as they can for
+          -duration, retrying refused sign-ins at once. It reports the
+          requests accepted and refused, by the limit named, beside the
+          most that the server's per-address limits let through. It runs
+          against a server of its own in this process, over a talks of
+          -keys parties, with the default limits of parley serve (or
+          against -server, the first one listed, with its own limits).
 
 Before each phase the tool waits for the server to finish what the last
 one left (it re-evaluates the agreement after stances), so that each phase
@@ -179,8 +197,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.drain, "drain", 10*time.Second, "how long the fan-out phase waits for the last event to reach every subscriber, 100ms to 2m")
 	fs.IntVar(&c.readers, "readers", 32, "concurrent readers in the read phase, 1 to 2048")
 	fs.IntVar(&c.maxReads, "max-reads", 2000000, "requests per read target at most, 1 to 10000000")
+	fs.IntVar(&c.keys, "keys", 100, "keys from one address in the keys phase, 1 to 2000")
 	fs.StringVar(&c.act, "act", actStance, "what the writes and fan-out events are: stance (each changes what is agreed, so the server re-evaluates the agreement) or statement (public statements, which do not)")
-	phases := fs.String("phases", strings.Join(allPhases, ","), "phases to run, comma-separated: writes, fanout, reads")
+	phases := fs.String("phases", strings.Join(defaultPhases, ","), "phases to run, comma-separated: writes, fanout, reads, keys")
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "limit on the whole run, 1s to 2h")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the phases (not the set-up) to this file")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
@@ -237,6 +256,7 @@ func (c *config) check() error {
 		{"events", c.events, 1, 10000},
 		{"readers", c.readers, 1, 2048},
 		{"max-reads", c.maxReads, 1, 10000000},
+		{"keys", c.keys, 1, 2000},
 	}
 	for _, f := range ints {
 		if f.v < f.min || f.v > f.max {

@@ -46,6 +46,7 @@ type report struct {
 	writes *writeResult
 	fanout *fanoutResult
 	reads  []*readResult
+	keys   *keysResult
 }
 
 // A pause is the wait for the server to settle before a phase.
@@ -129,6 +130,14 @@ func (r *report) failures() int {
 	for _, rd := range r.reads {
 		n += rd.Failed
 	}
+	if r.keys != nil {
+		// Refusals by the limits are what the phase is for; anything else
+		// is a failure, and so is a limit that did not hold.
+		n += r.keys.errs.total()
+		if r.keys.Known && !r.keys.holds() {
+			n++
+		}
+	}
 	return n
 }
 
@@ -144,39 +153,41 @@ func (r *report) write(out io.Writer) error {
 	p("| started | %s (%.0f s in all) |\n", r.started.UTC().Format(time.RFC3339), r.ended.Sub(r.started).Seconds())
 	p("| machine | %d CPUs (GOMAXPROCS %d), %s, %s, %s |\n", r.machine.CPUs, r.machine.GOMAXPROCS, r.machine.Model, r.machine.Platform, r.machine.Go)
 	p("| load average | %s at the start, %s at the end |\n", r.machine.LoadStart, r.loadEnd)
-	p("| server | %s |\n", r.target.desc)
-	if r.target.inproc {
-		p("| record's file system | %s |\n", r.target.fstype)
-		p("| rate limits | off: `server.Config` ReadRate = WriteRate = -1; MaxStreams %s |\n", count(cfg.subscribers+256))
-	} else {
-		p("| rate limits | the running server's own |\n")
-	}
-	p("| client | in the same process: one keep-alive `http.Transport` for API requests, one connection per stream |\n")
-	if r.filesAfter != r.filesBefore {
-		p("| open files | soft limit raised from %d to %d; the run needs about %d |\n", r.filesBefore, r.filesAfter, r.filesNeed)
-	} else {
-		p("| open files | soft limit %d; the run needs about %d |\n", r.filesAfter, r.filesNeed)
-	}
-	p("| talks | `%s`, public: %s parties with a head of delegation each, invited to an open round; %s items × %d versions × %d paragraphs |\n",
-		r.talks.id, count(cfg.parties), count(cfg.items), cfg.versions, cfg.paragraphs)
-	p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n",
-		count(r.setup.events), r.setup.elapsed.Seconds(), count(int(perSecond(r.setup.events, r.setup.elapsed))), cfg.setupConc)
-	if len(r.pauses) > 0 {
-		var parts []string
-		for _, s := range r.pauses {
-			switch {
-			case !r.target.inproc:
-				parts = append(parts, fmt.Sprintf("%.1f s before %s", s.took.Seconds(), s.before))
-			case s.idle:
-				parts = append(parts, fmt.Sprintf("idle %.1f s before %s", s.took.Seconds(), s.before))
-			default:
-				parts = append(parts, fmt.Sprintf("**still busy** %.1f s before %s", s.took.Seconds(), s.before))
-			}
-		}
+	if r.target != nil {
+		p("| server | %s |\n", r.target.desc)
 		if r.target.inproc {
-			p("| settling | before each phase the process waits until it uses under %.0f%% of a core (the server finishes what the last phase left): %s |\n", idleShare*100, strings.Join(parts, "; "))
+			p("| record's file system | %s |\n", r.target.fstype)
+			p("| rate limits | off: every rate and per-address cap of `server.Config` is -1; MaxStreams %s |\n", count(cfg.subscribers+256))
 		} else {
-			p("| settling | a pause before each phase: %s |\n", strings.Join(parts, "; "))
+			p("| rate limits | the running server's own |\n")
+		}
+		p("| client | in the same process: one keep-alive `http.Transport` for API requests, one connection per stream |\n")
+		if r.filesAfter != r.filesBefore {
+			p("| open files | soft limit raised from %d to %d; the run needs about %d |\n", r.filesBefore, r.filesAfter, r.filesNeed)
+		} else {
+			p("| open files | soft limit %d; the run needs about %d |\n", r.filesAfter, r.filesNeed)
+		}
+		p("| talks | `%s`, public: %s parties with a head of delegation each, invited to an open round; %s items × %d versions × %d paragraphs |\n",
+			r.talks.id, count(cfg.parties), count(cfg.items), cfg.versions, cfg.paragraphs)
+		p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n",
+			count(r.setup.events), r.setup.elapsed.Seconds(), count(int(perSecond(r.setup.events, r.setup.elapsed))), cfg.setupConc)
+		if len(r.pauses) > 0 {
+			var parts []string
+			for _, s := range r.pauses {
+				switch {
+				case !r.target.inproc:
+					parts = append(parts, fmt.Sprintf("%.1f s before %s", s.took.Seconds(), s.before))
+				case s.idle:
+					parts = append(parts, fmt.Sprintf("idle %.1f s before %s", s.took.Seconds(), s.before))
+				default:
+					parts = append(parts, fmt.Sprintf("**still busy** %.1f s before %s", s.took.Seconds(), s.before))
+				}
+			}
+			if r.target.inproc {
+				p("| settling | before each phase the process waits until it uses under %.0f%% of a core (the server finishes what the last phase left): %s |\n", idleShare*100, strings.Join(parts, "; "))
+			} else {
+				p("| settling | a pause before each phase: %s |\n", strings.Join(parts, "; "))
+			}
 		}
 	}
 	p("\n")
@@ -262,6 +273,11 @@ func (r *report) write(out io.Writer) error {
 		writeErrors(w, t)
 	}
 
+	if k := r.keys; k != nil {
+		k.write(p)
+		writeErrors(w, k.errs)
+	}
+
 	if gs := r.goals(); len(gs) > 0 {
 		p("## Goals\n\n| goal | measured | met |\n|---|---|---|\n")
 		for _, g := range gs {
@@ -272,7 +288,7 @@ func (r *report) write(out io.Writer) error {
 	if n := r.failures(); n > 0 {
 		p("**Failures: %s** (failed requests, missed deliveries and dropped streams).\n", count(n))
 	} else {
-		p("No failures: every request succeeded, every event reached every subscriber.\n")
+		p("No failures: every request succeeded (or, in the keys phase, was refused by a limit), every event reached every subscriber.\n")
 	}
 	return w.Flush()
 }
@@ -321,6 +337,7 @@ type summary struct {
 	FanoutByServer []serverFanoutSummary `json:"fanout_by_server,omitempty"`
 
 	Reads []readSummary `json:"reads,omitempty"`
+	Keys  *keysSummary  `json:"keys,omitempty"`
 	Goals []goal        `json:"goals"`
 }
 
@@ -359,9 +376,15 @@ type readSummary struct {
 
 func (r *report) summary() summary {
 	s := summary{
-		Started: r.started.UTC(), Machine: r.machine, LoadEnd: r.loadEnd, InProcess: r.target.inproc, Servers: r.target.bases,
+		Started: r.started.UTC(), Machine: r.machine, LoadEnd: r.loadEnd,
 		SetupEvents: r.setup.events, SetupSec: r.setup.elapsed.Seconds(),
 		SignMicros: float64(r.signEach) / 1e3, Goals: r.goals(),
+	}
+	if r.target != nil {
+		s.InProcess, s.Servers = r.target.inproc, r.target.bases
+	}
+	if r.keys != nil {
+		s.Keys = r.keys.summary()
 	}
 	if w := r.writes; w != nil {
 		s.WritesPerSec, s.WriteFailed = w.Rate(), w.Failed

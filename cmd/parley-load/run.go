@@ -47,11 +47,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st.ResponseHeaderTimeout = 30 * time.Second
 	streams := &http.Client{Transport: st}
 
+	if cfg.has(phaseWrites) || cfg.has(phaseFanout) || cfg.has(phaseReads) {
+		if err := mainPhases(ctx, cfg, rep, api, streams, stderr, progress); err != nil {
+			return err
+		}
+	}
+	if cfg.has(phaseKeys) {
+		// Its own server, or the first of -server, over a talks of its own.
+		if rep.keys, err = keysPhase(ctx, cfg, api, stderr, progress); err != nil {
+			return err
+		}
+		api.CloseIdleConnections()
+	}
+	rep.ended = time.Now()
+	rep.loadEnd = loadAverage()
+
+	if err := rep.write(stdout); err != nil {
+		return err
+	}
+	if cfg.jsonOut != "" {
+		b, err := json.MarshalIndent(rep.summary(), "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("writing the figures: %w", err)
+		}
+	}
+	if rep.failures() > 0 {
+		return errFailures
+	}
+	return nil
+}
+
+// mainPhases sets up the talks on the target and runs the write, fan-out
+// and read phases that cfg names.
+func mainPhases(ctx context.Context, cfg *config, rep *report, api, streams *http.Client, stderr io.Writer, progress func(string, ...any)) error {
+	var err error
 	var tgt *target
 	if cfg.server != "" {
 		tgt, err = external(ctx, cfg.servers, api)
 	} else {
-		tgt, err = inProcess(ctx, cfg.dir, cfg.subscribers+256, stderr)
+		tgt, err = inProcess(ctx, cfg.dir, cfg.subscribers+256, false, stderr)
 	}
 	if err != nil {
 		return err
@@ -143,24 +180,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if rep.reads, err = readPhase(ctx, cs, api, t, cfg, progress); err != nil {
 			return err
 		}
-	}
-	rep.ended = time.Now()
-	rep.loadEnd = loadAverage()
-
-	if err := rep.write(stdout); err != nil {
-		return err
-	}
-	if cfg.jsonOut != "" {
-		b, err := json.MarshalIndent(rep.summary(), "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("writing the figures: %w", err)
-		}
-	}
-	if rep.failures() > 0 {
-		return errFailures
 	}
 	return nil
 }

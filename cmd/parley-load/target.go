@@ -156,8 +156,10 @@ func serverInfo(ctx context.Context, raw string, hc *http.Client) (base, host st
 
 // inProcess starts a server in this process on 127.0.0.1:0 over a fresh
 // SQLite record in a temporary directory under dir, wired as parley serve
-// wires one, with rate limits off and room for maxStreams live streams.
-func inProcess(ctx context.Context, dir string, maxStreams int, stderr io.Writer) (t *target, err error) {
+// wires one, with room for maxStreams live streams and its rate limits
+// off, or, with limits, those of parley serve by default on the requests
+// of a client address (the keys phase).
+func inProcess(ctx context.Context, dir string, maxStreams int, limits bool, stderr io.Writer) (t *target, err error) {
 	tmp, err := os.MkdirTemp(dir, "parley-load-")
 	if err != nil {
 		return nil, fmt.Errorf("making the temporary record directory: %w", err)
@@ -190,13 +192,20 @@ func inProcess(ctx context.Context, dir string, maxStreams int, stderr io.Writer
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var srv *server.Server
 	l := ledger.New(store, ledger.Config{Host: inProcessHost, Keys: keys, OnAppend: func(a ledger.Appended) { srv.Published(a) }})
-	srv = server.New(l, server.Config{
+	scfg := server.Config{
 		Host: inProcessHost, Secret: secret, Logger: logger,
 		// Unlimited (see server/limit.go): the load comes from one address.
 		ReadRate: -1, WriteRate: -1, SignInRate: -1, TalksPerHour: -1,
 		StreamsPerAddr: -1, AnonStreamsPerAddr: -1,
 		MaxStreams: maxStreams,
-	})
+	}
+	limitsDesc := ""
+	if limits {
+		scfg.ReadRate, scfg.WriteRate, scfg.SignInRate, scfg.TalksPerHour = keysReadRate, keysWriteRate, keysSignInRate, 0
+		scfg.StreamsPerAddr, scfg.AnonStreamsPerAddr = 0, 0
+		limitsDesc = fmt.Sprintf(", with the default limits of parley serve (per client address: %d reads/s, %d writes/s, %d sign-in requests a minute)", keysReadRate, keysWriteRate, keysSignInRate)
+	}
+	srv = server.New(l, scfg)
 	base, shutdown, err := listen(srv.Handler(), srv.Close, logger)
 	if err != nil {
 		return nil, err
@@ -206,7 +215,7 @@ func inProcess(ctx context.Context, dir string, maxStreams int, stderr io.Writer
 		base:   base,
 		bases:  []string{base},
 		host:   inProcessHost,
-		desc:   fmt.Sprintf("a server in this process at %s over a fresh SQLite record (WAL, synchronous=FULL) in %s", base, tmp),
+		desc:   fmt.Sprintf("a server in this process at %s over a fresh SQLite record (WAL, synchronous=FULL) in %s%s", base, tmp, limitsDesc),
 		inproc: true,
 		fstype: fsType(tmp),
 		close:  cleanup,
