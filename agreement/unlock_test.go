@@ -165,34 +165,173 @@ func TestUnlockMatchesEnumeration(t *testing.T) {
 	t.Run("negation", func(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) {
 			d := rapidDrawer{rt}
-			inst := randomInstance(d, genSpec{maxItems: 4, maxParties: 2, negation: true})
+			inst := randomInstance(d, genSpec{maxItems: 4, maxParties: 2, negation: true, packages: d.intn(3) == 0})
 			item := inst.Items[d.intn(len(inst.Items))]
 			got, err := Unlock(inst, item, UnlockLimits{MaxChanges: 2})
 			if err != nil {
 				rt.Fatal(err)
 			}
-			agreed := func(cs []Position) bool {
-				r, err := Evaluate(applyChanges(inst, cs))
-				if err != nil {
-					rt.Fatal(err)
-				}
-				st := r.Items[item].Status
-				return st == StatusAgreed || st == StatusAgreedAdReferendum
-			}
+			var gotText []string
 			for _, o := range got {
-				if !agreed(o.Changes) {
-					rt.Fatalf("option %s does not unlock %s", optionText(o), item)
-				}
-				for k := range o.Changes {
-					part := slices.Delete(slices.Clone(o.Changes), k, k+1)
-					if agreed(part) {
-						rt.Fatalf("option %s is not minimal: %s is enough", optionText(o), optionText(UnlockOption{part}))
-					}
-				}
+				gotText = append(gotText, optionText(o))
 			}
-			if agreed(nil) && len(got) != 0 {
-				rt.Fatalf("%s is agreed, but unlock gave %d options", item, len(got))
+			want := bruteUnlock(rt, inst, item, 2)
+			slices.Sort(gotText)
+			if !slices.Equal(gotText, want) {
+				b, _ := json.Marshal(inst)
+				rt.Fatalf("unlock %s in %s:\ngot  %q\nwant %q", item, b, gotText, want)
 			}
 		})
+	})
+}
+
+// hasNegation reports whether a condition of inst negates an item once
+// its facts are folded.
+func hasNegation(inst *Instance) bool {
+	facts := map[string]bool{}
+	for _, f := range inst.Facts {
+		facts[f] = true
+	}
+	for _, p := range inst.Positions {
+		if p.Stance != "conditional" {
+			continue
+		}
+		c, err := ParseCondition(p.Condition)
+		if err != nil {
+			continue
+		}
+		if k, lits := namedItems(c, false, facts); k < 0 && slices.ContainsFunc(lits, func(l literal) bool { return l.neg }) {
+			return true
+		}
+	}
+	return false
+}
+
+// bruteUnlock returns, by enumeration, the sets of at most max changes
+// (one per party and item) that give item the status agreed and of which
+// no proper part does, as option texts, sorted. A change makes a party
+// support an item it does not support, or, when a condition negates an
+// item, oppose an item it supports or is conditional on.
+func bruteUnlock(t tb, inst *Instance, item string, max int) []string {
+	agreed := func(changes []Position) bool {
+		st, _ := bruteStatuses(t, applyChanges(inst, changes))
+		return st[item] == StatusAgreed
+	}
+	if agreed(nil) {
+		return nil
+	}
+	stance := map[[2]string]string{}
+	for _, p := range inst.Positions {
+		stance[[2]string{p.Party, p.Item}] = p.Stance
+	}
+	neg := hasNegation(inst)
+	var cands []Position
+	for _, it := range inst.Items {
+		for _, p := range inst.Parties {
+			st := stance[[2]string{p, it}]
+			if st != "support" {
+				cands = append(cands, Position{Party: p, Item: it, Stance: "support"})
+			}
+			if neg && (st == "support" || st == "ad_referendum" || st == "conditional") {
+				cands = append(cands, Position{Party: p, Item: it, Stance: "oppose"})
+			}
+		}
+	}
+	var found [][]Position
+	try := func(set []Position) {
+		for _, f := range found {
+			if !slices.ContainsFunc(f, func(c Position) bool { return !slices.Contains(set, c) }) {
+				return // it holds an option found already
+			}
+		}
+		if agreed(set) {
+			found = append(found, slices.Clone(set))
+		}
+	}
+	// Every set of a size, one change per party and item, after every
+	// smaller set.
+	for size := 1; size <= max; size++ {
+		var level func(from int, set []Position)
+		level = func(from int, set []Position) {
+			if len(set) == size {
+				try(set)
+				return
+			}
+			for k := from; k < len(cands); k++ {
+				c := cands[k]
+				if !slices.ContainsFunc(set, func(x Position) bool { return x.Party == c.Party && x.Item == c.Item }) {
+					level(k+1, append(set, c))
+				}
+			}
+		}
+		level(0, nil)
+	}
+	var out []string
+	for _, f := range found {
+		slices.SortFunc(f, func(a, b Position) int {
+			return strings.Compare(a.Item+"\x00"+a.Party, b.Item+"\x00"+b.Party)
+		})
+		out = append(out, optionText(UnlockOption{Changes: f}))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestImpactMatchesEnumeration checks Impact, with and without negation,
+// against the statuses computed by enumeration before and after the
+// change, a withdrawal or a new condition among them.
+func TestImpactMatchesEnumeration(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		d := rapidDrawer{rt}
+		g := genSpec{maxItems: 5, maxParties: 3, negation: d.intn(4) > 0, packages: true, itemRules: true}
+		inst := randomInstance(d, g)
+		change := Position{
+			Party:  inst.Parties[d.intn(len(inst.Parties))],
+			Item:   inst.Items[d.intn(len(inst.Items))],
+			Stance: []string{"support", "oppose", "abstain", "ad_referendum", "conditional", ""}[d.intn(6)],
+		}
+		if change.Stance == "conditional" {
+			change.Condition = randomCond(d, inst.Items, g.negation, 2).String()
+		}
+		after := applyChanges(inst, []Position{change})
+		if change.Stance == "" {
+			after.Positions = after.Positions[:len(after.Positions)-1]
+		}
+		had := slices.ContainsFunc(inst.Positions, func(p Position) bool { return p.Party == change.Party && p.Item == change.Item })
+		got, err := Impact(inst, change)
+		if change.Stance == "" && !had {
+			if err == nil {
+				rt.Fatalf("impact of withdrawing no position: no error")
+			}
+			return
+		}
+		if err != nil {
+			rt.Fatal(err)
+		}
+		before, _ := bruteStatuses(rt, inst)
+		now, _ := bruteStatuses(rt, after)
+		var changed, pass, fall []string
+		for _, it := range inst.Items {
+			b, a := before[it], now[it]
+			if a == b {
+				continue
+			}
+			changed = append(changed, it+": "+b+" -> "+a)
+			if a == StatusAgreed {
+				pass = append(pass, it)
+			}
+			if b == StatusAgreed {
+				fall = append(fall, it)
+			}
+		}
+		var gotChanged []string
+		for _, c := range got.Changed {
+			gotChanged = append(gotChanged, c.Item+": "+c.Before+" -> "+c.After)
+		}
+		if !slices.Equal(gotChanged, changed) || !slices.Equal(got.Pass, pass) && len(pass)+len(got.Pass) > 0 || !slices.Equal(got.Fall, fall) && len(fall)+len(got.Fall) > 0 {
+			b, _ := json.Marshal(inst)
+			c, _ := json.Marshal(change)
+			rt.Fatalf("impact of %s on %s:\nchanged %q, want %q\npass %q, want %q\nfall %q, want %q", c, b, gotChanged, changed, got.Pass, pass, got.Fall, fall)
+		}
 	})
 }
