@@ -121,6 +121,9 @@ func decodeGeneric(b []byte, what string) (any, error) {
 		return nil, parley.Errorf(parley.EINVALID, "the input is empty: give %s as JSON (see docs/PACKAGES.md)", what)
 	}
 	if err := parley.CheckJSON(b); err != nil {
+		if at := repeatedIn(b); at != "" {
+			return nil, invalidf(at, "%s", parley.ErrorMessage(err))
+		}
 		return nil, err
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
@@ -130,6 +133,80 @@ func decodeGeneric(b []byte, what string) (any, error) {
 		return nil, parley.Errorf(parley.EINVALID, "reading %s: %v", what, err)
 	}
 	return v, nil
+}
+
+// repeatedIn returns the path of the first object of b that holds two
+// member names equal under case folding, if any: parley.CheckJSON refuses
+// them, and this names where.
+func repeatedIn(b []byte) string {
+	type frame struct {
+		object bool
+		path   string
+		index  int
+		names  map[string]bool
+		key    string // the member whose value comes next
+		inKey  bool   // key is set
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	var stack []*frame
+	// child returns the path of the value that comes next.
+	child := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			if f.path == "" {
+				return f.key
+			}
+			return f.path + "." + f.key
+		}
+		return fmt.Sprintf("%s[%d]", f.path, f.index)
+	}
+	// done moves past the value just read.
+	done := func() {
+		if len(stack) > 0 {
+			f := stack[len(stack)-1]
+			if f.object {
+				f.inKey = false
+			} else {
+				f.index++
+			}
+		}
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if s, ok := tok.(string); ok && top != nil && top.object && !top.inKey {
+			folded := strings.ToLower(s)
+			if top.names[folded] {
+				if top.path == "" {
+					return "the instance"
+				}
+				return top.path
+			}
+			top.names[folded] = true
+			top.key, top.inKey = s, true
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, path: child(), names: map[string]bool{}})
+		case json.Delim('['):
+			stack = append(stack, &frame{path: child()})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			done()
+		default:
+			done()
+		}
+	}
 }
 
 // kind names the JSON type of a generic value for a message.
@@ -168,7 +245,7 @@ func object(v any, field, desc string, member func(key string, v any, f string) 
 			known = known || k == key
 		}
 		if !known {
-			return invalidf(f, "unknown field; %s has %s", strings.TrimPrefix(field, "the "), list(fields))
+			return invalidf(f, "unknown field; the fields of %s are %s", field, list(fields))
 		}
 		if err := member(key, m[key], f); err != nil {
 			return err
@@ -248,6 +325,9 @@ func preferencesFrom(v any, field string) (Preferences, error) {
 		}
 		return err
 	}, "id", "weights", "values", "reservation")
+	if err == nil && p.Party == "" {
+		err = checkID(field+".id", p.Party, "party")
+	}
 	if err == nil && !hasKey(v, "reservation") {
 		err = invalidf(field+".reservation", "missing; give the party's utility of no agreement, such as \"0\"")
 	}

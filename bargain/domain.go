@@ -95,7 +95,7 @@ func CheckIssues(issues []Issue, field string) error {
 
 func checkID(field, id, what string) error {
 	if id == "" {
-		return invalidf(field, "missing; give the %s an ID such as \"tranches\"", what)
+		return invalidf(field, "missing; give the %s an ID, such as %q", what, map[string]string{"issue": "tranches", "option": "2", "party": "gov"}[what])
 	}
 	if !parley.ValidID(id) {
 		return invalidf(field, "%s is not a valid ID; use letters, digits and _.:- (at most %d bytes)", quote(id), parley.MaxIDLength)

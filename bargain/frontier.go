@@ -87,64 +87,38 @@ func build[T word](ctx context.Context, contrib [][]T, P, maxPoints int) (*dag, 
 	curCount := []uint64{1}
 	var curBig map[int32]*big.Int // counts that overflowed uint64
 	d := &dag{levels: make([]level, len(contrib))}
-	var cand []T
 	var next []T
-	var stair []step[T]
-	h := &merger[T]{P: P}
+	var mh *mergeHeap[T]
+	var m2 *merge2[T]
+	if P == 2 {
+		m2 = &merge2[T]{}
+	} else {
+		mh = &mergeHeap[T]{P: P}
+	}
 	for k, c := range contrib {
-		m := len(cur) / P
-		nopt := len(c) / P
-		// The candidates: the translate of cur by each option, one after
-		// the other; each is in decreasing lexicographic order.
-		cand = slices.Grow(cand[:0], m*nopt*P)[:m*nopt*P]
-		for o := 0; o < nopt; o++ {
-			co := c[o*P : o*P+P]
-			dst := cand[o*m*P : (o+1)*m*P]
-			for i := 0; i < m; i++ {
-				for p := 0; p < P; p++ {
-					dst[i*P+p] = wadd(cur[i*P+p], co[p])
-				}
-			}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
 		}
-		h.reset(cand, m, nopt)
-		next = next[:0]
-		stair = stair[:0]
-		var maxY T
-		lv := level{start: make([]int32, 1, m+1)}
-		var nextCount []uint64
+		var lv level
+		var ok bool
+		if P == 2 {
+			next, lv, ok = m2.level(ctx, cur, c, next[:0], maxPoints)
+		} else {
+			next, lv, ok = mh.level(ctx, cur, c, next[:0], maxPoints)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, tooLarge(k+1, len(contrib), maxPoints)
+		}
+		// The packages of each vector: those of its parents.
+		n := len(next) / P
+		nextCount := make([]uint64, n)
 		var nextBig map[int32]*big.Int
-		groupStart := -1 // index in lv.edges where the current group starts
-		var group []T    // the current group's vector
-		flush := func() bool {
-			if groupStart < 0 {
-				return true
-			}
-			keep := false
-			n := len(next) / P
-			switch {
-			case P == 1:
-				keep = n == 0
-			case P == 2:
-				keep = n == 0 || wcmp(group[1], maxY) > 0
-				if keep {
-					maxY = group[1]
-				}
-			case P == 3:
-				keep = stairInsert(&stair, group[1], group[2])
-			default:
-				keep = true
-				for q := 0; q < n && keep; q++ {
-					keep = !dominates(next[q*P+1:q*P+P], group[1:])
-				}
-			}
-			if !keep {
-				lv.edges = lv.edges[:groupStart]
-				return true
-			}
-			next = append(next, group...)
-			// The packages of the vector: those of its parents.
+		for i := range int32(n) {
 			var t tally
-			for _, e := range lv.edges[groupStart:] {
+			for _, e := range lv.of(i) {
 				if b := curBig[e.parent]; b != nil {
 					t.addBig(b)
 				} else {
@@ -155,32 +129,9 @@ func build[T word](ctx context.Context, contrib [][]T, P, maxPoints int) (*dag, 
 				if nextBig == nil {
 					nextBig = map[int32]*big.Int{}
 				}
-				nextBig[int32(n)] = t.big
+				nextBig[i] = t.big
 			}
-			nextCount = append(nextCount, t.small)
-			lv.start = append(lv.start, int32(len(lv.edges)))
-			return n+1 <= maxPoints
-		}
-		for pops := 0; ; pops++ {
-			o, i, ok := h.pop()
-			if !ok {
-				break
-			}
-			if pops&(1<<14-1) == 0 && ctx.Err() != nil {
-				return nil, nil, ctx.Err()
-			}
-			v := cand[(o*m+i)*P : (o*m+i)*P+P]
-			if groupStart < 0 || !slices.Equal(v, group) {
-				if !flush() {
-					return nil, nil, tooLarge(k+1, len(contrib), maxPoints)
-				}
-				group = v
-				groupStart = len(lv.edges)
-			}
-			lv.edges = append(lv.edges, edge{parent: int32(i), opt: int32(o)})
-		}
-		if !flush() {
-			return nil, nil, tooLarge(k+1, len(contrib), maxPoints)
+			nextCount[i] = t.small
 		}
 		d.levels[k] = lv
 		cur, next = next, cur
@@ -195,6 +146,204 @@ func build[T word](ctx context.Context, contrib [][]T, P, maxPoints int) (*dag, 
 		}
 	}
 	return d, cur, nil
+}
+
+// merge2 makes the levels of two parties. The frontier of two parties is a
+// staircase: decreasing in the first party's utility, increasing in the
+// second's. The candidates of one option are a staircase too, so the
+// frontier of the first o options' candidates and the candidates of
+// option o+1 merge into the frontier of the first o+1 in one linear pass,
+// keeping a vector when its second coordinate exceeds the largest before
+// it. Each kept vector holds the list of its (parent, option) edges in a
+// pool, so that joining two equal vectors appends one edge.
+type merge2[T word] struct {
+	run, out []point2[T]
+	pool     []node
+}
+
+type point2[T word] struct {
+	x, y       T
+	head, tail int32 // the vector's edges in the pool
+}
+
+type node struct {
+	edge
+	next int32 // -1 at the end
+}
+
+func (mg *merge2[T]) edge(parent, opt int) int32 {
+	mg.pool = append(mg.pool, node{edge{int32(parent), int32(opt)}, -1})
+	return int32(len(mg.pool) - 1)
+}
+
+func (mg *merge2[T]) level(ctx context.Context, cur, c, next []T, maxPoints int) ([]T, level, bool) {
+	m := len(cur) / 2
+	nopt := len(c) / 2
+	mg.pool = mg.pool[:0]
+	run := mg.run[:0]
+	for i := range m {
+		e := mg.edge(i, 0)
+		run = append(run, point2[T]{wadd(cur[2*i], c[0]), wadd(cur[2*i+1], c[1]), e, e})
+	}
+	out := mg.out[:0]
+	for o := 1; o < nopt; o++ {
+		if o&7 == 0 && ctx.Err() != nil {
+			return next, level{}, true
+		}
+		cx, cy := c[2*o], c[2*o+1]
+		out = out[:0]
+		var maxY T
+		// kept reports whether a vector of second coordinate y, coming
+		// next in decreasing lexicographic order, is not dominated.
+		kept := func(y T) bool {
+			if len(out) == 0 || wcmp(y, maxY) > 0 {
+				maxY = y
+				return true
+			}
+			return false
+		}
+		i, j := 0, 0
+		for i < m || j < len(run) {
+			if i == m {
+				if kept(run[j].y) {
+					out = append(out, run[j])
+				}
+				j++
+				continue
+			}
+			bx, by := wadd(cur[2*i], cx), wadd(cur[2*i+1], cy)
+			cmp := -1
+			if j < len(run) {
+				if cmp = wcmp(run[j].x, bx); cmp == 0 {
+					cmp = wcmp(run[j].y, by)
+				}
+			}
+			switch {
+			case cmp > 0:
+				if kept(run[j].y) {
+					out = append(out, run[j])
+				}
+				j++
+			case cmp < 0:
+				if kept(by) {
+					e := mg.edge(i, o)
+					out = append(out, point2[T]{bx, by, e, e})
+				}
+				i++
+			default: // equal vectors: one point with the edges of both
+				if kept(by) {
+					p := run[j]
+					e := mg.edge(i, o)
+					mg.pool[p.tail].next = e
+					p.tail = e
+					out = append(out, p)
+				}
+				i++
+				j++
+			}
+		}
+		if len(out) > maxPoints {
+			return next, level{}, false
+		}
+		run, out = out, run
+	}
+	mg.run, mg.out = run, out
+	if len(run) > maxPoints {
+		return next, level{}, false
+	}
+	lv := level{start: make([]int32, 1, len(run)+1)}
+	for _, p := range run {
+		next = append(next, p.x, p.y)
+		for e := p.head; e >= 0; e = mg.pool[e].next {
+			lv.edges = append(lv.edges, mg.pool[e].edge)
+		}
+		lv.start = append(lv.start, int32(len(lv.edges)))
+	}
+	return next, lv, true
+}
+
+// mergeHeap makes the levels of one party, or three and more: it merges
+// the candidates of all the options in decreasing lexicographic order
+// with a heap, joins equal vectors, and keeps those that no vector kept
+// before dominates.
+type mergeHeap[T word] struct {
+	P     int
+	cand  []T
+	stair []step[T]
+	h     merger[T]
+}
+
+func (mh *mergeHeap[T]) level(ctx context.Context, cur, c, next []T, maxPoints int) ([]T, level, bool) {
+	P := mh.P
+	m := len(cur) / P
+	nopt := len(c) / P
+	// The candidates: the translate of cur by each option, one after the
+	// other; each is in decreasing lexicographic order.
+	cand := slices.Grow(mh.cand[:0], m*nopt*P)[:m*nopt*P]
+	mh.cand = cand
+	for o := 0; o < nopt; o++ {
+		co := c[o*P : o*P+P]
+		dst := cand[o*m*P : (o+1)*m*P]
+		for i := 0; i < m; i++ {
+			for p := 0; p < P; p++ {
+				dst[i*P+p] = wadd(cur[i*P+p], co[p])
+			}
+		}
+	}
+	h := &mh.h
+	h.P = P
+	h.reset(cand, m, nopt)
+	stair := mh.stair[:0]
+	lv := level{start: make([]int32, 1, m+1)}
+	groupStart := -1 // index in lv.edges where the current group starts
+	var group []T    // the current group's vector
+	// flush decides on the current group and reports whether the level
+	// is within maxPoints.
+	flush := func() bool {
+		if groupStart < 0 {
+			return true
+		}
+		n := len(next) / P
+		keep := false
+		switch {
+		case P == 1:
+			keep = n == 0
+		case P == 3:
+			keep = stairInsert(&stair, group[1], group[2])
+		default:
+			keep = true
+			for q := 0; q < n && keep; q++ {
+				keep = !dominates(next[q*P+1:q*P+P], group[1:])
+			}
+		}
+		if !keep {
+			lv.edges = lv.edges[:groupStart]
+			return true
+		}
+		next = append(next, group...)
+		lv.start = append(lv.start, int32(len(lv.edges)))
+		return n+1 <= maxPoints
+	}
+	for pops := 1; ; pops++ {
+		o, i, ok := h.pop()
+		if !ok {
+			break
+		}
+		if pops&(1<<14-1) == 0 && ctx.Err() != nil {
+			return next, level{}, true
+		}
+		v := cand[(o*m+i)*P : (o*m+i)*P+P]
+		if groupStart < 0 || !slices.Equal(v, group) {
+			if !flush() {
+				return next, level{}, false
+			}
+			group = v
+			groupStart = len(lv.edges)
+		}
+		lv.edges = append(lv.edges, edge{parent: int32(i), opt: int32(o)})
+	}
+	mh.stair = stair
+	return next, lv, flush()
 }
 
 // A tally counts packages in a uint64 until it overflows, then in a

@@ -651,11 +651,11 @@ func genPackage(inst *Instance) *rapid.Generator[Package] {
 
 // TestFrontierMatchesEnumeration compares the frontier, the three
 // solutions and assessments with the enumeration of every package, on
-// random instances of up to 4 parties and 400 packages, in both widths of
+// random instances of up to 5 parties and 1,500 packages, in both widths of
 // integers.
 func TestFrontierMatchesEnumeration(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		inst := genInstance(genSpec{maxParties: 4, maxIssues: 5, maxOptions: 4, maxPackages: 400}).Draw(t, "instance")
+		inst := genInstance(genSpec{maxParties: 5, maxIssues: 6, maxOptions: 5, maxPackages: 1500}).Draw(t, "instance")
 		pkgs := rapid.SliceOfN(genPackage(inst), 1, 3).Draw(t, "assess")
 		wide := rapid.Bool().Draw(t, "wide")
 		checkAgainstOracle(t, inst, Limits{forceWide: wide}, pkgs)
