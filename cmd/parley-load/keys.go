@@ -138,42 +138,51 @@ func keysPhase(ctx context.Context, cfg *config, api *http.Client, stderr io.Wri
 	start := time.Now()
 	deadline := start.Add(cfg.duration)
 	var wg sync.WaitGroup
+	done := func() bool { return pctx.Err() != nil || !time.Now().Before(deadline) }
+	add := func(class *keysClass, c keysClass) {
+		mu.Lock()
+		class.add(c)
+		mu.Unlock()
+	}
 	for i := range cfg.keys {
 		wg.Go(func() {
-			var si, rd, wr keysClass
-			rng := mrand.New(mrand.NewPCG(uint64(i), 3))
-			token := ""
-			for n := 0; pctx.Err() == nil && time.Now().Before(deadline); n++ {
-				if token == "" {
-					token = signIn(pctx, c, t.heads[i], &si, res.errs)
-					if token != "" {
-						mu.Lock()
-						signedIn++
-						mu.Unlock()
-					}
-					continue
-				}
-				if n%2 == 0 {
+			var si keysClass
+			token := signIn(pctx, c, t.heads[i], &si, res.errs, done)
+			add(&res.SignIns, si)
+			if token == "" {
+				return
+			}
+			mu.Lock()
+			signedIn++
+			mu.Unlock()
+			// Then the key reads on one goroutine and writes on another.
+			var inner sync.WaitGroup
+			inner.Go(func() {
+				var rd keysClass
+				for !done() {
 					req, _ := http.NewRequestWithContext(pctx, http.MethodGet, c.base+"/api/v1/talks/"+t.id+"/checkpoint", nil)
 					req.Header.Set("Authorization", "Bearer "+token)
 					tallyOf(&rd, res.errs, "read")(c.do(req, false))
-					continue
 				}
-				body, err := t.stance(rng, i)
-				if err != nil {
-					res.errs.add("signing", err.Error())
-					return
+				add(&res.Reads, rd)
+			})
+			inner.Go(func() {
+				var wr keysClass
+				rng := mrand.New(mrand.NewPCG(uint64(i), 3))
+				for !done() {
+					body, err := t.stance(rng, i)
+					if err != nil {
+						res.errs.add("signing", err.Error())
+						break
+					}
+					req, _ := http.NewRequestWithContext(pctx, http.MethodPost, c.base+"/api/v1/talks/"+t.id+"/events", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer "+token)
+					tallyOf(&wr, res.errs, "write")(c.do(req, false))
 				}
-				req, _ := http.NewRequestWithContext(pctx, http.MethodPost, c.base+"/api/v1/talks/"+t.id+"/events", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				tallyOf(&wr, res.errs, "write")(c.do(req, false))
-			}
-			mu.Lock()
-			res.SignIns.add(si)
-			res.Reads.add(rd)
-			res.Writes.add(wr)
-			mu.Unlock()
+				add(&res.Writes, wr)
+			})
+			inner.Wait()
 		})
 	}
 	wg.Wait()
@@ -214,9 +223,12 @@ func tallyOf(c *keysClass, errs *tally, kind string) func(int, []byte, error) bo
 	}
 }
 
-// signIn signs in with a's key, counting both requests in c, and returns
-// the session token, or "" if the server refused either.
-func signIn(ctx context.Context, cl *client, a *actor, c *keysClass, errs *tally) string {
+// signIn signs in with a's key, counting every request in c, until it
+// has a session or done says to stop, and returns the session token or
+// "". A refused challenge is asked again; a refused session is asked
+// again with the same challenge, which stays valid for minutes, as a
+// client should.
+func signIn(ctx context.Context, cl *client, a *actor, c *keysClass, errs *tally, done func() bool) string {
 	post := func(path string, v any) (int, []byte, error) {
 		b, _ := json.Marshal(v)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, cl.base+path, bytes.NewReader(b))
@@ -227,24 +239,35 @@ func signIn(ctx context.Context, cl *client, a *actor, c *keysClass, errs *tally
 		return cl.do(req, true)
 	}
 	key := base64.StdEncoding.EncodeToString(a.pub)
-	status, body, err := post("/api/v1/auth/challenge", map[string]string{"key": key})
-	if !tallyOf(c, errs, "sign-in")(status, body, err) {
-		return ""
+	for !done() {
+		status, body, err := post("/api/v1/auth/challenge", map[string]string{"key": key})
+		if !tallyOf(c, errs, "sign-in")(status, body, err) {
+			if status == http.StatusTooManyRequests {
+				continue
+			}
+			return ""
+		}
+		var ch struct{ Challenge, Message string }
+		_ = json.Unmarshal(body, &ch)
+		msg, err := base64.StdEncoding.DecodeString(ch.Message)
+		if err != nil || ch.Challenge == "" {
+			errs.add("sign-in: challenge", "the challenge does not decode")
+			return ""
+		}
+		sig := base64.StdEncoding.EncodeToString(ed25519.Sign(a.priv, msg))
+		for !done() {
+			status, body, err = post("/api/v1/auth/session", map[string]string{"key": key, "challenge": ch.Challenge, "signature": sig})
+			if tallyOf(c, errs, "sign-in")(status, body, err) {
+				var s struct{ Token string }
+				_ = json.Unmarshal(body, &s)
+				return s.Token
+			}
+			if status != http.StatusTooManyRequests {
+				return ""
+			}
+		}
 	}
-	var ch struct{ Challenge, Message string }
-	msg, derr := base64.StdEncoding.DecodeString(func() string { json.Unmarshal(body, &ch); return ch.Message }())
-	if derr != nil || ch.Challenge == "" {
-		errs.add("sign-in: challenge", "the challenge does not decode")
-		return ""
-	}
-	sig := ed25519.Sign(a.priv, msg)
-	status, body, err = post("/api/v1/auth/session", map[string]string{"key": key, "challenge": ch.Challenge, "signature": base64.StdEncoding.EncodeToString(sig)})
-	if !tallyOf(c, errs, "sign-in")(status, body, err) {
-		return ""
-	}
-	var s struct{ Token string }
-	json.Unmarshal(body, &s)
-	return s.Token
+	return ""
 }
 
 // write writes the keys phase's section of the report.
@@ -252,7 +275,7 @@ func (k *keysResult) write(p func(string, ...any)) {
 	p("## Many keys from one address\n\n")
 	p("Server: %s. Talks `%s`: %d parties, each with one of the keys as its head of delegation (set up with %s events in %.1f s, then a pause of 3 s for the limits to refill).\n\n",
 		k.desc, k.talksID, k.Keys, count(k.setup.events), k.setup.elapsed.Seconds())
-	p("%d keys, all from this one address, each on its own goroutine, sign in (a challenge, then a session) and then, with the session as a bearer token, alternately GET the talks' checkpoint and POST a signed stance of their party, one request at a time and as fast as they can, for %.1f s; a refused sign-in is tried again at once. %d of the keys got a session.\n\n",
+	p("%d keys, all from this one address, sign in (a challenge, then a session; a refused request is sent again at once, a refused session with the same challenge) and then, with the session as a bearer token, GET the talks' checkpoint on one goroutine and POST signed stances of their party on another, one request at a time and as fast as they can, for %.1f s in all. %d of the keys got a session.\n\n",
 		k.Keys, k.Elapsed.Seconds(), k.SignedIn)
 	wr := k.writeRoutes()
 	p("| requests | sent | accepted | accepted/s | refused: address limit | refused: key limit | refused: other 429 | failed | per-address limit | most it lets through in %.1f s | held |\n|---|---|---|---|---|---|---|---|---|---|---|\n", k.Elapsed.Seconds())
