@@ -186,10 +186,9 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
 
 // A session is a signed-in request's session token, opened.
 type session struct {
-	key    string
-	id     string // random, by which it is revoked
-	exp    int64  // Unix seconds
-	cookie bool   // it came as the cookie, not a bearer token
+	key string
+	id  string // random, by which it is revoked
+	exp int64  // Unix seconds
 }
 
 type sessionCtxKey struct{}
@@ -246,7 +245,7 @@ func (s *Server) authenticate(r *http.Request) (*session, error) {
 			return nil, parley.Errorf(parley.EFORBIDDEN, "missing or wrong %s header: a browser session must send the csrf token it received at sign-in", csrfHeader)
 		}
 	}
-	return &session{key: c.Key, id: c.Rand, exp: c.Exp, cookie: cookie}, nil
+	return &session{key: c.Key, id: c.Rand, exp: c.Exp}, nil
 }
 
 // newSessionID returns a random session id: 16 bytes in unpadded base64url.

@@ -214,6 +214,17 @@ func TestSecLimitsPerAddressAndKey(t *testing.T) {
 	if most := 10 + int(5*time.Since(start).Seconds()) + 1; ok > most || ok < 10 || refused == 0 {
 		t.Errorf("30 keys from one address: %d reads accepted, %d refused; want 10 to %d accepted", ok, refused, most)
 	}
+	// /healthz, which asks the store, is a read of the address too: of
+	// three at once from an address past its limit, at most one passes.
+	passed := 0
+	for range 3 {
+		if resp, _ := e.do("GET", "/healthz", "198.51.100.2", nil, nil); resp.StatusCode != http.StatusTooManyRequests {
+			passed++
+		}
+	}
+	if passed > 1 {
+		t.Errorf("%d of 3 requests to /healthz from an address past its limit passed", passed)
+	}
 	// Another address is not held by the first one's limit.
 	if resp, b := e.do("GET", "/api/v1/info", "198.51.100.3", nil, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("another address: %d %s", resp.StatusCode, b)

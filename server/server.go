@@ -188,6 +188,13 @@ func (s *Server) Handler() http.Handler {
 				h.Set("Cache-Control", "no-store")
 			}
 		}
+		if r.URL.Path == "/healthz" {
+			// Asks the store: a read, limited as one.
+			if err := s.allow(s.clientAddr(r), "", "", read); err != nil {
+				s.writeProblem(w, r, err)
+				return
+			}
+		}
 		if r.URL.Path == "/metrics" {
 			if s.cfg.MetricsElsewhere {
 				s.writeProblem(w, r, parley.Errorf(parley.ENOTFOUND, "this server serves /metrics on an address of its own (--metrics-addr)"))
