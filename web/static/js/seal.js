@@ -13,10 +13,15 @@
 // standard base64) in the database "parley-seal", store "keys".
 //
 // HPKE comes from hpke-js (web/static/vendor, pinned and checked); the
-// content AEAD, SHA-256 and X25519 from WebCrypto.
+// content AEAD, SHA-256 and X25519 from WebCrypto. To open, an X-Wing key
+// is loaded once into its two halves — the expanded ML-KEM-768 key (mlkem)
+// and a non-extractable WebCrypto X25519 key — and decapsulates with them
+// inside hpke-js's key schedule, rather than expanding the seed and doing
+// X25519 in JavaScript for every payload as hpke-js's X-Wing would.
 
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '../vendor/@hpke/core/mod.js';
 import { XWing } from '../vendor/@hpke/hybridkem-x-wing/mod.js';
+import { MlKem768, sha3_256, shake256 } from '../vendor/mlkem/mod.js';
 import { b64decode, b64encode } from './util.js';
 
 export const VERSION = 1;
@@ -55,6 +60,32 @@ for (const s of Object.values(SUITES)) {
   s.suite = new CipherSuite({ kem: s.kem, kdf: new HkdfSha256(), aead: new Aes256Gcm() });
   s.wrapSize = s.encSize + KEY_SIZE + 16;
 }
+
+// X-Wing's decapsulation with a loaded key (loadSeed): ML-KEM-768 with the
+// expanded key, X25519 in WebCrypto, the combiner of
+// draft-connolly-cfrg-xwing-kem. Only decap is ever called: sealing uses
+// hpke-js's XWing.
+const XWING_LABEL = new Uint8Array([0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c]); // \.//^\
+const mlkem768 = new MlKem768();
+const loadedXWing = {
+  id: 0x647a,
+  secretSize: 32,
+  encSize: 1120,
+  publicKeySize: 1216,
+  privateKeySize: 32,
+  auth: false,
+  async decap(params) {
+    const enc = new Uint8Array(params.enc);
+    const k = params.recipientKey;
+    if (enc.length !== 1120 || !k || !k.skM) throw new SealError('not an X-Wing encapsulation, or no loaded key');
+    const ctX = enc.slice(1088);
+    const ssM = await mlkem768.decap(enc.slice(0, 1088), k.skM);
+    const pub = await crypto.subtle.importKey('raw', ctX, { name: 'X25519' }, false, []);
+    const ssX = new Uint8Array(await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, k.xPriv, 256));
+    return sha3_256.create().update(cat(ssM, ssX, ctX, k.pkX, XWING_LABEL)).digest().buffer;
+  },
+};
+const openXWing = new CipherSuite({ kem: loadedXWing, kdf: new HkdfSha256(), aead: new Aes256Gcm() });
 
 /** The KEMs this version knows, the default first. */
 export const KEMS = Object.keys(SUITES);
@@ -125,7 +156,8 @@ export function parsePublicKey(text) {
 /**
  * Parses the text of a private encryption key, "xwing:BASE64" of the seed
  * or "x25519:BASE64" of the scalar, as a key file holds it. Returns a
- * loaded key: {kem, publicKey (text), ...} for openWith and rewrap.
+ * loaded key: {kem, publicKey (text), unload(), ...} for openWith and
+ * rewrap; unload() wipes its secrets from memory.
  */
 export async function parsePrivateKey(text) {
   const m = /^\s*([a-z0-9]+):([A-Za-z0-9+/=]+)\s*$/.exec(text || '');
@@ -137,23 +169,42 @@ export async function parsePrivateKey(text) {
 
 // loadSeed makes a loaded key of a seed.
 async function loadSeed(kem, seed, extractable) {
-  const s = SUITES[kem];
   if (kem === 'xwing') {
-    // The private half holds this copy of the seed: wiping it wipes the key.
+    // The seed expands to the ML-KEM-768 seed (d || z) and the X25519
+    // private key.
     const own = seed.slice();
-    const kp = await s.kem.generateKeyPairDerand(own);
-    const pub = new Uint8Array(await s.kem.serializePublicKey(kp.publicKey));
-    return { kem, publicKey: `${kem}:${b64encode(pub)}`, recipientKey: kp, seed: own };
+    const x = shake256.create({ dkLen: 96 }).update(own).digest();
+    const [pkM, skM] = await mlkem768.deriveKeyPair(x.slice(0, 64));
+    const half = await importX25519(x.slice(64, 96), false);
+    x.fill(0);
+    const wipe = () => { own.fill(0); skM.fill(0); };
+    return {
+      kem,
+      publicKey: `${kem}:${b64encode(cat(pkM, half.pubRaw))}`,
+      recipientKey: { skM, xPriv: half.privateKey, pkX: half.pubRaw },
+      seed: own,
+      wipe,
+      unload: wipe,
+    };
   }
-  // X25519: a PKCS #8 wrapping of the scalar, imported as WebCrypto keys.
-  const pkcs8 = cat(new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]), seed);
-  const tmp = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, true, ['deriveBits']);
-  const jwk = await crypto.subtle.exportKey('jwk', tmp);
-  const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, extractable, ['deriveBits']);
-  pkcs8.fill(0);
-  const pubRaw = b64decode(jwk.x.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (jwk.x.length % 4)) % 4));
-  const publicKey = await crypto.subtle.importKey('raw', pubRaw, { name: 'X25519' }, true, []);
-  return { kem, publicKey: `${kem}:${b64encode(pubRaw)}`, recipientKey: { privateKey, publicKey } };
+  const half = await importX25519(seed, extractable);
+  return { kem, publicKey: `${kem}:${b64encode(half.pubRaw)}`, recipientKey: { privateKey: half.privateKey, publicKey: half.publicKey }, wipe() {}, unload() {} };
+}
+
+// importX25519 imports an X25519 private key of 32 bytes (as a PKCS #8
+// wrapping) and derives its public key.
+async function importX25519(scalar, extractable) {
+  const pkcs8 = cat(new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]), scalar);
+  try {
+    const tmp = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, true, ['deriveBits']);
+    const jwk = await crypto.subtle.exportKey('jwk', tmp);
+    const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, extractable, ['deriveBits']);
+    const pubRaw = b64decode(jwk.x.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (jwk.x.length % 4)) % 4));
+    const publicKey = await crypto.subtle.importKey('raw', pubRaw, { name: 'X25519' }, true, []);
+    return { privateKey, publicKey, pubRaw };
+  } finally {
+    pkcs8.fill(0);
+  }
 }
 
 /**
@@ -165,7 +216,7 @@ export async function generateKeyPair(kem = 'xwing') {
   if (kem === 'xwing') return loadSeed(kem, crypto.getRandomValues(new Uint8Array(32)), false);
   const kp = await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']);
   const pub = new Uint8Array(await crypto.subtle.exportKey('raw', kp.publicKey));
-  return { kem, publicKey: `${kem}:${b64encode(pub)}`, recipientKey: kp };
+  return { kem, publicKey: `${kem}:${b64encode(pub)}`, recipientKey: kp, wipe() {}, unload() {} };
 }
 
 // ---- storage ----
@@ -231,7 +282,7 @@ export async function createKey(actor, kem = 'xwing') {
     try {
       return await store(actor, key);
     } finally {
-      key.seed.fill(0);
+      key.wipe();
     }
   }
   return store(actor, await generateKeyPair(kem));
@@ -259,7 +310,7 @@ export async function importKeyFile(text, actor) {
   try {
     return await store(actor, key);
   } finally {
-    if (key.seed) key.seed.fill(0);
+    key.wipe();
   }
 }
 
@@ -294,10 +345,9 @@ export async function loadKey(actor) {
     const key = await loadSeed('xwing', seed, false);
     seed.fill(0);
     if (key.publicKey !== rec.publicKey) throw new SealError('The kept encryption key is damaged; import your key file again.');
-    key.unload = () => key.seed.fill(0);
     return key;
   }
-  return { kem: rec.kem, publicKey: rec.publicKey, recipientKey: { privateKey: rec.privateKey, publicKey: rec.publicCryptoKey }, unload() {} };
+  return { kem: rec.kem, publicKey: rec.publicKey, recipientKey: { privateKey: rec.privateKey, publicKey: rec.publicCryptoKey }, unload() {}, wipe() {} };
 }
 
 // ---- the sealed format ----
@@ -413,10 +463,11 @@ async function wrapFor(key, info, k, eseed) {
 
 async function unwrap(loaded, info, wrap) {
   const s = SUITES[loaded.kem];
+  const suite = loaded.kem === 'xwing' ? openXWing : s.suite;
   try {
     const enc = wrap.slice(0, s.encSize);
     const ct = wrap.slice(s.encSize);
-    return new Uint8Array(await s.suite.open({ recipientKey: loaded.recipientKey, enc: enc.buffer, info: info.slice().buffer }, ct.buffer));
+    return new Uint8Array(await suite.open({ recipientKey: loaded.recipientKey, enc: enc.buffer, info: info.slice().buffer }, ct.buffer));
   } catch {
     return null;
   }
