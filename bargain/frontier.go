@@ -90,9 +90,13 @@ func build[T word](ctx context.Context, contrib [][]T, P, maxPoints int) (*dag, 
 	var next []T
 	var mh *mergeHeap[T]
 	var m2 *merge2[T]
-	if P == 2 {
+	var mt *mergeTree[T]
+	switch {
+	case P == 2:
 		m2 = &merge2[T]{}
-	} else {
+	case P >= 4:
+		mt = &mergeTree[T]{P: P}
+	default:
 		mh = &mergeHeap[T]{P: P}
 	}
 	for k, c := range contrib {
@@ -101,9 +105,12 @@ func build[T word](ctx context.Context, contrib [][]T, P, maxPoints int) (*dag, 
 		}
 		var lv level
 		var ok bool
-		if P == 2 {
+		switch {
+		case m2 != nil:
 			next, lv, ok = m2.level(ctx, cur, c, next[:0], maxPoints)
-		} else {
+		case mt != nil:
+			next, lv, ok = mt.level(ctx, cur, c, next[:0], maxPoints)
+		default:
 			next, lv, ok = mh.level(ctx, cur, c, next[:0], maxPoints)
 		}
 		if err := ctx.Err(); err != nil {
@@ -262,7 +269,7 @@ func (mg *merge2[T]) level(ctx context.Context, cur, c, next []T, maxPoints int)
 	return next, lv, true
 }
 
-// mergeHeap makes the levels of one party, or three and more: it merges
+// mergeHeap makes the levels of one party or three: it merges
 // the candidates of all the options in decreasing lexicographic order
 // with a heap, joins equal vectors, and keeps those that no vector kept
 // before dominates.
@@ -305,16 +312,10 @@ func (mh *mergeHeap[T]) level(ctx context.Context, cur, c, next []T, maxPoints i
 		}
 		n := len(next) / P
 		keep := false
-		switch {
-		case P == 1:
+		if P == 1 {
 			keep = n == 0
-		case P == 3:
+		} else {
 			keep = stairInsert(&stair, group[1], group[2])
-		default:
-			keep = true
-			for q := 0; q < n && keep; q++ {
-				keep = !dominates(next[q*P+1:q*P+P], group[1:])
-			}
 		}
 		if !keep {
 			lv.edges = lv.edges[:groupStart]
@@ -372,16 +373,6 @@ func (t *tally) addBig(n *big.Int) {
 	t.big.Add(t.big, n)
 }
 
-// dominates reports q ≥ p in every coordinate.
-func dominates[T word](q, p []T) bool {
-	for i := range p {
-		if wcmp(q[i], p[i]) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // A step of the staircase of 3 parties: the (second, third) coordinates
 // of a kept vector that no other kept vector weakly dominates in them.
 type step[T word] struct{ y, z T }
@@ -415,6 +406,193 @@ func stairInsert[T word](s *[]step[T], y, z T) bool {
 		begin--
 	}
 	*s = slices.Replace(st, begin, end, step[T]{y, z})
+	return true
+}
+
+// mergeTree makes the levels of four parties and more. A candidate
+// f + c(o), f in the frontier F of the issues so far, is dominated if and
+// only if some candidate g + c(o') dominates it; for o' = o that never
+// happens (F holds no two vectors one of which dominates the other), and
+// for o' ≠ o it happens if and only if F holds a g ≥ t = f + c(o) − c(o')
+// other than t itself (and if t is in F, F holds no other g ≥ t). So each
+// candidate is checked with nopt − 1 queries "is some g ≥ t?" on a k-d
+// tree of F, which every subtree's greatest coordinates prune; the
+// survivors are then sorted and equal ones joined.
+type mergeTree[T word] struct {
+	P     int
+	tree  kdTree[T]
+	delta []T // c(o) − c(o'), for o, o'
+	t     []T
+	surv  []survivor
+}
+
+type survivor struct{ parent, opt int32 }
+
+func (mt *mergeTree[T]) level(ctx context.Context, cur, c, next []T, maxPoints int) ([]T, level, bool) {
+	P := mt.P
+	m := len(cur) / P
+	nopt := len(c) / P
+	mt.tree.build(cur, P)
+	mt.delta = slices.Grow(mt.delta[:0], nopt*nopt*P)[:nopt*nopt*P]
+	for o := range nopt {
+		for o2 := range nopt {
+			for p := range P {
+				mt.delta[(o*nopt+o2)*P+p] = wsub(c[o*P+p], c[o2*P+p])
+			}
+		}
+	}
+	mt.t = slices.Grow(mt.t[:0], P)[:P]
+	t := mt.t
+	surv := mt.surv[:0]
+	for o := range nopt {
+		if ctx.Err() != nil {
+			return next, level{}, true
+		}
+		for i := range m {
+			f := cur[i*P : i*P+P]
+			dominated := false
+			for o2 := 0; o2 < nopt && !dominated; o2++ {
+				if o2 == o {
+					continue
+				}
+				d := mt.delta[(o*nopt+o2)*P : (o*nopt+o2)*P+P]
+				for p := range P {
+					t[p] = wadd(f[p], d[p])
+				}
+				g := mt.tree.atLeast(t)
+				dominated = g >= 0 && !slices.Equal(cur[int(g)*P:int(g)*P+P], t)
+			}
+			if !dominated {
+				surv = append(surv, survivor{int32(i), int32(o)})
+			}
+		}
+	}
+	mt.surv = surv
+	vec := func(s survivor, p int) T { return wadd(cur[int(s.parent)*P+p], c[int(s.opt)*P+p]) }
+	slices.SortFunc(surv, func(a, b survivor) int {
+		for p := range P {
+			if x := wcmp(vec(a, p), vec(b, p)); x != 0 {
+				return -x
+			}
+		}
+		return int(a.opt - b.opt)
+	})
+	lv := level{start: make([]int32, 1, len(surv)+1)}
+	for k, s := range surv {
+		if k > 0 {
+			same := true
+			for p := 0; p < P && same; p++ {
+				same = vec(s, p) == vec(surv[k-1], p)
+			}
+			if !same {
+				lv.start = append(lv.start, int32(len(lv.edges)))
+			}
+		}
+		if k == 0 || lv.start[len(lv.start)-1] == int32(len(lv.edges)) {
+			for p := range P {
+				next = append(next, vec(s, p))
+			}
+			if len(next)/P > maxPoints {
+				return next, level{}, false
+			}
+		}
+		lv.edges = append(lv.edges, edge(s))
+	}
+	if len(surv) > 0 {
+		lv.start = append(lv.start, int32(len(lv.edges)))
+	}
+	return next, lv, true
+}
+
+// A kdTree holds the points of a frontier for the query "is some point at
+// least t in every coordinate?". It is implicit in an array: the node of
+// the range [lo, hi) is the point at mid = (lo+hi)/2, those before it
+// have at most its coordinate depth mod P, those after at least, and
+// max holds, at mid, the greatest coordinates over the range.
+type kdTree[T word] struct {
+	P     int
+	pts   []T     // the points, P words each
+	order []int32 // the points by position in the tree
+	max   []T     // per position, P words
+}
+
+func (kt *kdTree[T]) build(pts []T, P int) {
+	kt.P, kt.pts = P, pts
+	n := len(pts) / P
+	kt.order = slices.Grow(kt.order[:0], n)[:n]
+	for i := range kt.order {
+		kt.order[i] = int32(i)
+	}
+	kt.max = slices.Grow(kt.max[:0], n*P)[:n*P]
+	kt.split(0, n, 0)
+}
+
+func (kt *kdTree[T]) split(lo, hi, depth int) {
+	if lo >= hi {
+		return
+	}
+	P := kt.P
+	dim := depth % P
+	part := kt.order[lo:hi]
+	slices.SortFunc(part, func(a, b int32) int { return wcmp(kt.pts[int(a)*P+dim], kt.pts[int(b)*P+dim]) })
+	mid := (lo + hi) / 2
+	kt.split(lo, mid, depth+1)
+	kt.split(mid+1, hi, depth+1)
+	mx := kt.max[mid*P : mid*P+P]
+	copy(mx, kt.pts[int(kt.order[mid])*P:int(kt.order[mid])*P+P])
+	for _, child := range [2][2]int{{lo, mid}, {mid + 1, hi}} {
+		if child[0] < child[1] {
+			cm := (child[0] + child[1]) / 2
+			for p := range P {
+				if c := kt.max[cm*P+p]; wcmp(c, mx[p]) > 0 {
+					mx[p] = c
+				}
+			}
+		}
+	}
+}
+
+// atLeast returns the index of a point at least t in every coordinate,
+// or -1.
+func (kt *kdTree[T]) atLeast(t []T) int32 {
+	return kt.find(t, 0, len(kt.order), 0)
+}
+
+func (kt *kdTree[T]) find(t []T, lo, hi, depth int) int32 {
+	P := kt.P
+	for lo < hi {
+		mid := (lo + hi) / 2
+		mx := kt.max[mid*P : mid*P+P]
+		for p := range P {
+			if wcmp(mx[p], t[p]) < 0 {
+				return -1
+			}
+		}
+		i := kt.order[mid]
+		pt := kt.pts[int(i)*P : int(i)*P+P]
+		if dominatesOrEqual(pt, t) {
+			return i
+		}
+		dim := depth % P
+		// The points before mid have at most pt's coordinate dim: if it
+		// is below t's, none of them will do.
+		if wcmp(pt[dim], t[dim]) >= 0 {
+			if g := kt.find(t, lo, mid, depth+1); g >= 0 {
+				return g
+			}
+		}
+		lo, depth = mid+1, depth+1
+	}
+	return -1
+}
+
+// dominatesOrEqual reports q ≥ p in every coordinate.
+func dominatesOrEqual[T word](q, p []T) bool {
+	for i := range p {
+		if wcmp(q[i], p[i]) < 0 {
+			return false
+		}
+	}
 	return true
 }
 

@@ -3,6 +3,7 @@ package bargain
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math/big"
 )
 
@@ -29,9 +30,9 @@ type Result struct {
 	Nash             []Entry  `json:"nash"`
 	KalaiSmorodinsky []Entry  `json:"kalai_smorodinsky"`
 	Maximin          []Entry  `json:"maximin"`
-	// Values holds nash_product, kalai_smorodinsky_share and
+	// SolutionValues holds nash_product, kalai_smorodinsky_share and
 	// maximin_gain, for the solutions that are not empty.
-	Values Ordered[string] `json:"values"`
+	SolutionValues Ordered[string] `json:"solution_values"`
 	// Reasons says, for each empty solution, why it is empty.
 	Reasons Ordered[string]      `json:"reasons,omitempty"`
 	Bounds  Ordered[PartyBounds] `json:"bounds"`
@@ -180,7 +181,7 @@ func (f *Frontier) Result(o ResultOptions) (*Result, error) {
 			r.Reasons = append(r.Reasons, Member[string]{sol.name, sol.s.Reason})
 			continue
 		}
-		r.Values = append(r.Values, Member[string]{sol.value, sol.text(sol.s.Value)})
+		r.SolutionValues = append(r.SolutionValues, Member[string]{sol.value, sol.text(sol.s.Value)})
 	}
 	ideal := f.Ideal()
 	for p, id := range pb.parties {
@@ -247,4 +248,122 @@ func partyStrings(parties, s []string) Ordered[string] {
 		o[p] = Member[string]{parties[p], v}
 	}
 	return o
+}
+
+// Write writes r as JSON followed by a newline: on one line if compact,
+// and otherwise laid out for reading, one package per line: an object or
+// array is written on one line when it holds no object or array, or when
+// it is an element of an array, and with one member or element per line
+// otherwise.
+func (r *Result) Write(w io.Writer, compact bool) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if !compact {
+		if b, err = layout(b); err != nil {
+			return err
+		}
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
+
+// A jnode is a JSON value read in order: a scalar as its encoding, or an
+// object's or array's members.
+type jnode struct {
+	raw   []byte // a scalar's encoding
+	open  byte   // '{' or '[' for an object or array
+	keys  []string
+	elems []*jnode
+}
+
+func (n *jnode) depth() int {
+	d := 0
+	for _, e := range n.elems {
+		d = max(d, e.depth())
+	}
+	if n.open != 0 {
+		d++
+	}
+	return d
+}
+
+func readNode(d *json.Decoder) (*jnode, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('{'), json.Delim('['):
+		n := &jnode{open: byte(tok.(json.Delim))}
+		for d.More() {
+			if n.open == '{' {
+				k, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				n.keys = append(n.keys, k.(string))
+			}
+			e, err := readNode(d)
+			if err != nil {
+				return nil, err
+			}
+			n.elems = append(n.elems, e)
+		}
+		_, err := d.Token() // the closing delimiter
+		return n, err
+	}
+	raw, err := json.Marshal(tok)
+	return &jnode{raw: raw}, err
+}
+
+func layout(b []byte) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	n, err := readNode(d)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	n.write(&out, "", false)
+	return out.Bytes(), nil
+}
+
+func (n *jnode) write(out *bytes.Buffer, indent string, inArray bool) {
+	if n.open == 0 {
+		out.Write(n.raw)
+		return
+	}
+	closing := byte('}')
+	if n.open == '[' {
+		closing = ']'
+	}
+	out.WriteByte(n.open)
+	if len(n.elems) == 0 {
+		out.WriteByte(closing)
+		return
+	}
+	oneLine := inArray || n.depth() <= 1
+	for i, e := range n.elems {
+		switch {
+		case i > 0 && oneLine:
+			out.WriteString(", ")
+		case i > 0:
+			out.WriteString(",\n" + indent + "  ")
+		case !oneLine:
+			out.WriteString("\n" + indent + "  ")
+		}
+		if n.open == '{' {
+			k, _ := json.Marshal(n.keys[i])
+			out.Write(k)
+			out.WriteString(": ")
+		}
+		e.write(out, indent+"  ", oneLine || n.open == '[')
+	}
+	if !oneLine {
+		out.WriteString("\n" + indent)
+	}
+	out.WriteByte(closing)
 }
