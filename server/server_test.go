@@ -32,7 +32,7 @@ import (
 const host = "test.parley.localhost"
 
 // newServer starts a server over a fresh SQLite record.
-func newServer(t *testing.T, cfg server.Config) (*httptest.Server, *ledger.Ledger) {
+func newServer(t testing.TB, cfg server.Config) (*httptest.Server, *ledger.Ledger) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -268,7 +268,7 @@ type world struct {
 	public *client
 }
 
-func newWorld(t *testing.T, cfg server.Config, proximity bool) *world {
+func newWorld(t testing.TB, cfg server.Config, proximity bool) *world {
 	ts, _ := newServer(t, cfg)
 	w := &world{ts: ts, talks: "t1", keys: map[string]ed25519.PrivateKey{}, c: map[string]*client{}, public: newClient(t, ts.URL, nil)}
 	for _, n := range []string{"convener", "mediator", "gov", "opp", "observer", "stranger"} {
@@ -427,7 +427,7 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
-func size(t *testing.T, w *world) int64 {
+func size(t testing.TB, w *world) int64 {
 	var cp server.CheckpointJSON
 	w.c["mediator"].getJSON("/api/v1/talks/t1/checkpoint", &cp)
 	return cp.Size
