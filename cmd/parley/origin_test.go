@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/sqlite"
 )
@@ -88,4 +89,27 @@ func dirDigest(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// TestServeRefusesAnotherHost checks that serve refuses a record whose
+// log keys name another host than its own, before it listens, saying which.
+func TestServeRefusesAnotherHost(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	if out, err := cli(t, func(string) string { return "" }, "demo", "--serve=false", "--dir", dir); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	// Without the check it would serve until the context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var stdout, stderr strings.Builder
+	err := run(ctx, []string{"serve", "--dir", dir, "--addr", "127.0.0.1:0", "--host", "other.example"}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	out := stdout.String()
+	if err == nil || strings.Contains(out, "Parley is serving") {
+		t.Fatalf("serve with another host than the record's served (%v):\n%s", err, out)
+	}
+	for _, want := range []string{"recorded for the origin demo.parley.localhost/talks/moscow-consultations", "--host demo.parley.localhost"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -82,14 +83,16 @@ type serveConfig struct {
 	addr                string
 	logLevel            string
 	readRate, writeRate float64 // 0: the server's defaults
-	signInRate          float64
-	talksPerHour        int
-	streamsPerAddr      int
-	anonStreamsPerAddr  int
-	founders            map[string]bool // nil: any key may found a talks
-	trustedProxies      []netip.Prefix
-	metricsAddr         string
-	metricsToken        string
+	// ln, if set, is a listener already open to serve on instead of addr.
+	ln                 net.Listener
+	signInRate         float64
+	talksPerHour       int
+	streamsPerAddr     int
+	anonStreamsPerAddr int
+	founders           map[string]bool // nil: any key may found a talks
+	trustedProxies     []netip.Prefix
+	metricsAddr        string
+	metricsToken       string
 	// publicURL, for the demo, is a URL its visitors use that is not
 	// http://ADDR (behind a proxy); its host is one of the demo's own.
 	publicURL string
@@ -299,10 +302,20 @@ func readSecret(path string) ([]byte, error) {
 }
 
 // serve runs the server until ctx is done. prepare, if set, runs once the
-// ledger exists and before the server listens (the demo replays then).
-func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepare func(context.Context, *ledger.Ledger) error) error {
+// ledger exists and before the server serves (the demo replays then).
+func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepare func(context.Context, *ledger.Ledger) error) (err error) {
+	if c.ln != nil {
+		defer func() {
+			if err != nil {
+				c.ln.Close()
+			}
+		}()
+	}
 	log, err := newLogger(e, c.logLevel)
 	if err != nil {
+		return err
+	}
+	if err := checkLogOrigins(c.data); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(c.data.Dir, 0o700); err != nil {
@@ -350,9 +363,11 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", c.addr, err)
+	ln := c.ln
+	if ln == nil {
+		if ln, err = listen(c.addr); err != nil {
+			return err
+		}
 	}
 	if demo != nil {
 		demo.Hosts = demoHosts(c.addr, ln.Addr(), c.publicURL)
@@ -431,4 +446,45 @@ func demoHosts(addr string, bound net.Addr, publicURL string) []string {
 		hosts = append(hosts, u.Host)
 	}
 	return hosts
+}
+
+// listen listens on addr, and says what to do when it cannot.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the port is busy, another program is using it; stop it, or pass --addr 127.0.0.1:0 to take any free port, or another port such as --addr 127.0.0.1:8081", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s (%v): pass another address with --addr, such as 127.0.0.1:0 for any free port", addr, err)
+	}
+	return ln, nil
+}
+
+// checkLogOrigins checks that the log key of every talks in the data
+// directory names the origin the server gives it: one made for another
+// host would sign checkpoints that contradict its events' signatures.
+func checkLogOrigins(c dataConfig) error {
+	paths, err := filepath.Glob(filepath.Join(c.Dir, "logkeys", "*.logkey"))
+	if err != nil || len(paths) == 0 {
+		return err
+	}
+	keys, err := ledger.NewKeys(filepath.Join(c.Dir, "logkeys"))
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		talks := strings.TrimSuffix(filepath.Base(p), ".logkey")
+		if !parley.ValidTalksID(talks) {
+			continue
+		}
+		origin, err := keys.Origin(talks)
+		if err != nil {
+			return err
+		}
+		if want := parley.Origin(c.Host, talks); origin != want {
+			return &exitError{2, fmt.Errorf("talks %q in %s is recorded for the origin %s, not %s: serve it with --host %s (or PARLEY_HOST), the host its log key names",
+				talks, c.Dir, origin, want, strings.TrimSuffix(origin, "/talks/"+talks))}
+		}
+	}
+	return nil
 }
