@@ -4,8 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/ledger"
@@ -25,11 +28,19 @@ actor whose key is generated for this run. It leaves in DIR the record
 (parley.db and the log keys), the demo actors' keys (keys/), the round-2
 briefing (briefing.md) and the public bundle of the record
 (public.bundle, which "parley verify" checks), then serves the talks at the
-URL it prints, where a visitor can act as each demo actor.`,
+URL it prints, where a visitor can act as each demo actor. The real people
+of the round say only what the press quoted them saying; the demo lists
+each quotation with its source, on the command line and on its first page.
+
+It takes the address before replaying: if the port is busy it stops at once
+and says so; --addr 127.0.0.1:0 takes any free port. It ends by printing
+commands that act as a demo actor, show the record, export it and verify
+it, spelled so that they work as printed (with "go run ./cmd/parley" after
+"go run").`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("dir", "", "where to write the demo (default: a new temporary directory)")
-			fs.String("addr", "127.0.0.1:8080", "address to serve on")
-			fs.String("host", "demo.parley.localhost", "host name in the log origin")
+			fs.String("addr", "127.0.0.1:8080", "address to serve on; 127.0.0.1:0 takes any free port")
+			fs.String("host", "demo.parley.localhost", "the host in the record's log origin <host>/talks/<id>")
 			fs.Bool("serve", true, "serve the demo after replaying it")
 			fs.String("log-level", "warn", "debug, info, warn or error")
 			fs.String("public-url", "", "the URL visitors open, when it is not http://ADDR (behind a proxy); the demo answers only to its own addresses and this URL's host")
@@ -40,30 +51,54 @@ URL it prints, where a visitor can act as each demo actor.`,
 
 func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	dir := str(fs, "dir")
+	if dir != "" {
+		if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+			return &exitError{2, fmt.Errorf("%s is not empty; the demo writes a fresh record: give an empty or new directory", dir)}
+		}
+	}
+	serving := str(fs, "serve") == "true"
+	c := serveConfig{addr: str(fs, "addr"), logLevel: str(fs, "log-level")}
+	c.publicURL = str(fs, "public-url") // serve adds its host to the demo's own
+	// Once handed to serve, the listener is closed there.
+	handed := false
+	if serving {
+		// Take the address before replaying, and keep it: the server
+		// serves on this very listener.
+		ln, err := listen(c.addr)
+		if err != nil {
+			return err
+		}
+		c.ln = ln
+		defer func() {
+			if !handed {
+				ln.Close()
+			}
+		}()
+	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "parley-demo-")
 		if err != nil {
 			return err
 		}
 		dir = d
-	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s is not empty; the demo writes a fresh record: give an empty or new directory", dir)
 	}
+	c.data = dataConfig{Dir: dir, DB: filepath.Join(dir, "parley.db"), Host: str(fs, "host")}
 	s := scenario.Moscow()
 	ks, err := s.NewKeys()
 	if err != nil {
 		return err
 	}
-	demo := &server.Demo{Talks: s.Talks, Notice: s.Notice}
+	demo := &server.Demo{Talks: s.Talks, Notice: s.DemoNotice()}
 	for _, m := range s.Cast {
 		demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
 	}
-	c := serveConfig{
-		data:     dataConfig{Dir: dir, DB: filepath.Join(dir, "parley.db"), Host: str(fs, "host")},
-		addr:     str(fs, "addr"),
-		logLevel: str(fs, "log-level"),
+	h := demoHints{
+		prog: selfCommand(e.Getenv), dir: dir, talks: s.Talks,
+		origin: parley.Origin(c.data.Host, s.Talks), actor: "oppC",
 	}
-	c.publicURL = str(fs, "public-url") // serve adds its host to the demo's own
+	if c.ln != nil {
+		h.url = "http://" + c.ln.Addr().String()
+	}
 	prepare := func(ctx context.Context, l *ledger.Ledger) error {
 		fmt.Fprintf(e.Stderr, "replaying %q (%d steps)…\n", s.Title, len(s.Steps))
 		app := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {
@@ -94,21 +129,18 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if err := os.WriteFile(filepath.Join(dir, "public.bundle"), data, 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Stdout, `%s
-
-Note: %s
-
-In %s:
-  parley.db, logkeys/  the record
-  briefing.md          the round-2 briefing, generated from the record
-  public.bundle        the public record; check it offline with: parley verify %s
-  keys/                the demo actors' keys: act as one with --key %s
-Look at the record from the command line with:
-  parley show --dir %s --host %s --talks %s
-`, s.Title, s.Notice, dir, filepath.Join(dir, "public.bundle"), filepath.Join(dir, "keys", "oppA.key"), dir, c.data.Host, s.Talks)
+		fmt.Fprintf(e.Stdout, "%s\n\nNote: %s\n\n", s.Title, s.Notice)
+		if qs := s.Quotations(); len(qs) > 0 {
+			fmt.Fprintf(e.Stdout, "Quoted in the press, word for word, and signed here by the demo actors who stand for them:\n")
+			for _, q := range qs {
+				fmt.Fprintf(e.Stdout, "  %s, %s (%s): “%s”\n", q.By.Name, q.Occasion, q.Source, q.Text)
+			}
+			fmt.Fprintln(e.Stdout)
+		}
+		h.write(e.Stdout)
 		return nil
 	}
-	if str(fs, "serve") != "true" {
+	if !serving {
 		l, closeStore, err := openLedger(ctx, c.data)
 		if err != nil {
 			return err
@@ -116,7 +148,114 @@ Look at the record from the command line with:
 		defer closeStore()
 		return prepare(ctx, l)
 	}
+	handed = true
 	return serve(ctx, e, c, demo, prepare)
+}
+
+// demoHints are the commands the demo suggests, each printed so that it
+// works when pasted into a shell.
+type demoHints struct {
+	prog       string // how to run parley: "go run ./cmd/parley", a path, or "parley"
+	dir, talks string
+	origin     string
+	actor      string // the demo actor the examples act as
+	url        string // the demo server's URL, if it serves
+}
+
+// demoStatement is what the examples have the demo actor say.
+const demoStatement = "We ask the mediator to set a date for the next round."
+
+func (h demoHints) write(w io.Writer) {
+	key := filepath.Join(h.dir, "keys", h.actor+".key")
+	cmd := func(args ...string) string { return "  " + h.prog + " " + shellJoin(args) + "\n" }
+	fmt.Fprintf(w, "In %s:\n", h.dir)
+	fmt.Fprintf(w, "  parley.db, logkeys/  the record, whose log origin is %s\n", h.origin)
+	fmt.Fprintf(w, "  briefing.md          the round-2 briefing, generated from the record\n")
+	fmt.Fprintf(w, "  public.bundle        the public record, to check offline\n")
+	fmt.Fprintf(w, "  keys/                the demo actors' keys, one file per actor (gov.key, oppA.key, ...)\n\n")
+	if h.url != "" {
+		fmt.Fprintf(w, "While the demo serves, act as a demo actor through it from another terminal, here as %s:\n", h.actor)
+		fmt.Fprint(w, cmd("statement", "--server", h.url, "--talks", h.talks, "--key", key, demoStatement))
+		fmt.Fprint(w, cmd("show", "--server", h.url, "--talks", h.talks))
+		fmt.Fprintf(w, "\nOnce you stop it (Ctrl-C), work on the record itself, which only one program may write at a time:\n")
+	} else {
+		fmt.Fprintf(w, "Work on the record from the command line, acting here as %s:\n", h.actor)
+	}
+	bundle := filepath.Join(h.dir, "public.bundle")
+	again := filepath.Join(h.dir, "public-again.bundle")
+	fmt.Fprint(w, cmd("verify", bundle))
+	fmt.Fprint(w, cmd("statement", "--dir", h.dir, "--talks", h.talks, "--key", key, demoStatement))
+	fmt.Fprint(w, cmd("show", "--dir", h.dir, "--talks", h.talks))
+	fmt.Fprint(w, cmd("export", "--dir", h.dir, "--talks", h.talks, "-o", again))
+	fmt.Fprint(w, cmd("verify", again))
+}
+
+// selfCommand returns how to run this program again from a shell: "parley"
+// if that is the parley on the PATH; "go run ./cmd/parley" (or the package
+// path, outside the module's root) if this is a temporary build of "go
+// run" or of a test; else the executable's path.
+func selfCommand(getenv func(string) string) string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "parley"
+	}
+	wd, _ := os.Getwd()
+	return commandFor(exe, wd, getenv("GOCACHE"), exec.LookPath)
+}
+
+func commandFor(exe, wd, gocache string, lookPath func(string) (string, error)) string {
+	if goBuild(exe, gocache) {
+		if _, err := os.Stat(filepath.Join(wd, "cmd", "parley", "main.go")); err == nil {
+			return "go run ./cmd/parley"
+		}
+		return "go run github.com/parleyhq/parley/cmd/parley"
+	}
+	if p, err := lookPath("parley"); err == nil && sameFile(p, exe) {
+		return "parley"
+	}
+	return shellQuote(exe)
+}
+
+// goBuild reports whether exe was built by "go run" or "go test": in a
+// go-build directory under the temporary directory, or in the build cache.
+func goBuild(exe, gocache string) bool {
+	if gocache != "" {
+		if rel, err := filepath.Rel(gocache, exe); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	for _, part := range strings.Split(filepath.ToSlash(filepath.Dir(exe)), "/") {
+		if strings.HasPrefix(part, "go-build") {
+			return true
+		}
+	}
+	return false
+}
+
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// shellJoin quotes each argument for a POSIX shell and joins them.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // writeDemoKeys writes each demo actor's key as a key file.
