@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/bargain"
+)
+
+func init() {
+	register(&command{
+		Name:    "packages",
+		Usage:   "[-current PACKAGE] [-proposal PACKAGE] [-max-ties N] [-max-points N] [-timeout D] [-compact] < PREFERENCES",
+		Summary: "compute the exact Pareto frontier and the Nash, Kalai-Smorodinsky and maximin packages",
+		Help: `Packages reads the issues of an item and the parties' preferences over
+their options, in the interchange format of docs/PACKAGES.md, on standard
+input, and writes as JSON the exact Pareto frontier over all packages (every
+package no other makes someone better off without making someone worse
+off, with every party's utility), the Nash, Kalai-Smorodinsky and maximin
+packages (ties all listed), the values they reach, and each party's worst,
+best and ideal utilities. Utilities are exact decimals; nothing is rounded.
+
+A PACKAGE chooses one option for every issue. Give it as a JSON object,
+such as '{"detainees": "250", "tranches": "2"}', or as the name of a file
+holding one. With -current, the result assesses the package on the table:
+every party's utility and gain over its reservation, whether it is Pareto
+optimal, and the frontier packages that make every party strictly better
+off. -proposal assesses a package the same way; both say how far each
+party is from its best package.
+
+Packages achieving the same utilities are all counted, and at most
+-max-ties of them are listed per utility vector; "truncated" says when
+some were left out. When the frontier of the first issues grows past
+-max-points points, or the computation outlasts -timeout, the command
+fails rather than answer inexactly.
+
+Malformed input exits with status 1 and a message naming the field, such
+as parties[1].values.tranches.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.String("current", "", "assess the current `PACKAGE` (JSON or a file)")
+			fs.String("proposal", "", "assess a proposed `PACKAGE` (JSON or a file)")
+			fs.Int("max-ties", bargain.DefaultMaxTies, "list at most `N` packages with the same utilities")
+			fs.Int("max-points", bargain.DefaultMaxPoints, "fail when the frontier of the first issues exceeds `N` points")
+			fs.Duration("timeout", 0, "fail when the computation takes longer than `D` (0: no limit)")
+			fs.Bool("compact", false, "write the JSON on one line")
+		},
+		Run: runPackages,
+	})
+}
+
+func runPackages(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) > 0 {
+		return fmt.Errorf("packages takes no arguments, but got %q: give the preferences on standard input", e.Args[0])
+	}
+	get := func(name string) any { return fs.Lookup(name).Value.(flag.Getter).Get() }
+	maxTies, maxPoints := get("max-ties").(int), get("max-points").(int)
+	if maxTies < 1 {
+		return fmt.Errorf("-max-ties must be at least 1")
+	}
+	if maxPoints < 1 {
+		return fmt.Errorf("-max-points must be at least 1")
+	}
+	if d := get("timeout").(time.Duration); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	inst, err := bargain.ReadInstance(e.Stdin)
+	if err != nil {
+		return err
+	}
+	pb, err := bargain.NewProblem(inst)
+	if err != nil {
+		return err
+	}
+	opts := bargain.ResultOptions{MaxTies: maxTies}
+	for _, p := range []struct {
+		flag string
+		to   *bargain.Package
+	}{{"current", &opts.Current}, {"proposal", &opts.Proposal}} {
+		v := get(p.flag).(string)
+		if v == "" {
+			continue
+		}
+		if *p.to, err = readPackage(v, pb.Issues(), "-"+p.flag); err != nil {
+			return err
+		}
+	}
+	f, err := pb.Frontier(ctx, bargain.Limits{MaxPoints: maxPoints})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the frontier took longer than -timeout %v; nothing was computed: raise -timeout, or settle some issues first (docs/PACKAGES.md says how the cost grows)", get("timeout"))
+	}
+	if err != nil {
+		return err
+	}
+	res, err := f.Result(opts)
+	if err != nil {
+		return err
+	}
+	if err := res.Write(e.Stdout, get("compact").(bool)); err != nil {
+		return fmt.Errorf("writing the result: %w", err)
+	}
+	return nil
+}
+
+// readPackage reads a package given to flag as JSON or in a file.
+func readPackage(v string, issues []bargain.Issue, flag string) (bargain.Package, error) {
+	b := []byte(v)
+	if !strings.HasPrefix(strings.TrimSpace(v), "{") {
+		var err error
+		if b, err = os.ReadFile(v); err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "%s: %q is neither a JSON object nor a file that can be read: %v", flag, v, errors.Unwrap(err))
+		}
+	}
+	return bargain.DecodePackage(b, issues, flag)
+}
