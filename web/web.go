@@ -100,28 +100,52 @@ func New(l *ledger.Ledger, cfg Config) (http.Handler, error) {
 	return h, nil
 }
 
+// A route is a pattern of the pages' mux and its handler.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// table lists the routes of the pages.
+func (h *handler) table() []route {
+	return []route{
+		{"GET /{$}", h.page(h.home)},
+		{"GET /signin", h.page(h.signin)},
+		{"GET /talks/{id}", h.page(h.overview)},
+		{"GET /talks/{id}/dashboard", h.page(h.dashboard)},
+		{"GET /talks/{id}/dashboard/data", h.dashboardData},
+		{"GET /talks/{id}/items/{item}", h.page(h.document)},
+		{"GET /talks/{id}/workspace", h.page(h.workspace)},
+		{"GET /talks/{id}/timeline", h.page(h.timeline)},
+		{"GET /talks/{id}/public", h.page(h.public)},
+		{"GET /talks/{id}/verify", h.page(h.verify)},
+		{"GET /talks/{id}/condition", h.condition},
+		{"GET /static/{path...}", h.serveStatic},
+		{"GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+			// The pages name no icon; answer browsers that ask anyway.
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+			w.WriteHeader(http.StatusNoContent)
+		}},
+		{"/", h.page(func(r *http.Request) (*page, error) {
+			return nil, parley.Errorf(parley.ENOTFOUND, "there is no page at %s; start from the list of talks", r.URL.Path)
+		})},
+	}
+}
+
 func (h *handler) routes() {
-	m := h.mux
-	m.HandleFunc("GET /{$}", h.page(h.home))
-	m.HandleFunc("GET /signin", h.page(h.signin))
-	m.HandleFunc("GET /talks/{id}", h.page(h.overview))
-	m.HandleFunc("GET /talks/{id}/dashboard", h.page(h.dashboard))
-	m.HandleFunc("GET /talks/{id}/dashboard/data", h.dashboardData)
-	m.HandleFunc("GET /talks/{id}/items/{item}", h.page(h.document))
-	m.HandleFunc("GET /talks/{id}/workspace", h.page(h.workspace))
-	m.HandleFunc("GET /talks/{id}/timeline", h.page(h.timeline))
-	m.HandleFunc("GET /talks/{id}/public", h.page(h.public))
-	m.HandleFunc("GET /talks/{id}/verify", h.page(h.verify))
-	m.HandleFunc("GET /talks/{id}/condition", h.condition)
-	m.HandleFunc("GET /static/{path...}", h.serveStatic)
-	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
-		// The pages name no icon; answer browsers that ask anyway.
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("/", h.page(func(r *http.Request) (*page, error) {
-		return nil, parley.Errorf(parley.ENOTFOUND, "there is no page at %s; start from the list of talks", r.URL.Path)
-	}))
+	for _, rt := range h.table() {
+		h.mux.HandleFunc(rt.pattern, rt.handler)
+	}
+}
+
+// Routes returns the patterns of the pages' routes, so that a test can
+// cover every one of them.
+func Routes() []string {
+	var out []string
+	for _, rt := range (&handler{}).table() {
+		out = append(out, rt.pattern)
+	}
+	return out
 }
 
 // ServeHTTP sets the headers every response shares and routes the request.
