@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"log/slog"
-	"os"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -11,9 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
