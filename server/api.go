@@ -70,7 +70,7 @@ func (s *Server) routes() {
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if _, err := s.l.Store().ListTalks(ctx); err != nil {
+	if _, err := s.l.Store().ListTalksPage(ctx, "", 1); err != nil {
 		s.writeProblem(w, r, parley.Errorf(parley.EUNAVAILABLE, "the store does not answer: %v", err))
 		return
 	}

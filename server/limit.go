@@ -3,6 +3,7 @@ package server
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -134,11 +135,11 @@ func (s *Server) allow(addr, key, pattern string, kind routeKind) error {
 		lim, noun = perSecond("writes", s.cfg.WriteRate), "writes"
 	}
 	charges := []charge{{lim, "addr|" + addr, func(wait time.Duration) error {
-		return parley.Errorf(parley.ERATELIMIT, "more than %g %s per second from this client address; slow down and retry in %s", lim.rate, noun, roundUp(wait))
+		return retryAfter(wait, "more than %g %s per second from this client address; slow down and retry in %s", lim.rate, noun, roundUp(wait))
 	}}}
 	if key != "" {
 		charges = append(charges, charge{lim, "key|" + key, func(wait time.Duration) error {
-			return parley.Errorf(parley.ERATELIMIT, "more than %g %s per second by this key; slow down and retry in %s", lim.rate, noun, roundUp(wait))
+			return retryAfter(wait, "more than %g %s per second by this key; slow down and retry in %s", lim.rate, noun, roundUp(wait))
 		}})
 	}
 	if signInRoutes[pattern] {
@@ -147,7 +148,7 @@ func (s *Server) allow(addr, key, pattern string, kind routeKind) error {
 			si.rate = -1
 		}
 		charges = append(charges, charge{si, "addr|" + addr, func(wait time.Duration) error {
-			return parley.Errorf(parley.ERATELIMIT, "more than %g sign-in requests per minute from this client address; retry in %s", s.cfg.SignInRate, roundUp(wait))
+			return retryAfter(wait, "more than %g sign-in requests per minute from this client address; retry in %s", s.cfg.SignInRate, roundUp(wait))
 		}})
 	}
 	return s.limits.take(charges...)
@@ -162,8 +163,33 @@ func (s *Server) allowFounding(addr string) error {
 		lim.rate = -1
 	}
 	return s.limits.take(charge{lim, "addr|" + addr, func(wait time.Duration) error {
-		return parley.Errorf(parley.ERATELIMIT, "more than %d new talks per hour from this client address; retry in %s, or ask the operator", s.cfg.TalksPerHour, roundUp(wait))
+		return retryAfter(wait, "more than %d new talks per hour from this client address; retry in %s, or ask the operator", s.cfg.TalksPerHour, roundUp(wait))
 	}})
+}
+
+// A waitError is a rate limit's refusal with the time until a retry may
+// succeed, which the problem's Retry-After header gives.
+type waitError struct {
+	err  *parley.Error
+	wait time.Duration
+}
+
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
+
+// retryAfter returns a rate_limited error saying when to retry.
+func retryAfter(wait time.Duration, format string, args ...any) error {
+	return &waitError{err: parley.Errorf(parley.ERATELIMIT, format, args...), wait: wait}
+}
+
+// retrySeconds is the Retry-After of an error: the whole seconds its wait
+// takes, at least one.
+func retrySeconds(err error) int {
+	var we *waitError
+	if errors.As(err, &we) {
+		return max(1, int(math.Ceil(we.wait.Seconds())))
+	}
+	return 1
 }
 
 // roundUp writes a wait for people: whole seconds, or minutes past two.

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -379,6 +380,10 @@ func TestSecFoundingQuota(t *testing.T) {
 	resp, b := e.found(secKey(t), "q4", "Q", "198.51.100.1")
 	if _, d := secProblem(b); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(d, "new talks per hour") {
 		t.Errorf("a fourth talks in the hour from one address: %d %s; want 429", resp.StatusCode, b)
+	}
+	// The wait is a third of an hour, and Retry-After says so.
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1000 || ra > 1200 {
+		t.Errorf("Retry-After %q for the founding quota, want the seconds until a new talks may be founded (about 1,200)", resp.Header.Get("Retry-After"))
 	}
 	if resp, b := e.found(secKey(t), "q5", "Q", "198.51.100.2"); resp.StatusCode != http.StatusCreated {
 		t.Errorf("from another address: %d %s", resp.StatusCode, b)
