@@ -680,60 +680,93 @@ func (h *merger[T]) pop() (o, i int, ok bool) {
 // packages returns the packages of the final vector pt, at most max of
 // them, in lexicographic order of their options' indexes (issue 0 first).
 func (d *dag) packages(pt int32, max int) []Package {
-	n := len(d.levels)
 	if max <= 0 {
 		return nil
 	}
-	// One package: every vector on the way back has one edge.
-	pkg := make(Package, n)
-	single := true
-	for k, at := n-1, pt; k >= 0; k-- {
-		es := d.levels[k].of(at)
-		if len(es) != 1 {
-			single = false
-			break
+	if c := d.counts[pt]; c.IsInt64() && c.Int64() <= int64(max) {
+		return d.allPackages(pt)
+	}
+	return d.firstPackages(pt, max)
+}
+
+// allPackages returns every package of pt, walking the edges back from
+// it: every vector of a level has an edge to the level before, so every
+// walk reaches the empty package.
+func (d *dag) allPackages(pt int32) []Package {
+	n := len(d.levels)
+	var out []Package
+	path := make(Package, n)
+	at := make([]int32, n) // at[k]: the vector of level k the walk is at
+	next := make([]int, n) // next[k]: the next of its edges to take
+	at[n-1] = pt
+	k := n - 1
+	for k < n {
+		es := d.levels[k].of(at[k])
+		if next[k] == len(es) {
+			next[k] = 0
+			k++
+			continue
 		}
-		pkg[k], at = int(es[0].opt), es[0].parent
+		e := es[next[k]]
+		next[k]++
+		path[k] = int(e.opt)
+		if k == 0 {
+			out = append(out, slices.Clone(path))
+			continue
+		}
+		at[k-1] = e.parent
+		k--
 	}
-	if single {
-		return []Package{pkg}
-	}
-	// The vectors from which pt can be reached, level by level: sets[k]
-	// lists vectors of level k, and up[k][j] the edges of sets[k][j] with
-	// parents as positions in sets[k-1] (in the root's case, 0).
+	slices.SortFunc(out, func(a, b Package) int { return slices.Compare(a, b) })
+	return out
+}
+
+// firstPackages returns the first max packages of pt in lexicographic
+// order. It finds the vectors from which pt can be reached, level by
+// level, then walks forward from the empty package by increasing option
+// through them only: every step leads on to pt, so the walk meets the
+// packages in order without dead ends.
+func (d *dag) firstPackages(pt int32, max int) []Package {
+	n := len(d.levels)
+	// sets[k] lists the vectors of level k that reach pt; up[k] their
+	// edges, with parents as positions in sets[k-1] (0 for the root).
 	sets := make([][]int32, n)
-	up := make([][][]edge, n)
+	up := make([][]edge, n)
+	upStart := make([][]int32, n)
 	sets[n-1] = []int32{pt}
+	pos := map[int32]int32{}
 	for k := n - 1; k >= 0; k-- {
-		index := map[int32]int32{}
+		clear(pos)
 		var parents []int32
-		up[k] = make([][]edge, len(sets[k]))
-		for j, v := range sets[k] {
+		upStart[k] = make([]int32, 0, len(sets[k])+1)
+		for _, v := range sets[k] {
+			upStart[k] = append(upStart[k], int32(len(up[k])))
 			for _, e := range d.levels[k].of(v) {
-				pi, ok := index[e.parent]
+				pi, ok := pos[e.parent]
 				if !ok {
 					pi = int32(len(parents))
-					index[e.parent] = pi
+					pos[e.parent] = pi
 					parents = append(parents, e.parent)
 				}
-				up[k][j] = append(up[k][j], edge{parent: pi, opt: e.opt})
+				up[k] = append(up[k], edge{parent: pi, opt: e.opt})
 			}
 		}
+		upStart[k] = append(upStart[k], int32(len(up[k])))
 		if k > 0 {
 			sets[k-1] = parents
 		}
 	}
-	// down[k][j]: the (option, position in sets[k]) reachable from
+	// down[k][j]: the (position in sets[k], option) edges leaving
 	// position j of level k-1, by increasing option.
 	down := make([][][]edge, n)
-	for k := 0; k < n; k++ {
+	for k := range n {
 		size := 1
 		if k > 0 {
 			size = len(sets[k-1])
 		}
 		down[k] = make([][]edge, size)
-		for j := range up[k] {
-			for _, e := range up[k][j] {
+		for j := range sets[k] {
+			for _, e := range up[k][upStart[k][j]:upStart[k][j+1]] {
 				down[k][e.parent] = append(down[k][e.parent], edge{parent: int32(j), opt: e.opt})
 			}
 		}
@@ -741,11 +774,9 @@ func (d *dag) packages(pt int32, max int) []Package {
 			slices.SortFunc(es, func(a, b edge) int { return int(a.opt - b.opt) })
 		}
 	}
-	// Every vector in sets reaches pt, so a depth-first walk by
-	// increasing option meets the packages in order without dead ends.
 	var out []Package
 	path := make(Package, n)
-	cursor := make([]int, n) // the next edge to take at each level
+	cursor := make([]int, n)
 	at := make([]int32, n+1) // at[k]: the position in sets[k-1] the walk is at (at[0] the root)
 	k := 0
 	for k >= 0 {

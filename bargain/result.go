@@ -1,8 +1,8 @@
 package bargain
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/big"
 )
@@ -92,26 +92,37 @@ type Member[V any] struct {
 
 // MarshalJSON writes o as an object, its members in order.
 func (o Ordered[V]) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	b := []byte{'{'}
 	for i, m := range o {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, err := json.Marshal(m.Name)
-		if err != nil {
-			return nil, err
+		b = appendJSONString(b, m.Name)
+		b = append(b, ':')
+		if s, ok := any(m.Value).(string); ok {
+			b = appendJSONString(b, s)
+			continue
 		}
 		v, err := json.Marshal(m.Value)
 		if err != nil {
 			return nil, err
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		b = append(b, v...)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string, as json.Marshal would.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Get returns the value of the member named name.
@@ -270,100 +281,99 @@ func (r *Result) Write(w io.Writer, compact bool) error {
 	return err
 }
 
-// A jnode is a JSON value read in order: a scalar as its encoding, or an
-// object's or array's members.
-type jnode struct {
-	raw   []byte // a scalar's encoding
-	open  byte   // '{' or '[' for an object or array
-	keys  []string
-	elems []*jnode
-}
-
-func (n *jnode) depth() int {
-	d := 0
-	for _, e := range n.elems {
-		d = max(d, e.depth())
-	}
-	if n.open != 0 {
-		d++
-	}
-	return d
-}
-
-func readNode(d *json.Decoder) (*jnode, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch tok {
-	case json.Delim('{'), json.Delim('['):
-		n := &jnode{open: byte(tok.(json.Delim))}
-		for d.More() {
-			if n.open == '{' {
-				k, err := d.Token()
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, k.(string))
-			}
-			e, err := readNode(d)
-			if err != nil {
-				return nil, err
-			}
-			n.elems = append(n.elems, e)
-		}
-		_, err := d.Token() // the closing delimiter
-		return n, err
-	}
-	raw, err := json.Marshal(tok)
-	return &jnode{raw: raw}, err
-}
-
+// layout lays out the compact JSON b (as json.Marshal writes it: no
+// white space) for reading, by the rule of Result.Write. A first pass
+// finds the depth of every object and array, a second writes.
 func layout(b []byte) ([]byte, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	n, err := readNode(d)
-	if err != nil {
-		return nil, err
+	// depth[n] is the depth of the n-th object or array to open: 1 if it
+	// holds none, more otherwise.
+	var depth []int32
+	var open []int // the open containers, by number
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			i = endOfString(b, i)
+		case '{', '[':
+			open = append(open, len(depth))
+			depth = append(depth, 1)
+		case '}', ']':
+			n := open[len(open)-1]
+			open = open[:len(open)-1]
+			if len(open) > 0 {
+				p := open[len(open)-1]
+				depth[p] = max(depth[p], depth[n]+1)
+			}
+		}
 	}
-	var out bytes.Buffer
-	n.write(&out, "", false)
-	return out.Bytes(), nil
+	type frame struct {
+		oneLine, array bool
+	}
+	out := make([]byte, 0, len(b)+len(b)/4)
+	var stack []frame
+	newline := func() {
+		out = append(out, '\n')
+		for range stack {
+			out = append(out, ' ', ' ')
+		}
+	}
+	opened := 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch c {
+		case '"':
+			j := endOfString(b, i)
+			out = append(out, b[i:j+1]...)
+			i = j
+		case '{', '[':
+			inArray := len(stack) > 0 && (stack[len(stack)-1].array || stack[len(stack)-1].oneLine)
+			f := frame{oneLine: inArray || depth[opened] <= 1, array: c == '['}
+			opened++
+			out = append(out, c)
+			if i+1 < len(b) && (b[i+1] == '}' || b[i+1] == ']') {
+				out = append(out, b[i+1])
+				i++
+				continue
+			}
+			stack = append(stack, f)
+			if !f.oneLine {
+				newline()
+			}
+		case '}', ']':
+			f := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if !f.oneLine {
+				newline()
+			}
+			out = append(out, c)
+		case ',':
+			out = append(out, ',')
+			if stack[len(stack)-1].oneLine {
+				out = append(out, ' ')
+			} else {
+				newline()
+			}
+		case ':':
+			out = append(out, ':', ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	if len(stack) != 0 {
+		return nil, errors.New("bargain: unbalanced JSON")
+	}
+	return out, nil
 }
 
-func (n *jnode) write(out *bytes.Buffer, indent string, inArray bool) {
-	if n.open == 0 {
-		out.Write(n.raw)
-		return
-	}
-	closing := byte('}')
-	if n.open == '[' {
-		closing = ']'
-	}
-	out.WriteByte(n.open)
-	if len(n.elems) == 0 {
-		out.WriteByte(closing)
-		return
-	}
-	oneLine := inArray || n.depth() <= 1
-	for i, e := range n.elems {
-		switch {
-		case i > 0 && oneLine:
-			out.WriteString(", ")
-		case i > 0:
-			out.WriteString(",\n" + indent + "  ")
-		case !oneLine:
-			out.WriteString("\n" + indent + "  ")
+// endOfString returns the index of the quote that closes the string
+// opening at b[i].
+func endOfString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
 		}
-		if n.open == '{' {
-			k, _ := json.Marshal(n.keys[i])
-			out.Write(k)
-			out.WriteString(": ")
-		}
-		e.write(out, indent+"  ", oneLine || n.open == '[')
 	}
-	if !oneLine {
-		out.WriteString("\n" + indent)
-	}
-	out.WriteByte(closing)
+	return len(b)
 }
