@@ -13,10 +13,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	mrand "math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -46,7 +50,27 @@ type Config struct {
 	// Shared says that other processes append to the same store: the
 	// ledger then catches up with the store before each batch.
 	Shared bool
+	// KeepCheckpoints keeps the latest checkpoint of each talks in a file
+	// beside its log key as well (see Keys), written in the background
+	// after each committed batch, so that loading detects a database
+	// rolled back or cut short. Close waits for the writes in progress;
+	// call it before the process exits. A kept checkpoint is checked at
+	// load whether or not this is set.
+	KeepCheckpoints bool
+	// Logger receives what the ledger reports on its own: talks loaded
+	// and refused, failures to catch up or to keep a checkpoint outside
+	// the database. Nil discards it.
+	Logger *slog.Logger
+	// OnCatchUpError, if set, is called when catching up with the
+	// appends of other processes fails (the error is logged too), so
+	// that the failures can be counted.
+	OnCatchUpError func(talks string, err error)
 }
+
+// MaxAhead is how far ahead of the host's clock an event's time may be:
+// an act signed later than that is refused, since the signer's clock is
+// wrong. Old records are not held to it.
+const MaxAhead = 10 * time.Minute
 
 // A Locker serializes the appends of several processes to one talks: each
 // takes the lock around catching up, checking a batch and appending it, so
@@ -86,6 +110,11 @@ type Ledger struct {
 	logs map[string]*talksLog
 
 	verifying chan struct{} // a token per signature check in progress
+
+	keepMu  sync.Mutex     // guards closed and the start of writers
+	closed  bool           // Close was called: keep no more checkpoints
+	closing chan struct{}  // closed by Close: writers wait no more
+	keeping sync.WaitGroup // writers of kept checkpoints (see keeper)
 }
 
 // New returns a Ledger over a store.
@@ -99,7 +128,10 @@ func New(store parley.Store, cfg Config) *Ledger {
 	if cfg.Verifiers <= 0 {
 		cfg.Verifiers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	return &Ledger{store: store, cfg: cfg, logs: map[string]*talksLog{}, verifying: make(chan struct{}, cfg.Verifiers)}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Ledger{store: store, cfg: cfg, logs: map[string]*talksLog{}, verifying: make(chan struct{}, cfg.Verifiers), closing: make(chan struct{})}
 }
 
 // Store returns the ledger's store.
@@ -114,11 +146,22 @@ type Receipt = record.Receipt
 
 // talksLog is the in-memory side of one talks' log.
 type talksLog struct {
-	id, origin string
-	sealer     *record.Sealer
-	vkey       string
+	id string
+
+	// Set by the call that loads the log, before loaded is closed.
+	loaded chan struct{}
+	err    error // why the log could not be loaded
+	origin string
+	sealer *record.Sealer
+	vkey   string
+
+	// refused is set when the stored log fails its checks: the talks
+	// is then refused for good, with this error.
+	refused atomic.Pointer[parley.Error]
+	keeper  keeper
 
 	mu     sync.Mutex // guards the fields below and serializes commits
+	stale  bool       // a reload failed: reload before using the log
 	state  *state.Talks
 	hashes []tlog.Hash // the stored hashes of the tree, by storage index
 	cp     parley.Checkpoint
@@ -152,6 +195,9 @@ func (l *Ledger) Append(ctx context.Context, se parley.SignedEvent) (*Receipt, e
 	}
 	if err := l.checkSignature(ctx, se, e); err != nil {
 		return nil, err
+	}
+	if now := l.cfg.Now(); e.At().After(now.Add(MaxAhead)) {
+		return nil, parley.Errorf(parley.EINVALID, "event field \"time\": %s is %v ahead of this server's clock (%s), more than the %v allowed: the signer's clock seems wrong; set it right and sign the act again", e.Time, e.At().Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), MaxAhead)
 	}
 	if e.Kind == parley.KindFoundTalks {
 		// Check the founding on its own before a log key is made for it.
@@ -231,6 +277,12 @@ func (l *Ledger) commitLoop(ctx context.Context, lg *talksLog) {
 func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
+	if err := l.current(ctx, lg); err != nil {
+		for _, r := range batch {
+			r.err = err
+		}
+		return
+	}
 	if l.cfg.Shared {
 		fail := func(err error) {
 			for _, r := range batch {
@@ -276,6 +328,7 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 		if err == nil {
 			if added != nil && cp.Size == size+int64(len(entries)) && cp.Root == root {
 				lg.hashes, lg.cp = append(lg.hashes, added...), cp
+				l.keep(lg, cp)
 			} else if err := l.reload(ctx, lg); err != nil {
 				// The entries are stored, but the tree in memory is not
 				// the store's: it was rebuilt from the store, or failed to.
@@ -327,19 +380,23 @@ func (l *Ledger) commit(ctx context.Context, lg *talksLog, batch []*request) {
 // while the store writes. It returns the stored hashes the entries add to
 // the tree and its root (nil and zero if they could not be computed), and
 // the SealFunc to append with: it hands over the signed note if the store
-// asks for the expected size and root, and signs what it is asked
-// otherwise.
+// asks for the expected size and root, and signs nothing else. A store
+// that computes another tree holds another log than the one the ledger
+// checked and extends (its hashes were changed): the log signs no root it
+// has not computed from checked entries.
 func (lg *talksLog) presign(entries []parley.Entry) ([]tlog.Hash, parley.Hash, parley.SealFunc) {
 	// lg.hashes is extended only after the commit, so that a failed
 	// append leaves it as it was.
 	added, err := grow(lg.hashes, entries)
-	if err != nil {
-		return nil, parley.Hash{}, lg.sealer.Seal
-	}
 	size := entries[len(entries)-1].Index + 1
-	root, err := tlog.TreeHash(size, treeReader(lg.hashes, &added))
+	var root tlog.Hash
+	if err == nil {
+		root, err = tlog.TreeHash(size, treeReader(lg.hashes, &added))
+	}
 	if err != nil {
-		return nil, parley.Hash{}, lg.sealer.Seal
+		return nil, parley.Hash{}, func(int64, parley.Hash) ([]byte, error) {
+			return nil, parley.Errorf(parley.EINTERNAL, "computing the tree of talks %s at size %d: %v", lg.id, size, err)
+		}
 	}
 	type signed struct {
 		note []byte
@@ -356,7 +413,7 @@ func (lg *talksLog) presign(entries []parley.Entry) ([]tlog.Hash, parley.Hash, p
 	})
 	return added, parley.Hash(root), func(n int64, h parley.Hash) ([]byte, error) {
 		if n != size || h != parley.Hash(root) {
-			return lg.sealer.Seal(n, h)
+			return nil, corruptLog(lg.id, fmt.Sprintf("the store asked the log to sign size %d with root %s, but the checked entries give size %d with root %s: the tree the store holds is not the one that was checked; nothing was signed or appended", n, b64(h[:]), size, b64(root[:])))
 		}
 		return presigned()
 	}
@@ -426,66 +483,6 @@ func (lg *talksLog) receipt(e parley.Entry, cp parley.Checkpoint, hashes []tlog.
 	return r, nil
 }
 
-// log returns the in-memory log of a talks, loading it from the store on
-// first use. create allows a talks that does not exist yet.
-func (l *Ledger) log(ctx context.Context, talks string, create bool) (*talksLog, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if lg := l.logs[talks]; lg != nil {
-		return lg, nil
-	}
-	size, err := l.store.Size(ctx, talks)
-	if err != nil {
-		return nil, err
-	}
-	if size == 0 && !create {
-		return nil, parley.Errorf(parley.ENOTFOUND, "there is no talks %q on this server", talks)
-	}
-	origin := l.Origin(talks)
-	skey, vkey, err := l.cfg.Keys.LogKey(talks, origin)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := record.NewSealer(skey)
-	if err != nil {
-		return nil, err
-	}
-	if sealer.Origin() != origin {
-		// Events signed for this ledger's origin would not verify for
-		// the log's: refuse them all rather than store them.
-		return nil, parley.Errorf(parley.EINTERNAL, "the log key of talks %q is for the origin %s, not %s: run with the host of that origin", talks, sealer.Origin(), origin)
-	}
-	lg := &talksLog{id: talks, origin: origin, sealer: sealer, vkey: vkey}
-	if err := l.reload(ctx, lg); err != nil {
-		return nil, err
-	}
-	l.logs[talks] = lg
-	return lg, nil
-}
-
-// reload rebuilds a log's state and tree from the store.
-func (l *Ledger) reload(ctx context.Context, lg *talksLog) error {
-	st := state.New(lg.id)
-	lg.state, lg.hashes, lg.cp = st, nil, parley.Checkpoint{}
-	size, err := l.store.Size(ctx, lg.id)
-	if err != nil {
-		return err
-	}
-	err = l.scan(ctx, lg.id, size, func(en parley.Entry, e *parley.Event) error {
-		if err := st.Apply(e, en.Index); err != nil {
-			return parley.Errorf(parley.EINTERNAL, "replaying entry %d of talks %q: %v", en.Index, lg.id, err)
-		}
-		return lg.extend([]parley.Entry{en}, parley.Checkpoint{})
-	})
-	if err != nil || size == 0 {
-		return err
-	}
-	// The checkpoint of the entries read: with a shared store, another
-	// process may have appended since.
-	lg.cp, err = l.store.Checkpoint(ctx, lg.id, size)
-	return err
-}
-
 // scan calls f with each of the first size entries of a talks' log and its
 // decoded event, in log order, reading the store a page at a time.
 func (l *Ledger) scan(ctx context.Context, talks string, size int64, f func(parley.Entry, *parley.Event) error) error {
@@ -527,6 +524,9 @@ func (l *Ledger) View(ctx context.Context, talks string, f func(st *state.Talks,
 	}
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
+	if err := l.current(ctx, lg); err != nil {
+		return err
+	}
 	return f(lg.state, lg.cp)
 }
 
@@ -542,16 +542,23 @@ func (l *Ledger) VerifierKey(ctx context.Context, talks string) (string, error) 
 // Entries returns every entry of a talks' log with its decoded event, in
 // log order.
 func (l *Ledger) Entries(ctx context.Context, talks string) ([]parley.Entry, []*parley.Event, error) {
-	size, err := l.store.Size(ctx, talks)
+	lg, err := l.log(ctx, talks, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	if size == 0 {
-		return nil, nil, parley.Errorf(parley.ENOTFOUND, "there is no talks %q on this server", talks)
+	lg.mu.Lock()
+	err = l.current(ctx, lg)
+	size, hashes := lg.state.Size, lg.hashes
+	lg.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
 	}
 	entries := make([]parley.Entry, 0, size)
 	events := make([]*parley.Event, 0, size)
 	err = l.scan(ctx, talks, size, func(en parley.Entry, e *parley.Event) error {
+		if err := l.served(lg, hashes, &en); err != nil {
+			return err
+		}
 		entries, events = append(entries, en), append(events, e)
 		return nil
 	})
@@ -574,6 +581,12 @@ func (l *Ledger) Receipt(ctx context.Context, talks string, index int64) (*Recei
 	}
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
+	if err := l.current(ctx, lg); err != nil {
+		return nil, err
+	}
+	if err := l.served(lg, lg.hashes, &entries[0]); err != nil {
+		return nil, err
+	}
 	return lg.receipt(entries[0], lg.cp, lg.hashes)
 }
 
@@ -765,37 +778,6 @@ func (l *Ledger) merge(lg *talksLog, cp parley.Checkpoint, cos []*state.Cosignat
 	return cp, ws, nil
 }
 
-// catchUp applies to a log's state the entries other processes appended to
-// the store, and publishes them. Call it with lg.mu held.
-func (l *Ledger) catchUp(ctx context.Context, lg *talksLog) error {
-	size, err := l.store.Size(ctx, lg.id)
-	if err != nil || size <= lg.state.Size {
-		return err
-	}
-	from := lg.state.Size
-	var entries []parley.Entry
-	var events []*parley.Event
-	err = l.scanRange(ctx, lg.id, from, size, func(en parley.Entry, e *parley.Event) error {
-		if err := lg.state.Apply(e, en.Index); err != nil {
-			return parley.Errorf(parley.EINTERNAL, "catching up with entry %d of talks %q: %v", en.Index, lg.id, err)
-		}
-		entries, events = append(entries, en), append(events, e)
-		return lg.extend([]parley.Entry{en}, lg.cp)
-	})
-	if err == nil {
-		lg.cp, err = l.store.Checkpoint(ctx, lg.id, size)
-	}
-	if err != nil {
-		// Memory may now be ahead of what it published; start over.
-		if rerr := l.reload(ctx, lg); rerr != nil {
-			return rerr
-		}
-		return err
-	}
-	l.publish(lg, entries, events)
-	return nil
-}
-
 // publishRange publishes the entries [from, to) of a log that this ledger
 // did not append itself. Call it with lg.mu held, after the state has them.
 func (l *Ledger) publishRange(ctx context.Context, lg *talksLog, from, to int64) {
@@ -808,9 +790,11 @@ func (l *Ledger) publishRange(ctx context.Context, lg *talksLog, from, to int64)
 		entries, events = append(entries, en), append(events, e)
 		return nil
 	})
-	if err == nil {
-		l.publish(lg, entries, events)
+	if err != nil {
+		l.cfg.Logger.Warn("reading entries to publish failed: live streams miss them until they resume", "talks", lg.id, "from", from, "to", to, "err", err)
+		return
 	}
+	l.publish(lg, entries, events)
 }
 
 func (l *Ledger) publish(lg *talksLog, entries []parley.Entry, events []*parley.Event) {
@@ -823,55 +807,4 @@ func (l *Ledger) publish(lg *talksLog, entries []parley.Entry, events []*parley.
 		a.Agreement = a.Agreement || state.AffectsAgreement(events[i].Kind)
 	}
 	l.cfg.OnAppend(a)
-}
-
-// Follow keeps the ledger up to date with appends made by other processes
-// to a shared store, as n reports them, until ctx ends: each report makes
-// the ledger catch up with that talks and publish what it missed. When the
-// notifications fail (the database restarted), it listens again after a
-// pause and catches up with every talks it holds, since reports may have
-// been lost meanwhile. Talks not loaded yet are read when first used.
-func (l *Ledger) Follow(ctx context.Context, n Notifier) {
-	for {
-		err := n.Notify(ctx, func(talks string, size int64) {
-			if lg := l.loaded(talks); lg != nil {
-				l.catchUpTo(ctx, lg, size)
-			}
-		})
-		if ctx.Err() != nil {
-			return
-		}
-		_ = err // the store is unreachable; try again shortly
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-		l.mu.Lock()
-		logs := make([]*talksLog, 0, len(l.logs))
-		for _, lg := range l.logs {
-			logs = append(logs, lg)
-		}
-		l.mu.Unlock()
-		for _, lg := range logs {
-			l.catchUpTo(ctx, lg, -1)
-		}
-	}
-}
-
-// loaded returns the in-memory log of a talks if it is loaded.
-func (l *Ledger) loaded(talks string) *talksLog {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.logs[talks]
-}
-
-// catchUpTo catches a log up with the store if it may be behind size (-1:
-// whatever the store holds).
-func (l *Ledger) catchUpTo(ctx context.Context, lg *talksLog, size int64) {
-	lg.mu.Lock()
-	defer lg.mu.Unlock()
-	if size < 0 || size > lg.state.Size {
-		_ = l.catchUp(ctx, lg)
-	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // TestPresign checks the SealFunc of presign: the checkpoint it signed in
-// advance for the expected size and root, and a fresh signature for
-// anything else a store might ask for.
+// advance for the expected size and root, and a refusal (code corrupt) of
+// anything else a store might ask for: a store that computes another tree
+// holds another log than the one the ledger checked.
 func TestPresign(t *testing.T) {
 	const origin = "parley.test/talks/t1"
 	skey, vkey, err := record.GenerateLogKey(origin)
@@ -39,10 +40,11 @@ func TestPresign(t *testing.T) {
 		name string
 		size int64
 		root parley.Hash
+		ok   bool
 	}{
-		{"the expected size and root", 8, parley.Hash(want)},
-		{"another root", 8, parley.Hash{1}},
-		{"another size", 7, parley.Hash(want)},
+		{"the expected size and root", 8, parley.Hash(want), true},
+		{"another root", 8, parley.Hash{1}, false},
+		{"another size", 7, parley.Hash(want), false},
 	} {
 		added, root, seal := lg.presign(entries)
 		if root != parley.Hash(want) {
@@ -55,6 +57,12 @@ func TestPresign(t *testing.T) {
 			t.Errorf("%s: presign added %d hashes to %d, want %d in all", tc.name, len(added), before, tlog.StoredHashCount(8))
 		}
 		note, err := seal(tc.size, tc.root)
+		if !tc.ok {
+			if parley.ErrorCode(err) != parley.ECORRUPT || note != nil {
+				t.Errorf("%s: sealed %q, %v; want nothing and an error with code %s", tc.name, note, err, parley.ECORRUPT)
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
