@@ -80,7 +80,8 @@ func openLedger(ctx context.Context, c dataConfig) (*ledger.Ledger, func() error
 	if err != nil {
 		return nil, nil, err
 	}
-	return ledger.New(st, ledger.Config{Host: c.Host, Keys: keys}), st.Close, nil
+	l := ledger.New(st, ledger.Config{Host: c.Host, Keys: keys, KeepCheckpoints: true})
+	return l, func() error { l.Close(); return st.Close() }, nil
 }
 
 // openTalks opens the local record to act on or read one talks. Its log

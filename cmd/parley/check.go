@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ledger"
+)
+
+func init() {
+	register(&command{
+		Name:    "check",
+		Usage:   "[--dir DIR] [--db URL] [--progress] [TALKS...]",
+		Summary: "check a stored record without a server: signatures, roles, leaves, tree, checkpoints",
+		Help: `Check runs on the record stored in --dir (and --db: a SQLite file or a
+postgres:// URL) the checks a server runs when it loads a talks: every
+entry's signature for the log's origin, its leaf commitment, the replay of
+who may do what, the Merkle hashes the database holds, the checkpoint the
+log signed at its size, and the checkpoint kept outside the database in
+DIR/logkeys, which a database rolled back or cut short falls short of.
+
+It checks the talks named, or else every talks of the database and of the
+data directory, and prints one line for each: "ok" with its size and root,
+or "FAILED" with the first entry that fails and why. It changes nothing
+and needs no server; the origin of each talks is the one its log key
+names. It exits 0 if every talks passes, 1 if one fails. On a terminal, or
+with --progress, it reports its progress on standard error.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.String("dir", "", "data directory holding the database and log keys (env PARLEY_DIR; default .parley)")
+			fs.String("db", "", "the SQLite database file or a postgres:// URL (env PARLEY_DB; default DIR/parley.db)")
+			fs.Bool("progress", false, "report progress on standard error even when it is not a terminal")
+		},
+		Run: runCheck,
+	})
+}
+
+func runCheck(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	c := dataConfigOf(e, fs)
+	keyDir := filepath.Join(c.Dir, "logkeys")
+	if _, err := os.Stat(keyDir); err != nil {
+		return &exitError{2, fmt.Errorf("no log keys in %s (%v): give the data directory of the record with --dir", c.Dir, err)}
+	}
+	keys, err := ledger.NewKeys(keyDir)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		if _, err := os.Stat(c.DB); err != nil {
+			return &exitError{2, fmt.Errorf("no database %s (%v): give it with --db", c.DB, err)}
+		}
+	}
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	talks := e.Args
+	if len(talks) == 0 {
+		if talks, err = allTalks(ctx, store, keyDir); err != nil {
+			return err
+		}
+		if len(talks) == 0 {
+			fmt.Fprintf(e.Stdout, "no talks in %s\n", c.Dir)
+			return nil
+		}
+	}
+	progress := str(fs, "progress") == "true" || isTerminal(e.Stderr)
+	failed := 0
+	for _, id := range talks {
+		line, err := checkTalks(ctx, e, c, store, keys, id, progress)
+		if err != nil {
+			failed++
+			fmt.Fprintf(e.Stdout, "FAILED %s: %s\n", id, parley.ErrorMessage(err))
+			continue
+		}
+		fmt.Fprintf(e.Stdout, "ok %s: %s\n", id, line)
+	}
+	if failed > 0 {
+		return &exitError{1, fmt.Errorf("%d of %d talks failed the check", failed, len(talks))}
+	}
+	return nil
+}
+
+// checkTalks checks one talks and says what it found.
+func checkTalks(ctx context.Context, e *env, c dataConfig, store parley.Store, keys *ledger.Keys, talks string, progress bool) (string, error) {
+	host, err := recordHost(c, talks)
+	if err != nil {
+		var xe *exitError
+		if errors.As(err, &xe) {
+			err = xe.err
+		}
+		return "", err
+	}
+	l := ledger.New(store, ledger.Config{Host: host, Keys: keys})
+	var report func(done, total int64)
+	var last time.Time
+	if progress {
+		report = func(done, total int64) {
+			if now := time.Now(); now.Sub(last) >= 200*time.Millisecond || done == total {
+				last = now
+				fmt.Fprintf(e.Stderr, "\rchecking %s: %d of %d entries (%d%%)", talks, done, total, done*100/max(total, 1))
+			}
+		}
+	}
+	r, err := l.Check(ctx, talks, report)
+	if progress && !last.IsZero() {
+		fmt.Fprintln(e.Stderr)
+	}
+	if err != nil {
+		return "", err
+	}
+	rate := float64(r.Size) / max(r.Elapsed.Seconds(), 1e-9)
+	return fmt.Sprintf("%s (%s, %.0f entries/s)", r, r.Elapsed.Round(time.Millisecond), rate), nil
+}
+
+// allTalks lists the talks of a store and those whose checkpoint is kept
+// in the data directory: a talks the database lost is one to report.
+func allTalks(ctx context.Context, store parley.Store, keyDir string) ([]string, error) {
+	ids, err := store.ListTalks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := filepath.Glob(filepath.Join(keyDir, "*.checkpoint"))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range kept {
+		if id := strings.TrimSuffix(filepath.Base(p), ".checkpoint"); parley.ValidTalksID(id) && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
