@@ -99,6 +99,7 @@ type serverMetrics struct {
 	appends  *metrics.CounterVec
 	streams  *metrics.Gauge
 	dropped  *metrics.CounterVec
+	catchUps *metrics.CounterVec
 }
 
 // New returns a server over a ledger. The ledger's OnAppend must call the
@@ -154,12 +155,18 @@ func New(l *ledger.Ledger, cfg Config) *Server {
 			appends:  reg.NewCounterVec("parley_appends_total", "Events appended, by kind.", "kind"),
 			streams:  reg.NewGauge("parley_live_streams", "Open server-sent event streams."),
 			dropped:  reg.NewCounterVec("parley_streams_dropped_total", "Live streams dropped, by reason.", "reason"),
+			catchUps: reg.NewCounterVec("parley_catchup_errors_total", "Failures to catch up with the appends of other processes."),
 		},
 	}
+	s.metrics.catchUps.Add(0) // shown from the start
 	s.hub = newHub(s)
 	s.routes()
 	return s
 }
+
+// CatchUpFailed is the ledger's OnCatchUpError hook: it counts the
+// failures to catch up with the appends of other processes.
+func (s *Server) CatchUpFailed(talks string, err error) { s.metrics.catchUps.Inc() }
 
 // Published is the ledger's OnAppend hook: it fans a committed batch out to
 // live streams and counts appends.

@@ -337,7 +337,9 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	var srv *server.Server
 	// A store that other processes share tells of their appends.
 	notifier, shared := store.(ledger.Notifier)
-	l := ledger.New(store, ledger.Config{Host: c.data.Host, Keys: keys, Shared: shared, OnAppend: func(a ledger.Appended) { srv.Published(a) }})
+	l := ledger.New(store, ledger.Config{Host: c.data.Host, Keys: keys, Shared: shared, OnAppend: func(a ledger.Appended) { srv.Published(a) },
+		KeepCheckpoints: true, Logger: log, OnCatchUpError: func(talks string, err error) { srv.CatchUpFailed(talks, err) }})
+	defer l.Close() // after the server stops, before the store closes
 	if shared {
 		fctx, stop := context.WithCancel(ctx)
 		defer stop()
