@@ -378,7 +378,7 @@ func TestBrowser(t *testing.T) {
 		mediator.do(t, chromedp.Click(chromedp.CSS(`#matrix a[data-explain="D1"]`)))
 		mediator.mustWait(t, `document.querySelector('#explain h2')?.textContent === 'Why D1 is not agreed'`, 5*time.Second)
 		roots := eval[string](t, mediator, `[...document.querySelectorAll('#explain ul.roots li')].map(li => li.textContent.replace(/\s+/g, ' ')).join('\n')`)
-		for _, want := range []string{"(gov): oppose on M1a", "(oppA): oppose on M1b", "(oppB): oppose on M1b", "(oppC): oppose on M1b"} {
+		for _, want := range []string{"(gov) opposes M1a", "(oppA) opposes M1b", "(oppB) opposes M1b", "(oppC) opposes M1b"} {
 			if !strings.Contains(roots, want) {
 				t.Errorf("root blockers of D1 lack %q:\n%s", want, roots)
 			}

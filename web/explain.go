@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/words"
 )
 
 // Bounds of an explanation, so that an item blocked across a large
@@ -29,6 +30,8 @@ type explanation struct {
 	At       int64
 	Item     *itemView
 	Result   *agreement.ItemResult
+	No       int // votes no that are not unmet conditions
+	Unmet    int // conditional supports whose condition fails
 	Tree     *explainNode
 	Roots    []rootView
 	More     int // root blockers not listed
@@ -97,6 +100,14 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no item %q that you may see", s.ID, id)
 	}
 	x := &explanation{Talks: s.ID, At: s.At, Item: it, Result: ir}
+	// A conditional support whose condition fails votes no; say so,
+	// rather than count it among the objections.
+	for _, b := range ir.Blockers {
+		if b.Stance == parley.StanceConditional {
+			x.Unmet++
+		}
+	}
+	x.No = max(0, ir.Tally.No-x.Unmet)
 	x.Tree = node(s, res, id, map[string]bool{}, 0)
 	roots := ir.RootBlockers
 	if len(roots) > maxRootBlockers {
@@ -242,13 +253,27 @@ func blockerWords(b blockerView) string {
 		}
 		return "has taken no stance"
 	case parley.StanceConditional:
-		return "supports it only if " + b.Condition + ", which does not hold"
+		return "supports it only if " + words.ConditionText(b.Condition) + ", which does not hold"
 	case parley.StanceOppose:
 		return "opposes it"
 	case parley.StanceReserve:
 		return "reserves its position"
 	}
 	return strings.ReplaceAll(b.Stance, "_", " ")
+}
+
+// rootWords says what a root blocker does about the item named after it:
+// "opposes", "has taken no stance on".
+func rootWords(stance string) string {
+	switch stance {
+	case parley.StanceOppose:
+		return "opposes"
+	case parley.StanceReserve:
+		return "reserves its position on"
+	case "silent":
+		return "has taken no stance on"
+	}
+	return strings.ReplaceAll(stance, "_", " ") + " on"
 }
 
 // explainLink returns the URL of the dashboard explaining an item, in a

@@ -123,6 +123,8 @@ func (h *handler) funcs() template.FuncMap {
 		"time":         formatTime,
 		"date":         formatDate,
 		"count":        countWords,
+		"condText":     words.ConditionText,
+		"rootWords":    rootWords,
 		"short":        shortKey,
 		"rule":         ruleText,
 		"stance":       stanceWords,
@@ -374,6 +376,7 @@ type verifyData struct {
 	Checkpoint *checkpointView
 	Witnesses  []string
 	Host       string
+	Base       string // the URL of this server, as the browser reached it
 }
 
 // witnesses returns the names of the keys other than the log's that
@@ -421,7 +424,7 @@ func (h *handler) verify(r *http.Request) (*page, error) {
 	if host == "" {
 		host, _, _ = strings.Cut(s.Origin, "/talks/")
 	}
-	return &page{Name: "verify", Title: "Verify · " + s.Title, S: s, Tab: "verify", Data: &verifyData{LogKey: vkey, Checkpoint: newCheckpointView(s.Checkpoint), Witnesses: wit, Host: host}}, nil
+	return &page{Name: "verify", Title: "Verify · " + s.Title, S: s, Tab: "verify", Data: &verifyData{LogKey: vkey, Checkpoint: newCheckpointView(s.Checkpoint), Witnesses: wit, Host: host, Base: baseURL(r)}}, nil
 }
 
 // countWords writes a count with the form of its noun that English plural
@@ -434,4 +437,14 @@ func countWords(n any, one, other string) string {
 		return words.Count(int(n), one, other)
 	}
 	return fmt.Sprint(n) + " " + other
+}
+
+// baseURL is the URL of this server as the request reached it, for
+// commands a reader copies.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
