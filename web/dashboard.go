@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/words"
 )
 
 // Stance codes of the matrix data, one character per cell. An upper-case
@@ -333,7 +334,7 @@ func previewCondition(s *snap, text string) conditionPreview {
 	if err != nil {
 		return conditionPreview{Error: parley.ErrorMessage(err)}
 	}
-	out := conditionPreview{OK: true, Canonical: c.String(), Words: condWords(c), Items: c.Items(), Facts: c.Facts()}
+	out := conditionPreview{OK: true, Canonical: c.String(), Words: words.Condition(c), Items: c.Items(), Facts: c.Facts()}
 	for _, id := range c.Items() {
 		if s.Item(id) == nil {
 			return conditionPreview{Canonical: out.Canonical, Words: out.Words, Error: "agreed(" + id + ") names no item of these talks"}

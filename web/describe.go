@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/words"
 )
 
 // namer gives names to parties and keys.
@@ -37,7 +38,7 @@ func describe(e *parley.Event, n namer) eventText {
 	case parley.KindFoundTalks:
 		var p parley.FoundTalks
 		if decode(&p) {
-			t.Summary = fmt.Sprintf("founded the talks %q (rule: %s, %s)", p.Title, ruleText(p.Rule), orDefault(p.Visibility, parley.VisParticipants))
+			t.Summary = fmt.Sprintf("founded the talks %q (rule: %s, %s)", p.Title, words.Rule(p.Rule), orDefault(p.Visibility, parley.VisParticipants))
 			t.Quote = p.Description
 		}
 	case parley.KindAddMediator:
@@ -117,9 +118,9 @@ func describe(e *parley.Event, n namer) eventText {
 		var p parley.SetRule
 		if decode(&p) {
 			if p.Item == "" {
-				t.Summary = "set the decision rule of the talks to " + ruleText(p.Rule)
+				t.Summary = "set the decision rule of the talks to " + words.Rule(p.Rule)
 			} else {
-				t.Summary = fmt.Sprintf("set the decision rule of %s to %s", p.Item, ruleText(p.Rule))
+				t.Summary = fmt.Sprintf("set the decision rule of %s to %s", p.Item, words.Rule(p.Rule))
 				t.Item = p.Item
 			}
 		}
@@ -188,19 +189,6 @@ func describe(e *parley.Event, n namer) eventText {
 		t.Short = n.ActorName(e.Actor) + " " + t.Summary
 	}
 	return t
-}
-
-// ruleText describes a decision rule.
-func ruleText(r parley.Rule) string {
-	switch r.Kind {
-	case parley.RuleConsensus:
-		return "consensus"
-	case parley.RuleConsensusMinus:
-		return fmt.Sprintf("consensus minus %d", r.N)
-	case parley.RuleMajority:
-		return fmt.Sprintf("majority of %.4g%%", r.Threshold*100)
-	}
-	return r.Kind
 }
 
 func orDefault(s, def string) string {

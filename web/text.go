@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"html/template"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/document"
 )
 
@@ -164,14 +164,46 @@ var (
 )
 
 // inline renders one line of Markdown: escaped text with bidirectional
-// controls shown, then paired ** and ` turned into strong and code, and
-// [#N] into links.
+// controls shown, then paired ** and ` turned into strong and code, what
+// is between “ and ” isolated (so that a quotation in another script keeps
+// its punctuation at its own end), and [#N] into links to the event in the
+// timeline.
 func inline(s, talks string) string {
 	var b strings.Builder
 	writeText(&b, s)
 	out := pairs(b.String(), "**", "<strong>", "</strong>")
 	out = pairs(out, "`", "<code>", "</code>")
-	return mdRef.ReplaceAllString(out, `<a href="/talks/`+template.HTMLEscapeString(talks)+`/timeline#e$1">[#$1]</a>`)
+	out = isolateQuotes(out)
+	return mdRef.ReplaceAllStringFunc(out, func(ref string) string {
+		i, err := strconv.ParseInt(ref[2:len(ref)-1], 10, 64)
+		if err != nil {
+			return ref
+		}
+		return `<a href="` + template.HTMLEscapeString(eventLink(talks, i)) + `">` + ref + `</a>`
+	})
+}
+
+// isolateQuotes wraps the text of each “…” quotation in <bdi>.
+func isolateQuotes(s string) string {
+	var b strings.Builder
+	for {
+		open := strings.Index(s, "“")
+		if open < 0 {
+			break
+		}
+		end := strings.Index(s[open:], "”")
+		if end < 0 {
+			break
+		}
+		end += open
+		b.WriteString(s[:open+len("“")])
+		b.WriteString("<bdi>")
+		b.WriteString(s[open+len("“") : end])
+		b.WriteString("</bdi>”")
+		s = s[end+len("”"):]
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // pairs replaces the markers in s, taken in pairs, by open and close tags;
@@ -200,57 +232,6 @@ func pairs(s, marker, open, close string) string {
 		b.WriteString(p)
 	}
 	return b.String()
-}
-
-// condWords reads a condition for people: "M1a is agreed or M1b is
-// agreed".
-func condWords(c *agreement.Cond) string {
-	var w func(c *agreement.Cond, top bool) string
-	w = func(c *agreement.Cond, top bool) string {
-		switch c.Op {
-		case agreement.OpAgreed:
-			return c.ID + " is agreed"
-		case agreement.OpFact:
-			return "the fact " + c.ID + " is confirmed"
-		case agreement.OpNot:
-			switch c.X.Op {
-			case agreement.OpAgreed:
-				return c.X.ID + " is not agreed"
-			case agreement.OpFact:
-				return "the fact " + c.X.ID + " is not confirmed"
-			}
-			return "it is not so that " + w(c.X, false)
-		case agreement.OpAnd, agreement.OpOr:
-			op := " and "
-			if c.Op == agreement.OpOr {
-				op = " or "
-			}
-			s := w(c.X, c.X.Op == c.Op) + op + w(c.Y, c.Y.Op == c.Op)
-			if !top {
-				return "(" + s + ")"
-			}
-			return s
-		}
-		return c.String()
-	}
-	return w(c, true)
-}
-
-// statusText names an item's status for people.
-func statusText(s string) string {
-	switch s {
-	case agreement.StatusAgreed:
-		return "agreed"
-	case agreement.StatusAgreedAdReferendum:
-		return "agreed ad referendum"
-	case agreement.StatusContested:
-		return "contested"
-	case agreement.StatusNotAgreed:
-		return "not agreed"
-	case agreement.StatusOscillating:
-		return "oscillating"
-	}
-	return s
 }
 
 // formatTime formats a time for the pages, in UTC.

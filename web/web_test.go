@@ -408,7 +408,7 @@ func TestConditionPreview(t *testing.T) {
 	for _, c := range []struct {
 		cond, canonical, words, err string
 	}{
-		{"agreed(M1a) || agreed(M1b)", "agreed(M1a) or agreed(M1b)", "M1a is agreed or M1b is agreed", ""},
+		{"agreed(M1a) || agreed(M1b)", "agreed(M1a) or agreed(M1b)", "M1a or M1b is agreed", ""},
 		{"agreed(D1) && !agreed(M1a)", "agreed(D1) and not agreed(M1a)", "D1 is agreed and M1a is not agreed", ""},
 		{"agreed(M1a) or (agreed(M1b) and fact(x.y))", "agreed(M1a) or agreed(M1b) and fact(x.y)", "M1a is agreed or (M1b is agreed and the fact x.y is confirmed)", ""},
 		{"agreed(M9)", "", "", "agreed(M9) names no item"},
