@@ -50,6 +50,33 @@ func decodeJSON(b []byte) (*Instance, error) {
 			return r.strings(field, &inst.Items)
 		case "facts":
 			return r.strings(field, &inst.Facts)
+		case "holds":
+			return r.array(field, func(k int, f fpath) error {
+				var h Hold
+				err := r.object(f, func(key string, f fpath) error {
+					switch key {
+					case "item":
+						return r.str(f, &h.Item)
+					case "kind":
+						return r.str(f, &h.Kind)
+					case "count":
+						if r.null() {
+							return nil
+						}
+						v, lit, fits, err := r.integer(f)
+						if err == nil && !fits {
+							err = parley.Errorf(parley.EINVALID, "%s: %s is larger than this machine's integers", f, lit)
+						}
+						h.Count = v
+						return err
+					case "detail":
+						return r.str(f, &h.Detail)
+					}
+					return parley.Errorf(parley.EINVALID, "%s: unknown field; a hold has item, kind, count and detail", f)
+				})
+				inst.Holds = append(inst.Holds, h)
+				return err
+			})
 		case "positions":
 			inst.Positions = make([]Position, 0, r.count())
 			return r.array(field, func(k int, f fpath) error {
@@ -71,7 +98,7 @@ func decodeJSON(b []byte) (*Instance, error) {
 				return err
 			})
 		}
-		return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts and positions", key)
+		return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts, positions and holds", key)
 	}); err != nil {
 		return nil, err
 	}
@@ -477,6 +504,20 @@ func (r *jreader) number(field fpath) ([]byte, error) {
 	return b[start:i], nil
 }
 
+// integer reads a whole number, written without a fraction or an
+// exponent. fits is false when it does not fit an int; lit is its text.
+func (r *jreader) integer(f fpath) (v int, lit []byte, fits bool, err error) {
+	lit, err = r.number(f)
+	if err != nil {
+		return 0, nil, false, err
+	}
+	if bytes.ContainsAny(lit, ".eE") {
+		return 0, lit, false, parley.Errorf(parley.EINVALID, "%s: want a whole number, such as 1, found %s", f, lit)
+	}
+	n, err := strconv.ParseInt(string(lit), 10, strconv.IntSize)
+	return int(n), lit, err == nil, nil
+}
+
 func (r *jreader) rule(field fpath, out *parley.Rule) error {
 	return r.object(field, func(key string, f fpath) error {
 		switch key {
@@ -486,17 +527,13 @@ func (r *jreader) rule(field fpath, out *parley.Rule) error {
 			if r.null() {
 				return nil
 			}
-			lit, err := r.number(f)
-			if err != nil {
-				return err
-			}
-			v, err := strconv.ParseInt(string(lit), 10, strconv.IntSize)
+			v, lit, fits, err := r.integer(f)
 			switch {
-			case err == nil:
-				out.N = int(v)
+			case err != nil:
+				return err
+			case fits:
+				out.N = v
 				return nil
-			case bytes.ContainsAny(lit, ".eE"):
-				return parley.Errorf(parley.EINVALID, "%s: want a whole number, such as 1, found %s", f, lit)
 			case lit[0] == '-':
 				return parley.Errorf(parley.EINVALID, "%s: %s is negative; give the number of objections or silences tolerated, 0 or more", f, lit)
 			}

@@ -41,7 +41,7 @@ func normalize(inst *Instance) *Instance {
 // full of characters JSON escapes, and decodes them back.
 func TestDecodeRoundTrip(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 6, maxParties: 3, negation: true, packages: true, itemRules: true})
+		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 6, maxParties: 3, negation: true, packages: true, itemRules: true, holds: true})
 		inst.Facts = append(inst.Facts, rapid.String().Draw(rt, "fact"))
 		if len(inst.Positions) > 0 {
 			inst.Positions[0].Condition = rapid.String().Draw(rt, "condition")
@@ -83,6 +83,12 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"items": ["a`, "items[0]: the JSON ends early, expected a closing quote"},
 		{`{"packages": [["a"], "b"]}`, "packages[1]: want a list, found a string"},
 		{`[]`, "the instance: want an object, found a list"},
+		{`{"holds": {}}`, "holds: want a list, found an object"},
+		{`{"holds": [{"item": "x", "count": 1.5}]}`, "holds[0].count: want a whole number, such as 1, found 1.5"},
+		{`{"holds": [{"item": "x", "count": "2"}]}`, "holds[0].count: want a number, found a string"},
+		{`{"holds": [{"item": "x", "count": 99999999999999999999}]}`, "holds[0].count: 99999999999999999999 is larger than this machine's integers"},
+		{`{"holds": [{"item": "x", "kind": "open_brackets", "kind": "open_brackets"}]}`, "holds[0].kind: the key is given twice"},
+		{`{"holds": [{"item": "x", "brackets": 2}]}`, "holds[0].brackets: unknown field; a hold has item, kind, count and detail"},
 		{"{\"items\": [\"\xff\"]}", "the input is not valid UTF-8"},
 	}
 	for _, tt := range tests {
@@ -158,6 +164,7 @@ func FuzzDecodeInstance(f *testing.F) {
 	f.Add([]byte(`{"rule":{"kind":"consensus"},"parties":["a"],"items":["x"],"positions":[{"party":"a","item":"x","stance":"support"}]}`))
 	f.Add([]byte(`{"rule":{"kind":"majority","threshold":0.5e0},"item_rules":{"x":{"kind":"consensus_minus","n":2}},"packages":[["x","y"]],"facts":["f\u00e9\n"]}`))
 	f.Add([]byte(`{"positions":[{"party":"a\"b","condition":null}],"items":null}`))
+	f.Add([]byte(`{"items":["x"],"holds":[{"item":"x","kind":"open_brackets","count":2,"detail":"version 3, paragraph 1"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := decodeJSON(b)
 		if err != nil {

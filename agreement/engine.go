@@ -1,6 +1,7 @@
 package agreement
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/parleyhq/parley"
@@ -35,7 +36,7 @@ func NewEngineOptions(inst *Instance, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	base := *inst
-	base.Positions = nil
+	base.Positions, base.Holds = nil, nil
 	e := &Engine{base: &base, m: m, opt: opt}
 	if m.nonMono == 0 {
 		e.s = greatest(m)
@@ -44,7 +45,7 @@ func NewEngineOptions(inst *Instance, opt Options) (*Engine, error) {
 }
 
 // Instance returns the current instance: the one given with every change
-// applied. Positions come in no particular order.
+// applied. Positions and holds come in no particular order.
 func (e *Engine) Instance() *Instance {
 	inst := *e.base
 	inst.Positions = make([]Position, 0, e.m.nlive)
@@ -53,7 +54,63 @@ func (e *Engine) Instance() *Instance {
 			inst.Positions = append(inst.Positions, e.m.position(int32(k)))
 		}
 	}
+	for _, hs := range e.m.holds {
+		inst.Holds = append(inst.Holds, hs...)
+	}
 	return &inst
+}
+
+// Holds returns the holds on item.
+func (e *Engine) Holds(item string) []Hold {
+	if i, ok := e.m.itemIdx[item]; ok {
+		return slices.Clone(e.m.holds[i])
+	}
+	return nil
+}
+
+// SetHolds replaces the holds on item, all of which must name it, with
+// holds; an empty list lifts them all. Invalid holds are refused with an
+// *parley.Error that names the field, and change nothing.
+func (e *Engine) SetHolds(item string, holds []Hold) error {
+	m := e.m
+	i, ok := m.itemIdx[item]
+	if !ok {
+		return invalidf("item", "%q is not one of the items", item)
+	}
+	var hs []Hold
+	for k, h := range holds {
+		f := fmt.Sprintf("holds[%d]", k)
+		if h.Item != item {
+			return invalidf(f+".item", "%q is not %q, whose holds are being set", h.Item, item)
+		}
+		if _, err := m.checkHold(f, h); err != nil {
+			return err
+		}
+		if slices.ContainsFunc(hs, func(g Hold) bool { return g.Kind == h.Kind }) {
+			return invalidf(f, "a second hold of kind %s; give one per kind", h.Kind)
+		}
+		hs = append(hs, h)
+	}
+	e.setHolds(i, sortHolds(hs))
+	return nil
+}
+
+// setHolds replaces the holds on item i. Lifting the last hold is a rise
+// of the item's vote, and adding the first a fall: the fixpoint is
+// brought up to date as for a change of position.
+func (e *Engine) setHolds(i int32, hs []Hold) {
+	m := e.m
+	was := len(m.holds[i]) > 0
+	m.holds[i] = hs
+	s := e.s
+	if s == nil || was == (len(hs) > 0) {
+		return
+	}
+	s.recheck(i)
+	s.settle()
+	if was && !s.in[i] {
+		s.raise(i)
+	}
 }
 
 // Position returns the position of party on item, if it has one.

@@ -14,8 +14,8 @@ import (
 // a full evaluation of its current instance.
 func TestEngineEqualsRecomputation(t *testing.T) {
 	specs := map[string]genSpec{
-		"monotone": {maxItems: 12, maxParties: 4, packages: true, itemRules: true},
-		"negation": {maxItems: 8, maxParties: 3, negation: true, packages: true},
+		"monotone": {maxItems: 12, maxParties: 4, packages: true, itemRules: true, holds: true},
+		"negation": {maxItems: 8, maxParties: 3, negation: true, packages: true, holds: true},
 	}
 	for name, g := range specs {
 		t.Run(name, func(t *testing.T) {
@@ -34,7 +34,18 @@ func TestEngineEqualsRecomputation(t *testing.T) {
 					party := inst.Parties[d.intn(len(inst.Parties))]
 					item := inst.Items[d.intn(len(inst.Items))]
 					var what string
-					if d.intn(5) == 0 {
+					if d.intn(6) == 0 {
+						// A mediator tables a version: its brackets
+						// change, or it has none.
+						var hs []Hold
+						if n := d.intn(3); n > 0 {
+							hs = append(hs, Hold{Item: item, Kind: HoldOpenBrackets, Count: n})
+						}
+						what = fmt.Sprintf("holds %s %v", item, hs)
+						if err := e.SetHolds(item, hs); err != nil {
+							rt.Fatal(err)
+						}
+					} else if d.intn(5) == 0 {
 						what = "remove " + party + " " + item
 						if _, ok := e.Position(party, item); ok {
 							if err := e.RemovePosition(party, item); err != nil {

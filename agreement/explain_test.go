@@ -20,7 +20,7 @@ import (
 func TestExplanationsMatchDefinition(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		d := rapidDrawer{rt}
-		inst := randomInstance(d, genSpec{maxItems: 8, maxParties: 4, negation: d.intn(2) == 0, packages: true, itemRules: true})
+		inst := randomInstance(d, genSpec{maxItems: 8, maxParties: 4, negation: d.intn(2) == 0, packages: true, itemRules: true, holds: true})
 		res, err := Evaluate(inst)
 		if err != nil {
 			rt.Fatal(err)
@@ -106,6 +106,11 @@ func TestExplanationsMatchDefinition(t *testing.T) {
 			}
 			if res.Items[it].NoSupport && !cond {
 				out = append(out, " "+it+" no_support")
+			}
+			for _, h := range inst.Holds {
+				if h.Item == it {
+					out = append(out, " "+it+" "+h.Kind)
+				}
 			}
 			return out
 		}

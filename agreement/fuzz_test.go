@@ -26,7 +26,7 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add([]byte{3, 2, 0, 1, 5, 5, 5, 5, 5, 5, 7, 7, 7})
 	f.Add([]byte{7, 3, 3, 1, 1, 0, 2, 9, 9, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		inst := randomInstance(&byteDrawer{in}, genSpec{maxItems: 10, maxParties: 4, negation: true, packages: true, itemRules: true})
+		inst := randomInstance(&byteDrawer{in}, genSpec{maxItems: 10, maxParties: 4, negation: true, packages: true, itemRules: true, holds: true})
 		r, err := EvaluateOptions(inst, Options{MaxOutcomes: 1 << 12})
 		if err != nil {
 			b, _ := json.Marshal(inst)

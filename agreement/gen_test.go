@@ -31,6 +31,7 @@ type genSpec struct {
 	negation             bool // conditions may negate
 	packages             bool
 	itemRules            bool
+	holds                bool // some items are held: open brackets, an incomplete version
 }
 
 // randomInstance draws an instance: random rules, packages, facts and
@@ -81,6 +82,16 @@ func randomInstance(d drawer, g genSpec) *Instance {
 				inst.Packages = append(inst.Packages, pk)
 			}
 			k += size
+		}
+	}
+	if g.holds && d.intn(2) == 0 {
+		for _, it := range inst.Items {
+			if d.intn(4) == 0 {
+				inst.Holds = append(inst.Holds, Hold{Item: it, Kind: HoldOpenBrackets, Count: 1 + d.intn(3)})
+			}
+			if d.intn(8) == 0 {
+				inst.Holds = append(inst.Holds, Hold{Item: it, Kind: HoldIncompleteVersion, Count: 1, Detail: "ar"})
+			}
 		}
 	}
 	stances := []string{"support", "ad_referendum", "abstain", "reserve", "oppose", "conditional", "conditional", "conditional", "none"}
@@ -179,6 +190,9 @@ func bruteF(t tb, inst *Instance, s map[string]bool) map[string]bool {
 		case "majority":
 			pass[it] = float64(yes) >= r.Threshold*float64(len(inst.Parties)-abst) && yes >= 1
 		}
+	}
+	for _, h := range inst.Holds {
+		pass[h.Item] = false
 	}
 	out := map[string]bool{}
 	inPkg := map[string][]string{}
@@ -398,7 +412,14 @@ func bruteStatuses(t tb, inst *Instance) (map[string]string, []string) {
 	}
 	// Decide what three-valued evaluation decides.
 	val := map[string]int8{}
+	held := map[string]bool{}
+	for _, h := range inst.Holds {
+		held[h.Item] = true
+	}
 	pass3 := func(it string) int8 {
+		if held[it] {
+			return 0
+		}
 		var yes, no, abst, silent, unk int
 		for _, party := range inst.Parties {
 			k := [2]string{party, it}

@@ -22,7 +22,42 @@ type Instance struct {
 	Items     []string               `json:"items"`
 	Facts     []string               `json:"facts,omitempty"` // confirmed facts; any other fact(ID) is false
 	Positions []Position             `json:"positions"`
+	// Holds keep items from passing whatever the votes: an item with a
+	// hold is never agreed, nor is any item of its package.
+	Holds []Hold `json:"holds,omitempty"`
 }
+
+// Kinds of hold.
+const (
+	// HoldOpenBrackets: the item's latest version holds open brackets
+	// (Count of them); nothing in brackets is agreed, and a mediator
+	// lifts it by tabling a version without brackets.
+	HoldOpenBrackets = "open_brackets"
+	// HoldIncompleteVersion: the item's latest version is not yet tabled
+	// in every official language (Count of them missing); a mediator
+	// lifts it by tabling the missing language versions.
+	HoldIncompleteVersion = "incomplete_version"
+	// HoldOpenDivergence: two language versions of the item diverge
+	// (Count divergences open); it is lifted when they are resolved.
+	HoldOpenDivergence = "open_divergence"
+)
+
+// A Hold keeps an item from passing, whatever the votes, until a mediator
+// lifts it by a move that is not a stance: Kind says why, Count how many
+// of what it names are open (at least 1), Detail, if any, says which, for
+// people. An item has at most one hold of each kind.
+type Hold struct {
+	Item   string `json:"item"`
+	Kind   string `json:"kind"`
+	Count  int    `json:"count"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// MaxHoldDetail bounds the length in bytes of a hold's detail.
+const MaxHoldDetail = 1000
+
+// holdKinds are the kinds of hold, in the order they are listed.
+var holdKinds = []string{HoldOpenBrackets, HoldIncompleteVersion, HoldOpenDivergence}
 
 // A Position is one party's stance on one item. Condition is set for the
 // conditional stance only. A party with no position on an item is silent.

@@ -268,7 +268,7 @@ func TestStatusesExactWhenTruncated(t *testing.T) {
 // listed under caps of 1 to 3 and the exact statuses with enumeration.
 func TestStatusesUnderSmallCaps(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 8, maxParties: 3, negation: true, packages: true})
+		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 8, maxParties: 3, negation: true, packages: true, holds: true})
 		checkAgainstBruteCap(rt, inst, rapid.IntRange(1, 3).Draw(rt, "cap"))
 	})
 }

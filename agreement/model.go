@@ -22,6 +22,7 @@ type model struct {
 	facts    map[string]bool
 
 	rules []rule    // per item
+	holds [][]Hold  // per item: its holds, in the order of holdKinds
 	pkgOf []int32   // per item: its package, or -1
 	pkgs  [][]int32 // members of each package
 
@@ -296,6 +297,18 @@ func newModel(inst *Instance) (*model, error) {
 		if len(members) > 0 {
 			m.pkgs = append(m.pkgs, members)
 		}
+	}
+	m.holds = make([][]Hold, n)
+	for k, h := range inst.Holds {
+		i, err := m.checkHold(fmt.Sprintf("holds[%d]", k), h)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(m.holds[i], func(g Hold) bool { return g.Kind == h.Kind }) {
+			j := slices.IndexFunc(inst.Holds, func(g Hold) bool { return g.Item == h.Item && g.Kind == h.Kind })
+			return nil, invalidf(fmt.Sprintf("holds[%d]", k), "item %q already has a hold of kind %s (holds[%d]); give one per item and kind", h.Item, h.Kind, j)
+		}
+		m.holds[i] = sortHolds(append(m.holds[i], h))
 	}
 	m.byPos = make([][]int32, n)
 	m.dyn = make([][]int32, n)
@@ -641,10 +654,57 @@ func (m *model) dependents(i int32, f func(j int32)) {
 	}
 }
 
-// passes reports whether item i passes its rule with yes and no votes,
-// the parties with no position counting as no.
+// passes reports whether item i passes with yes and no votes, the parties
+// with no position counting as no: it has no hold and passes its rule.
 func (m *model) passes(i, yes, no int32) bool {
+	return len(m.holds[i]) == 0 && m.rulePasses(i, yes, no)
+}
+
+// rulePasses reports whether item i passes its rule with yes and no votes,
+// whatever its holds.
+func (m *model) rulePasses(i, yes, no int32) bool {
 	return m.rules[i].passes(int(yes), int(no), int(m.silent(i)))
+}
+
+// checkHold checks a hold against the model's items and returns the
+// index of its item. field names the hold in messages.
+func (m *model) checkHold(field string, h Hold) (int32, error) {
+	i, ok := m.itemIdx[h.Item]
+	switch {
+	case h.Item == "":
+		return 0, invalidf(field+".item", "missing")
+	case !ok:
+		return 0, invalidf(field+".item", "%q is not one of the items; add it to \"items\" or fix the id", h.Item)
+	case !slices.Contains(holdKinds, h.Kind):
+		if h.Kind == "" {
+			return 0, invalidf(field+".kind", "missing; use open_brackets, incomplete_version or open_divergence")
+		}
+		return 0, invalidf(field+".kind", "%q is not open_brackets, incomplete_version or open_divergence", h.Kind)
+	case h.Count < 1:
+		return 0, invalidf(field+".count", "%d is not a count; give how many %s are open, at least 1", h.Count, holdCounted(h.Kind))
+	case len(h.Detail) > MaxHoldDetail:
+		return 0, invalidf(field+".detail", "longer than %d bytes; shorten it", MaxHoldDetail)
+	}
+	return i, nil
+}
+
+// holdCounted names what the count of a kind of hold counts.
+func holdCounted(kind string) string {
+	switch kind {
+	case HoldIncompleteVersion:
+		return "official languages the version is missing"
+	case HoldOpenDivergence:
+		return "divergences between language versions"
+	}
+	return "brackets"
+}
+
+// sortHolds orders the holds of one item by kind, as holdKinds lists them.
+func sortHolds(hs []Hold) []Hold {
+	slices.SortFunc(hs, func(a, b Hold) int {
+		return slices.Index(holdKinds, a.Kind) - slices.Index(holdKinds, b.Kind)
+	})
+	return hs
 }
 
 // silent returns the number of parties with no position on item i.

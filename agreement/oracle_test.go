@@ -132,6 +132,9 @@ func toASP(inst *Instance) string {
 			pkgOf[it] = pk
 		}
 	}
+	for _, h := range inst.Holds {
+		w("held(%s).", aspID(h.Item))
+	}
 	for _, it := range inst.Items {
 		pk, ok := pkgOf[it]
 		if !ok {
@@ -139,7 +142,7 @@ func toASP(inst *Instance) string {
 		}
 		var body []string
 		for _, j := range pk {
-			body = append(body, "ok("+aspID(j)+")")
+			body = append(body, "ok("+aspID(j)+")", "not held("+aspID(j)+")")
 		}
 		w("passes(%s) :- %s.", aspID(it), strings.Join(body, ", "))
 	}
@@ -222,7 +225,7 @@ func TestOracleClingo(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(2015, 4))
 	for k := range 500 {
-		g := genSpec{maxItems: 8, maxParties: 4, negation: k%4 != 0, packages: true, itemRules: true}
+		g := genSpec{maxItems: 8, maxParties: 4, negation: k%4 != 0, packages: true, itemRules: true, holds: k%3 == 0}
 		insts = append(insts, randomInstance(randDrawer{r}, g))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

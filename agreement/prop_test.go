@@ -97,8 +97,8 @@ func checkAgainstBruteCap(t tb, inst *Instance, maxOut int) {
 // engine searches).
 func TestOutcomesMatchEnumeration(t *testing.T) {
 	specs := map[string]genSpec{
-		"monotone": {maxItems: 12, maxParties: 4, packages: true, itemRules: true},
-		"negation": {maxItems: 12, maxParties: 4, negation: true, packages: true, itemRules: true},
+		"monotone": {maxItems: 12, maxParties: 4, packages: true, itemRules: true, holds: true},
+		"negation": {maxItems: 12, maxParties: 4, negation: true, packages: true, itemRules: true, holds: true},
 		"small":    {maxItems: 5, maxParties: 3, negation: true, packages: true},
 	}
 	for name, g := range specs {
@@ -114,7 +114,7 @@ func TestOutcomesMatchEnumeration(t *testing.T) {
 // the blocking parties of a full evaluation.
 func TestSummaryMatchesResult(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 8, maxParties: 4, negation: rapid.Bool().Draw(rt, "negation"), packages: true, itemRules: true})
+		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 8, maxParties: 4, negation: rapid.Bool().Draw(rt, "negation"), packages: true, itemRules: true, holds: true})
 		res, err := Evaluate(inst)
 		if err != nil {
 			rt.Fatal(err)

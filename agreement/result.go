@@ -47,8 +47,11 @@ type ItemResult struct {
 	Blockers []Blocker `json:"blockers,omitempty"`
 	// NoSupport is set when the item fails for lack of any yes vote.
 	NoSupport bool `json:"no_support,omitempty"`
-	// PackageBlockedBy lists the package mates that fail their rule and
-	// so keep this item from being agreed.
+	// Holds are the holds on the item, which keep it from passing
+	// whatever the votes: open brackets in its latest version and so on.
+	Holds []Hold `json:"holds,omitempty"`
+	// PackageBlockedBy lists the package mates that fail their rule or
+	// are held, and so keep this item from being agreed.
 	PackageBlockedBy []string `json:"package_blocked_by,omitempty"`
 	// RootBlockers are the plain objections, reservations and silences
 	// (and items with no support at all) that the blockers lead to,
@@ -88,13 +91,15 @@ type Blocker struct {
 	ExcludedByFacts []string `json:"excluded_by_facts,omitempty"`
 }
 
-// A RootBlocker is a vote at the end of a blocking chain: a plain
-// objection, reservation or silence on Item, or, with Stance "no_support"
-// and no Party, an item that no party supports.
+// A RootBlocker is what lies at the end of a blocking chain: a plain
+// objection, reservation or silence on Item; or, with no Party, an item
+// that no party supports (Stance "no_support") or a hold on Item (Stance
+// the kind of hold, such as "open_brackets", and its Count).
 type RootBlocker struct {
 	Party  string `json:"party,omitempty"`
 	Item   string `json:"item"`
 	Stance string `json:"stance"`
+	Count  int    `json:"count,omitempty"` // of a hold: how many are open
 }
 
 // A Reliance is a conditional support that holds.
@@ -252,7 +257,7 @@ func Summarize(inst *Instance) (*Summary, error) {
 	for i := range n {
 		t, adref := m.tally(int32(i), ref, scratch, nil)
 		ownAdRef[i] = adref
-		if m.passes(int32(i), int32(t.Yes), int32(t.No)) {
+		if m.rulePasses(int32(i), int32(t.Yes), int32(t.No)) {
 			continue
 		}
 		var ps []string
@@ -508,11 +513,14 @@ func (m *model) explain(ref []bool) *explanation {
 	// Per item not agreed: the items it waits on and its own roots.
 	waits := make([][]int32, n)
 	roots := make([][]int64, n)
-	rootKey := func(party, item int32) int64 { return int64(item)*int64(len(m.parties)+1) + int64(party) }
+	// A root is a party's vote on an item, or, with party noSupport, an
+	// item no party supports, or, with party noSupport+1+k, a hold of
+	// kind holdKinds[k] on an item.
+	rootKey := func(party, item int32) int64 { return int64(item)*m.rootBase() + int64(party) }
 	noSupport := int32(len(m.parties))
 	recorded := make([]bool, len(m.parties))
 	for i := range n {
-		it := &ItemResult{Rule: m.rules[i].r}
+		it := &ItemResult{Rule: m.rules[i].r, Holds: slices.Clone(m.holds[i])}
 		x.items[i] = it
 		var adrefParties []string
 		t, own := m.tally(int32(i), ref, scratch, func(party int32) { adrefParties = append(adrefParties, m.parties[party]) })
@@ -523,6 +531,12 @@ func (m *model) explain(ref []bool) *explanation {
 		passes[i] = m.passes(int32(i), int32(t.Yes), int32(t.No))
 		if passes[i] {
 			continue
+		}
+		for _, h := range m.holds[i] {
+			roots[i] = append(roots[i], rootKey(noSupport+1+int32(slices.Index(holdKinds, h.Kind)), int32(i)))
+		}
+		if m.rulePasses(int32(i), int32(t.Yes), int32(t.No)) {
+			continue // held back by its holds only
 		}
 		it.NoSupport = t.Yes == 0
 		condNo := 0
@@ -644,16 +658,22 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 			visit(i)
 		}
 	}
-	np := int64(len(m.parties) + 1)
+	base := m.rootBase()
 	for i := range n {
 		if ref[i] || len(acc[i]) == 0 {
 			continue
 		}
 		rb := make([]RootBlocker, len(acc[i]))
 		for k, key := range acc[i] {
-			item, party := key/np, key%np
+			item, party := key/base, key%base
 			if int(party) == len(m.parties) {
 				rb[k] = RootBlocker{Item: m.items[item], Stance: "no_support"}
+				continue
+			}
+			if int(party) > len(m.parties) {
+				kind := holdKinds[int(party)-len(m.parties)-1]
+				h := m.holds[item][slices.IndexFunc(m.holds[item], func(h Hold) bool { return h.Kind == kind })]
+				rb[k] = RootBlocker{Item: m.items[item], Stance: kind, Count: h.Count}
 				continue
 			}
 			st := "silent"
@@ -666,11 +686,18 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 			if rb[a].Item != rb[b].Item {
 				return rb[a].Item < rb[b].Item
 			}
-			return rb[a].Party < rb[b].Party
+			if rb[a].Party != rb[b].Party {
+				return rb[a].Party < rb[b].Party
+			}
+			return rb[a].Stance < rb[b].Stance
 		})
 		x.items[i].RootBlockers = rb
 	}
 }
+
+// rootBase is the number of roots per item in the keys of explain: one
+// per party, one for an item with no support and one per kind of hold.
+func (m *model) rootBase() int64 { return int64(len(m.parties) + 1 + len(holdKinds)) }
 
 // reliances records, for every agreed item, the conditional supports that
 // hold and the items they rest on, and marks as ad referendum every agreed

@@ -28,19 +28,41 @@ type UnlockLimits struct {
 	MaxDuration time.Duration
 }
 
-// An UnlockOption is a set of stance changes that would make an item agreed
-// and of which no smaller part would.
+// An UnlockOption is a set of moves that would make an item agreed and of
+// which no smaller part would: stance changes, and holds lifted by a
+// mediator (a version tabled without brackets, say).
 type UnlockOption struct {
 	Changes []Position `json:"changes"`
+	// Lift lists the holds to lift: for open_brackets, a mediator tables
+	// a version of the item without brackets; for incomplete_version,
+	// the missing language versions; for open_divergence, the language
+	// versions are brought into agreement.
+	Lift []Hold `json:"lift,omitempty"`
 }
 
 // ErrUnlockIncomplete is returned with the options found so far when an
 // unlock analysis stops at its budget before it has tried every set.
 var ErrUnlockIncomplete = &parley.Error{Code: parley.ETOOLARGE, Message: "the unlock analysis stopped at its limit of evaluations or time; the options listed are minimal but there may be others"}
 
+// A change is a move of an unlock option: a party's stance on an item,
+// or, with party -1, lifting the hold of kind holdKinds[stance] on it.
 type change struct {
 	party, item int32
 	stance      uint8 // stSupport or stOppose
+}
+
+// lift returns the move that lifts hold h of item i.
+func lift(i int32, h Hold) change {
+	return change{party: -1, item: i, stance: uint8(slices.Index(holdKinds, h.Kind))}
+}
+
+// lifts returns the moves that lift the holds of item i.
+func (m *model) lifts(i int32) []change {
+	var out []change
+	for _, h := range m.holds[i] {
+		out = append(out, lift(i, h))
+	}
+	return out
 }
 
 func changeLess(a, b change) int {
@@ -53,19 +75,21 @@ func changeLess(a, b change) int {
 	return int(a.stance) - int(b.stance)
 }
 
-// Unlock finds the smallest sets of stance changes, up to lim.MaxChanges of
-// them, that would give item the status agreed (or agreed ad referendum):
+// Unlock finds the smallest sets of moves, up to lim.MaxChanges of them,
+// that would give item the status agreed (or agreed ad referendum):
 // agreed in every outcome, or, when other items oscillate, in every outcome
 // of its own part of the instance. It reports
-// every such set of which no proper part works, smallest first. A change
+// every such set of which no proper part works, smallest first. A move
 // makes a party support an item, or, where conditions negate the item,
-// oppose it. When the item is already agreed there is nothing to unlock
-// and the list is empty.
+// oppose it; or it lifts a hold (a mediator tables a version without
+// brackets, say), the only way past a hold: no stance changes alone
+// unlock an item whose blocking chain holds one. When the item is already
+// agreed there is nothing to unlock and the list is empty.
 //
 // Without negation, it builds a tree of hitting sets: every set of
-// changes that unlocks the item must change a vote that blocks it now,
-// directly or down its blocking chain (docs/AGREEMENT.md proves this), so
-// each node branches only on those votes. With negation, it tries the
+// moves that unlocks the item must change a vote that blocks it now, or
+// lift a hold, directly or down its blocking chain (docs/AGREEMENT.md
+// proves this), so each node branches only on those. With negation, it tries the
 // candidate changes on the items connected to the item by conditions or
 // packages, in sets of growing size. Both stop after lim.MaxEvaluations
 // sets or lim.MaxDuration, returning what they found with
@@ -127,6 +151,13 @@ func (u *unlocker) try(t []change, during func()) (bool, error) {
 	u.evals++
 	var undo []func() error
 	for _, c := range t {
+		if c.party < 0 {
+			old := m.holds[c.item]
+			kind := holdKinds[c.stance]
+			e.setHolds(c.item, slices.DeleteFunc(slices.Clone(old), func(h Hold) bool { return h.Kind == kind }))
+			undo = append(undo, func() error { e.setHolds(c.item, old); return nil })
+			continue
+		}
 		party, item := m.parties[c.party], m.items[c.item]
 		if old, ok := e.Position(party, item); ok {
 			undo = append(undo, func() error { return e.SetPosition(old) })
@@ -238,6 +269,10 @@ func (u *unlocker) conflict() []change {
 		if s.pass[i] || !s.hopeless(i) {
 			continue
 		}
+		if len(m.holds[i]) > 0 {
+			// Every option lifts every hold of i.
+			return m.lifts(i)[:1]
+		}
 		c := u.staticVotes(i)
 		if best == nil || len(c) < len(best) {
 			best = c
@@ -272,8 +307,9 @@ func (u *unlocker) staticVotes(i int32) []change {
 }
 
 // chainConflict returns the support changes of every vote that is not yes
-// on the blocking chain of the item: the item, the items its failing
-// conditions wait on, their package mates, and so on.
+// on the blocking chain of the item, and the lifts of its holds: the item,
+// the items its failing conditions wait on, their package mates, and so
+// on. A hold counts as a vote that is not yes.
 func (u *unlocker) chainConflict() []change {
 	m, s := u.e.m, u.e.s
 	region := []int32{u.x}
@@ -323,6 +359,7 @@ func (u *unlocker) chainConflict() []change {
 				out = append(out, change{party: int32(pi), item: i, stance: stSupport})
 			}
 		}
+		out = append(out, m.lifts(i)...)
 	}
 	slices.SortFunc(out, changeLess)
 	return out
@@ -362,6 +399,7 @@ func (u *unlocker) combinations() error {
 				cands = append(cands, change{party: int32(pi), item: i, stance: stOppose})
 			}
 		}
+		cands = append(cands, m.lifts(i)...)
 	}
 	slices.SortFunc(cands, changeLess)
 	var walk func(size, from int, t []change) error
@@ -384,8 +422,10 @@ func (u *unlocker) combinations() error {
 		}
 		for k := from; k < len(cands); k++ {
 			c := cands[k]
-			// One change per party and item.
-			if slices.ContainsFunc(t, func(d change) bool { return d.party == c.party && d.item == c.item }) {
+			// One change per party and item; one lift per hold.
+			if slices.ContainsFunc(t, func(d change) bool {
+				return d.party == c.party && d.item == c.item && (c.party >= 0 || d.stance == c.stance)
+			}) {
 				continue
 			}
 			if err := walk(size, k+1, append(t, c)); err != nil {
@@ -412,7 +452,14 @@ func (u *unlocker) options() []UnlockOption {
 	})
 	out := make([]UnlockOption, len(u.found))
 	for k, t := range u.found {
+		out[k].Changes = []Position{}
 		for _, c := range t {
+			if c.party < 0 {
+				kind := holdKinds[c.stance]
+				h := m.holds[c.item][slices.IndexFunc(m.holds[c.item], func(h Hold) bool { return h.Kind == kind })]
+				out[k].Lift = append(out[k].Lift, h)
+				continue
+			}
 			st := parley.StanceSupport
 			if c.stance == stOppose {
 				st = parley.StanceOppose

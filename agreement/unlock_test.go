@@ -11,10 +11,21 @@ import (
 
 func optionText(o UnlockOption) string {
 	var s []string
+	for _, h := range o.Lift {
+		s = append(s, "lift "+h.Kind+" "+h.Item)
+	}
 	for _, c := range o.Changes {
 		s = append(s, c.Party+" "+c.Stance+" "+c.Item)
 	}
 	return strings.Join(s, ", ")
+}
+
+// applyMoves returns inst with the changes made and the holds of lifts
+// lifted.
+func applyMoves(inst *Instance, changes []Position, lifts []Hold) *Instance {
+	out := applyChanges(inst, changes)
+	out.Holds = slices.DeleteFunc(slices.Clone(inst.Holds), func(h Hold) bool { return slices.Contains(lifts, h) })
+	return out
 }
 
 func TestUnlockScenario(t *testing.T) {
@@ -110,7 +121,7 @@ func TestUnlockMatchesEnumeration(t *testing.T) {
 	t.Run("monotone", func(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) {
 			d := rapidDrawer{rt}
-			inst := randomInstance(d, genSpec{maxItems: 5, maxParties: 3, packages: true, itemRules: true})
+			inst := randomInstance(d, genSpec{maxItems: 5, maxParties: 3, packages: true, itemRules: true, holds: true})
 			item := inst.Items[d.intn(len(inst.Items))]
 			got, err := Unlock(inst, item, UnlockLimits{MaxChanges: 2})
 			if err != nil {
@@ -118,11 +129,16 @@ func TestUnlockMatchesEnumeration(t *testing.T) {
 			}
 			var want []string
 			if !bruteAgreed(rt, inst, item) {
+				// A lift is written as a position with the stance
+				// "lift" and the kind as its condition.
 				var all []Position
 				for _, it := range inst.Items {
 					for _, p := range inst.Parties {
 						all = append(all, Position{Party: p, Item: it, Stance: "support"})
 					}
+				}
+				for _, h := range inst.Holds {
+					all = append(all, Position{Item: h.Item, Stance: "lift", Condition: h.Kind})
 				}
 				var found [][]Position
 				works := func(cs []Position) bool {
@@ -131,7 +147,16 @@ func TestUnlockMatchesEnumeration(t *testing.T) {
 							return false
 						}
 					}
-					return bruteAgreed(rt, applyChanges(inst, cs), item)
+					var changes []Position
+					var lifts []Hold
+					for _, c := range cs {
+						if c.Stance == "lift" {
+							lifts = append(lifts, inst.Holds[slices.IndexFunc(inst.Holds, func(h Hold) bool { return h.Item == c.Item && h.Kind == c.Condition })])
+						} else {
+							changes = append(changes, c)
+						}
+					}
+					return bruteAgreed(rt, applyMoves(inst, changes, lifts), item)
 				}
 				for _, a := range all {
 					if works([]Position{a}) {
@@ -147,7 +172,7 @@ func TestUnlockMatchesEnumeration(t *testing.T) {
 					}
 				}
 				for _, f := range found {
-					want = append(want, optionText(UnlockOption{Changes: f}))
+					want = append(want, optionText(movesOption(f)))
 				}
 			}
 			var gotText []string
@@ -165,7 +190,7 @@ func TestUnlockMatchesEnumeration(t *testing.T) {
 	t.Run("negation", func(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) {
 			d := rapidDrawer{rt}
-			inst := randomInstance(d, genSpec{maxItems: 4, maxParties: 2, negation: true, packages: d.intn(3) == 0})
+			inst := randomInstance(d, genSpec{maxItems: 4, maxParties: 2, negation: true, packages: d.intn(3) == 0, holds: true})
 			item := inst.Items[d.intn(len(inst.Items))]
 			got, err := Unlock(inst, item, UnlockLimits{MaxChanges: 2})
 			if err != nil {
@@ -183,6 +208,30 @@ func TestUnlockMatchesEnumeration(t *testing.T) {
 			}
 		})
 	})
+}
+
+// movesOption makes an option of moves written as positions, lifts with
+// the stance "lift" and the kind as condition, sorted as Unlock sorts
+// them.
+func movesOption(moves []Position) UnlockOption {
+	var o UnlockOption
+	for _, c := range moves {
+		if c.Stance == "lift" {
+			o.Lift = append(o.Lift, Hold{Item: c.Item, Kind: c.Condition})
+		} else {
+			o.Changes = append(o.Changes, c)
+		}
+	}
+	slices.SortFunc(o.Changes, func(a, b Position) int {
+		return strings.Compare(a.Item+"\x00"+a.Party, b.Item+"\x00"+b.Party)
+	})
+	slices.SortFunc(o.Lift, func(a, b Hold) int {
+		if a.Item != b.Item {
+			return strings.Compare(a.Item, b.Item)
+		}
+		return slices.Index(holdKinds, a.Kind) - slices.Index(holdKinds, b.Kind)
+	})
+	return o
 }
 
 // hasNegation reports whether a condition of inst negates an item once
@@ -213,8 +262,17 @@ func hasNegation(inst *Instance) bool {
 // support an item it does not support, or, when a condition negates an
 // item, oppose an item it supports or is conditional on.
 func bruteUnlock(t tb, inst *Instance, item string, max int) []string {
-	agreed := func(changes []Position) bool {
-		st, _ := bruteStatuses(t, applyChanges(inst, changes))
+	agreed := func(moves []Position) bool {
+		var changes []Position
+		var lifts []Hold
+		for _, c := range moves {
+			if c.Stance == "lift" {
+				lifts = append(lifts, inst.Holds[slices.IndexFunc(inst.Holds, func(h Hold) bool { return h.Item == c.Item && h.Kind == c.Condition })])
+			} else {
+				changes = append(changes, c)
+			}
+		}
+		st, _ := bruteStatuses(t, applyMoves(inst, changes, lifts))
 		return st[item] == StatusAgreed
 	}
 	if agreed(nil) {
@@ -236,6 +294,9 @@ func bruteUnlock(t tb, inst *Instance, item string, max int) []string {
 				cands = append(cands, Position{Party: p, Item: it, Stance: "oppose"})
 			}
 		}
+	}
+	for _, h := range inst.Holds {
+		cands = append(cands, Position{Item: h.Item, Stance: "lift", Condition: h.Kind})
 	}
 	var found [][]Position
 	try := func(set []Position) {
@@ -259,7 +320,7 @@ func bruteUnlock(t tb, inst *Instance, item string, max int) []string {
 			}
 			for k := from; k < len(cands); k++ {
 				c := cands[k]
-				if !slices.ContainsFunc(set, func(x Position) bool { return x.Party == c.Party && x.Item == c.Item }) {
+				if !slices.ContainsFunc(set, func(x Position) bool { return x.Party == c.Party && x.Item == c.Item && x.Condition == c.Condition }) {
 					level(k+1, append(set, c))
 				}
 			}
@@ -268,10 +329,7 @@ func bruteUnlock(t tb, inst *Instance, item string, max int) []string {
 	}
 	var out []string
 	for _, f := range found {
-		slices.SortFunc(f, func(a, b Position) int {
-			return strings.Compare(a.Item+"\x00"+a.Party, b.Item+"\x00"+b.Party)
-		})
-		out = append(out, optionText(UnlockOption{Changes: f}))
+		out = append(out, optionText(movesOption(f)))
 	}
 	slices.Sort(out)
 	return out
@@ -283,7 +341,7 @@ func bruteUnlock(t tb, inst *Instance, item string, max int) []string {
 func TestImpactMatchesEnumeration(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		d := rapidDrawer{rt}
-		g := genSpec{maxItems: 5, maxParties: 3, negation: d.intn(4) > 0, packages: true, itemRules: true}
+		g := genSpec{maxItems: 5, maxParties: 3, negation: d.intn(4) > 0, packages: true, itemRules: true, holds: true}
 		inst := randomInstance(d, g)
 		change := Position{
 			Party:  inst.Parties[d.intn(len(inst.Parties))],
