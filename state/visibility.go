@@ -339,6 +339,9 @@ func (s Seen) Instance() *agreement.Instance {
 		if latest == nil {
 			continue
 		}
+		if h, ok := bracketHold(it.ID, latest); ok {
+			inst.Holds = append(inst.Holds, h)
+		}
 		for _, p := range s.t.PartyOrder {
 			if !at[p] {
 				continue
