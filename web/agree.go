@@ -189,6 +189,14 @@ func fingerprint(inst *agreement.Instance, kind byte) [32]byte {
 		str(p.Stance)
 		str(p.Condition)
 	}
+	str("holds")
+	for _, hd := range inst.Holds {
+		str(hd.Item)
+		str(hd.Kind)
+		binary.BigEndian.PutUint64(buf[:], uint64(hd.Count))
+		h.Write(buf[:])
+		str(hd.Detail)
+	}
 	var out [32]byte
 	h.Sum(out[:0])
 	return out

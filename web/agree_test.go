@@ -13,7 +13,7 @@ import (
 // TestLightVerdict checks the verdict computed without explanations
 // against the full evaluation, on random instances with every stance,
 // silences, packages, per-item rules (with an n past 2^32 among them),
-// facts and, in some, negations.
+// facts, open brackets and, in some, negations.
 func TestLightVerdict(t *testing.T) {
 	rules := []parley.Rule{
 		{Kind: parley.RuleConsensus},
@@ -58,6 +58,9 @@ func TestLightVerdict(t *testing.T) {
 		if r.IntN(3) == 0 {
 			inst.ItemRules = map[string]parley.Rule{inst.Items[len(inst.Items)-1]: rules[r.IntN(len(rules))]}
 		}
+		if r.IntN(3) == 0 {
+			inst.Holds = []agreement.Hold{{Item: inst.Items[r.IntN(len(inst.Items))], Kind: agreement.HoldOpenBrackets, Count: 1 + r.IntN(3)}}
+		}
 		res, err := agreement.Evaluate(inst)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
@@ -98,6 +101,11 @@ func TestResultCache(t *testing.T) {
 	}
 	if r3 == r1 || r3.Items["x"].Status != agreement.StatusNotAgreed {
 		t.Errorf("a different instance got the cached result")
+	}
+	held := inst(parley.StanceSupport)
+	held.Holds = []agreement.Hold{{Item: "x", Kind: agreement.HoldOpenBrackets, Count: 1}}
+	if r4, _ := c.evaluate(held); r4 == r1 || r4.Items["x"].Status != agreement.StatusNotAgreed {
+		t.Errorf("an instance with a hold got the cached result of the same instance without")
 	}
 	for i := range cacheSize + 4 {
 		in := inst(parley.StanceSupport)
