@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,8 +28,9 @@ every item its status, its votes, what blocks it down to the root blockers,
 and what an agreed item depends on.
 
 With -explain ITEM it prints instead, for people, why ITEM is or is not
-agreed. With -unlock ITEM it prints the smallest sets of stance changes (up
-to three) that would make ITEM agreed. With -impact and a position in JSON,
+agreed. With -unlock ITEM it prints the smallest sets of moves (up to
+three) that would make ITEM agreed: stance changes, and, for an item held
+back by open brackets or the like, what a mediator must table. With -impact and a position in JSON,
 such as {"party":"gov","item":"M1a","stance":"support"}, it prints which
 items would pass and which would fall if that position were taken (an empty
 stance withdraws the party's position).
@@ -72,24 +74,40 @@ func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	w := bufio.NewWriterSize(e.Stdout, 64<<10)
 	switch {
 	case unlock != "":
-		return printUnlock(e.Stdout, inst, unlock)
+		err = printUnlock(w, inst, unlock)
 	case impact != "":
-		return printImpact(e.Stdout, inst, impact)
+		err = printImpact(w, inst, impact)
+	default:
+		var res *agreement.Result
+		res, err = agreement.EvaluateOptions(inst, agreement.Options{MaxOutcomes: maxOut})
+		switch {
+		case err != nil:
+		case explain != "":
+			err = printExplain(w, res, explain)
+		default:
+			enc := json.NewEncoder(w)
+			if !fs.Lookup("compact").Value.(flag.Getter).Get().(bool) {
+				enc.SetIndent("", "  ")
+			}
+			err = enc.Encode(res)
+		}
 	}
-	res, err := agreement.EvaluateOptions(inst, agreement.Options{MaxOutcomes: maxOut})
 	if err != nil {
 		return err
 	}
-	if explain != "" {
-		return printExplain(e.Stdout, res, explain)
+	return flushed(w)
+}
+
+// flushed flushes what a command wrote to standard output and reports a
+// failure to write any of it, which a bufio.Writer keeps until then.
+func flushed(w *bufio.Writer) error {
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("writing the result to standard output: %w; nothing or only part of it was written", err)
 	}
-	enc := json.NewEncoder(e.Stdout)
-	if !fs.Lookup("compact").Value.(flag.Getter).Get().(bool) {
-		enc.SetIndent("", "  ")
-	}
-	return enc.Encode(res)
+	return nil
 }
 
 func stanceText(st string) string {
@@ -130,6 +148,9 @@ func printExplain(w io.Writer, res *agreement.Result, item string) error {
 	if len(it.AdReferendum) > 0 {
 		p("  ad referendum: %s", strings.Join(it.AdReferendum, ", "))
 	}
+	for _, h := range it.Holds {
+		p("  held back: %s", holdText(h, true))
+	}
 	if it.NoSupport {
 		p("  no party votes yes")
 	}
@@ -166,6 +187,10 @@ func printExplain(w io.Writer, res *agreement.Result, item string) error {
 				p("    no party supports %s", r.Item)
 				continue
 			}
+			if r.Party == "" {
+				p("    %s: %s", r.Item, holdText(agreement.Hold{Item: r.Item, Kind: r.Stance, Count: r.Count}, false))
+				continue
+			}
 			p("    %s %s %s", r.Party, stanceText(r.Stance), r.Item)
 		}
 	}
@@ -197,6 +222,51 @@ func printExplain(w io.Writer, res *agreement.Result, item string) error {
 	return nil
 }
 
+// holdText says what a hold is for people and, if how, how a mediator
+// lifts it.
+func holdText(h agreement.Hold, how bool) string {
+	plural := func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	}
+	var what, lift string
+	switch h.Kind {
+	case agreement.HoldOpenBrackets:
+		what = plural(h.Count, "open bracket", "open brackets") + " in the latest version"
+		lift = "nothing in brackets is agreed until a mediator tables a version without them"
+	case agreement.HoldIncompleteVersion:
+		what = "the latest version is missing in " + plural(h.Count, "official language", "official languages")
+		lift = "it cannot be agreed until a mediator tables it in every official language"
+	case agreement.HoldOpenDivergence:
+		what = plural(h.Count, "open divergence", "open divergences") + " between its language versions"
+		lift = "it cannot be agreed until the language versions say the same"
+	default:
+		what = fmt.Sprintf("%s (%d)", h.Kind, h.Count)
+	}
+	if h.Detail != "" {
+		what += " (" + h.Detail + ")"
+	}
+	if how && lift != "" {
+		what += "; " + lift
+	}
+	return what
+}
+
+// liftText says what lifting a hold takes, as a move of an unlock option.
+func liftText(h agreement.Hold) string {
+	switch h.Kind {
+	case agreement.HoldOpenBrackets:
+		return fmt.Sprintf("a mediator tables a version of %s without brackets (now %s)", h.Item, holdText(h, false))
+	case agreement.HoldIncompleteVersion:
+		return fmt.Sprintf("a mediator tables %s in every official language (now %s)", h.Item, holdText(h, false))
+	case agreement.HoldOpenDivergence:
+		return fmt.Sprintf("the language versions of %s are brought into agreement (now %s)", h.Item, holdText(h, false))
+	}
+	return fmt.Sprintf("the hold %s on %s is lifted", h.Kind, h.Item)
+}
+
 func ruleText(r parley.Rule) string {
 	switch r.Kind {
 	case parley.RuleConsensusMinus:
@@ -223,15 +293,18 @@ func printUnlock(w io.Writer, inst *agreement.Instance, item string) error {
 			fmt.Fprintf(w, "%s is already agreed.\n", item)
 			return nil
 		}
-		fmt.Fprintf(w, "No set of up to %d stance changes would make %s agreed.\n", agreement.MaxUnlockChanges, item)
+		fmt.Fprintf(w, "No set of up to %d moves (stance changes, or a mediator lifting what holds an item back) would make %s agreed.\n", agreement.MaxUnlockChanges, item)
 		return nil
 	case len(opts) == 0:
-		fmt.Fprintf(w, "No set of stance changes found within the limit would make %s agreed.\n", item)
+		fmt.Fprintf(w, "No set of moves found within the limit would make %s agreed.\n", item)
 	default:
-		fmt.Fprintf(w, "%s would be agreed with any one of these sets of changes:\n", item)
+		fmt.Fprintf(w, "%s would be agreed with any one of these sets of moves:\n", item)
 	}
 	for k, o := range opts {
 		var parts []string
+		for _, h := range o.Lift {
+			parts = append(parts, liftText(h))
+		}
 		for _, c := range o.Changes {
 			was := "silent"
 			if p, ok := current[[2]string{c.Party, c.Item}]; ok {
