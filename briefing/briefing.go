@@ -194,7 +194,11 @@ func (w *writer) header() {
 	last := t.Size - 1
 	w.printf("\n\nGenerated from the signed record of talks `%s`, events 0 to %d, as %s may see them", t.ID, last, audienceName(t))
 	if n := hiddenUpTo(t, last); n > 0 {
-		w.printf(" (%s of them %s not visible to %s and %s left out)", words.Count(n, "event", "events"), plural(n, "is", "are"), audienceName(t), plural(n, "is", "are"))
+		hidden := "hidden from " + audienceName(t)
+		if t.Viewer.Actor == nil {
+			hidden = "not public"
+		}
+		w.printf(" (%s of them, %s, %s left out)", words.Number(n), hidden, plural(n, "is", "are"))
 	}
 	later := int64(-1)
 	for _, i := range w.cited {
@@ -429,10 +433,12 @@ func (w *writer) between() {
 	if w.r.OpenedAt < 0 {
 		return
 	}
+	// The previous round is the one the viewer saw open last before this
+	// one opened.
 	var prev *view.Round
 	for i := range w.t.Rounds {
 		o := &w.t.Rounds[i]
-		if o.ClosedAt >= 0 && o.ClosedAt < w.r.OpenedAt && (prev == nil || o.ClosedAt > prev.ClosedAt) {
+		if o.ID != w.r.ID && o.OpenedAt >= 0 && o.OpenedAt < w.r.OpenedAt && (prev == nil || o.OpenedAt > prev.OpenedAt) {
 			prev = o
 		}
 	}
@@ -446,10 +452,14 @@ func (w *writer) between() {
 	var lines []line
 	for _, it := range w.t.Items {
 		for _, s := range it.History {
-			if !s.Between || s.Index <= prev.ClosedAt || s.Index >= w.r.OpenedAt {
+			if !s.Between || s.Round != prev.ID || s.Index >= w.r.OpenedAt {
 				continue
 			}
-			lines = append(lines, line{s.Index, fmt.Sprintf("- On %s, %s %s on %s%s.", w.date(s.At), w.party(s.Party), stanceChange(s), w.item(it), w.ref(s.Index))})
+			text := fmt.Sprintf("- On %s, %s %s on %s%s", w.date(s.At), w.party(s.Party), stanceChange(s), w.item(it), w.ref(s.Index))
+			if s.Reason != "" {
+				text += ": " + words.Quote(s.Reason)
+			}
+			lines = append(lines, line{s.Index, words.Sentence(text)})
 		}
 	}
 	if len(lines) == 0 {
@@ -476,8 +486,8 @@ func (w *writer) open(res *agreement.Result) {
 		}
 		n++
 		w.printf("- %s: %s.", w.item(it), words.Status(ir.Status))
-		for _, b := range ir.Blockers {
-			w.printf(" %s", words.Sentence(capitalize(w.blocker(it, b))))
+		for _, line := range w.blockers(it, ir.Blockers) {
+			w.printf(" %s", words.Sentence(capitalize(line)))
 		}
 		if ir.NoSupport && len(ir.Blockers) == 0 {
 			w.printf(" No party supports it.")
@@ -495,6 +505,104 @@ func (w *writer) open(res *agreement.Result) {
 	}
 }
 
+// blockers says who blocks an item, a sentence each, joining the parties
+// that block it the same way for the same reasons: "Opposition Delegation
+// B (oppB) [#54] and Opposition Delegation C (oppC) [#56] oppose it".
+func (w *writer) blockers(it *view.Item, bs []agreement.Blocker) []string {
+	type group struct {
+		first agreement.Blocker
+		who   []string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, b := range bs {
+		s := it.Stances[b.Party]
+		alone := b.Stance == "silent" || (s != nil && s.Reason != "")
+		key := b.Stance + "\x00" + b.Condition + "\x00" + strings.Join(b.WaitsOn, ",") + "\x00" + strings.Join(b.ExcludedBy, ",") + "\x00" + strings.Join(b.MissingFacts, ",") + "\x00" + strings.Join(b.ExcludedByFacts, ",")
+		if g := byKey[key]; g != nil && !alone {
+			g.who = append(g.who, w.party(b.Party)+w.stanceRef(it, b.Party))
+			continue
+		}
+		g := &group{first: b}
+		groups = append(groups, g)
+		if !alone {
+			byKey[key] = g
+			g.who = []string{w.party(b.Party) + w.stanceRef(it, b.Party)}
+		}
+	}
+	var out []string
+	for _, g := range groups {
+		if len(g.who) < 2 {
+			out = append(out, w.blocker(it, g.first))
+			continue
+		}
+		b := g.first
+		verb := words.Stance(b.Stance, b.Condition, "it")
+		// The verb agrees with a plural subject: "oppose", "support".
+		verb = pluralVerb(verb)
+		line := words.List(g.who) + " " + verb
+		out = append(out, line)
+	}
+	// Why the conditions fail, once each.
+	seen := map[string]bool{}
+	for _, b := range bs {
+		if why := w.unmet(b); why != "" && !seen[why] {
+			seen[why] = true
+			out = append(out, why)
+		}
+	}
+	return out
+}
+
+// pluralVerb turns the verb phrase of words.Stance into its plural form.
+func pluralVerb(v string) string {
+	for _, p := range [][2]string{
+		{"supports ", "support "}, {"opposes ", "oppose "}, {"abstains ", "abstain "},
+		{"reserves its position", "reserve their positions"}, {"has no stance", "have no stance"},
+	} {
+		if rest, ok := strings.CutPrefix(v, p[0]); ok {
+			return p[1] + rest
+		}
+	}
+	return v
+}
+
+// stanceRef cites a party's stance on an item, if it has one.
+func (w *writer) stanceRef(it *view.Item, party string) string {
+	if s := it.Stances[party]; s != nil {
+		return w.ref(s.Index)
+	}
+	return ""
+}
+
+// unmet says why a conditional vote's condition fails: "neither M1a nor
+// M1b is agreed".
+func (w *writer) unmet(b agreement.Blocker) string {
+	if b.Stance != parley.StanceConditional {
+		return ""
+	}
+	var why []string
+	switch len(b.WaitsOn) {
+	case 0:
+	case 1:
+		why = append(why, b.WaitsOn[0]+" is not agreed")
+	case 2:
+		why = append(why, "neither "+b.WaitsOn[0]+" nor "+b.WaitsOn[1]+" is agreed")
+	default:
+		why = append(why, "none of "+words.List(b.WaitsOn)+" is agreed")
+	}
+	if len(b.ExcludedBy) > 0 {
+		why = append(why, words.List(b.ExcludedBy)+" "+plural(len(b.ExcludedBy), "is", "are")+" agreed")
+	}
+	if len(b.MissingFacts) > 0 {
+		why = append(why, "the "+plural(len(b.MissingFacts), "fact ", "facts ")+words.List(b.MissingFacts)+" "+plural(len(b.MissingFacts), "is", "are")+" not confirmed")
+	}
+	if len(b.ExcludedByFacts) > 0 {
+		why = append(why, "the "+plural(len(b.ExcludedByFacts), "fact ", "facts ")+words.List(b.ExcludedByFacts)+" "+plural(len(b.ExcludedByFacts), "is", "are")+" confirmed")
+	}
+	return strings.Join(why, ", and ")
+}
+
 func (w *writer) blocker(it *view.Item, b agreement.Blocker) string {
 	who := w.party(b.Party)
 	s := it.Stances[b.Party]
@@ -510,27 +618,8 @@ func (w *writer) blocker(it *view.Item, b agreement.Blocker) string {
 		return who + " has taken no stance"
 	case parley.StanceConditional:
 		out := fmt.Sprintf("%s %s%s", who, words.Stance(b.Stance, b.Condition, "it"), ref)
-		var why []string
-		switch len(b.WaitsOn) {
-		case 0:
-		case 1:
-			why = append(why, b.WaitsOn[0]+" is not agreed")
-		case 2:
-			why = append(why, "neither "+b.WaitsOn[0]+" nor "+b.WaitsOn[1]+" is agreed")
-		default:
-			why = append(why, "none of "+words.List(b.WaitsOn)+" is agreed")
-		}
-		if len(b.ExcludedBy) > 0 {
-			why = append(why, words.List(b.ExcludedBy)+" "+plural(len(b.ExcludedBy), "is", "are")+" agreed")
-		}
-		if len(b.MissingFacts) > 0 {
-			why = append(why, "the "+plural(len(b.MissingFacts), "fact ", "facts ")+words.List(b.MissingFacts)+" "+plural(len(b.MissingFacts), "is", "are")+" not confirmed")
-		}
-		if len(b.ExcludedByFacts) > 0 {
-			why = append(why, "the "+plural(len(b.ExcludedByFacts), "fact ", "facts ")+words.List(b.ExcludedByFacts)+" "+plural(len(b.ExcludedByFacts), "is", "are")+" confirmed")
-		}
-		if len(why) > 0 {
-			out += "; " + strings.Join(why, ", and ")
+		if s != nil && s.Reason != "" {
+			out += ": " + words.Quote(s.Reason)
 		}
 		return out
 	}
@@ -601,8 +690,8 @@ func (w *writer) statements() {
 			continue // a briefing quotes public statements only
 		}
 		lang := ""
-		if s.Lang != "" {
-			lang = " (in " + languageName(s.Lang) + ")"
+		if primary, _, _ := strings.Cut(strings.ToLower(s.Lang), "-"); s.Lang != "" && primary != "en" {
+			lang = " (in " + languageName(s.Lang) + ")" // the briefing is in English
 		}
 		lines = append(lines, fmt.Sprintf("- %s, %s%s%s: %s", w.date(s.At), w.actor(s.By), lang, w.ref(s.Index), words.Quote(s.Text)))
 	}

@@ -163,10 +163,27 @@ func (s Seen) Round(r *Round) (status string, opened, closed time.Time, note str
 	if r.OpenedAt > 0 && s.Visible(r.OpenedAt) {
 		status, opened = RoundOpen, r.Opened
 	}
-	if r.ClosedAt > 0 && s.Visible(r.ClosedAt) {
+	switch {
+	case r.ClosedAt > 0 && s.Visible(r.ClosedAt):
 		status, closed, note = RoundClosed, r.Closed, r.Note
+	case r.ClosedAt > 0 && status == RoundOpen && s.openedAfter(r.ClosedAt):
+		// Rounds never overlap: a round the viewer sees opened after
+		// this one closed says that it closed, though not when or with
+		// what note.
+		status = RoundClosed
 	}
 	return status, opened, closed, note, true
+}
+
+// openedAfter reports whether the viewer sees a round opened after the
+// event at a log index.
+func (s Seen) openedAfter(index int64) bool {
+	for _, o := range s.t.Rounds {
+		if o.OpenedAt > index && s.Visible(o.OpenedAt) {
+			return true
+		}
+	}
+	return false
 }
 
 // Invitation returns the latest event about an invitation that the viewer
