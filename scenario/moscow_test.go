@@ -195,7 +195,7 @@ func TestMoscow(t *testing.T) {
 		"Government of the Syrian Arab Republic (gov) opposes",
 		"**M1b** “Confidence-building measure: release from an agreed list”: not agreed.",
 		"Nothing is agreed at the end of the round.",
-		"Bashar Jaafari, head of the delegation of the Government of the Syrian Arab Republic (gov) (in English) [#",
+		"Bashar Jaafari, head of the delegation of the Government of the Syrian Arab Republic (gov) [#",
 		"“The government and the opposition managed to reach common ground on a number of important issues.”",
 	} {
 		if !strings.Contains(md, want) {
