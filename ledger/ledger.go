@@ -617,32 +617,66 @@ func (l *Ledger) Bundle(ctx context.Context, talks, viewerKey string) (*record.B
 	if err != nil {
 		return nil, err
 	}
-	// Take what the bundle needs of the state under the lock, at one size;
-	// the entries below that size never change, so read them after.
+	var size int64
+	var visibleAt []bool
 	lg.mu.Lock()
 	v := lg.state.ViewerOf(viewerKey)
-	size, latest := lg.state.Size, lg.cp
-	visibleAt := make([]bool, size)
+	size = lg.state.Size
+	visibleAt = make([]bool, size)
 	for i := range visibleAt {
 		visibleAt[i] = lg.state.VisibleAt(v, int64(i))
 	}
-	// The cosigned checkpoints, then the latest, each with its
-	// cosignatures.
+	lg.mu.Unlock()
+	return l.BundleFor(ctx, talks, size, func(i int64) bool { return visibleAt[i] })
+}
+
+// BundleFor returns the bundle of the first size entries of a talks' log
+// for a viewer who may see the events at the log indexes for which visible
+// is true: those events with their salts, the leaf hashes of the others,
+// the checkpoint of that size and the cosigned ones before it, and the
+// log's key. A viewer's view of the talks (package view) gives size and
+// visible.
+func (l *Ledger) BundleFor(ctx context.Context, talks string, size int64, visible func(int64) bool) (*record.Bundle, error) {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return nil, err
+	}
+	// Take what the bundle needs of the state under the lock; the entries
+	// below size never change, so read them after.
+	lg.mu.Lock()
+	if size < 1 || size > lg.state.Size {
+		lg.mu.Unlock()
+		return nil, parley.Errorf(parley.EINVALID, "talks %q has %d events; a bundle covers 1 to that many", talks, lg.state.Size)
+	}
+	latest := lg.cp
+	// The cosigned checkpoints up to size, then the one of that size, each
+	// with its cosignatures.
 	bySize := map[int64][]*state.Cosignature{}
 	for _, c := range lg.state.Cosigned {
-		bySize[c.Size] = append(bySize[c.Size], c)
+		if c.Size <= size {
+			bySize[c.Size] = append(bySize[c.Size], c)
+		}
 	}
 	lg.mu.Unlock()
+	if latest.Size != size {
+		if latest, err = l.store.Checkpoint(ctx, talks, size); err != nil {
+			return nil, err
+		}
+	}
 	if bySize[latest.Size] == nil {
 		bySize[latest.Size] = nil
 	}
-	visible := make(map[string]bool, size)
+	visibleAt := make([]bool, size)
+	for i := range visibleAt {
+		visibleAt[i] = visible(int64(i))
+	}
+	byNonce := make(map[string]bool, size)
 	entries := make([]parley.Entry, 0, size)
 	var forks [][]byte
 	err = l.scan(ctx, talks, size, func(en parley.Entry, e *parley.Event) error {
 		entries = append(entries, en)
 		if visibleAt[en.Index] {
-			visible[e.Nonce] = true
+			byNonce[e.Nonce] = true
 		}
 		if e.Kind == parley.KindForkEvidence {
 			var p parley.ForkEvidence
@@ -682,7 +716,7 @@ func (l *Ledger) Bundle(ctx context.Context, talks, viewerKey string) (*record.B
 			}
 		}
 	}
-	b, err := record.NewBundle(lg.origin, lg.vkey, entries, cps, witnesses, func(e *parley.Event) bool { return visible[e.Nonce] })
+	b, err := record.NewBundle(lg.origin, lg.vkey, entries, cps, witnesses, func(e *parley.Event) bool { return byNonce[e.Nonce] })
 	if err != nil {
 		return nil, err
 	}

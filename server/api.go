@@ -615,7 +615,11 @@ func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.l.Bundle(r.Context(), r.PathValue("id"), viewerKey(r))
+	v, err := s.viewOf(r)
+	if err != nil {
+		return err
+	}
+	b, err := s.l.BundleFor(r.Context(), v.ID, v.Size, v.Visible)
 	if err != nil {
 		return err
 	}
@@ -624,7 +628,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("id")+`.bundle"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+v.ID+`.bundle"`)
 	_, err = w.Write(data)
 	return err
 }
