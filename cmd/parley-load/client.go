@@ -62,6 +62,41 @@ func (c *client) postEvent(ctx context.Context, talks string, body []byte, keep 
 	return c.do(req, keep)
 }
 
+// post posts a JSON body to a path of the server and returns the status,
+// the body and the Retry-After header of the answer.
+func (c *client) post(ctx context.Context, path string, body []byte) (status int, resp []byte, retryAfter string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	r, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	defer r.Body.Close()
+	if resp, err = io.ReadAll(io.LimitReader(r.Body, 1<<20)); err == nil {
+		_, err = io.Copy(io.Discard, r.Body)
+	}
+	if err != nil {
+		return r.StatusCode, nil, "", fmt.Errorf("reading the response: %w", err)
+	}
+	return r.StatusCode, resp, r.Header.Get("Retry-After"), nil
+}
+
+// getAs fetches a path of the server with a session token ("" for the
+// public).
+func (c *client) getAs(ctx context.Context, path, token string, keep bool) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return c.do(req, keep)
+}
+
 // get fetches a path of the server.
 func (c *client) get(ctx context.Context, path string, keep bool) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)

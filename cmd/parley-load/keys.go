@@ -115,6 +115,7 @@ func keysPhase(ctx context.Context, cfg *config, api *http.Client, stderr io.Wri
 	// writes the server accepts when its limits let them through.
 	kc := *cfg
 	kc.parties, kc.items, kc.versions, kc.paragraphs, kc.setupConc = cfg.keys, 1, 1, 1, min(cfg.setupConc, 16)
+	kc.viewers, kc.proximity = nil, false // the heads alone, in a talks as it always was
 	progress("keys: setting up a talks of %d parties on %s", cfg.keys, tgt.base)
 	t, stats, err := setUp(ctx, c, tgt.host, &kc)
 	if err != nil {

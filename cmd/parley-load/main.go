@@ -58,6 +58,14 @@ const (
 
 var allPhases = []string{phaseWrites, phaseFanout, phaseReads, phaseKeys}
 
+// Who the fan-out's subscribers are.
+const (
+	viewersPublic  = "public"  // anonymous: the public
+	viewersParties = "parties" // each signed in as its own actor of a party
+)
+
+var allViewers = []string{viewersPublic, viewersParties}
+
 // defaultPhases are the phases run when -phases is not given.
 var defaultPhases = []string{phaseWrites, phaseFanout, phaseReads}
 
@@ -89,6 +97,10 @@ type config struct {
 
 	keys int // keys from one address in the keys phase
 
+	viewers   []string // who the fan-out's subscribers are, one fan-out run each: viewersPublic, viewersParties
+	private   float64  // share of the fan-out's events that are caucus messages to one party
+	proximity bool     // found the talks as proximity talks
+
 	act        string // actStance or actStatement
 	phases     []string
 	timeout    time.Duration
@@ -98,13 +110,30 @@ type config struct {
 
 func (c *config) has(phase string) bool { return slices.Contains(c.phases, phase) }
 
+// signedIn reports whether the run signs actors in: when a fan-out run's
+// subscribers are the parties' actors.
+func (c *config) signedIn() bool {
+	return slices.Contains(c.viewers, viewersParties) && (c.has(phaseFanout) || c.has(phaseReads))
+}
+
+// actors returns how many actors of the parties the talks has: a head per
+// party and, when the run signs actors in, enough delegates that every
+// subscriber is an actor of its own.
+func (c *config) actors() int {
+	if !c.signedIn() {
+		return c.parties
+	}
+	return max(c.parties, c.subscribers)
+}
+
 const help = `Usage: parley-load [flags]
 
 parley-load measures a Parley server under the load of a talks at the
 scale of DESIGN.md §7 and prints a Markdown report on stdout.
 
-It sets up a public talks with -parties delegations, each with a head of
-delegation invited to an open round, and -items items with -versions
+It sets up a public talks (proximity talks with -proximity) with -parties
+delegations, each with a head of delegation (and delegates, see
+-viewers) invited to an open round, and -items items with -versions
 versions of -paragraphs paragraphs, posting the events concurrently. Then
 it runs three phases:
 
@@ -112,16 +141,42 @@ it runs three phases:
           statements, with -act statement) over keep-alive connections,
           one request at a time, for -duration or -max-writes requests;
           it reports writes/s, latency percentiles and errors by status.
-  fanout  -subscribers clients open the talks' live stream as the public;
-          -events acts are posted on a fixed schedule of -rate per second,
-          and the delay from just before each POST to each subscriber's
-          receipt of the event's id is reported, with missed events and
-          dropped streams.
+  fanout  -subscribers clients open the talks' live stream, as the
+          viewers of -viewers; -events acts are posted on a fixed
+          schedule of -rate per second, and the delay from just before
+          each POST to each subscriber's receipt of the event is
+          reported, with missed events, dropped streams and visibility
+          violations. With -viewers public,parties it runs once for each,
+          in that order, on the same talks, so that the cost of filtering
+          by viewer shows in one report.
   reads   -readers clients GET one path over and over for -duration per
           target: a bare net/http handler on another loopback port serving
           the bytes of a checkpoint response, GET /api/v1/talks/{id}/checkpoint,
           a bare handler serving the bytes of the talks overview, and
-          GET /api/v1/talks/{id}; rates are compared within the run.
+          GET /api/v1/talks/{id}; rates are compared within the run. When
+          -viewers names parties, GET /api/v1/talks/{id} once more with
+          reader i signed in as actor i, each reader its own viewer.
+
+Viewers (-viewers, comma-separated):
+
+  public   the subscribers listen without signing in, as the public.
+  parties  subscriber i signs in as an actor of its own: actor i, of party
+           i mod -parties, that party's head of delegation for i below
+           -parties and one of its delegates beyond (with 1,000
+           subscribers and 200 parties, a head and 4 delegates a party).
+           The set-up puts the delegates on the roster; after it, every
+           actor signs in with its own key (a challenge from the server,
+           signed here, then a session), and each subscriber opens its
+           stream with its own session.
+
+-private F makes that share of the fan-out's events caucus messages from
+the mediator to one party (chosen at random), which only that party's
+actors (and the mediators) may see; -proximity founds the talks as
+proximity talks, where each party's stances are seen only by its own
+actors. Every subscriber checks that it receives each event it may see
+(a missed delivery otherwise) and none that it may not (a visibility
+violation), by what this tool posted, not by the server's rules; the
+public may see neither kind.
 
 A fourth phase runs only when -phases names it:
 
@@ -141,15 +196,25 @@ measures its own load.
 
 By default the server runs in this process on 127.0.0.1 over a fresh SQLite
 record (synchronous=FULL) in a temporary directory under -dir, with rate
-limits off; the directory is removed at the end. With -server URL it loads
-a running server on a loopback address instead. It needs no account or
+limits off (every rate and per-address limit of server.Config at -1, so
+that a thousand sign-ins and streams from this one address pass); the
+directory is removed at the end. With -server URL it loads a running
+server on a loopback address instead. It needs no account or
 key there: it founds a public talks of its own (named load-XXXXXXXX) with
 keys it generates, so the server must accept new talks, and that talks
 stays in its record. The server's own rate limits apply, per client
 address, and every request comes from the loopback address: expect 429s,
-reported as errors, unless its limits are raised. Non-loopback addresses
-are refused, and every connection the tool makes is checked to be to a
-loopback address.
+reported as errors, unless its limits are raised. For this load, start it
+with
+
+  parley serve --read-rate -1 --write-rate -1 --sign-in-rate -1 \
+      --streams-per-addr -1 --anon-streams-per-addr -1 ...
+
+(the sign-in rate and the per-address stream limits matter as soon as
+subscribers sign in or listen anonymously by the dozen); a sign-in still
+refused after a few tries ends the run with a message naming them.
+Non-loopback addresses are refused, and every connection the tool makes
+is checked to be to a loopback address.
 
 -server may list several base URLs, comma-separated: the processes of one
 deployment that share a PostgreSQL database (and a data directory), which
@@ -165,8 +230,9 @@ phases over SQLite and over PostgreSQL with one process and with two, in
 one run, and prints a table comparing them.
 
 Every loop is bounded in count and in time, and the whole run by -timeout.
-The exit status is 1 when a request failed, an event was missed or a stream
-was dropped (the report is printed first), 2 on a usage error.
+The exit status is 1 when a request failed, an event was missed, a stream
+was dropped or a subscriber received an event it may not see (the report
+is printed first), 2 on a usage error.
 
 Flags:
 `
@@ -198,6 +264,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.readers, "readers", 32, "concurrent readers in the read phase, 1 to 2048")
 	fs.IntVar(&c.maxReads, "max-reads", 2000000, "requests per read target at most, 1 to 10000000")
 	fs.IntVar(&c.keys, "keys", 100, "keys from one address in the keys phase, 1 to 2000")
+	viewers := fs.String("viewers", viewersPublic, "who the fan-out's subscribers are, comma-separated, one fan-out run each: public (anonymous) or parties (each signed in as an actor of its own)")
+	fs.Float64Var(&c.private, "private", 0, "share of the fan-out's events that are caucus messages to one party, 0 to 1")
+	fs.BoolVar(&c.proximity, "proximity", false, "found the talks as proximity talks: each party's stances are seen by its own actors only (and the mediators)")
 	fs.StringVar(&c.act, "act", actStance, "what the writes and fan-out events are: stance (each changes what is agreed, so the server re-evaluates the agreement) or statement (public statements, which do not)")
 	phases := fs.String("phases", strings.Join(defaultPhases, ","), "phases to run, comma-separated: writes, fanout, reads, keys")
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "limit on the whole run, 1s to 2h")
@@ -221,6 +290,16 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		if !slices.Contains(c.phases, p) {
 			c.phases = append(c.phases, p)
+		}
+	}
+	for _, v := range strings.Split(*viewers, ",") {
+		v = strings.TrimSpace(v)
+		if !slices.Contains(allViewers, v) {
+			fmt.Fprintf(stderr, "-viewers: %q is not a kind of viewer; want some of %s\n", v, strings.Join(allViewers, ", "))
+			return nil, errUsage
+		}
+		if !slices.Contains(c.viewers, v) {
+			c.viewers = append(c.viewers, v)
 		}
 	}
 	if c.server != "" {
@@ -279,6 +358,9 @@ func (c *config) check() error {
 	}
 	if c.act != actStance && c.act != actStatement {
 		return fmt.Errorf("-act %q: want %s or %s", c.act, actStance, actStatement)
+	}
+	if !(c.private >= 0 && c.private <= 1) {
+		return fmt.Errorf("-private %g is out of bounds: want a share from 0 to 1", c.private)
 	}
 	if !(c.rate >= 0.1 && c.rate <= 1000) {
 		return fmt.Errorf("-rate %g is out of bounds: want 0.1 to 1000 events per second", c.rate)

@@ -213,13 +213,15 @@ func TestReportFailures(t *testing.T) {
 			Writers: 1, Elapsed: time.Second, OK: 5000, Failed: 2, errs: werrs,
 			Latency: dist{N: 5002, P99: time.Millisecond},
 		},
-		fanout: &fanoutResult{
-			Subscribers: 1000, Connected: 1000, Events: 10, Posted: 10, Rate: 20,
+		fanouts: []*fanoutResult{{
+			Viewers: viewersParties, Subscribers: 1000, Connected: 1000, Events: 10, Posted: 10, Rate: 20,
 			Missed: 3, Incomplete: 1, Dropped: 1, dropReason: "unexpected EOF", errs: newTally(),
+			Violations: 2, Violators: 1, violation: "subscriber 7 (an actor of party p7) received event 12, which only party p3 may see",
 			Delay: dist{N: 9997, P99: time.Millisecond},
-		},
+		}},
 	}
-	if got, want := r.failures(), 2+3+1; got != want {
+	r.talks.parties = []string{"p0"}
+	if got, want := r.failures(), 2+3+1+2; got != want {
 		t.Errorf("failures() = %d, want %d", got, want)
 	}
 	var b bytes.Buffer
@@ -228,8 +230,9 @@ func TestReportFailures(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"| HTTP 500 | 2 | internal error |", "1 subscriber missed at least one event (3 deliveries in all)",
-		"1 stream ended before the phase did; the first because: unexpected EOF", "**Failures: 6**",
+		"| HTTP 500 | 2 | internal error |", "1 subscriber missed at least one event it may see (3 deliveries in all)",
+		"1 stream ended before the phase did; the first because: unexpected EOF", "**Failures: 8**",
+		"**1 subscriber received at least one event it may not see (2 events in all); the first: subscriber 7",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q:\n%s", want, out)

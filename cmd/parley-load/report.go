@@ -42,11 +42,12 @@ type report struct {
 	setup    setupStats
 	signEach time.Duration // to sign and encode one stance event on one core
 	pauses   []pause       // before each phase
+	signIn   *signInStats  // when actors signed in
 
-	writes *writeResult
-	fanout *fanoutResult
-	reads  []*readResult
-	keys   *keysResult
+	writes  *writeResult
+	fanouts []*fanoutResult // one per kind of viewer, in the order of -viewers
+	reads   []*readResult
+	keys    *keysResult
 }
 
 // A pause is the wait for the server to settle before a phase.
@@ -75,14 +76,19 @@ type goal struct {
 
 func (r *report) goals() []goal {
 	var out []goal
-	if f := r.fanout; f != nil {
+	for _, f := range r.fanouts {
 		g := goal{Goal: fmt.Sprintf("%s SSE subscribers receive an event with p99 ≤ %s", count(goalSubscribers), msGoal(goalFanoutP99))}
-		g.Measured = fmt.Sprintf("%s subscribers, p99 %s, %d missed, %d dropped", count(f.Connected), ms(f.Delay.P99), f.Missed, f.Dropped)
+		if f.Viewers == viewersParties {
+			g.Goal += ", each signed in as its own actor and receiving only what it may see"
+		}
+		g.Measured = fmt.Sprintf("%s subscribers %s, p99 %s, %d missed, %d dropped, %d visibility violations", count(f.Connected), viewersPhrase(f.Viewers), ms(f.Delay.P99), f.Missed, f.Dropped, f.Violations)
 		switch {
 		case f.Connected < goalSubscribers:
 			g.Met = fmt.Sprintf("not measured: fewer than %s subscribers", count(goalSubscribers))
+		case f.Delay.N == 0:
+			g.Met = "not measured: no subscriber may see any event posted"
 		default:
-			g.Met = yesNo(f.Delay.P99 <= goalFanoutP99 && f.Missed == 0 && f.Dropped == 0)
+			g.Met = yesNo(f.Delay.P99 <= goalFanoutP99 && f.Missed == 0 && f.Dropped == 0 && f.Violations == 0)
 		}
 		out = append(out, g)
 	}
@@ -124,8 +130,8 @@ func (r *report) failures() int {
 	if r.writes != nil {
 		n += r.writes.Failed
 	}
-	if f := r.fanout; f != nil {
-		n += f.errs.total() + f.Missed + f.Dropped
+	for _, f := range r.fanouts {
+		n += f.errs.total() + f.Missed + f.Dropped + f.Violations
 	}
 	for _, rd := range r.reads {
 		n += rd.Failed
@@ -157,9 +163,9 @@ func (r *report) write(out io.Writer) error {
 		p("| server | %s |\n", r.target.desc)
 		if r.target.inproc {
 			p("| record's file system | %s |\n", r.target.fstype)
-			p("| rate limits | off: every rate and per-address cap of `server.Config` is -1; MaxStreams %s |\n", count(cfg.subscribers+256))
+			p("| rate limits | off: every rate and per-address cap of `server.Config` is -1 (`parley serve %s`), so that the sign-ins and streams of many keys from this one address pass; MaxStreams %s |\n", serveFlags, count(cfg.subscribers+256))
 		} else {
-			p("| rate limits | the running server's own |\n")
+			p("| rate limits | the running server's own; this load needs `parley serve %s` |\n", serveFlags)
 		}
 		p("| client | in the same process: one keep-alive `http.Transport` for API requests, one connection per stream |\n")
 		if r.filesAfter != r.filesBefore {
@@ -167,10 +173,22 @@ func (r *report) write(out io.Writer) error {
 		} else {
 			p("| open files | soft limit %d; the run needs about %d |\n", r.filesAfter, r.filesNeed)
 		}
-		p("| talks | `%s`, public: %s parties with a head of delegation each, invited to an open round; %s items × %d versions × %d paragraphs |\n",
-			r.talks.id, count(cfg.parties), count(cfg.items), cfg.versions, cfg.paragraphs)
+		kind := "public"
+		if cfg.proximity {
+			kind = "public, proximity talks (each party's stances seen by its own actors and the mediators only)"
+		}
+		actors := "a head of delegation each"
+		if n := len(r.talks.actors); n > cfg.parties {
+			actors = actorsPhrase(cfg.parties, n)
+		}
+		p("| talks | `%s`, %s: %s parties with %s, invited to an open round; %s items × %d versions × %d paragraphs |\n",
+			r.talks.id, kind, count(cfg.parties), actors, count(cfg.items), cfg.versions, cfg.paragraphs)
 		p("| set-up | %s events in %.1f s (%s events/s) with %d concurrent requests |\n",
 			count(r.setup.events), r.setup.elapsed.Seconds(), count(int(perSecond(r.setup.events, r.setup.elapsed))), cfg.setupConc)
+		if si := r.signIn; si != nil {
+			p("| sign-in | %s actors signed in with their own keys (a challenge, signed here, then a session), %d at a time, in %.1f s (%s a second)%s |\n",
+				count(si.actors), cfg.setupConc, si.elapsed.Seconds(), count(int(perSecond(si.actors, si.elapsed))), retriedPhrase(si.retried))
+		}
 		if len(r.pauses) > 0 {
 			var parts []string
 			for _, s := range r.pauses {
@@ -217,32 +235,20 @@ func (r *report) write(out io.Writer) error {
 		writeErrors(w, wr.errs)
 	}
 
-	if f := r.fanout; f != nil {
+	if len(r.fanouts) > 0 {
 		p("## Fan-out\n\n")
-		p("%s subscribers open `GET /api/v1/talks/{id}/stream` as the public, one connection each (connected in %.1f s). Then %d %s are posted on a fixed schedule, %g per second, each on its own connection so that a slow answer delays no later event (%.1f s from the first POST to the last answer); the delay of a delivery runs from just before the POST to the moment a subscriber reads the event's `id:` line.\n\n",
-			count(f.Subscribers), f.ConnectTime.Seconds(), f.Events, actNoun(cfg.act), f.Rate, f.PostTime.Seconds())
-		p("| subscribers | events | deliveries | p50 | p90 | p99 | max | missed | dropped |\n|---|---|---|---|---|---|---|---|---|\n")
-		p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
-			ms(f.Delay.P50), ms(f.Delay.P90), ms(f.Delay.P99), ms(f.Delay.Max), f.Missed, f.Dropped)
-		if len(f.PerServer) > 1 {
-			p("Every event is posted to the first server, %s; subscriber i listens on server i mod %d, so the subscribers of the other servers receive events appended through another process (which each server follows in the store). By the server the subscribers listen on:\n\n", f.PerServer[0].Base, len(f.PerServer))
-			p("| server | events posted there | subscribers | deliveries | p50 | p90 | p99 | max | missed | dropped |\n|---|---|---|---|---|---|---|---|---|---|\n")
-			for _, ps := range f.PerServer {
-				p("| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n", ps.Base, yesNoPlain(ps.Poster), count(ps.Connected), count(ps.Delay.N),
-					ms(ps.Delay.P50), ms(ps.Delay.P90), ms(ps.Delay.P99), ms(ps.Delay.Max), ps.Missed, ps.Dropped)
+		if len(r.fanouts) > 1 {
+			p("The phase ran %d times on the same talks, one run for each kind of viewer, in this order:\n\n", len(r.fanouts))
+			p("| subscribers | connected | events (only one party may see) | deliveries expected | received | withheld | p50 | p90 | p99 | max | missed | violations | dropped |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+			for _, f := range r.fanouts {
+				p("| %s | %s | %d (%d) | %s | %s | %s | %s | %s | **%s** | %s | %d | %d | %d |\n", viewersPhrase(f.Viewers), count(f.Connected), f.Posted, f.Private,
+					count(f.Expected), count(f.Delay.N), count(f.Withheld), msOf(f.Delay, f.Delay.P50), msOf(f.Delay, f.Delay.P90), msOf(f.Delay, f.Delay.P99), msOf(f.Delay, f.Delay.Max), f.Missed, f.Violations, f.Dropped)
 			}
 			p("\n")
 		}
-		if f.Late > 0 {
-			p("%s posted more than an interval (%s) after its time: the process, which holds the server and the clients, could not keep the schedule.\n\n", plural(f.Late, "event was", "events were"), ms(time.Duration(float64(time.Second)/f.Rate)))
+		for _, f := range r.fanouts {
+			r.writeFanout(w, f)
 		}
-		if f.Missed > 0 {
-			p("%s at least one event (%s in all).\n\n", plural(f.Incomplete, "subscriber missed", "subscribers missed"), plural(f.Missed, "delivery", "deliveries"))
-		}
-		if f.Dropped > 0 {
-			p("%s before the phase did; the first because: %s.\n\n", plural(f.Dropped, "stream ended", "streams ended"), f.dropReason)
-		}
-		writeErrors(w, f.errs)
 	}
 
 	if len(r.reads) > 0 {
@@ -286,11 +292,103 @@ func (r *report) write(out io.Writer) error {
 		p("\n")
 	}
 	if n := r.failures(); n > 0 {
-		p("**Failures: %s** (failed requests, missed deliveries and dropped streams).\n", count(n))
+		p("**Failures: %s** (failed requests, missed deliveries, dropped streams and visibility violations).\n", count(n))
 	} else {
-		p("No failures: every request succeeded (or, in the keys phase, was refused by a limit), every event reached every subscriber.\n")
+		p("No failures: every request succeeded (or, in the keys phase, was refused by a limit), every subscriber received every event it may see and none that it may not.\n")
 	}
 	return w.Flush()
+}
+
+// writeFanout writes the section of one fan-out run.
+func (r *report) writeFanout(w *bufio.Writer, f *fanoutResult) {
+	cfg := r.cfg
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("### Subscribers %s\n\n", viewersPhrase(f.Viewers))
+	who := "as the public, without signing in"
+	if f.Viewers == viewersParties {
+		who = fmt.Sprintf("each with the session of an actor of its own (subscriber i is actor i, of party i mod %d: %s)", len(r.talks.parties), actorsPhrase(len(r.talks.parties), f.Subscribers))
+	}
+	p("%s subscribers open `GET /api/v1/talks/{id}/stream` %s, one connection each (connected in %.1f s). Then %d events are posted on a fixed schedule, %g per second, each on its own connection so that a slow answer delays no later event (%.1f s from the first POST to the last answer): %s. The delay of a delivery runs from just before the POST to the moment a subscriber reads the event's `event: event` line.\n\n",
+		count(f.Subscribers), who, f.ConnectTime.Seconds(), f.Events, f.Rate, f.PostTime.Seconds(), eventsPhrase(cfg, f))
+	p("Each subscriber checks what it received against what this tool posted: every event it may see must arrive (else a missed delivery), and none that it may not (else a visibility violation). Of the %s (subscriber, event) pairs, %s are deliveries the subscriber may see and %s events it may not see, withheld as they should be.\n\n",
+		count(f.Connected*f.Posted), count(f.Expected), count(f.Withheld))
+	p("| subscribers | events | deliveries | p50 | p90 | p99 | max | missed | violations | dropped |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
+		msOf(f.Delay, f.Delay.P50), msOf(f.Delay, f.Delay.P90), msOf(f.Delay, f.Delay.P99), msOf(f.Delay, f.Delay.Max), f.Missed, f.Violations, f.Dropped)
+	if len(f.PerServer) > 1 {
+		p("Every event is posted to the first server, %s; subscriber i listens on server i mod %d, so the subscribers of the other servers receive events appended through another process (which each server follows in the store). By the server the subscribers listen on:\n\n", f.PerServer[0].Base, len(f.PerServer))
+		p("| server | events posted there | subscribers | deliveries | p50 | p90 | p99 | max | missed | violations | dropped |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, ps := range f.PerServer {
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d |\n", ps.Base, yesNoPlain(ps.Poster), count(ps.Connected), count(ps.Delay.N),
+				ms(ps.Delay.P50), ms(ps.Delay.P90), ms(ps.Delay.P99), ms(ps.Delay.Max), ps.Missed, ps.Violations, ps.Dropped)
+		}
+		p("\n")
+	}
+	if f.Late > 0 {
+		p("%s posted more than an interval (%s) after its time: the process, which holds the server and the clients, could not keep the schedule.\n\n", plural(f.Late, "event was", "events were"), ms(time.Duration(float64(time.Second)/f.Rate)))
+	}
+	if f.Missed > 0 {
+		p("%s at least one event it may see (%s in all).\n\n", plural(f.Incomplete, "subscriber missed", "subscribers missed"), plural(f.Missed, "delivery", "deliveries"))
+	}
+	if f.Violations > 0 {
+		p("**%s at least one event it may not see (%s in all); the first: %s.**\n\n", plural(f.Violators, "subscriber received", "subscribers received"), plural(f.Violations, "event", "events"), f.violation)
+	}
+	if f.Dropped > 0 {
+		p("%s before the phase did; the first because: %s.\n\n", plural(f.Dropped, "stream ended", "streams ended"), f.dropReason)
+	}
+	writeErrors(w, f.errs)
+}
+
+// retriedPhrase says how many sign-in requests were sent again.
+func retriedPhrase(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return "; " + plural(n, "request", "requests") + " sent again after a refusal or a failed exchange"
+}
+
+// viewersPhrase says whom subscribers listen as.
+func viewersPhrase(v string) string {
+	if v == viewersParties {
+		return "signed in as the parties' actors"
+	}
+	return "as the public"
+}
+
+// actorsPhrase describes n actors over the given number of parties.
+func actorsPhrase(parties, n int) string {
+	if n <= parties {
+		return fmt.Sprintf("the heads of delegation of %s parties", count(n))
+	}
+	per := (n + parties - 1) / parties
+	if n%parties == 0 {
+		return fmt.Sprintf("%s heads of delegation and %s delegates, %d actors a party", count(parties), count(n-parties), per)
+	}
+	return fmt.Sprintf("%s heads of delegation and %s delegates, up to %d actors a party", count(parties), count(n-parties), per)
+}
+
+// eventsPhrase says what the events of a fan-out run are and who may see
+// them.
+func eventsPhrase(cfg *config, f *fanoutResult) string {
+	acts := actNoun(cfg.act)
+	if cfg.proximity && cfg.act == actStance {
+		acts = "stance events, each seen only by the actors of its party (proximity talks)"
+	}
+	if f.Private == 0 || (cfg.proximity && cfg.act == actStance && cfg.private == 0) {
+		return acts
+	}
+	return fmt.Sprintf("%s, and, spread evenly among them, %d caucus messages from the mediator to a party chosen at random, which only that party's actors may see (-private %g)", acts, countCaucus(cfg), cfg.private)
+}
+
+// countCaucus returns the caucus messages among the events of a run.
+func countCaucus(cfg *config) int {
+	n := 0
+	for i := range cfg.events {
+		if private(i, cfg.private) {
+			n++
+		}
+	}
+	return n
 }
 
 // writeErrors writes a section's failures, or that there were none.
@@ -331,6 +429,12 @@ type summary struct {
 	FanoutMaxms   float64 `json:"fanout_max_ms,omitempty"`
 	FanoutMissed  int     `json:"fanout_missed"`
 	FanoutDropped int     `json:"fanout_dropped"`
+	// The top-level fan-out figures are those of the first fan-out run;
+	// Fanouts has every run, one per kind of viewer.
+	Fanouts   []fanoutSummary `json:"fanouts,omitempty"`
+	SignedIn  int             `json:"signed_in,omitempty"`
+	SignInSec float64         `json:"sign_in_seconds,omitempty"`
+	Proximity bool            `json:"proximity,omitempty"`
 
 	// By server, when -server lists several.
 	WritesByServer []serverWriteSummary  `json:"writes_by_server,omitempty"`
@@ -359,7 +463,30 @@ type serverFanoutSummary struct {
 	P99ms       float64 `json:"p99_ms"`
 	Maxms       float64 `json:"max_ms"`
 	Missed      int     `json:"missed"`
+	Violations  int     `json:"violations"`
 	Dropped     int     `json:"dropped"`
+}
+
+// fanoutSummary is one fan-out run.
+type fanoutSummary struct {
+	Viewers     string  `json:"viewers"`
+	Subscribers int     `json:"subscribers"`
+	Posted      int     `json:"events_posted"`
+	Private     int     `json:"events_private"` // only one party may see them
+	Expected    int     `json:"deliveries_expected"`
+	Received    int     `json:"deliveries"`
+	Withheld    int     `json:"withheld"`
+	P50ms       float64 `json:"p50_ms"`
+	P90ms       float64 `json:"p90_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	Maxms       float64 `json:"max_ms"`
+	Missed      int     `json:"missed"`
+	Violations  int     `json:"violations"`
+	Dropped     int     `json:"dropped"`
+	Failed      int     `json:"failed"`
+	Late        int     `json:"late"`
+
+	ByServer []serverFanoutSummary `json:"by_server,omitempty"` // when -server lists several
 }
 
 type readSummary struct {
@@ -396,16 +523,31 @@ func (r *report) summary() summary {
 			})
 		}
 	}
-	if f := r.fanout; f != nil {
-		s.Subscribers, s.FanoutMissed, s.FanoutDropped = f.Connected, f.Missed, f.Dropped
-		s.FanoutP50ms, s.FanoutP90ms, s.FanoutP99ms, s.FanoutMaxms = msf(f.Delay.P50), msf(f.Delay.P90), msf(f.Delay.P99), msf(f.Delay.Max)
+	if si := r.signIn; si != nil {
+		s.SignedIn, s.SignInSec = si.actors, si.elapsed.Seconds()
+	}
+	s.Proximity = r.cfg.proximity
+	for _, f := range r.fanouts {
+		fs := fanoutSummary{
+			Viewers: f.Viewers, Subscribers: f.Connected, Posted: f.Posted, Private: f.Private,
+			Expected: f.Expected, Received: f.Delay.N, Withheld: f.Withheld,
+			P50ms: msf(f.Delay.P50), P90ms: msf(f.Delay.P90), P99ms: msf(f.Delay.P99), Maxms: msf(f.Delay.Max),
+			Missed: f.Missed, Violations: f.Violations, Dropped: f.Dropped, Failed: f.errs.total(), Late: f.Late,
+		}
 		for _, ps := range f.PerServer {
-			s.FanoutByServer = append(s.FanoutByServer, serverFanoutSummary{
+			fs.ByServer = append(fs.ByServer, serverFanoutSummary{
 				Server: ps.Base, Posted: ps.Poster, Subscribers: ps.Connected,
 				P50ms: msf(ps.Delay.P50), P90ms: msf(ps.Delay.P90), P99ms: msf(ps.Delay.P99), Maxms: msf(ps.Delay.Max),
-				Missed: ps.Missed, Dropped: ps.Dropped,
+				Missed: ps.Missed, Violations: ps.Violations, Dropped: ps.Dropped,
 			})
 		}
+		s.Fanouts = append(s.Fanouts, fs)
+	}
+	if len(r.fanouts) > 0 {
+		f := r.fanouts[0]
+		s.Subscribers, s.FanoutMissed, s.FanoutDropped = f.Connected, f.Missed, f.Dropped
+		s.FanoutP50ms, s.FanoutP90ms, s.FanoutP99ms, s.FanoutMaxms = msf(f.Delay.P50), msf(f.Delay.P90), msf(f.Delay.P99), msf(f.Delay.Max)
+		s.FanoutByServer = s.Fanouts[0].ByServer
 	}
 	for _, rd := range r.reads {
 		s.Reads = append(s.Reads, readSummary{
@@ -492,6 +634,15 @@ func count(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// msOf formats a figure of a distribution, or a dash when it has no
+// samples.
+func msOf(d dist, v time.Duration) string {
+	if d.N == 0 {
+		return "—"
+	}
+	return ms(v)
 }
 
 // msGoal formats a goal's whole number of milliseconds.

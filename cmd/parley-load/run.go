@@ -116,6 +116,19 @@ func mainPhases(ctx context.Context, cfg *config, rep *report, api, streams *htt
 	}
 	rep.talks, rep.setup = t, stats
 	progress("set up %s: %d events in %.1f s", t.id, stats.events, stats.elapsed.Seconds())
+	if cfg.signedIn() {
+		if !tgt.inproc {
+			progress("signing in %d actors from this one address: the server must let them through; start it with %s", len(t.actors), serveFlags)
+		} else {
+			progress("signing in %d actors, each with its own key", len(t.actors))
+		}
+		si, err := signInActors(ctx, c, t, tgt.host, len(t.actors), cfg.setupConc)
+		rep.signIn = &si
+		if err != nil {
+			return err
+		}
+		progress("signed in %d actors in %.1f s", si.actors, si.elapsed.Seconds())
+	}
 	// The server may still be working on what was just posted (it
 	// evaluates the agreement after appends); let it finish before each
 	// phase, so that each measures its own load.
@@ -165,12 +178,16 @@ func mainPhases(ctx context.Context, cfg *config, rep *report, api, streams *htt
 		}
 	}
 	if cfg.has(phaseFanout) {
-		if err := quiet(phaseFanout); err != nil {
-			return err
-		}
-		progress("fan-out: %d subscribers, %d events at %g/s", cfg.subscribers, cfg.events, cfg.rate)
-		if rep.fanout, err = fanout(ctx, cs, streams, t, cfg); err != nil {
-			return err
+		for run, viewers := range cfg.viewers {
+			if err := quiet(phaseFanout + " (" + viewers + ")"); err != nil {
+				return err
+			}
+			progress("fan-out: %d subscribers as %s, %d events at %g/s", cfg.subscribers, viewers, cfg.events, cfg.rate)
+			f, err := fanout(ctx, cs, streams, t, cfg, viewers, run)
+			if err != nil {
+				return err
+			}
+			rep.fanouts = append(rep.fanouts, f)
 		}
 	}
 	if cfg.has(phaseReads) {
@@ -218,11 +235,16 @@ func settle(ctx context.Context, limit time.Duration) (time.Duration, bool) {
 	return time.Since(start), false
 }
 
+// overviewSignedIn names the read target of the talks overview read by
+// signed-in actors, each its own viewer.
+const overviewSignedIn = "talks overview, signed in"
+
 // readPhase measures four targets one after the other with the same
 // readers and HTTP client: a bare handler serving the bytes of a checkpoint
 // response, the checkpoint, a bare handler serving the bytes of the talks
-// overview, and the talks overview. Reader i of the API targets reads from
-// server i mod len(cs).
+// overview, and the talks overview; when actors are signed in, the talks
+// overview again, reader i as actor i. Reader i of the API targets reads
+// from server i mod len(cs).
 func readPhase(ctx context.Context, cs []*client, hc *http.Client, t *talks, cfg *config, progress func(string, ...any)) ([]*readResult, error) {
 	c := cs[0]
 	cpPath := "/api/v1/talks/" + t.id + "/checkpoint"
@@ -258,10 +280,22 @@ func readPhase(ctx context.Context, cs []*client, hc *http.Client, t *talks, cfg
 		{"bare handler, overview's bytes", []*client{bare[1]}, "/", 2},
 		{"talks overview", cs, ovPath, 2},
 	}
+	if len(t.tokens) > 0 {
+		targets = append(targets, struct {
+			name string
+			cs   []*client
+			path string
+			same int
+		}{overviewSignedIn, cs, ovPath, 2})
+	}
 	var out []*readResult
 	for _, tg := range targets {
 		progress("reads: %d readers on the %s for %v", cfg.readers, tg.name, cfg.duration)
-		r, err := reads(ctx, tg.cs, tg.name, tg.path, cfg)
+		var tokens []string
+		if tg.name == overviewSignedIn {
+			tokens = t.tokens
+		}
+		r, err := reads(ctx, tg.cs, tg.name, tg.path, tokens, cfg)
 		if err != nil {
 			return nil, err
 		}

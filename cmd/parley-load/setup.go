@@ -40,7 +40,19 @@ type talks struct {
 	heads      []*actor // each party's head of delegation
 	items      int      // items I0 … I(n-1)
 	version    int      // the latest version of every item
+	proximity  bool     // each party's stances are seen by its own actors only
+
+	// The parties' actors: actor i is of party i mod len(parties), its
+	// head for i < len(parties) (actors[i] is heads[i]), a delegate
+	// beyond.
+	actors []*actor
+	// tokens holds each actor's session token, by actor, once
+	// signInActors has signed them in.
+	tokens []string
 }
+
+// partyOf returns the index of the party of actor i.
+func (t *talks) partyOf(i int) int { return i % len(t.parties) }
 
 // sign signs an event by a in the talks and returns the request body that
 // carries it.
@@ -109,7 +121,7 @@ func setUp(ctx context.Context, c *client, host string, cfg *config) (*talks, se
 		return nil, setupStats{}, err
 	}
 	id := "load-" + hex.EncodeToString(suffix[:])
-	t := &talks{id: id, origin: parley.Origin(host, id), items: cfg.items, version: cfg.versions}
+	t := &talks{id: id, origin: parley.Origin(host, id), items: cfg.items, version: cfg.versions, proximity: cfg.proximity}
 	var err error
 	if t.convener, err = newActor(); err != nil {
 		return nil, setupStats{}, err
@@ -124,6 +136,14 @@ func setUp(ctx context.Context, c *client, host string, cfg *config) (*talks, se
 		}
 		t.parties = append(t.parties, fmt.Sprintf("p%d", i))
 		t.heads = append(t.heads, a)
+	}
+	t.actors = append(t.actors, t.heads...)
+	for len(t.actors) < cfg.actors() {
+		a, err := newActor()
+		if err != nil {
+			return nil, setupStats{}, err
+		}
+		t.actors = append(t.actors, a)
 	}
 
 	var posted atomic.Int64
@@ -147,7 +167,7 @@ func setUp(ctx context.Context, c *client, host string, cfg *config) (*talks, se
 	}{
 		{t.convener, parley.KindFoundTalks, parley.FoundTalks{
 			Title: "Load test " + id, ConvenerName: "Load convener", Rule: parley.Rule{Kind: parley.RuleConsensus},
-			Visibility: parley.VisPublic, Description: "A talks set up by parley-load to measure the server.",
+			Visibility: parley.VisPublic, Proximity: cfg.proximity, Description: "A talks set up by parley-load to measure the server.",
 		}},
 		{t.convener, parley.KindAddMediator, parley.AddMediator{Key: parley.KeyString(t.mediator.pub), Name: "Load mediator"}},
 		{t.mediator, parley.KindPlanRound, parley.PlanRound{Round: "r1", Title: "Round 1", Starts: "2026-01-01", Ends: "2026-01-05", Venue: "Loopback"}},
@@ -164,6 +184,12 @@ func setUp(ctx context.Context, c *client, host string, cfg *config) (*talks, se
 		}
 		if err := post(ctx, t.mediator, parley.KindAddActor, parley.AddActor{Key: parley.KeyString(t.heads[i].pub), Name: "Head of " + p, Role: parley.RoleHead, Party: p}); err != nil {
 			return err
+		}
+		for k := i + len(t.parties); k < len(t.actors); k += len(t.parties) {
+			d := parley.AddActor{Key: parley.KeyString(t.actors[k].pub), Name: fmt.Sprintf("Delegate %d of %s", k/len(t.parties), p), Role: parley.RoleDelegate, Party: p}
+			if err := post(ctx, t.mediator, parley.KindAddActor, d); err != nil {
+				return err
+			}
 		}
 		return post(ctx, t.mediator, parley.KindInvite, parley.Invitation{Round: "r1", Party: p})
 	})
