@@ -13,13 +13,16 @@
 # Usage: cmd/parley-load/compare-stores.sh [OUTDIR]
 #
 # It builds parley and parley-load into a temporary directory, runs each
-# server on a free port of 127.0.0.1 with --read-rate -1 --write-rate -1
-# --log-level warn, and loads it with
+# server on a free port of 127.0.0.1 with its per-address limits off
+# (--read-rate -1 --write-rate -1 --sign-in-rate -1 --streams-per-addr -1
+# --anon-streams-per-addr -1, since every request comes from this one
+# address) and --log-level warn, and loads it with
 #
 #   parley-load -server URL[,URL2] -phases writes,fanout $LOAD_ARGS -json FILE
 #
 # The sizes are the same for every store; set LOAD_ARGS to change them
-# (default below). PARLEY_BENCH_POSTGRES names the PostgreSQL database
+# (default below); with "-viewers public,parties" in them, the table has a
+# fan-out row for each kind of viewer. PARLEY_BENCH_POSTGRES names the PostgreSQL database
 # (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); it
 # must be on a loopback address, and psql must be installed. The schemas
 # are named parley_bench_<pid>_<store> and dropped at the end. With OUTDIR,
@@ -119,7 +122,8 @@ start_server() {
 	port=$(free_port)
 	URL=
 	"$TMP/parley" serve --addr "127.0.0.1:$port" --dir "$dir" --db "$db" --host "$HOST" \
-		--read-rate -1 --write-rate -1 --log-level warn >"$TMP/$name.log" 2>&1 &
+		--read-rate -1 --write-rate -1 --sign-in-rate -1 --streams-per-addr -1 --anon-streams-per-addr -1 \
+		--log-level warn >"$TMP/$name.log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	for _ in $(seq 300); do
@@ -199,27 +203,33 @@ start_server pg-2b "$TMP/pg-2" "$DB"
 load pg-2 "$url1,$URL"
 stop_servers
 
-# The table. "2nd process" is, for the writes, what the writers posting to
-# the second server achieved (within the total) and, for the fan-out, the
-# delay of the subscribers of the second server, which receive the events
-# posted to the first.
+# The table, one row per store and fan-out run (one per kind of viewer).
+# "2nd process" is, for the writes, what the writers posting to the second
+# server achieved (within the total) and, for the fan-out, the delay of the
+# subscribers of the second server, which receive the events posted to the
+# first.
 sqlite_rate=$(jq -r '.writes_per_sec // 0' "$TMP/sqlite.json")
 echo
-echo "| store | processes | writes/s | of SQLite | write p50 | write p99 | writes/s via 2nd process | fan-out p50 | fan-out p99 | fan-out p50, 2nd process | fan-out p99, 2nd process | missed | dropped | failed writes |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| store | processes | subscribers | writes/s | of SQLite | write p50 | write p99 | writes/s via 2nd process | fan-out p50 | fan-out p99 | fan-out p50, 2nd process | fan-out p99, 2nd process | missed | violations | dropped | failed writes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for name in sqlite pg-1 pg-2; do
 	jq -r --arg name "$name" --argjson base "$sqlite_rate" '
 		def f1: . * 10 | round / 10;
 		def ms: if . == null then "—" else (f1 | tostring) + " ms" end;
-		(.fanout_by_server // [] | map(select(.events_posted_here | not)) | .[0]) as $other
+		. as $run
+		| ($run.fanouts // [{viewers: "public", p50_ms: $run.fanout_p50_ms, p99_ms: $run.fanout_p99_ms,
+		    missed: $run.fanout_missed, violations: 0, dropped: $run.fanout_dropped, by_server: $run.fanout_by_server}])[]
+		| . as $f
+		| ($f.by_server // [] | map(select(.events_posted_here | not)) | .[0]) as $other
 		| [ (if $name == "sqlite" then "SQLite" else "PostgreSQL" end),
 		    (if $name == "pg-2" then "2" else "1" end),
-		    (.writes_per_sec | round | tostring),
-		    (if $base > 0 then ((.writes_per_sec / $base * 100 | round | tostring) + "%") else "—" end),
-		    (.write_p50_ms | ms), (.write_p99_ms | ms),
-		    (.writes_by_server // [] | .[1].writes_per_sec | if . == null then "—" else round | tostring end),
-		    (.fanout_p50_ms | ms), (.fanout_p99_ms | ms),
+		    (if $f.viewers == "parties" then "signed in, one actor each" else "the public" end),
+		    ($run.writes_per_sec | round | tostring),
+		    (if $base > 0 then (($run.writes_per_sec / $base * 100 | round | tostring) + "%") else "—" end),
+		    ($run.write_p50_ms | ms), ($run.write_p99_ms | ms),
+		    ($run.writes_by_server // [] | .[1].writes_per_sec | if . == null then "—" else round | tostring end),
+		    ($f.p50_ms | ms), ($f.p99_ms | ms),
 		    ($other.p50_ms | ms), ($other.p99_ms | ms),
-		    (.fanout_missed | tostring), (.fanout_dropped | tostring), (.write_failed | tostring) ]
+		    ($f.missed | tostring), ($f.violations | tostring), ($f.dropped | tostring), ($run.write_failed | tostring) ]
 		| "| " + join(" | ") + " |"' "$TMP/$name.json"
 done
