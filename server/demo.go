@@ -18,6 +18,9 @@ type Demo struct {
 	Talks  string
 	Notice string // what is reported and what is reconstructed
 	Actors []DemoActor
+	// Quotations are the demo's statements whose words a press report
+	// quoted, so that the pages can mark them as quoted in the press.
+	Quotations []DemoQuotation
 
 	// Hosts are the Host header values (host, or host:port) the demo's
 	// API answers to; with none, localhost, 127.0.0.1 and [::1] on any
@@ -57,6 +60,31 @@ func (s *Server) checkDemoHost(r *http.Request) error {
 		names = strings.Join(d.Hosts, ", ")
 	}
 	return parley.Errorf(parley.EFORBIDDEN, "the demo answers only at its own addresses (%s), not at %q: open it at one of them", names, r.Host)
+}
+
+// A DemoQuotation is a statement of the demo that quotes a real person as
+// the press reported them.
+type DemoQuotation struct {
+	Actor  string // the demo actor's id
+	Text   string // the statement's text, word for word
+	Source string // where and when the press reported it
+}
+
+// Quoted returns the source of a statement by the actor holding key, if
+// the demo's script has it quoted from the press.
+func (d *Demo) Quoted(key, text string) (string, bool) {
+	if d == nil {
+		return "", false
+	}
+	for _, q := range d.Quotations {
+		if q.Text != text {
+			continue
+		}
+		if a, err := d.actor(q.Actor); err == nil && a.PublicKey() == key {
+			return q.Source, true
+		}
+	}
+	return "", false
 }
 
 // A DemoActor is one demo identity.

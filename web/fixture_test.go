@@ -73,6 +73,9 @@ func newFixture(t testing.TB, opt fixtureOptions) *fixture {
 		for _, m := range s.Cast {
 			demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
 		}
+		for _, q := range s.Quotations() {
+			demo.Quotations = append(demo.Quotations, server.DemoQuotation{Actor: q.By.ID, Text: q.Text, Source: q.Occasion + ", as quoted in " + q.Source})
+		}
 	}
 	ui, err := web.New(l, web.Config{Host: testHost, Demo: demo, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {

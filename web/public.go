@@ -36,7 +36,8 @@ type statementView struct {
 	Dir     string
 	Agreed  []recordLine
 	Open    []recordLine
-	Unknown bool // the history does not reach the statement
+	Unknown bool   // the history does not reach the statement
+	Quoted  string // in the demo, where the press reported these words, word for word
 }
 
 // recordLine is an item's status when a statement was made, with the
@@ -91,6 +92,7 @@ func (h *handler) public(r *http.Request) (*page, error) {
 			continue // the statements about the round asked for
 		}
 		sv := statementView{Statement: m, By: s.ActorName(m.By), Dir: dirOf(m.Lang)}
+		sv.Quoted, _ = h.cfg.Demo.Quoted(m.By, m.Text)
 		agreed := d.History.AgreedAt(m.Index)
 		if agreed == nil {
 			sv.Unknown = true

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"html"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -464,5 +465,25 @@ func TestStatic(t *testing.T) {
 	}
 	if code, _ := f.get("", "/static/nonesuch.js"); code != http.StatusNotFound {
 		t.Errorf("a missing static file: status %d, want 404", code)
+	}
+}
+
+// TestDemoQuotations checks that in the demo the public page marks each
+// statement that quotes a real person as quoted in the press, and no
+// other.
+func TestDemoQuotations(t *testing.T) {
+	f := newFixture(t, fixtureOptions{demo: true})
+	body := f.page("", "/talks/"+f.talks+"/public")
+	want := 0
+	for _, q := range f.script.Quotations() {
+		if strings.Contains(body, html.EscapeString(q.Text)) {
+			want++
+		}
+	}
+	if want == 0 {
+		t.Fatal("the public page shows none of the quoted statements")
+	}
+	if got := strings.Count(body, "Quoted in the press"); got != want {
+		t.Errorf("the public page marks %d statements as quoted in the press, want %d", got, want)
 	}
 }

@@ -92,6 +92,9 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	for _, m := range s.Cast {
 		demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
 	}
+	for _, q := range s.Quotations() {
+		demo.Quotations = append(demo.Quotations, server.DemoQuotation{Actor: q.By.ID, Text: q.Text, Source: q.Occasion + ", as quoted in " + q.Source})
+	}
 	h := demoHints{
 		prog: selfCommand(e.Getenv), dir: dir, talks: s.Talks,
 		origin: parley.Origin(c.data.Host, s.Talks), actor: "oppC",
