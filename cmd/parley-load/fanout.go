@@ -35,6 +35,7 @@ type fanoutResult struct {
 	violation   string        // the first, described
 	Dropped     int           // streams that ended before the phase did
 	dropReason  string
+	CPU         time.Duration  // of this process, from the first POST to the last delivery awaited
 	PerServer   []serverFanout // by server the subscribers listen on, when there are several
 	errs        *tally         // failed connections and posts
 }
@@ -255,6 +256,7 @@ func fanout(ctx context.Context, cs []*client, streams *http.Client, t *talks, c
 	defer cancelPosts()
 	inflight := make(chan struct{}, maxPostsInFlight)
 	var posts sync.WaitGroup
+	cpu0, _ := processCPU()
 	first := time.Now()
 	for i, ev := range events {
 		due := first.Add(time.Duration(i) * interval)
@@ -326,6 +328,9 @@ func fanout(ctx context.Context, cs []*client, streams *http.Client, t *talks, c
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	if cpu1, ok := processCPU(); ok {
+		res.CPU = cpu1 - cpu0
 	}
 	// An event a subscriber may not see would come, if at all, in log
 	// order with the others: give one after its last a moment to arrive.

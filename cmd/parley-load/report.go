@@ -230,6 +230,9 @@ func (r *report) write(out io.Writer) error {
 			}
 			p("\n")
 		}
+		if wr.CPU > 0 && r.target.inproc {
+			p("The process, server and clients, used %.1f s of CPU in the phase: %s per write.\n\n", wr.CPU.Seconds(), us(wr.CPU/time.Duration(max(wr.OK, 1))))
+		}
 		p("Signing and encoding one stance event takes %s on one core (%s events/s per core), measured before the server started.\n\n",
 			us(r.signEach), count(int(time.Second/max(r.signEach, 1))))
 		writeErrors(w, wr.errs)
@@ -239,12 +242,16 @@ func (r *report) write(out io.Writer) error {
 		p("## Fan-out\n\n")
 		if len(r.fanouts) > 1 {
 			p("The phase ran %d times on the same talks, one run for each kind of viewer, in this order:\n\n", len(r.fanouts))
-			p("| subscribers | connected | events (only one party may see) | deliveries expected | received | withheld | p50 | p90 | p99 | max | missed | violations | dropped |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+			p("| subscribers | connected | events (only one party may see) | deliveries expected | received | withheld | p50 | p90 | p99 | max | missed | violations | dropped | CPU per event |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 			for _, f := range r.fanouts {
-				p("| %s | %s | %d (%d) | %s | %s | %s | %s | %s | **%s** | %s | %d | %d | %d |\n", viewersPhrase(f.Viewers), count(f.Connected), f.Posted, f.Private,
-					count(f.Expected), count(f.Delay.N), count(f.Withheld), msOf(f.Delay, f.Delay.P50), msOf(f.Delay, f.Delay.P90), msOf(f.Delay, f.Delay.P99), msOf(f.Delay, f.Delay.Max), f.Missed, f.Violations, f.Dropped)
+				p("| %s | %s | %d (%d) | %s | %s | %s | %s | %s | **%s** | %s | %d | %d | %d | %s |\n", viewersPhrase(f.Viewers), count(f.Connected), f.Posted, f.Private,
+					count(f.Expected), count(f.Delay.N), count(f.Withheld), msOf(f.Delay, f.Delay.P50), msOf(f.Delay, f.Delay.P90), msOf(f.Delay, f.Delay.P99), msOf(f.Delay, f.Delay.Max), f.Missed, f.Violations, f.Dropped,
+					cpuPerEvent(r.target, f))
 			}
 			p("\n")
+			if r.target.inproc {
+				p("CPU per event is the CPU time of this process, which holds the server and the subscribers, from the first POST to the last delivery awaited, divided by the events posted: it moves much less with the machine's other load than the delays do.\n\n")
+			}
 		}
 		for _, f := range r.fanouts {
 			r.writeFanout(w, f)
@@ -315,6 +322,10 @@ func (r *report) writeFanout(w *bufio.Writer, f *fanoutResult) {
 	p("| subscribers | events | deliveries | p50 | p90 | p99 | max | missed | violations | dropped |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
 		msOf(f.Delay, f.Delay.P50), msOf(f.Delay, f.Delay.P90), msOf(f.Delay, f.Delay.P99), msOf(f.Delay, f.Delay.Max), f.Missed, f.Violations, f.Dropped)
+	if f.CPU > 0 && r.target.inproc {
+		p("The process, server and subscribers, used %.1f s of CPU from the first POST to the last delivery awaited: %s per event posted, %s per delivery.\n\n",
+			f.CPU.Seconds(), ms(f.CPU/time.Duration(max(f.Posted, 1))), us(f.CPU/time.Duration(max(f.Delay.N, 1))))
+	}
 	if len(f.PerServer) > 1 {
 		p("Every event is posted to the first server, %s; subscriber i listens on server i mod %d, so the subscribers of the other servers receive events appended through another process (which each server follows in the store). By the server the subscribers listen on:\n\n", f.PerServer[0].Base, len(f.PerServer))
 		p("| server | events posted there | subscribers | deliveries | p50 | p90 | p99 | max | missed | violations | dropped |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -345,6 +356,15 @@ func retriedPhrase(n int) string {
 		return ""
 	}
 	return "; " + plural(n, "request", "requests") + " sent again after a refusal or a failed exchange"
+}
+
+// cpuPerEvent formats the CPU time of a fan-out run per event posted, when
+// it measured the server's process.
+func cpuPerEvent(tg *target, f *fanoutResult) string {
+	if f.CPU <= 0 || !tg.inproc {
+		return "—"
+	}
+	return ms(f.CPU / time.Duration(max(f.Posted, 1)))
 }
 
 // viewersPhrase says whom subscribers listen as.
@@ -421,6 +441,7 @@ type summary struct {
 	WriteP99ms    float64 `json:"write_p99_ms,omitempty"`
 	WriteMaxms    float64 `json:"write_max_ms,omitempty"`
 	WriteFailed   int     `json:"write_failed"`
+	WriteCPUSec   float64 `json:"write_cpu_seconds,omitempty"` // of this process, when it holds the server
 	SignMicros    float64 `json:"sign_us,omitempty"`
 	Subscribers   int     `json:"subscribers,omitempty"`
 	FanoutP50ms   float64 `json:"fanout_p50_ms,omitempty"`
@@ -485,6 +506,7 @@ type fanoutSummary struct {
 	Dropped     int     `json:"dropped"`
 	Failed      int     `json:"failed"`
 	Late        int     `json:"late"`
+	CPUSec      float64 `json:"cpu_seconds,omitempty"` // of this process, when it holds the server
 
 	ByServer []serverFanoutSummary `json:"by_server,omitempty"` // when -server lists several
 }
@@ -515,6 +537,9 @@ func (r *report) summary() summary {
 	}
 	if w := r.writes; w != nil {
 		s.WritesPerSec, s.WriteFailed = w.Rate(), w.Failed
+		if r.target != nil && r.target.inproc {
+			s.WriteCPUSec = w.CPU.Seconds()
+		}
 		s.WriteP50ms, s.WriteP90ms, s.WriteP99ms, s.WriteMaxms = msf(w.Latency.P50), msf(w.Latency.P90), msf(w.Latency.P99), msf(w.Latency.Max)
 		for _, ps := range w.PerServer {
 			s.WritesByServer = append(s.WritesByServer, serverWriteSummary{
@@ -533,6 +558,9 @@ func (r *report) summary() summary {
 			Expected: f.Expected, Received: f.Delay.N, Withheld: f.Withheld,
 			P50ms: msf(f.Delay.P50), P90ms: msf(f.Delay.P90), P99ms: msf(f.Delay.P99), Maxms: msf(f.Delay.Max),
 			Missed: f.Missed, Violations: f.Violations, Dropped: f.Dropped, Failed: f.errs.total(), Late: f.Late,
+		}
+		if r.target != nil && r.target.inproc {
+			fs.CPUSec = f.CPU.Seconds()
 		}
 		for _, ps := range f.PerServer {
 			fs.ByServer = append(fs.ByServer, serverFanoutSummary{

@@ -18,6 +18,7 @@ type writeResult struct {
 	OK        int
 	Failed    int
 	Latency   dist
+	CPU       time.Duration  // of this process during the phase
 	PerServer []serverWrites // by server, when there are several
 	errs      *tally
 }
@@ -108,6 +109,7 @@ func writes(ctx context.Context, cs []*client, t *talks, cfg *config, pools [][]
 	lat := make([][]time.Duration, cfg.writers)
 	oks := make([]int, cfg.writers)
 	fails := make([]int, cfg.writers)
+	cpu0, _ := processCPU()
 	start := time.Now()
 	deadline := start.Add(cfg.duration)
 	var wg sync.WaitGroup
@@ -145,6 +147,9 @@ func writes(ctx context.Context, cs []*client, t *talks, cfg *config, pools [][]
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	if cpu1, ok := processCPU(); ok {
+		res.CPU = cpu1 - cpu0
+	}
 	var all []time.Duration
 	for w, l := range lat {
 		all = append(all, l...)
