@@ -486,10 +486,13 @@ func (w *writer) open(res *agreement.Result) {
 		}
 		n++
 		w.printf("- %s: %s.", w.item(it), words.Status(ir.Status))
+		for _, h := range ir.Holds {
+			w.printf(" %s", words.Sentence(capitalize(words.Hold(h.Kind, h.Count, it.ID))))
+		}
 		for _, line := range w.blockers(it, ir.Blockers) {
 			w.printf(" %s", words.Sentence(capitalize(line)))
 		}
-		if ir.NoSupport && len(ir.Blockers) == 0 {
+		if ir.NoSupport && len(ir.Blockers) == 0 && len(ir.Holds) == 0 {
 			w.printf(" No party supports it.")
 		}
 		if len(ir.PackageBlockedBy) > 0 {
@@ -636,6 +639,7 @@ func (w *writer) roots(item string, rbs []agreement.RootBlocker) string {
 	elsewhere := false
 	type key struct{ item, stance string }
 	byKey := map[key][]string{}
+	counts := map[key]int{}
 	var keys []key
 	for _, rb := range rbs {
 		if rb.Item != item {
@@ -645,6 +649,7 @@ func (w *writer) roots(item string, rbs []agreement.RootBlocker) string {
 		if byKey[k] == nil {
 			keys = append(keys, k)
 		}
+		counts[k] = rb.Count
 		if rb.Party != "" {
 			byKey[k] = append(byKey[k], w.party(rb.Party))
 		} else {
@@ -660,6 +665,10 @@ func (w *writer) roots(item string, rbs []agreement.RootBlocker) string {
 		who := byKey[k]
 		if k.stance == "no_support" {
 			parts = append(parts, "no party supports "+k.item)
+			continue
+		}
+		if words.IsHold(k.stance) {
+			parts = append(parts, words.Hold(k.stance, counts[k], k.item))
 			continue
 		}
 		n := len(who)

@@ -253,3 +253,19 @@ func TestLateAcceptanceAndBetweenRounds(t *testing.T) {
 	medR1 := tk.brief("mediators", "r1")
 	mustContain(t, medR1, "Closing note, as recorded when the round closed [#", "SECRET-NOTE")
 }
+
+// TestOpenBracketsNotAgreed: a text with open brackets is not agreed,
+// though every party supports it, and the briefing says why and what
+// lifts it.
+func TestOpenBracketsNotAgreed(t *testing.T) {
+	tk := newTalks(t)
+	tk.round("r1", "gov", "opp")
+	tk.act("mediator", parley.KindAddItem, "", parley.AddItem{Item: "A1", Title: "Ceasefire", Kind: parley.ItemDocument})
+	tk.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "A1", Version: 1, Paragraphs: []string{"The ceasefire starts at [[midnight || noon]]."}})
+	for _, p := range []string{"gov", "opp"} {
+		tk.act(p, parley.KindSetStance, "", parley.SetStance{Item: "A1", Version: 1, Party: p, Stance: parley.StanceSupport})
+	}
+	md := tk.brief("public", "r1")
+	mustContain(t, md, "Nothing is agreed so far.", "**A1** “Ceasefire”: not agreed. The current version of A1 holds 1 open bracket, and nothing in brackets is agreed until a mediator tables a version without them.")
+	mustLack(t, md, "Every item", "No party supports")
+}

@@ -49,6 +49,7 @@ type explanation struct {
 type explainNode struct {
 	Talks, Link         string
 	Item, Title, Status string
+	Holds               []string // what holds it back whatever the votes, in words
 	Blockers            []blockerView
 	Packaged            []*explainNode // package mates that fail their rule
 	NoSupport           bool
@@ -74,6 +75,7 @@ type blockerView struct {
 
 type rootView struct {
 	Party, PartyName, Item, Stance, Reason string
+	Hold                                   string // a hold, in words, when the root is one
 	Index                                  int64
 }
 
@@ -115,6 +117,9 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 	}
 	for _, rb := range roots {
 		rv := rootView{Party: rb.Party, PartyName: s.PartyName(rb.Party), Item: rb.Item, Stance: rb.Stance, Index: -1}
+		if words.IsHold(rb.Stance) {
+			rv.Hold = words.Hold(rb.Stance, rb.Count, rb.Item)
+		}
 		if st := s.Item(rb.Item); st != nil && rb.Party != "" {
 			if x := st.Stances[rb.Party]; x != nil {
 				rv.Reason, rv.Index = x.Reason, x.Index
@@ -149,7 +154,10 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 			for _, c := range o.Changes {
 				uv.Changes = append(uv.Changes, changeWords(s, c))
 			}
-			if len(o.Changes) == 1 {
+			for _, h := range o.Lift {
+				uv.Changes = append(uv.Changes, liftWords(h))
+			}
+			if len(o.Changes) == 1 && len(o.Lift) == 0 {
 				c := o.Changes[0]
 				uv.One = &c
 			}
@@ -187,7 +195,10 @@ func node(s *snap, res *agreement.Result, id string, seen map[string]bool, depth
 	if ir == nil {
 		return n
 	}
-	n.Status, n.NoSupport = ir.Status, ir.NoSupport
+	n.Status, n.NoSupport = ir.Status, ir.NoSupport && len(ir.Holds) == 0
+	for _, h := range ir.Holds {
+		n.Holds = append(n.Holds, words.Hold(h.Kind, h.Count, id))
+	}
 	if seen[id] {
 		n.Repeat = true
 		return n
@@ -260,6 +271,20 @@ func blockerWords(b blockerView) string {
 		return "reserves its position"
 	}
 	return strings.ReplaceAll(b.Stance, "_", " ")
+}
+
+// liftWords says the move that lifts a hold: "a mediator tables a version
+// of D1 without brackets".
+func liftWords(h agreement.Hold) string {
+	switch h.Kind {
+	case agreement.HoldOpenBrackets:
+		return "a mediator tables a version of " + h.Item + " without brackets"
+	case agreement.HoldIncompleteVersion:
+		return "a mediator tables " + h.Item + " in every official language"
+	case agreement.HoldOpenDivergence:
+		return "the divergences between the language versions of " + h.Item + " are resolved"
+	}
+	return "the " + h.Kind + " hold on " + h.Item + " is lifted"
 }
 
 // rootWords says what a root blocker does about the item named after it:

@@ -487,3 +487,24 @@ func TestDemoQuotations(t *testing.T) {
 		t.Errorf("the public page marks %d statements as quoted in the press, want %d", got, want)
 	}
 }
+
+// TestOpenBracketsExplained checks that a text with an open bracket is not
+// agreed though every party supports it, and that the dashboard says why
+// and that a clean version would unlock it.
+func TestOpenBracketsExplained(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.openRound("r3")
+	for _, p := range []string{"gov", "oppA", "oppB", "oppC"} {
+		f.act(p, parley.KindAcceptInvitation, "", parley.Invitation{Round: "r3", Party: p})
+	}
+	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D1", Version: 3, Paragraphs: []string{"The talks resume [[in May || in June]]."}})
+	for _, p := range []string{"gov", "oppA", "oppB", "oppC"} {
+		f.act(p, parley.KindSetStance, "", parley.SetStance{Item: "D1", Version: 3, Party: p, Stance: parley.StanceSupport})
+	}
+	body := f.page("", "/talks/"+f.talks+"/dashboard?item=D1")
+	for _, want := range []string{"Why D1 is not agreed", "the current version of D1 holds 1 open bracket", "a mediator tables a version of D1 without brackets"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the explanation of D1 lacks %q", want)
+		}
+	}
+}

@@ -276,3 +276,31 @@ func Sentence(s string) string {
 
 // Quote puts text in quotation marks.
 func Quote(s string) string { return "“" + strings.TrimSpace(s) + "”" }
+
+// Hold says what holds an item back whatever the votes, with the move
+// that lifts it: "the current version of D1 holds 2 open brackets, and
+// nothing in brackets is agreed until a mediator tables a version without
+// them".
+func Hold(kind string, count int, item string) string {
+	switch kind {
+	case agreement.HoldOpenBrackets:
+		return fmt.Sprintf("the current version of %s holds %s, and nothing in brackets is agreed until a mediator tables a version without them",
+			item, Count(count, "open bracket", "open brackets"))
+	case agreement.HoldIncompleteVersion:
+		return fmt.Sprintf("the current version of %s is not yet tabled in %s, and it cannot be agreed until a mediator tables them",
+			item, Count(count, "official language", "official languages"))
+	case agreement.HoldOpenDivergence:
+		return fmt.Sprintf("%s between the language versions of %s %s open, and it cannot be agreed until a mediator resolves %s in a new version or the flag is withdrawn",
+			Count(count, "divergence", "divergences"), item, map[bool]string{true: "is", false: "are"}[count == 1], map[bool]string{true: "it", false: "them"}[count == 1])
+	}
+	return fmt.Sprintf("%s is held back (%s)", item, kind)
+}
+
+// IsHold reports whether a root blocker's stance is the kind of a hold.
+func IsHold(stance string) bool {
+	switch stance {
+	case agreement.HoldOpenBrackets, agreement.HoldIncompleteVersion, agreement.HoldOpenDivergence:
+		return true
+	}
+	return false
+}

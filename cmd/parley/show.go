@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
+	"github.com/parleyhq/parley/words"
 )
 
 func init() {
@@ -201,11 +202,14 @@ func writeShow(w io.Writer, d *showData) {
 		if ir != nil && len(ir.RootBlockers) > 0 {
 			var rbs []string
 			for _, rb := range ir.RootBlockers {
-				who := rb.Party
-				if who == "" {
-					who = "no one supports"
+				switch {
+				case words.IsHold(rb.Stance):
+					rbs = append(rbs, words.Hold(rb.Stance, rb.Count, rb.Item))
+				case rb.Party == "":
+					rbs = append(rbs, "no one supports "+rb.Item)
+				default:
+					rbs = append(rbs, rb.Party+" "+rb.Stance+" on "+rb.Item)
 				}
-				rbs = append(rbs, who+" "+rb.Stance+" on "+rb.Item)
 			}
 			notes = append(notes, fmt.Sprintf("%s is blocked at the root by: %s", it.ID, strings.Join(rbs, "; ")))
 		}
