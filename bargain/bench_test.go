@@ -117,3 +117,25 @@ func BenchmarkGrowth(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLarge measures where the exact frontier becomes expensive:
+// hundreds of thousands of points (Generate, seed 1). The last takes
+// minutes; run it alone with -benchtime 1x.
+func BenchmarkLarge(b *testing.B) {
+	for _, spec := range []GenSpec{
+		{Parties: 2, Issues: 100, Options: 10, Values: AntiCorrelated},
+		{Parties: 2, Issues: 200, Options: 10, Values: AntiCorrelated},
+		{Parties: 3, Issues: 40, Options: 5, Values: AntiCorrelated},
+		{Parties: 3, Issues: 60, Options: 5},
+		{Parties: 4, Issues: 20, Options: 5},
+		{Parties: 5, Issues: 15, Options: 5},
+		{Parties: 6, Issues: 10, Options: 5},
+		{Parties: 6, Issues: 15, Options: 5},
+	} {
+		name := fmt.Sprintf("%dx%dx%d", spec.Parties, spec.Issues, spec.Options)
+		if spec.Values != "" {
+			name += "/" + spec.Values
+		}
+		b.Run(name, func(b *testing.B) { benchSpec(b, spec, 1) })
+	}
+}

@@ -30,25 +30,26 @@ import (
 // packages of a vector are the paths that end at it, counted by a
 // forward sum and listed on demand.
 //
-// The candidates are produced in decreasing lexicographic order (party 1's
-// utility first): F_k is kept in that order, and each translate F_k + c is
-// in that order too, so a merge of the translates (one per option) gives
-// them in order. In that order a vector can only be dominated by one
-// before it (a dominating vector is lexicographically greater), and equal
-// vectors are adjacent, which is where ties are joined. What remains is,
-// for each candidate, to ask whether one of the frontier vectors kept so
-// far dominates it, all of which have a first coordinate at least as
-// large:
-//   - 1 party: only the first vector is kept;
-//   - 2 parties: a candidate is kept if its second coordinate exceeds the
-//     largest seen so far (a sweep);
-//   - 3 parties: the kept vectors' (second, third) coordinates form a
-//     staircase, ordered by the second ascending and the third
-//     descending; the candidate is dominated if the first step whose
-//     second coordinate is at least its own has a third coordinate at
-//     least its own (a binary search);
-//   - 4 parties and more: the candidate is compared with every kept
-//     vector, which costs the product of their numbers.
+// F_k is kept in decreasing lexicographic order (party 1's utility
+// first). Each translate F_k + c is in that order too and holds no two
+// vectors one of which dominates the other, so only candidates of
+// different options can dominate each other. In decreasing lexicographic
+// order a vector can only be dominated by one before it (a dominating
+// vector is lexicographically greater), and equal vectors are adjacent,
+// which is where ties are joined. How each level is made depends on the
+// number of parties:
+//   - 2 parties (merge2): F_k is a staircase, increasing in the second
+//     party's utility as the first's decreases; each option's translate
+//     is merged into the running staircase in one linear pass, keeping a
+//     vector when its second coordinate exceeds every one before it;
+//   - 1 and 3 parties (mergeHeap): the translates are merged with a heap;
+//     for 1 party only the first vector is kept; for 3, the kept vectors'
+//     (second, third) coordinates form a staircase, ordered by the second
+//     ascending and the third descending, and a candidate is dominated if
+//     the first step whose second coordinate is at least its own has a
+//     third coordinate at least its own (a binary search);
+//   - 4 parties and more (mergeTree): each candidate is checked by orthant
+//     queries on a k-d tree of F_k, then the survivors are sorted.
 
 // An edge says that a frontier vector of one level is reached from the
 // vector parent of the level before with the option opt of the level's
@@ -600,12 +601,11 @@ func dominatesOrEqual[T word](q, p []T) bool {
 // decreasing lexicographic order, into one such order. Equal vectors come
 // out by increasing option.
 type merger[T word] struct {
-	P       int
-	cand    []T
-	m       int
-	pos     []int // the next vector of each translate
-	heap    []int // translates, greatest next vector first
-	scratch []int
+	P    int
+	cand []T
+	m    int
+	pos  []int // the next vector of each translate
+	heap []int // translates, greatest next vector first
 }
 
 func (h *merger[T]) reset(cand []T, m, nopt int) {
