@@ -3,6 +3,7 @@ package bargain
 import (
 	"encoding/json"
 	"math/big"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -130,4 +131,30 @@ func TestWords(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzParseDec checks that what ParseDec accepts prints in canonical form,
+// reads back to the same value, and prints the same through FormatRat.
+func FuzzParseDec(f *testing.F) {
+	for _, s := range []string{"0", "-0.50", "007", "1.000000", "-12.345", "0.1234567", "1e3", ".5"} {
+		f.Add(s)
+	}
+	canonical := regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDec(s)
+		if err != nil {
+			return
+		}
+		c := d.String()
+		if !canonical.MatchString(c) || c == "-0" {
+			t.Fatalf("ParseDec(%q).String() = %q, not canonical", s, c)
+		}
+		e, err := ParseDec(c)
+		if err != nil || e.Cmp(d) != 0 || e.String() != c {
+			t.Fatalf("%q reads back as %v, %v", c, e, err)
+		}
+		if r := FormatRat(d.Rat()); r != c {
+			t.Fatalf("FormatRat(%s) = %s", c, r)
+		}
+	})
 }

@@ -450,6 +450,9 @@ func (mt *mergeTree[T]) level(ctx context.Context, cur, c, next []T, maxPoints i
 			return next, level{}, true
 		}
 		for i := range m {
+			if i&4095 == 4095 && ctx.Err() != nil {
+				return next, level{}, true
+			}
 			f := cur[i*P : i*P+P]
 			dominated := false
 			for o2 := 0; o2 < nopt && !dominated; o2++ {
