@@ -250,9 +250,6 @@ func (mg *merge2[T]) level(ctx context.Context, cur, c, next []T, maxPoints int)
 				j++
 			}
 		}
-		if len(out) > maxPoints {
-			return next, level{}, false
-		}
 		run, out = out, run
 	}
 	mg.run, mg.out = run, out
