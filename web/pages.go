@@ -355,6 +355,9 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 				row.Kind, row.Time, row.Vis = e.Kind, formatTime(e.At()), s.VisibilityOf(en.Index)
 				row.Signer = s.ActorName(e.Actor)
 				row.Text = describe(e, s)
+				if st := stanceAt(s, row.Text.Item, en.Index); st != nil && st.Between {
+					row.Text.Summary += ", between rounds, after round " + st.Round + " closed"
+				}
 				row.Transitions = hist.At(en.Index)
 			}
 			if cp, err := h.l.Store().Checkpoint(ctx, id, en.Index+1); err == nil {
@@ -447,4 +450,19 @@ func baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// stanceAt returns the stance on an item recorded by the event at a log
+// index, if the view holds it.
+func stanceAt(s *snap, item string, index int64) *state.Stance {
+	it := s.Item(item)
+	if it == nil {
+		return nil
+	}
+	for _, x := range it.History {
+		if x.Index == index {
+			return x
+		}
+	}
+	return nil
 }

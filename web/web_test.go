@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"regexp"
@@ -506,5 +507,25 @@ func TestOpenBracketsExplained(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the explanation of D1 lacks %q", want)
 		}
+	}
+}
+
+// TestBetweenRounds checks that after the round closed a delegation may
+// still change its stance in its workspace, and that the timeline says
+// the stance was taken between rounds.
+func TestBetweenRounds(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	tok := f.token("oppA")
+	ws := f.page(tok, "/talks/"+f.talks+"/workspace")
+	if !strings.Contains(ws, "No round is open. Round <strong>r2</strong> closed; your party sat at its table.") || !strings.Contains(ws, `data-act="stance.set"`) {
+		t.Errorf("the workspace of oppA between rounds does not offer a stance change")
+	}
+	if strings.Contains(ws, `data-act="amendment.propose"`) {
+		t.Errorf("the workspace of oppA between rounds offers an amendment, which waits for the next round")
+	}
+	rec := f.act("oppA", parley.KindSetStance, "", parley.SetStance{Item: "D1", Version: 2, Party: "oppA", Stance: parley.StanceSupport, Reason: "Our capital confirms."})
+	tl := f.page("", fmt.Sprintf("/talks/%s/timeline?from=%d", f.talks, rec.Index-rec.Index%200))
+	if !strings.Contains(tl, "between rounds, after round r2 closed") {
+		t.Errorf("the timeline does not say the stance #%d was taken between rounds", rec.Index)
 	}
 }
