@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/parleyhq/parley"
@@ -101,9 +102,17 @@ func (l *Ledger) Check(ctx context.Context, talks string, progress func(done, to
 		return nil, err
 	}
 	if size == 0 {
-		if kept, err := l.cfg.Keys.kept(talks, vkey); err != nil || kept == nil {
-			return nil, errors.Join(err, parley.Errorf(parley.ENOTFOUND, "there is no talks %q in this store", talks))
+		// Without entries, it exists only if the log had some.
+		kept, err := l.cfg.Keys.kept(talks, vkey)
+		if err != nil {
+			return nil, err
 		}
+		if kept == nil {
+			return nil, parley.Errorf(parley.ENOTFOUND, "there is no talks %q in this store", talks)
+		}
+	}
+	if v, err := note.NewVerifier(vkey); err != nil || v.Name() != l.Origin(talks) {
+		return nil, parley.Errorf(parley.EINVALID, "the log key of talks %q is not for the origin %s: check it with the host of the origin its key names", talks, l.Origin(talks))
 	}
 	lg := &talksLog{id: talks, origin: l.Origin(talks), vkey: vkey}
 	kept, err := l.load(ctx, lg, nil, progress)
@@ -178,6 +187,9 @@ func (l *Ledger) checkRange(ctx context.Context, lg *talksLog, from, to int64, k
 			end := min(at+pageSize, to)
 			p := page{from: at}
 			p.entries, p.err = l.store.Entries(ctx, lg.id, at, end)
+			if code := parley.ErrorCode(p.err); code == parley.EINTERNAL || code == parley.ENOTFOUND {
+				p.err = l.unreadable(ctx, lg.id, at, end, p.err)
+			}
 			if p.err == nil {
 				first, last := tlog.StoredHashIndex(0, at), tlog.StoredHashIndex(0, end)
 				idx := make([]int64, last-first)
@@ -233,6 +245,26 @@ func (l *Ledger) checkRange(ctx context.Context, lg *talksLog, from, to int64, k
 		}
 	}
 	return ctx.Err()
+}
+
+// unreadable names the first of the entries [from, to) of a talks that the
+// store, which counts them in the log, fails to give (err): it was deleted
+// or damaged. If each can be read on its own, err is returned as it is.
+func (l *Ledger) unreadable(ctx context.Context, talks string, from, to int64, err error) error {
+	for i := from; i < to; i++ {
+		es, rerr := l.store.Entries(ctx, talks, i, i+1)
+		switch code := parley.ErrorCode(rerr); {
+		case rerr == nil && len(es) == 1:
+			continue
+		case rerr == nil:
+			return corruptEntry(talks, i, "it is missing: the store counts it in the log but does not hold it; it was deleted")
+		case code == parley.EINTERNAL || code == parley.ENOTFOUND:
+			return corruptEntry(talks, i, fmt.Sprintf("the store counts it in the log but cannot give it (%s): it was deleted or damaged", parley.ErrorMessage(rerr)))
+		default:
+			return rerr
+		}
+	}
+	return err
 }
 
 // checkTree checks, once a log's size entries are checked and in its

@@ -39,6 +39,8 @@ type medium struct {
 	// truncate keeps the first n entries of a talks, with their hashes
 	// and checkpoints: the cut a careful intruder makes.
 	truncate func(t *testing.T, talks string, n int64)
+	// deleteRow deletes one entry, leaving the log's size as it was.
+	deleteRow func(t *testing.T, talks string, idx int64)
 	// dropCheckpoint deletes the checkpoint stored at a size.
 	dropCheckpoint func(t *testing.T, talks string, size int64)
 	// save copies the database aside; the function it returns puts the
@@ -95,6 +97,9 @@ func sqliteMedium(t *testing.T) *medium {
 	}
 	m.truncate = func(t *testing.T, talks string, n int64) {
 		raw(t, `DELETE FROM entries WHERE key >= `+key+` AND key < ((SELECT no FROM talks WHERE id = ?1) + 1) << 40`, talks, n)
+	}
+	m.deleteRow = func(t *testing.T, talks string, idx int64) {
+		raw(t, `DELETE FROM entries WHERE key = `+key, talks, idx)
 	}
 	m.dropCheckpoint = func(t *testing.T, talks string, size int64) {
 		raw(t, `UPDATE entries SET root = NULL, note = NULL WHERE key = `+key+` - 1`, talks, size)
@@ -186,6 +191,9 @@ func postgresMedium(t *testing.T) *medium {
 		raw(t, `DELETE FROM hashes WHERE talks = $1 AND idx >= $2`, talks, tlog.StoredHashCount(n))
 		raw(t, `DELETE FROM checkpoints WHERE talks = $1 AND size > $2`, talks, n)
 		raw(t, `UPDATE talks SET size = $2 WHERE id = $1`, talks, n)
+	}
+	m.deleteRow = func(t *testing.T, talks string, idx int64) {
+		raw(t, `DELETE FROM entries WHERE talks = $1 AND idx = $2`, talks, idx)
 	}
 	m.dropCheckpoint = func(t *testing.T, talks string, size int64) {
 		raw(t, `DELETE FROM checkpoints WHERE talks = $1 AND size = $2`, talks, size)
@@ -439,6 +447,9 @@ func TestTampering(t *testing.T) {
 					t.Fatal(err)
 				}
 			}, 17, "it is missing: the log ends before it, at size 17, where its log signed no checkpoint"},
+			{"a deleted row", func(t *testing.T, m *medium, w *written) {
+				m.deleteRow(t, "t1", 9)
+			}, 9, "it was deleted"},
 			{"all rows deleted", func(t *testing.T, m *medium, w *written) {
 				m.truncate(t, "t1", 0)
 			}, 0, "it is missing: the database holds 0 entries, but the log signed 24"},
