@@ -644,11 +644,15 @@ func (l *Ledger) BundleFor(ctx context.Context, talks string, size int64, visibl
 	// Take what the bundle needs of the state under the lock; the entries
 	// below size never change, so read them after.
 	lg.mu.Lock()
+	if err := l.current(ctx, lg); err != nil {
+		lg.mu.Unlock()
+		return nil, err
+	}
 	if size < 1 || size > lg.state.Size {
 		lg.mu.Unlock()
 		return nil, parley.Errorf(parley.EINVALID, "talks %q has %d events; a bundle covers 1 to that many", talks, lg.state.Size)
 	}
-	latest := lg.cp
+	latest, hashes := lg.cp, lg.hashes
 	// The cosigned checkpoints up to size, then the one of that size, each
 	// with its cosignatures.
 	bySize := map[int64][]*state.Cosignature{}
@@ -674,6 +678,9 @@ func (l *Ledger) BundleFor(ctx context.Context, talks string, size int64, visibl
 	entries := make([]parley.Entry, 0, size)
 	var forks [][]byte
 	err = l.scan(ctx, talks, size, func(en parley.Entry, e *parley.Event) error {
+		if err := l.served(lg, hashes, &en); err != nil {
+			return err
+		}
 		entries = append(entries, en)
 		if visibleAt[en.Index] {
 			byNonce[e.Nonce] = true

@@ -122,6 +122,31 @@ func TestChangedAfterLoad(t *testing.T) {
 	}
 }
 
+// TestBundleOfChangedEntry changes a stored event while the ledger holds
+// its log: the bundle that would carry it is refused, and the talks with it.
+func TestBundleOfChangedEntry(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	if _, err := f.l.Bundle(ctx, "t1", ""); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(f.dir, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE entries SET sig = zeroblob(64) WHERE key = ((SELECT no FROM talks WHERE id = 't1') << 40) + 2`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.l.Bundle(ctx, "t1", "")
+	if parley.ErrorCode(err) != parley.ECORRUPT || !strings.HasPrefix(err.Error(), "entry 2 of talks t1: ") {
+		t.Fatalf("a bundle with a changed entry: got %v, want code %s naming entry 2", err, parley.ECORRUPT)
+	}
+	if err := f.l.View(ctx, "t1", func(*state.Talks, parley.Checkpoint) error { return nil }); parley.ErrorCode(err) != parley.ECORRUPT {
+		t.Errorf("viewing after: got %v, want code %s", err, parley.ECORRUPT)
+	}
+}
+
 // failingStore fails to read entries once told to.
 type failingStore struct {
 	parley.Store
