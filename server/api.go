@@ -94,6 +94,12 @@ func (s *Server) viewOf(r *http.Request) (*view.Talks, error) {
 	return view.Load(r.Context(), s.l, r.PathValue("id"), viewerKey(r), -1)
 }
 
+// recordOf is viewOf without the agreement instance (view.LoadRecord),
+// for the routes that show the record and not what is agreed.
+func (s *Server) recordOf(r *http.Request) (*view.Talks, error) {
+	return view.LoadRecord(r.Context(), s.l, r.PathValue("id"), viewerKey(r), -1)
+}
+
 func (s *Server) handleAppend(w http.ResponseWriter, r *http.Request) error {
 	var se parley.SignedEvent
 	if err := s.decodeBody(w, r, &se, s.cfg.MaxBody); err != nil {
@@ -150,7 +156,7 @@ func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}
@@ -249,7 +255,7 @@ type EventOrLeaf struct {
 const maxEventsPage = 5000
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}
@@ -324,7 +330,7 @@ func item(r *http.Request, v *view.Talks) (*view.Item, error) {
 }
 
 func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}
@@ -372,7 +378,7 @@ func version(r *http.Request, v *view.Talks, param string) (*state.Version, erro
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}
@@ -393,7 +399,7 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}
@@ -482,7 +488,7 @@ func (s *Server) handleImpact(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleStatements(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}
@@ -494,7 +500,7 @@ func (s *Server) handleStatements(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleCaucus(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}
@@ -558,7 +564,7 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) error 
 // receipt returns the receipt of the event at the index in the path, if
 // the viewer may see it.
 func (s *Server) receipt(r *http.Request) (*record.Receipt, error) {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return nil, err
 	}
@@ -615,7 +621,7 @@ func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewOf(r)
+	v, err := s.recordOf(r)
 	if err != nil {
 		return err
 	}

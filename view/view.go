@@ -53,7 +53,8 @@ type Talks struct {
 	Cosigned   []*state.Cosignature // public
 	Forks      []int64              // public
 
-	// Inst is the agreement instance as the viewer sees it.
+	// Inst is the agreement instance as the viewer sees it; nil in a view
+	// loaded by LoadRecord.
 	Inst *agreement.Instance
 	// Hidden counts the events of the view's log that the viewer may not
 	// see. Anyone can count them: the log shows their leaf hashes.
@@ -151,13 +152,14 @@ func (it *Item) Amendment(id string) *state.Amendment {
 // New returns what viewer v may see of st now. origin and cp are the log's
 // origin and latest checkpoint. Call it under the talks' lock.
 func New(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint) *Talks {
-	return build(st, v, origin, cp, st.Size, nil)
+	return build(st, v, origin, cp, st.Size, nil, true)
 }
 
-// build copies what viewer v may see of st. bits, when not nil, says which
-// events the viewer may see (a view of the past, with the viewer's
-// visibility of now); otherwise st decides.
-func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint, logSize int64, bits []bool) *Talks {
+// build copies what viewer v may see of st, and computes the agreement
+// instance it sees if inst is set. bits, when not nil, says which events
+// the viewer may see (a view of the past, with the viewer's visibility of
+// now); otherwise st decides.
+func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint, logSize int64, bits []bool, inst bool) *Talks {
 	t := &Talks{
 		ID: st.ID, Title: st.Title, Description: st.Description, Visibility: st.Visibility,
 		Proximity: st.Proximity, Founded: st.Founded, Origin: origin,
@@ -286,7 +288,9 @@ func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint,
 	t.Facts = seen.Facts()
 	t.Cosigned = st.Cosigned
 	t.Forks = st.Forks
-	t.Inst = seen.Instance()
+	if inst {
+		t.Inst = seen.Instance()
+	}
 	if bits != nil {
 		t.released = nil
 		t.bits = bits
@@ -311,7 +315,7 @@ func Past(past *state.Talks, v state.Viewer, visible func(int64) bool, origin st
 	for i := range bits {
 		bits[i] = visible(int64(i))
 	}
-	t := build(past, v, origin, cp, logSize, bits)
+	t := build(past, v, origin, cp, logSize, bits, true)
 	if past.Size < logSize {
 		t.At = past.Size - 1
 	}
@@ -322,6 +326,20 @@ func Past(past *state.Talks, v state.Viewer, visible func(int64) bool, origin st
 // the public): of now, or, when at ≥ 0, of the log's first at+1 events (a
 // view of the past, with the events the viewer may see now).
 func Load(ctx context.Context, l *ledger.Ledger, id, key string, at int64) (*Talks, error) {
+	return load(ctx, l, id, key, at, true)
+}
+
+// LoadRecord is Load without the agreement: the view's Inst is nil. The
+// routes that show the record and not what is agreed read it, and are
+// spared the instance, which in a large talks is most of a view's cost (a
+// stance for every party on every item, each the latest the viewer may
+// see).
+func LoadRecord(ctx context.Context, l *ledger.Ledger, id, key string, at int64) (*Talks, error) {
+	return load(ctx, l, id, key, at, false)
+}
+
+// load is Load, with the agreement instance if inst is set.
+func load(ctx context.Context, l *ledger.Ledger, id, key string, at int64, inst bool) (*Talks, error) {
 	if !parley.ValidTalksID(id) {
 		return nil, parley.Errorf(parley.ENOTFOUND, "%q is not the id of a talks", id)
 	}
@@ -337,7 +355,7 @@ func Load(ctx context.Context, l *ledger.Ledger, id, key string, at int64) (*Tal
 			return parley.Errorf(parley.EINVALID, "at=%d is not a log index of talks %q: give one from 0 to %d", at, id, st.Size-1)
 		}
 		if at < 0 || at == st.Size-1 {
-			t = New(st, v, origin, cp)
+			t = build(st, v, origin, cp, st.Size, nil, inst)
 			return nil
 		}
 		bits = make([]bool, at+1)
@@ -368,7 +386,7 @@ func Load(ctx context.Context, l *ledger.Ledger, id, key string, at int64) (*Tal
 			}
 		}
 	}
-	t = build(past, v, origin, cp, size, bits)
+	t = build(past, v, origin, cp, size, bits, inst)
 	t.At = at
 	return t, nil
 }
@@ -504,7 +522,13 @@ func (t *Talks) CaucusOf(party string) []*state.CaucusMessage {
 
 // Evaluate computes the agreement as the viewer sees it, with
 // explanations.
-func (t *Talks) Evaluate() (*agreement.Result, error) { return agreement.Evaluate(t.Inst) }
+// It needs the instance: a view loaded by LoadRecord has none.
+func (t *Talks) Evaluate() (*agreement.Result, error) {
+	if t.Inst == nil {
+		return nil, parley.Errorf(parley.EINTERNAL, "the view of %s was loaded without the agreement", t.ID)
+	}
+	return agreement.Evaluate(t.Inst)
+}
 
 // Audience returns the viewer that stands for an audience, for a record
 // read offline: "public" (anyone), "participants" (every actor on the
