@@ -3,6 +3,7 @@ package agreement
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -16,6 +17,15 @@ import (
 )
 
 var paris = sync.OnceValue(func() *Instance { return Generate(ParisScale, 1) })
+
+// parisJSON is the Paris-scale instance in the interchange format.
+var parisJSON = sync.OnceValue(func() []byte {
+	b, err := json.Marshal(paris())
+	if err != nil {
+		panic(err)
+	}
+	return b
+})
 
 // medians runs f b.N times and reports the median and the 90th percentile
 // of its durations besides the mean that go test prints.
@@ -92,6 +102,20 @@ func BenchmarkParis(b *testing.B) {
 		}
 		medians(b, func() {
 			if _, err := evaluate(m, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	// From the interchange format to the result in the interchange
+	// format: what parley agree does between reading and writing.
+	b.Run("json", func(b *testing.B) {
+		js := parisJSON()
+		medians(b, func() {
+			res, err := EvaluateJSON(js, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := res.WriteJSON(io.Discard); err != nil {
 				b.Fatal(err)
 			}
 		})

@@ -16,97 +16,405 @@ import (
 // trailing data are errors that name the field. null stands for a missing
 // value, as in encoding/json.
 func decodeJSON(b []byte) (*Instance, error) {
-	if !utf8.Valid(b) {
-		return nil, parley.Errorf(parley.EINVALID, "the input is not valid UTF-8")
+	inst, _, err := readJSON(b, false)
+	return inst, err
+}
+
+// EvaluateJSON evaluates the instance in the interchange format held in
+// b, as EvaluateOptions does the instance DecodeInstance reads, with the
+// same checks. It is the fast way from the interchange format to a result:
+// when the input gives the parties and the items before the positions (as
+// Instance's JSON encoding does), it compiles each position as it reads
+// it, without making an Instance, and a Paris-sized instance takes a few
+// times less time and memory than decoding it first.
+func EvaluateJSON(b []byte, opt Options) (*Result, error) {
+	inst, m, err := readJSON(b, true)
+	if err != nil {
+		return nil, err
 	}
+	if m == nil {
+		m, err = newModel(inst)
+	} else if err = m.configure(inst); err == nil {
+		err = m.compile()
+	}
+	if err != nil {
+		return nil, err
+	}
+	o, err := evaluate(m, opt)
+	if err != nil {
+		return nil, err
+	}
+	return m.result(o), nil
+}
+
+// readJSON reads an instance from b. With compile, when the parties and
+// the items come before the positions, it reads the positions into a
+// model of those parties and items instead of the instance, and returns
+// the model, for configure and compile to finish.
+func readJSON(b []byte, compile bool) (*Instance, *model, error) {
 	r := &jreader{b: b}
 	var inst Instance
+	var m *model
+	seen := map[string]bool{}
 	if err := r.object(fpath{k: -1}, func(key string, field fpath) error {
-		switch key {
-		case "rule":
-			return r.rule(field, &inst.Rule)
-		case "item_rules":
-			inst.ItemRules = map[string]parley.Rule{}
-			return r.object(field, func(id string, f fpath) error {
-				var rl parley.Rule
-				if err := r.rule(f, &rl); err != nil {
-					return err
-				}
-				inst.ItemRules[id] = rl
-				return nil
-			})
-		case "packages":
-			return r.array(field, func(k int, f fpath) error {
-				var pk []string
-				if err := r.strings(f, &pk); err != nil {
-					return err
-				}
-				inst.Packages = append(inst.Packages, pk)
-				return nil
-			})
-		case "parties":
-			return r.strings(field, &inst.Parties)
-		case "items":
-			return r.strings(field, &inst.Items)
-		case "facts":
-			return r.strings(field, &inst.Facts)
-		case "holds":
-			return r.array(field, func(k int, f fpath) error {
-				var h Hold
-				err := r.object(f, func(key string, f fpath) error {
-					switch key {
-					case "item":
-						return r.str(f, &h.Item)
-					case "kind":
-						return r.str(f, &h.Kind)
-					case "count":
-						if r.null() {
-							return nil
-						}
-						v, lit, fits, err := r.integer(f)
-						if err == nil && !fits {
-							err = parley.Errorf(parley.EINVALID, "%s: %s is larger than this machine's integers", f, lit)
-						}
-						h.Count = v
-						return err
-					case "detail":
-						return r.str(f, &h.Detail)
-					}
-					return parley.Errorf(parley.EINVALID, "%s: unknown field; a hold has item, kind, count and detail", f)
-				})
-				inst.Holds = append(inst.Holds, h)
+		seen[key] = true
+		if key == "positions" && compile && seen["parties"] && seen["items"] {
+			var err error
+			if m, err = newModelIDs(inst.Parties, inst.Items); err != nil {
 				return err
-			})
-		case "positions":
-			inst.Positions = make([]Position, 0, r.count())
-			return r.array(field, func(k int, f fpath) error {
-				var p Position
-				err := r.object(f, func(key string, f fpath) error {
-					switch key {
-					case "party":
-						return r.str(f, &p.Party)
-					case "item":
-						return r.str(f, &p.Item)
-					case "stance":
-						return r.str(f, &p.Stance)
-					case "condition":
-						return r.str(f, &p.Condition)
-					}
-					return parley.Errorf(parley.EINVALID, "%s: unknown field; a position has party, item, stance and condition", f)
-				})
-				inst.Positions = append(inst.Positions, p)
-				return err
-			})
+			}
+			return r.modelPositions(field, m)
 		}
-		return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts, positions and holds", key)
+		return r.field(&inst, key, field)
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.space()
 	if r.i != len(r.b) {
-		return nil, parley.Errorf(parley.EINVALID, "unexpected data after the instance at byte %d: give one JSON object", r.i)
+		return nil, nil, parley.Errorf(parley.EINVALID, "unexpected data after the instance at byte %d: give one JSON object", r.i)
 	}
-	return &inst, nil
+	return &inst, m, nil
+}
+
+// field reads the top-level field key of an instance into inst.
+func (r *jreader) field(inst *Instance, key string, field fpath) error {
+	switch key {
+	case "rule":
+		return r.rule(field, &inst.Rule)
+	case "item_rules":
+		inst.ItemRules = map[string]parley.Rule{}
+		return r.object(field, func(id string, f fpath) error {
+			var rl parley.Rule
+			if err := r.rule(f, &rl); err != nil {
+				return err
+			}
+			inst.ItemRules[id] = rl
+			return nil
+		})
+	case "packages":
+		return r.array(field, func(k int, f fpath) error {
+			var pk []string
+			if err := r.strings(f, &pk); err != nil {
+				return err
+			}
+			inst.Packages = append(inst.Packages, pk)
+			return nil
+		})
+	case "parties":
+		return r.strings(field, &inst.Parties)
+	case "items":
+		return r.strings(field, &inst.Items)
+	case "facts":
+		return r.strings(field, &inst.Facts)
+	case "holds":
+		return r.array(field, func(k int, f fpath) error {
+			var h Hold
+			err := r.object(f, func(key string, f fpath) error {
+				switch key {
+				case "item":
+					return r.str(f, &h.Item)
+				case "kind":
+					return r.str(f, &h.Kind)
+				case "count":
+					if r.null() {
+						return nil
+					}
+					v, lit, fits, err := r.integer(f)
+					if err == nil && !fits {
+						err = parley.Errorf(parley.EINVALID, "%s: %s is larger than this machine's integers", f, lit)
+					}
+					h.Count = v
+					return err
+				case "detail":
+					return r.str(f, &h.Detail)
+				}
+				return parley.Errorf(parley.EINVALID, "%s: unknown field; a hold has item, kind, count and detail", f)
+			})
+			inst.Holds = append(inst.Holds, h)
+			return err
+		})
+	case "positions":
+		inst.Positions = make([]Position, 0, r.count())
+		return r.array(field, func(k int, f fpath) error {
+			var p Position
+			err := r.object(f, func(key string, f fpath) error {
+				switch key {
+				case "party":
+					return r.str(f, &p.Party)
+				case "item":
+					return r.str(f, &p.Item)
+				case "stance":
+					return r.str(f, &p.Stance)
+				case "condition":
+					return r.str(f, &p.Condition)
+				}
+				return parley.Errorf(parley.EINVALID, "%s: unknown field; a position has party, item, stance and condition", f)
+			})
+			inst.Positions = append(inst.Positions, p)
+			return err
+		})
+	}
+	return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts, positions and holds", key)
+}
+
+// modelPositions reads the list of positions into m, whose parties and
+// items are known: the same as reading them into an Instance and giving
+// them to newModel, without making a string of any id.
+func (r *jreader) modelPositions(field fpath, m *model) error {
+	if r.null() {
+		return nil
+	}
+	if r.peek() != '[' {
+		return r.typeError(field, "a list")
+	}
+	r.i++
+	m.pos = make([]cpos, 0, r.count())
+	if r.peek() == ']' {
+		r.i++
+		return nil
+	}
+	lastP, lastI := int32(-1), int32(-1)
+	for k := 0; ; k++ {
+		if err := r.modelPosition(field.index(k), k, m, &lastP, &lastI); err != nil {
+			return err
+		}
+		switch r.peek() {
+		case ',':
+			r.i++
+		case ']':
+			r.i++
+			return nil
+		default:
+			return r.syntax(field, `"," or "]"`)
+		}
+	}
+}
+
+// Fields of a position, as bits.
+const (
+	fParty uint8 = 1 << iota
+	fItem
+	fStance
+	fCondition
+)
+
+// modelPosition reads position k, at field, into m.
+func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int32) error {
+	party, item, stance, cond, ok := r.plainPosition()
+	var seen uint8
+	if !ok && !r.null() {
+		if r.peek() != '{' {
+			return r.typeError(field, "an object")
+		}
+		r.i++
+		if r.peek() == '}' {
+			r.i++
+		} else {
+			for {
+				if r.peek() != '"' {
+					return r.syntax(field, "a key in quotes")
+				}
+				key, err := r.rawBytes(field, nil)
+				if err != nil {
+					return err
+				}
+				var bit uint8
+				var out *[]byte
+				switch string(key) {
+				case "party":
+					bit, out = fParty, &party
+				case "item":
+					bit, out = fItem, &item
+				case "stance":
+					bit, out = fStance, &stance
+				case "condition":
+					bit, out = fCondition, &cond
+				default:
+					return parley.Errorf(parley.EINVALID, "%s: unknown field; a position has party, item, stance and condition", field.key(string(key)))
+				}
+				if seen&bit != 0 {
+					return parley.Errorf(parley.EINVALID, "%s: the key is given twice", field.key(string(key)))
+				}
+				seen |= bit
+				if r.peek() != ':' {
+					return r.syntax(field.key(string(key)), `":"`)
+				}
+				r.i++
+				if !r.null() {
+					if r.peek() != '"' {
+						return r.typeError(field.key(string(key)), "a string")
+					}
+					if *out, err = r.rawBytes(field, key); err != nil {
+						return err
+					}
+				}
+				switch r.peek() {
+				case ',':
+					r.i++
+					continue
+				case '}':
+					r.i++
+				default:
+					return r.syntax(field, `"," or "}"`)
+				}
+				break
+			}
+		}
+	}
+	p, ok := guessBytes(m.parties, m.partyIdx, party, *lastP)
+	var i int32
+	if ok {
+		i, ok = guessBytes(m.items, m.itemIdx, item, *lastI)
+	}
+	var st uint8
+	if ok {
+		st, ok = stanceBytes(stance)
+	}
+	if !ok {
+		pos := Position{Party: string(party), Item: string(item), Stance: string(stance), Condition: string(cond)}
+		_, _, _, _, _, err := m.checkPosition(func() string { return field.String() }, pos)
+		return err
+	}
+	*lastP, *lastI = p, i
+	var c string
+	if len(cond) > 0 {
+		c = string(cond)
+	}
+	return m.input(k, p, i, st, c)
+}
+
+// plainPosition reads, if it is there, a position written as Instance's
+// JSON encoding writes it, such as {"party":"a","item":"x","stance":"support"}:
+// its fields in that order, with a condition last if any, no white space
+// and no escape in a string. Otherwise it reads nothing and reports false,
+// and modelPosition reads the position the long way.
+func (r *jreader) plainPosition() (party, item, stance, cond []byte, ok bool) {
+	b := r.b
+	i := r.i
+	// field reads `prefix"value"`, where value has no escape.
+	field := func(prefix string) []byte {
+		if i < 0 || len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
+			i = -1
+			return nil
+		}
+		i += len(prefix)
+		for j := i; j < len(b); j++ {
+			switch c := b[j]; {
+			case c == '"':
+				v := b[i:j:j]
+				i = j + 1
+				return v
+			case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+				i = -1
+				return nil
+			}
+		}
+		i = -1
+		return nil
+	}
+	party = field(`{"party":"`)
+	item = field(`,"item":"`)
+	stance = field(`,"stance":"`)
+	if i >= 0 && i < len(b) && b[i] == ',' {
+		cond = field(`,"condition":"`)
+	}
+	if i < 0 || i >= len(b) || b[i] != '}' {
+		return nil, nil, nil, nil, false
+	}
+	r.i = i + 1
+	return party, item, stance, cond, true
+}
+
+// guessBytes is guess for an id given as bytes.
+func guessBytes(ids []string, idx map[string]int32, id []byte, last int32) (int32, bool) {
+	if n := int32(len(ids)); n > 0 {
+		if next := (last + 1) % n; ids[next] == string(id) {
+			return next, true
+		}
+		if last >= 0 && ids[last] == string(id) {
+			return last, true
+		}
+	}
+	i, ok := idx[string(id)]
+	return i, ok
+}
+
+// stanceBytes is stanceCode for a stance given as bytes.
+func stanceBytes(b []byte) (uint8, bool) {
+	switch string(b) {
+	case parley.StanceSupport:
+		return stSupport, true
+	case parley.StanceAdReferendum:
+		return stAdRef, true
+	case parley.StanceAbstain:
+		return stAbstain, true
+	case parley.StanceReserve:
+		return stReserve, true
+	case parley.StanceOppose:
+		return stOppose, true
+	case parley.StanceConditional:
+		return stConditional, true
+	}
+	return 0, false
+}
+
+// rawBytes reads a string at r.i, which is a quote, and returns its
+// bytes: a part of the input unless the string holds escapes. It is the
+// value of the key of field, if key is not nil, or else field itself.
+func (r *jreader) rawBytes(field fpath, key []byte) ([]byte, error) {
+	if key != nil {
+		// Make the path of the field only for an error.
+		b, err := r.rawBytes(field, nil)
+		if err != nil {
+			r.i = r.keyStart
+			return r.rawBytes(field.key(string(key)), nil)
+		}
+		return b, nil
+	}
+	r.keyStart = r.i
+	r.i++
+	start := r.i
+	b := r.b
+	i, high := scanString(b, r.i)
+	r.i = i
+	if i == len(b) {
+		return nil, r.syntax(field, `a closing quote`)
+	}
+	switch c := b[i]; {
+	case c == '\\':
+		s, err := r.escaped(field, start)
+		return []byte(s), err
+	case c < 0x20:
+		return nil, r.syntax(field, "no control character in a string")
+	}
+	r.i++
+	if high && !utf8.Valid(b[start:i]) {
+		return nil, notUTF8(field)
+	}
+	return b[start:i:i], nil
+}
+
+// scanString scans a string from b[i], after its opening quote, to its
+// closing quote or to the first backslash or control character in it,
+// and returns where that is and whether the string has a byte past ASCII.
+func scanString(b []byte, i int) (int, bool) {
+	high := false
+	for i < len(b) {
+		c := b[i]
+		switch {
+		case !stops[c]:
+		case c >= utf8.RuneSelf:
+			high = true
+		default:
+			return i, high
+		}
+		i++
+	}
+	return i, high
+}
+
+func notUTF8(field fpath) error {
+	return parley.Errorf(parley.EINVALID, "%s: the string is not valid UTF-8", field)
 }
 
 // An fpath names a field, "a", "a[k]", "a.b" or "a[k].b", built into a
@@ -149,9 +457,10 @@ func (p fpath) index(k int) fpath {
 }
 
 type jreader struct {
-	b    []byte
-	i    int
-	seen [8192]string // short strings read so far, by hash
+	b        []byte
+	i        int
+	keyStart int          // where the string rawBytes reads starts
+	seen     [8192]string // short strings read so far, by hash
 }
 
 func (r *jreader) space() {
@@ -344,6 +653,9 @@ var stops = func() (t [256]bool) {
 	for c := range 0x20 {
 		t[c] = true
 	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = true // checked to be UTF-8
+	}
 	t['"'], t['\\'] = true, true
 	return t
 }()
@@ -354,10 +666,7 @@ func (r *jreader) rawString(field fpath) (string, error) {
 	r.i++
 	start := r.i
 	b := r.b
-	i := r.i
-	for i < len(b) && !stops[b[i]] {
-		i++
-	}
+	i, high := scanString(b, r.i)
 	r.i = i
 	if i == len(b) {
 		return "", r.syntax(field, `a closing quote`)
@@ -370,6 +679,9 @@ func (r *jreader) rawString(field fpath) (string, error) {
 	}
 	r.i++
 	raw := b[start:i]
+	if high && !utf8.Valid(raw) {
+		return "", notUTF8(field)
+	}
 	if len(raw) > 64 {
 		return string(raw), nil
 	}
@@ -392,6 +704,9 @@ func (r *jreader) escaped(field fpath, start int) (string, error) {
 		switch {
 		case c == '"':
 			r.i++
+			if !utf8.Valid(buf) {
+				return "", notUTF8(field)
+			}
 			return string(buf), nil
 		case c < 0x20:
 			return "", r.syntax(field, "no control character in a string")

@@ -34,6 +34,9 @@ func normalize(inst *Instance) *Instance {
 	if len(out.Positions) == 0 {
 		out.Positions = nil
 	}
+	if len(out.Holds) == 0 {
+		out.Holds = nil
+	}
 	return &out
 }
 
@@ -89,7 +92,11 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"holds": [{"item": "x", "count": 99999999999999999999}]}`, "holds[0].count: 99999999999999999999 is larger than this machine's integers"},
 		{`{"holds": [{"item": "x", "kind": "open_brackets", "kind": "open_brackets"}]}`, "holds[0].kind: the key is given twice"},
 		{`{"holds": [{"item": "x", "brackets": 2}]}`, "holds[0].brackets: unknown field; a hold has item, kind, count and detail"},
-		{"{\"items\": [\"\xff\"]}", "the input is not valid UTF-8"},
+		{"{\"items\": [\"\xff\"]}", "items[0]: the string is not valid UTF-8"},
+		{"{\"items\": [\"a\\n\xc3\"]}", "items[0]: the string is not valid UTF-8"},
+		{"{\"positions\": [{\"party\": \"\xe9\"}]}", "positions[0].party: the string is not valid UTF-8"},
+		{"{\"holds\": [{\"detail\": \"caf\xe9\"}]}", "holds[0].detail: the string is not valid UTF-8"},
+		{"{\"\xff\": 1}", "the instance: the string is not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		_, err := decodeJSON([]byte(tt.in))

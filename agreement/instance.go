@@ -77,6 +77,16 @@ const MaxInputSize = 256 << 20
 // items, malformed conditions and so on) to Validate, Evaluate, NewEngine,
 // Unlock and Impact, which all make them, naming the field too.
 func DecodeInstance(r io.Reader) (*Instance, error) {
+	b, err := ReadInput(r)
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSON(b)
+}
+
+// ReadInput reads the JSON of an instance from r, for DecodeInstance or
+// EvaluateJSON: at most MaxInputSize bytes, and not only white space.
+func ReadInput(r io.Reader) ([]byte, error) {
 	var buf bytes.Buffer
 	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxInputSize {
@@ -94,7 +104,7 @@ func DecodeInstance(r io.Reader) (*Instance, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, parley.Errorf(parley.EINVALID, "the input is empty: give an instance as JSON (see docs/AGREEMENT.md)")
 	}
-	return decodeJSON(b)
+	return b, nil
 }
 
 // Validate checks the instance and returns an *parley.Error naming the
@@ -190,9 +200,6 @@ func (m *model) checkPosition(fieldOf func() string, p Position) (party, item in
 	if strings.TrimSpace(p.Condition) == "" {
 		return 0, 0, 0, nil, nil, invalidf(field+".condition", "a conditional stance needs a condition, such as agreed(ITEM)")
 	}
-	if pc, ok := m.parsed[p.Condition]; ok {
-		return party, item, st, pc.c, pc.t, nil
-	}
 	c, err = ParseCondition(p.Condition)
 	if err != nil {
 		return 0, 0, 0, nil, nil, invalidf(field+".condition", "%s", strings.TrimPrefix(parley.ErrorMessage(err), "condition: "))
@@ -203,9 +210,6 @@ func (m *model) checkPosition(fieldOf func() string, p Position) (party, item in
 				return 0, 0, 0, nil, nil, invalidf(field+".condition", "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id)
 			}
 		}
-	}
-	if m.parsed != nil {
-		m.parsed[p.Condition] = parsedCond{c, t}
 	}
 	return party, item, st, c, t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/parleyhq/parley"
 )
@@ -44,7 +45,6 @@ type model struct {
 
 	nonMono int // live positions whose condition has a negative literal
 
-	parsed map[string]parsedCond // while compiling: the conditions parsed, by text
 }
 
 // Node operators of compiled conditions.
@@ -217,12 +217,48 @@ func Passes(r parley.Rule, t Tally) bool {
 }
 
 func newModel(inst *Instance) (*model, error) {
-	m := &model{
-		itemIdx:  make(map[string]int32, len(inst.Items)),
-		partyIdx: make(map[string]int32, len(inst.Parties)),
-		facts:    make(map[string]bool, len(inst.Facts)),
+	m, err := newModelIDs(inst.Parties, inst.Items)
+	if err != nil {
+		return nil, err
 	}
-	for i, p := range inst.Parties {
+	if err := m.configure(inst); err != nil {
+		return nil, err
+	}
+	m.pos = make([]cpos, 0, len(inst.Positions))
+	lastP, lastI := int32(-1), int32(-1)
+	for k := range inst.Positions {
+		p := &inst.Positions[k]
+		// Positions usually come grouped by item or by party: try the
+		// neighbours of the last ones before the maps.
+		party, ok := guess(m.parties, m.partyIdx, p.Party, lastP)
+		var item int32
+		if ok {
+			item, ok = guess(m.items, m.itemIdx, p.Item, lastI)
+		}
+		var st uint8
+		if ok {
+			st, ok = stanceCode(p.Stance)
+		}
+		if !ok {
+			if _, _, _, _, _, err := m.checkPosition(func() string { return fmt.Sprintf("positions[%d]", k) }, *p); err != nil {
+				return nil, err
+			}
+		}
+		if err := m.input(k, party, item, st, p.Condition); err != nil {
+			return nil, err
+		}
+		lastP, lastI = party, item
+	}
+	return m, m.compile()
+}
+
+// newModelIDs starts a model with its parties and items, checked.
+func newModelIDs(parties, items []string) (*model, error) {
+	m := &model{
+		itemIdx:  make(map[string]int32, len(items)),
+		partyIdx: make(map[string]int32, len(parties)),
+	}
+	for i, p := range parties {
 		f := fmt.Sprintf("parties[%d]", i)
 		if !validID(p) {
 			return nil, invalidf(f, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", p, parley.MaxIDLength)
@@ -233,7 +269,7 @@ func newModel(inst *Instance) (*model, error) {
 		m.partyIdx[p] = int32(len(m.parties))
 		m.parties = append(m.parties, p)
 	}
-	for i, it := range inst.Items {
+	for i, it := range items {
 		if !validID(it) {
 			return nil, invalidf(fmt.Sprintf("items[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", it, parley.MaxIDLength)
 		}
@@ -243,36 +279,43 @@ func newModel(inst *Instance) (*model, error) {
 		m.itemIdx[it] = int32(len(m.items))
 		m.items = append(m.items, it)
 	}
+	return m, nil
+}
+
+// configure checks and compiles everything of inst but its parties, items
+// and positions: the facts, the rules, the packages and the holds.
+func (m *model) configure(inst *Instance) error {
+	m.facts = make(map[string]bool, len(inst.Facts))
 	for i, f := range inst.Facts {
 		if !validID(f) {
-			return nil, invalidf(fmt.Sprintf("facts[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", f, parley.MaxIDLength)
+			return invalidf(fmt.Sprintf("facts[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", f, parley.MaxIDLength)
 		}
 		m.facts[f] = true
 	}
 	if err := checkRule("rule", inst.Rule); err != nil {
-		return nil, err
+		return err
 	}
 	n := len(m.items)
-	if len(m.parties)*n <= maxDense {
-		m.dense = make([]int32, len(m.parties)*n)
-	} else {
-		m.sparse = make(map[[2]int32]int32, len(inst.Positions))
-	}
 	base := newRule(inst.Rule, len(m.parties))
 	m.rules = make([]rule, n)
 	for i := range m.rules {
 		m.rules[i] = base
 	}
-	for id, r := range inst.ItemRules {
+	ids := make([]string, 0, len(inst.ItemRules))
+	for id := range inst.ItemRules {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // the first offending one, the same each time
+	for _, id := range ids {
 		f := "item_rules." + id
 		i, ok := m.itemIdx[id]
 		if !ok {
-			return nil, invalidf(f, "%q is not one of the items", id)
+			return invalidf(f, "%q is not one of the items", id)
 		}
-		if err := checkRule(f, r); err != nil {
-			return nil, err
+		if err := checkRule(f, inst.ItemRules[id]); err != nil {
+			return err
 		}
-		m.rules[i] = newRule(r, len(m.parties))
+		m.rules[i] = newRule(inst.ItemRules[id], len(m.parties))
 	}
 	m.pkgOf = make([]int32, n)
 	for i := range m.pkgOf {
@@ -285,10 +328,10 @@ func newModel(inst *Instance) (*model, error) {
 			f := fmt.Sprintf("packages[%d][%d]", k, j)
 			i, ok := m.itemIdx[id]
 			if !ok {
-				return nil, invalidf(f, "%q is not one of the items", id)
+				return invalidf(f, "%q is not one of the items", id)
 			}
 			if w, dup := where[i]; dup {
-				return nil, invalidf(f, "item %q is already in %s; an item belongs to one package at most (merge the two)", id, w)
+				return invalidf(f, "item %q is already in %s; an item belongs to one package at most (merge the two)", id, w)
 			}
 			where[i] = f
 			m.pkgOf[i] = int32(len(m.pkgs))
@@ -302,14 +345,40 @@ func newModel(inst *Instance) (*model, error) {
 	for k, h := range inst.Holds {
 		i, err := m.checkHold(fmt.Sprintf("holds[%d]", k), h)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if slices.ContainsFunc(m.holds[i], func(g Hold) bool { return g.Kind == h.Kind }) {
 			j := slices.IndexFunc(inst.Holds, func(g Hold) bool { return g.Item == h.Item && g.Kind == h.Kind })
-			return nil, invalidf(fmt.Sprintf("holds[%d]", k), "item %q already has a hold of kind %s (holds[%d]); give one per item and kind", h.Item, h.Kind, j)
+			return invalidf(fmt.Sprintf("holds[%d]", k), "item %q already has a hold of kind %s (holds[%d]); give one per item and kind", h.Item, h.Kind, j)
 		}
 		m.holds[i] = sortHolds(append(m.holds[i], h))
 	}
+	return nil
+}
+
+// input adds position k of the input: party's stance st on item, both
+// known, with its condition text, which is compiled later, by compile.
+func (m *model) input(k int, party, item int32, st uint8, cond string) error {
+	c := cpos{party: party, item: item, stance: st, cond: -1, konst: -1}
+	if st == stConditional || cond != "" {
+		if st != stConditional {
+			return invalidf(fmt.Sprintf("positions[%d].condition", k), "only a conditional stance takes a condition; make the stance conditional or drop the condition")
+		}
+		if strings.TrimSpace(cond) == "" {
+			return invalidf(fmt.Sprintf("positions[%d].condition", k), "a conditional stance needs a condition, such as agreed(ITEM)")
+		}
+		c.cond = int32(len(m.conds))
+		m.conds = append(m.conds, condInfo{text: cond})
+	}
+	m.pos = append(m.pos, c)
+	return nil
+}
+
+// compile compiles the conditions of the positions input, checks that no
+// party has two positions on an item, lays out the positions of each
+// item in one array and counts the votes.
+func (m *model) compile() error {
+	n := len(m.items)
 	m.byPos = make([][]int32, n)
 	m.dyn = make([][]int32, n)
 	m.sYes = make([]int32, n)
@@ -317,46 +386,41 @@ func newModel(inst *Instance) (*model, error) {
 	m.sAbst = make([]int32, n)
 	m.nRec = make([]int32, n)
 	m.watch = make([][]int32, n)
-	// Check and intern every position, counting the positions of each
-	// item; then lay out the lists of positions of all items in one array
-	// and count the votes, compiling the conditions.
-	m.pos = make([]cpos, len(inst.Positions))
-	start := make([]int32, n+1) // start[i+1]: positions on item i, then where they start
-	m.parsed = make(map[string]parsedCond)
-	lastP, lastI := int32(-1), int32(-1)
-	for k := range inst.Positions {
-		p := &inst.Positions[k]
-		c := cpos{cond: -1, konst: -1}
-		var ok bool
-		// Positions usually come grouped by item or by party: try the
-		// neighbours of the last ones before the maps.
-		c.party, ok = guess(m.parties, m.partyIdx, p.Party, lastP)
-		if ok {
-			c.item, ok = guess(m.items, m.itemIdx, p.Item, lastI)
-		}
-		if ok {
-			c.stance, ok = stanceCode(p.Stance)
-			ok = ok && c.stance != stConditional && p.Condition == ""
-		}
-		if !ok {
-			f := func() string { return fmt.Sprintf("positions[%d]", k) }
-			var cond *Cond
-			var t *ftree
-			var err error
-			c.party, c.item, c.stance, cond, t, err = m.checkPosition(f, *p)
-			if err != nil {
-				return nil, err
-			}
-			if cond != nil {
-				c.cond = int32(len(m.conds))
-				m.conds = append(m.conds, condInfo{cond: cond, text: p.Condition, tree: t})
-			}
-		}
-		lastP, lastI = c.party, c.item
-		m.pos[k] = c
-		start[c.item+1]++
+	if len(m.parties)*n <= maxDense {
+		m.dense = make([]int32, len(m.parties)*n)
+	} else {
+		m.sparse = make(map[[2]int32]int32, len(m.pos))
 	}
-	m.parsed = nil
+	// A condition text is parsed and folded once, however many
+	// positions repeat it.
+	parsed := make(map[string]parsedCond)
+	start := make([]int32, n+1) // start[i+1]: positions on item i, then where they start
+	for k := range m.pos {
+		p := &m.pos[k]
+		start[p.item+1]++
+		if p.cond < 0 {
+			continue
+		}
+		ci := &m.conds[p.cond]
+		pc, ok := parsed[ci.text]
+		if !ok {
+			c, err := ParseCondition(ci.text)
+			if err != nil {
+				return invalidf(fmt.Sprintf("positions[%d].condition", k), "%s", strings.TrimPrefix(parley.ErrorMessage(err), "condition: "))
+			}
+			t := m.fold(c, false)
+			if t == nil {
+				for _, id := range c.Items() {
+					if _, ok := m.itemIdx[id]; !ok {
+						return invalidf(fmt.Sprintf("positions[%d].condition", k), "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id)
+					}
+				}
+			}
+			pc = parsedCond{c, t}
+			parsed[ci.text] = pc
+		}
+		ci.cond, ci.tree = pc.c, pc.t
+	}
 	for i := range n {
 		start[i+1] += start[i]
 	}
@@ -368,12 +432,12 @@ func newModel(inst *Instance) (*model, error) {
 		if m.dense != nil {
 			d := &m.dense[int(p.item)*np+int(p.party)]
 			if *d != 0 {
-				return nil, m.dupError(inst, k, *d-1)
+				return m.dupError(k, *d-1)
 			}
 			*d = int32(k) + 1
 		} else {
 			if prev, dup := m.slot(p.party, p.item); dup {
-				return nil, m.dupError(inst, k, prev)
+				return m.dupError(k, prev)
 			}
 			m.setSlot(p.party, p.item, int32(k))
 		}
@@ -385,13 +449,13 @@ func newModel(inst *Instance) (*model, error) {
 		m.byPos[i] = flat[start[i]:start[i+1]:start[i+1]]
 	}
 	m.nlive = len(m.pos)
-	return m, nil
+	return nil
 }
 
 // dupError reports that position k repeats position prev.
-func (m *model) dupError(inst *Instance, k int, prev int32) error {
-	q := inst.Positions[k]
-	return invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", q.Party, q.Item, prev)
+func (m *model) dupError(k int, prev int32) error {
+	q := &m.pos[k]
+	return invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", m.parties[q.party], m.items[q.item], prev)
 }
 
 // guess finds id in ids, trying the index after last and last itself

@@ -17,7 +17,8 @@ const (
 )
 
 // Result is what Evaluate finds. Its JSON form is the output of parley
-// agree; docs/AGREEMENT.md describes it.
+// agree; docs/AGREEMENT.md describes it. Items may share lists (those of
+// root blockers, when equal): treat a Result as read-only.
 type Result struct {
 	// Outcomes are the ⊆-maximal fixpoints, each a sorted list of item ids,
 	// sorted; [] when there is none, [[]] when the only one is empty.
@@ -648,6 +649,17 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 		}
 		slices.Sort(set)
 		set = slices.Compact(set)
+		// Most parts of a blocked region have the roots of a part they
+		// wait on: share its list.
+	share:
+		for _, w := range part {
+			for _, u := range waits[w] {
+				if !ref[u] && done[u] && slices.Equal(acc[u], set) {
+					set = acc[u]
+					break share
+				}
+			}
+		}
 		for _, w := range part {
 			acc[w] = set
 			done[w] = true
@@ -659,8 +671,14 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 		}
 	}
 	base := m.rootBase()
+	// Items with the same list of roots share their RootBlockers.
+	built := map[*int64][]RootBlocker{}
 	for i := range n {
 		if ref[i] || len(acc[i]) == 0 {
+			continue
+		}
+		if rb, ok := built[&acc[i][0]]; ok {
+			x.items[i].RootBlockers = rb
 			continue
 		}
 		rb := make([]RootBlocker, len(acc[i]))
@@ -692,6 +710,7 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 			return rb[a].Stance < rb[b].Stance
 		})
 		x.items[i].RootBlockers = rb
+		built[&acc[i][0]] = rb
 	}
 }
 
