@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,37 +68,59 @@ func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if maxOut < 1 {
 		return fmt.Errorf("-max-outcomes must be at least 1")
 	}
-	// A large instance is a few hundred megabytes of short-lived data read
-	// once; collecting garbage less often saves time.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	inst, err := agreement.DecodeInstance(e.Stdin)
-	if err != nil {
-		return err
+	// The evaluation makes little garbage: collect it only if the heap
+	// grows past a gigabyte, where a large instance could take it.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	in, unmap, mapped := mapInput(e.Stdin)
+	if mapped {
+		defer unmap()
 	}
-	w := bufio.NewWriterSize(e.Stdout, 64<<10)
-	switch {
-	case unlock != "":
-		err = printUnlock(w, inst, unlock)
-	case impact != "":
-		err = printImpact(w, inst, impact)
-	default:
-		var res *agreement.Result
-		res, err = agreement.EvaluateOptions(inst, agreement.Options{MaxOutcomes: maxOut})
-		switch {
-		case err != nil:
-		case explain != "":
-			err = printExplain(w, res, explain)
-		default:
-			enc := json.NewEncoder(w)
-			if !fs.Lookup("compact").Value.(flag.Getter).Get().(bool) {
-				enc.SetIndent("", "  ")
-			}
-			err = enc.Encode(res)
+	if !mapped || len(bytes.TrimSpace(in)) == 0 {
+		var err error
+		if in, err = agreement.ReadInput(e.Stdin); err != nil {
+			return err
 		}
 	}
+	w := bufio.NewWriterSize(e.Stdout, 64<<10)
+	if unlock != "" || impact != "" {
+		inst, err := agreement.DecodeInstance(bytes.NewReader(in))
+		if err != nil {
+			return err
+		}
+		if unlock != "" {
+			err = printUnlock(w, inst, unlock)
+		} else {
+			err = printImpact(w, inst, impact)
+		}
+		if err != nil {
+			return err
+		}
+		return flushed(w)
+	}
+	// The instance is compiled as it is read, and the result written
+	// without reflection: reading and writing JSON are most of the time
+	// of a large instance.
+	res, err := agreement.EvaluateJSON(in, agreement.Options{MaxOutcomes: maxOut})
 	if err != nil {
 		return err
 	}
+	if explain != "" {
+		if err := printExplain(w, res, explain); err != nil {
+			return err
+		}
+		return flushed(w)
+	}
+	if fs.Lookup("compact").Value.(flag.Getter).Get().(bool) {
+		res.WriteJSON(w) // an error stays in w
+	} else {
+		var ind bytes.Buffer
+		if err := json.Indent(&ind, res.AppendJSON(nil), "", "  "); err != nil {
+			return err
+		}
+		w.Write(ind.Bytes())
+	}
+	w.WriteByte('\n')
 	return flushed(w)
 }
 
