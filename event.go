@@ -75,6 +75,38 @@ type Event struct {
 	Nonce   string          `json:"nonce"`         // standard base64 of 16 random bytes
 	Vis     string          `json:"vis,omitempty"` // visibility, when narrower than the talks' default
 	Payload json.RawMessage `json:"payload"`
+
+	// Act is the payload decoded, strictly and once, into the type the
+	// table of kinds gives its kind (*SetStance for stance.set, …).
+	// DecodeEvent sets it; it is never encoded.
+	Act Act `json:"-"`
+}
+
+// Decode returns the event's act, decoding the payload the first time
+// for an event that was not read by DecodeEvent (one built in memory).
+func (e *Event) Decode() (Act, error) {
+	if e.Act != nil {
+		return e.Act, nil
+	}
+	act, err := decodeAct(e.Kind, e.Payload)
+	if err != nil {
+		return nil, err
+	}
+	e.Act = act
+	return act, nil
+}
+
+// decodeAct decodes a payload strictly into the act of its kind.
+func decodeAct(kind string, payload []byte) (Act, error) {
+	spec := Spec(kind)
+	if spec == nil {
+		return nil, Errorf(EINVALID, "event field \"kind\": %q is not a known kind of event", truncate(kind, 80))
+	}
+	act := spec.New()
+	if err := DecodeStrict(payload, act); err != nil {
+		return nil, Errorf(ErrorCode(err), "payload of %s: %s", kind, ErrorMessage(err))
+	}
+	return act, nil
 }
 
 // ActorKey returns the decoded public key of the signer. It is valid on an
@@ -114,7 +146,7 @@ func NewEvent(talks, kind string, actor ed25519.PublicKey, t time.Time, payload 
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return nil, err
 	}
-	return &Event{
+	e := &Event{
 		V:       EventVersion,
 		Talks:   talks,
 		Kind:    kind,
@@ -122,7 +154,10 @@ func NewEvent(talks, kind string, actor ed25519.PublicKey, t time.Time, payload 
 		Time:    t.UTC().Format(time.RFC3339Nano),
 		Nonce:   base64.StdEncoding.EncodeToString(nonce[:]),
 		Payload: p,
-	}, nil
+	}
+	// An act that does not decode is left for the state to refuse.
+	e.Act, _ = decodeAct(kind, p)
+	return e, nil
 }
 
 // A SignedEvent is the exact bytes of an event and the signer's signature
@@ -210,6 +245,9 @@ func DecodeEvent(b []byte) (*Event, error) {
 	}
 	if len(e.Payload) == 0 || e.Payload[0] != '{' {
 		return nil, Errorf(EINVALID, "event field \"payload\": want a JSON object")
+	}
+	if e.Act, err = decodeAct(e.Kind, e.Payload); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -303,7 +341,9 @@ func validNonce(s string) bool {
 	return string(enc[:]) == s
 }
 
-// DecodePayload decodes the payload of e strictly into v: as CheckJSON
+// DecodePayload decodes the payload of e strictly into v, for a v other
+// than e's act (a test, or a tool that reads payloads as another type):
+// as CheckJSON
 // wants it, with every member of an object decoded into a struct named
 // exactly (case included) as one of its fields, in nested structs, slices,
 // arrays, maps and pointers too; json.RawMessage and other types that

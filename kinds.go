@@ -34,23 +34,14 @@ const (
 	KindForkEvidence      = "fork.evidence"      // ForkEvidence; any actor on the roster
 )
 
-var kinds = map[string]bool{
-	KindFoundTalks: true, KindAddMediator: true, KindAddParty: true, KindAddActor: true,
-	KindRevokeActor: true, KindPlanRound: true, KindOpenRound: true, KindCloseRound: true,
-	KindInvite: true, KindAcceptInvitation: true, KindDeclineInvitation: true,
-	KindAddItem: true, KindSetPackage: true, KindSetRule: true, KindTableVersion: true,
-	KindProposeAmendment: true, KindSetStance: true, KindStatement: true, KindConfirmFact: true,
-	KindCaucus: true, KindRelease: true, KindCosign: true, KindForkEvidence: true,
-}
-
 // KnownKind reports whether k is a kind of event this version knows.
-func KnownKind(k string) bool { return kinds[k] }
+func KnownKind(k string) bool { return Spec(k) != nil }
 
 // Kinds returns every known kind of event.
 func Kinds() []string {
-	out := make([]string, 0, len(kinds))
-	for k := range kinds {
-		out = append(out, k)
+	out := make([]string, 0, len(kindTable))
+	for _, s := range kindTable {
+		out = append(out, s.Kind)
 	}
 	return out
 }
