@@ -597,6 +597,9 @@ func (b *Book) checkReport(t Talks, r *ReportStep, by string, m Mark) (func(), e
 	if err != nil {
 		return nil, err
 	}
+	if r.Party != d.Party {
+		return nil, fieldf(parley.EFORBIDDEN, "party", "step %q is %q's to report, not %q's", d.ID, d.Party, r.Party)
+	}
 	role, party, ok := t.Actor(by)
 	if !ok || (role != parley.RoleHead && role != parley.RoleDelegate) || party != d.Party {
 		return nil, parley.Errorf(parley.EFORBIDDEN, "step %q is %q's to report: only %q's head or a delegate may report it; the signer %s is %s", d.ID, d.Party, d.Party, short(by), describe(role, party))

@@ -15,7 +15,7 @@ var (
 		`{"id":"M1.t1g","party":"gov","action":"release detainees","quantity":50,"unit":"detainees","due":"2015-05-10T18:00:00+03:00","verifier":"` + neutral + `","annex":true},` +
 		`{"id":"M1.t1o","party":"opp","action":"release detainees","quantity":50,"unit":"detainees","due":"2015-05-10T18:00:00+03:00","together":["M1.t1g"],"verifier":"` + neutral + `","annex":true},` +
 		`{"id":"M1.t2g","party":"gov","action":"open the crossing","due":"2015-05-17T15:00:00Z","after":["M1.t1g"],"verifier":"` + neutral + `"}]}`
-	reportJSON = `{"step":"M1.t1g","quantity":50,"note":"released at the crossing","annex":{"v":1,"context":"x"}}`
+	reportJSON = `{"step":"M1.t1g","party":"gov","quantity":50,"note":"released at the crossing","annex":{"v":1,"context":"x"}}`
 	verifyJSON = `{"step":"M1.t1g","verdict":"partial","quantity":43,"reason":"7 of those listed were not among those released"}`
 )
 
@@ -42,7 +42,7 @@ func TestDecode(t *testing.T) {
 		t.Errorf("verification: got %+v", v)
 	}
 	// A null annex is no annex.
-	r, err = measures.DecodeReport([]byte(`{"step":"x","annex":null}`))
+	r, err = measures.DecodeReport([]byte(`{"step":"x","party":"gov","annex":null}`))
 	if err != nil || r.HasAnnex() {
 		t.Errorf("a null annex: got %+v, %v; want no annex", r, err)
 	}
@@ -60,12 +60,13 @@ func TestDecodeStrict(t *testing.T) {
 		{"an unknown member in a step", decodePlan, strings.Replace(planJSON, `"unit"`, `"units"`, 1), `"steps[0].units"`},
 		{"a key twice", decodeReport, `{"step":"x","step":"y"}`, "twice"},
 		{"trailing data", decodeReport, `{"step":"x"} {}`, ""},
-		{"a quantity with a fraction", decodeReport, `{"step":"x","quantity":1.5}`, ""},
+		{"a quantity with a fraction", decodeReport, `{"step":"x","party":"gov","quantity":1.5}`, ""},
+		{"a report without its party", decodeReport, `{"step":"x","quantity":1}`, `"party"`},
 		{"a quantity as a string", decodeVerification, `{"step":"x","verdict":"confirmed","quantity":"50"}`, ""},
 		{"not an object", decodeVerification, `["x"]`, "want a JSON object"},
 		{"empty", decodeVerification, ``, "want a JSON object"},
 		{"a step id too long", decodeReport, `{"step":"` + strings.Repeat("s", 65) + `"}`, `"step"`},
-		{"a note with a control character", decodeReport, `{"step":"x","note":"a\u0000b"}`, "control character"},
+		{"a note with a control character", decodeReport, `{"step":"x","party":"gov","note":"a\u0000b"}`, "control character"},
 		{"a negative quantity", decodeVerification, `{"step":"x","verdict":"disputed","quantity":-1,"reason":"r"}`, `"quantity"`},
 		{"a verdict missing", decodeVerification, `{"step":"x"}`, `"verdict": missing`},
 	}
@@ -106,7 +107,7 @@ func TestEncodeDecode(t *testing.T) {
 // encodes and decodes again to itself; and the Book checks it without
 // panicking.
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{planJSON, reportJSON, verifyJSON, `{}`, `{"step":"a","quantity":50}`,
+	for _, s := range []string{planJSON, reportJSON, verifyJSON, `{}`, `{"step":"a","party":"gov","quantity":50}`,
 		`{"step":"a","verdict":"confirmed","quantity":50}`, `{"step":"a","verdict":"disputed","reason":"r"}`,
 		`{"item":"M1","version":1,"steps":[{"id":"x","party":"gov","action":"a","due":"2015-05-10T00:00:00Z","verifier":"` + neutral + `","after":["x"]}]}`} {
 		f.Add([]byte(s))

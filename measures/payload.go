@@ -66,12 +66,14 @@ type Step struct {
 	Annex    bool     `json:"annex,omitempty"`    // a report must carry a sealed annex (a list of persons)
 }
 
-// ReportStep reports a step done by its obliged party. Quantity is the
-// quantity done in all, not since the last report. Annex is a sealed
-// payload (docs/RECORD.md §11) for the parties of the measure and the
-// step's verifier; it is opaque here.
+// ReportStep reports a step done by its obliged party, which it names (so
+// that the table of kinds can authorize a head or delegate of that party,
+// as for a stance). Quantity is the quantity done in all, not since the
+// last report. Annex is a sealed payload (docs/RECORD.md §11) for the
+// parties of the measure and the step's verifier; it is opaque here.
 type ReportStep struct {
 	Step     string          `json:"step"`
+	Party    string          `json:"party"`
 	Quantity int64           `json:"quantity,omitempty"`
 	Note     string          `json:"note,omitempty"`
 	Annex    json.RawMessage `json:"annex,omitempty"`
@@ -326,6 +328,9 @@ func (r *ReportStep) Check() error {
 	if !parley.ValidID(r.Step) {
 		return badID("step", r.Step)
 	}
+	if !parley.ValidID(r.Party) {
+		return badID("party", r.Party)
+	}
 	if r.Quantity < 0 || r.Quantity > MaxQuantity {
 		return fieldf(parley.EINVALID, "quantity", "%d is not a quantity; give the quantity done in all, 1 to %d, or leave it out for a step that is not counted", r.Quantity, MaxQuantity)
 	}
@@ -334,6 +339,10 @@ func (r *ReportStep) Check() error {
 	}
 	return checkAnnex(r.Annex)
 }
+
+// ActParty returns the party the report is made for: the table of kinds
+// lets a head or delegate of that party sign it.
+func (r *ReportStep) ActParty() string { return r.Party }
 
 // HasAnnex reports whether the report carries an annex.
 func (r *ReportStep) HasAnnex() bool { return hasAnnex(r.Annex) }

@@ -18,8 +18,15 @@ func basePlan() *measures.PlanMeasure {
 	}}
 }
 
+// obliged gives the party of each step of the tests.
+var obliged = map[string]string{"a": "gov", "b": "opp", "c": "gov", "d": "opp", "e": "opp"}
+
 func report(step string, q int64) *measures.ReportStep {
-	return &measures.ReportStep{Step: step, Quantity: q}
+	p := obliged[step]
+	if p == "" {
+		p = "gov"
+	}
+	return &measures.ReportStep{Step: step, Party: p, Quantity: q}
 }
 
 func verify(step, verdict string, q int64, reason string) *measures.VerifyStep {
