@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 	"unicode"
@@ -163,4 +164,13 @@ func checkError(t testing.TB, err error, code string, parts ...string) {
 			t.Errorf("message %q does not say %q", pe.Message, p)
 		}
 	}
+}
+
+// sameMoves compares moves, their times as instants.
+func sameMoves(a, b []measures.Move) bool {
+	return slices.EqualFunc(a, b, func(x, y measures.Move) bool {
+		s := x.Since.Equal(y.Since)
+		x.Since, y.Since = time.Time{}, time.Time{}
+		return s && x == y
+	})
 }
