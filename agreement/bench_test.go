@@ -130,10 +130,16 @@ func BenchmarkParis(b *testing.B) {
 	})
 }
 
-// BenchmarkProcess runs "parley agree" and clingo, each as a whole process,
-// on the same Paris-scale instance in the same run. clingo gets the
-// completion encoding of DESIGN.md §4 and the domain heuristic that makes
-// it enumerate the ⊆-maximal models.
+// BenchmarkProcess runs "parley agree" and clingo, each as a whole
+// process reading the Paris-scale instance from a file, in turns, in the
+// same run: each round runs parley, clingo with the completion encoding of
+// DESIGN.md §4 (toASP, one atom per subformula and per vote) and clingo
+// with the tightest encoding we have (toASPTight: one fact per position
+// and a fixed program that counts positions and objections), each with
+// the domain heuristic that makes clingo enumerate the ⊆-maximal models.
+// It reports the median wall time and child CPU time of each, and the
+// ratios of the medians. Taking turns spreads the load of a shared
+// machine evenly over the three.
 func BenchmarkProcess(b *testing.B) {
 	clingo, err := exec.LookPath("clingo")
 	if err != nil {
@@ -146,54 +152,95 @@ func BenchmarkProcess(b *testing.B) {
 		b.Fatalf("building parley: %v\n%s", err, out)
 	}
 	inst := paris()
-	js, err := json.Marshal(inst)
-	if err != nil {
-		b.Fatal(err)
+	files := map[string]string{
+		"paris.json":    string(parisJSON()),
+		"completion.lp": toASP(inst) + clingoHeuristic,
+		"tight.lp":      toASPTight(inst) + clingoHeuristic,
 	}
-	jsPath := filepath.Join(dir, "paris.json")
-	lpPath := filepath.Join(dir, "paris.lp")
-	asp := toASP(inst) + "#heuristic agreed(I) : item(I). [1,true]\n"
-	if err := os.WriteFile(jsPath, js, 0o644); err != nil {
-		b.Fatal(err)
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(lpPath, []byte(asp), 0o644); err != nil {
-		b.Fatal(err)
+	clingoArgs := func(lp string) []string {
+		return []string{"0", "--heuristic=Domain", "--enum-mode=domRec", "--outf=2", "--warn=none", filepath.Join(dir, lp)}
 	}
-	run := func(b *testing.B, name string, args []string, stdin string) {
-		var child time.Duration
-		n := 0
-		defer func() {
-			if n > 0 {
-				b.ReportMetric(float64(child.Microseconds())/1000/float64(n), "child-cpu-ms/op")
-			}
-		}()
-		medians(b, func() {
-			cmd := exec.Command(name, args...)
-			if stdin != "" {
-				f, err := os.Open(stdin)
+	runs := []struct {
+		name, path string
+		args       []string
+		stdin      string
+	}{
+		{"parley", parley, []string{"agree", "-compact"}, filepath.Join(dir, "paris.json")},
+		{"clingo-completion", clingo, clingoArgs("completion.lp"), ""},
+		{"clingo-tight", clingo, clingoArgs("tight.lp"), ""},
+	}
+	wall := make([][]time.Duration, len(runs))
+	cpu := make([][]time.Duration, len(runs))
+	agreed := make([]int, len(runs))
+	for b.Loop() {
+		for k, r := range runs {
+			cmd := exec.Command(r.path, r.args...)
+			if r.stdin != "" {
+				f, err := os.Open(r.stdin)
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer f.Close()
 				cmd.Stdin = f
+				defer f.Close()
 			}
 			var out bytes.Buffer
 			cmd.Stdout = &out
+			t := time.Now()
 			err := cmd.Run()
+			d := time.Since(t)
+			// clingo exits 30 once it has every model.
 			if _, ok := err.(*exec.ExitError); err != nil && !ok {
 				b.Fatal(err)
 			}
-			child += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-			n++
-			if out.Len() == 0 {
-				b.Fatalf("%s wrote nothing", name)
-			}
-		})
+			wall[k] = append(wall[k], d)
+			cpu[k] = append(cpu[k], cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+			agreed[k] = countAgreed(b, r.name, out.Bytes())
+		}
 	}
-	b.Run("parley-agree", func(b *testing.B) { run(b, parley, []string{"agree", "-compact"}, jsPath) })
-	b.Run("clingo", func(b *testing.B) {
-		run(b, clingo, []string{"0", "--heuristic=Domain", "--enum-mode=domRec", "--outf=2", "--warn=none", lpPath}, "")
-	})
+	if agreed[0] != agreed[1] || agreed[0] != agreed[2] {
+		b.Fatalf("items agreed: parley %d, clingo %d and %d", agreed[0], agreed[1], agreed[2])
+	}
+	med := func(ds []time.Duration) float64 {
+		ds = slices.Clone(ds)
+		slices.Sort(ds)
+		return float64(ds[len(ds)/2].Microseconds()) / 1000
+	}
+	for k, r := range runs {
+		b.ReportMetric(med(wall[k]), r.name+"-ms")
+		b.ReportMetric(med(cpu[k]), r.name+"-cpu-ms")
+	}
+	b.ReportMetric(med(wall[2])/med(wall[0]), "tight/parley")
+	b.ReportMetric(med(cpu[2])/med(cpu[0]), "tight/parley-cpu")
+	b.ReportMetric(med(wall[1])/med(wall[0]), "completion/parley")
+	b.ReportMetric(med(cpu[1])/med(cpu[0]), "completion/parley-cpu")
+}
+
+// clingoHeuristic makes clingo, with --heuristic=Domain and
+// --enum-mode=domRec, enumerate the ⊆-maximal models of agreed.
+const clingoHeuristic = "#heuristic agreed(I) : item(I). [1,true]\n"
+
+// countAgreed returns the number of items agreed in the first outcome of
+// parley's output or the first model of clingo's (--outf=2).
+func countAgreed(b *testing.B, name string, out []byte) int {
+	if name == "parley" {
+		var r struct{ Outcomes [][]string }
+		if err := json.Unmarshal(out, &r); err != nil || len(r.Outcomes) == 0 {
+			b.Fatalf("parley's output: %v", err)
+		}
+		return len(r.Outcomes[0])
+	}
+	var r struct {
+		Call []struct{ Witnesses []struct{ Value []string } }
+	}
+	if err := json.Unmarshal(out, &r); err != nil || len(r.Call) == 0 || len(r.Call[0].Witnesses) == 0 {
+		b.Fatalf("%s's output: %v: %.200s", name, err, out)
+	}
+	return len(r.Call[0].Witnesses[0].Value)
 }
 
 func benchChanges(b *testing.B, inst *Instance) {
