@@ -152,17 +152,27 @@ type ItemSummary struct {
 }
 
 func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
-	vkey, err := s.l.VerifierKey(r.Context(), r.PathValue("id"))
+	id, key := r.PathValue("id"), viewerKey(r)
+	vkey, err := s.l.VerifierKey(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	v, err := s.recordOf(r)
+	// The overview depends only on the log's size and the viewer: when
+	// one is cached for both, no view need be built.
+	var size int64
+	err = s.l.View(r.Context(), id, func(st *state.Talks, _ parley.Checkpoint) error {
+		size = st.Size
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	key := viewerKey(r)
-	body := s.overviews.get(v.ID, key, v.Size)
+	body := s.overviews.get(id, key, size)
 	if body == nil {
+		v, err := s.recordOf(r)
+		if err != nil {
+			return err
+		}
 		if body, err = json.Marshal(overview(v, vkey)); err != nil {
 			return err
 		}
