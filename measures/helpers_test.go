@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -19,6 +18,14 @@ import (
 func key(n byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{n}, 32)) }
 
 type actor struct{ role, party string }
+
+// tb is the part of testing.TB that rapid.T has too.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
 
 // talks is a talks as a Book sees it: parties, actors and measures. It
 // counts the versions of each measure as the state would, one per plan.
@@ -46,6 +53,7 @@ var (
 	govHead  = key(2)
 	govDel   = key(3)
 	oppHead  = key(4)
+	thirdDel = key(5)
 	neutral  = key(9)  // a verifier of no party
 	neutral2 = key(10) // another
 	govVer   = key(11) // a verifier of party gov: not neutral for gov's steps
@@ -61,6 +69,7 @@ func newTalks() *talks {
 			govHead:  {parley.RoleHead, "gov"},
 			govDel:   {parley.RoleDelegate, "gov"},
 			oppHead:  {parley.RoleHead, "opp"},
+			thirdDel: {parley.RoleDelegate, "third"},
 			neutral:  {parley.RoleVerifier, ""},
 			neutral2: {parley.RoleVerifier, ""},
 			govVer:   {parley.RoleVerifier, "gov"},
@@ -72,14 +81,14 @@ func newTalks() *talks {
 
 // world is a Book, its talks and a log: each act takes the next index.
 type world struct {
-	t     testing.TB
+	t     tb
 	b     *measures.Book
 	talks *talks
 	next  int64
 	marks []measures.Mark // of each act applied or agreement told, by index order
 }
 
-func newWorld(t testing.TB) *world {
+func newWorld(t tb) *world {
 	return &world{t: t, b: measures.NewBook(), talks: newTalks()}
 }
 
@@ -138,7 +147,7 @@ func due(d, h int) string { return day(d, h).Format(time.RFC3339) }
 func snapshot(b *measures.Book) string {
 	far := measures.At(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
 	var hist []any
-	for _, id := range []string{"a", "b", "c", "d", "e", "M1.t1", "x", "y"} {
+	for _, id := range []string{"a", "b", "c", "d", "e", "f", "M1.t1", "x", "y"} {
 		hist = append(hist, b.History(id, far))
 	}
 	j, _ := json.Marshal([]any{b.Measures(), b.Statuses(far), b.Records(far), b.Done(far), hist})
@@ -147,7 +156,7 @@ func snapshot(b *measures.Book) string {
 
 // checkError checks that err is a *parley.Error with the code, whose
 // message is lowercase and holds every part.
-func checkError(t testing.TB, err error, code string, parts ...string) {
+func checkError(t tb, err error, code string, parts ...string) {
 	t.Helper()
 	var pe *parley.Error
 	if !errors.As(err, &pe) {
