@@ -79,6 +79,8 @@ type KindSpec struct {
 	// vouched for what (witnessing).
 	AlwaysPublic bool
 	new          func() Act
+	// describe tells what an act of the kind does (Describe).
+	describe func(a Act, n Namer, kind string) Description
 }
 
 // New returns a new, empty payload of the kind.
@@ -92,27 +94,27 @@ var (
 // kindTable is the table of kinds: one entry for each, in the order of
 // docs/RECORD.md §9, which a test checks against it.
 var kindTable = []KindSpec{
-	{Kind: KindFoundTalks, Payload: "FoundTalks", Who: "anyone, as the first event; the signer becomes the convener", Signers: Signers{Founder: true}, AlwaysPublic: true, new: func() Act { return new(FoundTalks) }},
-	{Kind: KindAddMediator, Payload: "AddMediator", Who: "the convener", Signers: Signers{Roles: []string{RoleConvener}}, AlwaysPublic: true, new: func() Act { return new(AddMediator) }},
-	{Kind: KindAddParty, Payload: "AddParty", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(AddParty) }},
-	{Kind: KindAddActor, Payload: "AddActor", Who: "the convener, a mediator, or a party's head for its own delegates", Signers: Signers{Roles: chair, HeadsOwnDelegates: true}, AlwaysPublic: true, new: func() Act { return new(AddActor) }},
-	{Kind: KindRevokeActor, Payload: "RevokeActor", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(RevokeActor) }},
-	{Kind: KindPlanRound, Payload: "PlanRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(PlanRound) }},
-	{Kind: KindOpenRound, Payload: "RoundRef", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(RoundRef) }},
-	{Kind: KindCloseRound, Payload: "CloseRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(CloseRound) }},
-	{Kind: KindInvite, Payload: "Invitation", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(Invitation) }},
-	{Kind: KindAcceptInvitation, Payload: "Invitation", Who: "the party's head or delegate", Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }},
-	{Kind: KindDeclineInvitation, Payload: "Invitation with a reason", Who: "the party's head or delegate", Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }},
-	{Kind: KindAddItem, Payload: "AddItem", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(AddItem) }},
-	{Kind: KindSetPackage, Payload: "SetPackage", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetPackage) }},
-	{Kind: KindSetRule, Payload: "SetRule", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetRule) }},
-	{Kind: KindTableVersion, Payload: "TableVersion", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(TableVersion) }},
-	{Kind: KindProposeAmendment, Payload: "ProposeAmendment", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(ProposeAmendment) }},
-	{Kind: KindSetStance, Payload: "SetStance", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(SetStance) }},
-	{Kind: KindStatement, Payload: "Statement", Who: "any actor on the roster", Signers: Signers{Anyone: true}, new: func() Act { return new(Statement) }},
-	{Kind: KindConfirmFact, Payload: "ConfirmFact", Who: "a verifier", Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(ConfirmFact) }},
-	{Kind: KindCaucus, Payload: "Caucus", Who: "the convener, a mediator, or a head or delegate of the party named in the payload", Signers: Signers{Roles: chair, Delegation: true}, new: func() Act { return new(Caucus) }},
-	{Kind: KindRelease, Payload: "Release", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(Release) }},
+	{Kind: KindFoundTalks, Payload: "FoundTalks", Who: "anyone, as the first event; the signer becomes the convener", Signers: Signers{Founder: true}, AlwaysPublic: true, new: func() Act { return new(FoundTalks) }, describe: describeFound},
+	{Kind: KindAddMediator, Payload: "AddMediator", Who: "the convener", Signers: Signers{Roles: []string{RoleConvener}}, AlwaysPublic: true, new: func() Act { return new(AddMediator) }, describe: describeAddMediator},
+	{Kind: KindAddParty, Payload: "AddParty", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(AddParty) }, describe: describeAddParty},
+	{Kind: KindAddActor, Payload: "AddActor", Who: "the convener, a mediator, or a party's head for its own delegates", Signers: Signers{Roles: chair, HeadsOwnDelegates: true}, AlwaysPublic: true, new: func() Act { return new(AddActor) }, describe: describeAddActor},
+	{Kind: KindRevokeActor, Payload: "RevokeActor", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(RevokeActor) }, describe: describeRevoke},
+	{Kind: KindPlanRound, Payload: "PlanRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(PlanRound) }, describe: describePlanRound},
+	{Kind: KindOpenRound, Payload: "RoundRef", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(RoundRef) }, describe: describeOpenRound},
+	{Kind: KindCloseRound, Payload: "CloseRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(CloseRound) }, describe: describeCloseRound},
+	{Kind: KindInvite, Payload: "Invitation", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
+	{Kind: KindAcceptInvitation, Payload: "Invitation", Who: "the party's head or delegate", Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
+	{Kind: KindDeclineInvitation, Payload: "Invitation with a reason", Who: "the party's head or delegate", Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
+	{Kind: KindAddItem, Payload: "AddItem", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(AddItem) }, describe: describeAddItem},
+	{Kind: KindSetPackage, Payload: "SetPackage", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetPackage) }, describe: describeSetPackage},
+	{Kind: KindSetRule, Payload: "SetRule", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetRule) }, describe: describeSetRule},
+	{Kind: KindTableVersion, Payload: "TableVersion", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(TableVersion) }, describe: describeTableVersion},
+	{Kind: KindProposeAmendment, Payload: "ProposeAmendment", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(ProposeAmendment) }, describe: describeAmendment},
+	{Kind: KindSetStance, Payload: "SetStance", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(SetStance) }, describe: describeStance},
+	{Kind: KindStatement, Payload: "Statement", Who: "any actor on the roster", Signers: Signers{Anyone: true}, new: func() Act { return new(Statement) }, describe: describeStatement},
+	{Kind: KindConfirmFact, Payload: "ConfirmFact", Who: "a verifier", Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(ConfirmFact) }, describe: describeFact},
+	{Kind: KindCaucus, Payload: "Caucus", Who: "the convener, a mediator, or a head or delegate of the party named in the payload", Signers: Signers{Roles: chair, Delegation: true}, new: func() Act { return new(Caucus) }, describe: describeCaucus},
+	{Kind: KindRelease, Payload: "Release", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(Release) }, describe: describeRelease},
 	{Kind: KindCosign, Payload: "Cosign", Who: "any actor on the roster (as a witness)", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(Cosign) }},
 	{Kind: KindForkEvidence, Payload: "ForkEvidence", Who: "any actor on the roster", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(ForkEvidence) }},
 }

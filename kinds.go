@@ -2,6 +2,7 @@ package parley
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -124,6 +125,20 @@ type Rule struct {
 	Kind      string  `json:"kind"`
 	N         int     `json:"n,omitempty"`         // consensus_minus: the objections and silences tolerated, ≥ 0
 	Threshold float64 `json:"threshold,omitempty"` // majority, in (0, 1]
+}
+
+// String says a rule in words: "consensus", "consensus minus 2", "a
+// majority of 66.67%".
+func (r Rule) String() string {
+	switch r.Kind {
+	case RuleConsensus:
+		return "consensus"
+	case RuleConsensusMinus:
+		return fmt.Sprintf("consensus minus %d", r.N)
+	case RuleMajority:
+		return fmt.Sprintf("a majority of %.4g%%", r.Threshold*100)
+	}
+	return r.Kind
 }
 
 // Check returns an error naming what is wrong with r. The message starts

@@ -90,8 +90,7 @@ func FromEvents(talks string, events []*parley.Event, audience state.Viewer, rou
 func Round(talks string, events []*parley.Event, round string) (string, error) {
 	audience := "participants"
 	if len(events) > 0 {
-		var p parley.FoundTalks
-		if parley.DecodePayload(events[0], &p) == nil && p.Visibility == parley.VisPublic {
+		if p, ok := events[0].Act.(*parley.FoundTalks); ok && p.Visibility == parley.VisPublic {
 			audience = "public"
 		}
 	}
@@ -387,23 +386,19 @@ func (w *writer) cause(t view.Transition) string {
 		return "when " + w.party(t.Stance.Party) + " " + stanceChange(t.Stance)
 	}
 	by := w.actor(t.Event.Actor)
-	switch t.Event.Kind {
-	case parley.KindTableVersion:
-		var p parley.TableVersion
-		if parley.DecodePayload(t.Event, &p) == nil {
-			return fmt.Sprintf("when %s tabled version %d, on which no party had taken a stance", by, p.Version)
-		}
-	case parley.KindDeclineInvitation, parley.KindAcceptInvitation, parley.KindInvite:
+	switch p := t.Event.Act.(type) {
+	case *parley.TableVersion:
+		return fmt.Sprintf("when %s tabled version %d, on which no party had taken a stance", by, p.Version)
+	case *parley.Invitation:
 		return "when the parties at the table changed"
-	case parley.KindSetRule:
+	case *parley.SetRule:
 		return "when " + by + " changed the decision rule"
-	case parley.KindSetPackage:
+	case *parley.SetPackage:
 		return "when " + by + " changed a package"
-	case parley.KindConfirmFact:
-		var p parley.ConfirmFact
-		if parley.DecodePayload(t.Event, &p) == nil {
-			return "when " + by + " confirmed the fact " + p.Fact
-		}
+	case *parley.ConfirmFact:
+		return "when " + by + " confirmed the fact " + p.Fact
+	}
+	switch t.Event.Kind {
 	case parley.KindOpenRound:
 		return "when the round opened"
 	case parley.KindCloseRound:

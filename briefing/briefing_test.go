@@ -119,7 +119,9 @@ func newTalks(t *testing.T) *talks {
 	return tk
 }
 
-func (tk *talks) pub(n string) string { return parley.KeyString(tk.keys[n].Public().(ed25519.PublicKey)) }
+func (tk *talks) pub(n string) string {
+	return parley.KeyString(tk.keys[n].Public().(ed25519.PublicKey))
+}
 
 func (tk *talks) act(by, kind, vis string, payload any) {
 	tk.t.Helper()

@@ -685,11 +685,8 @@ func (l *Ledger) BundleFor(ctx context.Context, talks string, size int64, visibl
 		if visibleAt[en.Index] {
 			byNonce[e.Nonce] = true
 		}
-		if e.Kind == parley.KindForkEvidence {
-			var p parley.ForkEvidence
-			if err := json.Unmarshal(e.Payload, &p); err == nil {
-				forks = append(forks, p.Evidence)
-			}
+		if p, ok := e.Act.(*parley.ForkEvidence); ok {
+			forks = append(forks, p.Evidence)
 		}
 		return nil
 	})
@@ -739,12 +736,8 @@ func (l *Ledger) BundleFor(ctx context.Context, talks string, size int64, visibl
 // checkWitnessing checks what only the log can: that a cosigned checkpoint
 // is one this log signed, and that fork evidence is about this log.
 func (l *Ledger) checkWitnessing(ctx context.Context, lg *talksLog, e *parley.Event) error {
-	switch e.Kind {
-	case parley.KindCosign:
-		var p parley.Cosign
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
+	switch p := e.Act.(type) {
+	case *parley.Cosign:
 		cp, err := record.OpenCheckpoint([]byte(p.Note), lg.vkey)
 		if err != nil {
 			return parley.Errorf(parley.EINVALID, "payload field \"note\": %v", err)
@@ -756,11 +749,7 @@ func (l *Ledger) checkWitnessing(ctx context.Context, lg *talksLog, e *parley.Ev
 		if stored.Root != cp.Root {
 			return parley.Errorf(parley.ECONFLICT, "payload field \"note\": the log signed another root at size %d; keep both checkpoints as fork evidence", cp.Size)
 		}
-	case parley.KindForkEvidence:
-		var p parley.ForkEvidence
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
+	case *parley.ForkEvidence:
 		var fe record.ForkEvidence
 		if err := json.Unmarshal(p.Evidence, &fe); err != nil {
 			return parley.Errorf(parley.EINVALID, "payload field \"evidence\": %v", err)

@@ -311,25 +311,19 @@ func (x *actorIndex) name(key, name string, named bool) {
 // gives. A payload that does not decode names nobody.
 func (x *actorIndex) add(e *parley.Event) {
 	x.name(e.Actor, "", false)
-	switch e.Kind {
-	case parley.KindFoundTalks:
-		var p parley.FoundTalks
-		if parley.DecodePayload(e, &p) == nil {
-			x.name(e.Actor, p.ConvenerName, true)
-		}
-	case parley.KindAddMediator:
-		var p parley.AddMediator
-		if parley.DecodePayload(e, &p) == nil && validKey(p.Key) {
+	switch p := e.Act.(type) {
+	case *parley.FoundTalks:
+		x.name(e.Actor, p.ConvenerName, true)
+	case *parley.AddMediator:
+		if validKey(p.Key) {
 			x.name(p.Key, p.Name, true)
 		}
-	case parley.KindAddActor:
-		var p parley.AddActor
-		if parley.DecodePayload(e, &p) == nil && validKey(p.Key) {
+	case *parley.AddActor:
+		if validKey(p.Key) {
 			x.name(p.Key, p.Name, true)
 		}
-	case parley.KindRevokeActor:
-		var p parley.RevokeActor
-		if parley.DecodePayload(e, &p) == nil && validKey(p.Key) {
+	case *parley.RevokeActor:
+		if validKey(p.Key) {
 			x.name(p.Key, "", false)
 		}
 	}

@@ -83,12 +83,12 @@ func summarize(ctx context.Context, store parley.Store, id string) (TalksSummary
 		return TalksSummary{}, parley.Errorf(parley.EINTERNAL, "talks %q has no first entry", id)
 	}
 	e, err := parley.DecodeEvent(first[0].Event)
-	if err != nil || e.Kind != parley.KindFoundTalks {
-		return TalksSummary{}, parley.Errorf(parley.EINTERNAL, "the first entry of talks %q is not its founding event", id)
-	}
-	var p parley.FoundTalks
-	if err := parley.DecodePayload(e, &p); err != nil {
+	if err != nil {
 		return TalksSummary{}, parley.Errorf(parley.EINTERNAL, "the founding event of talks %q does not decode: %s", id, parley.ErrorMessage(err))
+	}
+	p, ok := e.Act.(*parley.FoundTalks)
+	if !ok {
+		return TalksSummary{}, parley.Errorf(parley.EINTERNAL, "the first entry of talks %q is not its founding event", id)
 	}
 	vis := p.Visibility
 	if vis == "" {

@@ -122,11 +122,8 @@ func (h *hub) publish(a ledger.Appended) {
 	for i, en := range a.Entries {
 		b, _ := json.Marshal(eventJSON(en, a.Events[i], a.Vis[i]))
 		msgs = append(msgs, message{id: en.Index, event: "event", data: b, vis: a.Vis[i]}.framed())
-		if e := a.Events[i]; e.Kind == parley.KindRevokeActor {
-			var p parley.RevokeActor
-			if parley.DecodePayload(e, &p) == nil {
-				revoked = append(revoked, p.Key)
-			}
+		if p, ok := a.Events[i].Act.(*parley.RevokeActor); ok {
+			revoked = append(revoked, p.Key)
 		}
 	}
 	b, _ := json.Marshal(checkpointJSON(a.Checkpoint))
@@ -241,12 +238,10 @@ func (h *hub) agreementChanged(talks string, a ledger.Appended) {
 		h.agree[talks] = as
 	}
 	for _, e := range a.Events {
+		p, stance := e.Act.(*parley.SetStance)
 		switch {
-		case e.Kind == parley.KindSetStance:
-			var p parley.SetStance
-			if parley.DecodePayload(e, &p) == nil {
-				as.touched[[2]string{p.Party, p.Item}] = true
-			}
+		case stance:
+			as.touched[[2]string{p.Party, p.Item}] = true
 		case state.AffectsAgreement(e.Kind), e.Kind == parley.KindRelease:
 			as.rebuild = true // the table, versions, rules or what someone sees changed
 		}
@@ -273,6 +268,7 @@ type audienceWork struct {
 	inst    *agreement.Instance  // when the engine is rebuilt
 	changes []agreement.Position // otherwise: Stance "" withdraws
 	items   []string             // the items the audience may see
+	size    int64                // of the log the audience's agreement is of
 }
 
 // evaluate brings the agreement of each audience with streams on the talks
@@ -301,10 +297,13 @@ func (h *hub) evaluate(talks string) {
 		h.mu.Unlock()
 	}()
 
-	var size int64
+	// Group the streams by audience under the talks' lock, then bring
+	// each audience up to date under a lock of its own: building an
+	// audience's instance takes milliseconds in a large talks, and with an
+	// audience per party (proximity talks) one lock held for all of them
+	// kept appends, and so every stream's events, waiting for seconds.
 	work := map[string]*audienceWork{}
 	err := h.s.l.View(context.Background(), talks, func(st *state.Talks, _ parley.Checkpoint) error {
-		size = st.Size
 		for _, sb := range subs {
 			name := view.AudienceOf(st, sb.viewer)
 			w := work[name]
@@ -313,28 +312,6 @@ func (h *hub) evaluate(talks string) {
 				work[name] = w
 			}
 			w.subs = append(w.subs, sb)
-		}
-		for _, w := range work {
-			v, err := view.Audience(w.name)
-			if err != nil {
-				return err
-			}
-			seen := st.Seen(func(i int64) bool { return st.VisibleAt(v, i) })
-			for _, it := range st.Items {
-				if seen.Item(it) {
-					w.items = append(w.items, it.ID)
-				}
-			}
-			aa := as.audiences[w.name]
-			if rebuild || aa == nil || aa.engine == nil {
-				w.inst = seen.Instance()
-				continue
-			}
-			for k := range touched {
-				if pos, ok := view.Position(seen, k[0], k[1], aa.at); ok {
-					w.changes = append(w.changes, pos)
-				}
-			}
 		}
 		return nil
 	})
@@ -347,6 +324,34 @@ func (h *hub) evaluate(talks string) {
 		if aa == nil {
 			aa = &audienceAgreement{}
 			as.audiences[w.name] = aa
+		}
+		err := h.s.l.View(context.Background(), talks, func(st *state.Talks, _ parley.Checkpoint) error {
+			w.size = st.Size
+			v, err := view.Audience(w.name)
+			if err != nil {
+				return err
+			}
+			seen := st.Seen(func(i int64) bool { return st.VisibleAt(v, i) })
+			for _, it := range st.Items {
+				if seen.Item(it) {
+					w.items = append(w.items, it.ID)
+				}
+			}
+			if rebuild || aa.engine == nil {
+				w.inst = seen.Instance()
+				return nil
+			}
+			for k := range touched {
+				if pos, ok := view.Position(seen, k[0], k[1], aa.at); ok {
+					w.changes = append(w.changes, pos)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			aa.engine = nil // rebuild next time: the changes touched are lost
+			h.s.log.Warn("evaluating the agreement for live streams", "talks", talks, "audience", w.name, "err", err)
+			continue
 		}
 		agreed, err := aa.update(w)
 		if err != nil {
@@ -378,8 +383,8 @@ func (h *hub) evaluate(talks string) {
 			continue
 		}
 		slices.Sort(list)
-		b, _ := json.Marshal(map[string]any{"size": size, "changed": changed, "agreed": list})
-		m := message{id: size - 1, event: "agreement", data: b}.framed()
+		b, _ := json.Marshal(map[string]any{"size": w.size, "changed": changed, "agreed": list})
+		m := message{id: w.size - 1, event: "agreement", data: b}.framed()
 		h.mu.Lock()
 		for _, sb := range w.subs {
 			if h.subs[talks][sb] {

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -72,12 +71,7 @@ func (tr *Tracker) Observe(t *Talks, e *parley.Event, index int64) error {
 	if !AffectsAgreement(e.Kind) {
 		return nil
 	}
-	var p parley.SetStance
-	if e.Kind == parley.KindSetStance {
-		if err := json.Unmarshal(e.Payload, &p); err != nil {
-			return err
-		}
-	}
+	p, _ := e.Act.(*parley.SetStance)
 	if err := tr.update(t, e, p); err != nil {
 		return err
 	}
@@ -109,8 +103,8 @@ func (tr *Tracker) Observe(t *Talks, e *parley.Event, index int64) error {
 
 // update brings the engine up to date with e: one position for a stance,
 // a rebuild for anything else.
-func (tr *Tracker) update(t *Talks, e *parley.Event, p parley.SetStance) error {
-	if e.Kind != parley.KindSetStance || tr.engine == nil {
+func (tr *Tracker) update(t *Talks, e *parley.Event, p *parley.SetStance) error {
+	if p == nil || tr.engine == nil {
 		eng, err := agreement.NewEngine(t.Instance())
 		tr.engine = eng
 		return err

@@ -40,33 +40,32 @@ func NewRoster(talks string) *Roster {
 // AlwaysPublic reports whether events of kind k are visible to everyone
 // whatever the talks' visibility: those that make the roster, so that anyone
 // can check who was entitled to sign, and witnessing, so that anyone can
-// see who vouched for which checkpoint and any evidence of a fork.
-func AlwaysPublic(kind string) bool {
-	switch kind {
-	case parley.KindFoundTalks, parley.KindAddMediator, parley.KindAddParty, parley.KindAddActor, parley.KindRevokeActor,
-		parley.KindCosign, parley.KindForkEvidence:
-		return true
-	}
-	return false
-}
+// see who vouched for which checkpoint and any evidence of a fork. The
+// table of kinds says which (parley.Spec).
+func AlwaysPublic(kind string) bool { return parley.AlwaysPublic(kind) }
 
 // Signer returns the roster entry of e's signer, or nil.
 func (r *Roster) Signer(e *parley.Event) *Actor { return r.Actors[e.Actor] }
 
 // Authorize checks that e's signer may sign an event of e's kind at this
-// point of the log, and applies e if it changes the roster. It does not
-// check the act against the rest of the state. Index is e's log index.
+// point of the log, by the table of kinds' signing rule, and applies e if
+// it changes the roster. It does not check the act against the rest of
+// the state. Index is e's log index.
 func (r *Roster) Authorize(e *parley.Event, index int64) error {
 	if e.Talks != r.Talks {
 		return parley.Errorf(parley.EINVALID, "this event is for talks %q, not %q", e.Talks, r.Talks)
 	}
-	if e.Kind == parley.KindFoundTalks {
+	spec := parley.Spec(e.Kind)
+	if spec == nil {
+		return parley.Errorf(parley.EINVALID, "kind %q is not known", e.Kind)
+	}
+	act, err := e.Decode()
+	if err != nil {
+		return err
+	}
+	if p, ok := act.(*parley.FoundTalks); ok {
 		if r.founded {
 			return parley.Errorf(parley.ECONFLICT, "talks %q is already founded; pick another talks id", r.Talks)
-		}
-		var p parley.FoundTalks
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
 		}
 		r.founded = true
 		r.Actors[e.Actor] = &Actor{Key: e.Actor, Name: p.ConvenerName, Role: parley.RoleConvener, Since: index}
@@ -82,149 +81,93 @@ func (r *Roster) Authorize(e *parley.Event, index int64) error {
 	if a.Revoked {
 		return parley.Errorf(parley.EFORBIDDEN, "the signer %s (%s) was revoked from talks %q and may no longer act", short(e.Actor), a.Name, r.Talks)
 	}
-	chair := a.Role == parley.RoleConvener || a.Role == parley.RoleMediator
-	deny := func(who string) error {
-		return parley.Errorf(parley.EFORBIDDEN, "%s may be signed only by %s; the signer %s is %s", e.Kind, who, a.Name, describe(a))
+	if err := spec.Authorize(parley.Signer{Name: a.Name, Role: a.Role, Party: a.Party}, act); err != nil {
+		return err
 	}
-	switch e.Kind {
-	case parley.KindAddMediator:
-		if a.Role != parley.RoleConvener {
-			return deny("the convener")
-		}
-		var p parley.AddMediator
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		if err := r.checkNewKey(p.Key); err != nil {
-			return err
-		}
-		if err := checkName("name", p.Name); err != nil {
-			return err
-		}
-		r.Actors[p.Key] = &Actor{Key: p.Key, Name: p.Name, Role: parley.RoleMediator, Since: index}
-	case parley.KindAddParty:
-		if !chair {
-			return deny("the convener or a mediator")
-		}
-		var p parley.AddParty
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		if err := checkID("party", p.Party); err != nil {
-			return err
-		}
-		if err := checkName("name", p.Name); err != nil {
-			return err
-		}
-		if _, ok := r.Parties[p.Party]; ok {
-			return parley.Errorf(parley.ECONFLICT, "party %q is already in the talks", p.Party)
-		}
-		r.Parties[p.Party] = p.Name
-	case parley.KindAddActor:
-		var p parley.AddActor
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		headOwnDelegate := a.Role == parley.RoleHead && p.Role == parley.RoleDelegate && p.Party == a.Party
-		if !chair && !headOwnDelegate {
-			return deny("the convener, a mediator, or a party's head adding its own delegates")
-		}
-		if !parley.ValidRole(p.Role) {
-			return parley.Errorf(parley.EINVALID, "payload field \"role\": %q is not head, delegate, observer or verifier", p.Role)
-		}
-		if err := r.checkNewKey(p.Key); err != nil {
-			return err
-		}
-		if err := checkName("name", p.Name); err != nil {
-			return err
-		}
-		if p.Role == parley.RoleHead || p.Role == parley.RoleDelegate || p.Party != "" {
-			if _, ok := r.Parties[p.Party]; !ok {
-				return parley.Errorf(parley.EINVALID, "payload field \"party\": %q is not a party of the talks; add the party first", p.Party)
-			}
-		}
-		r.Actors[p.Key] = &Actor{Key: p.Key, Name: p.Name, Role: p.Role, Party: p.Party, Since: index}
-	case parley.KindRevokeActor:
-		if !chair {
-			return deny("the convener or a mediator")
-		}
-		var p parley.RevokeActor
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		t := r.Actors[p.Key]
-		switch {
-		case t == nil:
-			return parley.Errorf(parley.ENOTFOUND, "payload field \"key\": no actor with key %s on the roster", short(p.Key))
-		case t.Role == parley.RoleConvener:
-			return parley.Errorf(parley.EFORBIDDEN, "the convener cannot be revoked")
-		case t.Revoked:
-			return parley.Errorf(parley.ECONFLICT, "%s is already revoked", t.Name)
-		}
-		if err := checkText("reason", p.Reason, true); err != nil {
-			return err
-		}
-		t.Revoked = true
-	case parley.KindPlanRound, parley.KindOpenRound, parley.KindCloseRound, parley.KindInvite,
-		parley.KindAddItem, parley.KindSetPackage, parley.KindSetRule:
-		if !chair {
-			return deny("the convener or a mediator")
-		}
-	case parley.KindTableVersion:
-		if a.Role != parley.RoleMediator {
-			return deny("a mediator")
-		}
-	case parley.KindAcceptInvitation, parley.KindDeclineInvitation:
-		var p parley.Invitation
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		return r.checkDelegation(a, e.Kind, p.Party)
-	case parley.KindProposeAmendment:
-		var p parley.ProposeAmendment
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		return r.checkDelegation(a, e.Kind, p.Party)
-	case parley.KindSetStance:
-		var p parley.SetStance
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		return r.checkDelegation(a, e.Kind, p.Party)
-	case parley.KindStatement, parley.KindCosign, parley.KindForkEvidence:
-		// Anyone on the roster may speak, witness, and report a fork.
-	case parley.KindCaucus:
-		var p parley.Caucus
-		if err := parley.DecodePayload(e, &p); err != nil {
-			return err
-		}
-		if !chair {
-			return r.checkDelegation(a, e.Kind, p.Party)
-		}
-	case parley.KindRelease:
-		if a.Role != parley.RoleMediator {
-			return deny("a mediator")
-		}
-	case parley.KindConfirmFact:
-		if a.Role != parley.RoleVerifier {
-			return deny("a verifier")
-		}
-	default:
-		return parley.Errorf(parley.EINVALID, "kind %q is not known", e.Kind)
+	switch p := act.(type) {
+	case *parley.AddMediator:
+		return r.addMediator(p, index)
+	case *parley.AddParty:
+		return r.addParty(p)
+	case *parley.AddActor:
+		return r.addActor(p, index)
+	case *parley.RevokeActor:
+		return r.revoke(p)
 	}
 	return nil
 }
 
-// checkDelegation checks that a may act for party.
-func (r *Roster) checkDelegation(a *Actor, kind, party string) error {
-	if a.Role != parley.RoleHead && a.Role != parley.RoleDelegate {
-		return parley.Errorf(parley.EFORBIDDEN, "%s may be signed only by a party's head or delegate; the signer %s is %s", kind, a.Name, describe(a))
+func (r *Roster) addMediator(p *parley.AddMediator, index int64) error {
+	if err := r.checkNewKey(p.Key); err != nil {
+		return err
 	}
-	if a.Party != party {
-		return parley.Errorf(parley.EFORBIDDEN, "%s (%s) acts for party %q, not for %q: a delegate acts only for its own party", a.Name, a.Role, a.Party, party)
+	if err := checkName("name", p.Name); err != nil {
+		return err
 	}
+	r.Actors[p.Key] = &Actor{Key: p.Key, Name: p.Name, Role: parley.RoleMediator, Since: index}
 	return nil
+}
+
+func (r *Roster) addParty(p *parley.AddParty) error {
+	if err := checkID("party", p.Party); err != nil {
+		return err
+	}
+	if err := checkName("name", p.Name); err != nil {
+		return err
+	}
+	if _, ok := r.Parties[p.Party]; ok {
+		return parley.Errorf(parley.ECONFLICT, "party %q is already in the talks", p.Party)
+	}
+	r.Parties[p.Party] = p.Name
+	return nil
+}
+
+func (r *Roster) addActor(p *parley.AddActor, index int64) error {
+	if !parley.ValidRole(p.Role) {
+		return parley.Errorf(parley.EINVALID, "payload field \"role\": %q is not head, delegate, observer or verifier", p.Role)
+	}
+	if err := r.checkNewKey(p.Key); err != nil {
+		return err
+	}
+	if err := checkName("name", p.Name); err != nil {
+		return err
+	}
+	if p.Role == parley.RoleHead || p.Role == parley.RoleDelegate || p.Party != "" {
+		if _, ok := r.Parties[p.Party]; !ok {
+			return parley.Errorf(parley.EINVALID, "payload field \"party\": %q is not a party of the talks; add the party first", p.Party)
+		}
+	}
+	r.Actors[p.Key] = &Actor{Key: p.Key, Name: p.Name, Role: p.Role, Party: p.Party, Since: index}
+	return nil
+}
+
+func (r *Roster) revoke(p *parley.RevokeActor) error {
+	t := r.Actors[p.Key]
+	switch {
+	case t == nil:
+		return parley.Errorf(parley.ENOTFOUND, "payload field \"key\": no actor with key %s on the roster", short(p.Key))
+	case t.Role == parley.RoleConvener:
+		return parley.Errorf(parley.EFORBIDDEN, "the convener cannot be revoked")
+	case t.Revoked:
+		return parley.Errorf(parley.ECONFLICT, "%s is already revoked", t.Name)
+	}
+	if err := checkText("reason", p.Reason, true); err != nil {
+		return err
+	}
+	t.Revoked = true
+	return nil
+}
+
+// The roster applies its own acts when it authorizes them; the rest of the
+// state only keeps the order of the parties.
+func init() {
+	none := func(*Talks, act, parley.Act) (func(), error) { return nil, nil }
+	checks[parley.KindAddMediator] = none
+	checks[parley.KindAddActor] = none
+	checks[parley.KindRevokeActor] = none
+	on(parley.KindAddParty, func(t *Talks, _ act, p *parley.AddParty) (func(), error) {
+		return func() { t.PartyOrder = append(t.PartyOrder, p.Party) }, nil
+	})
 }
 
 func (r *Roster) checkNewKey(k string) error {

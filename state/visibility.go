@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -42,19 +41,21 @@ func (v Viewer) Name() string {
 }
 
 // VisibilityOf returns the visibility of an event in this talks: its own
-// "vis", else the talks' default; roster events are always public. In
-// proximity talks a party's stances and amendments are seen only by that
-// party and the mediators.
+// "vis", else the talks' default; roster events and witnessing are always
+// public (the table of kinds). A caucus message is seen by its party and
+// the mediators, and so is a release by default. In proximity talks a
+// party's stances and amendments are seen only by that party and the
+// mediators.
 func (t *Talks) VisibilityOf(e *parley.Event) string {
-	if AlwaysPublic(e.Kind) {
+	if parley.AlwaysPublic(e.Kind) {
 		return parley.VisPublic
 	}
+	party := ""
+	if pa, ok := e.Act.(parley.PartyAct); ok {
+		party = pa.ActParty()
+	}
 	if e.Kind == parley.KindCaucus || (e.Kind == parley.KindRelease && e.Vis == "") {
-		var p struct {
-			Party string `json:"party"`
-		}
-		_ = json.Unmarshal(e.Payload, &p)
-		return parley.VisParty(p.Party)
+		return parley.VisParty(party)
 	}
 	if e.Vis != "" {
 		return e.Vis
@@ -62,16 +63,8 @@ func (t *Talks) VisibilityOf(e *parley.Event) string {
 	if e.Kind == parley.KindStatement {
 		return parley.VisPublic // a public statement, unless narrowed
 	}
-	if t.Proximity {
-		switch e.Kind {
-		case parley.KindSetStance, parley.KindProposeAmendment:
-			var p struct {
-				Party string `json:"party"`
-			}
-			if json.Unmarshal(e.Payload, &p) == nil && p.Party != "" {
-				return parley.VisParty(p.Party)
-			}
-		}
+	if t.Proximity && party != "" && (e.Kind == parley.KindSetStance || e.Kind == parley.KindProposeAmendment) {
+		return parley.VisParty(party)
 	}
 	if t.Visibility == "" {
 		return parley.VisParticipants
@@ -111,6 +104,34 @@ func (t *Talks) VisibilityAt(index int64) string {
 // shown to a party's actors but not to every participant: its own stance
 // in proximity talks, an event narrowed to it, or one released to it.
 func (t *Talks) Narrowed(party string) bool { return t.narrowed[party] }
+
+func init() {
+	on(parley.KindRelease, (*Talks).release)
+}
+
+// release checks a mediator's release of an event to a party, which then
+// sees it: in proximity talks, how the mediator carries a position across
+// rooms.
+func (t *Talks) release(c act, p *parley.Release) (func(), error) {
+	if err := t.checkParty(p.Party); err != nil {
+		return nil, err
+	}
+	if p.Index < 0 || p.Index >= t.Size {
+		return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"index\": the log has events 0 to %d", t.Size-1)
+	}
+	if slices.Contains(t.Releases[p.Index], p.Party) {
+		return nil, parley.Errorf(parley.ECONFLICT, "event %d is already released to %q", p.Index, p.Party)
+	}
+	if err := checkText("note", p.Note, false); err != nil {
+		return nil, err
+	}
+	return func() {
+		t.Releases[p.Index] = append(t.Releases[p.Index], p.Party)
+		if _, narrow := parley.PartyOfVis(t.vis[p.Index]); narrow || t.vis[p.Index] == parley.VisMediators {
+			t.narrowed[p.Party] = true // conservatively: it may be agreement-relevant
+		}
+	}, nil
+}
 
 // Visibilities returns the visibility of every event, by log index. The
 // slice is shared: the visibility of an event never changes once it is

@@ -266,18 +266,15 @@ func (r *replay) apply(e *parley.Event, idx int64, visible func(int64) bool) err
 	carried := false
 	var err error
 	var stance *state.Stance
-	if e.Kind == parley.KindSetStance {
-		var p parley.SetStance
-		if parley.DecodePayload(e, &p) == nil {
-			if it := r.st.Item(p.Item); it != nil && visible(idx) {
-				stance = it.Stances[p.Party]
+	if p, ok := e.Act.(*parley.SetStance); ok {
+		if it := r.st.Item(p.Item); it != nil && visible(idx) {
+			stance = it.Stances[p.Party]
+		}
+		if r.eng != nil {
+			if carried, err = carry(r.eng, seen, p, r.at); err != nil {
+				return err
 			}
-			if r.eng != nil {
-				if carried, err = carry(r.eng, seen, p, r.at); err != nil {
-					return err
-				}
-				r.work += r.perChange
-			}
+			r.work += r.perChange
 		}
 	}
 	if !carried {
@@ -331,7 +328,7 @@ func (r *replay) apply(e *parley.Event, idx int64, visible func(int64) bool) err
 
 // carry applies the stance p, just applied to the state, to the engine as
 // seen.Instance would include it, and reports whether it could.
-func carry(eng *agreement.Engine, seen state.Seen, p parley.SetStance, at map[string]bool) (bool, error) {
+func carry(eng *agreement.Engine, seen state.Seen, p *parley.SetStance, at map[string]bool) (bool, error) {
 	pos, ok := Position(seen, p.Party, p.Item, at)
 	if !ok {
 		return false, nil

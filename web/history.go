@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/view"
 )
 
@@ -18,7 +19,7 @@ type transition struct {
 	Status  string // its status after the event
 	Visible bool   // the viewer may see the event
 	By      string // the signer's name, when visible
-	Cause   eventText
+	Cause   parley.Description
 }
 
 // A history is the agreement over a talks' log as one viewer sees it
@@ -39,7 +40,7 @@ func (h *handler) history(ctx context.Context, s *snap) (*history, error) {
 	for _, t := range vh.Transitions {
 		tr := transition{Index: t.Index, At: t.At, Item: t.Item, Title: t.Title, Agreed: t.Agreed, Status: t.Status, Visible: t.Visible()}
 		if t.Visible() {
-			tr.By, tr.Cause = s.ActorName(t.Event.Actor), describe(t.Event, s)
+			tr.By, tr.Cause = s.ActorName(t.Event.Actor), parley.Describe(t.Event, s)
 		}
 		hs.Transitions = append(hs.Transitions, tr)
 		hs.byIndex[t.Index] = append(hs.byIndex[t.Index], tr)

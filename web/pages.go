@@ -280,7 +280,7 @@ type timelineRow struct {
 	Time        string
 	Signer      string
 	Vis         string
-	Text        eventText
+	Text        parley.Description
 	Transitions []transition
 	Checkpoint  *checkpointView
 }
@@ -354,7 +354,7 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 				}
 				row.Kind, row.Time, row.Vis = e.Kind, formatTime(e.At()), s.VisibilityOf(en.Index)
 				row.Signer = s.ActorName(e.Actor)
-				row.Text = describe(e, s)
+				row.Text = parley.Describe(e, s)
 				if st := stanceAt(s, row.Text.Item, en.Index); st != nil && st.Between {
 					row.Text.Summary += ", between rounds, after round " + st.Round + " closed"
 				}

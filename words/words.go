@@ -177,18 +177,8 @@ func Stance(stance, condition, it string) string {
 }
 
 // Rule writes a decision rule: "consensus", "consensus minus 2", "a
-// two-thirds majority".
-func Rule(r parley.Rule) string {
-	switch r.Kind {
-	case parley.RuleConsensus:
-		return "consensus"
-	case parley.RuleConsensusMinus:
-		return fmt.Sprintf("consensus minus %d", r.N)
-	case parley.RuleMajority:
-		return fmt.Sprintf("a majority of %.4g%%", r.Threshold*100)
-	}
-	return r.Kind
-}
+// majority of 66.67%".
+func Rule(r parley.Rule) string { return r.String() }
 
 // Status names an item's status.
 func Status(s string) string {

@@ -1,0 +1,54 @@
+package state
+
+import (
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/document"
+)
+
+// An Amendment is a change to a version proposed by a party.
+type Amendment struct {
+	ID         string          `json:"id"`
+	Party      string          `json:"party"`
+	Version    int             `json:"version"`
+	Changes    []parley.Change `json:"changes"`
+	Paragraphs []string        `json:"paragraphs"` // the base version with the changes applied
+	Reason     string          `json:"reason,omitempty"`
+	By         string          `json:"by"`
+	At         time.Time       `json:"at"`
+	Index      int64           `json:"index"`
+}
+
+func init() {
+	on(parley.KindProposeAmendment, (*Talks).proposeAmendment)
+}
+
+func (t *Talks) proposeAmendment(c act, p *parley.ProposeAmendment) (func(), error) {
+	it, v, err := t.version(t.signer(c.e), p.Item, p.Version)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.checkAtTable(p.Party, "propose amendments", false); err != nil {
+		return nil, err
+	}
+	if err := checkID("amendment", p.Amendment); err != nil {
+		return nil, err
+	}
+	if it.Amendment(p.Amendment) != nil {
+		return nil, parley.Errorf(parley.ECONFLICT, "payload field \"amendment\": %q already names an amendment to %q", p.Amendment, it.ID)
+	}
+	if len(p.Changes) == 0 {
+		return nil, parley.Errorf(parley.EINVALID, "payload field \"changes\": an amendment changes at least one paragraph")
+	}
+	paras, err := document.Apply(v.Paragraphs, p.Changes)
+	if err != nil {
+		return nil, parley.Errorf(parley.ErrorCode(err), "payload field \"changes\": %s", parley.ErrorMessage(err))
+	}
+	if err := checkText("reason", p.Reason, false); err != nil {
+		return nil, err
+	}
+	return func() {
+		it.Amendments = append(it.Amendments, &Amendment{ID: p.Amendment, Party: p.Party, Version: p.Version, Changes: p.Changes, Paragraphs: paras, Reason: p.Reason, By: c.by, At: c.at, Index: c.index})
+	}, nil
+}

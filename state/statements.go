@@ -1,0 +1,84 @@
+package state
+
+import (
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// A Statement is a public statement by an actor.
+type Statement struct {
+	Text  string    `json:"text"`
+	Lang  string    `json:"lang,omitempty"`
+	Round string    `json:"round,omitempty"`
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+	Index int64     `json:"index"`
+}
+
+// A CaucusMessage is a message in the caucus channel of one party with the
+// mediators.
+type CaucusMessage struct {
+	Party string    `json:"party"`
+	Text  string    `json:"text"`
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+	Index int64     `json:"index"`
+}
+
+// A Fact is a fact confirmed by a verifier; conditions name it fact(ID).
+type Fact struct {
+	Note  string    `json:"note,omitempty"`
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+	Index int64     `json:"index"`
+}
+
+func init() {
+	on(parley.KindStatement, (*Talks).statement)
+	on(parley.KindCaucus, (*Talks).caucus)
+	on(parley.KindConfirmFact, (*Talks).confirmFact)
+}
+
+func (t *Talks) statement(c act, p *parley.Statement) (func(), error) {
+	if err := checkText("text", p.Text, true); err != nil {
+		return nil, err
+	}
+	if r := t.rounds[p.Round]; p.Round != "" && (r == nil || !t.VisibleAt(t.signer(c.e), r.Planned)) {
+		return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"round\": no round %q", p.Round)
+	}
+	if len(p.Lang) > 35 {
+		return nil, parley.Errorf(parley.EINVALID, "payload field \"lang\": want a BCP 47 language tag such as \"ar\" or \"en\"")
+	}
+	return func() {
+		t.Statements = append(t.Statements, &Statement{Text: p.Text, Lang: p.Lang, Round: p.Round, By: c.by, At: c.at, Index: c.index})
+	}, nil
+}
+
+func (t *Talks) caucus(c act, p *parley.Caucus) (func(), error) {
+	if err := t.checkParty(p.Party); err != nil {
+		return nil, err
+	}
+	if c.e.Vis != "" && c.e.Vis != parley.VisParty(p.Party) {
+		return nil, parley.Errorf(parley.EINVALID, "event field \"vis\": a caucus message is seen by its party and the mediators only; leave \"vis\" out")
+	}
+	if err := checkText("text", p.Text, true); err != nil {
+		return nil, err
+	}
+	return func() {
+		t.Caucus = append(t.Caucus, &CaucusMessage{Party: p.Party, Text: p.Text, By: c.by, At: c.at, Index: c.index})
+	}, nil
+}
+
+func (t *Talks) confirmFact(c act, p *parley.ConfirmFact) (func(), error) {
+	if err := checkID("fact", p.Fact); err != nil {
+		return nil, err
+	}
+	if t.Facts[p.Fact] != nil {
+		return nil, parley.Errorf(parley.ECONFLICT, "fact %q is already confirmed", p.Fact)
+	}
+	if err := checkText("note", p.Note, false); err != nil {
+		return nil, err
+	}
+	return func() { t.Facts[p.Fact] = &Fact{Note: p.Note, By: c.by, At: c.at, Index: c.index} }, nil
+}
