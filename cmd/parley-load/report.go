@@ -323,8 +323,12 @@ func (r *report) writeFanout(w *bufio.Writer, f *fanoutResult) {
 	p("| %s | %d | %s | %s | %s | **%s** | %s | %d | %d | %d |\n\n", count(f.Connected), f.Posted, count(f.Delay.N),
 		msOf(f.Delay, f.Delay.P50), msOf(f.Delay, f.Delay.P90), msOf(f.Delay, f.Delay.P99), msOf(f.Delay, f.Delay.Max), f.Missed, f.Violations, f.Dropped)
 	if f.CPU > 0 && r.target.inproc {
-		p("The process, server and subscribers, used %.1f s of CPU from the first POST to the last delivery awaited: %s per event posted, %s per delivery.\n\n",
-			f.CPU.Seconds(), ms(f.CPU/time.Duration(max(f.Posted, 1))), us(f.CPU/time.Duration(max(f.Delay.N, 1))))
+		perDelivery := ""
+		if f.Delay.N > 0 {
+			perDelivery = ", " + us(f.CPU/time.Duration(f.Delay.N)) + " per delivery"
+		}
+		p("The process, server and subscribers, used %.1f s of CPU from the first POST to the last delivery awaited: %s per event posted%s.\n\n",
+			f.CPU.Seconds(), ms(f.CPU/time.Duration(max(f.Posted, 1))), perDelivery)
 	}
 	if len(f.PerServer) > 1 {
 		p("Every event is posted to the first server, %s; subscriber i listens on server i mod %d, so the subscribers of the other servers receive events appended through another process (which each server follows in the store). By the server the subscribers listen on:\n\n", f.PerServer[0].Base, len(f.PerServer))
