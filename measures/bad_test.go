@@ -96,7 +96,7 @@ func TestBadInput(t *testing.T) {
 			parley.EINVALID, []string{`"steps"`, "at least one step"}},
 		{"an observer as verifier", nil,
 			plan("M1", 1, measures.Step{ID: "x", Party: "gov", Action: "release", Due: due(10, 0), Verifier: observer}), mediator, day(1, 0),
-			parley.EINVALID, []string{`"steps[0].verifier"`, "not a verifier"}},
+			parley.EINVALID, []string{`"steps[0].verifier"`, "is an observer, not a verifier"}},
 		{"a verifier of an obliged party", nil,
 			plan("M1", 1, measures.Step{ID: "x", Party: "gov", Action: "release", Due: due(10, 0), Verifier: govVer}), mediator, day(1, 0),
 			parley.EINVALID, []string{`"steps[0].verifier"`, "neutral"}},

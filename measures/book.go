@@ -80,6 +80,12 @@ type Book struct {
 	steps    map[string]*stepLog // every step ever planned, by id
 	last     int64               // the last index applied or told, -1 before any
 	lastAct  int64               // the last index of an act, -1 before any
+	done     []doneStep          // the steps done, in the order they became so
+}
+
+type doneStep struct {
+	id    string
+	index int64
 }
 
 type measure struct {
@@ -743,6 +749,7 @@ func (b *Book) markDone(d *stepDef, m Mark) {
 	for _, id := range d.members() {
 		l := b.steps[id]
 		l.isDone, l.done = true, m
+		b.done = append(b.done, doneStep{id, m.Index})
 	}
 }
 
@@ -773,10 +780,15 @@ func describe(role, party string) string {
 	switch {
 	case role == "":
 		return "not on the roster"
-	case party != "":
-		return "a " + role + " of " + strconv.Quote(party)
 	}
-	return "a " + role
+	a := "a "
+	if strings.ContainsAny(role[:1], "aeiou") {
+		a = "an "
+	}
+	if party != "" {
+		return a + role + " of " + strconv.Quote(party)
+	}
+	return a + role
 }
 
 func stamp(t time.Time) string { return t.Format(time.RFC3339) }

@@ -2,6 +2,7 @@ package measures
 
 import (
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -166,11 +167,13 @@ func (b *Book) IsDone(id string, at Mark) bool {
 // Done returns the steps done as of the mark, sorted: the done(ID) atoms
 // that hold.
 func (b *Book) Done(at Mark) []string {
-	var out []string
-	for id, l := range b.steps {
-		if l.doneBy(at.Index) {
-			out = append(out, id)
-		}
+	n := sort.Search(len(b.done), func(k int) bool { return b.done[k].index > at.Index })
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for k, d := range b.done[:n] {
+		out[k] = d.id
 	}
 	slices.Sort(out)
 	return out
