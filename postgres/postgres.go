@@ -81,6 +81,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/logread"
 )
 
 // MaxEntries is the most entries one call to Entries returns.
@@ -104,6 +105,7 @@ type Store struct {
 	pool    *pgxpool.Pool
 	schema  string // where the tables are
 	channel string // where appends are announced: notifyChannel(schema)
+	read    logread.Reader
 }
 
 var _ parley.Store = (*Store)(nil)
@@ -186,6 +188,7 @@ func open(ctx context.Context, url string, ms []migration, opts ...Option) (*Sto
 		return nil, err
 	}
 	s.schema, s.channel = schema, notifyChannel(schema)
+	s.read = s.reader()
 	ok = true
 	return s, nil
 }

@@ -254,7 +254,7 @@ func (r *txHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if len(missing) > 0 {
 		found, err := queryHashes(r.ctx, r.stmt, r.talks, missing)
 		if err != nil {
-			return nil, err
+			return nil, wrap(err, "reading hashes of "+r.talks)
 		}
 		for k, h := range found {
 			r.cache[k] = tlog.Hash(h)
@@ -285,7 +285,8 @@ func hashHome(k int64) (entry int64, place int) {
 }
 
 // queryHashes runs the statement sqlReadHashes for the entries that hold
-// the stored hashes at indexes and returns the hashes found, by index.
+// the stored hashes at indexes and returns the hashes found, by index. It
+// returns the database's errors as they are.
 func queryHashes(ctx context.Context, stmt *sql.Stmt, talks string, indexes []int64) (map[int64]parley.Hash, error) {
 	list := make([]byte, 0, 2+8*len(indexes))
 	list = append(list, '[')
@@ -315,14 +316,14 @@ func queryHashes(ctx context.Context, stmt *sql.Stmt, talks string, indexes []in
 
 	rows, err := stmt.QueryContext(ctx, talks, string(list))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: reading hashes of %s: %w", talks, err)
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e int64
 		var blob []byte
 		if err := rows.Scan(&e, &blob); err != nil {
-			return nil, fmt.Errorf("sqlite: reading hashes of %s: %w", talks, err)
+			return nil, err
 		}
 		if len(blob) != hashSize*(1+bits.TrailingZeros64(uint64(e+1))) {
 			return nil, parley.Errorf(parley.EINTERNAL, "the hashes of entry %d of %s are damaged (%d bytes); restore the database from a backup", e, talks, len(blob))
@@ -332,7 +333,7 @@ func queryHashes(ctx context.Context, stmt *sql.Stmt, talks string, indexes []in
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: reading hashes of %s: %w", talks, err)
+		return nil, err
 	}
 	return found, nil
 }

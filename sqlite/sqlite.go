@@ -59,6 +59,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/logread"
 )
 
 // MaxEntries is the most entries one call to Entries returns.
@@ -81,6 +82,8 @@ type Store struct {
 	wInsertEntries []*sql.Stmt
 	// Statements prepared on r.
 	rSize, rEntries, rReadHashes, rNonces, rCheckpoint, rLatest, rTalks, rTalksPage *sql.Stmt
+	// The read methods, over the statements on r (read.go).
+	read logread.Reader
 
 	// The hashes of each log that its next append reads, remembered from
 	// the last append (see frontier), and the nonces in each log (see
@@ -156,6 +159,7 @@ func open(ctx context.Context, path string, ms []migration) (*Store, error) {
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
+	s.read = s.reader()
 	ok = true
 	s.opened = true
 	return s, nil
