@@ -337,5 +337,8 @@ func (notAnAct) Kind() string { return "stance.set" }
 
 func TestNotAnAct(t *testing.T) {
 	w := newWorld(t)
-	checkError(t, w.try(notAnAct{}, mediator, day(1, 0)), parley.EINTERNAL, "not an act")
+	for _, act := range []measures.Act{notAnAct{}, nil, (*measures.PlanMeasure)(nil), (*measures.ReportStep)(nil), (*measures.VerifyStep)(nil)} {
+		checkError(t, w.try(act, mediator, day(1, 0)), parley.EINTERNAL, "not an act")
+	}
+	checkError(t, w.b.Apply(nil, basePlan(), mediator, measures.Mark{Time: day(1, 0)}), parley.EINTERNAL, "without the talks")
 }

@@ -198,13 +198,22 @@ func (b *Book) Check(t Talks, act Act, by string, m Mark) (func(), error) {
 	if m.Index < 0 || m.Index < b.last || m.Index <= b.lastAct {
 		return nil, parley.Errorf(parley.EINTERNAL, "measures: an act at index %d after index %d; apply acts in log order", m.Index, max(b.last, b.lastAct))
 	}
+	if t == nil {
+		return nil, parley.Errorf(parley.EINTERNAL, "measures: an act checked without the talks")
+	}
 	switch a := act.(type) {
 	case *PlanMeasure:
-		return b.checkPlan(t, a, by, m)
+		if a != nil {
+			return b.checkPlan(t, a, by, m)
+		}
 	case *ReportStep:
-		return b.checkReport(t, a, by, m)
+		if a != nil {
+			return b.checkReport(t, a, by, m)
+		}
 	case *VerifyStep:
-		return b.checkVerification(t, a, by, m)
+		if a != nil {
+			return b.checkVerification(t, a, by, m)
+		}
 	}
 	return nil, parley.Errorf(parley.EINTERNAL, "measures: %T is not an act of measures", act)
 }
