@@ -63,7 +63,8 @@ type Config struct {
 	Logger *slog.Logger
 	// OnCatchUpError, if set, is called when catching up with the
 	// appends of other processes fails (the error is logged too), so
-	// that the failures can be counted.
+	// that the failures can be counted. It is called under the talks'
+	// lock: it must not block or call the ledger.
 	OnCatchUpError func(talks string, err error)
 }
 
