@@ -13,27 +13,30 @@ import (
 // payload.
 type Act interface{ act() }
 
-func (*FoundTalks) act()       {}
-func (*AddMediator) act()      {}
-func (*AddParty) act()         {}
-func (*AddActor) act()         {}
-func (*RevokeActor) act()      {}
-func (*PlanRound) act()        {}
-func (*RoundRef) act()         {}
-func (*CloseRound) act()       {}
-func (*Invitation) act()       {}
-func (*AddItem) act()          {}
-func (*SetPackage) act()       {}
-func (*SetRule) act()          {}
-func (*TableVersion) act()     {}
-func (*ProposeAmendment) act() {}
-func (*SetStance) act()        {}
-func (*Statement) act()        {}
-func (*ConfirmFact) act()      {}
-func (*Caucus) act()           {}
-func (*Release) act()          {}
-func (*Cosign) act()           {}
-func (*ForkEvidence) act()     {}
+func (*FoundTalks) act()         {}
+func (*AddMediator) act()        {}
+func (*AddParty) act()           {}
+func (*AddActor) act()           {}
+func (*RevokeActor) act()        {}
+func (*PlanRound) act()          {}
+func (*RoundRef) act()           {}
+func (*CloseRound) act()         {}
+func (*Invitation) act()         {}
+func (*AddItem) act()            {}
+func (*SetPackage) act()         {}
+func (*SetRule) act()            {}
+func (*TableVersion) act()       {}
+func (*TranslateVersion) act()   {}
+func (*FlagDivergence) act()     {}
+func (*WithdrawDivergence) act() {}
+func (*ProposeAmendment) act()   {}
+func (*SetStance) act()          {}
+func (*Statement) act()          {}
+func (*ConfirmFact) act()        {}
+func (*Caucus) act()             {}
+func (*Release) act()            {}
+func (*Cosign) act()             {}
+func (*ForkEvidence) act()       {}
 
 // A PartyAct is an act done for, or about, one party, which the table's
 // signing rules may refer to.
@@ -42,11 +45,13 @@ type PartyAct interface {
 	ActParty() string
 }
 
-func (p *Invitation) ActParty() string       { return p.Party }
-func (p *ProposeAmendment) ActParty() string { return p.Party }
-func (p *SetStance) ActParty() string        { return p.Party }
-func (p *Caucus) ActParty() string           { return p.Party }
-func (p *Release) ActParty() string          { return p.Party }
+func (p *Invitation) ActParty() string         { return p.Party }
+func (p *ProposeAmendment) ActParty() string   { return p.Party }
+func (p *SetStance) ActParty() string          { return p.Party }
+func (p *Caucus) ActParty() string             { return p.Party }
+func (p *Release) ActParty() string            { return p.Party }
+func (p *FlagDivergence) ActParty() string     { return p.Party }
+func (p *WithdrawDivergence) ActParty() string { return p.Party }
 
 // Who may sign an act of a kind. A kind allows the union of what it sets.
 type Signers struct {
@@ -109,6 +114,9 @@ var kindTable = []KindSpec{
 	{Kind: KindSetPackage, Payload: "SetPackage", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetPackage) }, describe: describeSetPackage},
 	{Kind: KindSetRule, Payload: "SetRule", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetRule) }, describe: describeSetRule},
 	{Kind: KindTableVersion, Payload: "TableVersion", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(TableVersion) }, describe: describeTableVersion},
+	{Kind: KindTranslateVersion, Payload: "TranslateVersion", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(TranslateVersion) }, describe: describeTranslate},
+	{Kind: KindFlagDivergence, Payload: "FlagDivergence", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(FlagDivergence) }, describe: describeFlag},
+	{Kind: KindWithdrawDivergence, Payload: "WithdrawDivergence", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(WithdrawDivergence) }, describe: describeWithdraw},
 	{Kind: KindProposeAmendment, Payload: "ProposeAmendment", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(ProposeAmendment) }, describe: describeAmendment},
 	{Kind: KindSetStance, Payload: "SetStance", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(SetStance) }, describe: describeStance},
 	{Kind: KindStatement, Payload: "Statement", Who: "any actor on the roster", Signers: Signers{Anyone: true}, new: func() Act { return new(Statement) }, describe: describeStatement},

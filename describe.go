@@ -137,6 +137,21 @@ func describeTableVersion(a Act, _ Namer, _ string) Description {
 	return Description{Summary: s, Quote: p.Note, Item: p.Item}
 }
 
+func describeTranslate(a Act, _ Namer, _ string) Description {
+	p := a.(*TranslateVersion)
+	return Description{Summary: fmt.Sprintf("tabled version %d of %s in %s (%d paragraphs)", p.Version, p.Item, p.Lang, len(p.Paragraphs)), Quote: p.Note, Item: p.Item}
+}
+
+func describeFlag(a Act, n Namer, _ string) Description {
+	p := a.(*FlagDivergence)
+	return Description{Summary: fmt.Sprintf("flagged for %s a divergence between the %s and %s texts of %s version %d, paragraph %d (%s)", partyName(n, p.Party), p.Langs[0], p.Langs[1], p.Item, p.Version, p.Paragraph, p.Flag), Quote: p.Note, Item: p.Item}
+}
+
+func describeWithdraw(a Act, n Namer, _ string) Description {
+	p := a.(*WithdrawDivergence)
+	return Description{Summary: fmt.Sprintf("withdrew for %s the flag %s on %s", partyName(n, p.Party), p.Flag, p.Item), Quote: p.Reason, Item: p.Item}
+}
+
 func describeAmendment(a Act, n Namer, _ string) Description {
 	p := a.(*ProposeAmendment)
 	return Description{Summary: fmt.Sprintf("proposed for %s the amendment %s to %s version %d (%d changes)", partyName(n, p.Party), p.Amendment, p.Item, p.Version, len(p.Changes)), Quote: p.Reason, Item: p.Item}

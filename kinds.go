@@ -10,29 +10,32 @@ import (
 // Kinds of event. docs/RECORD.md gives each payload; the payload types below
 // are their Go form.
 const (
-	KindFoundTalks        = "talks.found"        // FoundTalks; the signer becomes the convener
-	KindAddMediator       = "roster.mediator"    // AddMediator; convener
-	KindAddParty          = "roster.party"       // AddParty; convener or mediator
-	KindAddActor          = "roster.actor"       // AddActor; convener, mediator, or a party's head for its own delegates
-	KindRevokeActor       = "roster.revoke"      // RevokeActor; convener or mediator
-	KindPlanRound         = "round.plan"         // PlanRound; convener or mediator
-	KindOpenRound         = "round.open"         // RoundRef; convener or mediator
-	KindCloseRound        = "round.close"        // CloseRound; convener or mediator
-	KindInvite            = "invitation.send"    // Invitation; convener or mediator
-	KindAcceptInvitation  = "invitation.accept"  // Invitation; the party's head or delegate
-	KindDeclineInvitation = "invitation.decline" // Invitation with a reason; the party's head or delegate
-	KindAddItem           = "item.add"           // AddItem; mediator
-	KindSetPackage        = "item.package"       // SetPackage; mediator
-	KindSetRule           = "item.rule"          // SetRule; mediator
-	KindTableVersion      = "version.table"      // TableVersion; mediator
-	KindProposeAmendment  = "amendment.propose"  // ProposeAmendment; a party's head or delegate
-	KindSetStance         = "stance.set"         // SetStance; a party's head or delegate
-	KindStatement         = "statement.publish"  // Statement; any actor on the roster
-	KindConfirmFact       = "fact.confirm"       // ConfirmFact; a verifier
-	KindCaucus            = "caucus.message"     // Caucus; the mediators or the party; seen by them only
-	KindRelease           = "mediator.release"   // Release; a mediator shows an event to a party (proximity talks)
-	KindCosign            = "checkpoint.cosign"  // Cosign; any actor on the roster, as a witness
-	KindForkEvidence      = "fork.evidence"      // ForkEvidence; any actor on the roster
+	KindFoundTalks         = "talks.found"         // FoundTalks; the signer becomes the convener
+	KindAddMediator        = "roster.mediator"     // AddMediator; convener
+	KindAddParty           = "roster.party"        // AddParty; convener or mediator
+	KindAddActor           = "roster.actor"        // AddActor; convener, mediator, or a party's head for its own delegates
+	KindRevokeActor        = "roster.revoke"       // RevokeActor; convener or mediator
+	KindPlanRound          = "round.plan"          // PlanRound; convener or mediator
+	KindOpenRound          = "round.open"          // RoundRef; convener or mediator
+	KindCloseRound         = "round.close"         // CloseRound; convener or mediator
+	KindInvite             = "invitation.send"     // Invitation; convener or mediator
+	KindAcceptInvitation   = "invitation.accept"   // Invitation; the party's head or delegate
+	KindDeclineInvitation  = "invitation.decline"  // Invitation with a reason; the party's head or delegate
+	KindAddItem            = "item.add"            // AddItem; mediator
+	KindSetPackage         = "item.package"        // SetPackage; mediator
+	KindSetRule            = "item.rule"           // SetRule; mediator
+	KindTableVersion       = "version.table"       // TableVersion; mediator
+	KindTranslateVersion   = "version.translate"   // TranslateVersion; mediator
+	KindFlagDivergence     = "divergence.flag"     // FlagDivergence; a party's head or delegate
+	KindWithdrawDivergence = "divergence.withdraw" // WithdrawDivergence; the flagging party's head or delegate
+	KindProposeAmendment   = "amendment.propose"   // ProposeAmendment; a party's head or delegate
+	KindSetStance          = "stance.set"          // SetStance; a party's head or delegate
+	KindStatement          = "statement.publish"   // Statement; any actor on the roster
+	KindConfirmFact        = "fact.confirm"        // ConfirmFact; a verifier
+	KindCaucus             = "caucus.message"      // Caucus; the mediators or the party; seen by them only
+	KindRelease            = "mediator.release"    // Release; a mediator shows an event to a party (proximity talks)
+	KindCosign             = "checkpoint.cosign"   // Cosign; any actor on the roster, as a witness
+	KindForkEvidence       = "fork.evidence"       // ForkEvidence; any actor on the roster
 )
 
 // KnownKind reports whether k is a kind of event this version knows.
@@ -191,6 +194,10 @@ type FoundTalks struct {
 	Visibility   string `json:"visibility,omitempty"` // default visibility of events: public or participants (the default)
 	Proximity    bool   `json:"proximity,omitempty"`  // parties see only their own stances and what mediators release
 	Description  string `json:"description,omitempty"`
+	// Languages are the talks' official languages (BCP 47 tags): each
+	// version of a text is tabled in all of them, equally authentic. None
+	// means one unnamed language (TableVersion.Paragraphs).
+	Languages []string `json:"languages,omitempty"`
 }
 
 // AddMediator names a mediator.
@@ -276,13 +283,49 @@ type SetRule struct {
 }
 
 // TableVersion tables a new version of an item's text: numbered paragraphs
-// in the markup of package document.
+// in the markup of package document. In talks with official languages the
+// text is Texts, one list of paragraphs per language, aligned paragraph by
+// paragraph; a version tabled in some of them is incomplete until
+// TranslateVersion adds the others.
 type TableVersion struct {
+	Item       string              `json:"item"`
+	Version    int                 `json:"version"` // 1, 2, ... in order
+	Paragraphs []string            `json:"paragraphs,omitempty"`
+	Texts      map[string][]string `json:"texts,omitempty"`      // language → paragraphs
+	Amendments []string            `json:"amendments,omitempty"` // amendments this version takes in
+	Note       string              `json:"note,omitempty"`
+}
+
+// TranslateVersion adds the text of a version in an official language it
+// lacks, aligned with its other languages.
+type TranslateVersion struct {
 	Item       string   `json:"item"`
-	Version    int      `json:"version"` // 1, 2, ... in order
+	Version    int      `json:"version"`
+	Lang       string   `json:"lang"`
 	Paragraphs []string `json:"paragraphs"`
-	Amendments []string `json:"amendments,omitempty"` // amendments this version takes in
 	Note       string   `json:"note,omitempty"`
+}
+
+// FlagDivergence records a party's finding that two language texts of a
+// version diverge at a paragraph. An open divergence keeps the item from
+// being agreed until a mediator tables a version that resolves it or the
+// party withdraws the flag.
+type FlagDivergence struct {
+	Item      string    `json:"item"`
+	Version   int       `json:"version"`
+	Flag      string    `json:"flag"` // an id for the flag, unique in the item
+	Party     string    `json:"party"`
+	Paragraph int       `json:"paragraph"`
+	Langs     [2]string `json:"langs"`
+	Note      string    `json:"note"` // what differs
+}
+
+// WithdrawDivergence withdraws a party's flag of a divergence.
+type WithdrawDivergence struct {
+	Item   string `json:"item"`
+	Flag   string `json:"flag"`
+	Party  string `json:"party"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Change ops of an amendment.
@@ -300,14 +343,19 @@ type Change struct {
 	Text      string `json:"text,omitempty"`
 }
 
-// ProposeAmendment proposes changes to a version on behalf of a party.
+// ProposeAmendment proposes changes to a version on behalf of a party. In
+// talks with official languages, Changes apply to the text in Lang, and
+// Translations may state the same change in other languages; the ones it
+// leaves out are the mediator's to write.
 type ProposeAmendment struct {
-	Item      string   `json:"item"`
-	Amendment string   `json:"amendment"`
-	Version   int      `json:"version"`
-	Party     string   `json:"party"`
-	Changes   []Change `json:"changes"`
-	Reason    string   `json:"reason,omitempty"`
+	Item         string              `json:"item"`
+	Amendment    string              `json:"amendment"`
+	Version      int                 `json:"version"`
+	Party        string              `json:"party"`
+	Lang         string              `json:"lang,omitempty"`
+	Changes      []Change            `json:"changes"`
+	Translations map[string][]Change `json:"translations,omitempty"`
+	Reason       string              `json:"reason,omitempty"`
 }
 
 // SetStance records a party's stance on a version of an item.

@@ -12,8 +12,12 @@ type Amendment struct {
 	ID         string          `json:"id"`
 	Party      string          `json:"party"`
 	Version    int             `json:"version"`
+	Lang       string          `json:"lang,omitempty"` // the language of Changes, in talks with official languages
 	Changes    []parley.Change `json:"changes"`
 	Paragraphs []string        `json:"paragraphs"` // the base version with the changes applied
+	// Translations are the amendment stated in other languages: each
+	// language's text of the base version with its changes applied.
+	Translations map[string][]string `json:"translations,omitempty"`
 	Reason     string          `json:"reason,omitempty"`
 	By         string          `json:"by"`
 	At         time.Time       `json:"at"`
@@ -41,14 +45,22 @@ func (t *Talks) proposeAmendment(c act, p *parley.ProposeAmendment) (func(), err
 	if len(p.Changes) == 0 {
 		return nil, parley.Errorf(parley.EINVALID, "payload field \"changes\": an amendment changes at least one paragraph")
 	}
-	paras, err := document.Apply(v.Paragraphs, p.Changes)
+	base, err := t.amendedText(v, p)
+	if err != nil {
+		return nil, err
+	}
+	paras, err := document.Apply(base, p.Changes)
 	if err != nil {
 		return nil, parley.Errorf(parley.ErrorCode(err), "payload field \"changes\": %s", parley.ErrorMessage(err))
+	}
+	translations, err := t.amendedTranslations(v, p)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkText("reason", p.Reason, false); err != nil {
 		return nil, err
 	}
 	return func() {
-		it.Amendments = append(it.Amendments, &Amendment{ID: p.Amendment, Party: p.Party, Version: p.Version, Changes: p.Changes, Paragraphs: paras, Reason: p.Reason, By: c.by, At: c.at, Index: c.index})
+		it.Amendments = append(it.Amendments, &Amendment{ID: p.Amendment, Party: p.Party, Version: p.Version, Lang: p.Lang, Changes: p.Changes, Paragraphs: paras, Translations: translations, Reason: p.Reason, By: c.by, At: c.at, Index: c.index})
 	}, nil
 }

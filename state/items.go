@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/document"
 )
 
 // An Item is anything that can be agreed: a document or a measure, with its
@@ -44,13 +43,21 @@ func (it *Item) Amendment(id string) *Amendment {
 
 // A Version is one tabled text of an item.
 type Version struct {
-	N          int       `json:"n"`
-	Paragraphs []string  `json:"paragraphs"`
-	Amendments []string  `json:"amendments,omitempty"`
-	Note       string    `json:"note,omitempty"`
-	By         string    `json:"by"`
-	At         time.Time `json:"at"`
-	Index      int64     `json:"index"`
+	N int `json:"n"`
+	// Paragraphs is the text; in talks with official languages, the text
+	// in the first of them that the version has.
+	Paragraphs []string `json:"paragraphs"`
+	// Texts, in talks with official languages, holds the text in each
+	// language tabled so far, and TextAt the log index of the event that
+	// tabled it; Flags the divergences flagged between them.
+	Texts      map[string][]string `json:"texts,omitempty"`
+	TextAt     map[string]int64    `json:"text_at,omitempty"`
+	Flags      []*Divergence       `json:"flags,omitempty"`
+	Amendments []string            `json:"amendments,omitempty"`
+	Note       string              `json:"note,omitempty"`
+	By         string              `json:"by"`
+	At         time.Time           `json:"at"`
+	Index      int64               `json:"index"`
 }
 
 // A RuleChange is a decision rule set for the talks (Item "") or one item.
@@ -164,11 +171,9 @@ func (t *Talks) tableVersion(c act, p *parley.TableVersion) (func(), error) {
 	if want := len(it.Versions) + 1; p.Version != want {
 		return nil, parley.Errorf(parley.ECONFLICT, "payload field \"version\": the next version of %q is %d, not %d", it.ID, want, p.Version)
 	}
-	if len(p.Paragraphs) == 0 {
-		return nil, parley.Errorf(parley.EINVALID, "payload field \"paragraphs\": a version has at least one paragraph")
-	}
-	if err := document.CheckVersion(p.Paragraphs); err != nil {
-		return nil, parley.Errorf(parley.ErrorCode(err), "payload field \"paragraphs\": %s", parley.ErrorMessage(err))
+	paragraphs, texts, err := t.versionTexts(p)
+	if err != nil {
+		return nil, err
 	}
 	for i, a := range p.Amendments {
 		if it.Amendment(a) == nil {
@@ -179,7 +184,14 @@ func (t *Talks) tableVersion(c act, p *parley.TableVersion) (func(), error) {
 		return nil, err
 	}
 	return func() {
-		it.Versions = append(it.Versions, &Version{N: p.Version, Paragraphs: p.Paragraphs, Amendments: p.Amendments, Note: p.Note, By: c.by, At: c.at, Index: c.index})
+		v := &Version{N: p.Version, Paragraphs: paragraphs, Amendments: p.Amendments, Note: p.Note, By: c.by, At: c.at, Index: c.index}
+		if texts != nil {
+			v.Texts, v.TextAt = texts, map[string]int64{}
+			for lang := range texts {
+				v.TextAt[lang] = c.index
+			}
+		}
+		it.Versions = append(it.Versions, v)
 	}, nil
 }
 

@@ -16,6 +16,10 @@ type Stance struct {
 	Condition string `json:"condition,omitempty"` // canonical form
 	Reason    string `json:"reason,omitempty"`
 	Round     string `json:"round"`
+	// Langs are the languages the version had when the stance was taken,
+	// in talks with official languages: a stance covers the texts it was
+	// taken on, and a language tabled later needs the stance again.
+	Langs []string `json:"langs,omitempty"`
 	// Between is set on a stance taken while no round was open, after
 	// Round closed: a capital's answer between rounds.
 	Between bool      `json:"between,omitempty"`
@@ -30,7 +34,7 @@ func init() {
 
 func (t *Talks) setStance(c act, p *parley.SetStance) (func(), error) {
 	signer := t.signer(c.e)
-	it, _, err := t.version(signer, p.Item, p.Version)
+	it, v, err := t.version(signer, p.Item, p.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +53,7 @@ func (t *Talks) setStance(c act, p *parley.SetStance) (func(), error) {
 		return nil, err
 	}
 	return func() {
-		s := &Stance{Item: it.ID, Party: p.Party, Version: p.Version, Stance: p.Stance, Condition: cond, Reason: p.Reason, Round: round.ID, Between: round.Status != RoundOpen, By: c.by, At: c.at, Index: c.index}
+		s := &Stance{Item: it.ID, Party: p.Party, Version: p.Version, Stance: p.Stance, Condition: cond, Reason: p.Reason, Round: round.ID, Between: round.Status != RoundOpen, Langs: v.Langs(t.Languages), By: c.by, At: c.at, Index: c.index}
 		it.Stances[p.Party] = s
 		it.History = append(it.History, s)
 	}, nil

@@ -22,7 +22,8 @@ type Talks struct {
 	Proximity   bool        `json:"proximity,omitempty"`
 	Rule        parley.Rule `json:"rule"`
 	Founded     time.Time   `json:"founded"`
-	Size        int64       `json:"size"` // number of events applied
+	Languages   []string    `json:"languages,omitempty"` // the official languages, in the order the founding gave
+	Size        int64       `json:"size"`                // number of events applied
 
 	Roster     *Roster             `json:"roster"`
 	PartyOrder []string            `json:"party_order"`
@@ -178,6 +179,9 @@ func (t *Talks) found(c act, p *parley.FoundTalks) (func(), error) {
 	if err := checkText("description", p.Description, false); err != nil {
 		return nil, err
 	}
+	if err := checkLanguages(p.Languages); err != nil {
+		return nil, err
+	}
 	vis := p.Visibility
 	switch vis {
 	case "":
@@ -188,7 +192,7 @@ func (t *Talks) found(c act, p *parley.FoundTalks) (func(), error) {
 	}
 	return func() {
 		t.Title, t.Description, t.Rule, t.Visibility, t.Proximity = p.Title, p.Description, p.Rule, vis, p.Proximity
-		t.Founded = c.at
+		t.Founded, t.Languages = c.at, p.Languages
 		t.RuleChanges = append(t.RuleChanges, &RuleChange{Rule: p.Rule, Index: 0})
 	}, nil
 }

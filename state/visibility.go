@@ -2,6 +2,8 @@ package state
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -284,6 +286,71 @@ func (s Seen) Stance(it *Item, party string) *Stance {
 	return nil
 }
 
+// Langs returns the official languages of a version the viewer may see
+// the text of.
+func (s Seen) Langs(v *Version) []string {
+	var out []string
+	for _, l := range v.Langs(s.t.Languages) {
+		if s.Visible(v.TextAt[l]) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// OpenFlags returns the divergence flags of a version the viewer sees
+// raised and not withdrawn.
+func (s Seen) OpenFlags(v *Version) []*Divergence {
+	var out []*Divergence
+	for _, f := range v.Flags {
+		if s.Visible(f.Index) && (f.Withdrawn == 0 || !s.Visible(f.Withdrawn)) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// languageHolds returns the holds of an item whose latest version, as the
+// viewer sees it, lacks official languages or has open divergences.
+func (s Seen) languageHolds(item string, v *Version) []agreement.Hold {
+	if len(s.t.Languages) == 0 {
+		return nil
+	}
+	var out []agreement.Hold
+	have := s.Langs(v)
+	var missing []string
+	for _, l := range s.t.Languages {
+		if !slices.Contains(have, l) {
+			missing = append(missing, l)
+		}
+	}
+	if len(missing) > 0 {
+		out = append(out, agreement.Hold{Item: item, Kind: agreement.HoldIncompleteVersion, Count: len(missing),
+			Detail: "version " + strconv.Itoa(v.N) + " has no text in " + strings.Join(missing, ", ")})
+	}
+	if flags := s.OpenFlags(v); len(flags) > 0 {
+		var ids []string
+		for _, f := range flags {
+			ids = append(ids, f.ID+" ("+f.Party+", paragraph "+strconv.Itoa(f.Paragraph)+", "+f.Langs[0]+"/"+f.Langs[1]+")")
+		}
+		out = append(out, agreement.Hold{Item: item, Kind: agreement.HoldOpenDivergence, Count: len(flags),
+			Detail: "version " + strconv.Itoa(v.N) + ": " + strings.Join(ids, "; ")})
+	}
+	return out
+}
+
+// covers reports whether a stance taken on the languages had covers the
+// languages want: every text of the version, as its signer saw it, is
+// every text the viewer sees now.
+func covers(had, want []string) bool {
+	for _, l := range want {
+		if !slices.Contains(had, l) {
+			return false
+		}
+	}
+	return true
+}
+
 // Rule returns the decision rule of the talks (item "") or of an item as
 // the viewer sees it, and whether it is the item's own rule.
 func (s Seen) Rule(it *Item) (parley.Rule, bool) {
@@ -380,11 +447,13 @@ func (s Seen) Instance() *agreement.Instance {
 		if h, ok := bracketHold(it.ID, latest); ok {
 			inst.Holds = append(inst.Holds, h)
 		}
+		inst.Holds = append(inst.Holds, s.languageHolds(it.ID, latest)...)
+		langs := s.Langs(latest)
 		for _, p := range s.t.PartyOrder {
 			if !at[p] {
 				continue
 			}
-			if x := s.Stance(it, p); x != nil && x.Version == latest.N {
+			if x := s.Stance(it, p); x != nil && x.Version == latest.N && covers(x.Langs, langs) {
 				inst.Positions = append(inst.Positions, agreement.Position{Party: p, Item: it.ID, Stance: x.Stance, Condition: x.Condition})
 			}
 		}

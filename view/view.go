@@ -250,7 +250,7 @@ func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint,
 		iv.Rule, iv.OwnRule = seen.Rule(it)
 		for _, ver := range it.Versions {
 			if visible(ver.Index) {
-				iv.Versions = append(iv.Versions, ver)
+				iv.Versions = append(iv.Versions, seenVersion(seen, st.Languages, ver))
 			}
 		}
 		if l := iv.Latest(); l != nil {
@@ -599,4 +599,41 @@ func (t *Talks) Declined() []Invitation {
 		}
 	}
 	return out
+}
+
+// seenVersion returns a version as the viewer sees it: without the
+// language texts and divergence flags whose events it may not see. A
+// version the viewer sees whole is shared with the state, which never
+// changes a version in place.
+func seenVersion(seen state.Seen, official []string, v *state.Version) *state.Version {
+	whole := true
+	for _, i := range v.TextAt {
+		whole = whole && seen.Visible(i)
+	}
+	for _, f := range v.Flags {
+		whole = whole && seen.Visible(f.Index) && (f.Withdrawn == 0 || seen.Visible(f.Withdrawn))
+	}
+	if whole {
+		return v
+	}
+	w := *v
+	w.Texts, w.TextAt, w.Flags = map[string][]string{}, map[string]int64{}, nil
+	for _, l := range seen.Langs(v) {
+		w.Texts[l], w.TextAt[l] = v.Texts[l], v.TextAt[l]
+	}
+	if langs := w.Langs(official); len(langs) > 0 {
+		w.Paragraphs = w.Texts[langs[0]]
+	}
+	for _, f := range v.Flags {
+		if !seen.Visible(f.Index) {
+			continue
+		}
+		if f.Withdrawn != 0 && !seen.Visible(f.Withdrawn) {
+			g := *f
+			g.Withdrawn, g.Reason = 0, ""
+			f = &g
+		}
+		w.Flags = append(w.Flags, f)
+	}
+	return &w
 }
