@@ -80,8 +80,9 @@ type KindSpec struct {
 	Who     string
 	Signers Signers
 	// AlwaysPublic: seen by everyone whatever the talks' visibility, so
-	// that anyone can check who was entitled to sign (the roster) and who
-	// vouched for what (witnessing).
+	// that anyone can check who was entitled to sign (the roster), to
+	// whom sealed acts had to be sealed (encryption keys) and who vouched
+	// for what (witnessing).
 	AlwaysPublic bool
 	new          func() Act
 	// describe tells what an act of the kind does (Describe).
@@ -104,6 +105,7 @@ var kindTable = []KindSpec{
 	{Kind: KindAddParty, Payload: "AddParty", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(AddParty) }, describe: describeAddParty},
 	{Kind: KindAddActor, Payload: "AddActor", Who: "the convener, a mediator, or a party's head for its own delegates", Signers: Signers{Roles: chair, HeadsOwnDelegates: true}, AlwaysPublic: true, new: func() Act { return new(AddActor) }, describe: describeAddActor},
 	{Kind: KindRevokeActor, Payload: "RevokeActor", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(RevokeActor) }, describe: describeRevoke},
+	{Kind: KindEncryptionKey, Payload: "EncryptionKey", Who: "any actor on the roster, for itself", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(EncryptionKey) }, describe: describeEncryptionKey},
 	{Kind: KindPlanRound, Payload: "PlanRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(PlanRound) }, describe: describePlanRound},
 	{Kind: KindOpenRound, Payload: "RoundRef", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(RoundRef) }, describe: describeOpenRound},
 	{Kind: KindCloseRound, Payload: "CloseRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(CloseRound) }, describe: describeCloseRound},
@@ -122,6 +124,7 @@ var kindTable = []KindSpec{
 	{Kind: KindStatement, Payload: "Statement", Who: "any actor on the roster", Signers: Signers{Anyone: true}, new: func() Act { return new(Statement) }, describe: describeStatement},
 	{Kind: KindConfirmFact, Payload: "ConfirmFact", Who: "a verifier", Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(ConfirmFact) }, describe: describeFact},
 	{Kind: KindCaucus, Payload: "Caucus", Who: "the convener, a mediator, or a head or delegate of the party named in the payload", Signers: Signers{Roles: chair, Delegation: true}, new: func() Act { return new(Caucus) }, describe: describeCaucus},
+	{Kind: KindRewrap, Payload: "Rewrap", Who: "a recipient of every sealed payload it names", Signers: Signers{Anyone: true}, new: func() Act { return new(Rewrap) }, describe: describeRewrap},
 	{Kind: KindRelease, Payload: "Release", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(Release) }, describe: describeRelease},
 	{Kind: KindCosign, Payload: "Cosign", Who: "any actor on the roster (as a witness)", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(Cosign) }},
 	{Kind: KindForkEvidence, Payload: "ForkEvidence", Who: "any actor on the roster", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(ForkEvidence) }},

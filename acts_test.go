@@ -31,13 +31,14 @@ func TestKindTableDocumented(t *testing.T) {
 }
 
 // TestKindTable checks that every kind has a payload type, and that the
-// kinds the roster makes and witnessing are always public.
+// kinds the roster makes, encryption keys and witnessing are always
+// public.
 func TestKindTable(t *testing.T) {
 	for _, s := range parley.Specs() {
 		if s.New() == nil || s.Who == "" || s.Payload == "" {
 			t.Errorf("kind %s lacks its payload or its signers", s.Kind)
 		}
-		public := strings.HasPrefix(s.Kind, "roster.") || s.Kind == parley.KindFoundTalks || s.Kind == parley.KindCosign || s.Kind == parley.KindForkEvidence
+		public := strings.HasPrefix(s.Kind, "roster.") || s.Kind == parley.KindFoundTalks || s.Kind == parley.KindEncryptionKey || s.Kind == parley.KindCosign || s.Kind == parley.KindForkEvidence
 		if s.AlwaysPublic != public {
 			t.Errorf("kind %s: always public %v, want %v", s.Kind, s.AlwaysPublic, public)
 		}

@@ -187,6 +187,9 @@ func describeFact(a Act, _ Namer, _ string) Description {
 
 func describeCaucus(a Act, n Namer, _ string) Description {
 	p := a.(*Caucus)
+	if p.IsSealed() {
+		return Description{Summary: "wrote a sealed message in the caucus of " + partyName(n, p.Party) + " with the mediators"}
+	}
 	return Description{Summary: "wrote in the caucus of " + partyName(n, p.Party) + " with the mediators", Quote: p.Text}
 }
 

@@ -383,10 +383,15 @@ type ConfirmFact struct {
 }
 
 // Caucus is a message in the caucus channel between the mediators and one
-// party. It is seen by that party and the mediators only.
+// party. It is seen by that party and the mediators only. Its text is
+// either sealed (docs/RECORD.md §11): Sealed holds the sealed payload,
+// whose content is the JSON object {"text": "…"}, encrypted to the
+// party's actors and the mediators so that the host cannot read it; or,
+// only while one of them has published no encryption key, in plain Text.
 type Caucus struct {
-	Party string `json:"party"`
-	Text  string `json:"text"`
+	Party  string          `json:"party"`
+	Text   string          `json:"text,omitempty"`
+	Sealed json.RawMessage `json:"sealed,omitempty"`
 }
 
 // Release shows the event at a log index to a party that could not see it:

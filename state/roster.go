@@ -16,6 +16,12 @@ type Actor struct {
 	Party   string `json:"party,omitempty"`
 	Revoked bool   `json:"revoked,omitempty"`
 	Since   int64  `json:"since"` // log index of the event that added it
+	// EncryptionKey is the actor's current public encryption key, the
+	// last it published (key.encryption), "" before any; what is sealed
+	// to the actor from now on is sealed to it. EncryptionKeyIndex is the
+	// log index of the event that published it.
+	EncryptionKey      string `json:"encryption_key,omitempty"`
+	EncryptionKeyIndex int64  `json:"encryption_key_index,omitempty"`
 }
 
 // A Roster is who may sign what in a talks, as the log itself established
@@ -29,7 +35,12 @@ type Roster struct {
 	Talks   string
 	Actors  map[string]*Actor // by key
 	Parties map[string]string // party id → name
-	founded bool
+	// Keys holds every encryption key each actor published, by actor, in
+	// log order: the last is its current key (Actor.EncryptionKey), the
+	// earlier ones what older sealed payloads were sealed to.
+	Keys     map[string][]KeyRecord
+	keyOwner map[string]string // encryption key → the actor who published it
+	founded  bool
 }
 
 // NewRoster returns the empty roster of a talks that is yet to be founded.
@@ -93,6 +104,8 @@ func (r *Roster) Authorize(e *parley.Event, index int64) error {
 		return r.addActor(p, index)
 	case *parley.RevokeActor:
 		return r.revoke(p)
+	case *parley.EncryptionKey:
+		return r.publishKey(e, p, index)
 	}
 	return nil
 }

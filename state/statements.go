@@ -19,11 +19,15 @@ type Statement struct {
 // A CaucusMessage is a message in the caucus channel of one party with the
 // mediators.
 type CaucusMessage struct {
-	Party string    `json:"party"`
-	Text  string    `json:"text"`
-	By    string    `json:"by"`
-	At    time.Time `json:"at"`
-	Index int64     `json:"index"`
+	Party string `json:"party"`
+	// Text is the message in plain text; a sealed message has none here
+	// (Sealed), since the host cannot read it: its recipients read it in
+	// the sealed payload of its event.
+	Text   string    `json:"text,omitempty"`
+	Sealed bool      `json:"sealed,omitempty"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Index  int64     `json:"index"`
 }
 
 // A Fact is a fact confirmed by a verifier; conditions name it fact(ID).
@@ -62,11 +66,16 @@ func (t *Talks) caucus(c act, p *parley.Caucus) (func(), error) {
 	if c.e.Vis != "" && c.e.Vis != parley.VisParty(p.Party) {
 		return nil, parley.Errorf(parley.EINVALID, "event field \"vis\": a caucus message is seen by its party and the mediators only; leave \"vis\" out")
 	}
-	if err := checkText("text", p.Text, true); err != nil {
+	s, required, err := t.Roster.checkCaucus(t.origin, c.e, p)
+	if err != nil {
 		return nil, err
 	}
 	return func() {
-		t.Caucus = append(t.Caucus, &CaucusMessage{Party: p.Party, Text: p.Text, By: c.by, At: c.at, Index: c.index})
+		t.Caucus = append(t.Caucus, &CaucusMessage{Party: p.Party, Text: p.Text, Sealed: s != nil, By: c.by, At: c.at, Index: c.index})
+		if s != nil {
+			party := p.Party
+			t.keepSealed(c, s, required, func(r *Roster) []*Actor { return r.CaucusRecipients(party) })
+		}
 	}, nil
 }
 

@@ -41,6 +41,7 @@ type Talks struct {
 	// change its viewer may see (see package view).
 	RuleChanges    []*RuleChange     `json:"rule_changes,omitempty"`
 	PackageChanges []*PackageChange  `json:"package_changes,omitempty"`
+	sealing                          // sealed payloads and their re-wraps (keys.go)
 	vis            []string          // visibility of each event, by log index
 	items          map[string]*Item  // by id
 	packageOf      map[string]string // item → package

@@ -59,6 +59,9 @@ func (t *Talks) VisibilityOf(e *parley.Event) string {
 	if e.Kind == parley.KindCaucus || (e.Kind == parley.KindRelease && e.Vis == "") {
 		return parley.VisParty(party)
 	}
+	if e.Kind == parley.KindRewrap {
+		return t.rewrapVisibility(e)
+	}
 	if e.Vis != "" {
 		return e.Vis
 	}
