@@ -33,6 +33,7 @@ type Talks struct {
 	Proximity              bool
 	Rule                   parley.Rule // the talks' rule as the viewer sees it
 	Founded                time.Time
+	Languages              []string // the official languages, if any
 	Origin                 string
 	Size                   int64 // events in this view
 	LogSize                int64 // events in the log now
@@ -162,7 +163,7 @@ func New(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint) *
 func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint, logSize int64, bits []bool, inst bool) *Talks {
 	t := &Talks{
 		ID: st.ID, Title: st.Title, Description: st.Description, Visibility: st.Visibility,
-		Proximity: st.Proximity, Founded: st.Founded, Origin: origin,
+		Proximity: st.Proximity, Founded: st.Founded, Languages: st.Languages, Origin: origin,
 		Size: st.Size, LogSize: logSize, At: -1, Checkpoint: cp,
 		Packages:   map[string][]string{},
 		partyNames: map[string]string{}, actors: map[string]*state.Actor{}, items: map[string]*Item{},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,30 @@ type documentData struct {
 	Mediator   bool // the viewer may table a version
 	Next       int  // the number of the next version
 	Text       string
+
+	// Languages: in talks with official languages, the version shown in
+	// two of them side by side (A and B; B "" for one), aligned paragraph
+	// by paragraph, the languages it has and lacks, the divergences
+	// flagged, and each language's text for printing.
+	Official []string
+	A, B     string
+	Rows     []alignedRow
+	Have     []string
+	Missing  []string
+	Flags    []*state.Divergence
+	Printed  []languageText
+}
+
+// An alignedRow is one paragraph of a version in two languages.
+type alignedRow struct {
+	N    int
+	A, B string
+}
+
+// A languageText is a version's text in one language, for printing.
+type languageText struct {
+	Lang, Dir  string
+	Paragraphs []string
 }
 
 type standingRow struct {
@@ -80,9 +105,20 @@ func (h *handler) document(r *http.Request) (*page, error) {
 	if d.Shown == nil {
 		d.Shown = it.Latest()
 	}
+	d.Official = s.Languages
+	if len(d.Official) > 0 && d.Shown != nil {
+		if err := languagesOf(d, r); err != nil {
+			return nil, err
+		}
+	}
 	if d.Shown != nil {
 		for _, p := range d.Shown.Paragraphs {
 			d.Bidi = d.Bidi || hasBidi(p)
+		}
+		for _, lt := range d.Printed {
+			for _, p := range lt.Paragraphs {
+				d.Bidi = d.Bidi || hasBidi(p)
+			}
 		}
 		d.Text = strings.Join(it.Latest().Paragraphs, "\n")
 	}
@@ -102,7 +138,17 @@ func (h *handler) document(r *http.Request) (*page, error) {
 	}
 	if from != nil && to != nil {
 		d.From, d.To = from.N, to.N
-		d.Diff = document.Diff(from.Paragraphs, to.Paragraphs)
+		a, b := from.Paragraphs, to.Paragraphs
+		if d.A != "" {
+			// The diff in the language shown first, where both have it.
+			if x, ok := from.Texts[d.A]; ok {
+				a = x
+			}
+			if x, ok := to.Texts[d.A]; ok {
+				b = x
+			}
+		}
+		d.Diff = document.Diff(a, b)
 		for _, pd := range d.Diff {
 			if pd.Op != document.Same {
 				d.Changed++
@@ -142,4 +188,71 @@ func (h *handler) document(r *http.Request) (*page, error) {
 	}
 	d.Mediator = s.Viewer.Actor != nil && s.Viewer.Actor.Role == parley.RoleMediator && !s.Viewer.Actor.Revoked
 	return &page{Name: "document", Title: it.ID + " · " + it.Title, S: s, Tab: "documents", Live: true, Data: d}, nil
+}
+
+// pageLang is the language of the pages.
+const pageLang = "en"
+
+// languagesOf fills the languages of the document view: the two shown
+// side by side (?lang=A&with=B, by default the first two the version has),
+// the languages the version has and lacks, its divergences, and each
+// language's text for printing.
+func languagesOf(d *documentData, r *http.Request) error {
+	v := d.Shown
+	d.Have = v.Langs(d.Official)
+	d.Missing = v.Missing(d.Official)
+	d.Flags = v.Flags
+	q := r.URL.Query()
+	pick := func(name, def string) (string, error) {
+		l := q.Get(name)
+		if l == "" {
+			return def, nil
+		}
+		if _, ok := v.Texts[l]; !ok {
+			return "", parley.Errorf(parley.ENOTFOUND, "%s=%q: version %d has no text in that language; it has %s", name, l, v.N, strings.Join(d.Have, ", "))
+		}
+		return l, nil
+	}
+	// By default the page's own language first, beside the first other
+	// language the version has.
+	var defA, defB string
+	if len(d.Have) > 0 {
+		defA = d.Have[0]
+	}
+	if slices.Contains(d.Have, pageLang) {
+		defA = pageLang
+	}
+	for _, l := range d.Have {
+		if l != defA {
+			defB = l
+			break
+		}
+	}
+	var err error
+	if d.A, err = pick("lang", defA); err != nil {
+		return err
+	}
+	if d.B, err = pick("with", defB); err != nil {
+		return err
+	}
+	if d.B == d.A {
+		d.B = ""
+		for _, l := range d.Have {
+			if l != d.A {
+				d.B = l
+				break
+			}
+		}
+	}
+	for i, p := range v.Texts[d.A] {
+		row := alignedRow{N: i + 1, A: p}
+		if d.B != "" && i < len(v.Texts[d.B]) {
+			row.B = v.Texts[d.B][i]
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	for _, l := range d.Have {
+		d.Printed = append(d.Printed, languageText{Lang: l, Dir: dirOf(l), Paragraphs: v.Texts[l]})
+	}
+	return nil
 }
