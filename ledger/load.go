@@ -132,7 +132,7 @@ func (l *Ledger) Check(ctx context.Context, talks string, progress func(done, to
 // entries are taken on their leaf (see record.CheckStored); nil on a first
 // load. The log changes only if all goes well.
 func (l *Ledger) load(ctx context.Context, into *talksLog, known []tlog.Hash, progress func(done, total int64)) (*record.Checkpoint, error) {
-	lg := &talksLog{id: into.id, origin: into.origin, vkey: into.vkey, state: state.New(into.id)}
+	lg := &talksLog{id: into.id, origin: into.origin, vkey: into.vkey, state: state.New(into.id).WithOrigin(into.origin)}
 	// Read the kept checkpoint before the size: it is written after the
 	// database commits, so the store holds at least as much, unless the
 	// database went back.

@@ -521,22 +521,75 @@ func (s *Server) handleCaucus(w http.ResponseWriter, r *http.Request) error {
 	if !v.SeesCaucus(party) {
 		return parley.Errorf(parley.EFORBIDDEN, "the caucus of %q is open to that party and the mediators only; sign in as one of them", party)
 	}
-	out := []EventJSON{}
+	out := CaucusView{Party: party, Messages: []EventJSON{}, Rewraps: []RewrapJSON{}, Recipients: []state.Actor{}}
+	rewraps := map[int64]*parley.Rewrap{} // the seal.rewrap events read so far
 	for _, m := range v.CaucusOf(party) {
-		entries, err := s.l.Store().Entries(r.Context(), v.ID, m.Index, m.Index+1)
+		en, e, err := s.event(r.Context(), v.ID, m.Index)
 		if err != nil {
 			return err
 		}
-		if len(entries) != 1 {
-			return parley.Errorf(parley.EINTERNAL, "the store has no event %d of %s", m.Index, v.ID)
+		out.Messages = append(out.Messages, eventJSON(en, e, v.VisibilityOf(m.Index)))
+		for _, rw := range v.RewrapsOf(m.Index) {
+			p := rewraps[rw.Index]
+			if p == nil {
+				_, e, err := s.event(r.Context(), v.ID, rw.Index)
+				if err != nil {
+					return err
+				}
+				var ok bool
+				if p, ok = e.Act.(*parley.Rewrap); !ok || rw.Entry >= len(p.Rewraps) {
+					return parley.Errorf(parley.EINTERNAL, "event %d of %s is not the re-wrap the state says", rw.Index, v.ID)
+				}
+				rewraps[rw.Index] = p
+			}
+			out.Rewraps = append(out.Rewraps, RewrapJSON{Of: rw.Of, Index: rw.Index, By: rw.By, Actor: rw.Actor, Key: rw.Key, Rewrap: p.Rewraps[rw.Entry].Rewrap})
 		}
-		e, err := parley.DecodeEvent(entries[0].Event)
-		if err != nil {
-			return err
-		}
-		out = append(out, eventJSON(entries[0], e, v.VisibilityOf(m.Index)))
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"party": party, "messages": out})
+	for _, a := range v.CaucusRecipients(party) {
+		out.Recipients = append(out.Recipients, *a)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// CaucusView is a party's caucus with the mediators as one viewer may see
+// it. The host cannot read a sealed message: its text is in the sealed
+// payload of its event, which its recipients open on their devices.
+type CaucusView struct {
+	Party    string      `json:"party"`
+	Messages []EventJSON `json:"messages"`
+	// Rewraps are the content keys of sealed messages wrapped again for
+	// later recipients (seal.rewrap), in log order.
+	Rewraps []RewrapJSON `json:"rewraps"`
+	// Recipients are whom a new message is sealed to now: the party's
+	// actors and the mediators, not revoked, each with its current
+	// encryption key (none when it has published none yet).
+	Recipients []state.Actor `json:"recipients"`
+}
+
+// RewrapJSON is one content key wrapped again for a later recipient.
+type RewrapJSON struct {
+	Of     int64           `json:"of"`    // the log index of the sealed message
+	Index  int64           `json:"index"` // the log index of the seal.rewrap event
+	By     string          `json:"by"`
+	Actor  string          `json:"actor"` // the later recipient
+	Key    string          `json:"key"`   // its encryption key the content key is wrapped to
+	Rewrap json.RawMessage `json:"rewrap"`
+}
+
+// event reads and decodes the event at a log index.
+func (s *Server) event(ctx context.Context, talks string, index int64) (parley.Entry, *parley.Event, error) {
+	entries, err := s.l.Store().Entries(ctx, talks, index, index+1)
+	if err != nil {
+		return parley.Entry{}, nil, err
+	}
+	if len(entries) != 1 {
+		return parley.Entry{}, nil, parley.Errorf(parley.EINTERNAL, "the store has no event %d of %s", index, talks)
+	}
+	e, err := parley.DecodeEvent(entries[0].Event)
+	if err != nil {
+		return parley.Entry{}, nil, err
+	}
+	return entries[0], e, nil
 }
 
 func (s *Server) handleBriefing(w http.ResponseWriter, r *http.Request) error {

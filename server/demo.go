@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/seal"
 )
 
 // Demo is demo mode: the server holds the demo actors' private keys, so
 // that a visitor can act as each of them. This is the one exception to
-// "the server never signs for an actor", and every page says so.
+// "the server never signs for an actor", and every page says so; it
+// holds their encryption keys too, and opens what is sealed to the demo
+// actor a visitor acts as, which every page says as well.
 type Demo struct {
 	Talks  string
 	Notice string // what is reported and what is reconstructed
@@ -94,6 +97,22 @@ type DemoActor struct {
 	Role  string             `json:"role"`
 	Party string             `json:"party,omitempty"`
 	Key   ed25519.PrivateKey `json:"-"`
+	// Encryption is the actor's private encryption key, nil if it has
+	// none: with it the demo server opens what is sealed to the actor.
+	Encryption *seal.PrivateKey `json:"-"`
+}
+
+// ActorByKey returns the demo actor holding a public signing key.
+func (d *Demo) ActorByKey(key string) (DemoActor, bool) {
+	if d == nil {
+		return DemoActor{}, false
+	}
+	for _, a := range d.Actors {
+		if a.PublicKey() == key {
+			return a, true
+		}
+	}
+	return DemoActor{}, false
 }
 
 // PublicKey returns the actor's public key as events write it.
@@ -119,9 +138,13 @@ func (s *Server) handleDemoInfo(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"talks": s.cfg.Demo.Talks, "notice": s.cfg.Demo.Notice, "actors": out,
-		"warning": "Demo mode: this server holds the demo actors' keys and signs for them. In real use every act is signed on the actor's own device.",
+		"warning": DemoWarning,
 	})
 }
+
+// DemoWarning is what the demo says on every page and in its API of the
+// keys it holds.
+const DemoWarning = "Demo mode: this server holds the demo actors' keys: it signs for them, and opens the sealed caucus messages sent to them, which a real host cannot read. In real use every act is signed, and everything sealed is opened, on the actor's own device."
 
 func (s *Server) handleDemoSession(w http.ResponseWriter, r *http.Request) error {
 	var req struct {

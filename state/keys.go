@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -103,11 +104,17 @@ func (r *Roster) publishKey(e *parley.Event, p *parley.EncryptionKey, index int6
 
 // CaucusRecipients returns whom a caucus message of a party is sealed to
 // now: the party's actors and the mediators, not revoked, in the order of
-// their signing keys. The convener, who sees that the caucus holds a
+// their keys as written. The convener, who sees that the caucus holds a
 // message, is not among them.
 func (r *Roster) CaucusRecipients(party string) []*Actor {
+	return CaucusRecipientsAmong(slices.Collect(maps.Values(r.Actors)), party)
+}
+
+// CaucusRecipientsAmong returns those of the actors of a roster whom a
+// caucus message of a party is sealed to, as Roster.CaucusRecipients.
+func CaucusRecipientsAmong(actors []*Actor, party string) []*Actor {
 	var out []*Actor
-	for _, a := range r.Actors {
+	for _, a := range actors {
 		if !a.Revoked && (a.Role == parley.RoleMediator || (a.Party == party && party != "")) {
 			out = append(out, a)
 		}

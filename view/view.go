@@ -50,6 +50,7 @@ type Talks struct {
 	Packages   map[string][]string
 	Statements []*state.Statement
 	Caucus     []*state.CaucusMessage
+	Rewraps    []*state.Rewrapped // content keys of sealed payloads wrapped again for later recipients
 	Facts      []string
 	Cosigned   []*state.Cosignature // public
 	Forks      []int64              // public
@@ -286,6 +287,11 @@ func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint,
 			t.Caucus = append(t.Caucus, m)
 		}
 	}
+	for _, r := range st.Rewraps {
+		if visible(r.Index) {
+			t.Rewraps = append(t.Rewraps, r)
+		}
+	}
 	t.Facts = seen.Facts()
 	t.Cosigned = st.Cosigned
 	t.Forks = st.Forks
@@ -516,6 +522,29 @@ func (t *Talks) CaucusOf(party string) []*state.CaucusMessage {
 	for _, m := range t.Caucus {
 		if m.Party == party {
 			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// CaucusRecipients returns whom a caucus message of a party is sealed to
+// now, by the roster (which is public): the party's actors and the
+// mediators, not revoked, in the order of their keys as written.
+func (t *Talks) CaucusRecipients(party string) []*state.Actor {
+	as := make([]*state.Actor, len(t.Actors))
+	for i := range t.Actors {
+		as[i] = &t.Actors[i]
+	}
+	return state.CaucusRecipientsAmong(as, party)
+}
+
+// RewrapsOf returns the content keys wrapped again, for later recipients,
+// of the sealed payload at a log index, that the viewer may see.
+func (t *Talks) RewrapsOf(index int64) []*state.Rewrapped {
+	var out []*state.Rewrapped
+	for _, r := range t.Rewraps {
+		if r.Of == index {
+			out = append(out, r)
 		}
 	}
 	return out

@@ -126,10 +126,23 @@ func runExport(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	return writeOut(e, str(fs, "o"), data)
 }
 
-// rosterAuthorizer replays the roster for record.Verify.
-type rosterAuthorizer struct{ r *state.Roster }
+// rosterAuthorizer replays the roster for record.Verify, with the
+// encryption keys, and checks the sealed payload an event carries against
+// them without any key: its form, its binding to the log's origin, kind,
+// channel and signer, and its recipients (state.Roster.CheckSealedAct).
+type rosterAuthorizer struct {
+	r      *state.Roster
+	origin string
+}
 
-func (a rosterAuthorizer) Authorize(e *parley.Event) error { return a.r.Authorize(e, -1) }
+func (a rosterAuthorizer) Authorize(e *parley.Event) error {
+	// A caucus message changes nothing on the roster: its payload is
+	// checked against the roster as it stood before it.
+	if err := a.r.Authorize(e, -1); err != nil {
+		return err
+	}
+	return a.r.CheckSealedAct(a.origin, e)
+}
 
 // talksOfOrigin returns the talks id of an origin "<host>/talks/<id>".
 func talksOfOrigin(origin string) string {
@@ -172,7 +185,7 @@ func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			}
 		}
 	}
-	auth := rosterAuthorizer{state.NewRoster(talksOfOrigin(b.Origin))}
+	auth := rosterAuthorizer{state.NewRoster(talksOfOrigin(b.Origin)), b.Origin}
 	rep, err := record.Verify(b, auth, progress)
 	if err != nil {
 		var fe *record.FormatError
