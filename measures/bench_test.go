@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/measure"
 	"github.com/parleyhq/parley/measures"
 )
 
@@ -183,9 +184,11 @@ func TestBenchLog(t *testing.T) {
 func BenchmarkApply(b *testing.B) {
 	l := makeBenchLog()
 	b.ReportAllocs()
+	cpu0 := measure.CPUTime()
 	for b.Loop() {
 		l.build(b)
 	}
+	cpu(b, cpu0)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(l.acts)+2*len(l.plans)), "ns/act")
 }
 
@@ -202,11 +205,13 @@ func BenchmarkStatuses(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := measure.CPUTime()
 			for b.Loop() {
 				if n := len(book.Statuses(c.at)); n != benchMeasures {
 					b.Fatalf("%d measures", n)
 				}
 			}
+			cpu(b, cpu0)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(benchMeasures*benchTranches*2), "ns/step")
 		})
 	}
@@ -217,9 +222,11 @@ func BenchmarkRecords(b *testing.B) {
 	l, book := benchBook(b)
 	at := l.acts[len(l.acts)/2].m
 	b.ReportAllocs()
+	cpu0 := measure.CPUTime()
 	for b.Loop() {
 		book.Records(at)
 	}
+	cpu(b, cpu0)
 }
 
 // BenchmarkDone lists the steps done, half way: the done(STEP) atoms the
@@ -228,9 +235,11 @@ func BenchmarkDone(b *testing.B) {
 	l, book := benchBook(b)
 	at := l.acts[len(l.acts)/2].m
 	b.ReportAllocs()
+	cpu0 := measure.CPUTime()
 	for b.Loop() {
 		book.Done(at)
 	}
+	cpu(b, cpu0)
 }
 
 // BenchmarkMeasure computes one measure's implementation view, half way.
@@ -238,7 +247,15 @@ func BenchmarkMeasure(b *testing.B) {
 	l, book := benchBook(b)
 	at := l.acts[len(l.acts)/2].m
 	b.ReportAllocs()
+	cpu0 := measure.CPUTime()
 	for b.Loop() {
 		book.Measure("M050", at)
 	}
+	cpu(b, cpu0)
+}
+
+// cpu reports the CPU time of the process per operation since cpu0, which
+// moves less than wall time with the load of a shared machine.
+func cpu(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64((measure.CPUTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
