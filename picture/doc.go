@@ -1,0 +1,22 @@
+// Package picture draws the story of a talks as SVG, on the server, so
+// that the pictures read without JavaScript, print, and say everything
+// they show as text for assistive technology:
+//
+//   - the blocking graph of an item (Blocking, WriteGraph): the item, the
+//     items its failing conditions wait on, down to the root blockers,
+//     each party's vote on each edge, the one-move unlocks marked on it;
+//   - status badges (BadgeOf, WriteBadge) that tell lost agreement from
+//     never agreed.
+//
+// Each picture is built as data first (Graph),
+// which tests and pages can read without parsing SVG, then written. The
+// data comes from one viewer's view (package view) and that viewer's
+// history and evaluation, so that a picture never shows what its viewer
+// may not see. Writing is deterministic: the same data gives the same
+// bytes. The SVG uses presentation attributes only (no style element or
+// attribute, no script), so that it passes the pages' Content Security
+// Policy when inlined.
+//
+// Every function accepts any input without panicking; errors are
+// *parley.Error values.
+package picture
