@@ -5,10 +5,13 @@
 //   - the blocking graph of an item (Blocking, WriteGraph): the item, the
 //     items its failing conditions wait on, down to the root blockers,
 //     each party's vote on each edge, the one-move unlocks marked on it;
+//   - the agreement over time (Timeline, WriteTimeline): a lane per item
+//     across the days of the talks, its agreed spans, a mark for each gain
+//     and loss linking to the dashboard as it was then, and a scrubber;
 //   - status badges (BadgeOf, WriteBadge) that tell lost agreement from
 //     never agreed.
 //
-// Each picture is built as data first (Graph),
+// Each picture is built as data first (Graph, LaneChart),
 // which tests and pages can read without parsing SVG, then written. The
 // data comes from one viewer's view (package view) and that viewer's
 // history and evaluation, so that a picture never shows what its viewer

@@ -1,0 +1,326 @@
+package picture
+
+import (
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/words"
+)
+
+// The geometry of a timeline.
+const (
+	tlWidth    = 960
+	tlLabel    = 236 // the column of lane labels
+	tlRight    = 16
+	tlLane     = 24
+	tlHead     = 92 // title, rounds, days and scrubber
+	tlMinPixel = 6  // marks and ticks closer than this merge
+)
+
+// WriteTimeline writes a lane chart as SVG: the rounds shaded, the days
+// along the top, a scrubber with a tick for each event that changed the
+// agreement (each a link to the dashboard as it was after it, the one
+// looked from drawn heavier, with its date in the banner), and a lane
+// per item with its agreed spans hatched and a mark for each gain (a
+// triangle pointing up, filled) and loss (pointing down, hollow), each a
+// link to the dashboard as it was after the event.
+func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
+	if c == nil {
+		return parley.Errorf(parley.EINTERNAL, "there is no timeline to draw")
+	}
+	s := newSVG(o, "pt-")
+	days := int(c.To.Sub(c.From)/dayLen) + 1
+	x0, x1 := float64(tlLabel+8), float64(tlWidth-tlRight)
+	end := c.To.Add(dayLen)
+	xt := func(t time.Time) float64 {
+		f := float64(t.Sub(c.From)) / float64(end.Sub(c.From))
+		return x0 + math.Max(0, math.Min(1, f))*(x1-x0)
+	}
+	footer := timelineFooter(c)
+	lanesTop := float64(tlHead)
+	lanesBottom := lanesTop + float64(len(c.Lanes))*tlLane
+	height := lanesBottom + 8 + float64(len(footer))*legendLine + 4
+	s.open(tlWidth, height, timelineTitle(c), strings.Join(c.Text(), " "))
+	s.defs()
+	// Title and banner.
+	s.label(8, 18, 13, "start", true, "#111", plain(shorten(timelineTitle(c), 70)))
+	if c.Cursor >= 0 {
+		s.label(x1, 18, 12, "end", true, "#0d47a1", plain("As of "+c.dayWords(c.CursorAt)+", after event #"+strconv.FormatInt(c.Cursor, 10)))
+	}
+	// Rounds, shaded behind everything.
+	for _, r := range c.Rounds {
+		a, b := xt(r.From), xt(r.To.Add(dayLen))
+		s.rect(a, 28, b-a, lanesBottom-28, `fill="#eef2f7"`)
+		s.rect(a, 28, b-a, 16, `fill="#d5dde8"`)
+		s.label(a+4, 40, 10, "start", true, "#111", user(shorten(r.Title, fits(b-a-8, 10))))
+	}
+	// Days: a line at each day (or at each label when days are many),
+	// and labels far enough apart to read.
+	dayW := (x1 - x0) / float64(days)
+	step := max(1, int(math.Ceil(64/dayW)))
+	for d := 0; d <= days; d++ {
+		x := x0 + float64(d)*dayW
+		if days <= 62 || d%step == 0 {
+			s.line(x, 46, x, lanesBottom, `stroke="#ccc" stroke-width="1"`)
+		}
+		if d < days && d%step == 0 {
+			s.label(x+3, 58, 10, "start", false, "#333", plain(c.From.Add(time.Duration(d)*dayLen).Format("2 Jan 2006")))
+		}
+	}
+	// The scrubber.
+	s.label(tlLabel, 78, 10, "end", false, "#333", plain("changes of agreement"))
+	s.line(x0, 82, x1, 82, `stroke="#999" stroke-width="1"`)
+	cur := int64(-1)
+	for _, ch := range c.Changes {
+		if c.Cursor >= 0 && ch.Index <= c.Cursor {
+			cur = ch.Index
+		}
+	}
+	// Changes too close to tell apart make one tick, which links to the
+	// last of them, or to the one looked from if it is among them.
+	for k := 0; k < len(c.Changes); {
+		x := xt(c.Changes[k].At)
+		j := k + 1
+		for j < len(c.Changes) && xt(c.Changes[j].At)-x < tlMinPixel {
+			j++
+		}
+		run := c.Changes[k:j]
+		ch := run[len(run)-1]
+		for _, r := range run {
+			if r.Index == cur {
+				ch = r
+			}
+		}
+		s.raw(`<a href="`, escape(o.Links.at(c.Talks, ch.Index)), `"><title>`)
+		if len(run) > 1 {
+			s.text(words.Count(len(run), "change", "changes") + " close together; ")
+		}
+		s.text(changeWords(c, ch))
+		s.raw("</title>")
+		if ch.Index == cur {
+			s.rect(x-3, 68, 6, 18, `fill="#0d47a1"`)
+		} else {
+			s.rect(x-1.5, 72, 3, 12, `fill="#555"`)
+		}
+		s.raw("</a>\n")
+		k = j
+	}
+	// Lanes: the ids in a column wide enough for the longest shown.
+	idCol := 0
+	for _, l := range c.Lanes {
+		idCol = max(idCol, len([]rune(shorten(l.Item, 12))))
+	}
+	titleX := 26 + float64(idCol)*charWidth*11/12*1.25 + 6
+	// The shapes of the marks and badges, defined once and used by
+	// reference: a lane costs its position and its text, not its shapes.
+	s.raw(`<defs>`)
+	s.raw(`<path id="`, s.id, `gain" d="M0 -7L6 5L-6 5z" fill="#1b5e20" stroke="#fff" stroke-width="1"/>`)
+	s.raw(`<path id="`, s.id, `loss" d="M0 7L6 -5L-6 -5z" fill="#fff" stroke="#b71c1c" stroke-width="2"/>`)
+	used := map[string]bool{}
+	for _, l := range c.Lanes {
+		if id := badgeID(l.Badge.Kind); !used[id] {
+			used[id] = true
+			s.raw(`<g id="`, s.id, "b-", badgeID(l.Badge.Kind), `">`)
+			s.glyphAt(l.Badge.Kind, 0, 0, 6)
+			s.raw("</g>")
+		}
+	}
+	s.raw("</defs>\n")
+	s.raw(`<g font-size="11" fill="#111">`, "\n")
+	for k, l := range c.Lanes {
+		y := lanesTop + float64(k)*tlLane
+		if k%2 == 1 {
+			s.rect(0, y, tlWidth, tlLane, `fill="#000" fill-opacity="0.035"`)
+		}
+		s.raw(`<a href="`, escape(o.Links.item(c.Talks, l.Item, -1)), `"><title>`)
+		s.text(laneName(l) + ": " + l.Badge.Label)
+		s.raw(`</title><use href="#`, s.id, "b-", badgeID(l.Badge.Kind), `" x="`, num(s.x(14)), `" y="`, num(y+tlLane/2), `"/>`)
+		s.raw(`<text x="`, num(s.x(26)), `" y="`, num(y+16), `" font-weight="bold">`, plain(shorten(l.Item, 12)).markup(), "</text>")
+		s.raw(`<text x="`, num(s.x(titleX)), `" y="`, num(y+16), `">`, user(shorten(l.Title, fits(tlLabel-titleX, 11))).markup(), "</text></a>\n")
+		for _, sp := range l.Spans {
+			a, b := xt(sp.From), xt(sp.To)
+			s.rect(a, y+6, math.Max(b-a, 1), tlLane-12, `fill="`+s.url("hatch")+`" stroke="#1b5e20"`)
+		}
+		for m, mk := range l.Marks {
+			x := xt(mk.At)
+			if m+1 < len(l.Marks) && xt(l.Marks[m+1].At)-x < tlMinPixel {
+				continue // the next mark stands for both
+			}
+			s.raw(`<a href="`, escape(o.Links.at(c.Talks, mk.Index)), `"><title>`)
+			s.text(markTitle(l, mk))
+			kind := "loss"
+			if mk.Agreed {
+				kind = "gain"
+			}
+			s.raw(`</title><use href="#`, s.id, kind, `" x="`, num(s.x(x)), `" y="`, num(y+tlLane/2), `"/></a>`, "\n")
+		}
+	}
+	s.raw("</g>\n")
+	if c.Cursor >= 0 && !c.CursorAt.Before(c.From) && c.CursorAt.Before(end) {
+		x := xt(c.CursorAt)
+		s.line(x, 66, x, lanesBottom, `stroke="#0d47a1" stroke-width="2" stroke-dasharray="4 3"`)
+	}
+	y := lanesBottom + 8
+	for _, line := range footer {
+		y += legendLine
+		s.label(8, y-5, 11, "start", false, "#222", plain(shorten(line, fits(tlWidth-16, 11))))
+	}
+	s.close()
+	return s.write(w)
+}
+
+// badgeID is a badge's kind as it may stand in an id.
+func badgeID(kind string) string {
+	switch kind {
+	case BadgeAgreed, BadgeAdReferendum, BadgeLost, BadgeNever, BadgeContested, BadgeOscillating:
+		return kind
+	}
+	return "other"
+}
+
+// label writes one line of text at an inline position.
+func (s *svg) label(x, y, size float64, anchor string, bold bool, fill string, t content) {
+	s.raw(`<text x="`, num(s.x(x)), `" y="`, num(y), `" text-anchor="`, anchor, `" font-size="`, num(size), `"`)
+	if bold {
+		s.raw(` font-weight="bold"`)
+	}
+	s.raw(` fill="`, fill, `">`, t.markup(), "</text>\n")
+}
+
+// rect writes a rectangle at an inline position.
+func (s *svg) rect(x, y, w, h float64, attrs string) {
+	left := s.x(x)
+	if s.rtl {
+		left = s.x(x + w)
+	}
+	s.raw(`<rect x="`, num(left), `" y="`, num(y), `" width="`, num(w), `" height="`, num(h), `" `, attrs, "/>")
+}
+
+func (s *svg) line(xa, ya, xb, yb float64, attrs string) {
+	s.raw(`<line x1="`, num(s.x(xa)), `" y1="`, num(ya), `" x2="`, num(s.x(xb)), `" y2="`, num(yb), `" `, attrs, "/>")
+}
+
+func timelineTitle(c *LaneChart) string {
+	return "Agreement over time, " + day(c.From) + " to " + day(c.To)
+}
+
+// dayWords writes a date, with the day of its round when it falls in one:
+// "8 April 2015 (day 3 of Second round)".
+func (c *LaneChart) dayWords(t time.Time) string {
+	return dayInRound(t, c.Rounds)
+}
+
+func dayInRound(t time.Time, rs []RoundSpan) string {
+	s := day(t)
+	d := dayOf(t)
+	for _, r := range rs {
+		if !d.Before(r.From) && !d.After(r.To) {
+			n := int(d.Sub(r.From)/dayLen) + 1
+			return s + " (day " + strconv.Itoa(n) + " of " + r.Title + ")"
+		}
+	}
+	return s
+}
+
+func markWords(c *LaneChart, l *Lane, m Mark) string {
+	s := "lost agreement"
+	if m.Agreed {
+		s = "agreed"
+	}
+	s += " on " + c.dayWords(m.At) + ", event #" + strconv.FormatInt(m.Index, 10)
+	switch {
+	case m.Hidden:
+		s += ", hidden from this viewer"
+	case m.Party != "":
+		s += ", a stance of " + m.Party
+	}
+	return s
+}
+
+// markTitle is a mark's tooltip, short: the description says it all.
+func markTitle(l *Lane, m Mark) string {
+	s := " lost agreement, "
+	if m.Agreed {
+		s = " agreed, "
+	}
+	return l.Item + s + day(m.At) + ", #" + strconv.FormatInt(m.Index, 10)
+}
+
+func changeWords(c *LaneChart, ch Change) string {
+	var parts []string
+	if ch.Gains > 0 {
+		parts = append(parts, words.Count(ch.Gains, "item agreed", "items agreed"))
+	}
+	if ch.Losses > 0 {
+		parts = append(parts, words.Count(ch.Losses, "item lost agreement", "items lost agreement"))
+	}
+	return "#" + strconv.FormatInt(ch.Index, 10) + ", " + day(ch.At) + ": " + words.List(parts)
+}
+
+func laneName(l *Lane) string {
+	if l.Title != "" {
+		return l.Item + " “" + l.Title + "”"
+	}
+	return l.Item
+}
+
+func laneText(c *LaneChart, l *Lane) string {
+	s := laneName(l)
+	var ms []string
+	for _, m := range l.Marks {
+		ms = append(ms, markWords(c, l, m))
+	}
+	if len(ms) > 0 {
+		s += ": " + strings.Join(ms, "; ")
+	}
+	return s + "; now " + l.Badge.Label
+}
+
+// Text returns what the chart shows, in sentences: its text alternative.
+func (c *LaneChart) Text() []string {
+	out := []string{timelineTitle(c) + ", " + lanesWords(c) + "."}
+	for _, r := range c.Rounds {
+		out = append(out, "Round “"+r.Title+"”: "+day(r.From)+" to "+day(r.To)+".")
+	}
+	if c.Cursor >= 0 {
+		out = append(out, "Looked at as of "+c.dayWords(c.CursorAt)+", after event #"+strconv.FormatInt(c.Cursor, 10)+".")
+	}
+	for _, l := range c.Lanes {
+		out = append(out, words.Sentence(laneText(c, l)))
+	}
+	return out
+}
+
+func lanesWords(c *LaneChart) string {
+	if c.Total == 0 {
+		return "no items"
+	}
+	if len(c.Lanes) == c.Total {
+		return words.Count(c.Total, "item", "items")
+	}
+	return "items " + words.Number(c.Offset+1) + " to " + words.Number(c.Offset+len(c.Lanes)) + " of " + words.Number(c.Total)
+}
+
+// timelineFooter returns the lines under the lanes: the key and what the
+// chart leaves out.
+func timelineFooter(c *LaneChart) []string {
+	lines := []string{"Hatched: agreed. ▲ agreement gained, ▽ lost; each links to the dashboard as it was after that event. Shown: " + lanesWords(c) + "."}
+	var out []string
+	if c.Before > 0 {
+		out = append(out, words.Count(c.Before, "change", "changes")+" before "+day(c.From))
+	}
+	if c.After > 0 {
+		out = append(out, words.Count(c.After, "change", "changes")+" after "+day(c.To))
+	}
+	if len(out) > 0 {
+		lines = append(lines, "Not shown: "+words.List(out)+".")
+	}
+	if c.Truncated {
+		lines = append(lines, "The history stops at event #"+strconv.FormatInt(c.Until, 10)+": the record is too long to replay whole here.")
+	}
+	return lines
+}
