@@ -8,10 +8,13 @@
 //   - the agreement over time (Timeline, WriteTimeline): a lane per item
 //     across the days of the talks, its agreed spans, a mark for each gain
 //     and loss linking to the dashboard as it was then, and a scrubber;
+//   - progress and a forecast (Progress, Fit, WriteProgress): open items,
+//     brackets and divergences per day, and when they reach zero at the
+//     pace so far, with its uncertainty;
 //   - status badges (BadgeOf, WriteBadge) that tell lost agreement from
 //     never agreed.
 //
-// Each picture is built as data first (Graph, LaneChart),
+// Each picture is built as data first (Graph, LaneChart, ProgressChart),
 // which tests and pages can read without parsing SVG, then written. The
 // data comes from one viewer's view (package view) and that viewer's
 // history and evaluation, so that a picture never shows what its viewer

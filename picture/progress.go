@@ -1,0 +1,322 @@
+package picture
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/state"
+	"github.com/parleyhq/parley/view"
+	"github.com/parleyhq/parley/words"
+)
+
+// FitDays is the number of days, the latest, that a forecast fits: the
+// pace of the last two weeks.
+const FitDays = 14
+
+// A ProgressChart is what stays open, day by day, and a forecast of when
+// it reaches zero at the pace so far.
+type ProgressChart struct {
+	Talks    string
+	From, To time.Time
+	Rounds   []RoundSpan
+	Days     []Day
+	// The forecasts of the open items, the open brackets and the open
+	// divergences, each fitted to the last FitDays days of the range on
+	// which the talks had an item.
+	Items, Brackets, Divergences Forecast
+	Truncated                    bool // the history stops before the log's end (view.History)
+}
+
+// A Day is what is open at the end of one day (UTC).
+type Day struct {
+	Date  time.Time
+	Items int // items on the agenda
+	// Open counts the items not agreed; Brackets the open brackets in
+	// the latest version of every item (nested ones included, as
+	// document.Paragraph.Brackets counts them); Divergences the open
+	// divergence flags between its language texts.
+	Open, Brackets, Divergences int
+}
+
+// Progress builds the progress chart of the view t from the history h of
+// the same viewer, between the days from and to (zero: as for Timeline).
+// The open divergences of a day are the divergence flags the viewer sees
+// on the latest version of each item, raised before the day's end and not
+// withdrawn by then (the view does not date a withdrawal: it counts as of
+// the first dated event after it, or, when none follows, the latest
+// before it); divergences, if not nil, gives them instead.
+func Progress(h *view.History, t *view.Talks, from, to time.Time, divergences func(day time.Time) int) (*ProgressChart, error) {
+	if h == nil || t == nil {
+		return nil, parley.Errorf(parley.EINTERNAL, "a progress chart needs the history of a view and the view")
+	}
+	as := anchors(t, h)
+	from, to, err := span(t, as, from, to)
+	if err != nil {
+		return nil, err
+	}
+	p := &ProgressChart{Talks: t.ID, From: from, To: to, Rounds: clipRounds(rounds(t), from, to), Truncated: h.Truncated}
+	n := int(to.Sub(from)/dayLen) + 1
+	p.Days = make([]Day, n)
+	for d := range p.Days {
+		p.Days[d].Date = from.Add(time.Duration(d) * dayLen)
+	}
+	// The transitions in the order of time.
+	trs := append([]view.Transition(nil), h.Transitions...)
+	sort.SliceStable(trs, func(i, j int) bool { return trs[i].At.Before(trs[j].At) })
+	agreed := map[string]bool{}
+	next := 0
+	type item struct {
+		start    time.Time
+		versions []*state.Version
+		v        int // versions dated before the end of the day
+	}
+	items := make([]*item, len(t.Items))
+	for k, it := range t.Items {
+		vs := append([]*state.Version(nil), it.Versions...)
+		sort.SliceStable(vs, func(i, j int) bool { return vs[i].At.Before(vs[j].At) })
+		items[k] = &item{start: itemStart(as, it.Added, t.Founded), versions: vs}
+	}
+	brackets := map[*state.Version]int{}
+	for d := range p.Days {
+		end := p.Days[d].Date.Add(dayLen)
+		for next < len(trs) && trs[next].At.Before(end) {
+			agreed[trs[next].Item] = trs[next].Agreed
+			next++
+		}
+		day := &p.Days[d]
+		for k, it := range items {
+			if !it.start.Before(end) {
+				continue
+			}
+			day.Items++
+			if !agreed[t.Items[k].ID] {
+				day.Open++
+			}
+			for it.v < len(it.versions) && it.versions[it.v].At.Before(end) {
+				it.v++
+			}
+			if it.v > 0 {
+				v := it.versions[it.v-1]
+				c, ok := brackets[v]
+				if !ok {
+					c = Brackets(v.Paragraphs)
+					brackets[v] = c
+				}
+				day.Brackets += c
+				for _, f := range v.Flags {
+					if f.At.Before(end) && (f.Withdrawn == 0 || !after(as, f.Withdrawn).Before(end)) {
+						day.Divergences++
+					}
+				}
+			}
+		}
+		if divergences != nil {
+			day.Divergences = max(0, divergences(day.Date))
+		}
+	}
+	first := 0
+	for first < len(p.Days) && p.Days[first].Items == 0 {
+		first++
+	}
+	series := func(f func(Day) int) []int {
+		out := make([]int, 0, len(p.Days)-first)
+		for _, d := range p.Days[first:] {
+			out = append(out, f(d))
+		}
+		return out
+	}
+	p.Items = Fit(series(func(d Day) int { return d.Open }), FitDays)
+	p.Brackets = Fit(series(func(d Day) int { return d.Brackets }), FitDays)
+	p.Divergences = Fit(series(func(d Day) int { return d.Divergences }), FitDays)
+	return p, nil
+}
+
+// Brackets counts the open brackets of a version as the agreement's holds
+// do: the brackets of each paragraph, nested ones included, and one for a
+// paragraph that opens a bracket but does not read as markup.
+func Brackets(paragraphs []string) int {
+	n := 0
+	for _, p := range paragraphs {
+		if !strings.Contains(p, "[[") {
+			continue
+		}
+		if par, err := document.Parse(p); err == nil {
+			n += par.Brackets()
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// Trends of a forecast.
+const (
+	TrendNoneOpen = "none_open" // nothing open on the last day
+	TrendTooShort = "too_short" // too few days to tell a trend
+	TrendNone     = "no_trend"  // the fall is not significant
+	TrendRising   = "rising"    // a significant rise
+	TrendFalling  = "falling"   // a significant fall: a date can be given
+)
+
+// A Forecast is the pace of a daily count and when it reaches zero at that
+// pace, as Fit computes it.
+type Forecast struct {
+	Trend       string
+	Days        int // days fitted
+	First, Last int // the count on the first and on the last day fitted
+	// Slope is the Theil–Sen slope (change per day); Low and High bound
+	// its 95% confidence interval (Sen's, from Kendall's S); all zero
+	// when the trend is none_open or too_short.
+	Slope, Low, High float64
+	// For a falling count: days from the last day until zero at the
+	// slope (Zero), at the steepest slope of the interval (Early) and at
+	// its shallowest (Late).
+	Zero, Early, Late float64
+}
+
+// z975 is the 0.975 quantile of the standard normal distribution.
+const z975 = 1.959963984540054
+
+// Fit fits the pace of the last window days of a daily series (all of it
+// when window ≤ 0), days 0, 1, … n−1:
+//
+//   - the slope is the Theil–Sen estimator, the median of the slopes
+//     (y_j − y_i)/(j − i) over all pairs of days i < j;
+//   - its 95% confidence interval is Sen's: with N = n(n−1)/2 slopes in
+//     ascending order and C = 1.96·√Var(S), where
+//     Var(S) = [n(n−1)(2n+5) − Σ t(t−1)(2t+5)]/18 is the variance of
+//     Kendall's S under no trend (t the sizes of groups of equal counts),
+//     the interval runs from the ⌊(N − C)/2⌋-th slope to the
+//     (⌈(N + C)/2⌉ + 1)-th, counted from 1; when either rank falls
+//     outside 1…N the days are too few (without ties, fewer than 6);
+//   - the count falls when the whole interval is below zero, rises when
+//     it is above zero, and otherwise shows no trend;
+//   - a falling count reaches zero Last/−Slope days after the last day,
+//     between Last/−Low and Last/−High days at the ends of the interval:
+//     the forecast starts from where the count stands, not from the
+//     fitted line.
+func Fit(series []int, window int) Forecast {
+	if window > 0 && len(series) > window {
+		series = series[len(series)-window:]
+	}
+	f := Forecast{Days: len(series)}
+	if len(series) == 0 {
+		f.Trend = TrendTooShort
+		return f
+	}
+	f.First, f.Last = series[0], series[len(series)-1]
+	if f.Last <= 0 {
+		f.Trend = TrendNoneOpen
+		return f
+	}
+	n := len(series)
+	if n < 2 {
+		f.Trend = TrendTooShort
+		return f
+	}
+	slopes := make([]float64, 0, n*(n-1)/2)
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			slopes = append(slopes, float64(series[j]-series[i])/float64(j-i))
+		}
+	}
+	sort.Float64s(slopes)
+	N := len(slopes)
+	variance := float64(n*(n-1)*(2*n+5)) / 18
+	ties := map[int]int{}
+	for _, y := range series {
+		ties[y]++
+	}
+	for _, t := range ties {
+		variance -= float64(t*(t-1)*(2*t+5)) / 18
+	}
+	C := z975 * math.Sqrt(math.Max(variance, 0))
+	lo := int(math.Floor((float64(N) - C) / 2))
+	hi := int(math.Ceil((float64(N)+C)/2)) + 1
+	if lo < 1 || hi > N {
+		f.Trend = TrendTooShort
+		return f
+	}
+	if N%2 == 1 {
+		f.Slope = slopes[N/2]
+	} else {
+		f.Slope = (slopes[N/2-1] + slopes[N/2]) / 2
+	}
+	f.Low, f.High = slopes[lo-1], slopes[hi-1]
+	switch {
+	case f.High < 0:
+		f.Trend = TrendFalling
+		f.Zero = float64(f.Last) / -f.Slope
+		f.Early = float64(f.Last) / -f.Low
+		f.Late = float64(f.Last) / -f.High
+	case f.Low > 0:
+		f.Trend = TrendRising
+	default:
+		f.Trend = TrendNone
+	}
+	return f
+}
+
+// Dates returns the days on which a falling count reaches zero, counted
+// from last, the last day fitted: at the slope, earliest and latest. Each
+// is the first whole day on which the count is at zero.
+func (f Forecast) Dates(last time.Time) (zero, early, late time.Time) {
+	day := func(x float64) time.Time {
+		return dayOf(last).Add(time.Duration(math.Ceil(x-1e-9)) * dayLen)
+	}
+	if f.Trend != TrendFalling {
+		return
+	}
+	return day(f.Zero), day(f.Early), day(f.Late)
+}
+
+// Words says the forecast in a sentence, with noun the thing counted in
+// the plural ("open items") and last the last day fitted.
+func (f Forecast) Words(noun string, last time.Time) string {
+	pace := func() string {
+		return fmt.Sprintf("%s a day (95%% interval %s to %s)", signed(f.Slope), signed(f.Low), signed(f.High))
+	}
+	over := "over the last " + words.Count(f.Days, "day", "days")
+	switch f.Trend {
+	case TrendNoneOpen:
+		return "No " + noun + " on " + day(last) + "."
+	case TrendTooShort:
+		if f.Days == 0 {
+			return "No days to tell a trend of " + noun + " from."
+		}
+		return words.Count(f.Days, "day is", "days are") + " too few to tell a trend; " + noun + " went from " +
+			strconv.Itoa(f.First) + " to " + strconv.Itoa(f.Last) + "."
+	case TrendNone:
+		return "No trend: " + over + " " + noun + " changed by " + pace() + ", which is no clear fall, so no date can be forecast; " +
+			strconv.Itoa(f.Last) + " stay open."
+	case TrendRising:
+		return "Rising: " + over + " " + noun + " grew by " + pace() + "; at this pace they do not reach zero."
+	}
+	zero, early, late := f.Dates(last)
+	when := "on " + day(zero)
+	if !early.Equal(late) {
+		when = "between " + day(early) + " and " + day(late) + ", most likely on " + day(zero)
+	}
+	return "At the pace of the last " + words.Count(f.Days, "day", "days") + ", " + pace() + ", the " +
+		strconv.Itoa(f.Last) + " " + noun + " would reach zero " + when + "."
+}
+
+// signed writes a pace with its sign and at most two decimals: "+0.5",
+// "−1.25", "0".
+func signed(v float64) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	switch {
+	case s == "0":
+		return "0"
+	case v < 0:
+		return "−" + s
+	}
+	return "+" + s
+}
