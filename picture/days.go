@@ -1,6 +1,8 @@
 package picture
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"time"
 
@@ -38,7 +40,14 @@ type anchor struct {
 // events that changed the agreement. The time of another event is taken as that of the
 // latest dated event before it (the log is in the order of signing).
 func anchors(t *view.Talks, h *view.History) []anchor {
-	var out []anchor
+	n := len(t.Statements) + len(t.Caucus) + 3*len(t.Rounds)
+	for _, it := range t.Items {
+		n += len(it.Versions) + len(it.Amendments) + len(it.History)
+	}
+	if h != nil {
+		n += len(h.Transitions)
+	}
+	out := make([]anchor, 0, n)
 	add := func(i int64, at time.Time) {
 		if i >= 0 && !at.IsZero() {
 			out = append(out, anchor{i, at})
@@ -76,7 +85,7 @@ func anchors(t *view.Talks, h *view.History) []anchor {
 			add(tr.Index, tr.At)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].index < out[j].index })
+	slices.SortFunc(out, func(a, b anchor) int { return cmp.Compare(a.index, b.index) })
 	return out
 }
 
