@@ -566,6 +566,38 @@ func (l *Ledger) Entries(ctx context.Context, talks string) ([]parley.Entry, []*
 	return entries, events, err
 }
 
+// Read returns the entries [from, to) of a talks' log, each compared with
+// the tree the log was checked as when it was loaded (an entry changed in
+// the store since is refused with the code corrupt), with their decoded
+// events. Every reader of a log's entries reads them through it.
+func (l *Ledger) Read(ctx context.Context, talks string, from, to int64) ([]parley.Entry, []*parley.Event, error) {
+	lg, err := l.log(ctx, talks, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	lg.mu.Lock()
+	err = l.current(ctx, lg)
+	hashes := lg.hashes
+	lg.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err := l.store.Entries(ctx, talks, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	events := make([]*parley.Event, len(entries))
+	for i := range entries {
+		if err := l.served(lg, hashes, &entries[i]); err != nil {
+			return nil, nil, err
+		}
+		if events[i], err = parley.DecodeEvent(entries[i].Event); err != nil {
+			return nil, nil, parley.Errorf(parley.EINTERNAL, "entry %d of talks %q does not decode: %v", entries[i].Index, talks, err)
+		}
+	}
+	return entries, events, nil
+}
+
 // Receipt returns the receipt of the event at index against the latest
 // checkpoint, with its salt.
 func (l *Ledger) Receipt(ctx context.Context, talks string, index int64) (*Receipt, error) {

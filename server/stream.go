@@ -587,20 +587,16 @@ func (s *Server) backlog(ctx context.Context, talks string, v state.Viewer, last
 		if err != nil {
 			return last, err
 		}
-		entries, err := s.l.Store().Entries(ctx, talks, from, to)
+		entries, events, err := s.l.Read(ctx, talks, from, to)
 		if err != nil {
 			return last, err
 		}
-		for _, en := range entries {
+		for i, en := range entries {
 			k := en.Index - from
 			if k < 0 || k >= int64(len(vis)) || vis[k] == "" {
 				continue
 			}
-			e, err := parley.DecodeEvent(en.Event)
-			if err != nil {
-				return last, err
-			}
-			b, _ := json.Marshal(eventJSON(en, e, vis[k]))
+			b, _ := json.Marshal(eventJSON(en, events[i], vis[k]))
 			if err := write(message{id: en.Index, event: "event", data: b}); err != nil {
 				return last, err
 			}

@@ -98,17 +98,8 @@ type Source func(ctx context.Context, from, to int64) ([]*parley.Event, error)
 // StoreSource reads a talks' events from a ledger's store.
 func StoreSource(l *ledger.Ledger, talks string) Source {
 	return func(ctx context.Context, from, to int64) ([]*parley.Event, error) {
-		entries, err := l.Store().Entries(ctx, talks, from, to)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]*parley.Event, len(entries))
-		for i, en := range entries {
-			if out[i], err = parley.DecodeEvent(en.Event); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
+		_, events, err := l.Read(ctx, talks, from, to)
+		return events, err
 	}
 }
 

@@ -379,16 +379,12 @@ func load(ctx context.Context, l *ledger.Ledger, id, key string, at int64, inst 
 	}
 	past := state.New(id)
 	for from := int64(0); from <= at; from += pageSize {
-		entries, err := l.Store().Entries(ctx, id, from, min(at+1, from+pageSize))
+		entries, events, err := l.Read(ctx, id, from, min(at+1, from+pageSize))
 		if err != nil {
 			return nil, err
 		}
-		for _, en := range entries {
-			e, err := parley.DecodeEvent(en.Event)
-			if err == nil {
-				err = past.Apply(e, en.Index)
-			}
-			if err != nil {
+		for i, en := range entries {
+			if err := past.Apply(events[i], en.Index); err != nil {
 				return nil, parley.Errorf(parley.EINTERNAL, "replaying event %d of %s: %v", en.Index, id, err)
 			}
 		}

@@ -338,20 +338,17 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 		d.Next = to
 	}
 	if from < to {
-		entries, err := h.l.Store().Entries(ctx, id, from, to)
+		entries, events, err := h.l.Read(ctx, id, from, to)
 		if err != nil {
 			return nil, err
 		}
-		for _, en := range entries {
+		for i, en := range entries {
 			row := timelineRow{Index: en.Index}
 			if !s.Visible(en.Index) {
 				row.Hidden = true
 				row.Leaf = base64.StdEncoding.EncodeToString(en.Leaf[:])
 			} else {
-				e, err := parley.DecodeEvent(en.Event)
-				if err != nil {
-					return nil, err
-				}
+				e := events[i]
 				row.Kind, row.Time, row.Vis = e.Kind, formatTime(e.At()), s.VisibilityOf(en.Index)
 				row.Signer = s.ActorName(e.Actor)
 				row.Text = parley.Describe(e, s)
