@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
 	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
@@ -521,24 +522,35 @@ func (s *Server) handleCaucus(w http.ResponseWriter, r *http.Request) error {
 	if !v.SeesCaucus(party) {
 		return parley.Errorf(parley.EFORBIDDEN, "the caucus of %q is open to that party and the mediators only; sign in as one of them", party)
 	}
-	out := CaucusView{Party: party, Messages: []EventJSON{}, Rewraps: []RewrapJSON{}, Recipients: []state.Actor{}}
+	out, err := CaucusOf(r.Context(), s.l, v, party)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// CaucusOf returns the caucus of a party as view v sees it, reading the
+// events of its messages and re-wraps from l's store. The caller has
+// checked that v may see the caucus (view.Talks.SeesCaucus).
+func CaucusOf(ctx context.Context, l *ledger.Ledger, v *view.Talks, party string) (*CaucusView, error) {
+	out := &CaucusView{Party: party, Messages: []EventJSON{}, Rewraps: []RewrapJSON{}, Recipients: []state.Actor{}}
 	rewraps := map[int64]*parley.Rewrap{} // the seal.rewrap events read so far
 	for _, m := range v.CaucusOf(party) {
-		en, e, err := s.event(r.Context(), v.ID, m.Index)
+		en, e, err := event(ctx, l, v.ID, m.Index)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out.Messages = append(out.Messages, eventJSON(en, e, v.VisibilityOf(m.Index)))
 		for _, rw := range v.RewrapsOf(m.Index) {
 			p := rewraps[rw.Index]
 			if p == nil {
-				_, e, err := s.event(r.Context(), v.ID, rw.Index)
+				_, e, err := event(ctx, l, v.ID, rw.Index)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				var ok bool
 				if p, ok = e.Act.(*parley.Rewrap); !ok || rw.Entry >= len(p.Rewraps) {
-					return parley.Errorf(parley.EINTERNAL, "event %d of %s is not the re-wrap the state says", rw.Index, v.ID)
+					return nil, parley.Errorf(parley.EINTERNAL, "event %d of %s is not the re-wrap the state says", rw.Index, v.ID)
 				}
 				rewraps[rw.Index] = p
 			}
@@ -548,7 +560,7 @@ func (s *Server) handleCaucus(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range v.CaucusRecipients(party) {
 		out.Recipients = append(out.Recipients, *a)
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // CaucusView is a party's caucus with the mediators as one viewer may see
@@ -577,8 +589,8 @@ type RewrapJSON struct {
 }
 
 // event reads and decodes the event at a log index.
-func (s *Server) event(ctx context.Context, talks string, index int64) (parley.Entry, *parley.Event, error) {
-	entries, err := s.l.Store().Entries(ctx, talks, index, index+1)
+func event(ctx context.Context, l *ledger.Ledger, talks string, index int64) (parley.Entry, *parley.Event, error) {
+	entries, err := l.Store().Entries(ctx, talks, index, index+1)
 	if err != nil {
 		return parley.Entry{}, nil, err
 	}

@@ -394,12 +394,6 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 		},
 	},
 	{
-		name: "caucus", args: "PARTY TEXT", nargs: 2, kind: parley.KindCaucus,
-		summary: "write in the caucus between the mediators and a party",
-		help:    "Caucus sends TEXT in PARTY's caucus channel: only that party and the mediators see it.",
-		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.Caucus{Party: a[0], Text: a[1]}, nil },
-	},
-	{
 		name: "release", args: "PARTY INDEX", nargs: 2, kind: parley.KindRelease,
 		summary: "show an event to a party (mediators, proximity talks)",
 		help:    "Release lets PARTY see the event at log INDEX, as a mediator carries a position from one room to another.",

@@ -147,24 +147,7 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return err
 	}
 	pub := parley.KeyString(key.Public().(ed25519.PublicKey))
-	var ch struct {
-		Challenge string `json:"challenge"`
-		Message   string `json:"message"`
-	}
-	if err := c.do(ctx, "POST", "/api/v1/auth/challenge", map[string]string{"key": pub}, &ch); err != nil {
-		return err
-	}
-	host, err := c.host(ctx)
-	if err != nil {
-		return err
-	}
-	// Sign what the protocol says, not whatever the server asks: a
-	// server cannot make the key sign an event this way.
-	msg := server.SessionMessage(host, ch.Challenge)
-	var s server.SessionResponse
-	err = c.do(ctx, "POST", "/api/v1/auth/session", map[string]string{
-		"key": pub, "challenge": ch.Challenge, "signature": base64.StdEncoding.EncodeToString(ed25519.Sign(key, msg)),
-	}, &s)
+	s, err := c.signIn(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -178,6 +161,35 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	fmt.Fprintf(e.Stdout, "signed in to %s as %s until %s\n", c.base, pub, s.Expires.Local().Format(time.RFC1123))
 	return nil
+}
+
+// signIn answers the server's challenge with key and returns the session;
+// the client reads as that actor from then on.
+func (c *apiClient) signIn(ctx context.Context, key ed25519.PrivateKey) (*server.SessionResponse, error) {
+	pub := parley.KeyString(key.Public().(ed25519.PublicKey))
+	var ch struct {
+		Challenge string `json:"challenge"`
+		Message   string `json:"message"`
+	}
+	if err := c.do(ctx, "POST", "/api/v1/auth/challenge", map[string]string{"key": pub}, &ch); err != nil {
+		return nil, err
+	}
+	host, err := c.host(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Sign what the protocol says, not whatever the server asks: a
+	// server cannot make the key sign an event this way.
+	msg := server.SessionMessage(host, ch.Challenge)
+	var s server.SessionResponse
+	err = c.do(ctx, "POST", "/api/v1/auth/session", map[string]string{
+		"key": pub, "challenge": ch.Challenge, "signature": base64.StdEncoding.EncodeToString(ed25519.Sign(key, msg)),
+	}, &s)
+	if err != nil {
+		return nil, err
+	}
+	c.token = s.Token
+	return &s, nil
 }
 
 func sessionsPath(e *env) (string, error) {

@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "keygen",
-		Usage:   "[-o FILE] [--kem xwing|x25519] [--add-encryption]",
+		Usage:   "[-o FILE] [--kem xwing|x25519] [--add-encryption | --rotate-encryption]",
 		Summary: "create an actor key and print its public key",
 		Help: `Keygen writes a new actor key file FILE (default parley.key) with
 permissions 0600. The file holds two keys: an Ed25519 signing key, with which
@@ -37,11 +37,19 @@ future quantum computer) unless --kem x25519 asks for a classical one.
 
 With --add-encryption, keygen adds an encryption key to FILE, a key file
 made before encryption keys existed, keeps its signing key, and prints the
-public encryption key on standard output.`,
+public encryption key on standard output.
+
+With --rotate-encryption, keygen replaces the encryption key of FILE with a
+new one and keeps the old one in the file, as a
+previous-encryption-private-key line, so that what was sealed to it still
+opens; it prints the new public key. Publish it with "parley key publish":
+from then on everything is sealed to the new key. To stop reading with the
+old one, remove its line.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("o", "parley.key", "the key file to write")
 			fs.String("kem", seal.XWing, "the encryption key's KEM: xwing or x25519")
 			fs.Bool("add-encryption", false, "add an encryption key to an existing key file that has none")
+			fs.Bool("rotate-encryption", false, "replace the encryption key of an existing key file, keeping the old one to read what was sealed to it")
 		},
 		Run: runKeygen,
 	})
@@ -52,6 +60,17 @@ func runKeygen(ctx context.Context, e *env, flags *flag.FlagSet) error {
 	enc, err := seal.GenerateKey(flags.Lookup("kem").Value.String())
 	if err != nil {
 		return err
+	}
+	if flags.Lookup("rotate-encryption").Value.String() == "true" {
+		if flags.Lookup("add-encryption").Value.String() == "true" {
+			return &exitError{2, errors.New("--add-encryption and --rotate-encryption do not go together: add a key to a file that has none, or rotate the key of one that has")}
+		}
+		if err := rotateEncryptionKey(path, enc); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "%s\n", enc.Public())
+		fmt.Fprintf(e.Stderr, "replaced the encryption key of %s and kept the old one to read what was sealed to it; publish the new key above with \"parley key publish\"\n", path)
+		return nil
 	}
 	if flags.Lookup("add-encryption").Value.String() == "true" {
 		if err := addEncryptionKey(path, enc); err != nil {
@@ -80,6 +99,9 @@ const (
 	lineSignPub    = "public-key"
 	lineEncrypt    = "encryption-private-key"
 	lineEncryptPub = "encryption-public-key"
+	// linePrevious holds an encryption key the actor replaced, kept to
+	// open what was sealed to it; it may appear several times.
+	linePrevious = "previous-encryption-private-key"
 )
 
 const keyFileHeader = "# Parley actor key. Keep this file secret: whoever holds it can act as you and read what is sealed to you.\n"
@@ -129,7 +151,7 @@ func addEncryptionKey(path string, enc *seal.PrivateKey) error {
 		return err
 	}
 	if k.enc != nil {
-		return fmt.Errorf("%s already holds an encryption key (%s); to replace it, make a new key file with \"parley keygen\" and publish its encryption key", path, clipKey(k.enc.Public().String()))
+		return fmt.Errorf("%s already holds an encryption key (%s); to replace it, run \"parley keygen --rotate-encryption -o %s\" and publish the new key", path, clipKey(k.enc.Public().String()), path)
 	}
 	old, err := os.ReadFile(path)
 	if err != nil {
@@ -141,6 +163,31 @@ func addEncryptionKey(path string, enc *seal.PrivateKey) error {
 		b.WriteByte('\n')
 	}
 	fmt.Fprintf(&b, "%s: %s\n%s: %s\n", lineEncrypt, enc, lineEncryptPub, enc.Public())
+	return replaceKeyFile(path, b.Bytes())
+}
+
+// rotateEncryptionKey makes enc the encryption key of the key file at
+// path and keeps its current one as a previous key. The file is replaced
+// whole, by a rename.
+func rotateEncryptionKey(path string, enc *seal.PrivateKey) error {
+	k, err := readKeyFile(path)
+	if err != nil {
+		return err
+	}
+	if k.enc == nil {
+		return fmt.Errorf("%s holds no encryption key to replace; add one with \"parley keygen --add-encryption -o %s\"", path, path)
+	}
+	var b bytes.Buffer
+	b.Write(formatKeyFile(k.sign, enc))
+	for _, p := range append([]*seal.PrivateKey{k.enc}, k.previous...) {
+		fmt.Fprintf(&b, "%s: %s\n", linePrevious, p)
+	}
+	return replaceKeyFile(path, b.Bytes())
+}
+
+// replaceKeyFile replaces the key file at path with text, mode 0600, by a
+// rename, so that it is never half written.
+func replaceKeyFile(path string, text []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-key-*")
 	if err != nil {
 		return fmt.Errorf("writing the key file: %w", err)
@@ -150,7 +197,7 @@ func addEncryptionKey(path string, enc *seal.PrivateKey) error {
 		tmp.Close()
 		return fmt.Errorf("writing the key file: %w", err)
 	}
-	_, err = tmp.Write(b.Bytes())
+	_, err = tmp.Write(text)
 	if serr := tmp.Sync(); err == nil {
 		err = serr
 	}
@@ -169,8 +216,18 @@ func addEncryptionKey(path string, enc *seal.PrivateKey) error {
 // A keyFile is what an actor key file holds: the signing key, and the
 // encryption key if the file has one.
 type keyFile struct {
-	sign ed25519.PrivateKey
-	enc  *seal.PrivateKey // nil in a file made before encryption keys
+	sign     ed25519.PrivateKey
+	enc      *seal.PrivateKey   // nil in a file made before encryption keys
+	previous []*seal.PrivateKey // encryption keys replaced since, newest first
+}
+
+// encryptionKeys returns every encryption key of the file, the current
+// one first: what was sealed to any of them opens.
+func (k *keyFile) encryptionKeys() []*seal.PrivateKey {
+	if k.enc == nil {
+		return k.previous
+	}
+	return append([]*seal.PrivateKey{k.enc}, k.previous...)
 }
 
 // readKeyFile reads an actor key file written by keygen. The public lines,
@@ -184,6 +241,7 @@ func readKeyFile(path string) (*keyFile, error) {
 		return nil, fmt.Errorf("reading the actor key: %w", err)
 	}
 	lines := map[string]string{}
+	var previous []string
 	for i, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -193,8 +251,11 @@ func readKeyFile(path string) (*keyFile, error) {
 		switch name = strings.TrimSpace(name); {
 		case !ok:
 			return nil, fmt.Errorf("%s, line %d: not a line of a Parley key file (want NAME: VALUE as written by \"parley keygen\")", path, i+1)
+		case name == linePrevious:
+			previous = append(previous, strings.TrimSpace(v))
+			continue
 		case name != lineSign && name != lineSignPub && name != lineEncrypt && name != lineEncryptPub:
-			return nil, fmt.Errorf("%s, line %d: unknown line %q; a Parley key file holds %s, %s, %s and %s", path, i+1, name, lineSign, lineSignPub, lineEncrypt, lineEncryptPub)
+			return nil, fmt.Errorf("%s, line %d: unknown line %q; a Parley key file holds %s, %s, %s, %s and %s", path, i+1, name, lineSign, lineSignPub, lineEncrypt, lineEncryptPub, linePrevious)
 		case lines[name] != "":
 			return nil, fmt.Errorf("%s, line %d: a second %q line; a key file holds one of each", path, i+1, name)
 		}
@@ -217,6 +278,13 @@ func readKeyFile(path string) (*keyFile, error) {
 		}
 	} else if lines[lineEncryptPub] != "" {
 		return nil, fmt.Errorf("%s has an encryption-public-key line but no encryption-private-key; the file is damaged", path)
+	}
+	for _, p := range previous {
+		pk, err := seal.ParsePrivateKey(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: a %s line: %s", path, linePrevious, parley.ErrorMessage(err))
+		}
+		k.previous = append(k.previous, pk)
 	}
 	return k, nil
 }

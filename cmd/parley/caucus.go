@@ -1,0 +1,634 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ledger"
+	"github.com/parleyhq/parley/record"
+	"github.com/parleyhq/parley/seal"
+	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/state"
+	"github.com/parleyhq/parley/view"
+)
+
+func init() {
+	register(&command{
+		Name:    "caucus",
+		Usage:   "[flags] PARTY TEXT",
+		Summary: "write in the caucus between the mediators and a party, sealed",
+		Help: `Caucus sends TEXT in PARTY's caucus channel, which only that party's actors
+and the mediators see. The text is sealed here, before it is signed: it is
+encrypted to the encryption key of each of them (the party's actors and the
+mediators on the roster now, not revoked), so that the host stores it but
+cannot read it; "parley caucus read" opens it. The host checks, without
+reading it, that it is sealed to exactly them.
+
+Sealing needs every one of them to have published an encryption key
+("parley key publish"). While one has not, the message cannot be sealed:
+caucus refuses, naming them, unless --plain says to send it in plain text,
+which the host can read. Once all have keys, the host refuses plain text.
+
+Before sealing to a server's roster, caucus checks each recipient's key
+against the key.encryption event in which that actor published it, signed
+by its own key, so that the host cannot substitute a key of its own.
+
+A party named "read" or "rewrap" is written after --: parley caucus -- read TEXT.`,
+		Flags: func(fs *flag.FlagSet) {
+			actFlags(fs)
+			fs.Bool("plain", false, "send the text unsealed, which the host can read: only while a recipient has no encryption key")
+		},
+		Run: runCaucus,
+	})
+	register(&command{
+		Name:    "caucus read",
+		Usage:   "[flags] PARTY",
+		Summary: "print a party's caucus, opening sealed messages with your key",
+		Help: `Caucus read prints the messages of PARTY's caucus with the mediators, in log
+order, as the actor of --key may see them, and opens each sealed message
+with that actor's encryption keys (the current one and any previous ones
+kept in the key file), or through a re-wrap of its key for that actor. A
+message the actor cannot open is shown as sealed, with the reason; one
+sent in plain text is marked so, since the host could read it.
+
+With --server it signs in with --key for this command (the session is not
+kept) and reads the server's caucus route, checking the signature of every
+event it receives; without, it reads the local record.`,
+		Flags: func(fs *flag.FlagSet) {
+			readFlags(fs)
+			fs.String("key", "", "the actor key file that reads and opens the caucus (env PARLEY_KEY)")
+		},
+		Run: runCaucusRead,
+	})
+	register(&command{
+		Name:    "caucus rewrap",
+		Usage:   "[flags] PARTY KEY",
+		Summary: "let a later recipient read the earlier sealed messages of a caucus",
+		Help: `Caucus rewrap lets the actor with signing key KEY read the sealed messages
+of PARTY's caucus that were sealed before it could read them: a delegate
+who joined the party later, a mediator named later. For every such message
+that the actor of --key can open, it wraps the message's content key again
+for KEY's current encryption key, and records these re-wraps in seal.rewrap
+events that it signs (500 to an event). The host checks that the signer is
+a recipient of each message and that KEY may read it now and is not
+revoked; nothing is re-wrapped for a revoked actor.`,
+		Flags: actFlags,
+		Run:   runCaucusRewrap,
+	})
+	register(&command{
+		Name:    "key publish",
+		Usage:   "[flags]",
+		Summary: "publish your encryption key in an act you sign",
+		Help: `Key publish records the encryption key of the key file (--key) in a
+key.encryption event signed with its signing key: from then on, what is
+sealed to this actor (its party's caucus, for instance) is sealed to it.
+Nobody else can publish a key for you, the convener included. Publishing a
+new key (after "parley keygen --rotate-encryption") replaces the old one;
+keep the old one to open what was sealed to it.`,
+		Flags: actFlags,
+		Run:   runKeyPublish,
+	})
+}
+
+// A talksConn is a talks reached through a server or in the local record,
+// for commands that need more than to append one act.
+type talksConn struct {
+	talks, origin string
+	c             *apiClient     // nil for the local record
+	l             *ledger.Ledger // nil for a server
+	close         func() error
+}
+
+// connect reaches the talks named by --talks: on the server of --server,
+// else in the local record.
+func connect(ctx context.Context, e *env, fs *flag.FlagSet) (*talksConn, error) {
+	talks, err := talksFlag(e, fs)
+	if err != nil {
+		return nil, err
+	}
+	tc := &talksConn{talks: talks, close: func() error { return nil }}
+	if tc.c, err = newAPIClient(e, fs); err != nil {
+		return nil, err
+	}
+	if tc.c != nil {
+		host, err := tc.c.host(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tc.origin = parley.Origin(host, talks)
+		return tc, nil
+	}
+	if tc.l, tc.close, err = openTalks(ctx, e, fs, talks); err != nil {
+		return nil, err
+	}
+	tc.origin = tc.l.Origin(talks)
+	return tc, nil
+}
+
+// send signs an act of kind with key for the talks' origin and appends it.
+func (tc *talksConn) send(ctx context.Context, key ed25519.PrivateKey, kind string, payload any) (*record.Receipt, error) {
+	ev, err := parley.NewEvent(tc.talks, kind, key.Public().(ed25519.PublicKey), time.Now(), payload)
+	if err != nil {
+		return nil, err
+	}
+	se, err := parley.Sign(tc.origin, ev, key)
+	if err != nil {
+		return nil, err
+	}
+	if tc.c == nil {
+		return tc.l.Append(ctx, se)
+	}
+	rec := new(record.Receipt)
+	if err := tc.c.do(ctx, "POST", "/api/v1/talks/"+url.PathEscape(tc.talks)+"/events", se, rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// roster returns the talks' roster, with each actor's current encryption
+// key.
+func (tc *talksConn) roster(ctx context.Context) ([]state.Actor, error) {
+	if tc.c != nil {
+		var tv server.TalksView
+		if err := tc.c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(tc.talks), nil, &tv); err != nil {
+			return nil, err
+		}
+		return tv.Roster, nil
+	}
+	var out []state.Actor
+	err := tc.l.View(ctx, tc.talks, func(st *state.Talks, _ parley.Checkpoint) error {
+		for _, a := range st.Roster.Actors {
+			out = append(out, *a)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// checkKeys checks, against a server, that each actor's encryption key is
+// the one it published itself: the key.encryption event the roster names
+// is signed by that actor for this log and carries that key. A key the
+// host put in the roster on its own would not have such an event.
+func (tc *talksConn) checkKeys(ctx context.Context, as []*state.Actor) error {
+	if tc.c == nil {
+		return nil // the local record was checked when it was loaded
+	}
+	for _, a := range as {
+		var page server.EventsPage
+		path := fmt.Sprintf("/api/v1/talks/%s/events?from=%d&limit=1", url.PathEscape(tc.talks), a.EncryptionKeyIndex)
+		if err := tc.c.do(ctx, "GET", path, nil, &page); err != nil {
+			return err
+		}
+		e, err := tc.checkEvent(page.Entries, a.EncryptionKeyIndex)
+		if err == nil {
+			p, ok := e.Act.(*parley.EncryptionKey)
+			switch {
+			case !ok:
+				err = fmt.Errorf("it is a %s event", e.Kind)
+			case e.Actor != a.Key:
+				err = errors.New("another actor signed it")
+			case p.Key != a.EncryptionKey:
+				err = errors.New("it publishes another key")
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("the server's roster gives %s the encryption key %s, but its event %d does not show that %s published it (%v): the server may be substituting a key; do not seal to it", a.Name, clipKey(a.EncryptionKey), a.EncryptionKeyIndex, a.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkEvent decodes the event at index among entries a server answered,
+// checking its signature for the talks' origin.
+func (tc *talksConn) checkEvent(entries []server.EventOrLeaf, index int64) (*parley.Event, error) {
+	if len(entries) == 0 || entries[0].EventJSON == nil || entries[0].Index != index {
+		return nil, fmt.Errorf("the server did not show event %d", index)
+	}
+	return tc.decode(entries[0].EventJSON)
+}
+
+// decode decodes an event a server answered and checks its signature for
+// the talks' origin: what a server sends is not taken on trust.
+func (tc *talksConn) decode(ej *server.EventJSON) (*parley.Event, error) {
+	b, err := base64.StdEncoding.DecodeString(ej.Event)
+	if err != nil {
+		return nil, fmt.Errorf("event %d: the server sent bytes that are not base64", ej.Index)
+	}
+	sig, err := base64.StdEncoding.DecodeString(ej.Sig)
+	if err != nil {
+		return nil, fmt.Errorf("event %d: the server sent a signature that is not base64", ej.Index)
+	}
+	e, err := parley.SignedEvent{Bytes: b, Sig: sig}.Open(tc.origin)
+	if err != nil {
+		return nil, fmt.Errorf("event %d as the server sent it: %w", ej.Index, err)
+	}
+	return e, nil
+}
+
+// caucus returns a party's caucus as the actor of key may see it: from a
+// server, signed in with key for this request only.
+func (tc *talksConn) caucus(ctx context.Context, party string, key ed25519.PrivateKey) (*server.CaucusView, error) {
+	if tc.c != nil {
+		if _, err := tc.c.signIn(ctx, key); err != nil {
+			return nil, err
+		}
+		var cv server.CaucusView
+		if err := tc.c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(tc.talks)+"/caucus/"+url.PathEscape(party), nil, &cv); err != nil {
+			return nil, err
+		}
+		return &cv, nil
+	}
+	v, err := view.LoadRecord(ctx, tc.l, tc.talks, parley.KeyString(key.Public().(ed25519.PublicKey)), -1)
+	if err != nil {
+		return nil, err
+	}
+	if !v.HasParty(party) {
+		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no party %q", tc.talks, party)
+	}
+	if !v.SeesCaucus(party) {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "the caucus of %q is open to that party and the mediators only; use the key of one of them", party)
+	}
+	return server.CaucusOf(ctx, tc.l, v, party)
+}
+
+// recipientsOf returns whom a caucus message of party is sealed to now,
+// from the roster.
+func recipientsOf(roster []state.Actor, party string) []*state.Actor {
+	as := make([]*state.Actor, len(roster))
+	for i := range roster {
+		as[i] = &roster[i]
+	}
+	return state.CaucusRecipientsAmong(as, party)
+}
+
+// names lists actors for a message.
+func names(as []*state.Actor) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.Name
+	}
+	return strings.Join(s, ", ")
+}
+
+func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) != 2 {
+		return &exitError{2, errors.New("caucus takes 2 arguments: PARTY TEXT; see \"parley help caucus\"")}
+	}
+	party, text := e.Args[0], e.Args[1]
+	if text == "" || len(text) > parley.MaxTextSize || !utf8.ValidString(text) {
+		return &exitError{2, fmt.Errorf("TEXT must be UTF-8 text of 1 to %d bytes", parley.MaxTextSize)}
+	}
+	if str(fs, "vis") != "" {
+		return &exitError{2, errors.New("a caucus message is seen by its party and the mediators only; leave --vis out")}
+	}
+	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
+	if err != nil {
+		return err
+	}
+	tc, err := connect(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer tc.close()
+	roster, err := tc.roster(ctx)
+	if err != nil {
+		return err
+	}
+	to := recipientsOf(roster, party)
+	plain := str(fs, "plain") == "true"
+	none := state.Keyless(to)
+	var p parley.Caucus
+	switch {
+	case len(to) == 0:
+		return fmt.Errorf("the caucus of %q has nobody to read it: the party has no actor on the roster and there is no mediator (or the party does not exist)", party)
+	case len(none) > 0 && !plain:
+		return fmt.Errorf("the message cannot be sealed: %s published no encryption key yet (\"parley key publish\"); wait until they do, or send it with --plain, in plain text that the host can read", names(none))
+	case len(none) == 0 && plain:
+		return &exitError{2, fmt.Errorf("every recipient of the caucus of %s has an encryption key, so the message is sealed, and the host refuses it in plain text; leave --plain out", party)}
+	case plain:
+		p = parley.Caucus{Party: party, Text: text}
+	default:
+		if err := tc.checkKeys(ctx, to); err != nil {
+			return err
+		}
+		sender := key.sign.Public().(ed25519.PublicKey)
+		rs := make([]seal.Recipient, len(to))
+		for i, a := range to {
+			k, err := parley.ParseKey(a.Key)
+			if err != nil {
+				return err
+			}
+			pk, err := seal.ParsePublicKey(a.EncryptionKey)
+			if err != nil {
+				return fmt.Errorf("the encryption key of %s: %s", a.Name, parley.ErrorMessage(err))
+			}
+			rs[i] = seal.Recipient{Actor: k, Key: pk}
+		}
+		content, _ := json.Marshal(parley.CaucusContent{Text: text})
+		s, err := seal.Seal(seal.Context{Origin: tc.origin, Kind: parley.KindCaucus, Channel: parley.VisParty(party), Sender: sender}, content, rs)
+		if err != nil {
+			return err
+		}
+		if p.Sealed, err = json.Marshal(s); err != nil {
+			return err
+		}
+		p.Party = party
+	}
+	rec, err := tc.send(ctx, key.sign, parley.KindCaucus, p)
+	if err != nil {
+		return err
+	}
+	if plain {
+		fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d, in plain text: the host can read it\n", parley.KindCaucus, tc.talks, rec.Index)
+		fmt.Fprintf(e.Stderr, "not sealed, since %s published no encryption key\n", names(none))
+		return nil
+	}
+	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d, sealed to %d recipients: %s\n", parley.KindCaucus, tc.talks, rec.Index, len(to), names(to))
+	return nil
+}
+
+func runKeyPublish(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) != 0 {
+		return &exitError{2, errors.New("key publish takes no argument; it publishes the encryption key of --key")}
+	}
+	path := opt(e, fs, "key", "PARLEY_KEY", "")
+	enc, err := readEncryptionKey(path)
+	if err != nil {
+		return err
+	}
+	key, err := readKey(path)
+	if err != nil {
+		return err
+	}
+	tc, err := connect(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer tc.close()
+	rec, err := tc.send(ctx, key, parley.KindEncryptionKey, parley.EncryptionKey{Key: enc.Public().String()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d: %s\n", parley.KindEncryptionKey, tc.talks, rec.Index, clipKey(enc.Public().String()))
+	return nil
+}
+
+// A caucusReader opens the messages of a caucus as one actor.
+type caucusReader struct {
+	tc      *talksConn
+	actor   ed25519.PublicKey
+	keys    []*seal.PrivateKey
+	rewraps map[int64][]*seal.Rewrap // by the index of the message, those for the actor
+	byIndex map[int64][]server.RewrapJSON
+}
+
+func newCaucusReader(tc *talksConn, key *keyFile, cv *server.CaucusView) (*caucusReader, error) {
+	r := &caucusReader{tc: tc, actor: key.sign.Public().(ed25519.PublicKey), keys: key.encryptionKeys(), rewraps: map[int64][]*seal.Rewrap{}, byIndex: map[int64][]server.RewrapJSON{}}
+	me := parley.KeyString(r.actor)
+	for _, rw := range cv.Rewraps {
+		r.byIndex[rw.Of] = append(r.byIndex[rw.Of], rw)
+		if rw.Actor != me {
+			continue
+		}
+		x, err := seal.ParseRewrap(rw.Rewrap)
+		if err != nil {
+			return nil, fmt.Errorf("the re-wrap of message %d in event %d: %s", rw.Of, rw.Index, parley.ErrorMessage(err))
+		}
+		r.rewraps[rw.Of] = append(r.rewraps[rw.Of], x)
+	}
+	return r, nil
+}
+
+// open returns a message's text, whether it was sealed, and why it could
+// not be opened.
+func (r *caucusReader) open(e *parley.Event, index int64) (text string, sealed bool, err error) {
+	p, ok := e.Act.(*parley.Caucus)
+	if !ok {
+		return "", false, fmt.Errorf("event %d is a %s event, not a caucus message", index, e.Kind)
+	}
+	if !p.IsSealed() {
+		return p.Text, false, nil
+	}
+	pt, err := seal.OpenAct(r.tc.origin, e, r.actor, r.keys, r.rewraps[index])
+	if err != nil {
+		return "", true, err
+	}
+	var c parley.CaucusContent
+	if err := parley.DecodeStrict(pt, &c); err != nil {
+		return "", true, fmt.Errorf("it opens, but its content is not a caucus message (%s)", parley.ErrorMessage(err))
+	}
+	return c.Text, true, nil
+}
+
+func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) != 1 {
+		return &exitError{2, errors.New("caucus read takes 1 argument: PARTY")}
+	}
+	party := e.Args[0]
+	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
+	if err != nil {
+		return err
+	}
+	tc, err := connect(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer tc.close()
+	roster, err := tc.roster(ctx)
+	if err != nil {
+		return err
+	}
+	nameOf := map[string]string{}
+	for _, a := range roster {
+		nameOf[a.Key] = a.Name + " (" + roleOf(a) + ")"
+	}
+	cv, err := tc.caucus(ctx, party, key.sign)
+	if err != nil {
+		return err
+	}
+	rd, err := newCaucusReader(tc, key, cv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "Caucus of %s with the mediators in %s: %d messages\n", party, tc.talks, len(cv.Messages))
+	for i := range cv.Messages {
+		ej := &cv.Messages[i]
+		ev, err := tc.decode(ej)
+		if err != nil {
+			return err
+		}
+		text, sealed, err := rd.open(ev, ej.Index)
+		how := "sealed"
+		switch {
+		case !sealed:
+			how = "not sealed: the host could read it"
+		case err != nil:
+			how = "sealed, and not opened: " + parley.ErrorMessage(err)
+		}
+		who := nameOf[ev.Actor]
+		if who == "" {
+			who = ev.Actor
+		}
+		fmt.Fprintf(e.Stdout, "\n#%d %s %s, %s\n", ej.Index, ev.Time, who, how)
+		if err == nil {
+			for _, line := range strings.Split(text, "\n") {
+				fmt.Fprintf(e.Stdout, "  %s\n", line)
+			}
+		}
+	}
+	return nil
+}
+
+// roleOf says an actor's role: "mediator", "head of oppA".
+func roleOf(a state.Actor) string {
+	if a.Party != "" {
+		return a.Role + " of " + a.Party
+	}
+	return a.Role
+}
+
+func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) != 2 {
+		return &exitError{2, errors.New("caucus rewrap takes 2 arguments: PARTY KEY (the signing key of the later recipient)")}
+	}
+	party, target := e.Args[0], e.Args[1]
+	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
+	if err != nil {
+		return err
+	}
+	tc, err := connect(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer tc.close()
+	roster, err := tc.roster(ctx)
+	if err != nil {
+		return err
+	}
+	var to *state.Actor
+	for i := range roster {
+		if roster[i].Key == target {
+			to = &roster[i]
+		}
+	}
+	switch {
+	case to == nil:
+		return fmt.Errorf("%s is not on the roster of %s", target, tc.talks)
+	case to.Revoked:
+		return fmt.Errorf("%s was revoked: nothing sealed is given to a revoked actor", to.Name)
+	case to.EncryptionKey == "":
+		return fmt.Errorf("%s has published no encryption key yet; it can be given the messages once it has (\"parley key publish\")", to.Name)
+	}
+	if err := tc.checkKeys(ctx, []*state.Actor{to}); err != nil {
+		return err
+	}
+	toKey, err := parley.ParseKey(to.Key)
+	if err != nil {
+		return err
+	}
+	toEnc, err := seal.ParsePublicKey(to.EncryptionKey)
+	if err != nil {
+		return err
+	}
+	cv, err := tc.caucus(ctx, party, key.sign)
+	if err != nil {
+		return err
+	}
+	rd, err := newCaucusReader(tc, key, cv)
+	if err != nil {
+		return err
+	}
+	var out []parley.RewrapOf
+	skipped := 0
+	for i := range cv.Messages {
+		ej := &cv.Messages[i]
+		ev, err := tc.decode(ej)
+		if err != nil {
+			return err
+		}
+		s, c, ok, err := seal.Carried(tc.origin, ev)
+		if err != nil || !ok || rd.has(s, ej.Index, to) {
+			continue
+		}
+		priv, via := rd.keyFor(s, ej.Index)
+		if priv == nil {
+			skipped++ // sealed before the signer could read it
+			continue
+		}
+		rw, err := seal.NewRewrap(c, s, rd.actor, priv, via, seal.Recipient{Actor: toKey, Key: toEnc})
+		if err != nil {
+			return fmt.Errorf("message %d: %s", ej.Index, parley.ErrorMessage(err))
+		}
+		b, err := json.Marshal(rw)
+		if err != nil {
+			return err
+		}
+		out = append(out, parley.RewrapOf{Index: ej.Index, Rewrap: b})
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(e.Stdout, "%s can already read every sealed message of the caucus of %s that you can open; nothing to re-wrap\n", to.Name, party)
+		return nil
+	}
+	for from := 0; from < len(out); from += 500 {
+		batch := out[from:min(from+500, len(out))]
+		rec, err := tc.send(ctx, key.sign, parley.KindRewrap, parley.Rewrap{Rewraps: batch})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d: %s may now read %d more messages\n", parley.KindRewrap, tc.talks, rec.Index, to.Name, len(batch))
+	}
+	if skipped > 0 {
+		fmt.Fprintf(e.Stderr, "%d sealed messages you cannot open yourself were left out; another recipient can re-wrap them\n", skipped)
+	}
+	return nil
+}
+
+// has reports whether actor a can already read the sealed message at
+// index: a recipient, or given its key with its current encryption key.
+func (r *caucusReader) has(s *seal.Sealed, index int64, a *state.Actor) bool {
+	for _, x := range s.Recipients() {
+		if parley.KeyString(x.Actor) == a.Key {
+			return true
+		}
+	}
+	for _, rw := range r.byIndex[index] {
+		if rw.Actor == a.Key && rw.Key == a.EncryptionKey {
+			return true
+		}
+	}
+	return false
+}
+
+// keyFor returns the reader's private key that opens the sealed message at
+// index, and the re-wrap it opens through, if it is a later recipient; a
+// nil key if it cannot open it.
+func (r *caucusReader) keyFor(s *seal.Sealed, index int64) (*seal.PrivateKey, *seal.Rewrap) {
+	for _, x := range s.Recipients() {
+		if !x.Actor.Equal(r.actor) {
+			continue
+		}
+		for _, k := range r.keys {
+			if k.Public().Equal(x.Key) {
+				return k, nil
+			}
+		}
+	}
+	for _, rw := range r.rewraps[index] {
+		for _, k := range r.keys {
+			if k.Public().Equal(rw.Recipient().Key) {
+				return k, rw
+			}
+		}
+	}
+	return nil, nil
+}
