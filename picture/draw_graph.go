@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/view"
 	"github.com/parleyhq/parley/words"
 )
 
@@ -118,6 +119,9 @@ func WriteGraph(w io.Writer, g *Graph, o Options) error {
 }
 
 func graphTitle(g *Graph) string {
+	if view.Agreedish(g.Status) {
+		return "What the agreement of " + g.Item + " rests on"
+	}
 	return "What blocks " + g.Item + " (" + words.Status(g.Status) + ")"
 }
 
@@ -492,7 +496,7 @@ func graphLegend(g *Graph) []string {
 	key := "Arrows run from what waits to what it waits on, and from each blocker to what it blocks."
 	var parts []string
 	if kinds[NodeParty] {
-		parts = append(parts, "rounded: a party whose objection is a root blocker")
+		parts = append(parts, "rounded: a party whose objection, reservation or silence ends a chain")
 	}
 	if kinds[NodeHold] {
 		parts = append(parts, "cut corners: a hold")

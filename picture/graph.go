@@ -731,9 +731,6 @@ func (e *Edge) label(g *Graph, t *view.Talks) {
 		}
 		e.Short = strings.Join(s, ", ")
 		e.Label = from + " " + e.Short + " " + to
-		if len(e.Votes) == 1 && e.Votes[0].Stance == "silent" {
-			e.Label = from + " has taken no stance on " + to
-		}
 	case EdgeHolds:
 		e.Short = "holds"
 		if n := g.node(e.From); n != nil {
@@ -787,7 +784,7 @@ func blockWords(stance string) string {
 	case parley.StanceReserve:
 		return "reserves on"
 	case "silent":
-		return "silent on"
+		return "has no stance on"
 	case parley.StanceConditional:
 		return "supports only on a condition that fails"
 	}
@@ -1077,6 +1074,9 @@ func (g *Graph) Text() []string {
 		s += " “" + start.Title + "”"
 	}
 	s += " is " + words.Status(g.Status)
+	if view.Agreedish(g.Status) && len(g.Nodes) > 1 {
+		s += ", and what its agreement rests on"
+	}
 	out = append(out, s+".")
 	for _, n := range g.Nodes[1:] {
 		out = append(out, nodeText(n)+".")

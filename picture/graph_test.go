@@ -264,3 +264,33 @@ func TestBadges(t *testing.T) {
 		})
 	}
 }
+
+// TestAgreedRestsOn checks the graph of an agreed item: what its
+// agreement rests on, a conditional support and the item it names.
+func TestAgreedRestsOn(t *testing.T) {
+	tk := newTalks("rests", 2, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	tk.round("r1", 2, 3)
+	for _, it := range []string{"X", "Y"} {
+		tk.item(it, "Item "+it, "Text of "+it+".")
+		tk.stance(party(0), it, 1, parley.StanceSupport, "")
+	}
+	tk.stance(party(1), "X", 1, parley.StanceConditional, "agreed(Y)")
+	tk.stance(party(1), "Y", 1, parley.StanceSupport, "")
+	b := tk.build(t)
+	g, err := picture.Blocking(b.res, b.t, "X", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Nodes) != 2 || len(g.Edges) != 1 || g.Edges[0].Kind != picture.EdgeRelies ||
+		g.Edges[0].Label != "X is agreed as P002 supports it on condition that Y is agreed" {
+		t.Errorf("nodes %d, edges %+v; want X resting on Y through P002's condition", len(g.Nodes), g.Edges)
+	}
+	var buf bytes.Buffer
+	if err := picture.WriteGraph(&buf, g, picture.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, buf.String())
+	if s := "<title id=\"pg-title\">What the agreement of X rests on</title>"; !strings.Contains(buf.String(), s) {
+		t.Errorf("the picture's title is not %s", s)
+	}
+}
