@@ -21,7 +21,8 @@
 // may not see. Writing is deterministic: the same data gives the same
 // bytes. The SVG uses presentation attributes only (no style element or
 // attribute, no script), so that it passes the pages' Content Security
-// Policy when inlined.
+// Policy when inlined. docs/PICTURES.md says how each picture is computed
+// and what it leaves out.
 //
 // Every function accepts any input without panicking; errors are
 // *parley.Error values.
