@@ -34,8 +34,11 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 	}
 	s := newSVG(o, "pt-")
 	days := int(c.To.Sub(c.From)/dayLen) + 1
-	x0, x1 := float64(tlLabel+8), float64(tlWidth-tlRight)
 	end := c.To.Add(dayLen)
+	if days < 1 { // a chart made by hand that ends before it starts
+		days, end = 1, c.From.Add(dayLen)
+	}
+	x0, x1 := float64(tlLabel+8), float64(tlWidth-tlRight)
 	xt := func(t time.Time) float64 {
 		f := float64(t.Sub(c.From)) / float64(end.Sub(c.From))
 		return x0 + math.Max(0, math.Min(1, f))*(x1-x0)

@@ -16,8 +16,12 @@ import (
 )
 
 // FitDays is the number of days, the latest, that a forecast fits: the
-// pace of the last two weeks.
-const FitDays = 14
+// pace of the last two weeks. MaxFitDays bounds the days Fit reads, as
+// its work grows with the square of their number.
+const (
+	FitDays    = 14
+	MaxFitDays = 1000
+)
 
 // A ProgressChart is what stays open, day by day, and a forecast of when
 // it reaches zero at the pace so far.
@@ -184,7 +188,7 @@ type Forecast struct {
 const z975 = 1.959963984540054
 
 // Fit fits the pace of the last window days of a daily series (all of it
-// when window ≤ 0), days 0, 1, … n−1:
+// when window ≤ 0, at most MaxFitDays), days 0, 1, … n−1:
 //
 //   - the slope is the Theil–Sen estimator, the median of the slopes
 //     (y_j − y_i)/(j − i) over all pairs of days i < j;
@@ -202,7 +206,10 @@ const z975 = 1.959963984540054
 //     the forecast starts from where the count stands, not from the
 //     fitted line.
 func Fit(series []int, window int) Forecast {
-	if window > 0 && len(series) > window {
+	if window <= 0 || window > MaxFitDays {
+		window = MaxFitDays
+	}
+	if len(series) > window {
 		series = series[len(series)-window:]
 	}
 	f := Forecast{Days: len(series)}

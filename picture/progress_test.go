@@ -86,6 +86,18 @@ func TestFit(t *testing.T) {
 		{name: "one day", series: []int{4}, want: picture.Forecast{Trend: picture.TrendTooShort, Days: 1, First: 4, Last: 4}},
 		{name: "no days", series: nil, want: picture.Forecast{Trend: picture.TrendTooShort}},
 		{
+			// At most MaxFitDays are read: the first day of a long
+			// falling series is left out.
+			name: "long", series: func() []int {
+				s := make([]int, picture.MaxFitDays+1)
+				for d := range s {
+					s[d] = 2*len(s) - 2*d
+				}
+				return s
+			}(),
+			want: picture.Forecast{Trend: picture.TrendFalling, Days: picture.MaxFitDays, First: 2 * picture.MaxFitDays, Last: 2, Slope: -2, Low: -2, High: -2, Zero: 1, Early: 1, Late: 1},
+		},
+		{
 			// Only the last 6 days count: 12 … 2 as in "decreasing".
 			name: "window", series: []int{0, 0, 50, 40, 30, 12, 10, 8, 6, 4, 2}, window: 6,
 			want: picture.Forecast{Trend: picture.TrendFalling, Days: 6, First: 12, Last: 2, Slope: -2, Low: -2, High: -2, Zero: 1, Early: 1, Late: 1},
