@@ -1,10 +1,13 @@
 package scenario_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -17,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/scenario"
+	"github.com/parleyhq/parley/seal"
 	"github.com/parleyhq/parley/sqlite"
 	"github.com/parleyhq/parley/state"
 )
@@ -461,5 +465,99 @@ func TestParseQuoted(t *testing.T) {
 		if _, err := scenario.Parse(script(bad)); err == nil || !strings.Contains(err.Error(), "quoted") {
 			t.Errorf("Parse(%s) = %v, want an error about quoted", bad, err)
 		}
+	}
+}
+
+// TestMoscowCaucusSealed checks that the script's caucus messages are
+// sealed as it is replayed: the record holds none of their words, every
+// recipient opens each, and nobody else can.
+func TestMoscowCaucusSealed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ledger.NewKeys(filepath.Join(dir, "logkeys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ledger.New(st, ledger.Config{Host: "demo.parley.localhost", Keys: keys})
+	s := scenario.Moscow()
+	ks, err := s.NewKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {
+		_, err := l.Append(ctx, se)
+		return err
+	})
+	if err := s.Replay(ctx, app, ks, l.Origin(s.Talks), nil); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, step := range s.Steps {
+		if step.Kind == parley.KindCaucus {
+			var p parley.Caucus
+			if err := json.Unmarshal(step.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			texts = append(texts, p.Text)
+		}
+	}
+	if len(texts) < 3 {
+		t.Fatalf("the script has %d caucus messages; the demo shows several", len(texts))
+	}
+	l.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "parley.db*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range texts {
+			if bytes.Contains(b, []byte(text[:40])) {
+				t.Errorf("%s holds the caucus text %q", filepath.Base(f), text[:40])
+			}
+		}
+	}
+
+	st, err = sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l = ledger.New(st, ledger.Config{Host: "demo.parley.localhost", Keys: keys})
+	opened := 0
+	for _, e := range readEvents(t, l, s.Talks) {
+		p, ok := e.Act.(*parley.Caucus)
+		if !ok {
+			continue
+		}
+		if !p.IsSealed() || p.Text != "" {
+			t.Fatalf("a caucus message of the replay is not sealed: %s", e.Payload)
+		}
+		for _, m := range s.Cast {
+			pt, err := seal.OpenAct(l.Origin(s.Talks), e, ks[m.ID].Public().(ed25519.PublicKey), []*seal.PrivateKey{ks.Encryption(m.ID)}, nil)
+			recipient := m.Party == p.Party || m.Role == parley.RoleMediator
+			switch {
+			case recipient && err != nil:
+				t.Errorf("%s cannot open a message of the caucus of %s: %v", m.ID, p.Party, err)
+			case recipient:
+				var c parley.CaucusContent
+				if err := parley.DecodeStrict(pt, &c); err != nil || !slices.Contains(texts, c.Text) {
+					t.Errorf("%s opens %q, not a text of the script (%v)", m.ID, pt, err)
+				}
+				opened++
+			case err == nil:
+				t.Errorf("%s opened a message of the caucus of %s", m.ID, p.Party)
+			}
+		}
+	}
+	if opened != 2*len(texts) {
+		t.Errorf("%d openings, want 2 for each of the %d messages (the delegation's head and the mediator)", opened, len(texts))
 	}
 }

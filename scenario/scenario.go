@@ -1,6 +1,8 @@
 // Package scenario holds the Moscow consultations of April 2015 as a script
 // of acts by the demo actors, and replays it through the same append path as
-// any act: each step is signed with its actor's key and appended.
+// any act: each step is signed with its actor's key and appended. A caucus
+// message of the script is sealed as it is replayed, to the encryption
+// keys its recipients published earlier in the script.
 package scenario
 
 import (
@@ -8,13 +10,16 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/seal"
 )
 
 //go:embed moscow-2015.json
@@ -180,6 +185,31 @@ func (ks Keys) Public(id string) string {
 	return parley.KeyString(ks[id].Public().(ed25519.PublicKey))
 }
 
+// Encryption returns the encryption key of a member: an X-Wing key derived
+// from its signing key, so that the demo's keys are made once, together,
+// and a member's key file holds both. Real keys are made apart ("parley
+// keygen", the Keys page); only a demo, whose server holds every key of
+// its cast anyway, derives one from the other.
+func (ks Keys) Encryption(id string) *seal.PrivateKey {
+	seed := sha256.Sum256(append([]byte("parley/v1/demo/encryption-key\n"), ks[id].Seed()...))
+	// Any 32 bytes are an X-Wing private key (its seed).
+	k, _ := seal.ParsePrivateKey(seal.XWing + ":" + base64.StdEncoding.EncodeToString(seed[:]))
+	return k
+}
+
+// caucusRecipients returns whom a caucus message of party is sealed to:
+// the party's members and the mediators of the cast, all of whom the
+// script puts on the roster, with their encryption keys.
+func (s *Script) caucusRecipients(ks Keys, party string) []seal.Recipient {
+	var rs []seal.Recipient
+	for _, m := range s.Cast {
+		if m.Role == parley.RoleMediator || (m.Party == party && party != "") {
+			rs = append(rs, seal.Recipient{Actor: ks[m.ID].Public().(ed25519.PublicKey), Key: ks.Encryption(m.ID).Public()})
+		}
+	}
+	return rs
+}
+
 // An Appender appends a signed event to the record: a ledger in process, or
 // a client of a Parley server.
 type Appender interface {
@@ -193,15 +223,42 @@ type AppenderFunc func(ctx context.Context, se parley.SignedEvent) error
 func (f AppenderFunc) Append(ctx context.Context, se parley.SignedEvent) error { return f(ctx, se) }
 
 // Event returns step i as an event signed by its actor for the log with the
-// given origin. "$key:ID" strings in the payload become member ID's public key.
+// given origin. "$key:ID" strings in the payload become member ID's public
+// key, "$enckey:ID" its public encryption key. The text of a caucus message
+// is sealed, bound to the origin, to the party's members and the mediators.
 func (s *Script) Event(i int, ks Keys, origin string) (parley.SignedEvent, error) {
 	st := s.Steps[i]
 	payload := string(st.Payload)
 	for _, m := range s.Cast {
 		payload = strings.ReplaceAll(payload, `"$key:`+m.ID+`"`, `"`+ks.Public(m.ID)+`"`)
+		payload = strings.ReplaceAll(payload, `"$enckey:`+m.ID+`"`, `"`+ks.Encryption(m.ID).Public().String()+`"`)
 	}
 	at, _ := time.Parse(time.RFC3339, st.At)
-	e, err := parley.NewEvent(s.Talks, st.Kind, ks[st.By].Public().(ed25519.PublicKey), at, json.RawMessage(payload))
+	sender := ks[st.By].Public().(ed25519.PublicKey)
+	if st.Kind == parley.KindCaucus {
+		var p parley.Caucus
+		if err := parley.DecodeStrict([]byte(payload), &p); err != nil {
+			return parley.SignedEvent{}, err
+		}
+		if p.Text != "" {
+			content, _ := json.Marshal(parley.CaucusContent{Text: p.Text})
+			c := seal.Context{Origin: origin, Kind: st.Kind, Channel: parley.VisParty(p.Party), Sender: sender}
+			sealed, err := seal.Seal(c, content, s.caucusRecipients(ks, p.Party))
+			if err != nil {
+				return parley.SignedEvent{}, err
+			}
+			raw, err := json.Marshal(sealed)
+			if err != nil {
+				return parley.SignedEvent{}, err
+			}
+			b, err := json.Marshal(parley.Caucus{Party: p.Party, Sealed: raw})
+			if err != nil {
+				return parley.SignedEvent{}, err
+			}
+			payload = string(b)
+		}
+	}
+	e, err := parley.NewEvent(s.Talks, st.Kind, sender, at, json.RawMessage(payload))
 	if err != nil {
 		return parley.SignedEvent{}, err
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/scenario"
+	"github.com/parleyhq/parley/seal"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/sqlite"
 )
@@ -75,7 +76,7 @@ func oaReadDoc(t *testing.T) ([]byte, map[string]any) {
 func oaDemo(s *scenario.Script, ks scenario.Keys) *server.Demo {
 	d := &server.Demo{Talks: s.Talks, Notice: s.Notice}
 	for _, m := range s.Cast {
-		d.Actors = append(d.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
+		d.Actors = append(d.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID], Encryption: ks.Encryption(m.ID)})
 	}
 	return d
 }
@@ -1110,10 +1111,75 @@ func TestOpenAPIResponses(t *testing.T) {
 		h.do(oaCall{method: "POST", route: "/api/v1/demo/sign", body: server.DemoSignRequest{As: as, Talks: id, Kind: kind, Vis: vis, Payload: p}, checkRequest: true, want: 201})
 		size++
 	}
-	sign("gov", parley.KindCaucus, "", parley.Caucus{Party: "gov", Text: "We could accept a list drawn up with the ICRC."})
+	// A caucus message is sealed, by the client, to the recipients the
+	// caucus route names.
+	seals := map[int64]*seal.Sealed{}
+	sealed := func(as, token, party, text string) parley.Caucus {
+		t.Helper()
+		_, b := h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/caucus/{party}", params: with("party", party), token: token, want: 200})
+		var cv server.CaucusView
+		if err := json.Unmarshal(b, &cv); err != nil {
+			t.Fatal(err)
+		}
+		var rs []seal.Recipient
+		for _, a := range cv.Recipients {
+			k, err := parley.ParseKey(a.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pk, err := seal.ParsePublicKey(a.EncryptionKey)
+			if err != nil {
+				t.Fatalf("recipient %s: %v", a.Name, err)
+			}
+			rs = append(rs, seal.Recipient{Actor: k, Key: pk})
+		}
+		content, _ := json.Marshal(parley.CaucusContent{Text: text})
+		sl, err := seal.Seal(seal.Context{Origin: origin, Kind: parley.KindCaucus, Channel: parley.VisParty(party), Sender: ks[as].Public().(ed25519.PublicKey)}, content, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seals[size] = sl
+		raw, _ := json.Marshal(sl)
+		return parley.Caucus{Party: party, Sealed: raw}
+	}
+	sign("gov", parley.KindCaucus, "", sealed("gov", gov.Token, "gov", "We could accept a list drawn up with the ICRC."))
 	caucusIndex := size - 1
-	sign("mediator", parley.KindCaucus, "", parley.Caucus{Party: "gov", Text: "Noted; I will sound out the others."})
+	sign("mediator", parley.KindCaucus, "", sealed("mediator", med.Token, "gov", "Noted; I will sound out the others."))
 	sign("mediator", parley.KindStatement, parley.VisMediators, parley.Statement{Text: "Note for the file: a list with the ICRC may unblock M1b."})
+	// A delegate joins gov later, with a key of its own, and publishes its
+	// encryption key; the mediator wraps the keys of the earlier messages
+	// again for it.
+	_, late, _ := ed25519.GenerateKey(rand.Reader)
+	lateEnc, err := seal.GenerateKey(seal.X25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign("gov", parley.KindAddActor, "", parley.AddActor{Key: parley.KeyString(late.Public().(ed25519.PublicKey)), Name: "Late delegate", Role: parley.RoleDelegate, Party: "gov"})
+	ke, err := parley.NewEvent(id, parley.KindEncryptionKey, late.Public().(ed25519.PublicKey), time.Now(), parley.EncryptionKey{Key: lateEnc.Public().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kse, err := parley.Sign(origin, ke, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.do(oaCall{method: "POST", route: "/api/v1/talks/{id}/events", params: talks, body: kse, checkRequest: true, want: 201})
+	size++
+	var rws []parley.RewrapOf
+	for i := caucusIndex; i < caucusIndex+2; i++ {
+		by := "gov"
+		if i > caucusIndex {
+			by = "mediator"
+		}
+		c := seal.Context{Origin: origin, Kind: parley.KindCaucus, Channel: "party:gov", Sender: ks[by].Public().(ed25519.PublicKey)}
+		rw, err := seal.NewRewrap(c, seals[i], ks["mediator"].Public().(ed25519.PublicKey), ks.Encryption("mediator"), nil, seal.Recipient{Actor: late.Public().(ed25519.PublicKey), Key: lateEnc.Public()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(rw)
+		rws = append(rws, parley.RewrapOf{Index: i, Rewrap: raw})
+	}
+	sign("mediator", parley.KindRewrap, "", parley.Rewrap{Rewraps: rws})
 
 	// Every read, by each viewer.
 	for _, v := range viewers {

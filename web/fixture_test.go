@@ -43,6 +43,9 @@ type fixtureOptions struct {
 	demo bool
 	// steps, if > 0, replays only the script's first steps.
 	steps int
+	// unsealed replays the script up to its first encryption key: its
+	// actors have none yet, and a caucus message is sent in plain text.
+	unsealed bool
 }
 
 func newFixture(t testing.TB, opt fixtureOptions) *fixture {
@@ -63,6 +66,14 @@ func newFixture(t testing.TB, opt fixtureOptions) *fixture {
 	if opt.steps > 0 {
 		s.Steps = s.Steps[:opt.steps]
 	}
+	if opt.unsealed {
+		for i, st := range s.Steps {
+			if st.Kind == parley.KindEncryptionKey {
+				s.Steps = s.Steps[:i]
+				break
+			}
+		}
+	}
 	ks, err := s.NewKeys()
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +82,7 @@ func newFixture(t testing.TB, opt fixtureOptions) *fixture {
 	if opt.demo {
 		demo = &server.Demo{Talks: s.Talks, Notice: s.Notice}
 		for _, m := range s.Cast {
-			demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
+			demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID], Encryption: ks.Encryption(m.ID)})
 		}
 		for _, q := range s.Quotations() {
 			demo.Quotations = append(demo.Quotations, server.DemoQuotation{Actor: q.By.ID, Text: q.Text, Source: q.Occasion + ", as quoted in " + q.Source})

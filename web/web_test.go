@@ -242,7 +242,7 @@ func (f *fixture) tokenFor(key ed25519.PrivateKey) string {
 // from it: a caucus message, stances in proximity talks, an event for the
 // mediators only.
 func TestVisibility(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	f := newFixture(t, fixtureOptions{unsealed: true})
 	tp := "/talks/" + f.talks
 	f.act("oppA", parley.KindCaucus, "", parley.Caucus{Party: "oppA", Text: "A-CAUCUS-SECRET"})
 	f.act("mediator", parley.KindCaucus, "", parley.Caucus{Party: "oppA", Text: "MEDIATOR-TO-A-SECRET"})

@@ -90,7 +90,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	demo := &server.Demo{Talks: s.Talks, Notice: s.DemoNotice()}
 	for _, m := range s.Cast {
-		demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID]})
+		demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: ks[m.ID], Encryption: ks.Encryption(m.ID)})
 	}
 	for _, q := range s.Quotations() {
 		demo.Quotations = append(demo.Quotations, server.DemoQuotation{Actor: q.By.ID, Text: q.Text, Source: q.Occasion + ", as quoted in " + q.Source})
@@ -189,6 +189,7 @@ func (h demoHints) write(w io.Writer) {
 	fmt.Fprint(w, cmd("verify", bundle))
 	fmt.Fprint(w, cmd("statement", "--dir", h.dir, "--talks", h.talks, "--key", key, demoStatement))
 	fmt.Fprint(w, cmd("show", "--dir", h.dir, "--talks", h.talks))
+	fmt.Fprint(w, cmd("caucus", "read", h.actor, "--dir", h.dir, "--talks", h.talks, "--key", key))
 	fmt.Fprint(w, cmd("export", "--dir", h.dir, "--talks", h.talks, "-o", again))
 	fmt.Fprint(w, cmd("verify", again))
 }
@@ -261,13 +262,14 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// writeDemoKeys writes each demo actor's key as a key file.
+// writeDemoKeys writes each demo actor's keys, signing and encryption, as
+// a key file.
 func writeDemoKeys(dir string, s *scenario.Script, ks scenario.Keys) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	for _, m := range s.Cast {
-		if err := writeKeyFile(filepath.Join(dir, m.ID+".key"), ks[m.ID]); err != nil {
+		if err := writeKeys(filepath.Join(dir, m.ID+".key"), ks[m.ID], ks.Encryption(m.ID)); err != nil {
 			return err
 		}
 	}

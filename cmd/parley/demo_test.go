@@ -131,12 +131,17 @@ func TestDemoHints(t *testing.T) {
 	}
 	prog := selfCommand(getenv)
 	cmds := hints(t, out, prog)
-	if got, want := subcommands(cmds), "verify statement show export verify"; got != want {
+	if got, want := subcommands(cmds), "verify statement show caucus export verify"; got != want {
 		t.Fatalf("the demo suggests %q, want %q:\n%s", got, want, out)
 	}
 	last := runHints(t, getenv, cmds)
-	if !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, "68 signatures") {
+	if !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, "76 signatures") {
 		t.Errorf("the record the demo's commands exported does not verify with the actor's statement in it:\n%s", last)
+	}
+	// The demo actor reads its caucus, sealed in the record, with the key
+	// file the demo wrote.
+	if out := runHints(t, getenv, cmds[3:4]); !strings.Contains(out, "Delegation C keeps its support for the assessment") || !strings.Contains(out, ", sealed\n") {
+		t.Errorf("the demo's caucus read does not open oppC's sealed message:\n%s", out)
 	}
 }
 
@@ -181,7 +186,7 @@ func TestDemoServeHints(t *testing.T) {
 	url = strings.TrimSuffix(strings.TrimSpace(url), "/")
 	prog := selfCommand(getenv)
 	cmds := hints(t, printed, prog)
-	if got, want := subcommands(cmds), "statement show verify statement show export verify"; got != want {
+	if got, want := subcommands(cmds), "statement show verify statement show caucus export verify"; got != want {
 		t.Fatalf("the demo suggests %q, want %q:\n%s", got, want, printed)
 	}
 	// While it serves: the commands that go through the server; its first
@@ -204,7 +209,7 @@ func TestDemoServeHints(t *testing.T) {
 	}
 	// Once stopped: the commands on the record itself.
 	last := runHints(t, getenv, cmds[2:])
-	if !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, "69 signatures") {
+	if !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, "77 signatures") {
 		t.Errorf("the record does not verify with both statements in it:\n%s", last)
 	}
 }
