@@ -104,6 +104,74 @@ func (m *model) span(p *cpos) (n0, n1 int32) {
 // root returns the root node of the dynamic condition of p.
 func (m *model) root(p *cpos) int32 { return m.conds[p.cond].n1 - 1 }
 
+// A valuation gives the literals of conditions their values: with val, an
+// item's value in a three-valued assignment (1 agreed, 0 not, -1 not
+// known); otherwise, an item is agreed if it is in in, or, when dead is
+// set, if it is not dead in epoch (what a raise hopes for: its conditions
+// are monotone, so no literal it evaluates is negated).
+type valuation struct {
+	in    []bool
+	dead  []uint32
+	epoch uint32
+	val   []int8
+}
+
+// eval evaluates the dynamic condition of position k under a, in
+// Kleene's three-valued logic: the one evaluator of a compiled condition
+// of the evaluations that start from scratch (explanations, the search
+// with negation, the exploration of a raise); the greatest fixpoint keeps
+// counters instead. It returns 1 (true), 0 (false) or -1 (not known), and
+// under a two-valued a, 1 or 0. With false < not known < true, an and node
+// takes the least value of its children and an or node the greatest, and
+// negation swaps true and false: inside, the values are 0, 1 and 2 in that
+// order. scratch holds one value per node; eval grows it as needed.
+func (m *model) eval(k int32, a *valuation, scratch *[]int8) int8 {
+	n0, n1 := m.span(&m.pos[k])
+	n := int(n1 - n0)
+	if cap(*scratch) < n {
+		*scratch = make([]int8, n, 2*n)
+	}
+	v := (*scratch)[:n]
+	val, in, dead, epoch := a.val, a.in, a.dead, a.epoch
+	for j := n0; j < n1; j++ {
+		nd := &m.nodes[j]
+		var x int8
+		switch nd.op {
+		case nLit:
+			if val != nil {
+				if x = fromVal[val[nd.item]+1]; nd.neg {
+					x = 2 - x
+				}
+			} else if in[nd.item] != nd.neg || dead != nil && dead[nd.item] != epoch {
+				x = 2
+			}
+		case nAnd:
+			x = 2
+			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
+				if x = min(x, v[kid-n0]); x == 0 {
+					break
+				}
+			}
+		case nOr:
+			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
+				if x = max(x, v[kid-n0]); x == 2 {
+					break
+				}
+			}
+		}
+		v[j-n0] = x
+	}
+	return toVal[v[n-1]]
+}
+
+// fromVal and toVal map a three-valued assignment's values, -1 (not
+// known), 0 and 1, shifted up by one, to those of eval, 0 (false), 1 (not
+// known) and 2 (true), and back.
+var (
+	fromVal = [3]int8{1, 0, 2}
+	toVal   = [3]int8{0, -1, 1}
+)
+
 // maxDense bounds parties × items for the dense table of positions.
 const maxDense = 1 << 24
 

@@ -10,7 +10,7 @@ type raiseState struct {
 	trigger []int32  // items to explore next
 	visited []int32  // items seen in the current round
 	deaths  []int32  // items found dead whose death is still to pass on
-	scratch []bool
+	scratch []int8   // of eval
 }
 
 // raise brings S up to the greatest fixpoint after the votes on item x
@@ -192,40 +192,13 @@ func (s *gstate) couldPass(y int32) bool {
 			}
 		}
 	}
+	a := &valuation{in: s.in, dead: r.dead, epoch: r.epoch}
 	yes := s.dyes[y]
 	for _, k := range m.dyn[y] {
-		p := &m.pos[k]
-		n0, n1 := m.span(p)
-		if s.val[n1-1] {
+		if s.val[m.root(&m.pos[k])] {
 			continue
 		}
-		v := r.scratch[:0]
-		for j := n0; j < n1; j++ {
-			nd := &m.nodes[j]
-			var x bool
-			switch nd.op {
-			case nLit:
-				x = s.in[nd.item] || r.dead[nd.item] != r.epoch
-			case nAnd:
-				x = true
-				for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-					if !v[kid-n0] {
-						x = false
-						break
-					}
-				}
-			case nOr:
-				for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-					if v[kid-n0] {
-						x = true
-						break
-					}
-				}
-			}
-			v = append(v, x)
-		}
-		r.scratch = v
-		if v[n1-1-n0] {
+		if m.eval(k, a, &r.scratch) == 1 {
 			yes++
 		}
 	}

@@ -252,17 +252,17 @@ func Summarize(inst *Instance) (*Summary, error) {
 	_, ref := m.outcomeNames(o)
 	n := len(m.items)
 	sum := &Summary{Status: make(map[string]string, n), Blockers: map[string][]string{}}
-	scratch := make([]bool, 0, 64)
+	scratch := make([]int8, 0, 64)
 	ownAdRef := make([]bool, n)
 	recorded := make([]bool, len(m.parties))
 	for i := range n {
-		t, adref := m.tally(int32(i), ref, scratch, nil)
+		t, adref := m.tally(int32(i), ref, &scratch, nil)
 		ownAdRef[i] = adref
 		if m.rulePasses(int32(i), int32(t.Yes), int32(t.No)) {
 			continue
 		}
 		var ps []string
-		m.blockers(int32(i), ref, scratch, recorded, func(party, _ int32) {
+		m.blockers(int32(i), ref, &scratch, recorded, func(party, _ int32) {
 			ps = append(ps, m.parties[party])
 		})
 		if len(ps) > 0 {
@@ -270,7 +270,7 @@ func Summarize(inst *Instance) (*Summary, error) {
 			sum.Blockers[m.items[i]] = ps
 		}
 	}
-	adref := m.spreadAdRef(ref, ownAdRef, func(i int32, f func(j int32)) { m.reliedOn(i, ref, scratch, f) })
+	adref := m.spreadAdRef(ref, ownAdRef, func(i int32, f func(j int32)) { m.reliedOn(i, ref, &scratch, f) })
 	for i, id := range m.items {
 		sum.Status[id] = o.status(i, adref[i])
 	}
@@ -280,7 +280,7 @@ func Summarize(inst *Instance) (*Summary, error) {
 // tally counts the votes on item i under set and reports whether a yes
 // among them is ad referendum; it calls adref, if not nil, with the
 // party of each.
-func (m *model) tally(i int32, set []bool, scratch []bool, adref func(party int32)) (Tally, bool) {
+func (m *model) tally(i int32, set []bool, scratch *[]int8, adref func(party int32)) (Tally, bool) {
 	var t Tally
 	own := false
 	for _, k := range m.byPos[i] {
@@ -308,7 +308,7 @@ func (m *model) tally(i int32, set []bool, scratch []bool, adref func(party int3
 // every vote on item i that is no under set: plain no, failing
 // conditions and silences, the silences last. recorded is scratch, one
 // entry per party.
-func (m *model) blockers(i int32, set []bool, scratch []bool, recorded []bool, f func(party, k int32)) {
+func (m *model) blockers(i int32, set []bool, scratch *[]int8, recorded []bool, f func(party, k int32)) {
 	clear(recorded)
 	for _, k := range m.byPos[i] {
 		p := &m.pos[k]
@@ -329,7 +329,7 @@ func (m *model) blockers(i int32, set []bool, scratch []bool, recorded []bool, f
 // reliedOn calls f with the items that the agreement of item i, agreed
 // under set, rests on directly: the agreed items that its holding
 // conditional supports name positively, and its package mates.
-func (m *model) reliedOn(i int32, set []bool, scratch []bool, f func(j int32)) {
+func (m *model) reliedOn(i int32, set []bool, scratch *[]int8, f func(j int32)) {
 	for _, k := range m.dyn[i] {
 		if !m.condTrue(k, set, scratch) {
 			continue
@@ -394,38 +394,12 @@ func (m *model) position(k int32) Position {
 
 // condTrue evaluates the dynamic condition of position k with the items of
 // set agreed.
-func (m *model) condTrue(k int32, set []bool, scratch []bool) bool {
-	n0, n1 := m.span(&m.pos[k])
-	v := scratch[:0]
-	for j := n0; j < n1; j++ {
-		nd := &m.nodes[j]
-		var x bool
-		switch nd.op {
-		case nLit:
-			x = set[nd.item] != nd.neg
-		case nAnd:
-			x = true
-			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if !v[kid-n0] {
-					x = false
-					break
-				}
-			}
-		case nOr:
-			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if v[kid-n0] {
-					x = true
-					break
-				}
-			}
-		}
-		v = append(v, x)
-	}
-	return v[n1-1-n0]
+func (m *model) condTrue(k int32, set []bool, scratch *[]int8) bool {
+	return m.eval(k, &valuation{in: set}, scratch) == 1
 }
 
 // vote returns the vote of position k under set: 1 yes, 0 no, 2 abstain.
-func (m *model) vote(k int32, set []bool, scratch []bool) int8 {
+func (m *model) vote(k int32, set []bool, scratch *[]int8) int8 {
 	p := &m.pos[k]
 	switch p.stance {
 	case stSupport, stAdRef:
@@ -508,7 +482,7 @@ type explanation struct {
 func (m *model) explain(ref []bool) *explanation {
 	n := len(m.items)
 	x := &explanation{items: make([]*ItemResult, n), adref: make([]bool, n)}
-	scratch := make([]bool, 0, 64)
+	scratch := make([]int8, 0, 64)
 	passes := make([]bool, n)
 	ownAdRef := make([]bool, n)
 	// Per item not agreed: the items it waits on and its own roots.
@@ -524,7 +498,7 @@ func (m *model) explain(ref []bool) *explanation {
 		it := &ItemResult{Rule: m.rules[i].r, Holds: slices.Clone(m.holds[i])}
 		x.items[i] = it
 		var adrefParties []string
-		t, own := m.tally(int32(i), ref, scratch, func(party int32) { adrefParties = append(adrefParties, m.parties[party]) })
+		t, own := m.tally(int32(i), ref, &scratch, func(party int32) { adrefParties = append(adrefParties, m.parties[party]) })
 		it.Tally = t
 		ownAdRef[i] = own
 		it.AdReferendum = adrefParties
@@ -541,7 +515,7 @@ func (m *model) explain(ref []bool) *explanation {
 		}
 		it.NoSupport = t.Yes == 0
 		condNo := 0
-		m.blockers(int32(i), ref, scratch, recorded, func(party, k int32) {
+		m.blockers(int32(i), ref, &scratch, recorded, func(party, k int32) {
 			if k < 0 {
 				it.Blockers = append(it.Blockers, Blocker{Party: m.parties[party], Stance: "silent"})
 				roots[i] = append(roots[i], rootKey(party, int32(i)))
@@ -723,7 +697,7 @@ func (m *model) rootBase() int64 { return int64(len(m.parties) + 1 + len(holdKin
 // item that rests, directly or through other items, on an ad referendum yes.
 func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 	n := len(m.items)
-	scratch := make([]bool, 0, 64)
+	scratch := make([]int8, 0, 64)
 	for i := range n {
 		if !ref[i] {
 			continue
@@ -732,7 +706,7 @@ func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 		var deps []string
 		for _, k := range m.byPos[i] {
 			p := &m.pos[k]
-			if p.stance != stConditional || m.vote(k, ref, scratch) != 1 {
+			if p.stance != stConditional || m.vote(k, ref, &scratch) != 1 {
 				continue
 			}
 			_, text := m.condOf(k)
@@ -752,5 +726,5 @@ func (m *model) reliances(x *explanation, ref []bool, ownAdRef []bool) {
 		}
 		it.DependsOn = uniq(deps)
 	}
-	x.adref = m.spreadAdRef(ref, ownAdRef, func(i int32, f func(j int32)) { m.reliedOn(i, ref, scratch, f) })
+	x.adref = m.spreadAdRef(ref, ownAdRef, func(i int32, f func(j int32)) { m.reliedOn(i, ref, &scratch, f) })
 }

@@ -78,53 +78,16 @@ type solver struct {
 	m        *model
 	val      []int8
 	comp     []int32 // per item: its component among undecided items, or -1
-	scratch  []int8
+	scratch  []int8  // of eval
 	trail    []int32
 	steps    int
 	maxSteps int
 }
 
+// condVal is the value of the condition of position k under the current
+// assignment, in which an undecided item is not known.
 func (sv *solver) condVal(k int32) int8 {
-	m := sv.m
-	n0, n1 := m.span(&m.pos[k])
-	n := int(n1 - n0)
-	if cap(sv.scratch) < n {
-		sv.scratch = make([]int8, n)
-	}
-	v := sv.scratch[:n]
-	for j := n0; j < n1; j++ {
-		nd := &m.nodes[j]
-		var x int8
-		switch nd.op {
-		case nLit:
-			x = sv.val[nd.item]
-			if x >= 0 && nd.neg {
-				x = 1 - x
-			}
-		case nAnd:
-			x = 1
-			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if kv := v[kid-n0]; kv == 0 {
-					x = 0
-					break
-				} else if kv < 0 {
-					x = -1
-				}
-			}
-		case nOr:
-			x = 0
-			for _, kid := range m.kids[nd.kid0 : nd.kid0+nd.nkid] {
-				if kv := v[kid-n0]; kv == 1 {
-					x = 1
-					break
-				} else if kv < 0 {
-					x = -1
-				}
-			}
-		}
-		v[j-n0] = x
-	}
-	return v[n1-1-n0]
+	return sv.m.eval(k, &valuation{val: sv.val}, &sv.scratch)
 }
 
 func (sv *solver) pass3(i int32) int8 {
