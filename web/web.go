@@ -32,7 +32,10 @@ import (
 	"github.com/parleyhq/parley/view"
 )
 
-//go:embed templates static
+// The vendored modules hold files whose names start with "_", which only
+// "all:" embeds.
+//
+//go:embed templates all:static
 var files embed.FS
 
 // Config configures the web UI.

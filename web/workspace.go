@@ -30,6 +30,8 @@ type workspaceData struct {
 	Channels    []partyView // the caucus channels a chair may open
 	CaucusParty string      // the caucus shown
 	Caucus      []caucusMessage
+	Sealing     *sealingView // whom a new message of the caucus shown is sealed to (caucus.go)
+	MyKey       keyView      // the viewer's published encryption key
 	Rounds      []roundView
 }
 
@@ -54,6 +56,9 @@ type caucusMessage struct {
 	Time, By     string
 	FromMediator bool
 	Text         string
+	Sealed       bool   // the text is sealed: the page opens it with the viewer's key
+	Opened       bool   // a sealed text the demo server opened for the demo actor acting
+	NotOpened    string // why the demo server could not open it
 }
 
 func (h *handler) workspace(r *http.Request) (*page, error) {
@@ -67,7 +72,7 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 	if s.Viewer.Actor == nil {
 		return p, nil
 	}
-	d := &workspaceData{Party: s.Delegation(), Chair: s.Chair(), Rounds: s.Rounds}
+	d := &workspaceData{Party: s.Delegation(), Chair: s.Chair(), Rounds: s.Rounds, MyKey: s.myKey()}
 	p.Data = d
 	v, err := s.verdict()
 	if err != nil {
@@ -138,6 +143,9 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 	}
 	if d.CaucusParty != "" {
 		if d.Caucus, err = caucus(s, d.CaucusParty); err != nil {
+			return nil, err
+		}
+		if d.Sealing, err = h.sealing(ctx, s, d.CaucusParty, d.Caucus); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@
 // turns the form into the events to sign, which are signed in order.
 
 import { act } from './sign.js';
+import { sealedCaucus } from './caucus.js';
 import { check } from './cond.js';
 import { say } from './util.js';
 
@@ -58,8 +59,10 @@ const builders = {
     const payload = { item: val(form, 'item'), amendment: val(form, 'amendment'), version: int(form, 'version'), party: val(form, 'party'), changes };
     return [{ kind: 'amendment.propose', payload: withOptional(payload, form, 'reason') }];
   },
-  'caucus.message'(form) {
-    return [{ kind: 'caucus.message', payload: { party: val(form, 'party'), text: val(form, 'text') } }];
+  async 'caucus.message'(form) {
+    // Sealed here, before it is signed, unless a recipient has no key yet
+    // (the form then says it will not be sealed, and why).
+    return [{ kind: 'caucus.message', payload: await sealedCaucus(form, val(form, 'party'), val(form, 'text')) }];
   },
   'statement.publish'(form) {
     return [{ kind: 'statement.publish', payload: withOptional({ text: val(form, 'text') }, form, 'lang', 'round') }];

@@ -2,6 +2,7 @@
 // enhances pages that read without it.
 
 import { initActs } from './acts.js';
+import { initKeyPanel, openCaucus } from './caucus.js';
 import { initConditions } from './cond.js';
 import { startLive } from './live.js';
 import { initDashboard } from './matrix.js';
@@ -19,7 +20,10 @@ initConditions();
 initDashboard();
 initVerify();
 startLive();
+openCaucus();
+initKeyPanel();
 document.addEventListener('parley:refreshed', () => {
   reveal();
   initConditions();
+  openCaucus();
 });

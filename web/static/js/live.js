@@ -8,6 +8,10 @@ let running = false;
 let again = false;
 let timer = 0;
 let lastIndex = -1;
+// served holds each live region's HTML as the server last sent it: a
+// region the page has since filled in (a sealed message opened here) is
+// compared by what the server sent, not by what the page made of it.
+const served = new WeakMap();
 
 function status(text) {
   const el = document.getElementById('live');
@@ -40,9 +44,10 @@ export async function refresh() {
     let changed = 0;
     for (const el of document.querySelectorAll('[data-live][id]')) {
       const fresh = doc.getElementById(el.id);
-      if (!fresh || el.innerHTML === fresh.innerHTML) continue;
+      if (!fresh || (served.get(el) ?? el.innerHTML) === fresh.innerHTML) continue;
       if (busy(el)) continue;
       el.innerHTML = fresh.innerHTML;
+      served.set(el, fresh.innerHTML);
       changed++;
     }
     if (doc.body.dataset.after) document.body.dataset.after = doc.body.dataset.after;
@@ -64,6 +69,7 @@ function changed() {
 /** Follows the talks' stream, if the page is live. */
 export function startLive() {
   const p = page();
+  for (const el of document.querySelectorAll('[data-live][id]')) served.set(el, el.innerHTML);
   document.addEventListener('parley:update', () => refresh());
   if (!p.talks || !p.live || typeof EventSource === 'undefined') return;
   const es = new EventSource(`/api/v1/talks/${encodeURIComponent(p.talks)}/stream?after=${encodeURIComponent(p.after)}`);

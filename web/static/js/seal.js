@@ -252,10 +252,28 @@ function storedAAD(actor, publicKey) {
   return enc8.encode(`${LABEL.stored}${actor}\n${publicKey}`);
 }
 
-// store keeps a loaded key for an actor.
+// archivedId is where a replaced key of an actor is kept.
+function archivedId(actor, publicKey) {
+  return `${actor} ${publicKey}`;
+}
+
+// store keeps a loaded key for an actor. The key it replaces, if any, is
+// kept too (under archivedId, its record's owner naming the actor), so
+// that what was sealed to it still opens in this browser (loadKeyFor).
 async function store(actor, key) {
   actorBytes(actor, 'actor');
-  const rec = { actor, kem: key.kem, publicKey: key.publicKey, created: Date.now() };
+  const old = await tx('readonly', (s) => s.get(actor));
+  if (old && old.publicKey !== key.publicKey) {
+    await tx('readwrite', (s) => s.put({ ...old, actor: archivedId(actor, old.publicKey), owner: actor }));
+  }
+  return storeAs(actor, actor, key);
+}
+
+// storeAs keeps a loaded key of actor under the id given: the actor, or
+// archivedId for a key it replaced.
+async function storeAs(id, actor, key) {
+  const rec = { actor: id, kem: key.kem, publicKey: key.publicKey, created: Date.now() };
+  if (id !== actor) rec.owner = actor;
   if (key.kem === 'xwing') {
     rec.wrapKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
     rec.iv = crypto.getRandomValues(new Uint8Array(12));
@@ -308,7 +326,18 @@ export async function importKeyFile(text, actor) {
     actor = a[1];
   }
   try {
-    return await store(actor, key);
+    const rec = await store(actor, key);
+    // Keys the file keeps from before a rotation open what was sealed
+    // to them.
+    for (const prev of text.matchAll(/^\s*previous-encryption-private-key:\s*(\S+)\s*$/gm)) {
+      const pk = await parsePrivateKey(prev[1]);
+      try {
+        if (pk.publicKey !== key.publicKey) await storeAs(archivedId(actor, pk.publicKey), actor, pk);
+      } finally {
+        pk.wipe();
+      }
+    }
+    return rec;
   } finally {
     key.wipe();
   }
@@ -320,10 +349,10 @@ export async function getKey(actor) {
   return rec && { actor: rec.actor, kem: rec.kem, publicKey: rec.publicKey, created: rec.created };
 }
 
-/** Every encryption key kept in this browser, without secrets. */
+/** Every current encryption key kept in this browser, without secrets. */
 export async function listKeys() {
   const recs = await tx('readonly', (s) => s.getAll());
-  return recs.map((r) => ({ actor: r.actor, kem: r.kem, publicKey: r.publicKey, created: r.created }));
+  return recs.filter((r) => !r.owner).map((r) => ({ actor: r.actor, kem: r.kem, publicKey: r.publicKey, created: r.created }));
 }
 
 /** Forgets an actor's encryption key. */
@@ -339,9 +368,26 @@ export function removeKey(actor) {
 export async function loadKey(actor) {
   const rec = await tx('readonly', (s) => s.get(actor));
   if (!rec) throw new SealError('This browser holds no encryption key for this actor: import your key file, or make a key and publish it.');
+  return loadRecord(rec);
+}
+
+/**
+ * Loads the key of an actor whose public key is publicKey: its current
+ * one, or one it replaced since, which this browser kept. Throws when the
+ * browser holds neither.
+ */
+export async function loadKeyFor(actor, publicKey) {
+  const cur = await tx('readonly', (s) => s.get(actor));
+  if (cur && cur.publicKey === publicKey) return loadRecord(cur);
+  const old = await tx('readonly', (s) => s.get(archivedId(actor, publicKey)));
+  if (old) return loadRecord(old);
+  throw new SealError(`This was sealed to your encryption key ${publicKey.slice(0, 20)}…, which this browser does not hold: open it where that key is kept (the key file that holds it, or the browser that made it).`);
+}
+
+async function loadRecord(rec) {
   if (rec.kem === 'xwing') {
     const seed = new Uint8Array(await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: rec.iv, additionalData: storedAAD(rec.actor, rec.publicKey) }, rec.wrapKey, rec.sealedSeed));
+      { name: 'AES-GCM', iv: rec.iv, additionalData: storedAAD(rec.owner || rec.actor, rec.publicKey) }, rec.wrapKey, rec.sealedSeed));
     const key = await loadSeed('xwing', seed, false);
     seed.fill(0);
     if (key.publicKey !== rec.publicKey) throw new SealError('The kept encryption key is damaged; import your key file again.');

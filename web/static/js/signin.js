@@ -3,6 +3,7 @@
 // demo mode acting as a demo actor.
 
 import * as keys from './keys.js';
+import * as seal from './seal.js';
 import { api, b64decode, b64encode, esc, page, say } from './util.js';
 
 /** Signs in with a key this browser holds. */
@@ -37,7 +38,25 @@ async function renderKeys(ul, status) {
     return;
   }
   list.sort((a, b) => a.created - b.created);
-  ul.innerHTML = list.map((k) => `<li><strong dir="auto">${esc(k.label || 'Key')}</strong>${k.key === viewer ? ' <em>(signed in)</em>' : ''}<br>public key <code class="hash">${esc(k.key)}</code><br><button type="button" data-signin-key="${esc(k.key)}">Sign in with this key</button> <button type="button" class="secondary" data-forget="${esc(k.key)}">Forget it</button></li>`).join('');
+  const enc = {};
+  for (const k of list) {
+    try { enc[k.key] = await seal.getKey(k.key); } catch { enc[k.key] = undefined; }
+  }
+  const encLine = (k) => (enc[k.key]
+    ? `encryption key <code class="hash" data-enc-of="${esc(k.key)}">${esc(enc[k.key].publicKey.slice(0, 24))}…</code> (${esc(enc[k.key].kem)}), kept here: publish it from the workspace of each talks`
+    : `no encryption key here: <button type="button" class="secondary" data-make-enc="${esc(k.key)}">Make one</button> or import your key file, which holds one`);
+  ul.innerHTML = list.map((k) => `<li><strong dir="auto">${esc(k.label || 'Key')}</strong>${k.key === viewer ? ' <em>(signed in)</em>' : ''}<br>public key <code class="hash">${esc(k.key)}</code><br>${encLine(k)}<br><button type="button" data-signin-key="${esc(k.key)}">Sign in with this key</button> <button type="button" class="secondary" data-forget="${esc(k.key)}">Forget it</button></li>`).join('');
+  for (const b of ul.querySelectorAll('[data-make-enc]')) {
+    b.addEventListener('click', async () => {
+      try {
+        const rec = await seal.createKey(b.dataset.makeEnc);
+        say(status, `Made an encryption key (${rec.kem}), kept in this browser. Publish it from the workspace of each talks, so that what is sealed to you is sealed to it.`);
+        renderKeys(ul, status);
+      } catch (e) {
+        say(status, `This browser could not make an encryption key: ${e.message}`, true);
+      }
+    });
+  }
   for (const b of ul.querySelectorAll('[data-signin-key]')) {
     b.addEventListener('click', async () => {
       say(status, 'Signing the challenge…');
@@ -101,7 +120,8 @@ export function initSignin() {
     const form = ev.target;
     try {
       const rec = await keys.generate(form.elements.namedItem('label').value.trim());
-      say(status, `Made a key. Its public key is ${rec.key}: give it to the mediator.`);
+      await seal.createKey(rec.key);
+      say(status, `Made a key, with an encryption key beside it. Its public key is ${rec.key}: give it to the mediator, then publish the encryption key from the workspace.`);
       form.reset();
       renderKeys(ul, status);
     } catch (e) {
@@ -115,7 +135,12 @@ export function initSignin() {
       const file = form.elements.namedItem('file').files[0];
       const text = file ? await file.text() : form.elements.namedItem('text').value;
       const rec = await keys.importKeyFile(text, form.elements.namedItem('label').value.trim());
-      say(status, `Imported the key ${rec.key}.`);
+      if (/^\s*encryption-private-key:/m.test(text)) {
+        await seal.importKeyFile(text, rec.key);
+        say(status, `Imported the key ${rec.key} and its encryption key.`);
+      } else {
+        say(status, `Imported the key ${rec.key}. The file holds no encryption key: make one here, or add one to the file with "parley keygen --add-encryption" and import it again.`);
+      }
       form.reset();
       renderKeys(ul, status);
     } catch (e) {
