@@ -25,13 +25,18 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Format and Args are what Message was made of, so that the message can
+	// be said in another language (package i18n): Format is the key of its
+	// translations.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string { return e.Message }
 
 // Errorf returns an *Error with the given code.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
@@ -63,8 +68,8 @@ func ErrorMessage(err error) string {
 // ErrStale is returned by a Store when an append expected a log size that is
 // no longer the log's size: another writer appended first. The caller reloads
 // and checks the act again.
-var ErrStale = &Error{Code: ECONFLICT, Message: "the log grew while the act was being checked; check it again"}
+var ErrStale = Errorf(ECONFLICT, "the log grew while the act was being checked; check it again")
 
 // ErrDuplicate is returned when an event with the same nonce is already in
 // the log of the talks.
-var ErrDuplicate = &Error{Code: ECONFLICT, Message: "this event is already recorded (its nonce was used before); sign a new event instead of resending an old one"}
+var ErrDuplicate = Errorf(ECONFLICT, "this event is already recorded (its nonce was used before); sign a new event instead of resending an old one")

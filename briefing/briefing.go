@@ -19,6 +19,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
@@ -129,7 +130,7 @@ func Write(end, now *view.Talks, h *view.History, round string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	w := &writer{t: end, now: now, r: r, h: h}
+	w := &writer{t: end, now: now, r: r, h: h, p: i18n.For(i18n.English)}
 	// The body first, so that the header can say which events it cites.
 	var body strings.Builder
 	w.b = &body
@@ -152,6 +153,7 @@ type writer struct {
 	now   *view.Talks
 	r     *view.Round
 	h     *view.History
+	p     *i18n.Printer // the reader's language
 	cited []int64
 }
 
@@ -188,7 +190,7 @@ func (w *writer) header() {
 		w.printf(" %s", chairs)
 	}
 	if r.Note != "" && r.ClosedAt >= 0 {
-		w.printf("\n\nClosing note, as recorded when the round closed%s: %s", w.plainRef(r.ClosedAt), words.Sentence(words.Quote(r.Note)))
+		w.printf("\n\nClosing note, as recorded when the round closed%s: %s", w.plainRef(r.ClosedAt), words.Sentence(words.Quote(w.p, r.Note)))
 	}
 	last := t.Size - 1
 	w.printf("\n\nGenerated from the signed record of talks `%s`, events 0 to %d, as %s may see them", t.ID, last, audienceName(t))
@@ -197,7 +199,7 @@ func (w *writer) header() {
 		if t.Viewer.Actor == nil {
 			hidden = "not public"
 		}
-		w.printf(" (%s of them, %s, %s left out)", words.Number(n), hidden, plural(n, "is", "are"))
+		w.printf(" (%s of them, %s, %s left out)", w.p.Number(n), hidden, plural(n, "is", "are"))
 	}
 	later := int64(-1)
 	for _, i := range w.cited {
@@ -235,10 +237,10 @@ func (w *writer) chairs() string {
 	}
 	var parts []string
 	if len(conveners) > 0 {
-		parts = append(parts, "Convened by "+words.List(conveners))
+		parts = append(parts, "Convened by "+w.p.List(conveners))
 	}
 	if len(mediators) > 0 {
-		parts = append(parts, "mediated by "+words.List(mediators))
+		parts = append(parts, "mediated by "+w.p.List(mediators))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -295,7 +297,7 @@ func (w *writer) attendance() {
 				w.printf("- %s: accepted the invitation on %s%s, after the round opened.\n", name, w.when(inv.Answered), w.ref(inv.Index))
 			}
 		case state.Declined:
-			w.printf("- %s: **declined** on %s, giving as its reason: %s%s.\n", name, w.when(inv.Answered), words.Quote(inv.Reason), w.ref(inv.Index))
+			w.printf("- %s: **declined** on %s, giving as its reason: %s%s.\n", name, w.when(inv.Answered), words.Quote(w.p, inv.Reason), w.ref(inv.Index))
 		default:
 			w.printf("- %s: invited%s; no answer is recorded.\n", name, w.ref(inv.Index))
 		}
@@ -383,7 +385,7 @@ func (w *writer) cause(t view.Transition) string {
 		return "by an act that " + audienceName(w.t) + " may not see"
 	}
 	if t.Stance != nil {
-		return "when " + w.party(t.Stance.Party) + " " + stanceChange(t.Stance)
+		return "when " + w.party(t.Stance.Party) + " " + w.stanceChange(t.Stance)
 	}
 	by := w.actor(t.Event.Actor)
 	switch p := t.Event.Act.(type) {
@@ -450,9 +452,9 @@ func (w *writer) between() {
 			if !s.Between || s.Round != prev.ID || s.Index >= w.r.OpenedAt {
 				continue
 			}
-			text := fmt.Sprintf("- On %s, %s %s on %s%s", w.date(s.At), w.party(s.Party), stanceChange(s), w.item(it), w.ref(s.Index))
+			text := fmt.Sprintf("- On %s, %s %s on %s%s", w.date(s.At), w.party(s.Party), w.stanceChange(s), w.item(it), w.ref(s.Index))
 			if s.Reason != "" {
-				text += ": " + words.Quote(s.Reason)
+				text += ": " + words.Quote(w.p, s.Reason)
 			}
 			lines = append(lines, line{s.Index, words.Sentence(text)})
 		}
@@ -480,9 +482,9 @@ func (w *writer) open(res *agreement.Result) {
 			continue
 		}
 		n++
-		w.printf("- %s: %s.", w.item(it), words.Status(ir.Status))
+		w.printf("- %s: %s.", w.item(it), words.Status(w.p, ir.Status))
 		for _, h := range ir.Holds {
-			w.printf(" %s", words.Sentence(capitalize(words.Hold(h.Kind, h.Count, it.ID))))
+			w.printf(" %s", words.Sentence(capitalize(words.Hold(w.p, h.Kind, h.Count, it.ID))))
 		}
 		for _, line := range w.blockers(it, ir.Blockers) {
 			w.printf(" %s", words.Sentence(capitalize(line)))
@@ -491,7 +493,7 @@ func (w *writer) open(res *agreement.Result) {
 			w.printf(" No party supports it.")
 		}
 		if len(ir.PackageBlockedBy) > 0 {
-			w.printf(" It is in a package with %s, %s not agreed.", words.List(ir.PackageBlockedBy), plural(len(ir.PackageBlockedBy), "which is", "which are"))
+			w.printf(" It is in a package with %s, %s not agreed.", w.p.List(ir.PackageBlockedBy), plural(len(ir.PackageBlockedBy), "which is", "which are"))
 		}
 		if roots := w.roots(it.ID, ir.RootBlockers); roots != "" {
 			w.printf(" At the root of the chain: %s.", roots)
@@ -535,10 +537,10 @@ func (w *writer) blockers(it *view.Item, bs []agreement.Blocker) []string {
 			continue
 		}
 		b := g.first
-		verb := words.Stance(b.Stance, b.Condition, "it")
+		verb := words.Stance(w.p, b.Stance, b.Condition, "")
 		// The verb agrees with a plural subject: "oppose", "support".
 		verb = pluralVerb(verb)
-		line := words.List(g.who) + " " + verb
+		line := w.p.List(g.who) + " " + verb
 		out = append(out, line)
 	}
 	// Why the conditions fail, once each.
@@ -587,16 +589,16 @@ func (w *writer) unmet(b agreement.Blocker) string {
 	case 2:
 		why = append(why, "neither "+b.WaitsOn[0]+" nor "+b.WaitsOn[1]+" is agreed")
 	default:
-		why = append(why, "none of "+words.List(b.WaitsOn)+" is agreed")
+		why = append(why, "none of "+w.p.List(b.WaitsOn)+" is agreed")
 	}
 	if len(b.ExcludedBy) > 0 {
-		why = append(why, words.List(b.ExcludedBy)+" "+plural(len(b.ExcludedBy), "is", "are")+" agreed")
+		why = append(why, w.p.List(b.ExcludedBy)+" "+plural(len(b.ExcludedBy), "is", "are")+" agreed")
 	}
 	if len(b.MissingFacts) > 0 {
-		why = append(why, "the "+plural(len(b.MissingFacts), "fact ", "facts ")+words.List(b.MissingFacts)+" "+plural(len(b.MissingFacts), "is", "are")+" not confirmed")
+		why = append(why, "the "+plural(len(b.MissingFacts), "fact ", "facts ")+w.p.List(b.MissingFacts)+" "+plural(len(b.MissingFacts), "is", "are")+" not confirmed")
 	}
 	if len(b.ExcludedByFacts) > 0 {
-		why = append(why, "the "+plural(len(b.ExcludedByFacts), "fact ", "facts ")+words.List(b.ExcludedByFacts)+" "+plural(len(b.ExcludedByFacts), "is", "are")+" confirmed")
+		why = append(why, "the "+plural(len(b.ExcludedByFacts), "fact ", "facts ")+w.p.List(b.ExcludedByFacts)+" "+plural(len(b.ExcludedByFacts), "is", "are")+" confirmed")
 	}
 	return strings.Join(why, ", and ")
 }
@@ -615,15 +617,15 @@ func (w *writer) blocker(it *view.Item, b agreement.Blocker) string {
 		}
 		return who + " has taken no stance"
 	case parley.StanceConditional:
-		out := fmt.Sprintf("%s %s%s", who, words.Stance(b.Stance, b.Condition, "it"), ref)
+		out := fmt.Sprintf("%s %s%s", who, words.Stance(w.p, b.Stance, b.Condition, ""), ref)
 		if s != nil && s.Reason != "" {
-			out += ": " + words.Quote(s.Reason)
+			out += ": " + words.Quote(w.p, s.Reason)
 		}
 		return out
 	}
-	out := fmt.Sprintf("%s %s%s", who, words.Stance(b.Stance, "", "it"), ref)
+	out := fmt.Sprintf("%s %s%s", who, words.Stance(w.p, b.Stance, "", ""), ref)
 	if s != nil && s.Reason != "" {
-		out += ": " + words.Quote(s.Reason)
+		out += ": " + words.Quote(w.p, s.Reason)
 	}
 	return out
 }
@@ -663,7 +665,7 @@ func (w *writer) roots(item string, rbs []agreement.RootBlocker) string {
 			continue
 		}
 		if words.IsHold(k.stance) {
-			parts = append(parts, words.Hold(k.stance, counts[k], k.item))
+			parts = append(parts, words.Hold(w.p, k.stance, counts[k], k.item))
 			continue
 		}
 		n := len(who)
@@ -678,7 +680,7 @@ func (w *writer) roots(item string, rbs []agreement.RootBlocker) string {
 		default:
 			verb = k.stance + " " + k.item
 		}
-		parts = append(parts, words.List(who)+", which "+verb)
+		parts = append(parts, w.p.List(who)+", which "+verb)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -697,7 +699,7 @@ func (w *writer) statements() {
 		if primary, _, _ := strings.Cut(strings.ToLower(s.Lang), "-"); s.Lang != "" && primary != "en" {
 			lang = " (in " + languageName(s.Lang) + ")" // the briefing is in English
 		}
-		lines = append(lines, fmt.Sprintf("- %s, %s%s%s: %s", w.date(s.At), w.actor(s.By), lang, w.ref(s.Index), words.Quote(s.Text)))
+		lines = append(lines, fmt.Sprintf("- %s, %s%s%s: %s", w.date(s.At), w.actor(s.By), lang, w.ref(s.Index), words.Quote(w.p, s.Text)))
 	}
 	if len(lines) == 0 {
 		return
@@ -753,7 +755,7 @@ func (w *writer) parties(ids []string) string {
 	for i, id := range ids {
 		names[i] = w.party(id)
 	}
-	return words.List(names)
+	return w.p.List(names)
 }
 
 func (w *writer) actor(key string) string {
@@ -761,10 +763,10 @@ func (w *writer) actor(key string) string {
 	if a == nil {
 		return "an actor not on the roster"
 	}
-	return words.Actor(a, w.now.PartyName(a.Party))
+	return words.Actor(w.p, a, w.now.PartyName(a.Party))
 }
 
-func (w *writer) item(it *view.Item) string { return "**" + it.ID + "** " + words.Quote(it.Title) }
+func (w *writer) item(it *view.Item) string { return "**" + it.ID + "** " + words.Quote(w.p, it.Title) }
 
 // supporters lists the parties whose stance on the latest version is a
 // yes, with the conditions of conditional supports.
@@ -780,19 +782,19 @@ func (w *writer) supporters(it *view.Item) string {
 		case parley.StanceSupport, parley.StanceAdReferendum:
 			plain = append(plain, w.party(p)+w.ref(s.Index))
 		case parley.StanceConditional:
-			cond = append(cond, w.party(p)+w.ref(s.Index)+", on the condition that "+words.ConditionText(s.Condition))
+			cond = append(cond, w.party(p)+w.ref(s.Index)+", on the condition that "+words.ConditionText(w.p, s.Condition))
 		}
 	}
-	return words.List(append(plain, cond...))
+	return w.p.List(append(plain, cond...))
 }
 
 // stanceChange says what a party did with a stance: "supported version
 // 2", "made its support of version 2 conditional: it supports it only if
 // M1a or M1b is agreed".
-func stanceChange(s *state.Stance) string {
+func (w *writer) stanceChange(s *state.Stance) string {
 	switch s.Stance {
 	case parley.StanceConditional:
-		return fmt.Sprintf("made its support of version %d conditional: it supports it only if %s", s.Version, words.ConditionText(s.Condition))
+		return fmt.Sprintf("made its support of version %d conditional: it supports it only if %s", s.Version, words.ConditionText(w.p, s.Condition))
 	case parley.StanceAdReferendum:
 		return fmt.Sprintf("supported version %d ad referendum", s.Version)
 	case parley.StanceSupport:

@@ -119,7 +119,7 @@ func BadgeOf(item, status string, h *view.History, t *view.Talks) Badge {
 func stanceChange(stance, condition string) string {
 	switch stance {
 	case parley.StanceConditional:
-		return "made its support conditional: it " + words.Stance(stance, condition, "it")
+		return "made its support conditional: it " + words.Stance(en, stance, condition, "")
 	case parley.StanceOppose:
 		return "opposed it"
 	case parley.StanceReserve:
@@ -177,7 +177,7 @@ func actorName(t *view.Talks, key string) string {
 	if a.Party != "" {
 		name = t.PartyName(a.Party)
 	}
-	return words.Actor(a, name)
+	return words.Actor(en, a, name)
 }
 
 func viewerName(t *view.Talks) string {

@@ -122,7 +122,7 @@ func graphTitle(g *Graph) string {
 	if view.Agreedish(g.Status) {
 		return "What the agreement of " + g.Item + " rests on"
 	}
-	return "What blocks " + g.Item + " (" + words.Status(g.Status) + ")"
+	return "What blocks " + g.Item + " (" + words.Status(en, g.Status) + ")"
 }
 
 // graphLayers puts each item on a layer below every item that waits on
@@ -512,7 +512,7 @@ func graphLegend(g *Graph) []string {
 		lines = append(lines, "Unlock "+strconv.Itoa(u.N)+": "+u.Text)
 	}
 	if g.UnlocksLeft > 0 {
-		lines = append(lines, words.Count(g.UnlocksLeft, "more unlock option", "more unlock options")+" in the explanation.")
+		lines = append(lines, en.T("%d more unlock options", g.UnlocksLeft)+" in the explanation.")
 	}
 	if g.Left.Nodes() > 0 {
 		lines = append(lines, "Left out: "+leftText(g.Left)+"; the explanation lists them.")

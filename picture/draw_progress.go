@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/words"
 )
 
 // The geometry of a progress chart.
@@ -97,7 +96,7 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 	for v := 0; v <= yMax; v += yStep {
 		y := yv(float64(v))
 		s.line(x0, y, x1, y, `stroke="#ddd" stroke-width="1"`)
-		s.label(x0-6, y+4, 10, "end", false, "#333", plain(words.Number(v)))
+		s.label(x0-6, y+4, 10, "end", false, "#333", plain(en.Number(v)))
 	}
 	s.line(x0, y1, x1, y1, `stroke="#333" stroke-width="1"`)
 	s.line(x0, y0, x0, y1, `stroke="#333" stroke-width="1"`)
@@ -258,9 +257,9 @@ func (p *ProgressChart) Text() []string {
 		if d%every != 0 && d != len(p.Days)-1 {
 			continue
 		}
-		out = append(out, dayInRound(x.Date, p.Rounds)+": "+words.Count(x.Open, "open item", "open items")+", "+
-			words.Count(x.Brackets, "open bracket", "open brackets")+", "+words.Count(x.Divergences, "open divergence", "open divergences")+
-			" ("+words.Count(x.Items, "item", "items")+" on the agenda).")
+		out = append(out, dayInRound(x.Date, p.Rounds)+": "+en.T("%d open items", x.Open)+", "+
+			en.T("%d open brackets", x.Brackets)+", "+en.T("%d open divergences", x.Divergences)+
+			" ("+en.T("%d items", x.Items)+" on the agenda).")
 	}
 	return append(out, p.Sentences()...)
 }

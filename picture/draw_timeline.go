@@ -100,7 +100,7 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 		}
 		s.raw(`<a href="`, escape(o.Links.at(c.Talks, ch.Index)), `"><title>`)
 		if len(run) > 1 {
-			s.text(words.Count(len(run), "change", "changes") + " close together; ")
+			s.text(en.T("%d changes", len(run)) + " close together; ")
 		}
 		s.text(changeWords(c, ch))
 		s.raw("</title>")
@@ -256,12 +256,12 @@ func markTitle(l *Lane, m Mark) string {
 func changeWords(c *LaneChart, ch Change) string {
 	var parts []string
 	if ch.Gains > 0 {
-		parts = append(parts, words.Count(ch.Gains, "item agreed", "items agreed"))
+		parts = append(parts, en.T("%d items agreed", ch.Gains))
 	}
 	if ch.Losses > 0 {
-		parts = append(parts, words.Count(ch.Losses, "item lost agreement", "items lost agreement"))
+		parts = append(parts, en.T("%d items lost agreement", ch.Losses))
 	}
-	return "#" + strconv.FormatInt(ch.Index, 10) + ", " + day(ch.At) + ": " + words.List(parts)
+	return "#" + strconv.FormatInt(ch.Index, 10) + ", " + day(ch.At) + ": " + en.List(parts)
 }
 
 func laneName(l *Lane) string {
@@ -303,9 +303,9 @@ func lanesWords(c *LaneChart) string {
 		return "no items"
 	}
 	if len(c.Lanes) == c.Total {
-		return words.Count(c.Total, "item", "items")
+		return en.T("%d items", c.Total)
 	}
-	return "items " + words.Number(c.Offset+1) + " to " + words.Number(c.Offset+len(c.Lanes)) + " of " + words.Number(c.Total)
+	return "items " + en.Number(c.Offset+1) + " to " + en.Number(c.Offset+len(c.Lanes)) + " of " + en.Number(c.Total)
 }
 
 // timelineFooter returns the lines under the lanes: the key and what the
@@ -314,13 +314,13 @@ func timelineFooter(c *LaneChart) []string {
 	lines := []string{"Hatched: agreed. ▲ agreement gained, ▽ lost; each links to the dashboard as it was after that event. Shown: " + lanesWords(c) + "."}
 	var out []string
 	if c.Before > 0 {
-		out = append(out, words.Count(c.Before, "change", "changes")+" before "+day(c.From))
+		out = append(out, en.T("%d changes", c.Before)+" before "+day(c.From))
 	}
 	if c.After > 0 {
-		out = append(out, words.Count(c.After, "change", "changes")+" after "+day(c.To))
+		out = append(out, en.T("%d changes", c.After)+" after "+day(c.To))
 	}
 	if len(out) > 0 {
-		lines = append(lines, "Not shown: "+words.List(out)+".")
+		lines = append(lines, "Not shown: "+en.List(out)+".")
 	}
 	if c.Truncated {
 		lines = append(lines, "The history stops at event #"+strconv.FormatInt(c.Until, 10)+": the record is too long to replay whole here.")

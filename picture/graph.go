@@ -364,11 +364,11 @@ func (b *builder) hasEdge(from, to, kind string) bool {
 func holdTitle(kind string, count int) string {
 	switch kind {
 	case agreement.HoldOpenBrackets:
-		return words.Count(count, "open bracket", "open brackets")
+		return en.T("%d open brackets", count)
 	case agreement.HoldIncompleteVersion:
-		return words.Count(count, "language missing", "languages missing")
+		return en.T("%d languages missing", count)
 	case agreement.HoldOpenDivergence:
-		return words.Count(count, "open divergence", "open divergences")
+		return en.T("%d open divergences", count)
 	}
 	return strings.ReplaceAll(kind, "_", " ")
 }
@@ -714,7 +714,7 @@ func (e *Edge) label(g *Graph, t *view.Talks) {
 		e.Short = strings.Join(parties, ", ")
 		var clauses []string
 		for _, grp := range byCondition(e.Votes) {
-			clauses = append(clauses, words.List(grp.parties)+" "+verb(len(grp.parties), "supports", "support")+" "+from+" only if "+words.ConditionText(grp.cond))
+			clauses = append(clauses, en.List(grp.parties)+" "+verb(len(grp.parties), "supports", "support")+" "+from+" only if "+words.ConditionText(en, grp.cond))
 		}
 		e.Label = strings.Join(clauses, "; ")
 		switch e.Kind {
@@ -734,7 +734,7 @@ func (e *Edge) label(g *Graph, t *view.Talks) {
 	case EdgeHolds:
 		e.Short = "holds"
 		if n := g.node(e.From); n != nil {
-			e.Label = words.Hold(n.Hold, n.Count, n.Item)
+			e.Label = words.Hold(en, n.Hold, n.Count, n.Item)
 		}
 	case EdgePackage:
 		e.Short = "package"
@@ -742,13 +742,13 @@ func (e *Edge) label(g *Graph, t *view.Talks) {
 	case EdgeRelies:
 		e.Short = strings.Join(parties, ", ")
 		if len(parties) > 0 {
-			e.Label = from + " is agreed as " + words.List(parties) + " " + verb(len(parties), "supports", "support") + " it on condition that " + to + " is agreed"
+			e.Label = from + " is agreed as " + en.List(parties) + " " + verb(len(parties), "supports", "support") + " it on condition that " + to + " is agreed"
 		} else {
 			e.Label = from + " is agreed with " + to + ", its package mate or the condition of its support"
 		}
 	case EdgeElided:
-		e.Short = "via " + words.Count(e.Via, "item", "items")
-		e.Label = from + " waits on " + to + " through " + words.Count(e.Via, "item", "items") + " left out of the picture"
+		e.Short = "via " + en.T("%d items", e.Via)
+		e.Label = from + " waits on " + to + " through " + en.T("%d items", e.Via) + " left out of the picture"
 	}
 }
 
@@ -917,9 +917,9 @@ func (g *Graph) mark(t *view.Talks, opts []agreement.UnlockOption) error {
 		u.Text = strings.Join(u.Moves, ", ")
 		switch {
 		case u.Agreed != nil:
-			u.Text += " → " + words.List(u.Agreed) + " agreed"
+			u.Text += " → " + en.List(u.Agreed) + " agreed"
 			if len(u.Fall) > 0 {
-				u.Text += ", " + words.List(u.Fall) + " no longer agreed"
+				u.Text += ", " + en.List(u.Fall) + " no longer agreed"
 			}
 		case eng != nil:
 			u.Text += " → nothing more agreed"
@@ -1049,7 +1049,7 @@ func moveWords(c agreement.Position) string {
 	case "":
 		return "withdraws its stance on " + c.Item
 	}
-	return words.Stance(c.Stance, c.Condition, c.Item)
+	return words.Stance(en, c.Stance, c.Condition, c.Item)
 }
 
 func liftWords(h agreement.Hold) string {
@@ -1073,7 +1073,7 @@ func (g *Graph) Text() []string {
 	if start.Title != "" {
 		s += " “" + start.Title + "”"
 	}
-	s += " is " + words.Status(g.Status)
+	s += " is " + words.Status(en, g.Status)
 	if view.Agreedish(g.Status) && len(g.Nodes) > 1 {
 		s += ", and what its agreement rests on"
 	}
@@ -1088,7 +1088,7 @@ func (g *Graph) Text() []string {
 		out = append(out, "Unlock "+strconv.Itoa(u.N)+": "+words.Sentence(u.Text))
 	}
 	if g.UnlocksLeft > 0 {
-		out = append(out, words.Count(g.UnlocksLeft, "more unlock option is", "more unlock options are")+" not marked.")
+		out = append(out, en.T("%d more unlock options are", g.UnlocksLeft)+" not marked.")
 	}
 	if l := g.Left; l.Nodes() > 0 {
 		out = append(out, "Left out of the picture: "+leftText(l)+".")
@@ -1103,7 +1103,7 @@ func nodeText(n *Node) string {
 		if n.Title != "" {
 			s += " “" + n.Title + "”"
 		}
-		s += ": " + words.Status(n.Status)
+		s += ": " + words.Status(en, n.Status)
 		if n.NoSupport {
 			s += ", no party supports it"
 		}
@@ -1122,20 +1122,20 @@ func nodeText(n *Node) string {
 func leftText(l Counts) string {
 	var parts []string
 	if l.Items > 0 {
-		parts = append(parts, words.Count(l.Items, "item", "items"))
+		parts = append(parts, en.T("%d items", l.Items))
 	}
 	if l.Parties > 0 {
-		parts = append(parts, words.Count(l.Parties, "party", "parties"))
+		parts = append(parts, en.T("%d parties", l.Parties))
 	}
 	if l.Holds > 0 {
-		parts = append(parts, words.Count(l.Holds, "hold", "holds"))
+		parts = append(parts, en.T("%d holds", l.Holds))
 	}
 	if l.Facts > 0 {
-		parts = append(parts, words.Count(l.Facts, "fact", "facts"))
+		parts = append(parts, en.T("%d facts", l.Facts))
 	}
-	s := words.List(parts)
+	s := en.List(parts)
 	if l.Edges > 0 {
-		s += ", with " + words.Count(l.Edges, "edge", "edges")
+		s += ", with " + en.T("%d edges", l.Edges)
 	}
 	return s
 }

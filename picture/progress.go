@@ -12,7 +12,6 @@ import (
 	"github.com/parleyhq/parley/document"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
-	"github.com/parleyhq/parley/words"
 )
 
 // FitDays is the number of days, the latest, that a forecast fits: the
@@ -289,7 +288,7 @@ func (f Forecast) Words(noun string, last time.Time) string {
 	pace := func() string {
 		return fmt.Sprintf("%s a day (95%% interval %s to %s)", signed(f.Slope), signed(f.Low), signed(f.High))
 	}
-	over := "over the last " + words.Count(f.Days, "day", "days")
+	over := "over the last " + en.T("%d days", f.Days)
 	switch f.Trend {
 	case TrendNoneOpen:
 		return "No " + noun + " on " + day(last) + "."
@@ -297,7 +296,7 @@ func (f Forecast) Words(noun string, last time.Time) string {
 		if f.Days == 0 {
 			return "No days to tell a trend of " + noun + " from."
 		}
-		return words.Count(f.Days, "day is", "days are") + " too few to tell a trend; " + noun + " went from " +
+		return en.T("%d days are", f.Days) + " too few to tell a trend; " + noun + " went from " +
 			strconv.Itoa(f.First) + " to " + strconv.Itoa(f.Last) + "."
 	case TrendNone:
 		return "No trend: " + over + " " + noun + " changed by " + pace() + ", which is no clear fall, so no date can be forecast; " +
@@ -310,7 +309,7 @@ func (f Forecast) Words(noun string, last time.Time) string {
 	if !early.Equal(late) {
 		when = "between " + day(early) + " and " + day(late) + ", most likely on " + day(zero)
 	}
-	return "At the pace of the last " + words.Count(f.Days, "day", "days") + ", " + pace() + ", the " +
+	return "At the pace of the last " + en.T("%d days", f.Days) + ", " + pace() + ", the " +
 		strconv.Itoa(f.Last) + " " + noun + " would reach zero " + when + "."
 }
 

@@ -133,7 +133,7 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.load(ctx, r.PathValue("id"), key, at)
+	s, err := h.load(ctx, h.printer(r), r.PathValue("id"), key, at)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, err)
 		return
 	}
-	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), at)
+	s, err := h.load(r.Context(), h.printer(r), r.PathValue("id"), server.ViewerKey(r), at)
 	if err != nil {
 		writeJSONError(w, err)
 		return
@@ -315,7 +315,7 @@ type conditionPreview struct {
 // so that the page can show what will be signed: GET
 // /talks/{id}/condition?c=agreed(M1a)+or+agreed(M1b).
 func (h *handler) condition(w http.ResponseWriter, r *http.Request) {
-	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), -1)
+	s, err := h.load(r.Context(), h.printer(r), r.PathValue("id"), server.ViewerKey(r), -1)
 	if err != nil {
 		writeJSONError(w, err)
 		return
@@ -334,7 +334,7 @@ func previewCondition(s *snap, text string) conditionPreview {
 	if err != nil {
 		return conditionPreview{Error: parley.ErrorMessage(err)}
 	}
-	out := conditionPreview{OK: true, Canonical: c.String(), Words: words.Condition(c), Items: c.Items(), Facts: c.Facts()}
+	out := conditionPreview{OK: true, Canonical: c.String(), Words: words.Condition(s.P, c), Items: c.Items(), Facts: c.Facts()}
 	for _, id := range c.Items() {
 		if s.Item(id) == nil {
 			return conditionPreview{Canonical: out.Canonical, Words: out.Words, Error: "agreed(" + id + ") names no item of these talks"}

@@ -71,7 +71,7 @@ type amendmentView struct {
 }
 
 func (h *handler) document(r *http.Request) (*page, error) {
-	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), -1)
+	s, err := h.load(r.Context(), h.printer(r), r.PathValue("id"), server.ViewerKey(r), -1)
 	if err != nil {
 		return nil, err
 	}

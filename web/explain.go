@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/words"
 )
 
@@ -118,7 +118,7 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 	for _, rb := range roots {
 		rv := rootView{Party: rb.Party, PartyName: s.PartyName(rb.Party), Item: rb.Item, Stance: rb.Stance, Index: -1}
 		if words.IsHold(rb.Stance) {
-			rv.Hold = words.Hold(rb.Stance, rb.Count, rb.Item)
+			rv.Hold = words.Hold(s.P, rb.Stance, rb.Count, rb.Item)
 		}
 		if st := s.Item(rb.Item); st != nil && rb.Party != "" {
 			if x := st.Stances[rb.Party]; x != nil {
@@ -155,7 +155,7 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 				uv.Changes = append(uv.Changes, changeWords(s, c))
 			}
 			for _, h := range o.Lift {
-				uv.Changes = append(uv.Changes, liftWords(h))
+				uv.Changes = append(uv.Changes, liftWords(s.P, h))
 			}
 			if len(o.Changes) == 1 && len(o.Lift) == 0 {
 				c := o.Changes[0]
@@ -197,7 +197,7 @@ func node(s *snap, res *agreement.Result, id string, seen map[string]bool, depth
 	}
 	n.Status, n.NoSupport = ir.Status, ir.NoSupport && len(ir.Holds) == 0
 	for _, h := range ir.Holds {
-		n.Holds = append(n.Holds, words.Hold(h.Kind, h.Count, id))
+		n.Holds = append(n.Holds, words.Hold(s.P, h.Kind, h.Count, id))
 	}
 	if seen[id] {
 		n.Repeat = true
@@ -256,49 +256,49 @@ func changeWords(s *snap, c agreement.Position) string {
 }
 
 // blockerWords says why one vote blocks: "opposes", "supports only if …".
-func blockerWords(b blockerView) string {
+func blockerWords(p *i18n.Printer, b blockerView) string {
 	switch b.Stance {
 	case "silent":
 		if b.Index >= 0 && b.Outdated {
-			return "has no stance on the current version (its stance is on an earlier version)"
+			return p.T("has no stance on the current version (its stance is on an earlier version)")
 		}
-		return "has taken no stance"
+		return p.T("has taken no stance")
 	case parley.StanceConditional:
-		return "supports it only if " + words.ConditionText(b.Condition) + ", which does not hold"
+		return p.T("supports it only if %s, which does not hold", words.ConditionText(p, b.Condition))
 	case parley.StanceOppose:
-		return "opposes it"
+		return p.T("opposes it")
 	case parley.StanceReserve:
-		return "reserves its position"
+		return p.T("reserves its position")
 	}
-	return strings.ReplaceAll(b.Stance, "_", " ")
+	return words.StanceName(p, b.Stance)
 }
 
 // liftWords says the move that lifts a hold: "a mediator tables a version
 // of D1 without brackets".
-func liftWords(h agreement.Hold) string {
+func liftWords(p *i18n.Printer, h agreement.Hold) string {
 	switch h.Kind {
 	case agreement.HoldOpenBrackets:
-		return "a mediator tables a version of " + h.Item + " without brackets"
+		return p.T("a mediator tables a version of %s without brackets", h.Item)
 	case agreement.HoldIncompleteVersion:
-		return "a mediator tables " + h.Item + " in every official language"
+		return p.T("a mediator tables %s in every official language", h.Item)
 	case agreement.HoldOpenDivergence:
-		return "the divergences between the language versions of " + h.Item + " are resolved"
+		return p.T("the divergences between the language versions of %s are resolved", h.Item)
 	}
-	return "the " + h.Kind + " hold on " + h.Item + " is lifted"
+	return p.T("the %[1]s hold on %[2]s is lifted", h.Kind, h.Item)
 }
 
 // rootWords says what a root blocker does about the item named after it:
 // "opposes", "has taken no stance on".
-func rootWords(stance string) string {
+func rootWords(p *i18n.Printer, stance string) string {
 	switch stance {
 	case parley.StanceOppose:
-		return "opposes"
+		return p.T("opposes")
 	case parley.StanceReserve:
-		return "reserves its position on"
+		return p.T("reserves its position on")
 	case "silent":
-		return "has taken no stance on"
+		return p.T("has taken no stance on")
 	}
-	return strings.ReplaceAll(stance, "_", " ") + " on"
+	return p.T("%s on", words.StanceName(p, stance))
 }
 
 // explainLink returns the URL of the dashboard explaining an item, in a

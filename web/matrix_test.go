@@ -391,6 +391,8 @@ func (m *matrix) calls(pattern string) ([]matrixCall, bool) {
 	case "GET /healthz", "GET /metrics", "GET /api/openapi.json", "GET /api/problems/{code}", "GET /api/v1/info",
 		"GET /static/{path...}", "GET /favicon.ico", "GET /signin":
 		return get(strings.TrimPrefix(strings.ReplaceAll(strings.ReplaceAll(pattern, "{code}", "invalid"), "{path...}", "parley.css"), "GET ")), true
+	case "GET /lang/{code}":
+		return get("/lang/ar?next="+url.QueryEscape(p+"/dashboard"), "/lang/xx"), true // a redirect, and a refusal
 	case "POST /api/v1/auth/challenge", "POST /api/v1/auth/session", "GET /api/v1/auth/session", "DELETE /api/v1/auth/session":
 		return nil, true // sessions hold nothing of a talks; sign-in is exercised by every viewer
 	case "POST /api/v1/talks/{id}/events":

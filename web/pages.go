@@ -4,16 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/words"
@@ -32,6 +33,7 @@ type page struct {
 
 	Viewer viewerInfo
 	Demo   *demoInfo
+	Lang   *i18n.Printer // the reader's language
 }
 
 // viewerInfo is who is looking, for the page header and the scripts.
@@ -63,7 +65,7 @@ func (h *handler) page(f func(r *http.Request) (*page, error)) http.HandlerFunc 
 			if statusOf(err) >= 500 {
 				h.log.Error("serving a page", "path", r.URL.Path, "err", err)
 			}
-			p = &page{Name: "error", Title: "Error", Status: statusOf(err), Data: parley.ErrorMessage(err)}
+			p = &page{Name: "error", Title: h.printer(r).T("Error"), Status: statusOf(err), Data: h.printer(r).Error(err)}
 		}
 		h.render(w, r, p)
 	}
@@ -71,9 +73,11 @@ func (h *handler) page(f func(r *http.Request) (*page, error)) http.HandlerFunc 
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
 	key := server.ViewerKey(r)
+	lang := h.printer(r)
+	p.Lang = lang
 	p.Viewer = viewerInfo{Key: key}
 	if key != "" {
-		p.Viewer.Name = "key " + shortKey(key)
+		p.Viewer.Name = lang.T("key %s", shortKey(key))
 	}
 	if d := h.cfg.Demo; d != nil {
 		p.Demo = &demoInfo{Talks: d.Talks, Notice: d.Notice}
@@ -86,17 +90,17 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
 				p.Viewer.Name = a.Name
 				p.Viewer.Role = a.Role
 				if a.Party != "" {
-					p.Viewer.Role += " of " + a.Party
+					p.Viewer.Role = lang.T("%[1]s of %[2]s", words.RoleName(lang, a.Role), a.Party)
 				}
 			}
 		}
 	}
 	if p.S != nil && p.S.Viewer.Actor != nil {
 		a := p.S.Viewer.Actor
-		p.Viewer.Name, p.Viewer.Role, p.Viewer.OnRoster = a.Name, roleText(a), true
+		p.Viewer.Name, p.Viewer.Role, p.Viewer.OnRoster = a.Name, roleText(lang, a), true
 	}
 	var buf bytes.Buffer
-	if err := h.pages[p.Name].ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := h.pages[lang.Code()+"/"+p.Name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		h.log.Error("rendering a page", "page", p.Name, "err", err)
 		http.Error(w, "The page could not be rendered. Reload it; if it fails again, the server's log says why.", http.StatusInternalServerError)
 		return
@@ -104,39 +108,41 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
-	hd.Set("Vary", "Cookie, Authorization")
+	hd.Set("Vary", "Cookie, Authorization, Accept-Language")
 	if p.Status != 0 {
 		w.WriteHeader(p.Status)
 	}
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (h *handler) funcs() template.FuncMap {
+func (h *handler) funcs(p *i18n.Printer) template.FuncMap {
 	return template.FuncMap{
+		"t":            p.T,
+		"lang":         func() *i18n.Printer { return p },
 		"static":       h.staticURL,
 		"text":         textHTML,
 		"plain":        document.ShowBidi,
 		"para":         paragraphHTML,
 		"hasBidi":      hasBidi,
 		"dirOf":        dirOf,
-		"status":       words.Status,
-		"time":         formatTime,
-		"date":         formatDate,
-		"count":        countWords,
-		"condText":     words.ConditionText,
-		"rootWords":    rootWords,
+		"status":       func(s string) string { return words.Status(p, s) },
+		"time":         func(t time.Time) string { return formatTime(p, t) },
+		"date":         func(v any) string { return formatDate(p, v) },
+		"num":          p.Number,
+		"condText":     func(s string) string { return words.ConditionText(p, s) },
+		"rootWords":    func(s string) string { return rootWords(p, s) },
 		"short":        shortKey,
-		"rule":         words.Rule,
-		"stance":       stanceWords,
-		"stanceName":   func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"rule":         func(r parley.Rule) string { return words.Rule(p, r) },
+		"stance":       func(x *state.Stance) string { return stanceWords(p, x) },
+		"stanceName":   func(s string) string { return words.StanceName(p, s) },
 		"add":          func(a, b int64) int64 { return a + b },
 		"addi":         func(a, b int) int { return a + b },
 		"join":         strings.Join,
-		"role":         roleText,
+		"role":         func(a *state.Actor) string { return roleText(p, a) },
 		"eventLink":    eventLink,
 		"explainLink":  explainLink,
 		"impactLink":   impactLink,
-		"blockerWords": blockerWords,
+		"blockerWords": func(b blockerView) string { return blockerWords(p, b) },
 		"statusOrder": func() []string {
 			return []string{agreement.StatusAgreed, agreement.StatusAgreedAdReferendum, agreement.StatusContested, agreement.StatusNotAgreed, agreement.StatusOscillating}
 		},
@@ -248,7 +254,7 @@ const overviewChanges = 100
 
 func (h *handler) overview(r *http.Request) (*page, error) {
 	key := server.ViewerKey(r)
-	s, err := h.load(r.Context(), r.PathValue("id"), key, -1)
+	s, err := h.load(r.Context(), h.printer(r), r.PathValue("id"), key, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +316,7 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 	ctx := r.Context()
 	key := server.ViewerKey(r)
 	id := r.PathValue("id")
-	s, err := h.load(ctx, id, key, -1)
+	s, err := h.load(ctx, h.printer(r), id, key, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +355,7 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 				row.Leaf = base64.StdEncoding.EncodeToString(en.Leaf[:])
 			} else {
 				e := events[i]
-				row.Kind, row.Time, row.Vis = e.Kind, formatTime(e.At()), s.VisibilityOf(en.Index)
+				row.Kind, row.Time, row.Vis = e.Kind, formatTime(s.P, e.At()), s.VisibilityOf(en.Index)
 				row.Signer = s.ActorName(e.Actor)
 				row.Text = parley.Describe(e, s)
 				if st := stanceAt(s, row.Text.Item, en.Index); st != nil && st.Between {
@@ -412,7 +418,7 @@ func cosigners(note []byte, vkey string) []string {
 }
 
 func (h *handler) verify(r *http.Request) (*page, error) {
-	s, err := h.load(r.Context(), r.PathValue("id"), server.ViewerKey(r), -1)
+	s, err := h.load(r.Context(), h.printer(r), r.PathValue("id"), server.ViewerKey(r), -1)
 	if err != nil {
 		return nil, err
 	}
@@ -425,18 +431,6 @@ func (h *handler) verify(r *http.Request) (*page, error) {
 		host, _, _ = strings.Cut(s.Origin, "/talks/")
 	}
 	return &page{Name: "verify", Title: "Verify · " + s.Title, S: s, Tab: "verify", Data: &verifyData{LogKey: vkey, Checkpoint: newCheckpointView(s.Checkpoint), Witnesses: wit, Host: host, Base: baseURL(r)}}, nil
-}
-
-// countWords writes a count with the form of its noun that English plural
-// rules choose: "1 item", "2 items".
-func countWords(n any, one, other string) string {
-	switch n := n.(type) {
-	case int:
-		return words.Count(n, one, other)
-	case int64:
-		return words.Count(int(n), one, other)
-	}
-	return fmt.Sprint(n) + " " + other
 }
 
 // baseURL is the URL of this server as the request reached it, for

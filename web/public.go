@@ -50,7 +50,7 @@ type recordLine struct {
 func (h *handler) public(r *http.Request) (*page, error) {
 	ctx := r.Context()
 	key := server.ViewerKey(r)
-	s, err := h.load(ctx, r.PathValue("id"), key, -1)
+	s, err := h.load(ctx, h.printer(r), r.PathValue("id"), key, -1)
 	if err != nil {
 		return nil, err
 	}

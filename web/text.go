@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/i18n"
 )
 
 // bidiControls names the bidirectional control characters that the pages
@@ -235,27 +236,27 @@ func pairs(s, marker, open, close string) string {
 }
 
 // formatTime formats a time for the pages, in UTC.
-func formatTime(t time.Time) string {
+func formatTime(p *i18n.Printer, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	return p.Time(t)
 }
 
 // formatDate formats a date of the form YYYY-MM-DD, or a time, as a day.
-func formatDate(v any) string {
+func formatDate(p *i18n.Printer, v any) string {
 	switch d := v.(type) {
 	case string:
 		t, err := time.Parse(time.DateOnly, d)
 		if err != nil {
 			return d
 		}
-		return t.Format("2 January 2006")
+		return p.Date(t)
 	case time.Time:
 		if d.IsZero() {
 			return ""
 		}
-		return d.UTC().Format("2 January 2006")
+		return p.Date(d)
 	}
 	return fmt.Sprint(v)
 }

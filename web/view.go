@@ -2,10 +2,10 @@ package web
 
 import (
 	"context"
-	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
 	"github.com/parleyhq/parley/words"
@@ -25,6 +25,7 @@ type (
 // viewer who sees the same instance).
 type snap struct {
 	*view.Talks
+	P      *i18n.Printer // the reader's language
 	cache  *resultCache
 	res    *agreement.Result
 	resErr error
@@ -76,17 +77,17 @@ func (s *snap) ActorName(key string) string {
 	if a == nil {
 		return "unknown key " + shortKey(key)
 	}
-	return words.Actor(a, s.PartyName(a.Party))
+	return words.Actor(s.P, a, s.PartyName(a.Party))
 }
 
 // roleText describes an actor's role: "head of oppA", "mediator".
-func roleText(a *state.Actor) string {
-	role := a.Role
-	if a.Revoked {
-		role = "revoked " + role
-	}
+func roleText(p *i18n.Printer, a *state.Actor) string {
+	role := words.RoleName(p, a.Role)
 	if a.Party != "" {
-		return role + " of " + a.Party
+		role = p.T("%[1]s of %[2]s", role, a.Party)
+	}
+	if a.Revoked {
+		return p.T("revoked: %s", role)
 	}
 	return role
 }
@@ -100,12 +101,12 @@ func shortKey(k string) string {
 
 // load returns the snap of a talks for the viewer holding key: of now, or,
 // when at ≥ 0, of the log's first at+1 events.
-func (h *handler) load(ctx context.Context, id, key string, at int64) (*snap, error) {
+func (h *handler) load(ctx context.Context, p *i18n.Printer, id, key string, at int64) (*snap, error) {
 	t, err := view.Load(ctx, h.l, id, key, at)
 	if err != nil {
 		return nil, notFound(err, id)
 	}
-	return &snap{Talks: t, cache: &h.results}, nil
+	return &snap{Talks: t, P: p, cache: &h.results}, nil
 }
 
 // notFound turns the store's answer for an unknown talks into a message
@@ -119,12 +120,12 @@ func notFound(err error, id string) error {
 
 // stanceWords describes a stance for people: "support", "conditional: M1a
 // or M1b is agreed".
-func stanceWords(x *state.Stance) string {
+func stanceWords(p *i18n.Printer, x *state.Stance) string {
 	if x == nil {
-		return "no stance"
+		return words.StanceName(p, "")
 	}
 	if x.Stance == parley.StanceConditional {
-		return "conditional: " + words.ConditionText(x.Condition)
+		return p.T("conditional: %s", words.ConditionText(p, x.Condition))
 	}
-	return strings.ReplaceAll(x.Stance, "_", " ")
+	return words.StanceName(p, x.Stance)
 }

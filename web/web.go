@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/view"
@@ -58,8 +59,8 @@ type handler struct {
 	cfg     Config
 	log     *slog.Logger
 	mux     *http.ServeMux
-	pages   map[string]*template.Template
-	static  map[string]staticFile // by path under /static/
+	pages   map[string]*template.Template // by language and name: "ar/dashboard"
+	static  map[string]staticFile         // by path under /static/
 	results resultCache
 	replays view.Histories
 }
@@ -91,13 +92,16 @@ func New(l *ledger.Ledger, cfg Config) (http.Handler, error) {
 	if err := h.loadStatic(); err != nil {
 		return nil, err
 	}
-	funcs := h.funcs()
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, err
+	for _, tag := range i18n.Tags {
+		p := i18n.For(tag)
+		funcs := h.funcs(p)
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, err
+			}
+			h.pages[p.Code()+"/"+name] = t
 		}
-		h.pages[name] = t
 	}
 	h.routes()
 	return h, nil
@@ -123,6 +127,7 @@ func (h *handler) table() []route {
 		{"GET /talks/{id}/public", h.page(h.public)},
 		{"GET /talks/{id}/verify", h.page(h.verify)},
 		{"GET /talks/{id}/condition", h.condition},
+		{"GET /lang/{code}", h.switchLanguage},
 		{"GET /static/{path...}", h.serveStatic},
 		{"GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 			// The pages name no icon; answer browsers that ask anyway.

@@ -64,7 +64,7 @@ type caucusMessage struct {
 func (h *handler) workspace(r *http.Request) (*page, error) {
 	ctx := r.Context()
 	key := server.ViewerKey(r)
-	s, err := h.load(ctx, r.PathValue("id"), key, -1)
+	s, err := h.load(ctx, h.printer(r), r.PathValue("id"), key, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func caucus(s *snap, party string) ([]caucusMessage, error) {
 	}
 	var out []caucusMessage
 	for _, m := range msgs {
-		cm := caucusMessage{Index: m.Index, Time: formatTime(m.At), By: s.ActorName(m.By), Text: m.Text}
+		cm := caucusMessage{Index: m.Index, Time: formatTime(s.P, m.At), By: s.ActorName(m.By), Text: m.Text}
 		if a := s.Actor(m.By); a != nil && (a.Role == parley.RoleMediator || a.Role == parley.RoleConvener) {
 			cm.FromMediator = true
 		}

@@ -1,129 +1,53 @@
-// Package words tells the things of a talks to people: conditions and
-// stances as prose with names, roles, decision rules, statuses, lists and
-// counts with the plural forms of the language's CLDR rules. The pages
-// and the briefings use it, so that both say a thing the same way.
+// Package words tells the things of a talks to people, in their language:
+// conditions and stances as prose with names, roles, decision rules,
+// statuses and what holds an item back. The pages, the briefings and the
+// pictures use it, so that all say a thing the same way. Each function
+// takes the printer of the reader's language (package i18n), whose
+// catalogs hold the translations and the plural forms.
 package words
 
 import (
-	"fmt"
 	"strings"
-
-	"golang.org/x/text/feature/plural"
-	"golang.org/x/text/language"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/state"
 )
 
-// Forms are the forms of a noun for the plural categories of CLDR. A form
-// left empty falls back to Other.
-type Forms struct {
-	Zero, One, Two, Few, Many, Other string
-}
-
-// Plural returns the form of a noun for n in the language tag, by the
-// language's CLDR cardinal plural rules.
-func Plural(tag language.Tag, n int, f Forms) string {
-	form := plural.Cardinal.MatchPlural(tag, abs(n)%10_000_000, 0, 0, 0, 0)
-	var s string
-	switch form {
-	case plural.Zero:
-		s = f.Zero
-	case plural.One:
-		s = f.One
-	case plural.Two:
-		s = f.Two
-	case plural.Few:
-		s = f.Few
-	case plural.Many:
-		s = f.Many
-	}
-	if s == "" {
-		s = f.Other
-	}
-	return s
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
-// Count writes an English count with its noun: "1 item", "2 items",
-// "1,500 events".
-func Count(n int, one, other string) string {
-	return Number(n) + " " + Plural(language.English, n, Forms{One: one, Other: other})
-}
-
-// Number writes a whole number with thousands separators, as English
-// writes it: 1,500.
-func Number(n int) string {
-	s := fmt.Sprint(abs(n))
-	var b strings.Builder
-	if n < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// List joins names as English prose: "A", "A and B", "A, B and C".
-func List(names []string) string { return join(names, "and") }
-
-// Alternatives joins names with "or": "A or B", "A, B or C".
-func Alternatives(names []string) string { return join(names, "or") }
-
-func join(names []string, conj string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " " + conj + " " + names[len(names)-1]
-}
-
 // Condition writes a condition as prose: "M1a or M1b is agreed", "D1 is
 // agreed and the fact f1 is confirmed", "M2 is not agreed".
-func Condition(c *agreement.Cond) string { return condition(c, true) }
+func Condition(p *i18n.Printer, c *agreement.Cond) string { return condition(p, c, true) }
 
-func condition(c *agreement.Cond, top bool) string {
+func condition(p *i18n.Printer, c *agreement.Cond, top bool) string {
 	switch c.Op {
 	case agreement.OpAgreed:
-		return c.ID + " is agreed"
+		return p.T("%s is agreed", c.ID)
 	case agreement.OpFact:
-		return "the fact " + c.ID + " is confirmed"
+		return p.T("the fact %s is confirmed", c.ID)
 	case agreement.OpNot:
 		switch c.X.Op {
 		case agreement.OpAgreed:
-			return c.X.ID + " is not agreed"
+			return p.T("%s is not agreed", c.X.ID)
 		case agreement.OpFact:
-			return "the fact " + c.X.ID + " is not confirmed"
+			return p.T("the fact %s is not confirmed", c.X.ID)
 		}
-		return "it is not so that " + condition(c.X, false)
+		return p.T("it is not so that %s", condition(p, c.X, false))
 	case agreement.OpAnd, agreement.OpOr:
 		// A run of the same operator over agreed(…) atoms reads as one
 		// clause: "M1a or M1b is agreed", "D1 and D2 are agreed".
 		var atoms []string
 		if flat(c, c.Op, &atoms) {
 			if c.Op == agreement.OpOr {
-				return Alternatives(atoms) + " is agreed"
+				return p.T("%s is agreed", p.Alternatives(atoms))
 			}
-			return List(atoms) + " are agreed"
+			return p.T("%s are agreed", p.List(atoms))
 		}
-		op := " and "
+		x, y := condition(p, c.X, c.X.Op == c.Op), condition(p, c.Y, c.Y.Op == c.Op)
+		s := p.T("%[1]s and %[2]s", x, y)
 		if c.Op == agreement.OpOr {
-			op = " or "
+			s = p.T("%[1]s or %[2]s", x, y)
 		}
-		s := condition(c.X, c.X.Op == c.Op) + op + condition(c.Y, c.Y.Op == c.Op)
 		if !top {
 			return "(" + s + ")"
 		}
@@ -147,99 +71,171 @@ func flat(c *agreement.Cond, op agreement.Op, atoms *[]string) bool {
 
 // ConditionText writes a condition in the record's syntax as prose, or
 // returns it as it is if it does not parse.
-func ConditionText(s string) string {
+func ConditionText(p *i18n.Printer, s string) string {
 	c, err := agreement.ParseCondition(s)
 	if err != nil {
 		return s
 	}
-	return Condition(c)
+	return Condition(p, c)
 }
 
-// Stance writes what a party does with a stance, as a verb phrase with the
-// item named by it: "supports it", "opposes it", "supports it only if M1a
-// or M1b is agreed". it is the pronoun or name of the item.
-func Stance(stance, condition, it string) string {
+// Stance writes what a party does with a stance, as a verb phrase: with
+// item "" it names the item by a pronoun ("supports it", "supports it
+// only if M1a or M1b is agreed"), else by its id ("opposes D1").
+func Stance(p *i18n.Printer, stance, condition, item string) string {
+	if item == "" {
+		switch stance {
+		case parley.StanceSupport:
+			return p.T("supports it")
+		case parley.StanceAdReferendum:
+			return p.T("supports it ad referendum, pending its capital's confirmation")
+		case parley.StanceAbstain:
+			return p.T("abstains on it")
+		case parley.StanceReserve:
+			return p.T("reserves its position on it")
+		case parley.StanceOppose:
+			return p.T("opposes it")
+		case parley.StanceConditional:
+			return p.T("supports it only if %s", ConditionText(p, condition))
+		}
+		return p.T("has no stance on it")
+	}
 	switch stance {
 	case parley.StanceSupport:
-		return "supports " + it
+		return p.T("supports %s", item)
 	case parley.StanceAdReferendum:
-		return "supports " + it + " ad referendum, pending its capital's confirmation"
+		return p.T("supports %s ad referendum, pending its capital's confirmation", item)
 	case parley.StanceAbstain:
-		return "abstains on " + it
+		return p.T("abstains on %s", item)
 	case parley.StanceReserve:
-		return "reserves its position on " + it
+		return p.T("reserves its position on %s", item)
 	case parley.StanceOppose:
-		return "opposes " + it
+		return p.T("opposes %s", item)
 	case parley.StanceConditional:
-		return "supports " + it + " only if " + ConditionText(condition)
+		return p.T("supports %[1]s only if %[2]s", item, ConditionText(p, condition))
 	}
-	return "has no stance on " + it
+	return p.T("has no stance on %s", item)
+}
+
+// StanceName names a stance as a noun: "support", "ad referendum".
+func StanceName(p *i18n.Printer, stance string) string {
+	switch stance {
+	case parley.StanceSupport:
+		return p.T("support")
+	case parley.StanceAdReferendum:
+		return p.T("ad referendum")
+	case parley.StanceAbstain:
+		return p.T("abstain")
+	case parley.StanceReserve:
+		return p.T("reserve")
+	case parley.StanceOppose:
+		return p.T("oppose")
+	case parley.StanceConditional:
+		return p.T("conditional")
+	case "":
+		return p.T("no stance")
+	}
+	return strings.ReplaceAll(stance, "_", " ")
 }
 
 // Rule writes a decision rule: "consensus", "consensus minus 2", "a
 // majority of 66.67%".
-func Rule(r parley.Rule) string { return r.String() }
+func Rule(p *i18n.Printer, r parley.Rule) string {
+	switch r.Kind {
+	case parley.RuleConsensus:
+		return p.T("consensus")
+	case parley.RuleConsensusMinus:
+		return p.T("consensus minus %d", r.N)
+	case parley.RuleMajority:
+		return p.T("a majority of %s", p.Percent(r.Threshold))
+	}
+	return r.Kind
+}
 
 // Status names an item's status.
-func Status(s string) string {
+func Status(p *i18n.Printer, s string) string {
 	switch s {
 	case agreement.StatusAgreed:
-		return "agreed"
+		return p.T("agreed")
 	case agreement.StatusAgreedAdReferendum:
-		return "agreed ad referendum"
+		return p.T("agreed ad referendum")
 	case agreement.StatusContested:
-		return "contested"
+		return p.T("contested")
 	case agreement.StatusNotAgreed:
-		return "not agreed"
+		return p.T("not agreed")
 	case agreement.StatusOscillating:
-		return "oscillating"
+		return p.T("oscillating")
 	}
 	return strings.ReplaceAll(s, "_", " ")
 }
 
 // Role describes an actor's role, with the name of its party: "head of
 // the delegation of the Government of X", "mediator", "observer".
-func Role(a *state.Actor, partyName string) string {
-	role := a.Role
-	switch a.Role {
-	case parley.RoleHead:
-		role = "head of the delegation"
-	case parley.RoleDelegate:
-		role = "member of the delegation"
+func Role(p *i18n.Printer, a *state.Actor, partyName string) string {
+	party := the(p, partyName)
+	var role string
+	switch {
+	case a.Role == parley.RoleHead && a.Party != "":
+		role = p.T("head of the delegation of %s", party)
+	case a.Role == parley.RoleDelegate && a.Party != "":
+		role = p.T("member of the delegation of %s", party)
+	case a.Role == parley.RoleHead:
+		role = p.T("head of the delegation")
+	case a.Role == parley.RoleDelegate:
+		role = p.T("member of the delegation")
+	case a.Party != "":
+		role = p.T("%[1]s for %[2]s", RoleName(p, a.Role), party)
+	default:
+		role = RoleName(p, a.Role)
 	}
 	if a.Revoked {
-		role = "formerly " + role
+		return p.T("formerly %s", role)
 	}
-	if a.Party == "" {
-		return role
+	return role
+}
+
+// RoleName names a role alone: "mediator", "observer".
+func RoleName(p *i18n.Printer, role string) string {
+	switch role {
+	case parley.RoleConvener:
+		return p.T("convener")
+	case parley.RoleMediator:
+		return p.T("mediator")
+	case parley.RoleHead:
+		return p.T("head of delegation")
+	case parley.RoleDelegate:
+		return p.T("delegate")
+	case parley.RoleObserver:
+		return p.T("observer")
 	}
-	if a.Role == parley.RoleHead || a.Role == parley.RoleDelegate {
-		return role + " of " + the(partyName)
-	}
-	return role + " for " + the(partyName)
+	return role
 }
 
 // Actor names an actor for prose: its name and role, without saying the
 // party twice when the name says it already: "Bashar Jaafari, head of the
 // delegation of the Government of the Syrian Arab Republic (gov)", "Head
 // of Opposition Delegation A (oppA)", "Vitaly Naumkin, mediator".
-func Actor(a *state.Actor, partyName string) string {
+func Actor(p *i18n.Printer, a *state.Actor, partyName string) string {
 	if a == nil {
-		return "an actor not on the roster"
+		return p.T("an actor not on the roster")
 	}
 	if a.Party != "" {
 		if partyName != "" && strings.Contains(strings.ToLower(a.Name), strings.ToLower(partyName)) {
 			return a.Name + " (" + a.Party + ")"
 		}
-		return a.Name + ", " + Role(a, partyName) + " (" + a.Party + ")"
+		return p.T("%[1]s, %[2]s (%[3]s)", a.Name, Role(p, a, partyName), a.Party)
 	}
-	return a.Name + ", " + Role(a, "")
+	return p.T("%[1]s, %[2]s", a.Name, Role(p, a, ""))
 }
 
-// the puts "the" before a party's name that reads as a common noun phrase
-// ("Government of …", "Syrian National Coalition"), and leaves names that
-// start with an article or stand alone.
-func the(name string) string {
+// the puts "the" before a party's name, in English, that reads as a
+// common noun phrase ("Government of …", "Syrian National Coalition"), and
+// leaves names that start with an article or stand alone. Other languages
+// have no article to add.
+func the(p *i18n.Printer, name string) string {
+	if p.Tag != i18n.English {
+		return name
+	}
 	low := strings.ToLower(name)
 	if name == "" || strings.HasPrefix(low, "the ") {
 		return name
@@ -258,32 +254,31 @@ func Sentence(s string) string {
 	t := strings.TrimRight(s, " ")
 	t = strings.TrimSuffix(t, "”")
 	t = strings.TrimSuffix(t, "»")
-	if strings.HasSuffix(t, ".") || strings.HasSuffix(t, "?") || strings.HasSuffix(t, "!") || strings.HasSuffix(t, "…") {
+	if strings.HasSuffix(t, ".") || strings.HasSuffix(t, "?") || strings.HasSuffix(t, "!") || strings.HasSuffix(t, "…") || strings.HasSuffix(t, "؟") {
 		return strings.TrimRight(s, " ")
 	}
 	return strings.TrimRight(s, " ") + "."
 }
 
-// Quote puts text in quotation marks.
-func Quote(s string) string { return "“" + strings.TrimSpace(s) + "”" }
+// Quote puts text in the quotation marks of the reader's language.
+func Quote(p *i18n.Printer, s string) string {
+	return p.T("“%s”", strings.TrimSpace(s))
+}
 
 // Hold says what holds an item back whatever the votes, with the move
 // that lifts it: "the current version of D1 holds 2 open brackets, and
 // nothing in brackets is agreed until a mediator tables a version without
 // them".
-func Hold(kind string, count int, item string) string {
+func Hold(p *i18n.Printer, kind string, count int, item string) string {
 	switch kind {
 	case agreement.HoldOpenBrackets:
-		return fmt.Sprintf("the current version of %s holds %s, and nothing in brackets is agreed until a mediator tables a version without them",
-			item, Count(count, "open bracket", "open brackets"))
+		return p.T("the current version of %[2]s holds %[1]d open brackets, and nothing in brackets is agreed until a mediator tables a version without them", count, item)
 	case agreement.HoldIncompleteVersion:
-		return fmt.Sprintf("the current version of %s is not yet tabled in %s, and it cannot be agreed until a mediator tables them",
-			item, Count(count, "official language", "official languages"))
+		return p.T("the current version of %[2]s is not yet tabled in %[1]d official languages, and it cannot be agreed until a mediator tables them", count, item)
 	case agreement.HoldOpenDivergence:
-		return fmt.Sprintf("%s between the language versions of %s %s open, and it cannot be agreed until a mediator resolves %s in a new version or the flag is withdrawn",
-			Count(count, "divergence", "divergences"), item, map[bool]string{true: "is", false: "are"}[count == 1], map[bool]string{true: "it", false: "them"}[count == 1])
+		return p.T("%[1]d divergences between the language versions of %[2]s are open, and it cannot be agreed until a mediator resolves them in a new version or the flag is withdrawn", count, item)
 	}
-	return fmt.Sprintf("%s is held back (%s)", item, kind)
+	return p.T("%[1]s is held back (%[2]s)", item, kind)
 }
 
 // IsHold reports whether a root blocker's stance is the kind of a hold.

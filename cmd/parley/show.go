@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
@@ -204,7 +205,7 @@ func writeShow(w io.Writer, d *showData) {
 			for _, rb := range ir.RootBlockers {
 				switch {
 				case words.IsHold(rb.Stance):
-					rbs = append(rbs, words.Hold(rb.Stance, rb.Count, rb.Item))
+					rbs = append(rbs, words.Hold(i18n.For(i18n.English), rb.Stance, rb.Count, rb.Item))
 				case rb.Party == "":
 					rbs = append(rbs, "no one supports "+rb.Item)
 				default:
