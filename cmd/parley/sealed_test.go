@@ -1,0 +1,473 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// A sealWorld is a talks on a "parley serve" of its own, driven by the
+// command line, for the tests of the sealed caucus: the convener, the
+// mediator, gov's head, gov's delegate (who joins later), opp's head, an
+// observer and a stranger, each with a key file.
+type sealWorld struct {
+	t      *testing.T
+	dir    string // the server's data directory
+	work   string // the key files
+	url    string
+	logs   *syncBuffer // what the server logged, at debug level
+	stop   func() error
+	env    map[string]string
+	pub    map[string]string // public signing keys by name
+	token  string            // the metrics token
+	pgURL  string            // the PostgreSQL database, or "" for SQLite
+	marker string            // a prefix of every marker of the test
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newSealWorld(t *testing.T, db string) *sealWorld {
+	t.Helper()
+	w := &sealWorld{t: t, dir: t.TempDir(), work: t.TempDir(), logs: &syncBuffer{}, pub: map[string]string{}, pgURL: db}
+	var b [4]byte
+	rand.Read(b[:])
+	w.marker = "SEALMARK" + hex.EncodeToString(b[:])
+	w.token = hex.EncodeToString(make([]byte, 16)) + "metrics"
+	tokenFile := filepath.Join(w.work, "metrics.token")
+	if err := os.WriteFile(tokenFile, []byte(w.token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.env = map[string]string{"PARLEY_SESSIONS": filepath.Join(w.work, "sessions.json"), "PARLEY_TALKS": "t1"}
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--dir", w.dir, "--host", "seal.test", "--log-level", "debug",
+		"--metrics-token-file", tokenFile, "--read-rate", "-1", "--write-rate", "-1", "--sign-in-rate", "-1"}
+	if db != "" {
+		args = append(args, "--db", db)
+	}
+	w.url, w.stop = startServeArgs(t, args, w.logs, w.getenv)
+	w.env["PARLEY_SERVER"] = w.url
+	for _, n := range []string{"conv", "med", "gov", "govdel", "opp", "obs", "stranger"} {
+		w.pub[n] = strings.TrimSpace(w.must("keygen", "-o", w.key(n)))
+	}
+	return w
+}
+
+func (w *sealWorld) getenv(k string) string { return w.env[k] }
+
+func (w *sealWorld) key(n string) string { return filepath.Join(w.work, n+".key") }
+
+// must runs a parley command that must succeed and returns its output.
+func (w *sealWorld) must(args ...string) string {
+	w.t.Helper()
+	out, err := cli(w.t, w.getenv, args...)
+	if err != nil {
+		w.t.Fatalf("parley %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// mark returns a new marker.
+func (w *sealWorld) mark(what string) string { return w.marker + what }
+
+// setup founds the talks for participants, with gov and opp, an observer,
+// and a plain-text control message sent while no key is published.
+func (w *sealWorld) setup(control string) {
+	w.must("init", "--key", w.key("conv"), "--title", "Sealed talks", "--name", "Host")
+	w.must("mediator", "add", w.pub["med"], "Mediator", "--key", w.key("conv"))
+	w.must("party", "add", "gov", "Government", "--key", w.key("med"))
+	w.must("party", "add", "opp", "Opposition", "--key", w.key("med"))
+	w.must("roster", "add", w.pub["gov"], "Gov head", "--role", "head", "--party", "gov", "--key", w.key("med"))
+	w.must("roster", "add", w.pub["opp"], "Opp head", "--role", "head", "--party", "opp", "--key", w.key("med"))
+	w.must("roster", "add", w.pub["obs"], "Observer", "--role", "observer", "--key", w.key("med"))
+	if control != "" {
+		w.must("caucus", "gov", control, "--plain", "--key", w.key("gov"))
+	}
+	for _, n := range []string{"conv", "med", "gov", "opp", "obs"} {
+		w.must("key", "publish", "--key", w.key(n))
+	}
+}
+
+// startServeArgs runs "parley serve" with args through run(), its log in
+// logs, and returns its URL once /healthz answers and a function that
+// stops it.
+func startServeArgs(t *testing.T, args []string, logs io.Writer, getenv func(string) string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, getenv, strings.NewReader(""), pw, logs)
+		pw.Close()
+	}()
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "Parley is serving at "); ok {
+				urlc <- strings.TrimSuffix(u, "/")
+			}
+		}
+	}()
+	var u string
+	select {
+	case u = <-urlc:
+	case err := <-done:
+		t.Fatalf("serve ended before serving: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve printed no URL")
+	}
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			return fmt.Errorf("serve did not stop within 20 s of its context ending")
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return u, stop
+}
+
+// base64Runs matches runs of standard base64 in an answer.
+var base64Runs = regexp.MustCompile(`[A-Za-z0-9+/]{16,}={0,2}`)
+
+// expanded returns b followed by the decoding of every run of base64 in
+// it, so that a marker inside an event's signed bytes counts as found.
+func expanded(b []byte) []byte {
+	out := bytes.Clone(b)
+	for _, run := range base64Runs.FindAll(b, -1) {
+		if d, err := base64.StdEncoding.DecodeString(string(run)); err == nil {
+			out = append(append(out, '\n'), d...)
+		}
+	}
+	return out
+}
+
+// get fetches a path with a session token ("" for none) and returns its
+// status and body.
+func (w *sealWorld) get(token, path string) (int, []byte) {
+	w.t.Helper()
+	req, err := http.NewRequest("GET", w.url+path, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// stream reads a live stream with its backlog from the start for a moment.
+func (w *sealWorld) stream(token string) []byte {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", w.url+"/api/v1/talks/t1/stream?after=-1", nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body) // until the deadline
+	if !bytes.Contains(b, []byte("event: event")) {
+		w.t.Errorf("the stream as %.8q sent no event:\n%.300s", token, b)
+	}
+	return b
+}
+
+// answers fetches every read route of the API, the pages, a live stream
+// and /metrics as the holder of token and returns what they answered.
+func (w *sealWorld) answers(token string) map[string][]byte {
+	w.t.Helper()
+	out := map[string][]byte{}
+	_, ov := w.get(token, "/api/v1/talks/t1")
+	var size int64
+	if m := regexp.MustCompile(`"size":(\d+)`).FindSubmatch(ov); m != nil {
+		size, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	}
+	paths := []string{"/api/v1/talks", "/api/v1/talks/t1", "/api/v1/talks/t1/events?limit=5000", "/api/v1/talks/t1/caucus/gov", "/api/v1/talks/t1/caucus/opp",
+		"/api/v1/talks/t1/statements", "/api/v1/talks/t1/briefing", "/api/v1/talks/t1/agreement", "/api/v1/talks/t1/bundle", "/api/v1/talks/t1/checkpoint",
+		"/talks/t1", "/talks/t1/workspace", "/talks/t1/workspace?party=gov", "/talks/t1/timeline", "/talks/t1/timeline?from=0", "/talks/t1/public", "/talks/t1/verify", "/talks/t1/dashboard"}
+	for i := int64(0); i < size; i++ {
+		paths = append(paths, fmt.Sprintf("/api/v1/talks/t1/receipts/%d", i), fmt.Sprintf("/api/v1/talks/t1/proofs/%d", i))
+	}
+	for _, p := range paths {
+		code, b := w.get(token, p)
+		if code >= 500 {
+			w.t.Errorf("GET %s: %d %s", p, code, b)
+		}
+		out[p] = b
+	}
+	out["stream"] = w.stream(token)
+	req, _ := http.NewRequest("GET", w.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(b, []byte("# TYPE")) {
+		w.t.Fatalf("/metrics: %d %.200s", resp.StatusCode, b)
+	}
+	out["/metrics"] = b
+	return out
+}
+
+// signIn returns a session token for a key file.
+func (w *sealWorld) signIn(n string) string {
+	w.t.Helper()
+	k, err := readKey(w.key(n))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	c := &apiClient{base: w.url, hc: http.DefaultClient}
+	s, err := c.signIn(context.Background(), k)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return s.Token
+}
+
+// files returns every file under dir, by path.
+func files(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out[p] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// tables returns the content of every table of the test's PostgreSQL
+// schema, each row's values one after the other, bytea as raw bytes.
+func tables(t *testing.T, dbURL string) map[string][]byte {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	u, _ := url.Parse(dbURL)
+	schema := u.Query().Get("search_path")
+	rows, err := conn.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) == 0 {
+		t.Fatalf("no table in schema %s", schema)
+	}
+	out := map[string][]byte{}
+	for _, n := range names {
+		rows, err := conn.Query(ctx, "SELECT * FROM "+pgx.Identifier{schema, n}.Sanitize())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				switch v := v.(type) {
+				case []byte:
+					b.Write(v)
+				default:
+					fmt.Fprintf(&b, "%v", v)
+				}
+				b.WriteByte('\n')
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		out[n] = b.Bytes()
+	}
+	return out
+}
+
+// nowhere checks that no marker of the test is in any of the texts.
+func (w *sealWorld) nowhere(where string, texts map[string][]byte, markers ...string) {
+	w.t.Helper()
+	for name, b := range texts {
+		x := expanded(b)
+		for _, m := range markers {
+			if bytes.Contains(x, []byte(m)) {
+				w.t.Errorf("%s %s holds the sealed marker %s", where, name, m)
+			}
+		}
+	}
+}
+
+// somewhere checks that the marker is in one of the texts: the control
+// that the search would find a leak.
+func (w *sealWorld) somewhere(where string, texts map[string][]byte, marker string) {
+	w.t.Helper()
+	for _, b := range texts {
+		if bytes.Contains(expanded(b), []byte(marker)) {
+			return
+		}
+	}
+	w.t.Errorf("the plain-text control %s is in no %s: the search would miss a leak", marker, where)
+}
+
+// TestSealedCaucusNowhere sends caucus messages with the command line
+// against a real server, on SQLite and on PostgreSQL, and checks that each
+// marker they carry is read by every recipient, and by no one else, and
+// is in no byte of the database (the SQLite file and its WAL, the
+// PostgreSQL tables), the data directory, the server's log, any answer of
+// the API or the pages, a live stream, a bundle, or /metrics. A control
+// message sent in plain text, before the keys were published, is found in
+// the database by the same search.
+func TestSealedCaucusNowhere(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { sealedNowhere(t, "") })
+	t.Run("postgres", func(t *testing.T) { sealedNowhere(t, pgURL(t)) })
+}
+
+func sealedNowhere(t *testing.T, db string) {
+	w := newSealWorld(t, db)
+	control := w.mark("PLAINCONTROL")
+	w.setup(control)
+	byGov, byMed := w.mark("FROMGOV"), w.mark("FROMMED")
+	if out := w.must("caucus", "gov", byGov+" our red lines", "--key", w.key("gov")); !strings.Contains(out, "sealed to 2 recipients") {
+		t.Fatalf("caucus: %s", out)
+	}
+	w.must("caucus", "gov", byMed+" noted", "--key", w.key("med"))
+	// A delegate who joins later reads them once gov wraps their keys
+	// again for it.
+	w.must("roster", "add", w.pub["govdel"], "Gov delegate", "--role", "delegate", "--party", "gov", "--key", w.key("gov"))
+	w.must("key", "publish", "--key", w.key("govdel"))
+	w.must("caucus", "rewrap", "gov", w.pub["govdel"], "--key", w.key("gov"))
+	late := w.mark("AFTERJOIN")
+	w.must("caucus", "gov", late, "--key", w.key("med"))
+	sealed := []string{byGov, byMed, late}
+
+	// Every recipient reads every message, with the command line.
+	for _, n := range []string{"gov", "med", "govdel"} {
+		out := w.must("caucus", "read", "gov", "--key", w.key(n))
+		for _, m := range sealed {
+			if !strings.Contains(out, m) {
+				t.Errorf("%s does not read %s:\n%s", n, m, out)
+			}
+		}
+		if !strings.Contains(out, control) || !strings.Contains(out, "not sealed: the host could read it") {
+			t.Errorf("%s's caucus does not show the plain control as not sealed:\n%s", n, out)
+		}
+	}
+	// The other party, the observer and a stranger may not read the
+	// caucus; the convener sees its messages but cannot open them.
+	for _, n := range []string{"opp", "obs", "stranger"} {
+		out, err := cli(t, w.getenv, "caucus", "read", "gov", "--key", w.key(n))
+		if err == nil || !strings.Contains(err.Error(), "open to that party and the mediators only") || strings.Contains(out, w.marker+"FROM") {
+			t.Errorf("%s reads gov's caucus: %v\n%s", n, err, out)
+		}
+	}
+	if out := w.must("caucus", "read", "gov", "--key", w.key("conv")); strings.Contains(out, w.marker+"FROM") || strings.Count(out, "not among its recipients") != 3 {
+		t.Errorf("the convener's reading of the caucus:\n%s", out)
+	}
+
+	// What the server answers, to each viewer.
+	tokens := map[string]string{"public": ""}
+	for _, n := range []string{"conv", "med", "gov", "govdel", "opp", "obs", "stranger"} {
+		tokens[n] = w.signIn(n)
+	}
+	for who, tok := range tokens {
+		w.nowhere("the answer to "+who+" of", w.answers(tok), sealed...)
+	}
+	// The database and the data directory, while the server runs and
+	// after it stopped; the server's log.
+	check := func(when string) {
+		all := files(t, w.dir)
+		if db == "" {
+			if _, ok := all[filepath.Join(w.dir, "parley.db")]; !ok {
+				t.Fatalf("no parley.db in %s", w.dir)
+			}
+			w.somewhere("file of the data directory "+when, all, control)
+		} else {
+			tb := tables(t, db)
+			w.nowhere("PostgreSQL table "+when, tb, sealed...)
+			w.somewhere("PostgreSQL table "+when, tb, control)
+		}
+		w.nowhere("file "+when, all, sealed...)
+	}
+	if db == "" {
+		if _, err := os.Stat(filepath.Join(w.dir, "parley.db-wal")); err != nil {
+			t.Errorf("the running server's SQLite has no WAL to search: %v", err)
+		}
+	}
+	check("while the server runs")
+	logs := w.logs.String()
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	check("after the server stopped")
+	if !strings.Contains(logs, "level=DEBUG") && !strings.Contains(logs, "level=INFO") {
+		t.Errorf("the server logged nothing to search:\n%s", logs)
+	}
+	w.nowhere("the server's log", map[string][]byte{"": []byte(w.logs.String())}, sealed...)
+}
