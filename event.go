@@ -301,7 +301,7 @@ func decodeEventJSON(b []byte) (*Event, error) {
 		}
 		var str string
 		if v = v[1 : len(v)-1]; bytes.IndexByte(v, '\\') >= 0 {
-			str = string(appendUnescaped(nil, v))
+			str = string(AppendUnescapedJSON(nil, v))
 		} else {
 			str = string(v)
 		}

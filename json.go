@@ -50,11 +50,12 @@ func checkJSONInto(b []byte, sh *shape, spans []span) error {
 	}
 	s := scanners.Get().(*scanner)
 	defer s.release()
-	s.b, s.spans = b, min(len(spans), maxSpans)
+	s.Reset(b)
+	s.spans = min(len(spans), maxSpans)
 	if err := s.value(sh); err != nil {
 		return err
 	}
-	s.space()
+	s.Space()
 	if s.i != len(b) {
 		return Errorf(EINVALID, "unexpected data after the JSON value at byte %d: give one JSON value", s.i)
 	}
@@ -79,11 +80,10 @@ func (s *scanner) release() {
 // end is 0.
 type span struct{ start, end int }
 
-// A scanner checks one JSON text. It reads b once, from the start, keeping
-// only the member names of the objects it is in.
+// A scanner checks one JSON text. It reads it once, from the start, with
+// a JSONReader, keeping only the member names of the objects it is in.
 type scanner struct {
-	b     []byte
-	i     int       // the next byte to read
+	JSONReader
 	depth int       // objects and arrays open at i
 	names []nameRef // the names of the open objects' members so far, innermost object's last
 	arena []byte    // the names that hold escapes, unescaped
@@ -114,7 +114,8 @@ const foldMapAt = 24
 
 // plain marks the bytes that stand for themselves in a JSON string: all but
 // the quote, the backslash and the control characters. Bytes from 0x80 are
-// parts of UTF-8 sequences, checked before the scan.
+// parts of UTF-8 sequences, which the caller of JSONReader checks
+// (CheckJSON before it reads).
 var plain = func() (t [256]bool) {
 	for c := 0x20; c < 256; c++ {
 		t[c] = c != '"' && c != '\\'
@@ -122,27 +123,75 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
-func (s *scanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
+// A JSONReader reads a JSON text (RFC 8259) a token at a time, as
+// strictly as CheckJSON: a string holds no control character, no escape
+// but those of JSON and no lone UTF-16 surrogate escape; a number is in
+// the grammar of RFC 8259. Its caller reads the objects and arrays and
+// checks that the text is valid UTF-8. It is the one strict reader of
+// JSON: CheckJSON reads events, payloads and request bodies with it, and
+// package agreement its interchange format, field by field, into its own
+// types. Its errors are *Error with code EINVALID that say at which byte
+// the text goes wrong.
+type JSONReader struct {
+	b []byte
+	i int // the next byte to read
+}
+
+// Reset makes r read b from its start.
+func (r *JSONReader) Reset(b []byte) { r.b, r.i = b, 0 }
+
+// Text returns the text r reads.
+func (r *JSONReader) Text() []byte { return r.b }
+
+// Offset returns the offset in the text of the next byte to read.
+func (r *JSONReader) Offset() int { return r.i }
+
+// SetOffset makes r read on from offset i of the text, for a caller that
+// has read up to there itself.
+func (r *JSONReader) SetOffset(i int) { r.i = i }
+
+// Space skips white space.
+func (r *JSONReader) Space() {
+	for r.i < len(r.b) {
+		switch r.b[r.i] {
 		case ' ', '\t', '\n', '\r':
-			s.i++
+			r.i++
 		default:
 			return
 		}
 	}
 }
 
-// syntax returns the error for finding something else than want at s.i.
-func (s *scanner) syntax(want string) error {
-	if s.i >= len(s.b) {
+// Peek skips white space and returns the next byte, without reading it,
+// or 0 at the end of the text.
+func (r *JSONReader) Peek() byte {
+	r.Space()
+	if r.i == len(r.b) {
+		return 0
+	}
+	return r.b[r.i]
+}
+
+// Null skips white space and reads null if it comes next, reporting
+// whether it did.
+func (r *JSONReader) Null() bool {
+	if r.Peek() == 'n' && len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "null" {
+		r.i += 4
+		return true
+	}
+	return false
+}
+
+// Syntax returns the error for finding something else than want next.
+func (r *JSONReader) Syntax(want string) error {
+	if r.i >= len(r.b) {
 		return Errorf(EINVALID, "the JSON ends early, expected %s", want)
 	}
-	return Errorf(EINVALID, "the JSON is malformed at byte %d: expected %s, found %s", s.i, want, quoteByte(s.b[s.i]))
+	return Errorf(EINVALID, "the JSON is malformed at byte %d: expected %s, found %s", r.i, want, quoteByte(r.b[r.i]))
 }
 
 // malformed returns an error for the JSON at byte i.
-func (s *scanner) malformed(i int, what string) error {
+func (r *JSONReader) malformed(i int, what string) error {
 	return Errorf(EINVALID, "the JSON is malformed at byte %d: %s", i, what)
 }
 
@@ -171,73 +220,48 @@ func quoteByte(c byte) string {
 	return "a non-ASCII character"
 }
 
-// value scans one value, after optional white space.
-func (s *scanner) value(sh *shape) error {
-	s.space()
-	if s.i >= len(s.b) {
-		return s.syntax("a value")
-	}
-	switch c := s.b[s.i]; {
-	case c == '{':
-		return s.object(sh)
-	case c == '[':
-		return s.array(sh)
-	case c == '"':
-		_, _, _, err := s.str()
-		return err
-	case c == '-' || '0' <= c && c <= '9':
-		return s.number()
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	}
-	return s.syntax("a value")
-}
-
-func (s *scanner) literal(lit string) error {
-	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
-		j := s.i
-		for j < len(s.b) && j-s.i < len(lit) && s.b[j] == lit[j-s.i] {
+func (r *JSONReader) literal(lit string) error {
+	if len(r.b)-r.i < len(lit) || string(r.b[r.i:r.i+len(lit)]) != lit {
+		j := r.i
+		for j < len(r.b) && j-r.i < len(lit) && r.b[j] == lit[j-r.i] {
 			j++
 		}
-		if j == len(s.b) {
+		if j == len(r.b) {
 			return Errorf(EINVALID, "the JSON ends early, expected %s", lit)
 		}
-		return s.malformed(s.i, "expected "+lit)
+		return r.malformed(r.i, "expected "+lit)
 	}
-	s.i += len(lit)
+	r.i += len(lit)
 	return nil
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// number scans a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (s *scanner) number() error {
-	b, i := s.b, s.i
-	if b[i] == '-' {
+// Number reads the number that starts at the next byte, a minus sign or a
+// digit, and returns its text: the longest that is a number in the grammar
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, so that "01" is the
+// number 0 followed by a 1 the caller refuses.
+func (r *JSONReader) Number() ([]byte, error) {
+	b, start := r.b, r.i
+	i := start
+	if i < len(b) && b[i] == '-' {
 		i++
 	}
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
-		if i < len(b) && isDigit(b[i]) {
-			return s.malformed(i-1, "a number starts with 0 and another digit; write it without leading zeros")
-		}
 	case i < len(b) && isDigit(b[i]):
 		for i++; i < len(b) && isDigit(b[i]); i++ {
 		}
 	default:
-		s.i = i
-		return s.syntax("a digit after '-'")
+		r.i = i
+		return nil, r.Syntax("a digit after '-'")
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
 		if i >= len(b) || !isDigit(b[i]) {
-			s.i = i
-			return s.syntax("a digit after the decimal point")
+			r.i = i
+			return nil, r.Syntax("a digit after the decimal point")
 		}
 		for i++; i < len(b) && isDigit(b[i]); i++ {
 		}
@@ -248,43 +272,44 @@ func (s *scanner) number() error {
 			i++
 		}
 		if i >= len(b) || !isDigit(b[i]) {
-			s.i = i
-			return s.syntax("a digit in the exponent")
+			r.i = i
+			return nil, r.Syntax("a digit in the exponent")
 		}
 		for i++; i < len(b) && isDigit(b[i]); i++ {
 		}
 	}
-	s.i = i
-	return nil
+	r.i = i
+	return b[start:i:i], nil
 }
 
-// str scans a string and returns where its contents start and end in b,
-// quotes excluded, and whether they hold an escape.
-func (s *scanner) str() (start, end int, escaped bool, err error) {
-	b := s.b
-	i := s.i + 1
-	start = i
+// ReadString reads the string whose opening quote is the next byte and
+// returns its contents, quotes excluded, as they are in the text, and
+// whether they hold an escape (AppendUnescapedJSON unescapes them).
+func (r *JSONReader) ReadString() (raw []byte, escaped bool, err error) {
+	b := r.b
+	i := r.i + 1
+	start := i
 	for {
 		for i < len(b) && plain[b[i]] {
 			i++
 		}
 		if i >= len(b) {
-			s.i = i
-			return 0, 0, false, s.syntax("a closing quote")
+			r.i = i
+			return nil, false, r.Syntax("a closing quote")
 		}
 		switch c := b[i]; c {
 		case '"':
-			s.i = i + 1
-			return start, i, escaped, nil
+			r.i = i + 1
+			return b[start:i:i], escaped, nil
 		case '\\':
-			n, err := s.escape(i)
+			n, err := r.escape(i)
 			if err != nil {
-				return 0, 0, false, err
+				return nil, false, err
 			}
 			i += n
 			escaped = true
 		default:
-			return 0, 0, false, s.malformed(i, "a control character (U+"+hex4(rune(c))+") in a string; write it as an escape such as \\u"+hex4(rune(c)))
+			return nil, false, r.malformed(i, "a control character (U+"+hex4(rune(c))+") in a string; write it as an escape such as \\u"+hex4(rune(c)))
 		}
 	}
 }
@@ -296,44 +321,44 @@ func hex4(r rune) string {
 
 // escape checks the escape at b[i] and returns its length in bytes: 2, 6
 // for \uXXXX, or 12 for a surrogate pair.
-func (s *scanner) escape(i int) (int, error) {
-	b := s.b
+func (r *JSONReader) escape(i int) (int, error) {
+	b := r.b
 	if i+1 >= len(b) {
-		s.i = i + 1
-		return 0, s.syntax("an escaped character after '\\'")
+		r.i = i + 1
+		return 0, r.Syntax("an escaped character after '\\'")
 	}
 	switch b[i+1] {
 	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 		return 2, nil
 	case 'u':
 	default:
-		return 0, s.malformed(i, "'\\' followed by "+quoteByte(b[i+1])+" is not an escape; JSON has \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX")
+		return 0, r.malformed(i, "'\\' followed by "+quoteByte(b[i+1])+" is not an escape; JSON has \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX")
 	}
-	r, ok := hexRune(b, i+2)
+	c, ok := hexRune(b, i+2)
 	if !ok {
-		return 0, s.badHex(i)
+		return 0, r.badHex(i)
 	}
-	if !utf16.IsSurrogate(r) {
+	if !utf16.IsSurrogate(c) {
 		return 6, nil
 	}
-	if r < 0xdc00 && i+7 < len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
-		r2, ok := hexRune(b, i+8)
+	if c < 0xdc00 && i+7 < len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+		c2, ok := hexRune(b, i+8)
 		if !ok {
-			return 0, s.badHex(i + 6)
+			return 0, r.badHex(i + 6)
 		}
-		if 0xdc00 <= r2 && r2 < 0xe000 {
+		if 0xdc00 <= c2 && c2 < 0xe000 {
 			return 12, nil
 		}
 	}
-	return 0, s.malformed(i, "\\u"+hex4(r)+" is a lone UTF-16 surrogate; a character above U+FFFF is escaped as a pair of them, high then low, or not escaped at all")
+	return 0, r.malformed(i, "\\u"+hex4(c)+" is a lone UTF-16 surrogate; a character above U+FFFF is escaped as a pair of them, high then low, or not escaped at all")
 }
 
-func (s *scanner) badHex(i int) error {
-	if i+6 > len(s.b) {
-		s.i = len(s.b)
-		return s.syntax("four hexadecimal digits after \\u")
+func (r *JSONReader) badHex(i int) error {
+	if i+6 > len(r.b) {
+		r.i = len(r.b)
+		return r.Syntax("four hexadecimal digits after \\u")
 	}
-	return s.malformed(i, "expected four hexadecimal digits after \\u")
+	return r.malformed(i, "expected four hexadecimal digits after \\u")
 }
 
 // hexRune decodes the four hexadecimal digits at b[i:].
@@ -358,9 +383,10 @@ func hexRune(b []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// appendUnescaped appends to out the contents b of a string checked by
-// str, unescaped.
-func appendUnescaped(out, b []byte) []byte {
+// AppendUnescapedJSON appends to dst the contents raw of a string that
+// ReadString read, unescaped.
+func AppendUnescapedJSON(dst, raw []byte) []byte {
+	out, b := dst, raw
 	for i := 0; i < len(b); {
 		c := b[i]
 		if c != '\\' {
@@ -397,6 +423,45 @@ func appendUnescaped(out, b []byte) []byte {
 	return out
 }
 
+// value scans one value, after optional white space.
+func (s *scanner) value(sh *shape) error {
+	s.Space()
+	if s.i >= len(s.b) {
+		return s.Syntax("a value")
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(sh)
+	case c == '[':
+		return s.array(sh)
+	case c == '"':
+		_, _, err := s.ReadString()
+		return err
+	case c == '-' || '0' <= c && c <= '9':
+		return s.number()
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	}
+	return s.Syntax("a value")
+}
+
+// number scans a number, refusing one with a leading zero.
+func (s *scanner) number() error {
+	if _, err := s.Number(); err != nil {
+		return err
+	}
+	if s.i < len(s.b) && isDigit(s.b[s.i]) {
+		// Only a number whose integer part is a lone 0 stops before a
+		// digit.
+		return s.malformed(s.i-1, "a number starts with 0 and another digit; write it without leading zeros")
+	}
+	return nil
+}
+
 func (s *scanner) open() error {
 	if s.depth == MaxJSONDepth {
 		return Errorf(EINVALID, "the JSON is nested more than %d deep (at byte %d)", MaxJSONDepth, s.i)
@@ -413,7 +478,7 @@ func (s *scanner) object(sh *shape) error {
 	}
 	first, arena := len(s.names), len(s.arena)
 	var folded map[string]int // the members' folded names, once there are many
-	s.space()
+	s.Space()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
 		s.i++
 		s.depth--
@@ -424,16 +489,17 @@ func (s *scanner) object(sh *shape) error {
 			if s.i < len(s.b) && s.b[s.i] == '}' {
 				return s.malformed(s.i, "a comma before '}'; remove it")
 			}
-			return s.syntax("a member name in quotes")
+			return s.Syntax("a member name in quotes")
 		}
-		start, end, escaped, err := s.str()
+		start := s.i + 1
+		raw, escaped, err := s.ReadString()
 		if err != nil {
 			return err
 		}
-		ref := nameRef{start, end, false}
+		ref := nameRef{start, start + len(raw), false}
 		if escaped {
 			ref = nameRef{len(s.arena), 0, true}
-			s.arena = appendUnescaped(s.arena, s.b[start:end])
+			s.arena = AppendUnescapedJSON(s.arena, raw)
 			ref.end = len(s.arena)
 		}
 		name := s.name(ref)
@@ -465,12 +531,12 @@ func (s *scanner) object(sh *shape) error {
 				return err
 			}
 		}
-		s.space()
+		s.Space()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return s.syntax("':' after the member name")
+			return s.Syntax("':' after the member name")
 		}
 		s.i++
-		s.space()
+		s.Space()
 		at := s.i
 		if err := s.value(child); err != nil {
 			if me, ok := err.(*memberError); ok {
@@ -481,14 +547,14 @@ func (s *scanner) object(sh *shape) error {
 		if s.depth == 1 && k >= 0 && k < s.spans {
 			s.top[k] = span{at, s.i}
 		}
-		s.space()
+		s.Space()
 		if s.i >= len(s.b) {
-			return s.syntax("',' or '}'")
+			return s.Syntax("',' or '}'")
 		}
 		switch s.b[s.i] {
 		case ',':
 			s.i++
-			s.space()
+			s.Space()
 			continue
 		case '}':
 			s.i++
@@ -496,7 +562,7 @@ func (s *scanner) object(sh *shape) error {
 			s.depth--
 			return nil
 		}
-		return s.syntax("',' or '}'")
+		return s.Syntax("',' or '}'")
 	}
 }
 
@@ -559,7 +625,7 @@ func (s *scanner) array(sh *shape) error {
 	if sh != nil && !sh.isMap && sh.fields == nil {
 		elem = sh.elem
 	}
-	s.space()
+	s.Space()
 	if s.i < len(s.b) && s.b[s.i] == ']' {
 		s.i++
 		s.depth--
@@ -572,14 +638,14 @@ func (s *scanner) array(sh *shape) error {
 			}
 			return err
 		}
-		s.space()
+		s.Space()
 		if s.i >= len(s.b) {
-			return s.syntax("',' or ']'")
+			return s.Syntax("',' or ']'")
 		}
 		switch s.b[s.i] {
 		case ',':
 			s.i++
-			s.space()
+			s.Space()
 			if s.i < len(s.b) && s.b[s.i] == ']' {
 				return s.malformed(s.i, "a comma before ']'; remove it")
 			}
@@ -589,7 +655,7 @@ func (s *scanner) array(sh *shape) error {
 			s.depth--
 			return nil
 		}
-		return s.syntax("',' or ']'")
+		return s.Syntax("',' or ']'")
 	}
 }
 

@@ -284,3 +284,66 @@ func FuzzCheckJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONReader reads tokens one at a time, as package agreement does.
+func TestJSONReader(t *testing.T) {
+	var r parley.JSONReader
+	r.Reset([]byte(` null "a\u00e9\n" 01 -2.5e3 "b`))
+	if !r.Null() || r.Offset() != 5 {
+		t.Fatalf("Null: offset %d, want 5 after the null", r.Offset())
+	}
+	if c := r.Peek(); c != '"' {
+		t.Fatalf("Peek = %q, want the quote", c)
+	}
+	raw, escaped, err := r.ReadString()
+	if err != nil || string(raw) != `a\u00e9\n` || !escaped {
+		t.Fatalf("ReadString = %q, %v, %v; want the escaped contents", raw, escaped, err)
+	}
+	if got := string(parley.AppendUnescapedJSON([]byte("x"), raw)); got != "xaé\n" {
+		t.Errorf("AppendUnescapedJSON = %q, want %q", got, "xaé\n")
+	}
+	// A number is the longest the grammar allows: 0, before a 1 the
+	// caller refuses.
+	r.Peek()
+	if n, err := r.Number(); err != nil || string(n) != "0" || r.Offset() != 19 {
+		t.Fatalf("Number = %q, %v at %d; want 0, up to offset 19", n, err, r.Offset())
+	}
+	r.SetOffset(20)
+	if r.Null() {
+		t.Fatal("Null read something else than null")
+	}
+	if n, err := r.Number(); err != nil || string(n) != "-2.5e3" {
+		t.Fatalf("Number = %q, %v; want -2.5e3", n, err)
+	}
+	r.Peek()
+	if _, _, err := r.ReadString(); err == nil || err.Error() != "the JSON ends early, expected a closing quote" {
+		t.Errorf("ReadString of an open string: %v", err)
+	}
+	if err := r.Syntax("a value"); err == nil || !strings.Contains(err.Error(), "ends early, expected a value") {
+		t.Errorf("Syntax at the end: %v", err)
+	}
+}
+
+// FuzzJSONReaderString checks that a string ReadString accepts reads,
+// unescaped, as encoding/json reads it.
+func FuzzJSONReaderString(f *testing.F) {
+	for _, s := range []string{`a`, `\"\\\/\b\f\n\r\t`, `\u00e9\ud83d\ude00`, `é😀`, `\ud800`, `a\u00g0`, "\x01", `\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		in := []byte(`"` + s + `"`)
+		var r parley.JSONReader
+		r.Reset(in)
+		raw, _, err := r.ReadString()
+		if err != nil || r.Offset() != len(in) || !utf8.Valid(in) {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(in, &want); err != nil {
+			t.Fatalf("ReadString accepts %q; encoding/json: %v", in, err)
+		}
+		if got := string(parley.AppendUnescapedJSON(nil, raw)); got != want {
+			t.Fatalf("%q unescaped: got %q, encoding/json %q", in, got, want)
+		}
+	})
+}

@@ -3,7 +3,6 @@ package agreement
 import (
 	"bytes"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
@@ -13,8 +12,10 @@ import (
 // interchange format: a Paris-sized instance holds a million positions, and
 // a reader that knows the fields decodes it several times faster than
 // reflection. It is strict: unknown or repeated fields, wrong types and
-// trailing data are errors that name the field. null stands for a missing
-// value, as in encoding/json.
+// trailing data are errors that name the field, and it reads each token
+// with parley.JSONReader, as strictly as an event is read (no control
+// character in a string, no lone UTF-16 surrogate escape, numbers as RFC
+// 8259 writes them). null stands for a missing value, as in encoding/json.
 func decodeJSON(b []byte) (*Instance, error) {
 	inst, _, err := readJSON(b, false)
 	return inst, err
@@ -52,7 +53,8 @@ func EvaluateJSON(b []byte, opt Options) (*Result, error) {
 // model of those parties and items instead of the instance, and returns
 // the model, for configure and compile to finish.
 func readJSON(b []byte, compile bool) (*Instance, *model, error) {
-	r := &jreader{b: b}
+	r := &jreader{}
+	r.Reset(b)
 	var inst Instance
 	var m *model
 	seen := map[string]bool{}
@@ -69,9 +71,8 @@ func readJSON(b []byte, compile bool) (*Instance, *model, error) {
 	}); err != nil {
 		return nil, nil, err
 	}
-	r.space()
-	if r.i != len(r.b) {
-		return nil, nil, parley.Errorf(parley.EINVALID, "unexpected data after the instance at byte %d: give one JSON object", r.i)
+	if r.Peek(); r.Offset() != len(b) {
+		return nil, nil, parley.Errorf(parley.EINVALID, "unexpected data after the instance at byte %d: give one JSON object", r.Offset())
 	}
 	return &inst, m, nil
 }
@@ -116,7 +117,7 @@ func (r *jreader) field(inst *Instance, key string, field fpath) error {
 				case "kind":
 					return r.str(f, &h.Kind)
 				case "count":
-					if r.null() {
+					if r.Null() {
 						return nil
 					}
 					v, lit, fits, err := r.integer(f)
@@ -161,16 +162,16 @@ func (r *jreader) field(inst *Instance, key string, field fpath) error {
 // items are known: the same as reading them into an Instance and giving
 // them to newModel, without making a string of any id.
 func (r *jreader) modelPositions(field fpath, m *model) error {
-	if r.null() {
+	if r.Null() {
 		return nil
 	}
-	if r.peek() != '[' {
+	if r.Peek() != '[' {
 		return r.typeError(field, "a list")
 	}
-	r.i++
+	r.skip()
 	m.pos = make([]cpos, 0, r.count())
-	if r.peek() == ']' {
-		r.i++
+	if r.Peek() == ']' {
+		r.skip()
 		return nil
 	}
 	lastP, lastI := int32(-1), int32(-1)
@@ -178,11 +179,11 @@ func (r *jreader) modelPositions(field fpath, m *model) error {
 		if err := r.modelPosition(field.index(k), k, m, &lastP, &lastI); err != nil {
 			return err
 		}
-		switch r.peek() {
+		switch r.Peek() {
 		case ',':
-			r.i++
+			r.skip()
 		case ']':
-			r.i++
+			r.skip()
 			return nil
 		default:
 			return r.syntax(field, `"," or "]"`)
@@ -202,16 +203,16 @@ const (
 func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int32) error {
 	party, item, stance, cond, ok := r.plainPosition()
 	var seen uint8
-	if !ok && !r.null() {
-		if r.peek() != '{' {
+	if !ok && !r.Null() {
+		if r.Peek() != '{' {
 			return r.typeError(field, "an object")
 		}
-		r.i++
-		if r.peek() == '}' {
-			r.i++
+		r.skip()
+		if r.Peek() == '}' {
+			r.skip()
 		} else {
 			for {
-				if r.peek() != '"' {
+				if r.Peek() != '"' {
 					return r.syntax(field, "a key in quotes")
 				}
 				key, err := r.rawBytes(field, nil)
@@ -236,24 +237,24 @@ func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int3
 					return parley.Errorf(parley.EINVALID, "%s: the key is given twice", field.key(string(key)))
 				}
 				seen |= bit
-				if r.peek() != ':' {
+				if r.Peek() != ':' {
 					return r.syntax(field.key(string(key)), `":"`)
 				}
-				r.i++
-				if !r.null() {
-					if r.peek() != '"' {
+				r.skip()
+				if !r.Null() {
+					if r.Peek() != '"' {
 						return r.typeError(field.key(string(key)), "a string")
 					}
 					if *out, err = r.rawBytes(field, key); err != nil {
 						return err
 					}
 				}
-				switch r.peek() {
+				switch r.Peek() {
 				case ',':
-					r.i++
+					r.skip()
 					continue
 				case '}':
-					r.i++
+					r.skip()
 				default:
 					return r.syntax(field, `"," or "}"`)
 				}
@@ -289,8 +290,8 @@ func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int3
 // and no escape in a string. Otherwise it reads nothing and reports false,
 // and modelPosition reads the position the long way.
 func (r *jreader) plainPosition() (party, item, stance, cond []byte, ok bool) {
-	b := r.b
-	i := r.i
+	b := r.Text()
+	i := r.Offset()
 	// field reads `prefix"value"`, where value has no escape.
 	field := func(prefix string) []byte {
 		if i < 0 || len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
@@ -321,7 +322,7 @@ func (r *jreader) plainPosition() (party, item, stance, cond []byte, ok bool) {
 	if i < 0 || i >= len(b) || b[i] != '}' {
 		return nil, nil, nil, nil, false
 	}
-	r.i = i + 1
+	r.SetOffset(i + 1)
 	return party, item, stance, cond, true
 }
 
@@ -358,59 +359,42 @@ func stanceBytes(b []byte) (uint8, bool) {
 	return 0, false
 }
 
-// rawBytes reads a string at r.i, which is a quote, and returns its
-// bytes: a part of the input unless the string holds escapes. It is the
-// value of the key of field, if key is not nil, or else field itself.
+// rawBytes reads a string at the next byte, which is a quote, and returns
+// its bytes: a part of the input unless the string holds escapes. It is
+// the value of the key of field, if key is not nil, or else field itself.
 func (r *jreader) rawBytes(field fpath, key []byte) ([]byte, error) {
-	if key != nil {
+	start := r.Offset()
+	b, _, err := r.unescaped(field)
+	if err != nil && key != nil {
 		// Make the path of the field only for an error.
-		b, err := r.rawBytes(field, nil)
-		if err != nil {
-			r.i = r.keyStart
-			return r.rawBytes(field.key(string(key)), nil)
-		}
-		return b, nil
+		r.SetOffset(start)
+		b, _, err = r.unescaped(field.key(string(key)))
 	}
-	r.keyStart = r.i
-	r.i++
-	start := r.i
-	b := r.b
-	i, high := scanString(b, r.i)
-	r.i = i
-	if i == len(b) {
-		return nil, r.syntax(field, `a closing quote`)
-	}
-	switch c := b[i]; {
-	case c == '\\':
-		s, err := r.escaped(field, start)
-		return []byte(s), err
-	case c < 0x20:
-		return nil, r.syntax(field, "no control character in a string")
-	}
-	r.i++
-	if high && !utf8.Valid(b[start:i]) {
-		return nil, notUTF8(field)
-	}
-	return b[start:i:i], nil
+	return b, err
 }
 
-// scanString scans a string from b[i], after its opening quote, to its
-// closing quote or to the first backslash or control character in it,
-// and returns where that is and whether the string has a byte past ASCII.
-func scanString(b []byte, i int) (int, bool) {
-	high := false
-	for i < len(b) {
-		c := b[i]
-		switch {
-		case !stops[c]:
-		case c >= utf8.RuneSelf:
-			high = true
-		default:
-			return i, high
-		}
-		i++
+// unescaped reads a string at the next byte, which is a quote, with the
+// reader of package parley, and returns its contents unescaped: a part of
+// the input unless the string holds escapes, which escaped reports.
+func (r *jreader) unescaped(field fpath) (b []byte, escaped bool, err error) {
+	raw, escaped, err := r.ReadString()
+	switch {
+	case err != nil:
+		return nil, false, fieldError(field, err)
+	case !utf8.Valid(raw):
+		// Escapes are ASCII and stand for valid UTF-8: the string is
+		// valid once unescaped if and only if it is as written.
+		return nil, false, notUTF8(field)
+	case escaped:
+		return parley.AppendUnescapedJSON(nil, raw), true, nil
 	}
-	return i, high
+	return raw, false, nil
+}
+
+// fieldError returns err, an error of the reader of package parley, as
+// an error in field.
+func fieldError(field fpath, err error) error {
+	return parley.Errorf(parley.EINVALID, "%s: %s", field, parley.ErrorMessage(err))
 }
 
 func notUTF8(field fpath) error {
@@ -456,45 +440,24 @@ func (p fpath) index(k int) fpath {
 	return fpath{a: p.String(), k: k}
 }
 
+// A jreader reads the interchange format with the JSON reader of package
+// parley, which reads every token as strictly as parley.CheckJSON.
 type jreader struct {
-	b        []byte
-	i        int
-	keyStart int          // where the string rawBytes reads starts
-	seen     [8192]string // short strings read so far, by hash
+	parley.JSONReader
+	seen [8192]string // short strings read so far, by hash
 }
 
-func (r *jreader) space() {
-	for r.i < len(r.b) {
-		switch r.b[r.i] {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the next byte after white space, or 0 at the end.
-func (r *jreader) peek() byte {
-	r.space()
-	if r.i == len(r.b) {
-		return 0
-	}
-	return r.b[r.i]
-}
+// skip reads the byte that Peek returned.
+func (r *jreader) skip() { r.SetOffset(r.Offset() + 1) }
 
 func (r *jreader) syntax(p fpath, want string) error {
-	field := p.String()
-	if r.i >= len(r.b) {
-		return parley.Errorf(parley.EINVALID, "%s: the JSON ends early, expected %s", field, want)
-	}
-	return parley.Errorf(parley.EINVALID, "%s: the JSON is malformed at byte %d: expected %s, found %q", field, r.i, want, r.b[r.i])
+	return fieldError(p, r.Syntax(want))
 }
 
 func (r *jreader) typeError(p fpath, want string) error {
 	field := p.String()
 	found := "something else"
-	switch r.peek() {
+	switch r.Peek() {
 	case '{':
 		found = "an object"
 	case '[':
@@ -511,33 +474,24 @@ func (r *jreader) typeError(p fpath, want string) error {
 	return parley.Errorf(parley.EINVALID, "%s: want %s, found %s", field, want, found)
 }
 
-// null consumes a null and reports whether there was one.
-func (r *jreader) null() bool {
-	if r.peek() == 'n' && len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "null" {
-		r.i += 4
-		return true
-	}
-	return false
-}
-
 // object reads an object, calling f with each key and the key's field path.
 func (r *jreader) object(field fpath, f func(key string, field fpath) error) error {
-	if r.null() {
+	if r.Null() {
 		return nil
 	}
-	if r.peek() != '{' {
+	if r.Peek() != '{' {
 		return r.typeError(field, "an object")
 	}
-	r.i++
+	r.skip()
 	var few [8]string
 	seen := few[:0]
 	var many map[string]bool
-	if r.peek() == '}' {
-		r.i++
+	if r.Peek() == '}' {
+		r.skip()
 		return nil
 	}
 	for {
-		if r.peek() != '"' {
+		if r.Peek() != '"' {
 			return r.syntax(field, "a key in quotes")
 		}
 		key, err := r.rawString(field)
@@ -563,18 +517,18 @@ func (r *jreader) object(field fpath, f func(key string, field fpath) error) err
 		if dup {
 			return parley.Errorf(parley.EINVALID, "%s: the key is given twice", sub)
 		}
-		if r.peek() != ':' {
+		if r.Peek() != ':' {
 			return r.syntax(sub, `":"`)
 		}
-		r.i++
+		r.skip()
 		if err := f(key, sub); err != nil {
 			return err
 		}
-		switch r.peek() {
+		switch r.Peek() {
 		case ',':
-			r.i++
+			r.skip()
 		case '}':
-			r.i++
+			r.skip()
 			return nil
 		default:
 			return r.syntax(field, `"," or "}"`)
@@ -584,26 +538,26 @@ func (r *jreader) object(field fpath, f func(key string, field fpath) error) err
 
 // array reads a list, calling f with each index and its field path.
 func (r *jreader) array(field fpath, f func(k int, field fpath) error) error {
-	if r.null() {
+	if r.Null() {
 		return nil
 	}
-	if r.peek() != '[' {
+	if r.Peek() != '[' {
 		return r.typeError(field, "a list")
 	}
-	r.i++
-	if r.peek() == ']' {
-		r.i++
+	r.skip()
+	if r.Peek() == ']' {
+		r.skip()
 		return nil
 	}
 	for k := 0; ; k++ {
 		if err := f(k, field.index(k)); err != nil {
 			return err
 		}
-		switch r.peek() {
+		switch r.Peek() {
 		case ',':
-			r.i++
+			r.skip()
 		case ']':
-			r.i++
+			r.skip()
 			return nil
 		default:
 			return r.syntax(field, `"," or "]"`)
@@ -614,13 +568,14 @@ func (r *jreader) array(field fpath, f func(k int, field fpath) error) error {
 // count estimates the number of elements of the list ahead, for capacity.
 func (r *jreader) count() int {
 	n := 0
-	for _, c := range r.b[r.i:min(len(r.b), r.i+1<<16)] {
+	b, i := r.Text(), r.Offset()
+	for _, c := range b[i:min(len(b), i+1<<16)] {
 		if c == '{' {
 			n++
 		}
 	}
-	if r.i+1<<16 < len(r.b) {
-		n = n * (len(r.b) - r.i) >> 16
+	if i+1<<16 < len(b) {
+		n = n * (len(b) - i) >> 16
 	}
 	return n
 }
@@ -637,10 +592,10 @@ func (r *jreader) strings(field fpath, out *[]string) error {
 }
 
 func (r *jreader) str(field fpath, out *string) error {
-	if r.null() {
+	if r.Null() {
 		return nil
 	}
-	if r.peek() != '"' {
+	if r.Peek() != '"' {
 		return r.typeError(field, "a string")
 	}
 	s, err := r.rawString(field)
@@ -648,41 +603,15 @@ func (r *jreader) str(field fpath, out *string) error {
 	return err
 }
 
-// stops marks the bytes that end the plain part of a string.
-var stops = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = true
-	}
-	for c := utf8.RuneSelf; c < 256; c++ {
-		t[c] = true // checked to be UTF-8
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
-
-// rawString reads a string at r.i, which is a quote. Strings seen before
-// are shared rather than copied again: ids repeat a million times.
+// rawString reads a string at the next byte, which is a quote. Strings
+// seen before are shared rather than copied again: ids repeat a million
+// times.
 func (r *jreader) rawString(field fpath) (string, error) {
-	r.i++
-	start := r.i
-	b := r.b
-	i, high := scanString(b, r.i)
-	r.i = i
-	if i == len(b) {
-		return "", r.syntax(field, `a closing quote`)
-	}
-	switch c := b[i]; {
-	case c == '\\':
-		return r.escaped(field, start)
-	case c < 0x20:
-		return "", r.syntax(field, "no control character in a string")
-	}
-	r.i++
-	raw := b[start:i]
-	if high && !utf8.Valid(raw) {
-		return "", notUTF8(field)
-	}
-	if len(raw) > 64 {
+	raw, escaped, err := r.unescaped(field)
+	switch {
+	case err != nil:
+		return "", err
+	case escaped || len(raw) > 64:
 		return string(raw), nil
 	}
 	h := uint32(2166136261) // FNV-1a
@@ -697,126 +626,16 @@ func (r *jreader) rawString(field fpath) (string, error) {
 	return *slot, nil
 }
 
-func (r *jreader) escaped(field fpath, start int) (string, error) {
-	buf := append([]byte(nil), r.b[start:r.i]...)
-	for r.i < len(r.b) {
-		c := r.b[r.i]
-		switch {
-		case c == '"':
-			r.i++
-			if !utf8.Valid(buf) {
-				return "", notUTF8(field)
-			}
-			return string(buf), nil
-		case c < 0x20:
-			return "", r.syntax(field, "no control character in a string")
-		case c != '\\':
-			buf = append(buf, c)
-			r.i++
-			continue
-		}
-		if r.i+1 >= len(r.b) {
-			break
-		}
-		e := r.b[r.i+1]
-		r.i += 2
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			c1, ok := r.hex4()
-			if !ok {
-				return "", r.syntax(field, "four hex digits after \\u")
-			}
-			ru := rune(c1)
-			if utf16.IsSurrogate(ru) {
-				if r.i+1 < len(r.b) && r.b[r.i] == '\\' && r.b[r.i+1] == 'u' {
-					r.i += 2
-					c2, ok := r.hex4()
-					if !ok {
-						return "", r.syntax(field, "four hex digits after \\u")
-					}
-					ru = utf16.DecodeRune(ru, rune(c2))
-				} else {
-					ru = utf8.RuneError
-				}
-			}
-			buf = utf8.AppendRune(buf, ru)
-		default:
-			r.i--
-			return "", r.syntax(field, "an escape such as \\n or \\u00e9")
-		}
-	}
-	return "", r.syntax(field, "a closing quote")
-}
-
-func (r *jreader) hex4() (int, bool) {
-	if r.i+4 > len(r.b) {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(string(r.b[r.i:r.i+4]), 16, 16)
-	if err != nil {
-		return 0, false
-	}
-	r.i += 4
-	return int(v), true
-}
-
 // number reads a number in the grammar of RFC 8259 and returns its text.
 func (r *jreader) number(field fpath) ([]byte, error) {
-	c := r.peek()
-	if c != '-' && (c < '0' || c > '9') {
+	if c := r.Peek(); c != '-' && (c < '0' || c > '9') {
 		return nil, r.typeError(field, "a number")
 	}
-	b := r.b
-	start := r.i
-	i := start
-	if b[i] == '-' {
-		i++
+	lit, err := r.Number()
+	if err != nil {
+		return nil, fieldError(field, err)
 	}
-	digits := func() bool {
-		j := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i > j
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case !digits():
-		r.i = i
-		return nil, r.syntax(field, "a digit")
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
-			r.i = i
-			return nil, r.syntax(field, "a digit after the decimal point")
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if !digits() {
-			r.i = i
-			return nil, r.syntax(field, "a digit in the exponent")
-		}
-	}
-	r.i = i
-	return b[start:i], nil
+	return lit, nil
 }
 
 // integer reads a whole number, written without a fraction or an
@@ -839,7 +658,7 @@ func (r *jreader) rule(field fpath, out *parley.Rule) error {
 		case "kind":
 			return r.str(f, &out.Kind)
 		case "n":
-			if r.null() {
+			if r.Null() {
 				return nil
 			}
 			v, lit, fits, err := r.integer(f)
@@ -854,7 +673,7 @@ func (r *jreader) rule(field fpath, out *parley.Rule) error {
 			}
 			return parley.Errorf(parley.EINVALID, "%s: %s is larger than this machine's integers; any n at least the number of parties already tolerates every objection and silence", f, lit)
 		case "threshold":
-			if r.null() {
+			if r.Null() {
 				return nil
 			}
 			lit, err := r.number(f)

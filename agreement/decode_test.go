@@ -97,6 +97,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"{\"positions\": [{\"party\": \"\xe9\"}]}", "positions[0].party: the string is not valid UTF-8"},
 		{"{\"holds\": [{\"detail\": \"caf\xe9\"}]}", "holds[0].detail: the string is not valid UTF-8"},
 		{"{\"\xff\": 1}", "the instance: the string is not valid UTF-8"},
+		// The tokens are read by parley.JSONReader, as strictly as
+		// parley.CheckJSON reads an event.
+		{`{"items": ["\ud800"]}`, `items[0]: the JSON is malformed at byte 12: \uD800 is a lone UTF-16 surrogate`},
+		{`{"items": ["\ud800\u0041"]}`, `items[0]: the JSON is malformed at byte 12: \uD800 is a lone UTF-16 surrogate`},
+		{`{"positions": [{"party": "\udc00"}]}`, `positions[0].party: the JSON is malformed at byte 26: \uDC00 is a lone UTF-16 surrogate`},
+		{"{\"items\": [\"a\tb\"]}", `items[0]: the JSON is malformed at byte 13: a control character (U+0009) in a string`},
+		{`{"facts": ["\x41"]}`, `facts[0]: the JSON is malformed at byte 12: '\' followed by 'x' is not an escape`},
+		{`{"rule": {"kind": "majority", "threshold": -x}}`, `rule.threshold: the JSON is malformed at byte 44: expected a digit after '-', found 'x'`},
 	}
 	for _, tt := range tests {
 		_, err := decodeJSON([]byte(tt.in))
