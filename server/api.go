@@ -281,19 +281,16 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	page := EventsPage{Size: v.Size, Entries: []EventOrLeaf{}}
 	if from < v.Size {
 		to := min(v.Size, from+limit)
-		entries, err := s.l.Store().Entries(r.Context(), v.ID, from, to)
+		entries, events, err := s.l.Read(r.Context(), v.ID, from, to)
 		if err != nil {
 			return err
 		}
-		for _, en := range entries {
+		for i, en := range entries {
 			if !v.Visible(en.Index) {
 				page.Entries = append(page.Entries, EventOrLeaf{Hidden: true, Leaf: base64.StdEncoding.EncodeToString(en.Leaf[:])})
 				continue
 			}
-			e, err := parley.DecodeEvent(en.Event)
-			if err != nil {
-				return err
-			}
+			e := events[i]
 			ej := eventJSON(en, e, v.VisibilityOf(en.Index))
 			page.Entries = append(page.Entries, EventOrLeaf{EventJSON: &ej})
 		}
@@ -590,18 +587,14 @@ type RewrapJSON struct {
 
 // event reads and decodes the event at a log index.
 func event(ctx context.Context, l *ledger.Ledger, talks string, index int64) (parley.Entry, *parley.Event, error) {
-	entries, err := l.Store().Entries(ctx, talks, index, index+1)
+	entries, events, err := l.Read(ctx, talks, index, index+1)
 	if err != nil {
 		return parley.Entry{}, nil, err
 	}
 	if len(entries) != 1 {
 		return parley.Entry{}, nil, parley.Errorf(parley.EINTERNAL, "the store has no event %d of %s", index, talks)
 	}
-	e, err := parley.DecodeEvent(entries[0].Event)
-	if err != nil {
-		return parley.Entry{}, nil, err
-	}
-	return entries[0], e, nil
+	return entries[0], events[0], nil
 }
 
 func (s *Server) handleBriefing(w http.ResponseWriter, r *http.Request) error {

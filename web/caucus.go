@@ -135,12 +135,12 @@ func (h *handler) demoOpen(ctx context.Context, s *snap, index int64, key *seal.
 
 // event reads and decodes the event at a log index of a talks.
 func (h *handler) event(ctx context.Context, talks string, index int64) (*parley.Event, error) {
-	entries, err := h.l.Store().Entries(ctx, talks, index, index+1)
+	_, events, err := h.l.Read(ctx, talks, index, index+1)
 	if err != nil {
 		return nil, err
 	}
-	if len(entries) != 1 {
+	if len(events) != 1 {
 		return nil, parley.Errorf(parley.EINTERNAL, "the store has no event %d of %s", index, talks)
 	}
-	return parley.DecodeEvent(entries[0].Event)
+	return events[0], nil
 }
