@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +25,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/record"
+	"github.com/parleyhq/parley/seal"
+	"github.com/parleyhq/parley/state"
 )
 
 // A sealWorld is a talks on a "parley serve" of its own, driven by the
@@ -470,4 +478,200 @@ func sealedNowhere(t *testing.T, db string) {
 		t.Errorf("the server logged nothing to search:\n%s", logs)
 	}
 	w.nowhere("the server's log", map[string][]byte{"": []byte(w.logs.String())}, sealed...)
+}
+
+// TestSealedTamper checks, on a local record made with the command line,
+// that a sealed caucus message changed in any byte after it was signed is
+// refused at append; that a sealed payload moved into another event (by
+// another signer, into another party's caucus, into another talks) is
+// refused; that a bundle with any byte of a sealed payload changed fails
+// parley verify, naming the entry; and that parley verify's replay, given
+// a validly signed message sealed to the wrong recipients, refuses it.
+func TestSealedTamper(t *testing.T) {
+	work := t.TempDir()
+	dir := filepath.Join(work, "data")
+	env := map[string]string{"PARLEY_DIR": dir, "PARLEY_TALKS": "t1", "PARLEY_SESSIONS": filepath.Join(work, "sessions.json")}
+	getenv := func(k string) string { return env[k] }
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := cli(t, getenv, args...)
+		if err != nil {
+			t.Fatalf("parley %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	pub := map[string]string{}
+	key := func(n string) string { return filepath.Join(work, n+".key") }
+	for _, n := range []string{"conv", "med", "gov", "opp"} {
+		pub[n] = strings.TrimSpace(must("keygen", "-o", key(n)))
+	}
+	for _, talks := range []string{"t1", "t2"} {
+		env["PARLEY_TALKS"] = talks
+		must("init", "--key", key("conv"), "--title", "Talks "+talks, "--name", "Host")
+		must("mediator", "add", pub["med"], "Mediator", "--key", key("conv"))
+		must("party", "add", "gov", "Government", "--key", key("med"))
+		must("party", "add", "opp", "Opposition", "--key", key("med"))
+		must("roster", "add", pub["gov"], "Gov head", "--role", "head", "--party", "gov", "--key", key("med"))
+		must("roster", "add", pub["opp"], "Opp head", "--role", "head", "--party", "opp", "--key", key("med"))
+		for _, n := range []string{"med", "gov", "opp"} {
+			must("key", "publish", "--key", key(n))
+		}
+	}
+	env["PARLEY_TALKS"] = "t1"
+	must("caucus", "gov", "Our red lines.", "--key", key("gov"))
+
+	ctx := context.Background()
+	l, closeStore, err := openLedger(ctx, dataConfig{Dir: dir, DB: filepath.Join(dir, "parley.db"), Host: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	size, err := l.Store().Size(ctx, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := l.Store().Entries(ctx, "t1", size-1, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := entries[0]
+	e, err := parley.DecodeEvent(en.Event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := e.Act.(*parley.Caucus)
+	if !ok || !p.IsSealed() {
+		t.Fatalf("the last event is %s, not a sealed caucus message", e.Kind)
+	}
+	from := bytes.Index(en.Event, p.Sealed)
+	if from < 0 {
+		t.Fatal("the sealed payload is not in the event's bytes")
+	}
+
+	// Any byte of the sealed payload changed after signing: refused.
+	for i := from; i < from+len(p.Sealed); i++ {
+		bad := bytes.Clone(en.Event)
+		bad[i] ^= 0x01
+		if bad[i] == '"' || bad[i] == '\\' {
+			bad[i] ^= 0x03
+		}
+		if _, err := l.Append(ctx, parley.SignedEvent{Bytes: bad, Sig: en.Sig}); err == nil {
+			t.Fatalf("the event with byte %d of its sealed payload changed was appended", i-from)
+		}
+	}
+	if n, _ := l.Store().Size(ctx, "t1"); n != size {
+		t.Fatalf("the log grew from %d to %d", size, n)
+	}
+
+	// The payload moved into another event, signed afresh: refused.
+	sign := func(talks, by string, payload any) error {
+		k, err := readKey(key(by))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := parley.NewEvent(talks, parley.KindCaucus, k.Public().(ed25519.PublicKey), time.Now(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		se, err := parley.Sign(l.Origin(talks), ev, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = l.Append(ctx, se)
+		return err
+	}
+	for _, c := range []struct {
+		name, talks, by, party string
+	}{
+		{"signed by another actor", "t1", "med", "gov"},
+		{"into another party's caucus", "t1", "opp", "opp"},
+		{"into another talks", "t2", "gov", "gov"},
+	} {
+		err := sign(c.talks, c.by, parley.Caucus{Party: c.party, Sealed: p.Sealed})
+		if err == nil || !strings.Contains(err.Error(), "payload field \"sealed\"") {
+			t.Errorf("the sealed payload moved %s: %v, want it refused", c.name, err)
+		}
+	}
+
+	// A bundle with a byte of the sealed payload changed fails verify.
+	b, err := l.Bundle(ctx, "t1", pub["gov"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := int(size - 1)
+	verify := func(b *record.Bundle) error {
+		_, err := record.Verify(b, rosterAuthorizer{state.NewRoster("t1"), b.Origin}, nil)
+		return err
+	}
+	if err := verify(b); err != nil {
+		t.Fatalf("gov's bundle does not verify: %v", err)
+	}
+	good := b.Entries[idx].Event
+	for i := from; i < from+len(p.Sealed); i += 13 {
+		bad := bytes.Clone(good)
+		bad[i] ^= 0x01
+		b.Entries[idx].Event = bad
+		if err := verify(b); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("entry %d", idx)) {
+			t.Fatalf("byte %d of the sealed payload changed in the bundle: %v, want verify to fail at entry %d", i-from, err, idx)
+		}
+	}
+	bad := bytes.Clone(good)
+	bad[from+len(p.Sealed)/2] ^= 0x01
+	b.Entries[idx].Event = bad
+	data, err := b.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(work, "tampered.bundle")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cli(t, getenv, "verify", path)
+	var xe *exitError
+	if !errors.As(err, &xe) || xe.code != 1 || !strings.Contains(err.Error(), fmt.Sprintf("entry %d (caucus.message by %s)", idx, pub["gov"])) {
+		t.Errorf("parley verify of the tampered bundle: %v\n%s", err, out)
+	}
+
+	// Verify's replay refuses a validly signed message sealed to the
+	// wrong recipients, which a host that skipped its checks could have
+	// recorded: its signature holds, its recipients do not.
+	auth := rosterAuthorizer{state.NewRoster("t1"), l.Origin("t1")}
+	all, err := l.Store().Entries(ctx, "t1", 0, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range all {
+		e, err := parley.DecodeEvent(en.Event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := auth.Authorize(e); err != nil {
+			t.Fatalf("replaying %s: %v", e.Kind, err)
+		}
+	}
+	gk, err := readKeyFile(key("gov"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyGov, err := seal.Seal(seal.Context{Origin: l.Origin("t1"), Kind: parley.KindCaucus, Channel: "party:gov", Sender: gk.sign.Public().(ed25519.PublicKey)},
+		[]byte(`{"text":"for me alone"}`), []seal.Recipient{{Actor: gk.sign.Public().(ed25519.PublicKey), Key: gk.enc.Public()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(onlyGov)
+	fe, err := parley.NewEvent("t1", parley.KindCaucus, gk.sign.Public().(ed25519.PublicKey), time.Now(), parley.Caucus{Party: "gov", Sealed: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fse, err := parley.Sign(l.Origin("t1"), fe, gk.sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := parley.DecodeEvent(fse.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := auth.Authorize(forged); err == nil || !strings.Contains(err.Error(), "it is not sealed to "+pub["med"]) {
+		t.Errorf("verify's replay of a message sealed to the wrong recipients: %v, want it refused naming the mediator", err)
+	}
 }
