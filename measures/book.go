@@ -45,15 +45,6 @@ type Act interface {
 	Kind() string
 }
 
-// Kind returns measure.plan.
-func (*PlanMeasure) Kind() string { return KindPlanMeasure }
-
-// Kind returns step.report.
-func (*ReportStep) Kind() string { return KindReportStep }
-
-// Kind returns step.verify.
-func (*VerifyStep) Kind() string { return KindVerifyStep }
-
 // An Entry is a report or a finding on a step, as the Book keeps it. It
 // says whether the act carried an annex, never what the annex holds.
 type Entry struct {
@@ -287,10 +278,10 @@ func (b *Book) checkPlan(t Talks, p *PlanMeasure, by string, m Mark) (func(), er
 	}
 	n, ok := t.Measure(p.Item)
 	if !ok {
-		return nil, fieldf(parley.ENOTFOUND, "item", "no measure %q; add it to the agenda as an item of kind measure first", p.Item)
+		return nil, parley.Errorf(parley.ENOTFOUND, "payload field %q: no measure %q; add it to the agenda as an item of kind measure first", "item", p.Item)
 	}
 	if p.Version != n+1 {
-		return nil, fieldf(parley.ECONFLICT, "version", "the next version of %q is %d, not %d", p.Item, n+1, p.Version)
+		return nil, parley.Errorf(parley.ECONFLICT, "payload field %q: the next version of %q is %d, not %d", "version", p.Item, n+1, p.Version)
 	}
 	ms := b.measures[p.Item]
 	prev := ms.latest()
@@ -303,7 +294,7 @@ func (b *Book) checkPlan(t Talks, p *PlanMeasure, by string, m Mark) (func(), er
 		at[s.ID] = i
 		parties[s.Party] = true
 	}
-	groups, err := exchanges(p.Steps, at)
+	groups, err := p.Exchanges()
 	if err != nil {
 		return nil, err
 	}
@@ -311,30 +302,30 @@ func (b *Book) checkPlan(t Talks, p *PlanMeasure, by string, m Mark) (func(), er
 		s := &p.Steps[i]
 		f := "steps[" + strconv.Itoa(i) + "]"
 		if !t.HasParty(s.Party) {
-			return nil, fieldf(parley.ENOTFOUND, f+".party", "%q is not a party of the talks", s.Party)
+			return nil, parley.Errorf(parley.ENOTFOUND, "payload field %q: %q is not a party of the talks", f+".party", s.Party)
 		}
 		role, party, ok := t.Actor(s.Verifier)
 		switch {
 		case !ok:
-			return nil, fieldf(parley.ENOTFOUND, f+".verifier", "no actor on the roster has the key %s (or it was revoked); add the verifier to the roster first", short(s.Verifier))
+			return nil, parley.Errorf(parley.ENOTFOUND, "payload field %q: no actor on the roster has the key %s (or it was revoked); add the verifier to the roster first", f+".verifier", short(s.Verifier))
 		case role != parley.RoleVerifier:
-			return nil, fieldf(parley.EINVALID, f+".verifier", "the actor %s is %s, not a verifier; name an actor with the role verifier", short(s.Verifier), describe(role, party))
+			return nil, parley.Errorf(parley.EINVALID, "payload field %q: the actor %s is %s, not a verifier; name an actor with the role verifier", f+".verifier", short(s.Verifier), describe(role, party))
 		case party != "" && parties[party]:
-			return nil, fieldf(parley.EINVALID, f+".verifier", "the verifier %s belongs to %q, a party this plan obliges; a verifier is neutral", short(s.Verifier), party)
+			return nil, parley.Errorf(parley.EINVALID, "payload field %q: the verifier %s belongs to %q, a party this plan obliges; a verifier is neutral", f+".verifier", short(s.Verifier), party)
 		}
 		if l := b.steps[s.ID]; l != nil && l.measure != p.Item {
-			return nil, fieldf(parley.ECONFLICT, f+".id", "%q is a step of measure %q; step ids are unique across the talks, so that done(%s) names one step: pick another", s.ID, l.measure, s.ID)
+			return nil, parley.Errorf(parley.ECONFLICT, "payload field %q: %q is a step of measure %q; step ids are unique across the talks, so that done(%s) names one step: pick another", f+".id", s.ID, l.measure, s.ID)
 		}
 		var old *stepDef
 		if prev != nil {
 			old = prev.byID[s.ID]
 		}
 		if due, _ := parseDue("", s.Due); (old == nil || old.Due != s.Due) && due.Before(m.Time) {
-			return nil, fieldf(parley.EINVALID, f+".due", "%s is before the plan (%s); a step cannot be due before it is planned", s.Due, stamp(m.Time))
+			return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s is before the plan (%s); a step cannot be due before it is planned", f+".due", s.Due, stamp(m.Time))
 		}
 		for k, a := range s.After {
 			if _, ok := at[a]; !ok && b.current(a) == nil {
-				return nil, fieldf(parley.ENOTFOUND, f+".after["+strconv.Itoa(k)+"]", "no step %q in this plan or in the plan of another measure", a)
+				return nil, parley.Errorf(parley.ENOTFOUND, "payload field %q: no step %q in this plan or in the plan of another measure", f+".after["+strconv.Itoa(k)+"]", a)
 			}
 		}
 		if err := b.checkRevision(f, s, groups[s.ID], old); err != nil {
@@ -349,14 +340,14 @@ func (b *Book) checkPlan(t Talks, p *PlanMeasure, by string, m Mark) (func(), er
 			l := b.steps[d.ID]
 			switch {
 			case l.isDone:
-				return nil, fieldf(parley.ECONFLICT, "steps", "step %q is done; a revised plan keeps every step that is done, as it was", d.ID)
+				return nil, parley.Errorf(parley.ECONFLICT, "payload field %q: step %q is done; a revised plan keeps every step that is done, as it was", "steps", d.ID)
 			case l.pending():
-				return nil, fieldf(parley.ECONFLICT, "steps", "step %q was reported and awaits its verifier's finding; keep it until the verifier has spoken", d.ID)
+				return nil, parley.Errorf(parley.ECONFLICT, "payload field %q: step %q was reported and awaits its verifier's finding; keep it until the verifier has spoken", "steps", d.ID)
 			case l.confirmed():
-				return nil, fieldf(parley.ECONFLICT, "steps", "step %q was confirmed by its verifier and awaits the rest of its exchange; keep it", d.ID)
+				return nil, parley.Errorf(parley.ECONFLICT, "payload field %q: step %q was confirmed by its verifier and awaits the rest of its exchange; keep it", "steps", d.ID)
 			}
 			if w, wm := b.waitsFor(d.ID, p.Item); w != "" {
-				return nil, fieldf(parley.ECONFLICT, "steps", "step %q of measure %q waits for step %q; keep it, or revise the plan of %q first", w, wm, d.ID, wm)
+				return nil, parley.Errorf(parley.ECONFLICT, "payload field %q: step %q of measure %q waits for step %q; keep it, or revise the plan of %q first", "steps", w, wm, d.ID, wm)
 			}
 		}
 	}
@@ -424,17 +415,13 @@ func (b *Book) checkRevision(f string, s *Step, group []string, old *stepDef) er
 	}
 	if l.isDone {
 		if old == nil || !sameStep(old.Step, *s) || !sameSet(old.group, group) {
-			return fieldf(parley.ECONFLICT, f, "step %q is done; a revised plan keeps it as it was, exchange included", s.ID)
+			return parley.Errorf(parley.ECONFLICT, "payload field %q: step %q is done; a revised plan keeps it as it was, exchange included", f, s.ID)
 		}
 		return nil
 	}
 	if l.pending() || l.confirmed() {
-		what := "was reported and awaits its verifier's finding"
-		if l.confirmed() {
-			what = "was confirmed by its verifier and awaits the rest of its exchange"
-		}
 		if old == nil {
-			return fieldf(parley.EINTERNAL, f, "step %q %s but is in no plan", s.ID, what)
+			return parley.Errorf(parley.EINTERNAL, "payload field %q: step %q has a report or a finding but is in no plan", f, s.ID)
 		}
 		for _, c := range []struct {
 			field string
@@ -447,13 +434,17 @@ func (b *Book) checkRevision(f string, s *Step, group []string, old *stepDef) er
 			{"verifier", old.Verifier == s.Verifier},
 			{"annex", old.Annex == s.Annex},
 		} {
-			if !c.same {
-				return fieldf(parley.ECONFLICT, f+"."+c.field, "step %q %s; its party, action, quantity, unit, verifier and annex stay as they were until the verifier has spoken", s.ID, what)
+			switch {
+			case c.same:
+			case l.confirmed():
+				return parley.Errorf(parley.ECONFLICT, "payload field %q: step %q was confirmed by its verifier and awaits the rest of its exchange; its party, action, quantity, unit, verifier and annex stay as they were", f+"."+c.field, s.ID)
+			default:
+				return parley.Errorf(parley.ECONFLICT, "payload field %q: step %q was reported and awaits its verifier's finding; its party, action, quantity, unit, verifier and annex stay as they were until the verifier has spoken", f+"."+c.field, s.ID)
 			}
 		}
 	}
 	if l.party != "" && l.party != s.Party {
-		return fieldf(parley.ECONFLICT, f+".party", "step %q was reported by %q and stays %q's; plan another step for %q", s.ID, l.party, l.party, s.Party)
+		return parley.Errorf(parley.ECONFLICT, "payload field %q: step %q was reported by %q and stays %q's; plan another step for %q", f+".party", s.ID, l.party, l.party, s.Party)
 	}
 	return nil
 }
@@ -601,7 +592,7 @@ func cycleError(p *PlanMeasure, at map[string]int, path []edge) error {
 	if field == "" {
 		field = "steps"
 	}
-	return fieldf(parley.EINVALID, field, "a cycle: %s; a step cannot wait for itself, directly or through others: take one of these out of \"after\"", strings.Join(words, ", "))
+	return parley.Errorf(parley.EINVALID, "payload field %q: a cycle: %s; a step cannot wait for itself, directly or through others: take one of these out of \"after\"", field, strings.Join(words, ", "))
 }
 
 func (b *Book) checkReport(t Talks, r *ReportStep, by string, m Mark) (func(), error) {
@@ -613,7 +604,7 @@ func (b *Book) checkReport(t Talks, r *ReportStep, by string, m Mark) (func(), e
 		return nil, err
 	}
 	if r.Party != d.Party {
-		return nil, fieldf(parley.EFORBIDDEN, "party", "step %q is %q's to report, not %q's", d.ID, d.Party, r.Party)
+		return nil, parley.Errorf(parley.EFORBIDDEN, "payload field %q: step %q is %q's to report, not %q's", "party", d.ID, d.Party, r.Party)
 	}
 	role, party, ok := t.Actor(by)
 	if !ok || (role != parley.RoleHead && role != parley.RoleDelegate) || party != d.Party {
@@ -629,17 +620,17 @@ func (b *Book) checkReport(t Talks, r *ReportStep, by string, m Mark) (func(), e
 	}
 	switch {
 	case d.Quantity > 0 && r.Quantity == 0:
-		return nil, fieldf(parley.EINVALID, "quantity", "step %q is of %d %s; give the quantity done in all, 1 to %d", d.ID, d.Quantity, d.Unit, d.Quantity)
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: step %q is of %d %s; give the quantity done in all, 1 to %d", "quantity", d.ID, d.Quantity, d.Unit, d.Quantity)
 	case d.Quantity > 0 && r.Quantity > d.Quantity:
-		return nil, fieldf(parley.EINVALID, "quantity", "%d is more than the %d %s the plan calls for in step %q; report at most %d", r.Quantity, d.Quantity, d.Unit, d.ID, d.Quantity)
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: %d is more than the %d %s the plan calls for in step %q; report at most %d", "quantity", r.Quantity, d.Quantity, d.Unit, d.ID, d.Quantity)
 	case d.Quantity == 0 && r.Quantity != 0:
-		return nil, fieldf(parley.EINVALID, "quantity", "step %q is not counted; leave the quantity out", d.ID)
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: step %q is not counted; leave the quantity out", "quantity", d.ID)
 	}
 	switch has := r.HasAnnex(); {
 	case d.Annex && !has:
-		return nil, fieldf(parley.EINVALID, "annex", "step %q calls for a confidential annex (such as the list of persons), sealed to the parties of measure %q and the step's verifier; attach it", d.ID, l.measure)
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: step %q calls for a confidential annex (such as the list of persons), sealed to the parties of measure %q and the step's verifier; attach it", "annex", d.ID, l.measure)
 	case !d.Annex && has:
-		return nil, fieldf(parley.EINVALID, "annex", "step %q calls for no annex; leave it out", d.ID)
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: step %q calls for no annex; leave it out", "annex", d.ID)
 	}
 	if err := b.notBefore(d, l, m); err != nil {
 		return nil, err
@@ -679,31 +670,31 @@ func (b *Book) checkVerification(t Talks, v *VerifyStep, by string, m Mark) (fun
 	q := v.Quantity
 	if d.Quantity == 0 {
 		if v.Verdict == Partial {
-			return nil, fieldf(parley.EINVALID, "verdict", "step %q is not counted and cannot be confirmed in part; confirm it or dispute it", d.ID)
+			return nil, parley.Errorf(parley.EINVALID, "payload field %q: step %q is not counted and cannot be confirmed in part; confirm it or dispute it", "verdict", d.ID)
 		}
 		if q != 0 {
-			return nil, fieldf(parley.EINVALID, "quantity", "step %q is not counted; leave the quantity out", d.ID)
+			return nil, parley.Errorf(parley.EINVALID, "payload field %q: step %q is not counted; leave the quantity out", "quantity", d.ID)
 		}
 	} else {
 		if q > rep.Quantity {
-			return nil, fieldf(parley.EINVALID, "quantity", "%d is more than the %d reported; a verifier verifies at most what was reported", q, rep.Quantity)
+			return nil, parley.Errorf(parley.EINVALID, "payload field %q: %d is more than the %d reported; a verifier verifies at most what was reported", "quantity", q, rep.Quantity)
 		}
 		switch v.Verdict {
 		case Confirmed:
 			switch {
 			case q == 0:
-				return nil, fieldf(parley.EINVALID, "quantity", "give the quantity verified, %d as reported", rep.Quantity)
+				return nil, parley.Errorf(parley.EINVALID, "payload field %q: give the quantity verified, %d as reported", "quantity", rep.Quantity)
 			case q < rep.Quantity:
-				return nil, fieldf(parley.EINVALID, "quantity", "%d is less than the %d reported; confirm in part (verdict partial) or dispute the report", q, rep.Quantity)
+				return nil, parley.Errorf(parley.EINVALID, "payload field %q: %d is less than the %d reported; confirm in part (verdict partial) or dispute the report", "quantity", q, rep.Quantity)
 			case rep.Quantity < d.Quantity:
-				return nil, fieldf(parley.EINVALID, "verdict", "the report is of %d of the %d %s planned; confirm it in part (verdict partial)", rep.Quantity, d.Quantity, d.Unit)
+				return nil, parley.Errorf(parley.EINVALID, "payload field %q: the report is of %d of the %d %s planned; confirm it in part (verdict partial)", "verdict", rep.Quantity, d.Quantity, d.Unit)
 			}
 		case Partial:
 			switch {
 			case q == 0:
-				return nil, fieldf(parley.EINVALID, "quantity", "give the quantity verified, 1 to %d; with none verified, dispute the report", min(rep.Quantity, d.Quantity-1))
+				return nil, parley.Errorf(parley.EINVALID, "payload field %q: give the quantity verified, 1 to %d; with none verified, dispute the report", "quantity", min(rep.Quantity, d.Quantity-1))
 			case q >= d.Quantity:
-				return nil, fieldf(parley.EINVALID, "quantity", "%d is the whole of step %q; confirm it (verdict confirmed)", q, d.ID)
+				return nil, parley.Errorf(parley.EINVALID, "payload field %q: %d is the whole of step %q; confirm it (verdict confirmed)", "quantity", q, d.ID)
 			}
 		}
 	}
@@ -722,12 +713,12 @@ func (b *Book) checkVerification(t Talks, v *VerifyStep, by string, m Mark) (fun
 func (b *Book) planned(id string) (*stepDef, *stepLog, error) {
 	l := b.steps[id]
 	if l == nil {
-		return nil, nil, fieldf(parley.ENOTFOUND, "step", "no step %q in the plan of any measure", id)
+		return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field %q: no step %q in the plan of any measure", "step", id)
 	}
 	d := b.current(id)
 	if d == nil {
 		ms := b.measures[l.measure]
-		return nil, nil, fieldf(parley.ENOTFOUND, "step", "step %q is no longer in the plan of measure %q (version %d)", id, l.measure, ms.latest().plan.Version)
+		return nil, nil, parley.Errorf(parley.ENOTFOUND, "payload field %q: step %q is no longer in the plan of measure %q (version %d)", "step", id, l.measure, ms.latest().plan.Version)
 	}
 	return d, l, nil
 }
