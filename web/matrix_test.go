@@ -23,8 +23,10 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/ledger"
+	"github.com/parleyhq/parley/seal"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/sqlite"
+	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/web"
 )
 
@@ -68,11 +70,14 @@ type matrix struct {
 	tokens    map[string]string
 	n         int
 	markers   map[string]int64 // marker → log index of the event that carries it
+	sealed    map[string]bool  // markers sealed in a caucus message: in no answer at all
 	vises     map[int64]string // log index → its visibility, as the test works it out
 	released  map[int64][]string
 	size      int64
 	items     []string
 	revokedAt int64
+	enc       map[string]*seal.PrivateKey // encryption keys, by actor
+	seals     []sealedOf
 	streams   map[string]*matrixStream // live streams opened before the events
 }
 
@@ -103,8 +108,8 @@ func newMatrix(t *testing.T, vis string, proximity bool) *matrix {
 		st.Close()
 	})
 	m := &matrix{t: t, ts: ts, l: l, talks: "matrix", vis: vis, proximity: proximity, keys: map[string]ed25519.PrivateKey{}, tokens: map[string]string{},
-		markers: map[string]int64{}, vises: map[int64]string{}, released: map[int64][]string{}, streams: map[string]*matrixStream{}}
-	for _, v := range append(slices.Clone(matrixViewers), "snc") {
+		markers: map[string]int64{}, sealed: map[string]bool{}, vises: map[int64]string{}, released: map[int64][]string{}, streams: map[string]*matrixStream{}}
+	for _, v := range append(slices.Clone(matrixViewers), "snc", "govlate") {
 		if v == "public" {
 			continue
 		}
@@ -155,10 +160,12 @@ func (m *matrix) act(by, kind, vis string, payload any, markers ...string) int64
 // independently of the code under test.
 func (m *matrix) visOf(kind, vis string, payload any) string {
 	switch kind {
-	case parley.KindFoundTalks, parley.KindAddMediator, parley.KindAddParty, parley.KindAddActor, parley.KindRevokeActor:
+	case parley.KindFoundTalks, parley.KindAddMediator, parley.KindAddParty, parley.KindAddActor, parley.KindRevokeActor, parley.KindEncryptionKey:
 		return parley.VisPublic
 	case parley.KindCaucus:
 		return parley.VisParty(payload.(parley.Caucus).Party)
+	case parley.KindRewrap:
+		return m.vises[payload.(parley.Rewrap).Rewraps[0].Index]
 	}
 	if kind == parley.KindRelease && vis == "" {
 		return parley.VisParty(payload.(parley.Release).Party)
@@ -303,6 +310,28 @@ func (m *matrix) build() {
 		text := m.mark("caucus")
 		m.act(c.by, parley.KindCaucus, "", parley.Caucus{Party: c.party, Text: text}, text)
 	}
+	// Every actor publishes an encryption key: from then on the caucus is
+	// sealed, and the markers of its messages are in no answer at all,
+	// to anyone: the host cannot read them, and their recipients read
+	// them only once they open them on their devices.
+	for _, who := range []string{"convener", "mediator", "gov", "opp", "oppdel", "snc", "observer", "verifier", "revoked"} {
+		m.act(who, parley.KindEncryptionKey, "", parley.EncryptionKey{Key: m.encKey(who).Public().String()})
+	}
+	var govSealed []int64
+	for _, c := range []struct{ by, party string }{{"gov", "gov"}, {"mediator", "gov"}, {"oppdel", "opp"}, {"mediator", "opp"}} {
+		text := m.mark("sealedcaucus")
+		m.sealed[text] = true
+		i := m.act(c.by, parley.KindCaucus, "", parley.Caucus{Party: c.party, Sealed: m.seal(c.by, c.party, text)}, text)
+		m.seals[len(m.seals)-1].index = i
+		if c.party == "gov" {
+			govSealed = append(govSealed, i)
+		}
+	}
+	// A delegate joins gov later; its head wraps the keys of the earlier
+	// messages again for it.
+	m.act("gov", parley.KindAddActor, "", parley.AddActor{Key: m.pub("govlate"), Name: "Late delegate", Role: parley.RoleDelegate, Party: "gov"})
+	m.act("govlate", parley.KindEncryptionKey, "", parley.EncryptionKey{Key: m.encKey("govlate").Public().String()})
+	m.act("gov", parley.KindRewrap, "", m.rewrap("gov", "govlate", govSealed))
 	// A note for the mediators, released to gov: gov sees it from then on.
 	secret := m.mark("released")
 	idx := m.act("mediator", parley.KindStatement, parley.VisMediators, parley.Statement{Text: secret}, secret)
@@ -317,6 +346,83 @@ func (m *matrix) build() {
 	// Between rounds, gov changes its stance on the public item.
 	br := m.mark("betweenreason")
 	m.act("gov", parley.KindSetStance, parley.VisParty("gov"), parley.SetStance{Item: pubItem, Version: 1, Party: "gov", Stance: parley.StanceSupport, Reason: br}, br)
+}
+
+// encKey returns the encryption key of an actor of the matrix, made the
+// first time it is asked for.
+func (m *matrix) encKey(who string) *seal.PrivateKey {
+	if k := m.enc[who]; k != nil {
+		return k
+	}
+	if m.enc == nil {
+		m.enc = map[string]*seal.PrivateKey{}
+	}
+	k, err := seal.GenerateKey(seal.X25519)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	m.enc[who] = k
+	return k
+}
+
+// seal seals a caucus message of party by an actor to its recipients as
+// the roster names them now.
+func (m *matrix) seal(by, party, text string) json.RawMessage {
+	m.t.Helper()
+	var rs []seal.Recipient
+	err := m.l.View(context.Background(), m.talks, func(st *state.Talks, _ parley.Checkpoint) error {
+		for _, a := range st.Roster.CaucusRecipients(party) {
+			k, _ := parley.ParseKey(a.Key)
+			pk, err := seal.ParsePublicKey(a.EncryptionKey)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, seal.Recipient{Actor: k, Key: pk})
+		}
+		return nil
+	})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	content, _ := json.Marshal(parley.CaucusContent{Text: text})
+	c := seal.Context{Origin: m.l.Origin(m.talks), Kind: parley.KindCaucus, Channel: parley.VisParty(party), Sender: m.keys[by].Public().(ed25519.PublicKey)}
+	sl, err := seal.Seal(c, content, rs)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	m.seals = append(m.seals, sealedOf{by: by, party: party, s: sl})
+	b, _ := json.Marshal(sl)
+	return b
+}
+
+// rewrap wraps the keys of the sealed messages at indexes again, as by,
+// for to.
+func (m *matrix) rewrap(by, to string, indexes []int64) parley.Rewrap {
+	m.t.Helper()
+	var out parley.Rewrap
+	for _, i := range indexes {
+		var sc sealedOf
+		for _, x := range m.seals {
+			if x.index == i {
+				sc = x
+			}
+		}
+		c := seal.Context{Origin: m.l.Origin(m.talks), Kind: parley.KindCaucus, Channel: parley.VisParty(sc.party), Sender: m.keys[sc.by].Public().(ed25519.PublicKey)}
+		rw, err := seal.NewRewrap(c, sc.s, m.keys[by].Public().(ed25519.PublicKey), m.encKey(by), nil, seal.Recipient{Actor: m.keys[to].Public().(ed25519.PublicKey), Key: m.encKey(to).Public()})
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		b, _ := json.Marshal(rw)
+		out.Rewraps = append(out.Rewraps, parley.RewrapOf{Index: i, Rewrap: b})
+	}
+	return out
+}
+
+// A sealedOf is a sealed caucus message of the matrix.
+type sealedOf struct {
+	by, party string
+	index     int64
+	s         *seal.Sealed
 }
 
 // signIn signs in every viewer with a key.
@@ -334,7 +440,7 @@ func (m *matrix) signIn() {
 func (m *matrix) allowed(viewer string) map[string]bool {
 	out := map[string]bool{}
 	for mk, i := range m.markers {
-		if m.sees(viewer, i) {
+		if m.sees(viewer, i) && !m.sealed[mk] {
 			out[mk] = true
 		}
 	}
@@ -346,7 +452,7 @@ func (m *matrix) allowed(viewer string) map[string]bool {
 func (m *matrix) leaks(viewer, body, asked string) []string {
 	var out []string
 	for mk, i := range m.markers {
-		if !m.sees(viewer, i) && strings.Contains(body, mk) && !strings.Contains(asked, mk) {
+		if (m.sealed[mk] || !m.sees(viewer, i)) && strings.Contains(body, mk) && !strings.Contains(asked, mk) {
 			out = append(out, fmt.Sprintf("%s (#%d, %s)", mk, i, m.vises[i]))
 		}
 	}
