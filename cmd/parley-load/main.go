@@ -110,11 +110,10 @@ type config struct {
 
 func (c *config) has(phase string) bool { return slices.Contains(c.phases, phase) }
 
-// signedIn reports whether the run signs actors in: when a fan-out run's
-// subscribers are the parties' actors.
-func (c *config) signedIn() bool {
-	return slices.Contains(c.viewers, viewersParties) && (c.has(phaseFanout) || c.has(phaseReads))
-}
+// signedIn reports whether the run signs actors in: when -viewers names
+// the parties, whichever phases run, so that the write phase too acts in
+// the talks with every actor on its roster.
+func (c *config) signedIn() bool { return slices.Contains(c.viewers, viewersParties) }
 
 // actors returns how many actors of the parties the talks has: a head per
 // party and, when the run signs actors in, enough delegates that every
