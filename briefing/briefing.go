@@ -537,10 +537,7 @@ func (w *writer) blockers(it *view.Item, bs []agreement.Blocker) []string {
 			continue
 		}
 		b := g.first
-		verb := words.Stance(w.p, b.Stance, b.Condition, "")
-		// The verb agrees with a plural subject: "oppose", "support".
-		verb = pluralVerb(verb)
-		line := w.p.List(g.who) + " " + verb
+		line := words.Stance(w.p, g.who, b.Stance, b.Condition, "")
 		out = append(out, line)
 	}
 	// Why the conditions fail, once each.
@@ -552,19 +549,6 @@ func (w *writer) blockers(it *view.Item, bs []agreement.Blocker) []string {
 		}
 	}
 	return out
-}
-
-// pluralVerb turns the verb phrase of words.Stance into its plural form.
-func pluralVerb(v string) string {
-	for _, p := range [][2]string{
-		{"supports ", "support "}, {"opposes ", "oppose "}, {"abstains ", "abstain "},
-		{"reserves its position", "reserve their positions"}, {"has no stance", "have no stance"},
-	} {
-		if rest, ok := strings.CutPrefix(v, p[0]); ok {
-			return p[1] + rest
-		}
-	}
-	return v
 }
 
 // stanceRef cites a party's stance on an item, if it has one.
@@ -617,13 +601,13 @@ func (w *writer) blocker(it *view.Item, b agreement.Blocker) string {
 		}
 		return who + " has taken no stance"
 	case parley.StanceConditional:
-		out := fmt.Sprintf("%s %s%s", who, words.Stance(w.p, b.Stance, b.Condition, ""), ref)
+		out := words.Stance(w.p, []string{who}, b.Stance, b.Condition, "") + ref
 		if s != nil && s.Reason != "" {
 			out += ": " + words.Quote(w.p, s.Reason)
 		}
 		return out
 	}
-	out := fmt.Sprintf("%s %s%s", who, words.Stance(w.p, b.Stance, "", ""), ref)
+	out := words.Stance(w.p, []string{who}, b.Stance, "", "") + ref
 	if s != nil && s.Reason != "" {
 		out += ": " + words.Quote(w.p, s.Reason)
 	}

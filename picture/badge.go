@@ -119,7 +119,7 @@ func BadgeOf(item, status string, h *view.History, t *view.Talks) Badge {
 func stanceChange(stance, condition string) string {
 	switch stance {
 	case parley.StanceConditional:
-		return "made its support conditional: it " + words.Stance(en, stance, condition, "")
+		return "made its support conditional: " + words.Stance(en, []string{"it"}, stance, condition, "")
 	case parley.StanceOppose:
 		return "opposed it"
 	case parley.StanceReserve:

@@ -1049,7 +1049,7 @@ func moveWords(c agreement.Position) string {
 	case "":
 		return "withdraws its stance on " + c.Item
 	}
-	return words.Stance(en, c.Stance, c.Condition, c.Item)
+	return strings.TrimPrefix(words.Stance(en, []string{c.Party}, c.Stance, c.Condition, c.Item), c.Party+" ")
 }
 
 func liftWords(h agreement.Hold) string {

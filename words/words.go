@@ -79,42 +79,95 @@ func ConditionText(p *i18n.Printer, s string) string {
 	return Condition(p, c)
 }
 
-// Stance writes what a party does with a stance, as a verb phrase: with
-// item "" it names the item by a pronoun ("supports it", "supports it
-// only if M1a or M1b is agreed"), else by its id ("opposes D1").
-func Stance(p *i18n.Printer, stance, condition, item string) string {
+// Stance writes what parties do with a stance, as a clause with its
+// subject: who is one party ("oppA opposes D1") or several, a plural
+// subject whatever their number ("oppB and oppC oppose D1"). With item ""
+// it names the item by a pronoun ("oppA supports it only if M1a or M1b is
+// agreed"). A stance it does not know is named by its id.
+func Stance(p *i18n.Printer, who []string, stance, condition, item string) string {
+	subject := p.List(who)
+	if len(who) > 1 {
+		return stances(p, subject, stance, condition, item)
+	}
 	if item == "" {
 		switch stance {
 		case parley.StanceSupport:
-			return p.T("supports it")
+			return p.T("%s supports it", subject)
 		case parley.StanceAdReferendum:
-			return p.T("supports it ad referendum, pending its capital's confirmation")
+			return p.T("%s supports it ad referendum, pending its capital's confirmation", subject)
 		case parley.StanceAbstain:
-			return p.T("abstains on it")
+			return p.T("%s abstains on it", subject)
 		case parley.StanceReserve:
-			return p.T("reserves its position on it")
+			return p.T("%s reserves its position on it", subject)
 		case parley.StanceOppose:
-			return p.T("opposes it")
+			return p.T("%s opposes it", subject)
 		case parley.StanceConditional:
-			return p.T("supports it only if %s", ConditionText(p, condition))
+			return p.T("%[1]s supports it only if %[2]s", subject, ConditionText(p, condition))
+		case "":
+			return p.T("%s has no stance on it", subject)
 		}
-		return p.T("has no stance on it")
+		return p.T("%[1]s takes the stance %[2]s on it", subject, stance)
 	}
 	switch stance {
 	case parley.StanceSupport:
-		return p.T("supports %s", item)
+		return p.T("%[1]s supports %[2]s", subject, item)
 	case parley.StanceAdReferendum:
-		return p.T("supports %s ad referendum, pending its capital's confirmation", item)
+		return p.T("%[1]s supports %[2]s ad referendum, pending its capital's confirmation", subject, item)
 	case parley.StanceAbstain:
-		return p.T("abstains on %s", item)
+		return p.T("%[1]s abstains on %[2]s", subject, item)
 	case parley.StanceReserve:
-		return p.T("reserves its position on %s", item)
+		return p.T("%[1]s reserves its position on %[2]s", subject, item)
 	case parley.StanceOppose:
-		return p.T("opposes %s", item)
+		return p.T("%[1]s opposes %[2]s", subject, item)
 	case parley.StanceConditional:
-		return p.T("supports %[1]s only if %[2]s", item, ConditionText(p, condition))
+		return p.T("%[1]s supports %[2]s only if %[3]s", subject, item, ConditionText(p, condition))
+	case "":
+		return p.T("%[1]s has no stance on %[2]s", subject, item)
 	}
-	return p.T("has no stance on %s", item)
+	return p.T("%[1]s takes the stance %[2]s on %[3]s", subject, stance, item)
+}
+
+// stances is Stance with a plural subject. A list of parties takes the
+// plural of the verb whatever its length's plural category (21 parties
+// are a plural subject, though 21 is "one" in Russian), so these are
+// keys of their own rather than forms of a count.
+func stances(p *i18n.Printer, subject, stance, condition, item string) string {
+	if item == "" {
+		switch stance {
+		case parley.StanceSupport:
+			return p.T("%s support it", subject)
+		case parley.StanceAdReferendum:
+			return p.T("%s support it ad referendum, pending their capitals' confirmation", subject)
+		case parley.StanceAbstain:
+			return p.T("%s abstain on it", subject)
+		case parley.StanceReserve:
+			return p.T("%s reserve their positions on it", subject)
+		case parley.StanceOppose:
+			return p.T("%s oppose it", subject)
+		case parley.StanceConditional:
+			return p.T("%[1]s support it only if %[2]s", subject, ConditionText(p, condition))
+		case "":
+			return p.T("%s have no stance on it", subject)
+		}
+		return p.T("%[1]s take the stance %[2]s on it", subject, stance)
+	}
+	switch stance {
+	case parley.StanceSupport:
+		return p.T("%[1]s support %[2]s", subject, item)
+	case parley.StanceAdReferendum:
+		return p.T("%[1]s support %[2]s ad referendum, pending their capitals' confirmation", subject, item)
+	case parley.StanceAbstain:
+		return p.T("%[1]s abstain on %[2]s", subject, item)
+	case parley.StanceReserve:
+		return p.T("%[1]s reserve their positions on %[2]s", subject, item)
+	case parley.StanceOppose:
+		return p.T("%[1]s oppose %[2]s", subject, item)
+	case parley.StanceConditional:
+		return p.T("%[1]s support %[2]s only if %[3]s", subject, item, ConditionText(p, condition))
+	case "":
+		return p.T("%[1]s have no stance on %[2]s", subject, item)
+	}
+	return p.T("%[1]s take the stance %[2]s on %[3]s", subject, stance, item)
 }
 
 // StanceName names a stance as a noun: "support", "ad referendum".
@@ -207,6 +260,8 @@ func RoleName(p *i18n.Printer, role string) string {
 		return p.T("delegate")
 	case parley.RoleObserver:
 		return p.T("observer")
+	case parley.RoleVerifier:
+		return p.T("verifier")
 	}
 	return role
 }
@@ -249,9 +304,13 @@ func the(p *i18n.Printer, name string) string {
 }
 
 // Sentence ends s with a full stop unless it ends with a mark of its own,
-// inside a closing quotation mark or not: no "transition.”.".
+// inside a closing quotation mark or not: no "transition.”.". Nothing
+// stays nothing.
 func Sentence(s string) string {
 	t := strings.TrimRight(s, " ")
+	if t == "" {
+		return ""
+	}
 	t = strings.TrimSuffix(t, "”")
 	t = strings.TrimSuffix(t, "»")
 	if strings.HasSuffix(t, ".") || strings.HasSuffix(t, "?") || strings.HasSuffix(t, "!") || strings.HasSuffix(t, "…") || strings.HasSuffix(t, "؟") {
