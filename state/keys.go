@@ -83,7 +83,8 @@ func (t *Talks) WithOrigin(origin string) *Talks {
 // publishKey applies an actor's key.encryption: it becomes the actor's
 // current key, and the roster keeps every earlier one.
 func (r *Roster) publishKey(e *parley.Event, p *parley.EncryptionKey, index int64) error {
-	if _, err := seal.ParsePublicKey(p.Key); err != nil {
+	pk, err := seal.ParsePublicKey(p.Key)
+	if err != nil {
 		return parley.Errorf(parley.EINVALID, "payload field \"key\": %s", parley.ErrorMessage(err))
 	}
 	a := r.Actors[e.Actor]
@@ -94,10 +95,11 @@ func (r *Roster) publishKey(e *parley.Event, p *parley.EncryptionKey, index int6
 		return parley.Errorf(parley.ECONFLICT, "payload field \"key\": that encryption key was published by another actor, %s; make your own (parley keygen, or the Keys page)", r.Actors[owner].Name)
 	}
 	if r.Keys == nil {
-		r.Keys, r.keyOwner = map[string][]KeyRecord{}, map[string]string{}
+		r.Keys, r.keyOwner, r.parsed = map[string][]KeyRecord{}, map[string]string{}, map[string]*seal.PublicKey{}
 	}
 	r.Keys[e.Actor] = append(r.Keys[e.Actor], KeyRecord{Key: p.Key, Index: index, At: e.At()})
 	r.keyOwner[p.Key] = e.Actor
+	r.parsed[p.Key] = pk
 	a.EncryptionKey, a.EncryptionKeyIndex = p.Key, index
 	return nil
 }
@@ -156,7 +158,9 @@ func (r *Roster) CheckSealed(origin string, e *parley.Event, channel string, raw
 	if none := Keyless(required); len(none) > 0 {
 		return nil, parley.Errorf(parley.EINVALID, "payload field \"sealed\": %s published no encryption key, and a %s must be sealed to every actor it is for; wait until they publish one (parley key publish, or the Keys page)", names(none), e.Kind)
 	}
-	s, err := seal.Parse(raw)
+	// The keys the roster holds were parsed and checked when they were
+	// published: each payload's recipients' keys are not checked again.
+	s, err := seal.ParseKnown(raw, r.knownKey)
 	if err != nil {
 		return nil, parley.Errorf(parley.EINVALID, "payload field \"sealed\": %s", parley.ErrorMessage(err))
 	}
@@ -172,8 +176,8 @@ func (r *Roster) CheckSealed(origin string, e *parley.Event, channel string, raw
 		if err != nil {
 			return nil, parley.Errorf(parley.EINTERNAL, "the roster holds the key %s, which does not decode", short(a.Key))
 		}
-		pk, err := seal.ParsePublicKey(a.EncryptionKey)
-		if err != nil {
+		pk := r.knownKey(a.EncryptionKey)
+		if pk == nil {
 			return nil, parley.Errorf(parley.EINTERNAL, "the roster holds the encryption key of %s, which does not decode", a.Name)
 		}
 		want[i] = seal.Recipient{Actor: k, Key: pk}
@@ -183,6 +187,10 @@ func (r *Roster) CheckSealed(origin string, e *parley.Event, channel string, raw
 	}
 	return s, nil
 }
+
+// knownKey returns an encryption key published on the roster, parsed, or
+// nil.
+func (r *Roster) knownKey(text string) *seal.PublicKey { return r.parsed[text] }
 
 // nameKeys follows each actor key in a message with the actor's name.
 func (r *Roster) nameKeys(msg string) string {

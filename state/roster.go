@@ -6,6 +6,7 @@ package state
 
 import (
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/seal"
 )
 
 // An Actor is a key on the roster of a talks.
@@ -39,7 +40,8 @@ type Roster struct {
 	// log order: the last is its current key (Actor.EncryptionKey), the
 	// earlier ones what older sealed payloads were sealed to.
 	Keys     map[string][]KeyRecord
-	keyOwner map[string]string // encryption key → the actor who published it
+	keyOwner map[string]string          // encryption key → the actor who published it
+	parsed   map[string]*seal.PublicKey // every encryption key published, parsed and checked
 	founded  bool
 }
 
