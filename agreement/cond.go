@@ -19,6 +19,7 @@ const (
 	OpNot                  // not X
 	OpAnd                  // X and Y
 	OpOr                   // X or Y
+	OpDone                 // done(ID): the step ID of a measure's plan is done
 )
 
 // MaxCondDepth bounds the nesting of a condition: each parenthesis and each
@@ -28,18 +29,19 @@ const MaxCondDepth = 64
 // MaxCondLength bounds the length in bytes of a condition's text.
 const MaxCondLength = 4096
 
-// A Cond is a condition of a conditional stance: a formula over agreed(ID)
-// and fact(ID) atoms. Binary operators nest to the left as the parser reads
+// A Cond is a condition of a conditional stance: a formula over agreed(ID),
+// fact(ID) and done(ID) atoms. Binary operators nest to the left as the parser reads
 // them: "a or b or c" is (a or b) or c.
 type Cond struct {
 	Op Op
-	ID string // of OpAgreed and OpFact
+	ID string // of OpAgreed, OpFact and OpDone
 	X  *Cond  // operand of OpNot, left operand of OpAnd and OpOr
 	Y  *Cond  // right operand of OpAnd and OpOr
 }
 
 // ParseCondition parses a condition in the syntax of DESIGN.md §4:
-// or/||, and/&&, not/!, parentheses, agreed(ID) and fact(ID), where ID is
+// or/||, and/&&, not/!, parentheses, agreed(ID), fact(ID) and done(ID),
+// where ID is
 // [A-Za-z0-9_.:-]+. "not" binds tightest, then "and", then "or". Errors are
 // *parley.Error with code EINVALID and name the column (counted in
 // characters from 1) and what was expected there.
@@ -101,6 +103,8 @@ func (c *Cond) write(b *strings.Builder, min int) {
 		b.WriteString("agreed(" + c.ID + ")")
 	case OpFact:
 		b.WriteString("fact(" + c.ID + ")")
+	case OpDone:
+		b.WriteString("done(" + c.ID + ")")
 	case OpNot:
 		b.WriteString("not ")
 		c.X.write(b, precUnary)
@@ -134,6 +138,9 @@ func (c *Cond) Items() []string { return c.atoms(OpAgreed) }
 // Facts returns the ids of the fact(ID) atoms of c, sorted, each once.
 func (c *Cond) Facts() []string { return c.atoms(OpFact) }
 
+// Steps returns the ids of the done(ID) atoms of c, sorted, each once.
+func (c *Cond) Steps() []string { return c.atoms(OpDone) }
+
 func (c *Cond) atoms(op Op) []string {
 	seen := map[string]bool{}
 	var walk func(*Cond)
@@ -157,19 +164,22 @@ func (c *Cond) atoms(op Op) []string {
 }
 
 // Eval returns the value of c when the items for which agreed returns true
-// are agreed and the facts for which fact returns true are confirmed.
-func (c *Cond) Eval(agreed, fact func(string) bool) bool {
+// are agreed, the facts for which fact returns true are confirmed and the
+// steps for which done returns true are done.
+func (c *Cond) Eval(agreed, fact, done func(string) bool) bool {
 	switch c.Op {
 	case OpAgreed:
 		return agreed(c.ID)
 	case OpFact:
 		return fact(c.ID)
+	case OpDone:
+		return done(c.ID)
 	case OpNot:
-		return !c.X.Eval(agreed, fact)
+		return !c.X.Eval(agreed, fact, done)
 	case OpAnd:
-		return c.X.Eval(agreed, fact) && c.Y.Eval(agreed, fact)
+		return c.X.Eval(agreed, fact, done) && c.Y.Eval(agreed, fact, done)
 	case OpOr:
-		return c.X.Eval(agreed, fact) || c.Y.Eval(agreed, fact)
+		return c.X.Eval(agreed, fact, done) || c.Y.Eval(agreed, fact, done)
 	}
 	return false
 }
@@ -185,7 +195,7 @@ const (
 	tAnd
 	tOr
 	tNot
-	tWord // an identifier, possibly a keyword such as agreed or fact
+	tWord // an identifier, possibly a keyword such as agreed, fact or done
 	tBad
 )
 
@@ -344,8 +354,10 @@ func (p *parser) unary(depth int) (*Cond, error) {
 			op = OpAgreed
 		case "fact":
 			op = OpFact
+		case "done":
+			op = OpDone
 		default:
-			return nil, p.errorf(`expected agreed(ID), fact(ID), "not" or "(", found %s`, p.tok.describe())
+			return nil, p.errorf(`expected agreed(ID), fact(ID), done(ID), "not" or "(", found %s`, p.tok.describe())
 		}
 		name := p.tok.text
 		p.next()
@@ -367,5 +379,5 @@ func (p *parser) unary(depth int) (*Cond, error) {
 		p.next()
 		return &Cond{Op: op, ID: id}, nil
 	}
-	return nil, p.errorf(`expected agreed(ID), fact(ID), "not" or "(", found %s`, p.tok.describe())
+	return nil, p.errorf(`expected agreed(ID), fact(ID), done(ID), "not" or "(", found %s`, p.tok.describe())
 }

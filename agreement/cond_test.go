@@ -40,7 +40,7 @@ func TestParseConditionErrors(t *testing.T) {
 	tests := []struct {
 		in, want string
 	}{
-		{"", `condition: at column 1: expected agreed(ID), fact(ID), "not" or "(", found the end of the condition`},
+		{"", `condition: at column 1: expected agreed(ID), fact(ID), done(ID), "not" or "(", found the end of the condition`},
 		{"agreed(a", `condition: at column 9: expected ")" after agreed(ID, found the end of the condition`},
 		{"agreed(m1) or agreed(m2", `condition: at column 24: expected ")" after agreed(ID, found the end of the condition`},
 		{"agreed m1", `condition: at column 8: expected "(" after agreed, found "m1"`},
@@ -48,9 +48,9 @@ func TestParseConditionErrors(t *testing.T) {
 		{"agreed(a) agreed(b)", `condition: at column 11: expected "and", "or" or the end of the condition, found "agreed"`},
 		{"(agreed(a)", `condition: at column 11: expected ")" or an operator, found the end of the condition`},
 		{"agreed(a) & agreed(b)", `condition: at column 11: expected "and", "or" or the end of the condition, found the character "&"`},
-		{"voted(a)", `condition: at column 1: expected agreed(ID), fact(ID), "not" or "(", found "voted"`},
-		{"agreed(a) and", `condition: at column 14: expected agreed(ID), fact(ID), "not" or "(", found the end of the condition`},
-		{"é agreed(a)", `condition: at column 1: expected agreed(ID), fact(ID), "not" or "(", found the character "é"`},
+		{"voted(a)", `condition: at column 1: expected agreed(ID), fact(ID), done(ID), "not" or "(", found "voted"`},
+		{"agreed(a) and", `condition: at column 14: expected agreed(ID), fact(ID), done(ID), "not" or "(", found the end of the condition`},
+		{"é agreed(a)", `condition: at column 1: expected agreed(ID), fact(ID), done(ID), "not" or "(", found the character "é"`},
 		{"agreed(é)", `condition: at column 8: expected an id ([A-Za-z0-9_.:-]+) after agreed(, found the character "é"`},
 		{strings.Repeat("(", 70) + "agreed(a)" + strings.Repeat(")", 70), "condition: at column 66: nested more than 64 deep; simplify the condition"},
 		{strings.Repeat("(", 65) + "agreed(a)" + strings.Repeat(")", 65), "condition: at column 66: nested more than 64 deep; simplify the condition"},
@@ -103,6 +103,19 @@ func TestCondItemsAndFacts(t *testing.T) {
 	}
 	if got, want := c.Facts(), []string{"x", "y"}; !slices.Equal(got, want) {
 		t.Errorf("Facts() = %q, want %q", got, want)
+	}
+	c, err = ParseCondition("done(X.t1.gov) && !done(X.t2) || agreed(done) or done(X.t1.gov)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Steps(), []string{"X.t1.gov", "X.t2"}; !slices.Equal(got, want) {
+		t.Errorf("Steps() = %q, want %q", got, want)
+	}
+	if got, want := c.Items(), []string{"done"}; !slices.Equal(got, want) {
+		t.Errorf("Items() = %q, want %q", got, want)
+	}
+	if got, want := c.String(), "done(X.t1.gov) and not done(X.t2) or agreed(done) or done(X.t1.gov)"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
 

@@ -18,7 +18,7 @@ func normalize(inst *Instance) *Instance {
 	if len(out.ItemRules) == 0 {
 		out.ItemRules = nil
 	}
-	for _, p := range []*[]string{&out.Parties, &out.Items, &out.Facts} {
+	for _, p := range []*[]string{&out.Parties, &out.Items, &out.Facts, &out.Done} {
 		if len(*p) == 0 {
 			*p = nil
 		}
@@ -46,6 +46,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		inst := randomInstance(rapidDrawer{rt}, genSpec{maxItems: 6, maxParties: 3, negation: true, packages: true, itemRules: true, holds: true})
 		inst.Facts = append(inst.Facts, rapid.String().Draw(rt, "fact"))
+		inst.Done = append(inst.Done, rapid.String().Draw(rt, "step"))
 		if len(inst.Positions) > 0 {
 			inst.Positions[0].Condition = rapid.String().Draw(rt, "condition")
 		}

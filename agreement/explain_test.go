@@ -14,9 +14,10 @@ import (
 // without negation, every item's tally and blockers under the reference
 // outcome (the first) against the votes computed from the instance, and
 // its root blockers against their definition: the plain objections,
-// reservations and silences (and items nobody supports) of every item
-// not agreed that it reaches by following the items its failing
-// conditions wait on and its failing package mates.
+// reservations and silences (and items nobody supports, holds, and steps
+// not done that failing conditions need done) of every item not agreed
+// that it reaches by following the items its failing conditions wait on
+// and its failing package mates.
 func TestExplanationsMatchDefinition(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		d := rapidDrawer{rt}
@@ -33,10 +34,7 @@ func TestExplanationsMatchDefinition(t *testing.T) {
 		for _, it := range res.Outcomes[0] {
 			ref[it] = true
 		}
-		facts := map[string]bool{}
-		for _, f := range inst.Facts {
-			facts[f] = true
-		}
+		facts := constsOf(inst)
 		stance := map[[2]string]Position{}
 		for _, p := range inst.Positions {
 			stance[[2]string{p.Party, p.Item}] = p
@@ -58,7 +56,7 @@ func TestExplanationsMatchDefinition(t *testing.T) {
 					vote = "abstain"
 				case p.Stance == "conditional":
 					c, _ := ParseCondition(p.Condition)
-					if c.Eval(func(id string) bool { return ref[id] }, func(id string) bool { return facts[id] }) {
+					if c.Eval(func(id string) bool { return ref[id] }, facts.fact, facts.isDone) {
 						vote = "yes"
 					}
 				}
@@ -87,6 +85,33 @@ func TestExplanationsMatchDefinition(t *testing.T) {
 			var gotBlockers []string
 			for _, b := range got.Blockers {
 				gotBlockers = append(gotBlockers, b.Party+" "+b.Stance)
+				// The steps a failing condition needs done, or not done,
+				// and that are not as it needs them.
+				var missing, excluding []string
+				if c, err := ParseCondition(b.Condition); err == nil && b.Stance == "conditional" {
+					var walk func(c *Cond, neg bool)
+					walk = func(c *Cond, neg bool) {
+						switch c.Op {
+						case OpDone:
+							if !neg && !facts.done[c.ID] {
+								missing = append(missing, c.ID)
+							} else if neg && facts.done[c.ID] {
+								excluding = append(excluding, c.ID)
+							}
+						case OpNot:
+							walk(c.X, !neg)
+						case OpAnd, OpOr:
+							walk(c.X, neg)
+							walk(c.Y, neg)
+						}
+					}
+					walk(c, false)
+				}
+				slices.Sort(missing)
+				slices.Sort(excluding)
+				if !slices.Equal(slices.Compact(missing), b.MissingSteps) || !slices.Equal(slices.Compact(excluding), b.ExcludedBySteps) {
+					rt.Fatalf("instance %s: %s: %s's blocker needs steps %q done and %q not done, want %q and %q", ib, it, b.Party, b.MissingSteps, b.ExcludedBySteps, missing, excluding)
+				}
 			}
 			if !slices.Equal(gotBlockers, blockers) {
 				rt.Fatalf("instance %s: %s: blockers %q, want %q", ib, it, gotBlockers, blockers)
@@ -100,6 +125,9 @@ func TestExplanationsMatchDefinition(t *testing.T) {
 				switch b.Stance {
 				case "conditional":
 					cond = true
+					for _, s := range b.MissingSteps {
+						out = append(out, " "+it+" "+StanceNotDone+" "+s)
+					}
 				default:
 					out = append(out, b.Party+" "+it+" "+b.Stance)
 				}
@@ -139,7 +167,11 @@ func TestExplanationsMatchDefinition(t *testing.T) {
 			want = slices.Compact(want)
 			var got []string
 			for _, r := range res.Items[it].RootBlockers {
-				got = append(got, r.Party+" "+r.Item+" "+r.Stance)
+				g := r.Party + " " + r.Item + " " + r.Stance
+				if r.Step != "" {
+					g += " " + r.Step
+				}
+				got = append(got, g)
 			}
 			sort.Strings(got)
 			if !slices.Equal(got, want) {

@@ -35,8 +35,8 @@ type genSpec struct {
 }
 
 // randomInstance draws an instance: random rules, packages, facts and
-// stances, with conditions over the items and three facts, of which some
-// are confirmed.
+// stances, with conditions over the items, three facts, of which some
+// are confirmed, and three steps of measures, of which some are done.
 func randomInstance(d drawer, g genSpec) *Instance {
 	n := 1 + d.intn(g.maxItems)
 	np := 1 + d.intn(g.maxParties)
@@ -50,6 +50,11 @@ func randomInstance(d drawer, g genSpec) *Instance {
 	for _, f := range []string{"f0", "f1", "f2"} {
 		if d.intn(2) == 0 {
 			inst.Facts = append(inst.Facts, f)
+		}
+	}
+	for _, s := range []string{"M.s0", "M.s1", "M.s2"} {
+		if d.intn(2) == 0 {
+			inst.Done = append(inst.Done, s)
 		}
 	}
 	if g.itemRules && d.intn(3) == 0 {
@@ -125,8 +130,11 @@ func randomRule(d drawer, np int) parley.Rule {
 func randomCond(d drawer, items []string, negation bool, depth int) *Cond {
 	k := d.intn(10)
 	if depth == 0 || k < 4 {
-		if k == 0 {
+		switch k {
+		case 0:
 			return &Cond{Op: OpFact, ID: fmt.Sprintf("f%d", d.intn(3))}
+		case 1:
+			return &Cond{Op: OpDone, ID: fmt.Sprintf("M.s%d", d.intn(3))}
 		}
 		return &Cond{Op: OpAgreed, ID: items[d.intn(len(items))]}
 	}
@@ -142,10 +150,7 @@ func randomCond(d drawer, items []string, negation bool, depth int) *Cond {
 // bruteF applies F of DESIGN.md §4 to the set s, straight from the
 // instance's strings.
 func bruteF(t tb, inst *Instance, s map[string]bool) map[string]bool {
-	facts := map[string]bool{}
-	for _, f := range inst.Facts {
-		facts[f] = true
-	}
+	facts := constsOf(inst)
 	stance := map[[2]string]Position{}
 	for _, p := range inst.Positions {
 		stance[[2]string{p.Party, p.Item}] = p
@@ -175,7 +180,7 @@ func bruteF(t tb, inst *Instance, s map[string]bool) map[string]bool {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if c.Eval(func(id string) bool { return s[id] }, func(id string) bool { return facts[id] }) {
+				if c.Eval(func(id string) bool { return s[id] }, facts.fact, facts.isDone) {
 					yes++
 				} else {
 					no++
@@ -269,15 +274,15 @@ type tb interface {
 
 // kleene evaluates c three-valued (1 true, 0 false, -1 unknown) with the
 // items of val decided as given and the others unknown.
-func kleene(c *Cond, val map[string]int8, facts map[string]bool) int8 {
+func kleene(c *Cond, val map[string]int8, facts consts) int8 {
 	switch c.Op {
 	case OpAgreed:
 		if v, ok := val[c.ID]; ok {
 			return v
 		}
 		return -1
-	case OpFact:
-		if facts[c.ID] {
+	case OpFact, OpDone:
+		if facts.holds(c) {
 			return 1
 		}
 		return 0
@@ -307,14 +312,14 @@ type literal struct {
 	neg  bool
 }
 
-// namedItems folds the facts of c, negated when neg, and returns the
-// constant it folds to (0 or 1) or -1 and the items it still names.
-func namedItems(c *Cond, neg bool, facts map[string]bool) (int8, []literal) {
+// namedItems folds the facts and steps of c, negated when neg, and returns
+// the constant it folds to (0 or 1) or -1 and the items it still names.
+func namedItems(c *Cond, neg bool, facts consts) (int8, []literal) {
 	switch c.Op {
 	case OpAgreed:
 		return -1, []literal{{c.ID, neg}}
-	case OpFact:
-		if facts[c.ID] != neg {
+	case OpFact, OpDone:
+		if facts.holds(c) != neg {
 			return 1, nil
 		}
 		return 0, nil
@@ -373,10 +378,7 @@ func bruteStatuses(t tb, inst *Instance) (map[string]string, []string) {
 		fromOutcomes(inst.Items, outs)
 		return status, nil
 	}
-	facts := map[string]bool{}
-	for _, f := range inst.Facts {
-		facts[f] = true
-	}
+	facts := constsOf(inst)
 	mates := map[string][]string{}
 	for _, pk := range inst.Packages {
 		for _, it := range pk {
@@ -642,4 +644,30 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// consts are the atoms of an instance that conditions read as constants:
+// its confirmed facts and its steps done.
+type consts struct{ facts, done map[string]bool }
+
+func constsOf(inst *Instance) consts {
+	c := consts{facts: map[string]bool{}, done: map[string]bool{}}
+	for _, f := range inst.Facts {
+		c.facts[f] = true
+	}
+	for _, s := range inst.Done {
+		c.done[s] = true
+	}
+	return c
+}
+
+func (c consts) fact(id string) bool   { return c.facts[id] }
+func (c consts) isDone(id string) bool { return c.done[id] }
+
+// holds returns the value of a fact(ID) or done(ID) atom.
+func (c consts) holds(a *Cond) bool {
+	if a.Op == OpDone {
+		return c.done[a.ID]
+	}
+	return c.facts[a.ID]
 }

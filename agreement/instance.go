@@ -11,8 +11,8 @@ import (
 )
 
 // An Instance is what the engine decides on: the participating parties, the
-// items, the decision rule, the packages, the confirmed facts and the
-// parties' positions. Its JSON form is the interchange format of DESIGN.md
+// items, the decision rule, the packages, the confirmed facts, the steps
+// of measures done and the parties' positions. Its JSON form is the interchange format of DESIGN.md
 // §4, with the optional extension "item_rules" for per-item rules.
 type Instance struct {
 	Rule      parley.Rule            `json:"rule"`
@@ -21,6 +21,7 @@ type Instance struct {
 	Parties   []string               `json:"parties"`              // the participating parties
 	Items     []string               `json:"items"`
 	Facts     []string               `json:"facts,omitempty"` // confirmed facts; any other fact(ID) is false
+	Done      []string               `json:"done,omitempty"`  // steps of measures done; any other done(ID) is false
 	Positions []Position             `json:"positions"`
 	// Holds keep items from passing whatever the votes: an item with a
 	// hold is never agreed, nor is any item of its package.

@@ -189,6 +189,14 @@ var knownCases = []knownCase{
 		outcomes: [][]string{{"X"}},
 		status:   map[string]string{"X": StatusAgreed, "Y": StatusNotAgreed},
 	},
+	{
+		name: "steps done decide conditions",
+		inst: &Instance{Rule: consensus, Parties: []string{"A", "B"}, Items: []string{"X", "D2"}, Done: []string{"X.t1.gov", "X.t1.opp"},
+			Positions: []Position{pos("A", "X", "support"), pos("B", "X", "support"),
+				cond("A", "D2", "done(X.t1.gov) and done(X.t2.gov)"), cond("B", "D2", "agreed(X) and done(X.t1.opp)")}},
+		outcomes: [][]string{{"X"}},
+		status:   map[string]string{"X": StatusAgreed, "D2": StatusNotAgreed},
+	},
 }
 
 // exclusionPairs returns an instance of k pairs of mutually exclusive

@@ -11,7 +11,8 @@ import (
 
 // A model is an instance compiled for evaluation: items and parties are
 // interned as indexes, each item keeps counters of its static votes, and
-// each condition is compiled, with facts substituted and constants folded,
+// each condition is compiled, with facts and steps done substituted and
+// constants folded,
 // into negation normal form: a flat array of and/or nodes over literals.
 // Every item keeps the literals that watch it, so a change of one item's
 // status reaches exactly the conditions that mention it.
@@ -21,6 +22,9 @@ type model struct {
 	parties  []string
 	partyIdx map[string]int32
 	facts    map[string]bool
+	done     map[string]bool // the steps done: done(ID) atoms that hold
+	stepIDs  []string        // the steps that compiled conditions name, each once
+	stepIdx  map[string]int32
 
 	rules []rule    // per item
 	holds [][]Hold  // per item: its holds, in the order of holdKinds
@@ -351,7 +355,8 @@ func newModelIDs(parties, items []string) (*model, error) {
 }
 
 // configure checks and compiles everything of inst but its parties, items
-// and positions: the facts, the rules, the packages and the holds.
+// and positions: the facts, the steps done, the rules, the packages and the
+// holds.
 func (m *model) configure(inst *Instance) error {
 	m.facts = make(map[string]bool, len(inst.Facts))
 	for i, f := range inst.Facts {
@@ -359,6 +364,13 @@ func (m *model) configure(inst *Instance) error {
 			return invalidf(fmt.Sprintf("facts[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", f, parley.MaxIDLength)
 		}
 		m.facts[f] = true
+	}
+	m.done = make(map[string]bool, len(inst.Done))
+	for i, id := range inst.Done {
+		if !validID(id) {
+			return invalidf(fmt.Sprintf("done[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", id, parley.MaxIDLength)
+		}
+		m.done[id] = true
 	}
 	if err := checkRule("rule", inst.Rule); err != nil {
 		return err
@@ -685,6 +697,18 @@ func (m *model) fold(c *Cond, neg bool) *ftree {
 		return &ftree{op: nLit, neg: neg, item: i, konst: -1}
 	case OpFact:
 		if m.facts[c.ID] != neg {
+			return fTrue
+		}
+		return fFalse
+	case OpDone:
+		if _, ok := m.stepIdx[c.ID]; !ok {
+			if m.stepIdx == nil {
+				m.stepIdx = map[string]int32{}
+			}
+			m.stepIdx[c.ID] = int32(len(m.stepIDs))
+			m.stepIDs = append(m.stepIDs, c.ID)
+		}
+		if m.done[c.ID] != neg {
 			return fTrue
 		}
 		return fFalse

@@ -46,6 +46,9 @@ func toASP(inst *Instance) string {
 	for _, f := range inst.Facts {
 		w("fact(%s).", aspID(f))
 	}
+	for _, s := range inst.Done {
+		w("done(%s).", aspID(s))
+	}
 	w("{agreed(I)} :- item(I).")
 	w(":- agreed(I), not passes(I).")
 	w(":- passes(I), not agreed(I).")
@@ -60,6 +63,8 @@ func toASP(inst *Instance) string {
 			w("%s :- agreed(%s).", a, aspID(c.ID))
 		case OpFact:
 			w("%s :- fact(%s).", a, aspID(c.ID))
+		case OpDone:
+			w("%s :- done(%s).", a, aspID(c.ID))
 		case OpNot:
 			w("%s :- not %s.", a, cond(c.X))
 		case OpAnd:
@@ -202,6 +207,9 @@ func toASPTight(inst *Instance) string {
 	for _, f := range inst.Facts {
 		w("fact(%s).", aspID(f))
 	}
+	for _, s := range inst.Done {
+		w("done(%s).", aspID(s))
+	}
 	np := len(inst.Parties)
 	majority := map[float64]int{}
 	for _, it := range inst.Items {
@@ -242,6 +250,8 @@ func toASPTight(inst *Instance) string {
 			return "agreed(" + aspID(c.ID) + ")"
 		case OpFact:
 			return "fact(" + aspID(c.ID) + ")"
+		case OpDone:
+			return "done(" + aspID(c.ID) + ")"
 		case OpNot:
 			return "not " + cond(c.X)
 		}

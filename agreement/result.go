@@ -90,18 +90,30 @@ type Blocker struct {
 	// ExcludedByFacts the confirmed facts it needs unconfirmed.
 	MissingFacts    []string `json:"missing_facts,omitempty"`
 	ExcludedByFacts []string `json:"excluded_by_facts,omitempty"`
+	// MissingSteps lists the steps of measures not done that the
+	// condition needs done; ExcludedBySteps the steps done that it needs
+	// not done.
+	MissingSteps    []string `json:"missing_steps,omitempty"`
+	ExcludedBySteps []string `json:"excluded_by_steps,omitempty"`
 }
 
 // A RootBlocker is what lies at the end of a blocking chain: a plain
 // objection, reservation or silence on Item; or, with no Party, an item
-// that no party supports (Stance "no_support") or a hold on Item (Stance
-// the kind of hold, such as "open_brackets", and its Count).
+// that no party supports (Stance "no_support"), a hold on Item (Stance
+// the kind of hold, such as "open_brackets", and its Count), or a step of
+// a measure not done (Stance "not_done", and the Step) that a failing
+// condition on Item needs done: only its party's report and its
+// verifier's confirmation move it.
 type RootBlocker struct {
 	Party  string `json:"party,omitempty"`
 	Item   string `json:"item"`
 	Stance string `json:"stance"`
 	Count  int    `json:"count,omitempty"` // of a hold: how many are open
+	Step   string `json:"step,omitempty"`  // of a step not done
 }
+
+// StanceNotDone is the Stance of a root blocker that is a step not done.
+const StanceNotDone = "not_done"
 
 // A Reliance is a conditional support that holds.
 type Reliance struct {
@@ -446,14 +458,27 @@ func (m *model) literals(k int32, set []bool, holds bool) (pos, neg []string) {
 // factLiterals returns the facts a failing condition needs confirmed and
 // are not, and those it needs unconfirmed and are.
 func (m *model) factLiterals(c *Cond) (missing, excluding []string) {
+	return constLiterals(c, OpFact, m.facts)
+}
+
+// stepLiterals returns the steps a failing condition needs done and are
+// not, and those it needs not done and are.
+func (m *model) stepLiterals(c *Cond) (missing, excluding []string) {
+	return constLiterals(c, OpDone, m.done)
+}
+
+// constLiterals returns the atoms of op (facts or steps done, which hold
+// when set has them) that c needs true and are false, and those it needs
+// false and are true.
+func constLiterals(c *Cond, op Op, set map[string]bool) (missing, excluding []string) {
 	var walk func(c *Cond, neg bool)
 	walk = func(c *Cond, neg bool) {
 		switch c.Op {
-		case OpFact:
-			if !neg && !m.facts[c.ID] {
+		case op:
+			if !neg && !set[c.ID] {
 				missing = append(missing, c.ID)
 			}
-			if neg && m.facts[c.ID] {
+			if neg && set[c.ID] {
 				excluding = append(excluding, c.ID)
 			}
 		case OpNot:
@@ -490,7 +515,9 @@ func (m *model) explain(ref []bool) *explanation {
 	roots := make([][]int64, n)
 	// A root is a party's vote on an item, or, with party noSupport, an
 	// item no party supports, or, with party noSupport+1+k, a hold of
-	// kind holdKinds[k] on an item.
+	// kind holdKinds[k] on an item, or, with party
+	// noSupport+1+len(holdKinds)+s, the step m.stepIDs[s] not done that a
+	// condition on the item needs.
 	rootKey := func(party, item int32) int64 { return int64(item)*m.rootBase() + int64(party) }
 	noSupport := int32(len(m.parties))
 	recorded := make([]bool, len(m.parties))
@@ -533,6 +560,10 @@ func (m *model) explain(ref []bool) *explanation {
 					}
 				}
 				b.MissingFacts, b.ExcludedByFacts = m.factLiterals(c)
+				b.MissingSteps, b.ExcludedBySteps = m.stepLiterals(c)
+				for _, id := range b.MissingSteps {
+					roots[i] = append(roots[i], rootKey(noSupport+1+int32(len(holdKinds))+m.stepIdx[id], int32(i)))
+				}
 			} else {
 				roots[i] = append(roots[i], rootKey(party, int32(i)))
 			}
@@ -662,6 +693,10 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 				rb[k] = RootBlocker{Item: m.items[item], Stance: "no_support"}
 				continue
 			}
+			if s := int(party) - len(m.parties) - 1 - len(holdKinds); s >= 0 {
+				rb[k] = RootBlocker{Item: m.items[item], Stance: StanceNotDone, Step: m.stepIDs[s]}
+				continue
+			}
 			if int(party) > len(m.parties) {
 				kind := holdKinds[int(party)-len(m.parties)-1]
 				h := m.holds[item][slices.IndexFunc(m.holds[item], func(h Hold) bool { return h.Kind == kind })]
@@ -681,7 +716,10 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 			if rb[a].Party != rb[b].Party {
 				return rb[a].Party < rb[b].Party
 			}
-			return rb[a].Stance < rb[b].Stance
+			if rb[a].Stance != rb[b].Stance {
+				return rb[a].Stance < rb[b].Stance
+			}
+			return rb[a].Step < rb[b].Step
 		})
 		x.items[i].RootBlockers = rb
 		built[&acc[i][0]] = rb
@@ -689,8 +727,11 @@ func (m *model) rootBlockers(x *explanation, ref []bool, waits [][]int32, roots 
 }
 
 // rootBase is the number of roots per item in the keys of explain: one
-// per party, one for an item with no support and one per kind of hold.
-func (m *model) rootBase() int64 { return int64(len(m.parties) + 1 + len(holdKinds)) }
+// per party, one for an item with no support, one per kind of hold and
+// one per step that a condition names.
+func (m *model) rootBase() int64 {
+	return int64(len(m.parties) + 1 + len(holdKinds) + len(m.stepIDs))
+}
 
 // reliances records, for every agreed item, the conditional supports that
 // hold and the items they rest on, and marks as ad referendum every agreed

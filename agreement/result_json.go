@@ -283,6 +283,8 @@ func (w *jwriter) item(it *ItemResult) {
 			w.field("excluded_by", bl.ExcludedBy)
 			w.field("missing_facts", bl.MissingFacts)
 			w.field("excluded_by_facts", bl.ExcludedByFacts)
+			w.field("missing_steps", bl.MissingSteps)
+			w.field("excluded_by_steps", bl.ExcludedBySteps)
 			w.raw("}")
 		}
 		w.raw("]")
@@ -363,6 +365,10 @@ func (w *jwriter) rootBlockers(rbs []RootBlocker) {
 		if rb.Count != 0 {
 			w.raw(`,"count":`)
 			w.int(rb.Count)
+		}
+		if rb.Step != "" {
+			w.raw(`,"step":`)
+			w.str(rb.Step)
 		}
 		w.raw("}")
 	}

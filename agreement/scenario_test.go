@@ -114,7 +114,7 @@ func TestValidationNamesTheField(t *testing.T) {
 		want   string
 	}{
 		{"condition", func(i *Instance) { i.Positions[3].Condition = "agreed(M1a) or" },
-			"positions[3].condition: at column 15: expected agreed(ID), fact(ID), \"not\" or \"(\", found the end of the condition"},
+			"positions[3].condition: at column 15: expected agreed(ID), fact(ID), done(ID), \"not\" or \"(\", found the end of the condition"},
 		{"unknown item in condition", func(i *Instance) { i.Positions[3].Condition = "agreed(M9)" },
 			"positions[3].condition: agreed(M9) names no item of the instance; add it to \"items\" or fix the id"},
 		{"condition without conditional", func(i *Instance) { i.Positions[0].Condition = "agreed(M1a)" },

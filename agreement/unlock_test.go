@@ -1,11 +1,13 @@
 package agreement
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley"
 	"pgregory.net/rapid"
 )
 
@@ -56,6 +58,49 @@ func TestUnlockAgreedItemNeedsNothing(t *testing.T) {
 	}
 	if _, err := Unlock(inst, "nosuch", UnlockLimits{}); err == nil {
 		t.Errorf("unlock of an unknown item: got no error")
+	}
+}
+
+// TestStepNotDone checks a support conditional on a step done: while the
+// step is not done the explanation names it, as a root blocker, and no
+// change of stance unlocks the item but the supporting party's support
+// outright; once it is done the item is agreed.
+func TestStepNotDone(t *testing.T) {
+	inst := &Instance{Rule: parley.Rule{Kind: parley.RuleConsensus}, Parties: []string{"gov", "opp"}, Items: []string{"D2"}, Done: []string{"X.t1.gov"},
+		Positions: []Position{{Party: "gov", Item: "D2", Stance: "support"}, {Party: "opp", Item: "D2", Stance: "conditional", Condition: "done(X.t1.gov) and done(X.t2.gov)"}}}
+	res, err := Evaluate(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := res.Items["D2"]
+	if it.Status != StatusNotAgreed || len(it.Blockers) != 1 || !slices.Equal(it.Blockers[0].MissingSteps, []string{"X.t2.gov"}) || len(it.Blockers[0].WaitsOn) != 0 {
+		t.Fatalf("D2: %+v", it)
+	}
+	want := []RootBlocker{{Item: "D2", Stance: StanceNotDone, Step: "X.t2.gov"}}
+	if !slices.Equal(it.RootBlockers, want) {
+		t.Errorf("root blockers %+v, want %+v", it.RootBlockers, want)
+	}
+	var b bytes.Buffer
+	if err := res.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"missing_steps":["X.t2.gov"]`) || !strings.Contains(b.String(), `{"item":"D2","stance":"not_done","step":"X.t2.gov"}`) {
+		t.Errorf("JSON: %s", b.String())
+	}
+	opts, err := Unlock(inst, "D2", UnlockLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range opts {
+		got = append(got, optionText(o))
+	}
+	if !slices.Equal(got, []string{"opp support D2"}) {
+		t.Errorf("unlock D2: %q, want only opp's support outright", got)
+	}
+	inst.Done = append(inst.Done, "X.t2.gov")
+	if res, err = Evaluate(inst); err != nil || res.Items["D2"].Status != StatusAgreed {
+		t.Errorf("with X.t2.gov done: %v, %v; want D2 agreed", res.Items["D2"], err)
 	}
 }
 
@@ -235,12 +280,9 @@ func movesOption(moves []Position) UnlockOption {
 }
 
 // hasNegation reports whether a condition of inst negates an item once
-// its facts are folded.
+// its facts and steps done are folded.
 func hasNegation(inst *Instance) bool {
-	facts := map[string]bool{}
-	for _, f := range inst.Facts {
-		facts[f] = true
-	}
+	facts := constsOf(inst)
 	for _, p := range inst.Positions {
 		if p.Stance != "conditional" {
 			continue

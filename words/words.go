@@ -16,7 +16,8 @@ import (
 )
 
 // Condition writes a condition as prose: "M1a or M1b is agreed", "D1 is
-// agreed and the fact f1 is confirmed", "M2 is not agreed".
+// agreed and the fact f1 is confirmed", "M2 is not agreed", "step X.t1 is
+// done".
 func Condition(p *i18n.Printer, c *agreement.Cond) string { return condition(p, c, true) }
 
 func condition(p *i18n.Printer, c *agreement.Cond, top bool) string {
@@ -25,12 +26,16 @@ func condition(p *i18n.Printer, c *agreement.Cond, top bool) string {
 		return p.T("%s is agreed", c.ID)
 	case agreement.OpFact:
 		return p.T("the fact %s is confirmed", c.ID)
+	case agreement.OpDone:
+		return p.T("step %s is done", c.ID)
 	case agreement.OpNot:
 		switch c.X.Op {
 		case agreement.OpAgreed:
 			return p.T("%s is not agreed", c.X.ID)
 		case agreement.OpFact:
 			return p.T("the fact %s is not confirmed", c.X.ID)
+		case agreement.OpDone:
+			return p.T("step %s is not done", c.X.ID)
 		}
 		return p.T("it is not so that %s", condition(p, c.X, false))
 	case agreement.OpAnd, agreement.OpOr:
