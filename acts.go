@@ -77,7 +77,7 @@ type KindSpec struct {
 	Kind    string
 	Payload string // the Go type of its payload, as docs/RECORD.md names it
 	// Who says who may sign it, in the words of docs/RECORD.md §9.
-	Who     string
+	Who     Phrase
 	Signers Signers
 	// AlwaysPublic: seen by everyone whatever the talks' visibility, so
 	// that anyone can check who was entitled to sign (the roster), to
@@ -100,37 +100,37 @@ var (
 // kindTable is the table of kinds: one entry for each, in the order of
 // docs/RECORD.md §9, which a test checks against it.
 var kindTable = []KindSpec{
-	{Kind: KindFoundTalks, Payload: "FoundTalks", Who: "anyone, as the first event; the signer becomes the convener", Signers: Signers{Founder: true}, AlwaysPublic: true, new: func() Act { return new(FoundTalks) }, describe: describeFound},
-	{Kind: KindAddMediator, Payload: "AddMediator", Who: "the convener", Signers: Signers{Roles: []string{RoleConvener}}, AlwaysPublic: true, new: func() Act { return new(AddMediator) }, describe: describeAddMediator},
-	{Kind: KindAddParty, Payload: "AddParty", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(AddParty) }, describe: describeAddParty},
-	{Kind: KindAddActor, Payload: "AddActor", Who: "the convener, a mediator, or a party's head for its own delegates", Signers: Signers{Roles: chair, HeadsOwnDelegates: true}, AlwaysPublic: true, new: func() Act { return new(AddActor) }, describe: describeAddActor},
-	{Kind: KindRevokeActor, Payload: "RevokeActor", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(RevokeActor) }, describe: describeRevoke},
-	{Kind: KindEncryptionKey, Payload: "EncryptionKey", Who: "any actor on the roster, for itself", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(EncryptionKey) }, describe: describeEncryptionKey},
-	{Kind: KindPlanRound, Payload: "PlanRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(PlanRound) }, describe: describePlanRound},
-	{Kind: KindOpenRound, Payload: "RoundRef", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(RoundRef) }, describe: describeOpenRound},
-	{Kind: KindCloseRound, Payload: "CloseRound", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(CloseRound) }, describe: describeCloseRound},
-	{Kind: KindInvite, Payload: "Invitation", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
-	{Kind: KindAcceptInvitation, Payload: "Invitation", Who: "the party's head or delegate", Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
-	{Kind: KindDeclineInvitation, Payload: "Invitation with a reason", Who: "the party's head or delegate", Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
-	{Kind: KindAddItem, Payload: "AddItem", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(AddItem) }, describe: describeAddItem},
-	{Kind: KindSetPackage, Payload: "SetPackage", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetPackage) }, describe: describeSetPackage},
-	{Kind: KindSetRule, Payload: "SetRule", Who: "the convener or a mediator", Signers: Signers{Roles: chair}, new: func() Act { return new(SetRule) }, describe: describeSetRule},
-	{Kind: KindTableVersion, Payload: "TableVersion", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(TableVersion) }, describe: describeTableVersion},
-	{Kind: KindTranslateVersion, Payload: "TranslateVersion", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(TranslateVersion) }, describe: describeTranslate},
-	{Kind: KindFlagDivergence, Payload: "FlagDivergence", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(FlagDivergence) }, describe: describeFlag},
-	{Kind: KindWithdrawDivergence, Payload: "WithdrawDivergence", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(WithdrawDivergence) }, describe: describeWithdraw},
-	{Kind: KindProposeAmendment, Payload: "ProposeAmendment", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(ProposeAmendment) }, describe: describeAmendment},
-	{Kind: KindSetStance, Payload: "SetStance", Who: "a head or delegate of the party named in the payload", Signers: Signers{Delegation: true}, new: func() Act { return new(SetStance) }, describe: describeStance},
-	{Kind: KindStatement, Payload: "Statement", Who: "any actor on the roster", Signers: Signers{Anyone: true}, new: func() Act { return new(Statement) }, describe: describeStatement},
-	{Kind: KindConfirmFact, Payload: "ConfirmFact", Who: "a verifier", Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(ConfirmFact) }, describe: describeFact},
-	{Kind: KindPlanMeasure, Payload: "PlanMeasure", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(PlanMeasure) }, describe: describePlanMeasure},
-	{Kind: KindReportStep, Payload: "ReportStep", Who: "a head or delegate of the party named in the payload, which the step obliges", Signers: Signers{Delegation: true}, new: func() Act { return new(ReportStep) }, describe: describeReportStep},
-	{Kind: KindVerifyStep, Payload: "VerifyStep", Who: "a verifier: the step's own", Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(VerifyStep) }, describe: describeVerifyStep},
-	{Kind: KindCaucus, Payload: "Caucus", Who: "the convener, a mediator, or a head or delegate of the party named in the payload", Signers: Signers{Roles: chair, Delegation: true}, new: func() Act { return new(Caucus) }, describe: describeCaucus},
-	{Kind: KindRewrap, Payload: "Rewrap", Who: "a recipient of every sealed payload it names", Signers: Signers{Anyone: true}, new: func() Act { return new(Rewrap) }, describe: describeRewrap},
-	{Kind: KindRelease, Payload: "Release", Who: "a mediator", Signers: Signers{Roles: mediator}, new: func() Act { return new(Release) }, describe: describeRelease},
-	{Kind: KindCosign, Payload: "Cosign", Who: "any actor on the roster (as a witness)", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(Cosign) }},
-	{Kind: KindForkEvidence, Payload: "ForkEvidence", Who: "any actor on the roster", Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(ForkEvidence) }},
+	{Kind: KindFoundTalks, Payload: "FoundTalks", Who: Key("anyone, as the first event; the signer becomes the convener"), Signers: Signers{Founder: true}, AlwaysPublic: true, new: func() Act { return new(FoundTalks) }, describe: describeFound},
+	{Kind: KindAddMediator, Payload: "AddMediator", Who: Key("the convener"), Signers: Signers{Roles: []string{RoleConvener}}, AlwaysPublic: true, new: func() Act { return new(AddMediator) }, describe: describeAddMediator},
+	{Kind: KindAddParty, Payload: "AddParty", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(AddParty) }, describe: describeAddParty},
+	{Kind: KindAddActor, Payload: "AddActor", Who: Key("the convener, a mediator, or a party's head for its own delegates"), Signers: Signers{Roles: chair, HeadsOwnDelegates: true}, AlwaysPublic: true, new: func() Act { return new(AddActor) }, describe: describeAddActor},
+	{Kind: KindRevokeActor, Payload: "RevokeActor", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, AlwaysPublic: true, new: func() Act { return new(RevokeActor) }, describe: describeRevoke},
+	{Kind: KindEncryptionKey, Payload: "EncryptionKey", Who: Key("any actor on the roster, for itself"), Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(EncryptionKey) }, describe: describeEncryptionKey},
+	{Kind: KindPlanRound, Payload: "PlanRound", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, new: func() Act { return new(PlanRound) }, describe: describePlanRound},
+	{Kind: KindOpenRound, Payload: "RoundRef", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, new: func() Act { return new(RoundRef) }, describe: describeOpenRound},
+	{Kind: KindCloseRound, Payload: "CloseRound", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, new: func() Act { return new(CloseRound) }, describe: describeCloseRound},
+	{Kind: KindInvite, Payload: "Invitation", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
+	{Kind: KindAcceptInvitation, Payload: "Invitation", Who: Key("the party's head or delegate"), Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
+	{Kind: KindDeclineInvitation, Payload: "Invitation with a reason", Who: Key("the party's head or delegate"), Signers: Signers{Delegation: true}, new: func() Act { return new(Invitation) }, describe: describeInvitation},
+	{Kind: KindAddItem, Payload: "AddItem", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, new: func() Act { return new(AddItem) }, describe: describeAddItem},
+	{Kind: KindSetPackage, Payload: "SetPackage", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, new: func() Act { return new(SetPackage) }, describe: describeSetPackage},
+	{Kind: KindSetRule, Payload: "SetRule", Who: Key("the convener or a mediator"), Signers: Signers{Roles: chair}, new: func() Act { return new(SetRule) }, describe: describeSetRule},
+	{Kind: KindTableVersion, Payload: "TableVersion", Who: Key("a mediator"), Signers: Signers{Roles: mediator}, new: func() Act { return new(TableVersion) }, describe: describeTableVersion},
+	{Kind: KindTranslateVersion, Payload: "TranslateVersion", Who: Key("a mediator"), Signers: Signers{Roles: mediator}, new: func() Act { return new(TranslateVersion) }, describe: describeTranslate},
+	{Kind: KindFlagDivergence, Payload: "FlagDivergence", Who: Key("a head or delegate of the party named in the payload"), Signers: Signers{Delegation: true}, new: func() Act { return new(FlagDivergence) }, describe: describeFlag},
+	{Kind: KindWithdrawDivergence, Payload: "WithdrawDivergence", Who: Key("a head or delegate of the party named in the payload"), Signers: Signers{Delegation: true}, new: func() Act { return new(WithdrawDivergence) }, describe: describeWithdraw},
+	{Kind: KindProposeAmendment, Payload: "ProposeAmendment", Who: Key("a head or delegate of the party named in the payload"), Signers: Signers{Delegation: true}, new: func() Act { return new(ProposeAmendment) }, describe: describeAmendment},
+	{Kind: KindSetStance, Payload: "SetStance", Who: Key("a head or delegate of the party named in the payload"), Signers: Signers{Delegation: true}, new: func() Act { return new(SetStance) }, describe: describeStance},
+	{Kind: KindStatement, Payload: "Statement", Who: Key("any actor on the roster"), Signers: Signers{Anyone: true}, new: func() Act { return new(Statement) }, describe: describeStatement},
+	{Kind: KindConfirmFact, Payload: "ConfirmFact", Who: Key("a verifier"), Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(ConfirmFact) }, describe: describeFact},
+	{Kind: KindPlanMeasure, Payload: "PlanMeasure", Who: Key("a mediator"), Signers: Signers{Roles: mediator}, new: func() Act { return new(PlanMeasure) }, describe: describePlanMeasure},
+	{Kind: KindReportStep, Payload: "ReportStep", Who: Key("a head or delegate of the party named in the payload, which the step obliges"), Signers: Signers{Delegation: true}, new: func() Act { return new(ReportStep) }, describe: describeReportStep},
+	{Kind: KindVerifyStep, Payload: "VerifyStep", Who: Key("a verifier: the step's own"), Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(VerifyStep) }, describe: describeVerifyStep},
+	{Kind: KindCaucus, Payload: "Caucus", Who: Key("the convener, a mediator, or a head or delegate of the party named in the payload"), Signers: Signers{Roles: chair, Delegation: true}, new: func() Act { return new(Caucus) }, describe: describeCaucus},
+	{Kind: KindRewrap, Payload: "Rewrap", Who: Key("a recipient of every sealed payload it names"), Signers: Signers{Anyone: true}, new: func() Act { return new(Rewrap) }, describe: describeRewrap},
+	{Kind: KindRelease, Payload: "Release", Who: Key("a mediator"), Signers: Signers{Roles: mediator}, new: func() Act { return new(Release) }, describe: describeRelease},
+	{Kind: KindCosign, Payload: "Cosign", Who: Key("any actor on the roster (as a witness)"), Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(Cosign) }},
+	{Kind: KindForkEvidence, Payload: "ForkEvidence", Who: Key("any actor on the roster"), Signers: Signers{Anyone: true}, AlwaysPublic: true, new: func() Act { return new(ForkEvidence) }},
 }
 
 var kindIndex = func() map[string]*KindSpec {
@@ -163,16 +163,28 @@ type Signer struct {
 }
 
 // describe says what the signer is: "head of oppA", "the mediator".
-func (s Signer) describe() string {
+func (s Signer) describe() Phrase {
 	switch {
+	case s.Party != "" && s.Role == RoleHead:
+		return Key("head of %s", s.Party)
+	case s.Party != "" && s.Role == RoleDelegate:
+		return Key("delegate of %s", s.Party)
+	case s.Party != "" && s.Role == RoleObserver:
+		return Key("observer of %s", s.Party)
+	case s.Party != "" && s.Role == RoleVerifier:
+		return Key("verifier of %s", s.Party)
 	case s.Party != "":
-		return s.Role + " of " + s.Party
-	case s.Role == RoleConvener, s.Role == RoleMediator:
-		return "the " + s.Role
+		return Key("%s of %s", s.Role, s.Party)
+	case s.Role == RoleConvener:
+		return Key("the convener")
+	case s.Role == RoleMediator:
+		return Key("the mediator")
 	case s.Role == RoleObserver:
-		return "an observer"
+		return Key("an observer")
+	case s.Role == RoleVerifier:
+		return Key("a verifier")
 	}
-	return "a " + s.Role
+	return Key("a %s", s.Role)
 }
 
 // Authorize checks that signer may sign act, an act of this kind, by the

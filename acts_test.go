@@ -35,7 +35,7 @@ func TestKindTableDocumented(t *testing.T) {
 // public.
 func TestKindTable(t *testing.T) {
 	for _, s := range parley.Specs() {
-		if s.New() == nil || s.Who == "" || s.Payload == "" {
+		if s.New() == nil || s.Who.Format == "" || s.Payload == "" {
 			t.Errorf("kind %s lacks its payload or its signers", s.Kind)
 		}
 		public := strings.HasPrefix(s.Kind, "roster.") || s.Kind == parley.KindFoundTalks || s.Kind == parley.KindEncryptionKey || s.Kind == parley.KindCosign || s.Kind == parley.KindForkEvidence

@@ -34,9 +34,50 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// Errorf returns an *Error with the given code.
+// Errorf returns an *Error with the given code. Its format is the key of
+// the message's translations; an argument that is itself an *Error or a
+// Phrase is said in the reader's language too.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Wrapf returns an *Error with the given code that says what went wrong
+// around inner, an error that says why: format says args and then inner,
+// its last argument, as in "payload field %q: %s". Inner is kept among
+// the arguments, so that package i18n says both parts in one language. An
+// inner error that is not an *Error is said as "internal error", as
+// ErrorMessage says it: its text may leak internals.
+func Wrapf(code, format string, inner error, args ...any) *Error {
+	var e *Error
+	if !errors.As(inner, &e) {
+		e = errInternal
+	}
+	return Errorf(code, format, append(args[:len(args):len(args)], e)...)
+}
+
+// errInternal says an error that is not an *Error.
+var errInternal = Errorf(EINTERNAL, "internal error")
+
+// A Phrase is a part of a message that is not a whole sentence, such as
+// who may sign an act or what a JSON text lacks where it ends: a format,
+// which is a key of the catalogs as an Errorf format is, and its
+// arguments. Package i18n says a Phrase that is an argument of an *Error
+// in the language of the rest of the message.
+type Phrase struct {
+	Format string
+	Args   []any
+}
+
+// Key returns the phrase of a format and its arguments. The format is the
+// English text, a key of the catalogs.
+func Key(format string, args ...any) Phrase { return Phrase{Format: format, Args: args} }
+
+// String says the phrase in English.
+func (p Phrase) String() string { return fmt.Sprintf(p.Format, p.Args...) }
+
+// Codes returns every error code, in the order of their declaration.
+func Codes() []string {
+	return []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, ETOOLARGE, ERATELIMIT, EUNAVAILABLE, EINTERNAL, ECORRUPT}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL

@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -104,7 +106,7 @@ func decodeAct(kind string, payload []byte) (Act, error) {
 	}
 	act := spec.New()
 	if err := DecodeStrict(payload, act); err != nil {
-		return nil, Errorf(ErrorCode(err), "payload of %s: %s", kind, ErrorMessage(err))
+		return nil, Wrapf(ErrorCode(err), "payload of %s: %s", err, kind)
 	}
 	return act, nil
 }
@@ -232,7 +234,7 @@ func DecodeEvent(b []byte) (*Event, error) {
 	}
 	k, err := ParseKey(e.Actor)
 	if err != nil {
-		return nil, Errorf(EINVALID, "event field \"actor\": %v", err)
+		return nil, Wrapf(EINVALID, "event field \"actor\": %s", err)
 	}
 	if s := KeyString(k); s != e.Actor {
 		return nil, Errorf(EINVALID, "event field \"actor\": %q is not canonical base64: write the key as %q", truncate(e.Actor, 60), s)
@@ -266,8 +268,8 @@ func decodeEventJSON(b []byte) (*Event, error) {
 		return nil, Errorf(EINTERNAL, "Event has more fields than decodeEventJSON knows")
 	}
 	if err := checkJSONInto(b, eventShape, spans[:]); err != nil {
-		if _, ok := err.(*memberError); ok {
-			return nil, Errorf(EINVALID, "event %v", err)
+		if me, ok := err.(*memberError); ok {
+			return nil, me.eventError()
 		}
 		return nil, err
 	}
@@ -350,7 +352,7 @@ func validNonce(s string) bool {
 // decode themselves are not looked into.
 func DecodePayload(e *Event, v any) error {
 	if err := DecodeStrict(e.Payload, v); err != nil {
-		return Errorf(ErrorCode(err), "payload of %s: %s", e.Kind, ErrorMessage(err))
+		return Wrapf(ErrorCode(err), "payload of %s: %s", err, e.Kind)
 	}
 	return nil
 }
@@ -360,17 +362,75 @@ func DecodePayload(e *Event, v any) error {
 // fields spell them. The API decodes request bodies with it.
 func DecodeStrict(b []byte, v any) error {
 	if err := checkJSON(b, shapeOf(reflect.TypeOf(v))); err != nil {
-		if ErrorCode(err) == EINTERNAL {
-			return Errorf(EINVALID, "%v", err)
+		if me, ok := err.(*memberError); ok {
+			return me.error()
 		}
 		return err
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return Errorf(EINVALID, "%v", err)
+		return decodeError(err)
 	}
 	return nil
+}
+
+// decodeError says an error of encoding/json's decoder, which reads what
+// checkJSON accepted: a value of another type than its Go field's, or an
+// error of a type's own decoder.
+func decodeError(err error) error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return Errorf(EINVALID, "the JSON does not decode: %v", err)
+	}
+	want := Key("a value of another type")
+	switch te.Type.Kind() {
+	case reflect.String:
+		want = Key("a string")
+	case reflect.Bool:
+		want = Key("a boolean")
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		want = Key("a whole number")
+	case reflect.Float32, reflect.Float64:
+		want = Key("a number")
+	case reflect.Slice, reflect.Array:
+		want = Key("an array")
+	case reflect.Struct, reflect.Map:
+		want = Key("an object")
+	}
+	found, number, isNumber := strings.Cut(te.Value, " ")
+	if te.Field == "" {
+		if isNumber && found == "number" {
+			return Errorf(EINVALID, "the JSON holds the number %s, which is not %s in range", truncate(number, 40), want)
+		}
+		return Errorf(EINVALID, "the JSON holds %s where %s goes", jsonType(found), want)
+	}
+	if isNumber && found == "number" {
+		return Errorf(EINVALID, "member %q holds the number %s, which is not %s in range", truncate(te.Field, 120), truncate(number, 40), want)
+	}
+	return Errorf(EINVALID, "member %q holds %s where %s goes", truncate(te.Field, 120), jsonType(found), want)
+}
+
+// jsonType names a JSON type as encoding/json's errors name it.
+func jsonType(t string) any {
+	switch t {
+	case "string":
+		return Key("a string")
+	case "number":
+		return Key("a number")
+	case "bool":
+		return Key("a boolean")
+	case "array":
+		return Key("an array")
+	case "object":
+		return Key("an object")
+	}
+	return t
 }
 
 func truncate(s string, n int) string {

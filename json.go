@@ -182,42 +182,46 @@ func (r *JSONReader) Null() bool {
 	return false
 }
 
-// Syntax returns the error for finding something else than want next.
-func (r *JSONReader) Syntax(want string) error {
+// Syntax returns the error for finding something else than want next,
+// a phrase such as Key("a value").
+func (r *JSONReader) Syntax(want Phrase) error {
 	if r.i >= len(r.b) {
 		return Errorf(EINVALID, "the JSON ends early, expected %s", want)
 	}
 	return Errorf(EINVALID, "the JSON is malformed at byte %d: expected %s, found %s", r.i, want, quoteByte(r.b[r.i]))
 }
 
-// malformed returns an error for the JSON at byte i.
-func (r *JSONReader) malformed(i int, what string) error {
+// malformed returns an error for the JSON at byte i, what is wrong
+// there a phrase such as Key("a comma before ']'; remove it").
+func (r *JSONReader) malformed(i int, what Phrase) error {
 	return Errorf(EINVALID, "the JSON is malformed at byte %d: %s", i, what)
 }
 
 // describeValue names the JSON value v for a message: a number as it is
 // written, anything else by its type.
-func describeValue(v []byte) string {
+func describeValue(v []byte) Phrase {
 	switch v[0] {
 	case '"':
-		return "a string"
+		return Key("a string")
 	case '{':
-		return "an object"
+		return Key("an object")
 	case '[':
-		return "an array"
+		return Key("an array")
 	case 't', 'f':
-		return "a boolean"
+		return Key("a boolean")
 	case 'n':
-		return "null"
+		return Key("null")
 	}
-	return "the number " + truncate(string(v), 40)
+	return Key("the number %s", truncate(string(v), 40))
 }
 
-func quoteByte(c byte) string {
+// quoteByte names a byte for a message: an ASCII character in quotes, or
+// a phrase.
+func quoteByte(c byte) any {
 	if c < utf8.RuneSelf {
 		return strconv.QuoteRune(rune(c))
 	}
-	return "a non-ASCII character"
+	return Key("a non-ASCII character")
 }
 
 func (r *JSONReader) literal(lit string) error {
@@ -229,7 +233,7 @@ func (r *JSONReader) literal(lit string) error {
 		if j == len(r.b) {
 			return Errorf(EINVALID, "the JSON ends early, expected %s", lit)
 		}
-		return r.malformed(r.i, "expected "+lit)
+		return r.malformed(r.i, Key("expected %s", lit))
 	}
 	r.i += len(lit)
 	return nil
@@ -255,13 +259,13 @@ func (r *JSONReader) Number() ([]byte, error) {
 		}
 	default:
 		r.i = i
-		return nil, r.Syntax("a digit after '-'")
+		return nil, r.Syntax(Key("a digit after '-'"))
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
 		if i >= len(b) || !isDigit(b[i]) {
 			r.i = i
-			return nil, r.Syntax("a digit after the decimal point")
+			return nil, r.Syntax(Key("a digit after the decimal point"))
 		}
 		for i++; i < len(b) && isDigit(b[i]); i++ {
 		}
@@ -273,7 +277,7 @@ func (r *JSONReader) Number() ([]byte, error) {
 		}
 		if i >= len(b) || !isDigit(b[i]) {
 			r.i = i
-			return nil, r.Syntax("a digit in the exponent")
+			return nil, r.Syntax(Key("a digit in the exponent"))
 		}
 		for i++; i < len(b) && isDigit(b[i]); i++ {
 		}
@@ -295,7 +299,7 @@ func (r *JSONReader) ReadString() (raw []byte, escaped bool, err error) {
 		}
 		if i >= len(b) {
 			r.i = i
-			return nil, false, r.Syntax("a closing quote")
+			return nil, false, r.Syntax(Key("a closing quote"))
 		}
 		switch c := b[i]; c {
 		case '"':
@@ -309,7 +313,7 @@ func (r *JSONReader) ReadString() (raw []byte, escaped bool, err error) {
 			i += n
 			escaped = true
 		default:
-			return nil, false, r.malformed(i, "a control character (U+"+hex4(rune(c))+") in a string; write it as an escape such as \\u"+hex4(rune(c)))
+			return nil, false, r.malformed(i, Key("a control character (U+%[1]s) in a string; write it as an escape such as \\u%[1]s", hex4(rune(c))))
 		}
 	}
 }
@@ -325,14 +329,14 @@ func (r *JSONReader) escape(i int) (int, error) {
 	b := r.b
 	if i+1 >= len(b) {
 		r.i = i + 1
-		return 0, r.Syntax("an escaped character after '\\'")
+		return 0, r.Syntax(Key("an escaped character after '\\'"))
 	}
 	switch b[i+1] {
 	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 		return 2, nil
 	case 'u':
 	default:
-		return 0, r.malformed(i, "'\\' followed by "+quoteByte(b[i+1])+" is not an escape; JSON has \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX")
+		return 0, r.malformed(i, Key("'\\' followed by %s is not an escape; JSON has \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX", quoteByte(b[i+1])))
 	}
 	c, ok := hexRune(b, i+2)
 	if !ok {
@@ -350,15 +354,15 @@ func (r *JSONReader) escape(i int) (int, error) {
 			return 12, nil
 		}
 	}
-	return 0, r.malformed(i, "\\u"+hex4(c)+" is a lone UTF-16 surrogate; a character above U+FFFF is escaped as a pair of them, high then low, or not escaped at all")
+	return 0, r.malformed(i, Key("\\u%s is a lone UTF-16 surrogate; a character above U+FFFF is escaped as a pair of them, high then low, or not escaped at all", hex4(c)))
 }
 
 func (r *JSONReader) badHex(i int) error {
 	if i+6 > len(r.b) {
 		r.i = len(r.b)
-		return r.Syntax("four hexadecimal digits after \\u")
+		return r.Syntax(Key("four hexadecimal digits after \\u"))
 	}
-	return r.malformed(i, "expected four hexadecimal digits after \\u")
+	return r.malformed(i, Key("expected four hexadecimal digits after \\u"))
 }
 
 // hexRune decodes the four hexadecimal digits at b[i:].
@@ -427,7 +431,7 @@ func AppendUnescapedJSON(dst, raw []byte) []byte {
 func (s *scanner) value(sh *shape) error {
 	s.Space()
 	if s.i >= len(s.b) {
-		return s.Syntax("a value")
+		return s.Syntax(Key("a value"))
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
@@ -446,7 +450,7 @@ func (s *scanner) value(sh *shape) error {
 	case c == 'n':
 		return s.literal("null")
 	}
-	return s.Syntax("a value")
+	return s.Syntax(Key("a value"))
 }
 
 // number scans a number, refusing one with a leading zero.
@@ -457,7 +461,7 @@ func (s *scanner) number() error {
 	if s.i < len(s.b) && isDigit(s.b[s.i]) {
 		// Only a number whose integer part is a lone 0 stops before a
 		// digit.
-		return s.malformed(s.i-1, "a number starts with 0 and another digit; write it without leading zeros")
+		return s.malformed(s.i-1, Key("a number starts with 0 and another digit; write it without leading zeros"))
 	}
 	return nil
 }
@@ -487,9 +491,9 @@ func (s *scanner) object(sh *shape) error {
 	for {
 		if s.i >= len(s.b) || s.b[s.i] != '"' {
 			if s.i < len(s.b) && s.b[s.i] == '}' {
-				return s.malformed(s.i, "a comma before '}'; remove it")
+				return s.malformed(s.i, Key("a comma before '}'; remove it"))
 			}
-			return s.Syntax("a member name in quotes")
+			return s.Syntax(Key("a member name in quotes"))
 		}
 		start := s.i + 1
 		raw, escaped, err := s.ReadString()
@@ -533,7 +537,7 @@ func (s *scanner) object(sh *shape) error {
 		}
 		s.Space()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return s.Syntax("':' after the member name")
+			return s.Syntax(Key("':' after the member name"))
 		}
 		s.i++
 		s.Space()
@@ -549,7 +553,7 @@ func (s *scanner) object(sh *shape) error {
 		}
 		s.Space()
 		if s.i >= len(s.b) {
-			return s.Syntax("',' or '}'")
+			return s.Syntax(Key("',' or '}'"))
 		}
 		switch s.b[s.i] {
 		case ',':
@@ -562,7 +566,7 @@ func (s *scanner) object(sh *shape) error {
 			s.depth--
 			return nil
 		}
-		return s.Syntax("',' or '}'")
+		return s.Syntax(Key("',' or '}'"))
 	}
 }
 
@@ -574,11 +578,11 @@ func repeated(i int, a, b []byte) error {
 	}
 	// Quoted in ASCII, names that look alike (K and the Kelvin sign K) show
 	// how they differ.
-	format := "the JSON has the keys %q and %q in one object (at byte %d): they differ only in case, and decoders that ignore case take them for one; use one exact name"
+	quote := strconv.Quote
 	if !isASCII(a) || !isASCII(b) {
-		format = strings.ReplaceAll(format, "%q", "%+q")
+		quote = strconv.QuoteToASCII
 	}
-	return Errorf(EINVALID, format, truncate(string(a), 60), truncate(string(b), 60), i)
+	return Errorf(EINVALID, "the JSON has the keys %s and %s in one object (at byte %d): they differ only in case, and decoders that ignore case take them for one; use one exact name", quote(truncate(string(a), 60)), quote(truncate(string(b), 60)), i)
 }
 
 func isASCII(b []byte) bool {
@@ -640,14 +644,14 @@ func (s *scanner) array(sh *shape) error {
 		}
 		s.Space()
 		if s.i >= len(s.b) {
-			return s.Syntax("',' or ']'")
+			return s.Syntax(Key("',' or ']'"))
 		}
 		switch s.b[s.i] {
 		case ',':
 			s.i++
 			s.Space()
 			if s.i < len(s.b) && s.b[s.i] == ']' {
-				return s.malformed(s.i, "a comma before ']'; remove it")
+				return s.malformed(s.i, Key("a comma before ']'; remove it"))
 			}
 			continue
 		case ']':
@@ -655,7 +659,7 @@ func (s *scanner) array(sh *shape) error {
 			s.depth--
 			return nil
 		}
-		return s.Syntax("',' or ']'")
+		return s.Syntax(Key("',' or ']'"))
 	}
 }
 
@@ -706,7 +710,10 @@ type memberError struct {
 	fields []string // the fields, if none
 }
 
-func (e *memberError) Error() string {
+func (e *memberError) Error() string { return e.error().Message }
+
+// member returns the member's path: "a.b[2].c".
+func (e *memberError) member() string {
 	var p strings.Builder
 	for k := len(e.path) - 1; k >= 0; k-- {
 		if p.Len() > 0 && !strings.HasPrefix(e.path[k], "[") {
@@ -714,14 +721,29 @@ func (e *memberError) Error() string {
 		}
 		p.WriteString(e.path[k])
 	}
-	member := truncate(p.String(), 120)
-	if e.want != "" {
-		return "member " + strconv.Quote(member) + " is not a field; did you mean " + strconv.Quote(e.want) + "?"
+	return truncate(p.String(), 120)
+}
+
+// error returns the *Error that says e.
+func (e *memberError) error() *Error {
+	switch {
+	case e.want != "":
+		return Errorf(EINVALID, "member %q is not a field; did you mean %q?", e.member(), e.want)
+	case len(e.fields) == 0:
+		return Errorf(EINVALID, "member %q is an unknown field: this object has no fields", e.member())
 	}
-	if len(e.fields) == 0 {
-		return "member " + strconv.Quote(member) + " is an unknown field: this object has no fields"
+	return Errorf(EINVALID, "member %q is an unknown field: the fields are %s", e.member(), strings.Join(e.fields, ", "))
+}
+
+// eventError returns the *Error that says e in an event.
+func (e *memberError) eventError() *Error {
+	switch {
+	case e.want != "":
+		return Errorf(EINVALID, "event member %q is not a field; did you mean %q?", e.member(), e.want)
+	case len(e.fields) == 0:
+		return Errorf(EINVALID, "event member %q is an unknown field: this object has no fields", e.member())
 	}
-	return "member " + strconv.Quote(member) + " is an unknown field: the fields are " + strings.Join(e.fields, ", ")
+	return Errorf(EINVALID, "event member %q is an unknown field: the fields are %s", e.member(), strings.Join(e.fields, ", "))
 }
 
 // shapes caches shapeOf by type.

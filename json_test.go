@@ -319,7 +319,7 @@ func TestJSONReader(t *testing.T) {
 	if _, _, err := r.ReadString(); err == nil || err.Error() != "the JSON ends early, expected a closing quote" {
 		t.Errorf("ReadString of an open string: %v", err)
 	}
-	if err := r.Syntax("a value"); err == nil || !strings.Contains(err.Error(), "ends early, expected a value") {
+	if err := r.Syntax(parley.Key("a value")); err == nil || !strings.Contains(err.Error(), "ends early, expected a value") {
 		t.Errorf("Syntax at the end: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package parley
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -121,20 +120,20 @@ func CheckAppend(talks string, at int64, entries []Entry, seal SealFunc) error {
 	}
 	isText := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 	for i, e := range entries {
-		var problem string
+		var problem Phrase
 		switch {
 		case e.Talks != "" && e.Talks != talks:
-			problem = fmt.Sprintf("it belongs to talks %q", e.Talks)
+			problem = Key("it belongs to talks %q", e.Talks)
 		case len(e.Event) == 0:
-			problem = "it has no event bytes"
+			problem = Key("it has no event bytes")
 		case len(e.Sig) == 0:
-			problem = "it has no signature"
+			problem = Key("it has no signature")
 		case len(e.Salt) != 32:
-			problem = fmt.Sprintf("its salt is %d bytes, not 32", len(e.Salt))
+			problem = Key("its salt is %d bytes, not 32", len(e.Salt))
 		case e.Nonce == "":
-			problem = "it has no nonce"
+			problem = Key("it has no nonce")
 		case !isText(e.Kind) || !isText(e.Actor) || !isText(e.Nonce):
-			problem = "its kind, actor or nonce is not UTF-8 text without NUL bytes"
+			problem = Key("its kind, actor or nonce is not UTF-8 text without NUL bytes")
 		default:
 			continue
 		}

@@ -107,8 +107,6 @@ func (r *jreader) field(inst *Instance, key string, field fpath) error {
 		return r.strings(field, &inst.Items)
 	case "facts":
 		return r.strings(field, &inst.Facts)
-	case "done":
-		return r.strings(field, &inst.Done)
 	case "holds":
 		return r.array(field, func(k int, f fpath) error {
 			var h Hold
@@ -157,7 +155,7 @@ func (r *jreader) field(inst *Instance, key string, field fpath) error {
 			return err
 		})
 	}
-	return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts, done, positions and holds", key)
+	return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts, positions and holds", key)
 }
 
 // modelPositions reads the list of positions into m, whose parties and
@@ -168,7 +166,7 @@ func (r *jreader) modelPositions(field fpath, m *model) error {
 		return nil
 	}
 	if r.Peek() != '[' {
-		return r.typeError(field, "a list")
+		return r.typeError(field, parley.Key("a list"))
 	}
 	r.skip()
 	m.pos = make([]cpos, 0, r.count())
@@ -188,7 +186,7 @@ func (r *jreader) modelPositions(field fpath, m *model) error {
 			r.skip()
 			return nil
 		default:
-			return r.syntax(field, `"," or "]"`)
+			return r.syntax(field, parley.Key(`"," or "]"`))
 		}
 	}
 }
@@ -207,7 +205,7 @@ func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int3
 	var seen uint8
 	if !ok && !r.Null() {
 		if r.Peek() != '{' {
-			return r.typeError(field, "an object")
+			return r.typeError(field, parley.Key("an object"))
 		}
 		r.skip()
 		if r.Peek() == '}' {
@@ -215,7 +213,7 @@ func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int3
 		} else {
 			for {
 				if r.Peek() != '"' {
-					return r.syntax(field, "a key in quotes")
+					return r.syntax(field, parley.Key("a key in quotes"))
 				}
 				key, err := r.rawBytes(field, nil)
 				if err != nil {
@@ -240,12 +238,12 @@ func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int3
 				}
 				seen |= bit
 				if r.Peek() != ':' {
-					return r.syntax(field.key(string(key)), `":"`)
+					return r.syntax(field.key(string(key)), parley.Key(`":"`))
 				}
 				r.skip()
 				if !r.Null() {
 					if r.Peek() != '"' {
-						return r.typeError(field.key(string(key)), "a string")
+						return r.typeError(field.key(string(key)), parley.Key("a string"))
 					}
 					if *out, err = r.rawBytes(field, key); err != nil {
 						return err
@@ -258,7 +256,7 @@ func (r *jreader) modelPosition(field fpath, k int, m *model, lastP, lastI *int3
 				case '}':
 					r.skip()
 				default:
-					return r.syntax(field, `"," or "}"`)
+					return r.syntax(field, parley.Key(`"," or "}"`))
 				}
 				break
 			}
@@ -396,7 +394,7 @@ func (r *jreader) unescaped(field fpath) (b []byte, escaped bool, err error) {
 // fieldError returns err, an error of the reader of package parley, as
 // an error in field.
 func fieldError(field fpath, err error) error {
-	return parley.Errorf(parley.EINVALID, "%s: %s", field, parley.ErrorMessage(err))
+	return parley.Wrapf(parley.EINVALID, "%s: %s", err, field.arg())
 }
 
 func notUTF8(field fpath) error {
@@ -428,6 +426,15 @@ func (p fpath) String() string {
 	return s
 }
 
+// arg is the path as an argument of an error: the instance itself is
+// named in the reader's language.
+func (p fpath) arg() any {
+	if p.a == "" && p.k < 0 && p.b == "" {
+		return parley.Key("the instance")
+	}
+	return p.String()
+}
+
 func (p fpath) key(b string) fpath {
 	if p.b == "" {
 		return fpath{a: p.a, k: p.k, b: b}
@@ -452,28 +459,27 @@ type jreader struct {
 // skip reads the byte that Peek returned.
 func (r *jreader) skip() { r.SetOffset(r.Offset() + 1) }
 
-func (r *jreader) syntax(p fpath, want string) error {
+func (r *jreader) syntax(p fpath, want parley.Phrase) error {
 	return fieldError(p, r.Syntax(want))
 }
 
-func (r *jreader) typeError(p fpath, want string) error {
-	field := p.String()
-	found := "something else"
+func (r *jreader) typeError(p fpath, want parley.Phrase) error {
+	found := parley.Key("something else")
 	switch r.Peek() {
 	case '{':
-		found = "an object"
+		found = parley.Key("an object")
 	case '[':
-		found = "a list"
+		found = parley.Key("a list")
 	case '"':
-		found = "a string"
+		found = parley.Key("a string")
 	case 't', 'f':
-		found = "a boolean"
+		found = parley.Key("a boolean")
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		found = "a number"
+		found = parley.Key("a number")
 	case 0:
 		return r.syntax(p, want)
 	}
-	return parley.Errorf(parley.EINVALID, "%s: want %s, found %s", field, want, found)
+	return parley.Errorf(parley.EINVALID, "%s: want %s, found %s", p.arg(), want, found)
 }
 
 // object reads an object, calling f with each key and the key's field path.
@@ -482,7 +488,7 @@ func (r *jreader) object(field fpath, f func(key string, field fpath) error) err
 		return nil
 	}
 	if r.Peek() != '{' {
-		return r.typeError(field, "an object")
+		return r.typeError(field, parley.Key("an object"))
 	}
 	r.skip()
 	var few [8]string
@@ -494,7 +500,7 @@ func (r *jreader) object(field fpath, f func(key string, field fpath) error) err
 	}
 	for {
 		if r.Peek() != '"' {
-			return r.syntax(field, "a key in quotes")
+			return r.syntax(field, parley.Key("a key in quotes"))
 		}
 		key, err := r.rawString(field)
 		if err != nil {
@@ -520,7 +526,7 @@ func (r *jreader) object(field fpath, f func(key string, field fpath) error) err
 			return parley.Errorf(parley.EINVALID, "%s: the key is given twice", sub)
 		}
 		if r.Peek() != ':' {
-			return r.syntax(sub, `":"`)
+			return r.syntax(sub, parley.Key(`":"`))
 		}
 		r.skip()
 		if err := f(key, sub); err != nil {
@@ -533,7 +539,7 @@ func (r *jreader) object(field fpath, f func(key string, field fpath) error) err
 			r.skip()
 			return nil
 		default:
-			return r.syntax(field, `"," or "}"`)
+			return r.syntax(field, parley.Key(`"," or "}"`))
 		}
 	}
 }
@@ -544,7 +550,7 @@ func (r *jreader) array(field fpath, f func(k int, field fpath) error) error {
 		return nil
 	}
 	if r.Peek() != '[' {
-		return r.typeError(field, "a list")
+		return r.typeError(field, parley.Key("a list"))
 	}
 	r.skip()
 	if r.Peek() == ']' {
@@ -562,7 +568,7 @@ func (r *jreader) array(field fpath, f func(k int, field fpath) error) error {
 			r.skip()
 			return nil
 		default:
-			return r.syntax(field, `"," or "]"`)
+			return r.syntax(field, parley.Key(`"," or "]"`))
 		}
 	}
 }
@@ -598,7 +604,7 @@ func (r *jreader) str(field fpath, out *string) error {
 		return nil
 	}
 	if r.Peek() != '"' {
-		return r.typeError(field, "a string")
+		return r.typeError(field, parley.Key("a string"))
 	}
 	s, err := r.rawString(field)
 	*out = s
@@ -631,7 +637,7 @@ func (r *jreader) rawString(field fpath) (string, error) {
 // number reads a number in the grammar of RFC 8259 and returns its text.
 func (r *jreader) number(field fpath) ([]byte, error) {
 	if c := r.Peek(); c != '-' && (c < '0' || c > '9') {
-		return nil, r.typeError(field, "a number")
+		return nil, r.typeError(field, parley.Key("a number"))
 	}
 	lit, err := r.Number()
 	if err != nil {

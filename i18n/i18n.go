@@ -346,8 +346,12 @@ func (p *Printer) join(items []string, last string) string {
 }
 
 // Error says an error to a person in the printer's language: a
-// parley.Error's message from its format, translated, and its arguments;
-// any other error as "internal error", whose text may leak internals.
+// parley.Error's message from its format, translated, and its arguments,
+// of which an *Error (the inner error of parley.Wrapf) or a parley.Phrase
+// is said in the same language; any other error as "internal error", whose
+// text may leak internals. In English it is the error's message, as it was
+// made. Numbers formatted with %d are written without separators, as in
+// the English: they are mostly indexes, offsets and limits.
 func (p *Printer) Error(err error) string {
 	var e *parley.Error
 	if !errors.As(err, &e) {
@@ -356,10 +360,49 @@ func (p *Printer) Error(err error) string {
 		}
 		return p.T("internal error")
 	}
-	if e.Format == "" {
+	if e.Format == "" || base(p.Tag) == base(English) {
 		return e.Message
 	}
-	return p.T(e.Format, e.Args...)
+	return p.T(e.Format, p.errorArgs(e.Format, e.Args)...)
+}
+
+// errorArgs returns the arguments of an error's format as the printer
+// says them: errors and phrases in its language, and the numbers of %d
+// without separators.
+func (p *Printer) errorArgs(format string, args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case *parley.Error:
+			out[i] = p.Error(a)
+		case parley.Phrase:
+			out[i] = p.T(a.Format, p.errorArgs(a.Format, a.Args)...)
+		default:
+			out[i] = a
+		}
+	}
+	for _, v := range Verbs(format) {
+		n, letter, _ := strings.Cut(v, ":")
+		i, _ := strconv.Atoi(n)
+		if letter != "d" || i < 1 || i > len(out) {
+			continue
+		}
+		switch x := out[i-1].(type) {
+		case int:
+			out[i-1] = number.Decimal(x, number.NoSeparator())
+		case int64:
+			out[i-1] = number.Decimal(x, number.NoSeparator())
+		case int32:
+			out[i-1] = number.Decimal(x, number.NoSeparator())
+		case uint64:
+			out[i-1] = number.Decimal(x, number.NoSeparator())
+		case uint32:
+			out[i-1] = number.Decimal(x, number.NoSeparator())
+		case uint:
+			out[i-1] = number.Decimal(x, number.NoSeparator())
+		}
+	}
+	return out
 }
 
 // Match returns the interface's language for a request: the one a
