@@ -44,7 +44,7 @@ func newDec(coef *big.Int, scale int) Dec {
 // plus sign, exponent, spaces or leading point. It accepts any number of
 // decimals; the input format allows at most MaxDecimals (see CheckInput).
 func ParseDec(s string) (Dec, error) {
-	bad := func(why string) (Dec, error) {
+	bad := func(why parley.Phrase) (Dec, error) {
 		return Dec{}, parley.Errorf(parley.EINVALID, "%s is not a decimal: %s; write it as digits with an optional minus sign and point, such as \"0.25\" or \"-3\"", quote(s), why)
 	}
 	if len(s) > maxDecLength {
@@ -58,16 +58,16 @@ func ParseDec(s string) (Dec, error) {
 	ip, fp, hasPoint := strings.Cut(t, ".")
 	switch {
 	case t == "":
-		return bad("it has no digits")
+		return bad(parley.Key("it has no digits"))
 	case ip == "":
-		return bad("it has no digit before the point")
+		return bad(parley.Key("it has no digit before the point"))
 	case hasPoint && fp == "":
-		return bad("it has no digit after the point")
+		return bad(parley.Key("it has no digit after the point"))
 	}
 	for _, part := range []string{ip, fp} {
 		for i := 0; i < len(part); i++ {
 			if c := part[i]; c < '0' || c > '9' {
-				return bad("it holds " + strconv.QuoteRune(rune(c)))
+				return bad(parley.Key("it holds %s", strconv.QuoteRune(rune(c))))
 			}
 		}
 	}
@@ -196,15 +196,15 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// checkInput reports why d breaks the input rule, or "".
-func (d Dec) checkInput() string {
+// checkInput returns the error of d if it breaks the input rule, or nil.
+func (d Dec) checkInput() *parley.Error {
 	if d.scale > MaxDecimals {
-		return d.String() + " has " + strconv.Itoa(d.scale) + " decimals; give at most " + strconv.Itoa(MaxDecimals)
+		return parley.Errorf(parley.EINVALID, "%s has %d decimals; give at most %d", d.String(), d.scale, MaxDecimals)
 	}
 	if d.coef != nil && new(big.Int).Abs(d.coef).Cmp(new(big.Int).Mul(pow10(MaxIntegerDigits), pow10(d.scale))) >= 0 {
-		return d.String() + " is too large; give a number of at most " + strconv.Itoa(MaxIntegerDigits) + " digits before the point"
+		return parley.Errorf(parley.EINVALID, "%s is too large; give a number of at most %d digits before the point", d.String(), MaxIntegerDigits)
 	}
-	return ""
+	return nil
 }
 
 var pow10s = func() (t [40]*big.Int) {

@@ -56,7 +56,10 @@ func TestCheckInput(t *testing.T) {
 		"1000000000000000000":       "1000000000000000000 is too large",
 		"-1000000000000000000":      "-1000000000000000000 is too large",
 	} {
-		got := MustParseDec(in).checkInput()
+		var got string
+		if e := MustParseDec(in).checkInput(); e != nil {
+			got = e.Message
+		}
 		if want == "" && got != "" || !strings.HasPrefix(got, want) {
 			t.Errorf("checkInput(%s) = %q, want %q", in, got, want)
 		}

@@ -36,18 +36,18 @@ func ReadInstance(r io.Reader) (*Instance, error) {
 // refused) and validates it. Every error is an *parley.Error naming the
 // field, such as "parties[1].values.tranches: option "3" has no value".
 func DecodeInstance(b []byte) (*Instance, error) {
-	v, err := decodeGeneric(b, "an instance")
+	v, err := decodeGeneric(b, parley.Key("an instance"))
 	if err != nil {
 		return nil, err
 	}
 	var inst Instance
-	if err := object(v, "the instance", "issues and parties", func(key string, v any, f string) error {
+	if err := object(v, rootField, parley.Key("issues and parties"), func(key string, v any, f string) error {
 		if key == "issues" {
 			var err error
 			inst.Issues, err = issuesFrom(v, f)
 			return err
 		}
-		return array(v, f, "an array of parties", func(k int, v any, f string) error {
+		return array(v, f, parley.Key("an array of parties"), func(k int, v any, f string) error {
 			p, err := preferencesFrom(v, f)
 			inst.Parties = append(inst.Parties, p)
 			return err
@@ -64,7 +64,7 @@ func DecodeInstance(b []byte) (*Instance, error) {
 // DecodeIssues decodes a JSON array of issues and checks it with
 // CheckIssues; errors name fields below field.
 func DecodeIssues(b []byte, field string) ([]Issue, error) {
-	v, err := decodeGeneric(b, "a list of issues")
+	v, err := decodeGeneric(b, parley.Key("a list of issues"))
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func DecodeIssues(b []byte, field string) ([]Issue, error) {
 // weights, values and reservation, and checks them against the issues;
 // errors name fields below field.
 func DecodePreferences(b []byte, issues []Issue, field string) (*Preferences, error) {
-	v, err := decodeGeneric(b, "a party's preferences")
+	v, err := decodeGeneric(b, parley.Key("a party's preferences"))
 	if err != nil {
 		return nil, err
 	}
@@ -97,32 +97,32 @@ func DecodePreferences(b []byte, issues []Issue, field string) (*Preferences, er
 // of its options, such as {"tranches": "2", "verifier": "icrc"}; errors
 // name fields below field.
 func DecodePackage(b []byte, issues []Issue, field string) (Package, error) {
-	v, err := decodeGeneric(b, "a package")
+	v, err := decodeGeneric(b, parley.Key("a package"))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", field, err)
+		return nil, inField(field, err)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, invalidf(field, "want an object mapping each issue to an option, such as {\"tranches\": \"2\"}; found %s", kind(v))
+		return nil, inField(field, parley.Errorf(parley.EINVALID, "want an object mapping each issue to an option, such as {\"tranches\": \"2\"}; found %s", kind(v)))
 	}
 	pm := map[string]string{}
 	for _, id := range sortedKeys(m) {
 		s, ok := m[id].(string)
 		if !ok {
-			return nil, invalidf(field+"."+id, "want the option as a string; found %s", kind(m[id]))
+			return nil, inField(field+"."+id, parley.Errorf(parley.EINVALID, "want the option as a string; found %s", kind(m[id])))
 		}
 		pm[id] = s
 	}
 	return PackageOf(issues, pm, field)
 }
 
-func decodeGeneric(b []byte, what string) (any, error) {
+func decodeGeneric(b []byte, what parley.Phrase) (any, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, parley.Errorf(parley.EINVALID, "the input is empty: give %s as JSON (see docs/PACKAGES.md)", what)
 	}
 	if err := parley.CheckJSON(b); err != nil {
 		if at := repeatedIn(b); at != "" {
-			return nil, invalidf(at, "%s", parley.ErrorMessage(err))
+			return nil, inField(at, err)
 		}
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func repeatedIn(b []byte) string {
 			folded := strings.ToLower(s)
 			if top.names[folded] {
 				if top.path == "" {
-					return "the instance"
+					return rootField
 				}
 				return top.path
 			}
@@ -210,34 +210,34 @@ func repeatedIn(b []byte) string {
 }
 
 // kind names the JSON type of a generic value for a message.
-func kind(v any) string {
+func kind(v any) any {
 	switch v := v.(type) {
 	case nil:
-		return "null"
+		return parley.Key("null")
 	case bool:
-		return "a boolean"
+		return parley.Key("a boolean")
 	case json.Number:
-		return "the number " + truncate(v.String(), 30)
+		return parley.Key("the number %s", truncate(v.String(), 30))
 	case string:
-		return "the string " + quote(v)
+		return parley.Key("the string %s", quote(v))
 	case []any:
-		return "an array"
+		return parley.Key("an array")
 	case map[string]any:
-		return "an object"
+		return parley.Key("an object")
 	}
 	return fmt.Sprintf("%T", v)
 }
 
 // object walks the members of the object v, in sorted order, calling
 // member for each field named in fields and refusing any other.
-func object(v any, field, desc string, member func(key string, v any, f string) error, fields ...string) error {
+func object(v any, field string, desc parley.Phrase, member func(key string, v any, f string) error, fields ...string) error {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return invalidf(field, "want an object with %s; found %s", desc, kind(v))
+		return inField(field, parley.Errorf(parley.EINVALID, "want an object with %s; found %s", desc, kind(v)))
 	}
 	for _, key := range sortedKeys(m) {
 		f := key
-		if field != "the instance" {
+		if field != rootField {
 			f = field + "." + key
 		}
 		known := false
@@ -245,7 +245,7 @@ func object(v any, field, desc string, member func(key string, v any, f string) 
 			known = known || k == key
 		}
 		if !known {
-			return invalidf(f, "unknown field; the fields of %s are %s", field, list(fields))
+			return inField(f, parley.Errorf(parley.EINVALID, "unknown field; the fields of %s are %s", fieldArg(field), list(fields)))
 		}
 		if err := member(key, m[key], f); err != nil {
 			return err
@@ -254,10 +254,10 @@ func object(v any, field, desc string, member func(key string, v any, f string) 
 	return nil
 }
 
-func array(v any, field, want string, elem func(k int, v any, f string) error) error {
+func array(v any, field string, want parley.Phrase, elem func(k int, v any, f string) error) error {
 	a, ok := v.([]any)
 	if !ok {
-		return invalidf(field, "want %s; found %s", want, kind(v))
+		return inField(field, parley.Errorf(parley.EINVALID, "want %s; found %s", want, kind(v)))
 	}
 	for k, e := range a {
 		if err := elem(k, e, fmt.Sprintf("%s[%d]", field, k)); err != nil {
@@ -267,27 +267,27 @@ func array(v any, field, want string, elem func(k int, v any, f string) error) e
 	return nil
 }
 
-func str(v any, field, what string) (string, error) {
+func str(v any, field string, what parley.Phrase) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", invalidf(field, "want %s as a string; found %s", what, kind(v))
+		return "", inField(field, parley.Errorf(parley.EINVALID, "want %s as a string; found %s", what, kind(v)))
 	}
 	return s, nil
 }
 
 func issuesFrom(v any, field string) ([]Issue, error) {
 	issues := []Issue{}
-	err := array(v, field, "an array of issues", func(k int, v any, f string) error {
+	err := array(v, field, parley.Key("an array of issues"), func(k int, v any, f string) error {
 		var is Issue
-		err := object(v, f, "id and options", func(key string, v any, f string) error {
+		err := object(v, f, parley.Key("id and options"), func(key string, v any, f string) error {
 			var err error
 			switch key {
 			case "id":
-				is.ID, err = str(v, f, "the issue's ID")
+				is.ID, err = str(v, f, parley.Key("the issue's ID"))
 			case "options":
 				is.Options = []string{}
-				err = array(v, f, "an array of option IDs", func(k int, v any, f string) error {
-					o, err := str(v, f, "an option ID")
+				err = array(v, f, parley.Key("an array of option IDs"), func(k int, v any, f string) error {
+					o, err := str(v, f, parley.Key("an option ID"))
 					is.Options = append(is.Options, o)
 					return err
 				})
@@ -302,17 +302,17 @@ func issuesFrom(v any, field string) ([]Issue, error) {
 
 func preferencesFrom(v any, field string) (Preferences, error) {
 	var p Preferences
-	err := object(v, field, "id, weights, values and reservation", func(key string, v any, f string) error {
+	err := object(v, field, parley.Key("id, weights, values and reservation"), func(key string, v any, f string) error {
 		var err error
 		switch key {
 		case "id":
-			p.Party, err = str(v, f, "the party's ID")
+			p.Party, err = str(v, f, parley.Key("the party's ID"))
 		case "weights":
 			p.Weights, err = decMap(v, f, "weight")
 		case "values":
 			m, ok := v.(map[string]any)
 			if !ok {
-				return invalidf(f, "want an object mapping each issue to the values of its options; found %s", kind(v))
+				return inField(f, parley.Errorf(parley.EINVALID, "want an object mapping each issue to the values of its options; found %s", kind(v)))
 			}
 			p.Values = map[string]map[string]Dec{}
 			for _, id := range sortedKeys(m) {
@@ -329,7 +329,7 @@ func preferencesFrom(v any, field string) (Preferences, error) {
 		err = checkID(field+".id", p.Party, "party")
 	}
 	if err == nil && !hasKey(v, "reservation") {
-		err = invalidf(field+".reservation", "missing; give the party's utility of no agreement, such as \"0\"")
+		err = inField(field+".reservation", parley.Errorf(parley.EINVALID, "missing; give the party's utility of no agreement, such as \"0\""))
 	}
 	return p, err
 }
@@ -342,8 +342,11 @@ func hasKey(v any, key string) bool {
 
 func decMap(v any, field, what string) (map[string]Dec, error) {
 	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, invalidf(field, "want an object mapping IDs to %ss; found %s", what, kind(v))
+	switch {
+	case !ok && what == "weight":
+		return nil, inField(field, parley.Errorf(parley.EINVALID, "want an object mapping IDs to weights; found %s", kind(v)))
+	case !ok:
+		return nil, inField(field, parley.Errorf(parley.EINVALID, "want an object mapping IDs to values; found %s", kind(v)))
 	}
 	out := make(map[string]Dec, len(m))
 	for _, k := range sortedKeys(m) {
@@ -362,14 +365,14 @@ func decFrom(v any, field string) (Dec, error) {
 	case string:
 		d, err := ParseDec(v)
 		if err != nil {
-			return Dec{}, invalidf(field, "%s", parley.ErrorMessage(err))
+			return Dec{}, inField(field, err)
 		}
-		if why := d.checkInput(); why != "" {
-			return Dec{}, invalidf(field, "%s", why)
+		if err := d.checkInput(); err != nil {
+			return Dec{}, inField(field, err)
 		}
 		return d, nil
 	case json.Number:
-		return Dec{}, invalidf(field, "%s is a JSON number; write the decimal as a string, \"%s\", so that it is read exactly", truncate(v.String(), 30), truncate(v.String(), 30))
+		return Dec{}, inField(field, parley.Errorf(parley.EINVALID, "%s is a JSON number; write the decimal as a string, \"%s\", so that it is read exactly", truncate(v.String(), 30), truncate(v.String(), 30)))
 	}
-	return Dec{}, invalidf(field, "want a decimal as a string, such as \"0.25\"; found %s", kind(v))
+	return Dec{}, inField(field, parley.Errorf(parley.EINVALID, "want a decimal as a string, such as \"0.25\"; found %s", kind(v)))
 }

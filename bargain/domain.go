@@ -46,8 +46,22 @@ type Instance struct {
 	Parties []Preferences `json:"parties"`
 }
 
-func invalidf(field, format string, args ...any) error {
-	return parley.Errorf(parley.EINVALID, "%s: %s", field, fmt.Sprintf(format, args...))
+// inField returns err, a *parley.Error, as an error in field, keeping its
+// code.
+func inField(field string, err error) error {
+	return parley.Wrapf(parley.ErrorCode(err), "%s: %s", err, fieldArg(field))
+}
+
+// rootField names the instance itself as a field.
+const rootField = "the instance"
+
+// fieldArg is a field as an argument of an error: the instance itself is
+// named in the reader's language.
+func fieldArg(field string) any {
+	if field == rootField {
+		return parley.Key("the instance")
+	}
+	return field
 }
 
 // CheckIssues checks a list of issues and returns an *parley.Error naming
@@ -57,7 +71,7 @@ func invalidf(field, format string, args ...any) error {
 // refuses.
 func CheckIssues(issues []Issue, field string) error {
 	if len(issues) == 0 {
-		return invalidf(field, "no issues; give at least one issue with its options")
+		return inField(field, parley.Errorf(parley.EINVALID, "no issues; give at least one issue with its options"))
 	}
 	if len(issues) > MaxIssues {
 		return parley.Errorf(parley.ETOOLARGE, "%s: %d issues; give at most %d", field, len(issues), MaxIssues)
@@ -69,11 +83,11 @@ func CheckIssues(issues []Issue, field string) error {
 			return err
 		}
 		if j, ok := seen[strings.ToLower(is.ID)]; ok {
-			return invalidf(f+".id", "%q names the issue already given as %s[%d] (%q); give each issue once, with all its options", is.ID, field, j, issues[j].ID)
+			return inField(f+".id", parley.Errorf(parley.EINVALID, "%q names the issue already given as %s[%d] (%q); give each issue once, with all its options", is.ID, field, j, issues[j].ID))
 		}
 		seen[strings.ToLower(is.ID)] = k
 		if len(is.Options) == 0 {
-			return invalidf(f+".options", "issue %q has no options; give at least one", is.ID)
+			return inField(f+".options", parley.Errorf(parley.EINVALID, "issue %q has no options; give at least one", is.ID))
 		}
 		if len(is.Options) > MaxOptions {
 			return parley.Errorf(parley.ETOOLARGE, "%s.options: %d options; give at most %d", f, len(is.Options), MaxOptions)
@@ -85,7 +99,7 @@ func CheckIssues(issues []Issue, field string) error {
 				return err
 			}
 			if j, ok := opts[strings.ToLower(o)]; ok {
-				return invalidf(fo, "%q repeats option %q of issue %q (options[%d]); give each option once", o, is.Options[j], is.ID, j)
+				return inField(fo, parley.Errorf(parley.EINVALID, "%q repeats option %q of issue %q (options[%d]); give each option once", o, is.Options[j], is.ID, j))
 			}
 			opts[strings.ToLower(o)] = i
 		}
@@ -95,10 +109,16 @@ func CheckIssues(issues []Issue, field string) error {
 
 func checkID(field, id, what string) error {
 	if id == "" {
-		return invalidf(field, "missing; give the %s an ID, such as %q", what, map[string]string{"issue": "tranches", "option": "2", "party": "gov"}[what])
+		switch what {
+		case "issue":
+			return inField(field, parley.Errorf(parley.EINVALID, "missing; give the issue an ID, such as %q", "tranches"))
+		case "option":
+			return inField(field, parley.Errorf(parley.EINVALID, "missing; give the option an ID, such as %q", "2"))
+		}
+		return inField(field, parley.Errorf(parley.EINVALID, "missing; give the party an ID, such as %q", "gov"))
 	}
 	if !parley.ValidID(id) {
-		return invalidf(field, "%s is not a valid ID; use letters, digits and _.:- (at most %d bytes)", quote(id), parley.MaxIDLength)
+		return inField(field, parley.Errorf(parley.EINVALID, "%s is not a valid ID; use letters, digits and _.:- (at most %d bytes)", quote(id), parley.MaxIDLength))
 	}
 	return nil
 }
@@ -119,50 +139,50 @@ func (p *Preferences) Check(issues []Issue, field string) error {
 		ids = append(ids, issues[k].ID)
 	}
 	if p.Weights == nil {
-		return invalidf(field+".weights", "missing; give a weight for each issue (%s)", list(ids))
+		return inField(field+".weights", parley.Errorf(parley.EINVALID, "missing; give a weight for each issue (%s)", list(ids)))
 	}
 	if p.Values == nil {
-		return invalidf(field+".values", "missing; give for each issue (%s) a value for each of its options", list(ids))
+		return inField(field+".values", parley.Errorf(parley.EINVALID, "missing; give for each issue (%s) a value for each of its options", list(ids)))
 	}
 	for _, id := range sortedKeys(p.Weights) {
 		if byID[id] == nil {
-			return invalidf(field+".weights."+id, "there is no issue %q; the issues are %s", id, list(ids))
+			return inField(field+".weights."+id, parley.Errorf(parley.EINVALID, "there is no issue %q; the issues are %s", id, list(ids)))
 		}
 	}
 	for _, id := range sortedKeys(p.Values) {
 		if byID[id] == nil {
-			return invalidf(field+".values."+id, "there is no issue %q; the issues are %s", id, list(ids))
+			return inField(field+".values."+id, parley.Errorf(parley.EINVALID, "there is no issue %q; the issues are %s", id, list(ids)))
 		}
 	}
 	for _, is := range issues {
 		w, ok := p.Weights[is.ID]
 		if !ok {
-			return invalidf(field+".weights", "issue %q has no weight; give a weight for every issue (0 if it does not matter to the party)", is.ID)
+			return inField(field+".weights", parley.Errorf(parley.EINVALID, "issue %q has no weight; give a weight for every issue (0 if it does not matter to the party)", is.ID))
 		}
-		if why := w.checkInput(); why != "" {
-			return invalidf(field+".weights."+is.ID, "%s", why)
+		if err := w.checkInput(); err != nil {
+			return inField(field+".weights."+is.ID, err)
 		}
 		vals, ok := p.Values[is.ID]
 		if !ok || vals == nil {
-			return invalidf(field+".values", "issue %q has no values; give a value for each of its options (%s)", is.ID, list(is.Options))
+			return inField(field+".values", parley.Errorf(parley.EINVALID, "issue %q has no values; give a value for each of its options (%s)", is.ID, list(is.Options)))
 		}
 		for _, o := range sortedKeys(vals) {
 			if !slices.Contains(is.Options, o) {
-				return invalidf(field+".values."+is.ID+"."+o, "issue %q has no option %q; its options are %s", is.ID, o, list(is.Options))
+				return inField(field+".values."+is.ID+"."+o, parley.Errorf(parley.EINVALID, "issue %q has no option %q; its options are %s", is.ID, o, list(is.Options)))
 			}
 		}
 		for _, o := range is.Options {
 			v, ok := vals[o]
 			if !ok {
-				return invalidf(field+".values."+is.ID, "option %q has no value; give a value for every option of the issue", o)
+				return inField(field+".values."+is.ID, parley.Errorf(parley.EINVALID, "option %q has no value; give a value for every option of the issue", o))
 			}
-			if why := v.checkInput(); why != "" {
-				return invalidf(field+".values."+is.ID+"."+o, "%s", why)
+			if err := v.checkInput(); err != nil {
+				return inField(field+".values."+is.ID+"."+o, err)
 			}
 		}
 	}
-	if why := p.Reservation.checkInput(); why != "" {
-		return invalidf(field+".reservation", "%s", why)
+	if err := p.Reservation.checkInput(); err != nil {
+		return inField(field+".reservation", err)
 	}
 	return nil
 }
@@ -174,7 +194,7 @@ func (inst *Instance) Validate() error {
 		return err
 	}
 	if len(inst.Parties) == 0 {
-		return invalidf("parties", "no parties; give at least one party's preferences")
+		return inField("parties", parley.Errorf(parley.EINVALID, "no parties; give at least one party's preferences"))
 	}
 	if len(inst.Parties) > MaxParties {
 		return parley.Errorf(parley.ETOOLARGE, "parties: %d parties; give at most %d", len(inst.Parties), MaxParties)
@@ -187,7 +207,7 @@ func (inst *Instance) Validate() error {
 			return err
 		}
 		if j, ok := seen[strings.ToLower(p.Party)]; ok {
-			return invalidf(f+".id", "%q names the party already given as parties[%d] (%q); give each party once", p.Party, j, inst.Parties[j].Party)
+			return inField(f+".id", parley.Errorf(parley.EINVALID, "%q names the party already given as parties[%d] (%q); give each party once", p.Party, j, inst.Parties[j].Party))
 		}
 		seen[strings.ToLower(p.Party)] = k
 	}
@@ -204,9 +224,9 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // list names up to ten IDs for a message.
-func list(ids []string) string {
+func list(ids []string) any {
 	if len(ids) > 10 {
-		return strings.Join(ids[:10], ", ") + fmt.Sprintf(" and %d more", len(ids)-10)
+		return parley.Key("%s and %d more", strings.Join(ids[:10], ", "), len(ids)-10)
 	}
 	return strings.Join(ids, ", ")
 }
@@ -226,18 +246,18 @@ func PackageOf(issues []Issue, m map[string]string, field string) (Package, erro
 	}
 	for _, id := range sortedKeys(m) {
 		if !slices.ContainsFunc(issues, func(is Issue) bool { return is.ID == id }) {
-			return nil, invalidf(field+"."+id, "there is no issue %q; the issues are %s", id, list(ids))
+			return nil, inField(field+"."+id, parley.Errorf(parley.EINVALID, "there is no issue %q; the issues are %s", id, list(ids)))
 		}
 	}
 	pkg := make(Package, len(issues))
 	for k, is := range issues {
 		o, ok := m[is.ID]
 		if !ok {
-			return nil, invalidf(field, "issue %q has no option; a package chooses one option for every issue (%s)", is.ID, list(is.Options))
+			return nil, inField(field, parley.Errorf(parley.EINVALID, "issue %q has no option; a package chooses one option for every issue (%s)", is.ID, list(is.Options)))
 		}
 		pkg[k] = slices.Index(is.Options, o)
 		if pkg[k] < 0 {
-			return nil, invalidf(field+"."+is.ID, "issue %q has no option %q; its options are %s", is.ID, o, list(is.Options))
+			return nil, inField(field+"."+is.ID, parley.Errorf(parley.EINVALID, "issue %q has no option %q; its options are %s", is.ID, o, list(is.Options)))
 		}
 	}
 	return pkg, nil

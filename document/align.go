@@ -21,11 +21,11 @@ func Aligned(a string, pa []string, b string, pb []string) error {
 	for i := range pa {
 		sa, err := skeleton(pa[i])
 		if err != nil {
-			return prefix(err, "paragraph %d of the %s text", i+1, a)
+			return parley.Wrapf(parley.ErrorCode(err), "paragraph %d of the %s text: %s", err, i+1, a)
 		}
 		sb, err := skeleton(pb[i])
 		if err != nil {
-			return prefix(err, "paragraph %d of the %s text", i+1, b)
+			return parley.Wrapf(parley.ErrorCode(err), "paragraph %d of the %s text: %s", err, i+1, b)
 		}
 		if sa != sb {
 			return parley.Errorf(parley.EINVALID, "paragraph %d: the %s text has the brackets %s and the %s text %s; bracket k of one language is bracket k of the others, with the same alternatives and labels", i+1, a, sa, b, sb)

@@ -1,7 +1,6 @@
 package document
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -63,9 +62,9 @@ func Parse(p string) (*Paragraph, error) {
 	return parse(p)
 }
 
-// errorAt returns an EINVALID error located at column col.
-func errorAt(col int, format string, args ...any) *parley.Error {
-	return parley.Errorf(parley.EINVALID, "at column %d: %s", col, fmt.Sprintf(format, args...))
+// errorAt returns err located at column col.
+func errorAt(col int, err *parley.Error) *parley.Error {
+	return parley.Wrapf(err.Code, "at column %d: %s", err, col)
 }
 
 // checkChars refuses invalid UTF-8 and control characters.
@@ -76,11 +75,11 @@ func checkChars(p string) error {
 		r, w := utf8.DecodeRuneInString(p[i:])
 		switch {
 		case r == utf8.RuneError && w == 1:
-			return errorAt(col, "invalid UTF-8 (byte 0x%02X); send the text encoded as UTF-8", p[i])
+			return errorAt(col, parley.Errorf(parley.EINVALID, "invalid UTF-8 (byte 0x%02X); send the text encoded as UTF-8", p[i]))
 		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\v' || r == '\f':
-			return errorAt(col, "line break (U+%04X) inside a paragraph; make each line a paragraph of its own", r)
+			return errorAt(col, parley.Errorf(parley.EINVALID, "line break (U+%04X) inside a paragraph; make each line a paragraph of its own", r))
 		case r < 0x20 && r != '\t', r >= 0x7F && r <= 0x9F:
-			return errorAt(col, "control character U+%04X; remove it", r)
+			return errorAt(col, parley.Errorf(parley.EINVALID, "control character U+%04X; remove it", r))
 		}
 		i += w
 	}
@@ -149,18 +148,18 @@ func parse(p string) (*Paragraph, error) {
 		switch {
 		case c == '\\':
 			if i+1 == len(p) {
-				return nil, errorAt(col, `"\" at the end of the paragraph; write \\ for a backslash`)
+				return nil, errorAt(col, parley.Errorf(parley.EINVALID, `"\" at the end of the paragraph; write \\ for a backslash`))
 			}
 			r, w := utf8.DecodeRuneInString(p[i+1:])
 			if !escapable(r) {
-				return nil, errorAt(col, `unknown escape "\%c"; write \\ for a backslash (\ escapes only \ [ ] | @, space and tab)`, r)
+				return nil, errorAt(col, parley.Errorf(parley.EINVALID, `unknown escape "\%c"; write \\ for a backslash (\ escapes only \ [ ] | @, space and tab)`, r))
 			}
 			top.add(p[i+1 : i+1+w])
 			col++
 			i += 1 + w
 		case c == '[' && double:
 			if len(stack) > MaxDepth {
-				return nil, errorAt(col, "brackets nested more than %d deep; simplify the text, or write \\[[ for literal \"[[\"", MaxDepth)
+				return nil, errorAt(col, parley.Errorf(parley.EINVALID, "brackets nested more than %d deep; simplify the text, or write \\[[ for literal \"[[\"", MaxDepth))
 			}
 			top.add("")
 			top.flush()
@@ -169,18 +168,18 @@ func parse(p string) (*Paragraph, error) {
 			i += 2
 		case c == '|' && double:
 			if top.br == nil {
-				return nil, errorAt(col, `"||" outside a bracket; put the alternatives between "[[" and "]]", or write \|| for literal "||"`)
+				return nil, errorAt(col, parley.Errorf(parley.EINVALID, `"||" outside a bracket; put the alternatives between "[[" and "]]", or write \|| for literal "||"`))
 			}
 			top.endAlt()
 			col++
 			i += 2
 		case c == ']' && double:
 			if top.br == nil {
-				return nil, errorAt(col, `"]]" closes no bracket; remove it, or write \]] for literal "]]"`)
+				return nil, errorAt(col, parley.Errorf(parley.EINVALID, `"]]" closes no bracket; remove it, or write \]] for literal "]]"`))
 			}
 			top.endAlt()
 			if empty(top.br) {
-				return nil, errorAt(top.openCol, `empty bracket; write its text between "[[" and "]]", or remove the bracket`)
+				return nil, errorAt(top.openCol, parley.Errorf(parley.EINVALID, `empty bracket; write its text between "[[" and "]]", or remove the bracket`))
 			}
 			stack = stack[:len(stack)-1]
 			parent := stack[len(stack)-1]
@@ -200,10 +199,10 @@ func parse(p string) (*Paragraph, error) {
 			rest := p[j:]
 			if j == i+1 || !(rest == "" || rest[0] == ' ' || rest[0] == '\t' ||
 				strings.HasPrefix(rest, "||") || strings.HasPrefix(rest, "]]")) {
-				return nil, errorAt(col, `a label is "@", a name of letters, digits or _.:- and a space, as in "[[@gov shall || @opp should]]"; write \@ for a literal "@"`)
+				return nil, errorAt(col, parley.Errorf(parley.EINVALID, `a label is "@", a name of letters, digits or _.:- and a space, as in "[[@gov shall || @opp should]]"; write \@ for a literal "@"`))
 			}
 			if j-i-1 > parley.MaxIDLength {
-				return nil, errorAt(col, "label longer than %d characters; shorten it", parley.MaxIDLength)
+				return nil, errorAt(col, parley.Errorf(parley.EINVALID, "label longer than %d characters; shorten it", parley.MaxIDLength))
 			}
 			top.label = p[i+1 : j]
 			top.labelOK = false
@@ -217,7 +216,7 @@ func parse(p string) (*Paragraph, error) {
 	}
 	if len(stack) > 1 {
 		top := stack[len(stack)-1]
-		return nil, errorAt(col+1, `unclosed bracket opened at column %d; close it with "]]"`, top.openCol)
+		return nil, errorAt(col+1, parley.Errorf(parley.EINVALID, `unclosed bracket opened at column %d; close it with "]]"`, top.openCol))
 	}
 	top := stack[0]
 	top.flush()

@@ -1,8 +1,6 @@
 package document
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/parleyhq/parley"
@@ -27,7 +25,7 @@ func CheckVersion(paragraphs []string) error {
 	}
 	for i, p := range paragraphs {
 		if err := checkParagraph(p); err != nil {
-			return prefix(err, "paragraph %d", i+1)
+			return parley.Wrapf(parley.ErrorCode(err), "paragraph %d: %s", err, i+1)
 		}
 	}
 	return nil
@@ -42,15 +40,6 @@ func checkParagraph(p string) error {
 		return parley.Errorf(parley.EINVALID, "the paragraph is blank; write its text, or leave the paragraph out")
 	}
 	return nil
-}
-
-// prefix returns err with its message prefixed, keeping its code.
-func prefix(err error, format string, args ...any) error {
-	var e *parley.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	return &parley.Error{Code: e.Code, Message: fmt.Sprintf(format, args...) + ": " + e.Message}
 }
 
 // Apply applies the changes of an amendment to base, a version, and returns
@@ -112,7 +101,7 @@ func Apply(base []string, changes []parley.Change) ([]string, error) {
 				"changes[%d]: op %q is not replace, insert or delete", i, truncate(c.Op, 40))
 		}
 		if err := checkParagraph(c.Text); err != nil {
-			return nil, prefix(err, "changes[%d]", i)
+			return nil, parley.Wrapf(parley.ErrorCode(err), "changes[%d]: %s", err, i)
 		}
 	}
 	size := n
