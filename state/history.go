@@ -43,22 +43,26 @@ func AffectsAgreement(k string) bool {
 	switch k {
 	case parley.KindSetStance, parley.KindTableVersion, parley.KindAcceptInvitation, parley.KindDeclineInvitation,
 		parley.KindInvite, parley.KindOpenRound, parley.KindCloseRound, parley.KindAddItem, parley.KindSetPackage,
-		parley.KindSetRule, parley.KindConfirmFact, parley.KindAddParty:
+		parley.KindSetRule, parley.KindConfirmFact, parley.KindAddParty,
+		// The language acts change the holds: a version complete in every
+		// official language, a divergence open or withdrawn.
+		parley.KindTranslateVersion, parley.KindFlagDivergence, parley.KindWithdrawDivergence:
 		return true
 	}
 	return false
 }
 
 // Position returns the position that the agreement instance of the talks
-// gives a party on an item: its stance on the item's latest version if the
-// party sits at the current round's table, else none (Stance "").
+// gives a party on an item: its stance on the item's latest version, if it
+// covers every language the version has, and if the party sits at the
+// current round's table; else none (Stance "").
 func (t *Talks) Position(party, item string) agreement.Position {
 	p := agreement.Position{Party: party, Item: item}
 	it := t.Item(item)
 	if it == nil || !slices.Contains(t.Participants(), party) {
 		return p
 	}
-	if s, latest := it.Stances[party], it.Latest(); s != nil && latest != nil && s.Version == latest.N {
+	if s, latest := it.Stances[party], it.Latest(); s != nil && latest != nil && s.Version == latest.N && covers(s.Langs, latest.Langs(t.Languages)) {
 		p.Stance, p.Condition = s.Stance, s.Condition
 	}
 	return p

@@ -346,10 +346,22 @@ func Position(seen state.Seen, party, item string, at map[string]bool) (agreemen
 		return pos, true
 	}
 	latest := seen.Latest(it)
-	if x := seen.Stance(it, party); x != nil && latest != nil && x.Version == latest.N {
+	if x := seen.Stance(it, party); x != nil && latest != nil && x.Version == latest.N && covers(x.Langs, seen.Langs(latest)) {
 		pos.Stance, pos.Condition = x.Stance, x.Condition
 	}
 	return pos, true
+}
+
+// covers reports whether a stance taken on the languages had covers the
+// languages want, as the instance counts it: a stance taken before a
+// language was tabled counts no more.
+func covers(had, want []string) bool {
+	for _, l := range want {
+		if !slices.Contains(had, l) {
+			return false
+		}
+	}
+	return true
 }
 
 // negatesItems reports whether c names an item under a negation, the
