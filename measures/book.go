@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -574,25 +573,29 @@ type edge struct{ from, to string }
 // cycleError describes a cycle of edges, each from a step of the exchange
 // the previous one reached.
 func cycleError(p *PlanMeasure, at map[string]int, path []edge) error {
-	var words []string
+	var words []parley.Phrase
 	field := ""
 	for k, e := range path {
 		if k > 0 && path[k-1].to != e.from {
-			words = append(words, path[k-1].to+" is exchanged together with "+e.from)
+			words = append(words, parley.Key("%s is exchanged together with %s", path[k-1].to, e.from))
 		}
-		words = append(words, e.from+" waits for "+e.to)
+		words = append(words, parley.Key("%s waits for %s", e.from, e.to))
 		if i, ok := at[e.from]; ok && field == "" {
 			j := slices.Index(p.Steps[i].After, e.to)
 			field = "steps[" + strconv.Itoa(i) + "].after[" + strconv.Itoa(j) + "]"
 		}
 	}
 	if last := path[len(path)-1]; last.to != path[0].from {
-		words = append(words, last.to+" is exchanged together with "+path[0].from)
+		words = append(words, parley.Key("%s is exchanged together with %s", last.to, path[0].from))
 	}
 	if field == "" {
 		field = "steps"
 	}
-	return parley.Errorf(parley.EINVALID, "payload field %q: a cycle: %s; a step cannot wait for itself, directly or through others: take one of these out of \"after\"", field, strings.Join(words, ", "))
+	cycle := words[0]
+	for _, w := range words[1:] {
+		cycle = parley.Key("%[1]s, %[2]s", cycle, w)
+	}
+	return parley.Errorf(parley.EINVALID, "payload field %q: a cycle: %s; a step cannot wait for itself, directly or through others: take one of these out of \"after\"", field, cycle)
 }
 
 func (b *Book) checkReport(t Talks, r *ReportStep, by string, m Mark) (func(), error) {
@@ -765,30 +768,41 @@ func clonePlan(p *PlanMeasure) *PlanMeasure {
 }
 
 // short returns the start of a key, for messages.
-func short(key string) string {
+func short(key string) any {
 	if len(key) > 12 {
 		return key[:12] + "…"
 	}
 	if key == "" {
-		return "(no key)"
+		return parley.Key("(no key)")
 	}
 	return key
 }
 
 // describe says what an actor is, for messages.
-func describe(role, party string) string {
+func describe(role, party string) parley.Phrase {
 	switch {
 	case role == "":
-		return "not on the roster"
+		return parley.Key("not on the roster")
+	case party != "" && role == parley.RoleHead:
+		return parley.Key("a head of %q", party)
+	case party != "" && role == parley.RoleDelegate:
+		return parley.Key("a delegate of %q", party)
+	case party != "" && role == parley.RoleObserver:
+		return parley.Key("an observer of %q", party)
+	case party != "" && role == parley.RoleVerifier:
+		return parley.Key("a verifier of %q", party)
+	case party != "":
+		return parley.Key("a %s of %q", role, party)
+	case role == parley.RoleConvener:
+		return parley.Key("a convener")
+	case role == parley.RoleMediator:
+		return parley.Key("a mediator")
+	case role == parley.RoleObserver:
+		return parley.Key("an observer")
+	case role == parley.RoleVerifier:
+		return parley.Key("a verifier")
 	}
-	a := "a "
-	if strings.ContainsAny(role[:1], "aeiou") {
-		a = "an "
-	}
-	if party != "" {
-		return a + role + " of " + strconv.Quote(party)
-	}
-	return a + role
+	return parley.Key("a %s", role)
 }
 
 func stamp(t time.Time) string { return t.Format(time.RFC3339) }

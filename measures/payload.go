@@ -98,7 +98,7 @@ func decode(kind string, b []byte, v any) error {
 		return parley.Errorf(parley.EINVALID, "payload of %s: want a JSON object", kind)
 	}
 	if err := parley.DecodeStrict(b, v); err != nil {
-		return parley.Errorf(parley.ErrorCode(err), "payload of %s: %s", kind, parley.ErrorMessage(err))
+		return parley.Wrapf(parley.ErrorCode(err), "payload of %s: %s", err, kind)
 	}
 	return nil
 }
