@@ -164,6 +164,17 @@ func (b *Book) IsDone(id string, at Mark) bool {
 	return l != nil && l.doneBy(at.Index)
 }
 
+// DoneAt returns the mark of the act that made a step done (the last
+// confirmation of its exchange, or a revision that ended the exchange),
+// and false if it is not done as of anything applied.
+func (b *Book) DoneAt(id string) (Mark, bool) {
+	l := b.steps[id]
+	if l == nil || !l.isDone {
+		return Mark{}, false
+	}
+	return l.done, true
+}
+
 // Done returns the steps done as of the mark, sorted: the done(ID) atoms
 // that hold.
 func (b *Book) Done(at Mark) []string {

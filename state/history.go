@@ -46,7 +46,8 @@ func AffectsAgreement(k string) bool {
 		parley.KindSetRule, parley.KindConfirmFact, parley.KindAddParty,
 		// The language acts change the holds: a version complete in every
 		// official language, a divergence open or withdrawn.
-		parley.KindTranslateVersion, parley.KindFlagDivergence, parley.KindWithdrawDivergence:
+		parley.KindTranslateVersion, parley.KindFlagDivergence, parley.KindWithdrawDivergence,
+		parley.KindPlanMeasure, parley.KindVerifyStep:
 		return true
 	}
 	return false

@@ -55,6 +55,7 @@ type Version struct {
 	Flags      []*Divergence       `json:"flags,omitempty"`
 	Amendments []string            `json:"amendments,omitempty"`
 	Note       string              `json:"note,omitempty"`
+	Plan       bool                `json:"plan,omitempty"` // a measure's plan of steps (measure.plan), without text: package measures holds it
 	By         string              `json:"by"`
 	At         time.Time           `json:"at"`
 	Index      int64               `json:"index"`

@@ -155,19 +155,25 @@ func names(as []*Actor) string {
 // nothing can be sealed to them. Every act that carries a sealed payload
 // checks it here, with the recipients its kind requires.
 func (r *Roster) CheckSealed(origin string, e *parley.Event, channel string, raw []byte, required []*Actor) (*seal.Sealed, error) {
+	return r.checkSealedField(origin, e, "sealed", channel, raw, required)
+}
+
+// checkSealedField is CheckSealed of the sealed payload in the payload
+// field named field ("sealed" of a caucus message, "annex" of a report).
+func (r *Roster) checkSealedField(origin string, e *parley.Event, field, channel string, raw []byte, required []*Actor) (*seal.Sealed, error) {
 	if none := Keyless(required); len(none) > 0 {
-		return nil, parley.Errorf(parley.EINVALID, "payload field \"sealed\": %s published no encryption key, and a %s must be sealed to every actor it is for; wait until they publish one (parley key publish, or the Keys page)", names(none), e.Kind)
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s published no encryption key, and a %s must be sealed to every actor it is for; wait until they publish one (parley key publish, or the Keys page)", field, names(none), e.Kind)
 	}
 	// The keys the roster holds were parsed and checked when they were
 	// published: each payload's recipients' keys are not checked again.
 	s, err := seal.ParseKnown(raw, r.knownKey)
 	if err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "payload field \"sealed\": %s", parley.ErrorMessage(err))
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s", field, parley.ErrorMessage(err))
 	}
 	if origin != "" {
 		c := seal.Context{Origin: origin, Kind: e.Kind, Channel: channel, Sender: e.ActorKey()}
 		if err := s.CheckContext(c); err != nil {
-			return nil, parley.Errorf(parley.EINVALID, "payload field \"sealed\": %s", parley.ErrorMessage(err))
+			return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s", field, parley.ErrorMessage(err))
 		}
 	}
 	want := make([]seal.Recipient, len(required))
@@ -183,7 +189,7 @@ func (r *Roster) CheckSealed(origin string, e *parley.Event, channel string, raw
 		want[i] = seal.Recipient{Actor: k, Key: pk}
 	}
 	if err := s.CheckRecipients(want); err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "payload field \"sealed\": %s", r.nameKeys(parley.ErrorMessage(err)))
+		return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s", field, r.nameKeys(parley.ErrorMessage(err)))
 	}
 	return s, nil
 }
@@ -205,11 +211,35 @@ func (r *Roster) nameKeys(msg string) string {
 // what an offline verifier, who replays the roster and the encryption keys
 // (both always public) but not the rest of the state, can check of it. A
 // caucus message in plain text is checked to have been allowed: only
-// while one of its recipients had no key.
+// while one of its recipients had no key. The annex of a report or a
+// finding on a step is checked for its form and its binding to the
+// channel "step:STEP"; whom it must be sealed to depends on the plan of
+// the step's measure, which the roster alone does not hold, so its
+// recipients are checked when the event is appended (state.Talks).
 func (r *Roster) CheckSealedAct(origin string, e *parley.Event) error {
-	if p, ok := e.Act.(*parley.Caucus); ok {
+	var step string
+	var annex []byte
+	switch p := e.Act.(type) {
+	case *parley.Caucus:
 		_, _, err := r.checkCaucus(origin, e, p)
 		return err
+	case *parley.ReportStep:
+		step, annex = p.Step, p.Annex
+	case *parley.VerifyStep:
+		step, annex = p.Step, p.Annex
+	}
+	if len(annex) == 0 || string(annex) == "null" {
+		return nil
+	}
+	s, err := seal.Parse(annex)
+	if err != nil {
+		return parley.Errorf(parley.EINVALID, "payload field %q: %s", "annex", parley.ErrorMessage(err))
+	}
+	if origin != "" {
+		c := seal.Context{Origin: origin, Kind: e.Kind, Channel: parley.AnnexChannel(step), Sender: e.ActorKey()}
+		if err := s.CheckContext(c); err != nil {
+			return parley.Errorf(parley.EINVALID, "payload field %q: %s", "annex", parley.ErrorMessage(err))
+		}
 	}
 	return nil
 }

@@ -78,5 +78,10 @@ func (t *Talks) condition(signer Viewer, p *parley.SetStance) (string, error) {
 			return "", parley.Errorf(parley.ENOTFOUND, "payload field \"condition\": agreed(%s) names no item of the talks", id)
 		}
 	}
+	for _, id := range c.Steps() {
+		if err := t.checkStepNamed(signer, id); err != nil {
+			return "", err
+		}
+	}
 	return c.String(), nil
 }

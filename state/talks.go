@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/measures"
 )
 
 // Talks is the state of one talks after the events applied so far. Its
@@ -12,8 +13,8 @@ import (
 // the changes of the acts that make it: the roster (roster.go), rounds and
 // invitations (rounds.go), items, versions, rules and packages (items.go),
 // amendments (amendments.go), stances (stances.go), statements, the caucus
-// and facts (statements.go), witnessing (witnessing.go) and visibility
-// with releases (visibility.go).
+// and facts (statements.go), measures carried out (measures.go),
+// witnessing (witnessing.go) and visibility with releases (visibility.go).
 type Talks struct {
 	ID          string      `json:"id"`
 	Title       string      `json:"title"`
@@ -48,6 +49,8 @@ type Talks struct {
 	nonces         map[string]bool   // nonces seen
 	rounds         map[string]*Round // by id
 	narrowed       map[string]bool   // parties shown agreement-relevant events others are not (see Narrowed)
+	book           *measures.Book    // measures carried out (measures.go)
+	agreeing       *Tracker          // what is agreed, for the measures in force, once one has a plan
 }
 
 // New returns the state of a talks before its founding event.
@@ -63,6 +66,7 @@ func New(talks string) *Talks {
 		rounds:    map[string]*Round{},
 		Releases:  map[int64][]string{},
 		narrowed:  map[string]bool{},
+		book:      measures.NewBook(),
 	}
 }
 
@@ -157,6 +161,7 @@ func (t *Talks) Apply(e *parley.Event, index int64) error {
 	}
 	t.nonces[e.Nonce] = true
 	t.Size++
+	t.trackMeasures(e, index)
 	return nil
 }
 

@@ -316,8 +316,8 @@ func (s Seen) OpenFlags(v *Version) []*Divergence {
 // languageHolds returns the holds of an item whose latest version, as the
 // viewer sees it, lacks official languages or has open divergences.
 func (s Seen) languageHolds(item string, v *Version) []agreement.Hold {
-	if len(s.t.Languages) == 0 {
-		return nil
+	if len(s.t.Languages) == 0 || v.Plan {
+		return nil // a plan of steps has no text to write in each language
 	}
 	var out []agreement.Hold
 	have := s.Langs(v)
@@ -471,5 +471,6 @@ func (s Seen) Instance() *agreement.Instance {
 		inst.Packages = append(inst.Packages, slices.Clone(pk[n]))
 	}
 	inst.Facts = s.Facts()
+	inst.Done = s.Done()
 	return inst
 }
