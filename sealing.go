@@ -50,10 +50,10 @@ func (*Rewrap) act()        {}
 // IsSealed reports whether the caucus message is sealed.
 func (p *Caucus) IsSealed() bool { return len(p.Sealed) > 0 }
 
-func describeEncryptionKey(a Act, _ Namer, _ string) Description {
+func describeEncryptionKey(a Act, n Namer, _ string) Description {
 	p := a.(*EncryptionKey)
 	kem, _, _ := strings.Cut(p.Key, ":")
-	return Description{Summary: fmt.Sprintf("published its encryption key (%s, %s), to which sealed acts for it are encrypted", kem, shortKey(p.Key))}
+	return Description{Summary: n.T("published its encryption key (%[1]s, %[2]s), to which sealed acts for it are encrypted", kem, shortKey(p.Key))}
 }
 
 func describeRewrap(a Act, n Namer, _ string) Description {
@@ -74,9 +74,8 @@ func describeRewrap(a Act, n Namer, _ string) Description {
 	if len(idx) > 6 {
 		idx = append(idx[:5], "…")
 	}
-	who := "a later recipient"
-	if len(to) > 0 {
-		who = strings.Join(to, ", ")
+	if len(to) == 0 {
+		return Description{Summary: n.T("let a later recipient read %[1]d sealed payloads (%[2]s) by wrapping their keys again", len(p.Rewraps), strings.Join(idx, ", "))}
 	}
-	return Description{Summary: fmt.Sprintf("let %s read %d sealed payloads (%s) by wrapping their keys again", who, len(p.Rewraps), strings.Join(idx, ", "))}
+	return Description{Summary: n.T("let %[2]s read %[1]d sealed payloads (%[3]s) by wrapping their keys again", len(p.Rewraps), list(n, to), strings.Join(idx, ", "))}
 }

@@ -2,7 +2,6 @@ package parley
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -441,9 +440,9 @@ func clipText(s string) string {
 // The descriptions of the kinds of measures carried out. They never hold
 // an annex: only that one was attached, sealed.
 
-func describePlanMeasure(a Act, _ Namer, _ string) Description {
+func describePlanMeasure(a Act, n Namer, _ string) Description {
 	p := a.(*PlanMeasure)
-	return Description{Summary: fmt.Sprintf("tabled version %d of %s, a plan of %d steps", p.Version, p.Item, len(p.Steps)), Quote: p.Note, Item: p.Item}
+	return Description{Summary: n.T("tabled version %[2]d of %[3]s, a plan of %[1]d steps", len(p.Steps), p.Version, p.Item), Quote: p.Note, Item: p.Item}
 }
 
 func describeReportStep(a Act, n Namer, _ string) Description {
@@ -451,30 +450,34 @@ func describeReportStep(a Act, n Namer, _ string) Description {
 	var s string
 	switch {
 	case p.Quantity > 0 && p.HasAnnex():
-		s = fmt.Sprintf("reported for %s step %s done, %d in all, with a sealed annex", partyName(n, p.Party), p.Step, p.Quantity)
+		s = n.T("reported for %[1]s step %[2]s done, %[3]d in all, with a sealed annex", partyName(n, p.Party), p.Step, p.Quantity)
 	case p.Quantity > 0:
-		s = fmt.Sprintf("reported for %s step %s done, %d in all", partyName(n, p.Party), p.Step, p.Quantity)
+		s = n.T("reported for %[1]s step %[2]s done, %[3]d in all", partyName(n, p.Party), p.Step, p.Quantity)
 	case p.HasAnnex():
-		s = fmt.Sprintf("reported for %s step %s done, with a sealed annex", partyName(n, p.Party), p.Step)
+		s = n.T("reported for %[1]s step %[2]s done, with a sealed annex", partyName(n, p.Party), p.Step)
 	default:
-		s = fmt.Sprintf("reported for %s step %s done", partyName(n, p.Party), p.Step)
+		s = n.T("reported for %[1]s step %[2]s done", partyName(n, p.Party), p.Step)
 	}
-	return Description{Summary: s, Short: fmt.Sprintf("%s reported step %s done", p.Party, p.Step), Quote: p.Note}
+	return Description{Summary: s, Short: n.T("%[1]s reported step %[2]s done", p.Party, p.Step), Quote: p.Note}
 }
 
-func describeVerifyStep(a Act, _ Namer, _ string) Description {
+func describeVerifyStep(a Act, n Namer, _ string) Description {
 	p := a.(*VerifyStep)
 	var s string
-	switch p.Verdict {
-	case VerdictConfirmed:
-		s = fmt.Sprintf("confirmed step %s as reported", p.Step)
-	case VerdictPartial:
-		s = fmt.Sprintf("confirmed step %s in part: %d verified", p.Step, p.Quantity)
+	annex := p.HasAnnex()
+	switch {
+	case p.Verdict == VerdictConfirmed && annex:
+		s = n.T("confirmed step %s as reported, with a sealed annex", p.Step)
+	case p.Verdict == VerdictConfirmed:
+		s = n.T("confirmed step %s as reported", p.Step)
+	case p.Verdict == VerdictPartial && annex:
+		s = n.T("confirmed step %[1]s in part, %[2]d verified, with a sealed annex", p.Step, p.Quantity)
+	case p.Verdict == VerdictPartial:
+		s = n.T("confirmed step %[1]s in part, %[2]d verified", p.Step, p.Quantity)
+	case annex:
+		s = n.T("disputed the report of step %[1]s, %[2]d verified, with a sealed annex", p.Step, p.Quantity)
 	default:
-		s = fmt.Sprintf("disputed the report of step %s: %d verified", p.Step, p.Quantity)
-	}
-	if p.HasAnnex() {
-		s += ", with a sealed annex"
+		s = n.T("disputed the report of step %[1]s, %[2]d verified", p.Step, p.Quantity)
 	}
 	return Description{Summary: s, Quote: p.Reason}
 }

@@ -80,6 +80,10 @@ func (s *snap) ActorName(key string) string {
 	return words.Actor(s.P, a, s.PartyName(a.Party))
 }
 
+// T says a message in the reader's language, for the descriptions of
+// acts (parley.Namer).
+func (s *snap) T(key string, args ...any) string { return s.P.T(key, args...) }
+
 // roleText describes an actor's role: "head of oppA", "mediator".
 func roleText(p *i18n.Printer, a *state.Actor) string {
 	role := words.RoleName(p, a.Role)
