@@ -2,6 +2,7 @@ package seal
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 
 	"github.com/parleyhq/parley"
@@ -71,9 +72,15 @@ func ParseKnown(b []byte, known func(text string) *PublicKey) (*Sealed, error) {
 	if len(b) > MaxSize {
 		return nil, parley.Errorf(parley.ETOOLARGE, "a sealed payload has at most %d bytes, this one %d", MaxSize, len(b))
 	}
-	var w wireSealed
-	if err := parley.DecodeStrict(b, &w); err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "sealed payload: %s", parley.ErrorMessage(err))
+	// The canonical form is read directly; anything else goes through the
+	// strict JSON decoder, which says what is wrong with it. Either way
+	// the payload must re-encode to exactly its text (below).
+	w, ok := scanCanonical(b)
+	if !ok {
+		w = new(wireSealed)
+		if err := parley.DecodeStrict(b, w); err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "sealed payload: %s", parley.ErrorMessage(err))
+		}
 	}
 	if w.V != Version {
 		return nil, parley.Errorf(parley.EINVALID, "sealed payload: version %d; this version of Parley reads version %d", w.V, Version)
@@ -108,4 +115,79 @@ func ParseKnown(b []byte, known func(text string) *PublicKey) (*Sealed, error) {
 		return nil, parley.Errorf(parley.EINVALID, "sealed payload: not in canonical form (members in order, no whitespace, canonical base64); re-encode it as the sealing client writes it")
 	}
 	return s, nil
+}
+
+// scanCanonical reads a sealed payload written exactly in the canonical
+// form MarshalJSON writes, {"v":1,"context":"…","recipients":[{"actor":
+// "…","key":"…","wrap":"…"},…],"commit":"…","ciphertext":"…"}, without
+// the general JSON decoder: a host reads many, each mostly base64. It
+// reports false for any other text, which Parse then reads strictly. The
+// strings of the canonical form hold no escape and no quote.
+func scanCanonical(b []byte) (*wireSealed, bool) {
+	sc := scanner{b: b}
+	w := &wireSealed{V: Version}
+	ok := sc.lit(`{"v":1,"context":"`) && sc.b64(&w.Context) && sc.lit(`","recipients":[`)
+	for ok {
+		var r wireRecipient
+		ok = sc.lit(`{"actor":"`) && sc.text(&r.Actor) && sc.lit(`","key":"`) && sc.text(&r.Key) && sc.lit(`","wrap":"`) && sc.b64(&r.Wrap) && sc.lit(`"}`)
+		if !ok || len(w.Recipients) == MaxRecipients {
+			return nil, false
+		}
+		w.Recipients = append(w.Recipients, r)
+		if !sc.lit(",") {
+			break
+		}
+	}
+	ok = ok && sc.lit(`],"commit":"`) && sc.b64(&w.Commit) && sc.lit(`","ciphertext":"`) && sc.b64(&w.Ciphertext) && sc.lit(`"}`) && sc.i == len(b)
+	return w, ok
+}
+
+// A scanner reads the canonical form of scanCanonical.
+type scanner struct {
+	b []byte
+	i int
+}
+
+// lit reads the literal text s.
+func (sc *scanner) lit(s string) bool {
+	if !bytes.HasPrefix(sc.b[sc.i:], []byte(s)) {
+		return false
+	}
+	sc.i += len(s)
+	return true
+}
+
+// str reads a string up to its closing quote, which it leaves. What it
+// holds is checked by whoever reads it (a key, base64) and by the
+// payload's re-encoding, which a quote or backslash in it would change.
+func (sc *scanner) str(v *[]byte) bool {
+	j := bytes.IndexByte(sc.b[sc.i:], '"')
+	if j < 0 {
+		return false
+	}
+	*v = sc.b[sc.i : sc.i+j]
+	sc.i += j
+	return true
+}
+
+// text reads a string as str, as a Go string.
+func (sc *scanner) text(v *string) bool {
+	var b []byte
+	if !sc.str(&b) {
+		return false
+	}
+	*v = string(b)
+	return true
+}
+
+// b64 reads a string of standard base64 and decodes it.
+func (sc *scanner) b64(v *[]byte) bool {
+	var src []byte
+	if !sc.str(&src) {
+		return false
+	}
+	d := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	n, err := base64.StdEncoding.Decode(d, src)
+	*v = d[:n]
+	return err == nil
 }

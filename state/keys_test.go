@@ -382,3 +382,53 @@ func TestRewrap(t *testing.T) {
 		t.Errorf("replay differs")
 	}
 }
+
+// BenchmarkApplyCaucus measures the state's checks of a caucus message,
+// sealed to a party's head, two delegates and the mediator (X-Wing), and
+// in plain text, in the same run: the host's share of an append without
+// the store (BenchmarkAppendCaucus in package ledger has it all).
+func BenchmarkApplyCaucus(b *testing.B) {
+	for _, kind := range []string{"plain", "sealed"} {
+		b.Run(kind, func(b *testing.B) {
+			w := newWorld(b)
+			w.st = state.New("t1").WithOrigin(sealOrigin)
+			w.setup()
+			enc := map[string]*seal.PrivateKey{}
+			to := []string{"oppA", "mediator"}
+			for _, n := range []string{"d1", "d2"} {
+				k, _ := newKey()
+				w.keys[n] = k
+				w.must("oppA", parley.KindAddActor, parley.AddActor{Key: w.pub(n), Name: "Delegate " + n, Role: parley.RoleDelegate, Party: "oppA"})
+				to = append(to, n)
+			}
+			if kind == "sealed" {
+				for _, n := range to {
+					enc[n], _ = seal.GenerateKey(seal.XWing)
+					w.must(n, parley.KindEncryptionKey, parley.EncryptionKey{Key: enc[n].Public().String()})
+				}
+			}
+			sw := &sealWorld{world: w, enc: enc}
+			text := strings.Repeat("a", 280)
+			events := make([]*parley.Event, b.N)
+			for i := range events {
+				p := parley.Caucus{Party: "oppA", Text: text}
+				if kind == "sealed" {
+					p = parley.Caucus{Party: "oppA", Sealed: sw.seal("oppA", "oppA", text, to, nil)}
+				}
+				e, err := parley.NewEvent("t1", parley.KindCaucus, w.keys["oppA"].Public().(ed25519.PublicKey), w.clock, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				raw, _ := json.Marshal(e)
+				events[i], _ = parley.DecodeEvent(raw)
+			}
+			b.ResetTimer()
+			for i, e := range events {
+				if err := w.st.Apply(e, w.st.Size); err != nil {
+					b.Fatalf("event %d: %v", i, err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+		})
+	}
+}

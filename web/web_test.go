@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/scenario"
 )
 
 // viewers are the Moscow cast members the tests look through, and "" for
@@ -31,8 +32,8 @@ func TestPagesRender(t *testing.T) {
 		want []string
 	}{
 		{"/", []string{"Moscow consultations on Syria", "illustrative reconstruction", "Start here"}},
-		{"/signin", []string{"Keys in this browser", "Act as Vitaly Naumkin", "parley keygen"}},
-		{tp, []string{"Syrian National Coalition", "<strong>declined</strong>", "We do not trust the intentions of the host", "became <span class=\"badge s-agreed\">agreed</span>", "lost agreement</span>, when oppA made its support of D1 v2 conditional on agreed(M1a) or agreed(M1b)"}},
+		{"/signin", []string{"Keys in this browser", `Act as <span dir="auto">Vitaly Naumkin</span>`, "parley keygen"}},
+		{tp, []string{"Syrian National Coalition", "<strong>declined on ", "We do not trust the intentions of the host", "became <span class=\"badge s-agreed\">agreed</span>", `lost agreement</span>, when <span dir="auto">oppA made its support of D1 v2 conditional on agreed(M1a) or agreed(M1b)`}},
 		{tp + "/dashboard", []string{"Stances on the latest version of each item", `<code class="cond">agreed(M1a) or agreed(M1b)</code>`, "Not at the table, so not counted"}},
 		{tp + "/dashboard?item=D1", []string{"Why D1 is not agreed", "Root blockers", "(gov) opposes it", "root blocker", "(gov) supports M1a", "Impact of a hypothetical change"}},
 		{tp + "/dashboard?item=M1a&party=gov&stance=support", []string{"If gov took that stance on M1a", `would go from <span class="badge s-not_agreed">not agreed</span> to <span class="badge s-agreed">agreed</span>`}},
@@ -98,9 +99,11 @@ func TestWithoutJavaScript(t *testing.T) {
 			t.Errorf("%s: Content-Security-Policy %q, want scripts from the server only", p, csp)
 		}
 		body := f.page(tok, p)
+		// The app module, and the catalog entries its scripts say as a
+		// data block, which no browser runs.
 		for _, tag := range script.FindAllString(body, -1) {
-			if !strings.Contains(tag, `type="module" src="/static/js/app.js?v=`) {
-				t.Errorf("%s: script tag %s; want only the app module", p, tag)
+			if !strings.Contains(tag, `type="module" src="/static/js/app.js?v=`) && tag != `<script type="application/json" id="parley-i18n">` {
+				t.Errorf("%s: script tag %s; want only the app module and the catalog's data", p, tag)
 			}
 		}
 		if !strings.Contains(body, "<noscript>") {
@@ -527,5 +530,45 @@ func TestBetweenRounds(t *testing.T) {
 	tl := f.page("", fmt.Sprintf("/talks/%s/timeline?from=%d", f.talks, rec.Index-rec.Index%200))
 	if !strings.Contains(tl, "between rounds, after round r2 closed") {
 		t.Errorf("the timeline does not say the stance #%d was taken between rounds", rec.Index)
+	}
+}
+
+// TestDemoOpensCaucus checks that in demo mode the server opens the
+// scenario's sealed caucus for the demo actor acting, and says so, and
+// that without demo mode the page the server renders holds no sealed text:
+// the browser opens it.
+func TestDemoOpensCaucus(t *testing.T) {
+	var texts []string
+	for _, st := range scenario.Moscow().Steps {
+		if st.Kind == parley.KindCaucus && strings.Contains(string(st.Payload), `"party": "oppC"`) {
+			var p parley.Caucus
+			if err := json.Unmarshal(st.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			texts = append(texts, html.EscapeString(p.Text))
+		}
+	}
+	if len(texts) == 0 {
+		t.Fatal("the scenario has no caucus message of oppC")
+	}
+	for _, demo := range []bool{true, false} {
+		f := newFixture(t, fixtureOptions{demo: demo})
+		ws := "/talks/" + f.talks + "/workspace"
+		body := f.page(f.token("oppC"), ws)
+		for _, text := range texts {
+			if got := strings.Contains(body, text); got != demo {
+				t.Errorf("demo=%v: oppC's workspace holds its sealed caucus text: %v, want %v", demo, got, demo)
+			}
+		}
+		if got := strings.Contains(body, "Opened by the demo server"); got != demo {
+			t.Errorf("demo=%v: the workspace says the demo server opened the caucus: %v", demo, got)
+		}
+		if !demo && !strings.Contains(body, "data-sealed-text") {
+			t.Errorf("the workspace holds no placeholder for the sealed messages")
+		}
+		// Another delegation's head sees none of it, in demo mode too.
+		if body := f.page(f.token("oppA"), ws+"?party=oppC"); strings.Contains(body, texts[0]) {
+			t.Errorf("demo=%v: oppA's workspace shows oppC's caucus", demo)
+		}
 	}
 }
