@@ -96,7 +96,7 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := parley.ParseKey(req.Key); err != nil {
-		return parley.Errorf(parley.EINVALID, "field \"key\": %s", parley.ErrorMessage(err))
+		return parley.Wrapf(parley.EINVALID, "field \"key\": %s", err)
 	}
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])

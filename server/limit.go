@@ -130,17 +130,25 @@ var signInRoutes = map[string]bool{
 // allow charges a request to its client address and, when signed in, to
 // its key: both must allow it.
 func (s *Server) allow(addr, key, pattern string, kind routeKind) error {
-	lim, noun := perSecond("reads", s.cfg.ReadRate), "reads"
-	if kind == write {
-		lim, noun = perSecond("writes", s.cfg.WriteRate), "writes"
+	lim := perSecond("reads", s.cfg.ReadRate)
+	byAddr := func(wait time.Duration) error {
+		return retryAfter(wait, parley.Errorf(parley.ERATELIMIT, "more than %g reads per second from this client address; slow down and retry in %s", lim.rate, roundUp(wait)))
 	}
-	charges := []charge{{lim, "addr|" + addr, func(wait time.Duration) error {
-		return retryAfter(wait, "more than %g %s per second from this client address; slow down and retry in %s", lim.rate, noun, roundUp(wait))
-	}}}
+	byKey := func(wait time.Duration) error {
+		return retryAfter(wait, parley.Errorf(parley.ERATELIMIT, "more than %g reads per second by this key; slow down and retry in %s", lim.rate, roundUp(wait)))
+	}
+	if kind == write {
+		lim = perSecond("writes", s.cfg.WriteRate)
+		byAddr = func(wait time.Duration) error {
+			return retryAfter(wait, parley.Errorf(parley.ERATELIMIT, "more than %g writes per second from this client address; slow down and retry in %s", lim.rate, roundUp(wait)))
+		}
+		byKey = func(wait time.Duration) error {
+			return retryAfter(wait, parley.Errorf(parley.ERATELIMIT, "more than %g writes per second by this key; slow down and retry in %s", lim.rate, roundUp(wait)))
+		}
+	}
+	charges := []charge{{lim, "addr|" + addr, byAddr}}
 	if key != "" {
-		charges = append(charges, charge{lim, "key|" + key, func(wait time.Duration) error {
-			return retryAfter(wait, "more than %g %s per second by this key; slow down and retry in %s", lim.rate, noun, roundUp(wait))
-		}})
+		charges = append(charges, charge{lim, "key|" + key, byKey})
 	}
 	if signInRoutes[pattern] {
 		si := limit{name: "sign-ins", rate: s.cfg.SignInRate / 60, burst: s.cfg.SignInRate}
@@ -148,7 +156,7 @@ func (s *Server) allow(addr, key, pattern string, kind routeKind) error {
 			si.rate = -1
 		}
 		charges = append(charges, charge{si, "addr|" + addr, func(wait time.Duration) error {
-			return retryAfter(wait, "more than %g sign-in requests per minute from this client address; retry in %s", s.cfg.SignInRate, roundUp(wait))
+			return retryAfter(wait, parley.Errorf(parley.ERATELIMIT, "more than %g sign-in requests per minute from this client address; retry in %s", s.cfg.SignInRate, roundUp(wait)))
 		}})
 	}
 	return s.limits.take(charges...)
@@ -163,7 +171,7 @@ func (s *Server) allowFounding(addr string) error {
 		lim.rate = -1
 	}
 	return s.limits.take(charge{lim, "addr|" + addr, func(wait time.Duration) error {
-		return retryAfter(wait, "more than %d new talks per hour from this client address; retry in %s, or ask the operator", s.cfg.TalksPerHour, roundUp(wait))
+		return retryAfter(wait, parley.Errorf(parley.ERATELIMIT, "more than %d new talks per hour from this client address; retry in %s, or ask the operator", s.cfg.TalksPerHour, roundUp(wait)))
 	}})
 }
 
@@ -177,9 +185,10 @@ type waitError struct {
 func (e *waitError) Error() string { return e.err.Error() }
 func (e *waitError) Unwrap() error { return e.err }
 
-// retryAfter returns a rate_limited error saying when to retry.
-func retryAfter(wait time.Duration, format string, args ...any) error {
-	return &waitError{err: parley.Errorf(parley.ERATELIMIT, format, args...), wait: wait}
+// retryAfter returns err, a rate_limited error saying when to retry, with
+// the wait.
+func retryAfter(wait time.Duration, err *parley.Error) error {
+	return &waitError{err: err, wait: wait}
 }
 
 // retrySeconds is the Retry-After of an error: the whole seconds its wait

@@ -84,7 +84,7 @@ func summarize(ctx context.Context, store parley.Store, id string) (TalksSummary
 	}
 	e, err := parley.DecodeEvent(first[0].Event)
 	if err != nil {
-		return TalksSummary{}, parley.Errorf(parley.EINTERNAL, "the founding event of talks %q does not decode: %s", id, parley.ErrorMessage(err))
+		return TalksSummary{}, parley.Wrapf(parley.EINTERNAL, "the founding event of talks %q does not decode: %s", err, id)
 	}
 	p, ok := e.Act.(*parley.FoundTalks)
 	if !ok {

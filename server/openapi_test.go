@@ -602,7 +602,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		want   []string
 	}{
 		{"EventKind", sorted(parley.Kinds()...)},
-		{"ErrorCode", sorted(parley.EINVALID, parley.ENOTFOUND, parley.ECONFLICT, parley.EUNAUTHORIZED, parley.EFORBIDDEN, parley.ETOOLARGE, parley.ERATELIMIT, parley.EUNAVAILABLE, parley.EINTERNAL)},
+		{"ErrorCode", sorted(parley.Codes()...)},
 		{"Role", sorted(parley.RoleConvener, parley.RoleMediator, parley.RoleHead, parley.RoleDelegate, parley.RoleObserver, parley.RoleVerifier)},
 		{"StanceValue", sorted(parley.StanceSupport, parley.StanceAdReferendum, parley.StanceAbstain, parley.StanceReserve, parley.StanceOppose, parley.StanceConditional)},
 		{"ItemStatus", sorted(agreement.StatusAgreed, agreement.StatusAgreedAdReferendum, agreement.StatusContested, agreement.StatusNotAgreed, agreement.StatusOscillating)},
@@ -615,6 +615,23 @@ func TestOpenAPIDocument(t *testing.T) {
 	for _, s := range parley.Kinds() {
 		if !parley.KnownKind(s) {
 			t.Errorf("parley.Kinds lists %q, which KnownKind refuses", s)
+		}
+	}
+
+	// Every error code is in the enum (above), has its status here, and
+	// the enum's description gives that status.
+	desc, err := oaLookup(doc, oaPointer("components", "schemas", "ErrorCode", "description"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range parley.Codes() {
+		status, ok := oaStatusOfCode[code]
+		if !ok {
+			t.Errorf("error code %q has no status in oaStatusOfCode", code)
+			continue
+		}
+		if want := fmt.Sprintf("%s %d", code, status); !strings.Contains(desc.(string), want) {
+			t.Errorf("components/schemas/ErrorCode's description does not say %q", want)
 		}
 	}
 }
@@ -1484,6 +1501,7 @@ func TestOpenAPIResponses(t *testing.T) {
 var oaStatusOfCode = map[string]int{
 	parley.EINVALID: 400, parley.EUNAUTHORIZED: 401, parley.EFORBIDDEN: 403, parley.ENOTFOUND: 404,
 	parley.ECONFLICT: 409, parley.ETOOLARGE: 413, parley.ERATELIMIT: 429, parley.EUNAVAILABLE: 503, parley.EINTERNAL: 500,
+	parley.ECORRUPT: 500,
 }
 
 // oaSignAs signs an event of a kind by key now.

@@ -402,7 +402,7 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any, limit
 		return parley.Errorf(parley.EINVALID, "reading the body: %v", err)
 	}
 	if err := parley.DecodeStrict(body, v); err != nil {
-		return parley.Errorf(parley.ErrorCode(err), "decoding the body: %s", parley.ErrorMessage(err))
+		return parley.Wrapf(parley.ErrorCode(err), "decoding the body: %s", err)
 	}
 	return nil
 }
