@@ -13,7 +13,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -414,7 +413,7 @@ func (lg *talksLog) presign(entries []parley.Entry) ([]tlog.Hash, parley.Hash, p
 	})
 	return added, parley.Hash(root), func(n int64, h parley.Hash) ([]byte, error) {
 		if n != size || h != parley.Hash(root) {
-			return nil, corruptLog(lg.id, fmt.Sprintf("the store asked the log to sign size %d with root %s, but the checked entries give size %d with root %s: the tree the store holds is not the one that was checked; nothing was signed or appended", n, b64(h[:]), size, b64(root[:])))
+			return nil, corruptLog(lg.id, parley.Key("the store asked the log to sign size %d with root %s, but the checked entries give size %d with root %s: the tree the store holds is not the one that was checked; nothing was signed or appended", n, b64(h[:]), size, b64(root[:])))
 		}
 		return presigned()
 	}

@@ -25,19 +25,18 @@ import (
 // that fails is refused, whole and for good, with code ECORRUPT: nothing
 // is appended to it or served from it, and nothing signs over it.
 
-// repair is what a corrupt error tells the operator to do.
-const repair = "this talks is refused until its record is repaired: restore the database (and the data directory) from a backup, then run \"parley check\" to check it"
-
 // corruptEntry returns the error that refuses a talks whose entry index
-// is the first that fails its checks, for the reason what.
-func corruptEntry(talks string, index int64, what string) *parley.Error {
-	return parley.Errorf(parley.ECORRUPT, "entry %d of talks %s: %s; %s", index, talks, what, repair)
+// is the first that fails its checks, for the reason what: a phrase, an
+// error, or the text of an error of package record. It says what the
+// operator is to do.
+func corruptEntry(talks string, index int64, what any) *parley.Error {
+	return parley.Errorf(parley.ECORRUPT, "entry %d of talks %s: %s; this talks is refused until its record is repaired: restore the database (and the data directory) from a backup, then run \"parley check\" to check it", index, talks, what)
 }
 
 // corruptLog returns the error that refuses a talks whose log fails a
 // check that names no single entry.
-func corruptLog(talks, what string) *parley.Error {
-	return parley.Errorf(parley.ECORRUPT, "talks %s: %s; %s", talks, what, repair)
+func corruptLog(talks string, what parley.Phrase) *parley.Error {
+	return parley.Errorf(parley.ECORRUPT, "talks %s: %s; this talks is refused until its record is repaired: restore the database (and the data directory) from a backup, then run \"parley check\" to check it", talks, what)
 }
 
 // asCorrupt turns a failure that record.CheckStored names into the error
@@ -48,6 +47,10 @@ func asCorrupt(talks string, err error) error {
 	if !errors.As(err, &ve) || ve.Index < 0 {
 		return err
 	}
+	var re *replayError
+	if errors.As(ve.Err, &re) {
+		return corruptEntry(talks, ve.Index, re.phrase())
+	}
 	return corruptEntry(talks, ve.Index, ve.Err.Error())
 }
 
@@ -57,8 +60,21 @@ type replayError struct {
 	err         error
 }
 
-func (e *replayError) Error() string {
-	return fmt.Sprintf("the replay of the record refuses this %s by %s: %s", e.kind, e.actor, parley.ErrorMessage(e.err))
+func (e *replayError) Error() string { return e.phrase().String() }
+
+// phrase says the refusal, the state's error kept.
+func (e *replayError) phrase() parley.Phrase {
+	return parley.Key("the replay of the record refuses this %s by %s: %s", e.kind, e.actor, asError(e.err))
+}
+
+// asError returns the *parley.Error of err's chain, or "internal error"
+// for an error that is not one, whose text may leak internals.
+func asError(err error) *parley.Error {
+	var pe *parley.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return parley.Errorf(parley.EINTERNAL, "internal error")
 }
 
 // A Check says what checking a talks' stored log found (see Ledger.Check).
@@ -257,9 +273,9 @@ func (l *Ledger) unreadable(ctx context.Context, talks string, from, to int64, e
 		case rerr == nil && len(es) == 1:
 			continue
 		case rerr == nil:
-			return corruptEntry(talks, i, "it is missing: the store counts it in the log but does not hold it; it was deleted")
+			return corruptEntry(talks, i, parley.Key("it is missing: the store counts it in the log but does not hold it; it was deleted"))
 		case code == parley.EINTERNAL || code == parley.ENOTFOUND:
-			return corruptEntry(talks, i, fmt.Sprintf("the store counts it in the log but cannot give it (%s): it was deleted or damaged", parley.ErrorMessage(rerr)))
+			return corruptEntry(talks, i, parley.Key("the store counts it in the log but cannot give it (%s): it was deleted or damaged", asError(rerr)))
 		default:
 			return rerr
 		}
@@ -273,14 +289,14 @@ func (l *Ledger) unreadable(ctx context.Context, talks string, from, to int64, e
 // database (nil if none). It returns the stored checkpoint.
 func (l *Ledger) checkTree(ctx context.Context, lg *talksLog, size int64, kept *record.Checkpoint) (parley.Checkpoint, error) {
 	if kept != nil && kept.Size > size {
-		return parley.Checkpoint{}, corruptEntry(lg.id, size, fmt.Sprintf("it is missing: the database holds %d entries, but the log signed %d (the checkpoint kept in %s): the database was rolled back to an older copy or its last entries were deleted", size, kept.Size, l.cfg.Keys.keptPath(lg.id)))
+		return parley.Checkpoint{}, corruptEntry(lg.id, size, parley.Key("it is missing: the database holds %d entries, but the log signed %d (the checkpoint kept in %s): the database was rolled back to an older copy or its last entries were deleted", size, kept.Size, l.cfg.Keys.keptPath(lg.id)))
 	}
 	if size == 0 {
 		return parley.Checkpoint{}, nil
 	}
 	cp, err := l.store.Checkpoint(ctx, lg.id, size)
 	if parley.ErrorCode(err) == parley.ENOTFOUND {
-		return parley.Checkpoint{}, corruptEntry(lg.id, size, fmt.Sprintf("it is missing: the log ends before it, at size %d, where its log signed no checkpoint: the last entries were deleted, or the stored checkpoint was", size))
+		return parley.Checkpoint{}, corruptEntry(lg.id, size, parley.Key("it is missing: the log ends before it, at size %d, where its log signed no checkpoint: the last entries were deleted, or the stored checkpoint was", size))
 	}
 	if err != nil {
 		return parley.Checkpoint{}, err
@@ -292,11 +308,11 @@ func (l *Ledger) checkTree(ctx context.Context, lg *talksLog, size int64, kept *
 	signed, err := record.OpenCheckpoint(cp.Note, lg.vkey)
 	switch {
 	case err != nil:
-		return parley.Checkpoint{}, corruptLog(lg.id, fmt.Sprintf("the checkpoint stored at size %d is not one its log signed: %v", size, err))
+		return parley.Checkpoint{}, corruptLog(lg.id, parley.Key("the checkpoint stored at size %d is not one its log signed: %v", size, err))
 	case signed.Size != size:
-		return parley.Checkpoint{}, corruptLog(lg.id, fmt.Sprintf("the checkpoint stored at size %d is the one its log signed at size %d", size, signed.Size))
+		return parley.Checkpoint{}, corruptLog(lg.id, parley.Key("the checkpoint stored at size %d is the one its log signed at size %d", size, signed.Size))
 	case signed.Root != cp.Root:
-		return parley.Checkpoint{}, corruptLog(lg.id, fmt.Sprintf("the checkpoint stored at size %d signs another root than the one stored beside it", size))
+		return parley.Checkpoint{}, corruptLog(lg.id, parley.Key("the checkpoint stored at size %d signs another root than the one stored beside it", size))
 	case signed.Root != parley.Hash(root):
 		return parley.Checkpoint{}, l.locate(ctx, lg, size)
 	}
@@ -306,7 +322,7 @@ func (l *Ledger) checkTree(ctx context.Context, lg *talksLog, size int64, kept *
 			return parley.Checkpoint{}, err
 		}
 		if parley.Hash(at) != kept.Root {
-			return parley.Checkpoint{}, corruptLog(lg.id, fmt.Sprintf("its first %d entries are not those the log signed in the checkpoint kept in %s: the database holds another history (an older copy that was then appended to, or a fork)", kept.Size, l.cfg.Keys.keptPath(lg.id)))
+			return parley.Checkpoint{}, corruptLog(lg.id, parley.Key("its first %d entries are not those the log signed in the checkpoint kept in %s: the database holds another history (an older copy that was then appended to, or a fork)", kept.Size, l.cfg.Keys.keptPath(lg.id)))
 		}
 	}
 	return cp, nil
@@ -363,9 +379,9 @@ func (l *Ledger) locate(ctx context.Context, lg *talksLog, size int64) error {
 		}
 	}
 	if bad-good == 1 {
-		return corruptEntry(lg.id, good, fmt.Sprintf("it is not the entry its log signed at size %d: it was replaced by another signed event, with its leaf and the stored tree recomputed", bad))
+		return corruptEntry(lg.id, good, parley.Key("it is not the entry its log signed at size %d: it was replaced by another signed event, with its leaf and the stored tree recomputed", bad))
 	}
-	return corruptEntry(lg.id, good, fmt.Sprintf("it, or one of the entries after it up to entry %d, is not the entry its log signed: the tree of the entries matches the checkpoint the log signed at size %d but not the one at size %d; an entry was replaced by another signed event, with its leaf and the stored tree recomputed", bad-1, good, bad))
+	return corruptEntry(lg.id, good, parley.Key("it, or one of the entries after it up to entry %d, is not the entry its log signed: the tree of the entries matches the checkpoint the log signed at size %d but not the one at size %d; an entry was replaced by another signed event, with its leaf and the stored tree recomputed", bad-1, good, bad))
 }
 
 // log returns the in-memory log of a talks, loading it from the store and
@@ -520,7 +536,7 @@ func (l *Ledger) served(lg *talksLog, hashes []tlog.Hash, en *parley.Entry) erro
 		return nil
 	}
 	if leaf := record.LeafHash(en.Salt, en.Event, en.Sig); leaf != parley.Hash(hashes[k]) || en.Leaf != leaf {
-		err := corruptEntry(lg.id, en.Index, "the stored entry is not the one that was checked when the log was loaded: it was changed in the store since")
+		err := corruptEntry(lg.id, en.Index, parley.Key("the stored entry is not the one that was checked when the log was loaded: it was changed in the store since"))
 		l.refuse(lg, err)
 		return err
 	}

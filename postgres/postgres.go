@@ -221,12 +221,12 @@ func (s *Store) Close() error {
 
 // ErrUnavailable is in the chain of the errors of calls that failed because
 // the database could not be reached or dropped the connection.
-var ErrUnavailable = &parley.Error{Code: parley.EUNAVAILABLE, Message: "the database is unreachable; retrying may help"}
+var ErrUnavailable = parley.Errorf(parley.EUNAVAILABLE, "the database is unreachable; retrying may help")
 
 // ErrCommitUnknown is in the chain of the error of an Append whose
 // connection was lost, or whose context was done, while the transaction
 // committed: the entries may or may not be stored. FindNonce tells which.
-var ErrCommitUnknown = &parley.Error{Code: parley.EUNAVAILABLE, Message: "the append was cut off while it committed (the database became unreachable, or the call was canceled), so it may or may not be stored; once the database answers, look its nonces up before appending again"}
+var ErrCommitUnknown = parley.Errorf(parley.EUNAVAILABLE, "the append was cut off while it committed (the database became unreachable, or the call was canceled), so it may or may not be stored; once the database answers, look its nonces up before appending again")
 
 // wrap adds what the store was doing to err, and ErrUnavailable to its chain
 // when err comes from an unreachable database. A nil err stays nil.
