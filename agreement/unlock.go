@@ -42,7 +42,7 @@ type UnlockOption struct {
 
 // ErrUnlockIncomplete is returned with the options found so far when an
 // unlock analysis stops at its budget before it has tried every set.
-var ErrUnlockIncomplete = &parley.Error{Code: parley.ETOOLARGE, Message: "the unlock analysis stopped at its limit of evaluations or time; the options listed are minimal but there may be others"}
+var ErrUnlockIncomplete = parley.Errorf(parley.ETOOLARGE, "the unlock analysis stopped at its limit of evaluations or time; the options listed are minimal but there may be others")
 
 // A change is a move of an unlock option: a party's stance on an item,
 // or, with party -1, lifting the hold of kind holdKinds[stance] on it.
