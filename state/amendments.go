@@ -18,10 +18,10 @@ type Amendment struct {
 	// Translations are the amendment stated in other languages: each
 	// language's text of the base version with its changes applied.
 	Translations map[string][]string `json:"translations,omitempty"`
-	Reason     string          `json:"reason,omitempty"`
-	By         string          `json:"by"`
-	At         time.Time       `json:"at"`
-	Index      int64           `json:"index"`
+	Reason       string              `json:"reason,omitempty"`
+	By           string              `json:"by"`
+	At           time.Time           `json:"at"`
+	Index        int64               `json:"index"`
 }
 
 func init() {
@@ -33,7 +33,7 @@ func (t *Talks) proposeAmendment(c act, p *parley.ProposeAmendment) (func(), err
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.checkAtTable(p.Party, "propose amendments", false); err != nil {
+	if _, err := t.checkAtTable(p.Party, proposeAmendments, false); err != nil {
 		return nil, err
 	}
 	if err := checkID("amendment", p.Amendment); err != nil {
@@ -51,7 +51,7 @@ func (t *Talks) proposeAmendment(c act, p *parley.ProposeAmendment) (func(), err
 	}
 	paras, err := document.Apply(base, p.Changes)
 	if err != nil {
-		return nil, parley.Errorf(parley.ErrorCode(err), "payload field \"changes\": %s", parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"changes\": %s", err)
 	}
 	translations, err := t.amendedTranslations(v, p)
 	if err != nil {

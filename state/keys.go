@@ -1,7 +1,7 @@
 package state
 
 import (
-	"fmt"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -85,7 +85,7 @@ func (t *Talks) WithOrigin(origin string) *Talks {
 func (r *Roster) publishKey(e *parley.Event, p *parley.EncryptionKey, index int64) error {
 	pk, err := seal.ParsePublicKey(p.Key)
 	if err != nil {
-		return parley.Errorf(parley.EINVALID, "payload field \"key\": %s", parley.ErrorMessage(err))
+		return parley.Wrapf(parley.EINVALID, "payload field \"key\": %s", err)
 	}
 	a := r.Actors[e.Actor]
 	if a.EncryptionKey == p.Key {
@@ -138,12 +138,17 @@ func Keyless(as []*Actor) []*Actor {
 }
 
 // names lists actors for a message: "Name (head of oppA), …".
-func names(as []*Actor) string {
-	s := make([]string, len(as))
+func names(as []*Actor) parley.Phrase {
+	var s parley.Phrase
 	for i, a := range as {
-		s[i] = a.Name + " (" + describe(a) + ")"
+		n := parley.Key("%s (%s)", a.Name, describe(a))
+		if i == 0 {
+			s = n
+		} else {
+			s = parley.Key("%[1]s, %[2]s", s, n)
+		}
 	}
-	return strings.Join(s, ", ")
+	return s
 }
 
 // CheckSealed checks a sealed payload raw that event e carries on a
@@ -168,12 +173,12 @@ func (r *Roster) checkSealedField(origin string, e *parley.Event, field, channel
 	// published: each payload's recipients' keys are not checked again.
 	s, err := seal.ParseKnown(raw, r.knownKey)
 	if err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s", field, parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.EINVALID, "payload field %q: %s", err, field)
 	}
 	if origin != "" {
 		c := seal.Context{Origin: origin, Kind: e.Kind, Channel: channel, Sender: e.ActorKey()}
 		if err := s.CheckContext(c); err != nil {
-			return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s", field, parley.ErrorMessage(err))
+			return nil, parley.Wrapf(parley.EINVALID, "payload field %q: %s", err, field)
 		}
 	}
 	want := make([]seal.Recipient, len(required))
@@ -189,7 +194,7 @@ func (r *Roster) checkSealedField(origin string, e *parley.Event, field, channel
 		want[i] = seal.Recipient{Actor: k, Key: pk}
 	}
 	if err := s.CheckRecipients(want); err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "payload field %q: %s", field, r.nameKeys(parley.ErrorMessage(err)))
+		return nil, parley.Wrapf(parley.EINVALID, "payload field %q: %s", r.nameKeys(err), field)
 	}
 	return s, nil
 }
@@ -198,12 +203,23 @@ func (r *Roster) checkSealedField(origin string, e *parley.Event, field, channel
 // nil.
 func (r *Roster) knownKey(text string) *seal.PublicKey { return r.parsed[text] }
 
-// nameKeys follows each actor key in a message with the actor's name.
-func (r *Roster) nameKeys(msg string) string {
-	for k, a := range r.Actors {
-		msg = strings.ReplaceAll(msg, k, k+" ("+a.Name+")")
+// nameKeys follows each actor key in the arguments of err, an error, with
+// the actor's name.
+func (r *Roster) nameKeys(err error) error {
+	var e *parley.Error
+	if !errors.As(err, &e) || e.Format == "" {
+		return err
 	}
-	return msg
+	args := slices.Clone(e.Args)
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			for k, a := range r.Actors {
+				s = strings.ReplaceAll(s, k, k+" ("+a.Name+")")
+			}
+			args[i] = s
+		}
+	}
+	return parley.Errorf(e.Code, e.Format, args...)
 }
 
 // CheckSealedAct checks the sealed payload an event carries, if any,
@@ -233,12 +249,12 @@ func (r *Roster) CheckSealedAct(origin string, e *parley.Event) error {
 	}
 	s, err := seal.Parse(annex)
 	if err != nil {
-		return parley.Errorf(parley.EINVALID, "payload field %q: %s", "annex", parley.ErrorMessage(err))
+		return parley.Wrapf(parley.EINVALID, "payload field %q: %s", err, "annex")
 	}
 	if origin != "" {
 		c := seal.Context{Origin: origin, Kind: e.Kind, Channel: parley.AnnexChannel(step), Sender: e.ActorKey()}
 		if err := s.CheckContext(c); err != nil {
-			return parley.Errorf(parley.EINVALID, "payload field %q: %s", "annex", parley.ErrorMessage(err))
+			return parley.Wrapf(parley.EINVALID, "payload field %q: %s", err, "annex")
 		}
 	}
 	return nil
@@ -320,7 +336,7 @@ func (t *Talks) rewrap(c act, p *parley.Rewrap) (func(), error) {
 	adds := make([]add, 0, len(p.Rewraps))
 	var first int64
 	for i, x := range p.Rewraps {
-		at := fmt.Sprintf("payload field \"rewraps\", entry %d", i)
+		at := parley.Key("payload field \"rewraps\", entry %d", i)
 		sp := t.sealed[x.Index]
 		if sp == nil || !t.VisibleAt(signer, x.Index) {
 			return nil, parley.Errorf(parley.ENOTFOUND, "%s: no sealed payload at index %d that you may see", at, x.Index)
@@ -335,7 +351,7 @@ func (t *Talks) rewrap(c act, p *parley.Rewrap) (func(), error) {
 		}
 		rw, err := seal.ParseRewrap(x.Rewrap)
 		if err != nil {
-			return nil, parley.Errorf(parley.EINVALID, "%s: %s", at, parley.ErrorMessage(err))
+			return nil, parley.Wrapf(parley.EINVALID, "%s: %s", err, at)
 		}
 		if rw.SealedDigest() != sp.digest {
 			return nil, parley.Errorf(parley.EINVALID, "%s: the re-wrap is for another sealed payload than the one at index %d (its \"sealed\" digest differs)", at, x.Index)

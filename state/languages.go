@@ -120,7 +120,7 @@ func (t *Talks) versionTexts(p *parley.TableVersion) ([]string, map[string][]str
 			return nil, nil, parley.Errorf(parley.EINVALID, "payload field \"paragraphs\": a version has at least one paragraph")
 		}
 		if err := document.CheckVersion(p.Paragraphs); err != nil {
-			return nil, nil, parley.Errorf(parley.ErrorCode(err), "payload field \"paragraphs\": %s", parley.ErrorMessage(err))
+			return nil, nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"paragraphs\": %s", err)
 		}
 		return p.Paragraphs, nil, nil
 	}
@@ -138,12 +138,12 @@ func (t *Talks) versionTexts(p *parley.TableVersion) ([]string, map[string][]str
 			continue
 		}
 		if err := document.CheckVersion(paras); err != nil {
-			return nil, nil, parley.Errorf(parley.ErrorCode(err), "payload field \"texts.%s\": %s", l, parley.ErrorMessage(err))
+			return nil, nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"texts.%s\": %s", err, l)
 		}
 		if first == "" {
 			first = l
 		} else if err := document.Aligned(first, texts[first], l, paras); err != nil {
-			return nil, nil, parley.Errorf(parley.ErrorCode(err), "payload field \"texts.%s\": %s", l, parley.ErrorMessage(err))
+			return nil, nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"texts.%s\": %s", err, l)
 		}
 		texts[l] = paras
 	}
@@ -192,7 +192,7 @@ func (t *Talks) amendedTranslations(v *Version, p *parley.ProposeAmendment) (map
 		}
 		paras, err := document.Apply(text, changes)
 		if err != nil {
-			return nil, parley.Errorf(parley.ErrorCode(err), "payload field \"translations.%s\": %s", l, parley.ErrorMessage(err))
+			return nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"translations.%s\": %s", err, l)
 		}
 		out[l] = paras
 	}
@@ -228,11 +228,11 @@ func (t *Talks) translate(c act, p *parley.TranslateVersion) (func(), error) {
 		return nil, parley.Errorf(parley.ECONFLICT, "payload field \"lang\": version %d of %q has its %s text already; table a new version to change it", v.N, it.ID, p.Lang)
 	}
 	if err := document.CheckVersion(p.Paragraphs); err != nil {
-		return nil, parley.Errorf(parley.ErrorCode(err), "payload field \"paragraphs\": %s", parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"paragraphs\": %s", err)
 	}
 	for _, l := range v.Langs(t.Languages) {
 		if err := document.Aligned(l, v.Texts[l], p.Lang, p.Paragraphs); err != nil {
-			return nil, parley.Errorf(parley.ErrorCode(err), "payload field \"paragraphs\": %s", parley.ErrorMessage(err))
+			return nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"paragraphs\": %s", err)
 		}
 		break
 	}
@@ -255,7 +255,7 @@ func (t *Talks) flagDivergence(c act, p *parley.FlagDivergence) (func(), error) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.checkAtTable(p.Party, "flag divergences", true); err != nil {
+	if _, err := t.checkAtTable(p.Party, flagDivergences, true); err != nil {
 		return nil, err
 	}
 	if err := checkID("flag", p.Flag); err != nil {

@@ -203,16 +203,28 @@ func (a *Actor) label() string {
 	return a.Role
 }
 
-func describe(a *Actor) string {
+func describe(a *Actor) parley.Phrase {
 	switch {
+	case a.Party != "" && a.Role == parley.RoleHead:
+		return parley.Key("head of %s", a.Party)
+	case a.Party != "" && a.Role == parley.RoleDelegate:
+		return parley.Key("delegate of %s", a.Party)
+	case a.Party != "" && a.Role == parley.RoleObserver:
+		return parley.Key("observer of %s", a.Party)
+	case a.Party != "" && a.Role == parley.RoleVerifier:
+		return parley.Key("verifier of %s", a.Party)
 	case a.Party != "":
-		return a.Role + " of " + a.Party
-	case a.Role == parley.RoleConvener, a.Role == parley.RoleMediator:
-		return "the " + a.Role
+		return parley.Key("%s of %s", a.Role, a.Party)
+	case a.Role == parley.RoleConvener:
+		return parley.Key("the convener")
+	case a.Role == parley.RoleMediator:
+		return parley.Key("the mediator")
 	case a.Role == parley.RoleObserver:
-		return "an observer"
+		return parley.Key("an observer")
+	case a.Role == parley.RoleVerifier:
+		return parley.Key("a verifier")
 	}
-	return "a " + a.Role
+	return parley.Key("a %s", a.Role)
 }
 
 func short(key string) string {

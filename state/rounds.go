@@ -155,8 +155,11 @@ func (t *Talks) openRound(c act, p *parley.RoundRef) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Status != RoundPlanned {
-		return nil, parley.Errorf(parley.ECONFLICT, "round %q is %s; only a planned round can be opened", r.ID, r.Status)
+	switch r.Status {
+	case RoundOpen:
+		return nil, parley.Errorf(parley.ECONFLICT, "round %q is open already; only a planned round can be opened", r.ID)
+	case RoundClosed:
+		return nil, parley.Errorf(parley.ECONFLICT, "round %q is closed; only a planned round can be opened", r.ID)
 	}
 	if o := t.OpenRound(); o != nil {
 		return nil, parley.Errorf(parley.ECONFLICT, "round %q is still open; close it before opening %q", o.ID, r.ID)
@@ -169,8 +172,11 @@ func (t *Talks) closeRound(c act, p *parley.CloseRound) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Status != RoundOpen {
-		return nil, parley.Errorf(parley.ECONFLICT, "round %q is %s; only an open round can be closed", r.ID, r.Status)
+	switch r.Status {
+	case RoundPlanned:
+		return nil, parley.Errorf(parley.ECONFLICT, "round %q is planned, not open; only an open round can be closed", r.ID)
+	case RoundClosed:
+		return nil, parley.Errorf(parley.ECONFLICT, "round %q is closed already; only an open round can be closed", r.ID)
 	}
 	if err := checkText("note", p.Note, false); err != nil {
 		return nil, err
@@ -217,8 +223,11 @@ func (t *Talks) answer(c act, p *parley.Invitation) (func(), error) {
 	} else if err := checkText("reason", p.Reason, false); err != nil {
 		return nil, err
 	}
-	if inv.Status == status {
-		return nil, parley.Errorf(parley.ECONFLICT, "party %q has already %s the invitation to round %q", p.Party, status, r.ID)
+	switch {
+	case inv.Status == status && status == Accepted:
+		return nil, parley.Errorf(parley.ECONFLICT, "party %q has already accepted the invitation to round %q", p.Party, r.ID)
+	case inv.Status == status:
+		return nil, parley.Errorf(parley.ECONFLICT, "party %q has already declined the invitation to round %q", p.Party, r.ID)
 	}
 	return func() {
 		inv.Status, inv.Reason, inv.Answered, inv.Index = status, p.Reason, c.at, c.index
@@ -239,31 +248,71 @@ func (t *Talks) roundOf(c act, id string) (*Round, error) {
 	return r, nil
 }
 
+// An activity is what a party does only at a round's table, with the
+// messages that refuse it: whole sentences, each a key of the catalogs,
+// formatted with the party and the round where they name them.
+type activity struct {
+	noRoundYet   parley.Phrase // no round was held yet
+	noneOpen     parley.Phrase // no round is open
+	notInvited   parley.Phrase // party, round: not invited to the round
+	declinedLast parley.Phrase // party, round: declined the last round held
+	declined     parley.Phrase // party, round: declined the open round
+}
+
+var (
+	takeStances = activity{
+		noRoundYet:   parley.Key("no round has been held yet; parties take stances once a round is open"),
+		noneOpen:     parley.Key("no round is open; parties take stances only while a round is open"),
+		notInvited:   parley.Key("party %q is not invited to round %q and cannot take stances in it"),
+		declinedLast: parley.Key("party %q declined round %q, the last round held, and cannot take stances until it sits at a round's table"),
+		declined:     parley.Key("party %q declined round %q and cannot take stances in it; accept the invitation first"),
+	}
+	flagDivergences = activity{
+		noRoundYet:   parley.Key("no round has been held yet; parties flag divergences once a round is open"),
+		noneOpen:     parley.Key("no round is open; parties flag divergences only while a round is open"),
+		notInvited:   parley.Key("party %q is not invited to round %q and cannot flag divergences in it"),
+		declinedLast: parley.Key("party %q declined round %q, the last round held, and cannot flag divergences until it sits at a round's table"),
+		declined:     parley.Key("party %q declined round %q and cannot flag divergences in it; accept the invitation first"),
+	}
+	proposeAmendments = activity{
+		noRoundYet:   parley.Key("no round has been held yet; parties propose amendments once a round is open"),
+		noneOpen:     parley.Key("no round is open; parties propose amendments only while a round is open"),
+		notInvited:   parley.Key("party %q is not invited to round %q and cannot propose amendments in it"),
+		declinedLast: parley.Key("party %q declined round %q, the last round held, and cannot propose amendments until it sits at a round's table"),
+		declined:     parley.Key("party %q declined round %q and cannot propose amendments in it; accept the invitation first"),
+	}
+)
+
+// refuse returns the error of a code that says a message of an activity.
+func refuse(code string, msg parley.Phrase, args ...any) *parley.Error {
+	return parley.Errorf(code, msg.Format, args...)
+}
+
 // checkAtTable checks that party sits at the open round's table, and
 // returns that round. With between set, a party may also act while no
 // round is open if it sat at the table of the round that closed last:
 // a capital's answer after the round (confirming or withdrawing support)
 // is recorded between rounds.
-func (t *Talks) checkAtTable(party, what string, between bool) (*Round, error) {
+func (t *Talks) checkAtTable(party string, what activity, between bool) (*Round, error) {
 	r := t.OpenRound()
 	if r == nil && between {
 		r = t.CurrentRound()
 	}
 	if r == nil {
 		if between {
-			return nil, parley.Errorf(parley.ECONFLICT, "no round has been held yet; parties %s once a round is open", what)
+			return nil, refuse(parley.ECONFLICT, what.noRoundYet)
 		}
-		return nil, parley.Errorf(parley.ECONFLICT, "no round is open; parties %s only while a round is open", what)
+		return nil, refuse(parley.ECONFLICT, what.noneOpen)
 	}
 	inv := r.Invitation(party)
 	switch {
 	case inv == nil:
-		return nil, parley.Errorf(parley.EFORBIDDEN, "party %q is not invited to round %q and cannot %s in it", party, r.ID, what)
+		return nil, refuse(parley.EFORBIDDEN, what.notInvited, party, r.ID)
 	case inv.Status == Declined:
 		if r.Status != RoundOpen {
-			return nil, parley.Errorf(parley.EFORBIDDEN, "party %q declined round %q, the last round held, and cannot %s until it sits at a round's table", party, r.ID, what)
+			return nil, refuse(parley.EFORBIDDEN, what.declinedLast, party, r.ID)
 		}
-		return nil, parley.Errorf(parley.EFORBIDDEN, "party %q declined round %q and cannot %s in it; accept the invitation first", party, r.ID, what)
+		return nil, refuse(parley.EFORBIDDEN, what.declined, party, r.ID)
 	}
 	return r, nil
 }

@@ -38,7 +38,7 @@ func (t *Talks) setStance(c act, p *parley.SetStance) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	round, err := t.checkAtTable(p.Party, "take stances", true)
+	round, err := t.checkAtTable(p.Party, takeStances, true)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (t *Talks) condition(signer Viewer, p *parley.SetStance) (string, error) {
 	}
 	c, err := agreement.ParseCondition(p.Condition)
 	if err != nil {
-		return "", parley.Errorf(parley.EINVALID, "payload field \"condition\": %s", parley.ErrorMessage(err))
+		return "", parley.Wrapf(parley.EINVALID, "payload field \"condition\": %s", err)
 	}
 	for _, id := range c.Items() {
 		if x := t.items[id]; x == nil || !t.VisibleAt(signer, x.Added) {

@@ -35,11 +35,11 @@ func (v Viewer) Chair() bool {
 }
 
 // Name describes the viewer for messages.
-func (v Viewer) Name() string {
+func (v Viewer) Name() parley.Phrase {
 	if v.Actor == nil {
-		return "the public"
+		return parley.Key("the public")
 	}
-	return v.Actor.Name + " (" + describe(v.Actor) + ")"
+	return parley.Key("%s (%s)", v.Actor.Name, describe(v.Actor))
 }
 
 // VisibilityOf returns the visibility of an event in this talks: its own
