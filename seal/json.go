@@ -79,7 +79,7 @@ func ParseKnown(b []byte, known func(text string) *PublicKey) (*Sealed, error) {
 	if !ok {
 		w = new(wireSealed)
 		if err := parley.DecodeStrict(b, w); err != nil {
-			return nil, parley.Errorf(parley.EINVALID, "sealed payload: %s", parley.ErrorMessage(err))
+			return nil, parley.Wrapf(parley.EINVALID, "sealed payload: %s", err)
 		}
 	}
 	if w.V != Version {
@@ -95,7 +95,7 @@ func ParseKnown(b []byte, known func(text string) *PublicKey) (*Sealed, error) {
 	for i, r := range w.Recipients {
 		actor, err := parley.ParseKey(r.Actor)
 		if err != nil {
-			return nil, parley.Errorf(parley.EINVALID, "sealed payload: recipient %d: %s", i, parley.ErrorMessage(err))
+			return nil, parley.Wrapf(parley.EINVALID, "sealed payload: recipient %d: %s", err, i)
 		}
 		var key *PublicKey
 		if known != nil {
@@ -103,13 +103,13 @@ func ParseKnown(b []byte, known func(text string) *PublicKey) (*Sealed, error) {
 		}
 		if key == nil || key.text != r.Key {
 			if key, err = ParsePublicKey(r.Key); err != nil {
-				return nil, parley.Errorf(parley.EINVALID, "sealed payload: recipient %d: %s", i, parley.ErrorMessage(err))
+				return nil, parley.Wrapf(parley.EINVALID, "sealed payload: recipient %d: %s", err, i)
 			}
 		}
 		s.recipients[i] = entry{actor: actor, key: key, wrap: r.Wrap}
 	}
 	if err := s.CheckStructure(); err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "sealed payload: %s", parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.EINVALID, "sealed payload: %s", err)
 	}
 	if c, err := json.Marshal(s.wire()); err != nil || !bytes.Equal(c, b) {
 		return nil, parley.Errorf(parley.EINVALID, "sealed payload: not in canonical form (members in order, no whitespace, canonical base64); re-encode it as the sealing client writes it")

@@ -64,7 +64,7 @@ func ParseRewrap(b []byte) (*Rewrap, error) {
 	}
 	var w wireRewrap
 	if err := parley.DecodeStrict(b, &w); err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "re-wrap: %s", parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.EINVALID, "re-wrap: %s", err)
 	}
 	if w.V != Version {
 		return nil, parley.Errorf(parley.EINVALID, "re-wrap: version %d; this version of Parley reads version %d", w.V, Version)
@@ -74,15 +74,15 @@ func ParseRewrap(b []byte) (*Rewrap, error) {
 	}
 	actor, err := parley.ParseKey(w.Actor)
 	if err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "re-wrap: %s", parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.EINVALID, "re-wrap: %s", err)
 	}
 	key, err := ParsePublicKey(w.Key)
 	if err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "re-wrap: %s", parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.EINVALID, "re-wrap: %s", err)
 	}
 	r := &Rewrap{sealed: [32]byte(w.Sealed), to: entry{actor: actor, key: key, wrap: w.Wrap}}
 	if err := r.checkStructure(); err != nil {
-		return nil, parley.Errorf(parley.EINVALID, "re-wrap: %s", parley.ErrorMessage(err))
+		return nil, parley.Wrapf(parley.EINVALID, "re-wrap: %s", err)
 	}
 	if c, err := json.Marshal(r.wire()); err != nil || !bytes.Equal(c, b) {
 		return nil, parley.Errorf(parley.EINVALID, "re-wrap: not in canonical form (members in order, no whitespace, canonical base64); re-encode it as the sealing client writes it")
