@@ -3,6 +3,7 @@ package agreement
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -46,11 +47,21 @@ type Cond struct {
 // *parley.Error with code EINVALID and name the column (counted in
 // characters from 1) and what was expected there.
 func ParseCondition(s string) (*Cond, error) {
+	c, err := parseCondition(s)
+	if err != nil {
+		return nil, parley.Wrapf(parley.ErrorCode(err), "condition: %s", err)
+	}
+	return c, nil
+}
+
+// parseCondition is ParseCondition with errors that do not say they are
+// about a condition, for a caller that names the field.
+func parseCondition(s string) (*Cond, error) {
 	if len(s) > MaxCondLength {
-		return nil, parley.Errorf(parley.EINVALID, "condition: longer than %d bytes; split the stance or simplify the condition", MaxCondLength)
+		return nil, parley.Errorf(parley.EINVALID, "longer than %d bytes; split the stance or simplify the condition", MaxCondLength)
 	}
 	if !utf8.ValidString(s) {
-		return nil, parley.Errorf(parley.EINVALID, "condition: not valid UTF-8")
+		return nil, parley.Errorf(parley.EINVALID, "not valid UTF-8")
 	}
 	p := &parser{src: s}
 	p.next()
@@ -59,7 +70,7 @@ func ParseCondition(s string) (*Cond, error) {
 		return nil, err
 	}
 	if p.tok.kind != tEOF {
-		return nil, p.errorf(`expected "and", "or" or the end of the condition, found %s`, p.tok.describe())
+		return nil, p.at(parley.Errorf(parley.EINVALID, `expected "and", "or" or the end of the condition, found %s`, p.tok.describe()))
 	}
 	return c, nil
 }
@@ -205,14 +216,14 @@ type token struct {
 	pos  int // byte offset
 }
 
-func (t token) describe() string {
+func (t token) describe() any {
 	switch t.kind {
 	case tEOF:
-		return "the end of the condition"
+		return parley.Key("the end of the condition")
 	case tBad:
-		return fmt.Sprintf("the character %q", t.text)
+		return parley.Key("the character %q", t.text)
 	}
-	return fmt.Sprintf("%q", t.text)
+	return strconv.Quote(t.text)
 }
 
 type parser struct {
@@ -278,16 +289,17 @@ func (p *parser) next() {
 	}
 }
 
-func (p *parser) errorf(format string, args ...any) error {
+// at returns err located at the column of the current token.
+func (p *parser) at(err *parley.Error) error {
 	col := utf8.RuneCountInString(p.src[:p.tok.pos]) + 1
-	return parley.Errorf(parley.EINVALID, "condition: at column %d: %s", col, fmt.Sprintf(format, args...))
+	return parley.Wrapf(err.Code, "at column %d: %s", err, col)
 }
 
 // deeper checks the depth of a unary about to be read: the number of
 // parentheses and "not"s around it, at most MaxCondDepth.
 func (p *parser) deeper(depth int) error {
 	if depth > MaxCondDepth {
-		return p.errorf("nested more than %d deep; simplify the condition", MaxCondDepth)
+		return p.at(parley.Errorf(parley.EINVALID, "nested more than %d deep; simplify the condition", MaxCondDepth))
 	}
 	return nil
 }
@@ -343,7 +355,7 @@ func (p *parser) unary(depth int) (*Cond, error) {
 			return nil, err
 		}
 		if p.tok.kind != tRParen {
-			return nil, p.errorf(`expected ")" or an operator, found %s`, p.tok.describe())
+			return nil, p.at(parley.Errorf(parley.EINVALID, `expected ")" or an operator, found %s`, p.tok.describe()))
 		}
 		p.next()
 		return x, nil
@@ -357,27 +369,27 @@ func (p *parser) unary(depth int) (*Cond, error) {
 		case "done":
 			op = OpDone
 		default:
-			return nil, p.errorf(`expected agreed(ID), fact(ID), done(ID), "not" or "(", found %s`, p.tok.describe())
+			return nil, p.at(parley.Errorf(parley.EINVALID, `expected agreed(ID), fact(ID), done(ID), "not" or "(", found %s`, p.tok.describe()))
 		}
 		name := p.tok.text
 		p.next()
 		if p.tok.kind != tLParen {
-			return nil, p.errorf(`expected "(" after %s, found %s`, name, p.tok.describe())
+			return nil, p.at(parley.Errorf(parley.EINVALID, `expected "(" after %s, found %s`, name, p.tok.describe()))
 		}
 		p.next()
 		if p.tok.text == "" || !isIDByte(p.tok.text[0]) {
-			return nil, p.errorf("expected an id ([A-Za-z0-9_.:-]+) after %s(, found %s", name, p.tok.describe())
+			return nil, p.at(parley.Errorf(parley.EINVALID, "expected an id ([A-Za-z0-9_.:-]+) after %s(, found %s", name, p.tok.describe()))
 		}
 		id := p.tok.text
 		if len(id) > parley.MaxIDLength {
-			return nil, p.errorf("the id in %s(...) is longer than %d characters", name, parley.MaxIDLength)
+			return nil, p.at(parley.Errorf(parley.EINVALID, "the id in %s(...) is longer than %d characters", name, parley.MaxIDLength))
 		}
 		p.next()
 		if p.tok.kind != tRParen {
-			return nil, p.errorf(`expected ")" after %s(ID, found %s`, name, p.tok.describe())
+			return nil, p.at(parley.Errorf(parley.EINVALID, `expected ")" after %s(ID, found %s`, name, p.tok.describe()))
 		}
 		p.next()
 		return &Cond{Op: op, ID: id}, nil
 	}
-	return nil, p.errorf(`expected agreed(ID), fact(ID), done(ID), "not" or "(", found %s`, p.tok.describe())
+	return nil, p.at(parley.Errorf(parley.EINVALID, `expected agreed(ID), fact(ID), done(ID), "not" or "(", found %s`, p.tok.describe()))
 }

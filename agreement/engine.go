@@ -75,19 +75,19 @@ func (e *Engine) SetHolds(item string, holds []Hold) error {
 	m := e.m
 	i, ok := m.itemIdx[item]
 	if !ok {
-		return invalidf("item", "%q is not one of the items", item)
+		return inField("item", parley.Errorf(parley.EINVALID, "%q is not one of the items", item))
 	}
 	var hs []Hold
 	for k, h := range holds {
 		f := fmt.Sprintf("holds[%d]", k)
 		if h.Item != item {
-			return invalidf(f+".item", "%q is not %q, whose holds are being set", h.Item, item)
+			return inField(f+".item", parley.Errorf(parley.EINVALID, "%q is not %q, whose holds are being set", h.Item, item))
 		}
 		if _, err := m.checkHold(f, h); err != nil {
 			return err
 		}
 		if slices.ContainsFunc(hs, func(g Hold) bool { return g.Kind == h.Kind }) {
-			return invalidf(f, "a second hold of kind %s; give one per kind", h.Kind)
+			return inField(f, parley.Errorf(parley.EINVALID, "a second hold of kind %s; give one per kind", h.Kind))
 		}
 		hs = append(hs, h)
 	}
@@ -199,11 +199,11 @@ func (e *Engine) RemovePosition(party, item string) error {
 	m := e.m
 	pi, ok := m.partyIdx[party]
 	if !ok {
-		return invalidf("party", "%q is not one of the parties", party)
+		return inField("party", parley.Errorf(parley.EINVALID, "%q is not one of the parties", party))
 	}
 	ii, ok := m.itemIdx[item]
 	if !ok {
-		return invalidf("item", "%q is not one of the items", item)
+		return inField("item", parley.Errorf(parley.EINVALID, "%q is not one of the items", item))
 	}
 	k, ok := m.slot(pi, ii)
 	if !ok {

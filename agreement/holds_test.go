@@ -132,7 +132,7 @@ func TestHoldsAreChecked(t *testing.T) {
 		{[]Hold{{Item: "d1", Kind: "brackets", Count: 1}}, `holds[0].kind: "brackets" is not open_brackets, incomplete_version or open_divergence`},
 		{[]Hold{{Item: "d1", Count: 1}}, `holds[0].kind: missing`},
 		{[]Hold{{Item: "d1", Kind: HoldOpenBrackets}}, `holds[0].count: 0 is not a count; give how many brackets are open, at least 1`},
-		{[]Hold{{Item: "d1", Kind: HoldIncompleteVersion, Count: -1}}, `holds[0].count: -1 is not a count; give how many official languages the version is missing are open`},
+		{[]Hold{{Item: "d1", Kind: HoldIncompleteVersion, Count: -1}}, `holds[0].count: -1 is not a count; give how many official languages the version is missing, at least 1`},
 		{[]Hold{{Item: "d1", Kind: HoldOpenDivergence, Count: 1, Detail: strings.Repeat("x", MaxHoldDetail+1)}}, `holds[0].detail: longer than 1000 bytes`},
 		{[]Hold{{Item: "d1", Kind: HoldOpenBrackets, Count: 1}, {Item: "m1", Kind: HoldOpenBrackets, Count: 1}, {Item: "d1", Kind: HoldOpenBrackets, Count: 3}},
 			`holds[2]: item "d1" already has a hold of kind open_brackets (holds[0]); give one per item and kind`},

@@ -115,15 +115,17 @@ func (inst *Instance) Validate() error {
 	return err
 }
 
-func invalidf(field, format string, args ...any) error {
-	return parley.Errorf(parley.EINVALID, "%s: %s", field, fmt.Sprintf(format, args...))
+// inField returns err, a *parley.Error, as an error in field, keeping its
+// code.
+func inField(field string, err error) error {
+	return parley.Wrapf(parley.ErrorCode(err), "%s: %s", err, field)
 }
 
 // checkRule checks a rule with parley.Rule.Check, the one check of rules,
 // and names the field.
 func checkRule(field string, r parley.Rule) error {
 	if err := r.Check(); err != nil {
-		return parley.Errorf(parley.EINVALID, "%s.%s", field, parley.ErrorMessage(err))
+		return parley.Wrapf(parley.EINVALID, "%s.%s", err, field)
 	}
 	return nil
 }
@@ -179,36 +181,36 @@ func (m *model) checkPosition(fieldOf func() string, p Position) (party, item in
 	field := fieldOf()
 	if party, ok = m.partyIdx[p.Party]; !ok {
 		if p.Party == "" {
-			return 0, 0, 0, nil, nil, invalidf(field+".party", "missing")
+			return 0, 0, 0, nil, nil, inField(field+".party", parley.Errorf(parley.EINVALID, "missing"))
 		}
-		return 0, 0, 0, nil, nil, invalidf(field+".party", "%q is not one of the parties; add it to \"parties\" or fix the id", p.Party)
+		return 0, 0, 0, nil, nil, inField(field+".party", parley.Errorf(parley.EINVALID, "%q is not one of the parties; add it to \"parties\" or fix the id", p.Party))
 	}
 	if item, ok = m.itemIdx[p.Item]; !ok {
 		if p.Item == "" {
-			return 0, 0, 0, nil, nil, invalidf(field+".item", "missing")
+			return 0, 0, 0, nil, nil, inField(field+".item", parley.Errorf(parley.EINVALID, "missing"))
 		}
-		return 0, 0, 0, nil, nil, invalidf(field+".item", "%q is not one of the items; add it to \"items\" or fix the id", p.Item)
+		return 0, 0, 0, nil, nil, inField(field+".item", parley.Errorf(parley.EINVALID, "%q is not one of the items; add it to \"items\" or fix the id", p.Item))
 	}
 	if st, ok = stanceCode(p.Stance); !ok {
-		return 0, 0, 0, nil, nil, invalidf(field+".stance", "%q is not support, ad_referendum, abstain, reserve, oppose or conditional", p.Stance)
+		return 0, 0, 0, nil, nil, inField(field+".stance", parley.Errorf(parley.EINVALID, "%q is not support, ad_referendum, abstain, reserve, oppose or conditional", p.Stance))
 	}
 	if st != stConditional {
 		if p.Condition != "" {
-			return 0, 0, 0, nil, nil, invalidf(field+".condition", "only a conditional stance takes a condition; make the stance conditional or drop the condition")
+			return 0, 0, 0, nil, nil, inField(field+".condition", parley.Errorf(parley.EINVALID, "only a conditional stance takes a condition; make the stance conditional or drop the condition"))
 		}
 		return party, item, st, nil, nil, nil
 	}
 	if strings.TrimSpace(p.Condition) == "" {
-		return 0, 0, 0, nil, nil, invalidf(field+".condition", "a conditional stance needs a condition, such as agreed(ITEM)")
+		return 0, 0, 0, nil, nil, inField(field+".condition", parley.Errorf(parley.EINVALID, "a conditional stance needs a condition, such as agreed(ITEM)"))
 	}
-	c, err = ParseCondition(p.Condition)
+	c, err = parseCondition(p.Condition)
 	if err != nil {
-		return 0, 0, 0, nil, nil, invalidf(field+".condition", "%s", strings.TrimPrefix(parley.ErrorMessage(err), "condition: "))
+		return 0, 0, 0, nil, nil, inField(field+".condition", err)
 	}
 	if t = m.fold(c, false); t == nil {
 		for _, id := range c.Items() {
 			if _, ok := m.itemIdx[id]; !ok {
-				return 0, 0, 0, nil, nil, invalidf(field+".condition", "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id)
+				return 0, 0, 0, nil, nil, inField(field+".condition", parley.Errorf(parley.EINVALID, "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id))
 			}
 		}
 	}

@@ -333,20 +333,20 @@ func newModelIDs(parties, items []string) (*model, error) {
 	for i, p := range parties {
 		f := fmt.Sprintf("parties[%d]", i)
 		if !validID(p) {
-			return nil, invalidf(f, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", p, parley.MaxIDLength)
+			return nil, inField(f, parley.Errorf(parley.EINVALID, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", p, parley.MaxIDLength))
 		}
 		if _, dup := m.partyIdx[p]; dup {
-			return nil, invalidf(f, "party %q is listed twice", p)
+			return nil, inField(f, parley.Errorf(parley.EINVALID, "party %q is listed twice", p))
 		}
 		m.partyIdx[p] = int32(len(m.parties))
 		m.parties = append(m.parties, p)
 	}
 	for i, it := range items {
 		if !validID(it) {
-			return nil, invalidf(fmt.Sprintf("items[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", it, parley.MaxIDLength)
+			return nil, inField(fmt.Sprintf("items[%d]", i), parley.Errorf(parley.EINVALID, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", it, parley.MaxIDLength))
 		}
 		if _, dup := m.itemIdx[it]; dup {
-			return nil, invalidf(fmt.Sprintf("items[%d]", i), "item %q is listed twice", it)
+			return nil, inField(fmt.Sprintf("items[%d]", i), parley.Errorf(parley.EINVALID, "item %q is listed twice", it))
 		}
 		m.itemIdx[it] = int32(len(m.items))
 		m.items = append(m.items, it)
@@ -361,14 +361,14 @@ func (m *model) configure(inst *Instance) error {
 	m.facts = make(map[string]bool, len(inst.Facts))
 	for i, f := range inst.Facts {
 		if !validID(f) {
-			return invalidf(fmt.Sprintf("facts[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", f, parley.MaxIDLength)
+			return inField(fmt.Sprintf("facts[%d]", i), parley.Errorf(parley.EINVALID, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", f, parley.MaxIDLength))
 		}
 		m.facts[f] = true
 	}
 	m.done = make(map[string]bool, len(inst.Done))
 	for i, id := range inst.Done {
 		if !validID(id) {
-			return invalidf(fmt.Sprintf("done[%d]", i), "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", id, parley.MaxIDLength)
+			return inField(fmt.Sprintf("done[%d]", i), parley.Errorf(parley.EINVALID, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", id, parley.MaxIDLength))
 		}
 		m.done[id] = true
 	}
@@ -390,7 +390,7 @@ func (m *model) configure(inst *Instance) error {
 		f := "item_rules." + id
 		i, ok := m.itemIdx[id]
 		if !ok {
-			return invalidf(f, "%q is not one of the items", id)
+			return inField(f, parley.Errorf(parley.EINVALID, "%q is not one of the items", id))
 		}
 		if err := checkRule(f, inst.ItemRules[id]); err != nil {
 			return err
@@ -408,10 +408,10 @@ func (m *model) configure(inst *Instance) error {
 			f := fmt.Sprintf("packages[%d][%d]", k, j)
 			i, ok := m.itemIdx[id]
 			if !ok {
-				return invalidf(f, "%q is not one of the items", id)
+				return inField(f, parley.Errorf(parley.EINVALID, "%q is not one of the items", id))
 			}
 			if w, dup := where[i]; dup {
-				return invalidf(f, "item %q is already in %s; an item belongs to one package at most (merge the two)", id, w)
+				return inField(f, parley.Errorf(parley.EINVALID, "item %q is already in %s; an item belongs to one package at most (merge the two)", id, w))
 			}
 			where[i] = f
 			m.pkgOf[i] = int32(len(m.pkgs))
@@ -429,7 +429,7 @@ func (m *model) configure(inst *Instance) error {
 		}
 		if slices.ContainsFunc(m.holds[i], func(g Hold) bool { return g.Kind == h.Kind }) {
 			j := slices.IndexFunc(inst.Holds, func(g Hold) bool { return g.Item == h.Item && g.Kind == h.Kind })
-			return invalidf(fmt.Sprintf("holds[%d]", k), "item %q already has a hold of kind %s (holds[%d]); give one per item and kind", h.Item, h.Kind, j)
+			return inField(fmt.Sprintf("holds[%d]", k), parley.Errorf(parley.EINVALID, "item %q already has a hold of kind %s (holds[%d]); give one per item and kind", h.Item, h.Kind, j))
 		}
 		m.holds[i] = sortHolds(append(m.holds[i], h))
 	}
@@ -442,10 +442,10 @@ func (m *model) input(k int, party, item int32, st uint8, cond string) error {
 	c := cpos{party: party, item: item, stance: st, cond: -1, konst: -1}
 	if st == stConditional || cond != "" {
 		if st != stConditional {
-			return invalidf(fmt.Sprintf("positions[%d].condition", k), "only a conditional stance takes a condition; make the stance conditional or drop the condition")
+			return inField(fmt.Sprintf("positions[%d].condition", k), parley.Errorf(parley.EINVALID, "only a conditional stance takes a condition; make the stance conditional or drop the condition"))
 		}
 		if strings.TrimSpace(cond) == "" {
-			return invalidf(fmt.Sprintf("positions[%d].condition", k), "a conditional stance needs a condition, such as agreed(ITEM)")
+			return inField(fmt.Sprintf("positions[%d].condition", k), parley.Errorf(parley.EINVALID, "a conditional stance needs a condition, such as agreed(ITEM)"))
 		}
 		c.cond = int32(len(m.conds))
 		m.conds = append(m.conds, condInfo{text: cond})
@@ -484,15 +484,15 @@ func (m *model) compile() error {
 		ci := &m.conds[p.cond]
 		pc, ok := parsed[ci.text]
 		if !ok {
-			c, err := ParseCondition(ci.text)
+			c, err := parseCondition(ci.text)
 			if err != nil {
-				return invalidf(fmt.Sprintf("positions[%d].condition", k), "%s", strings.TrimPrefix(parley.ErrorMessage(err), "condition: "))
+				return inField(fmt.Sprintf("positions[%d].condition", k), err)
 			}
 			t := m.fold(c, false)
 			if t == nil {
 				for _, id := range c.Items() {
 					if _, ok := m.itemIdx[id]; !ok {
-						return invalidf(fmt.Sprintf("positions[%d].condition", k), "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id)
+						return inField(fmt.Sprintf("positions[%d].condition", k), parley.Errorf(parley.EINVALID, "agreed(%s) names no item of the instance; add it to \"items\" or fix the id", id))
 					}
 				}
 			}
@@ -535,7 +535,7 @@ func (m *model) compile() error {
 // dupError reports that position k repeats position prev.
 func (m *model) dupError(k int, prev int32) error {
 	q := &m.pos[k]
-	return invalidf(fmt.Sprintf("positions[%d]", k), "party %q already has a position on %q (positions[%d]); give one position per party and item", m.parties[q.party], m.items[q.item], prev)
+	return inField(fmt.Sprintf("positions[%d]", k), parley.Errorf(parley.EINVALID, "party %q already has a position on %q (positions[%d]); give one position per party and item", m.parties[q.party], m.items[q.item], prev))
 }
 
 // guess finds id in ids, trying the index after last and last itself
@@ -828,31 +828,26 @@ func (m *model) checkHold(field string, h Hold) (int32, error) {
 	i, ok := m.itemIdx[h.Item]
 	switch {
 	case h.Item == "":
-		return 0, invalidf(field+".item", "missing")
+		return 0, inField(field+".item", parley.Errorf(parley.EINVALID, "missing"))
 	case !ok:
-		return 0, invalidf(field+".item", "%q is not one of the items; add it to \"items\" or fix the id", h.Item)
+		return 0, inField(field+".item", parley.Errorf(parley.EINVALID, "%q is not one of the items; add it to \"items\" or fix the id", h.Item))
 	case !slices.Contains(holdKinds, h.Kind):
 		if h.Kind == "" {
-			return 0, invalidf(field+".kind", "missing; use open_brackets, incomplete_version or open_divergence")
+			return 0, inField(field+".kind", parley.Errorf(parley.EINVALID, "missing; use open_brackets, incomplete_version or open_divergence"))
 		}
-		return 0, invalidf(field+".kind", "%q is not open_brackets, incomplete_version or open_divergence", h.Kind)
+		return 0, inField(field+".kind", parley.Errorf(parley.EINVALID, "%q is not open_brackets, incomplete_version or open_divergence", h.Kind))
 	case h.Count < 1:
-		return 0, invalidf(field+".count", "%d is not a count; give how many %s are open, at least 1", h.Count, holdCounted(h.Kind))
+		switch h.Kind {
+		case HoldIncompleteVersion:
+			return 0, inField(field+".count", parley.Errorf(parley.EINVALID, "%d is not a count; give how many official languages the version is missing, at least 1", h.Count))
+		case HoldOpenDivergence:
+			return 0, inField(field+".count", parley.Errorf(parley.EINVALID, "%d is not a count; give how many divergences between language versions are open, at least 1", h.Count))
+		}
+		return 0, inField(field+".count", parley.Errorf(parley.EINVALID, "%d is not a count; give how many brackets are open, at least 1", h.Count))
 	case len(h.Detail) > MaxHoldDetail:
-		return 0, invalidf(field+".detail", "longer than %d bytes; shorten it", MaxHoldDetail)
+		return 0, inField(field+".detail", parley.Errorf(parley.EINVALID, "longer than %d bytes; shorten it", MaxHoldDetail))
 	}
 	return i, nil
-}
-
-// holdCounted names what the count of a kind of hold counts.
-func holdCounted(kind string) string {
-	switch kind {
-	case HoldIncompleteVersion:
-		return "official languages the version is missing"
-	case HoldOpenDivergence:
-		return "divergences between language versions"
-	}
-	return "brackets"
 }
 
 // sortHolds orders the holds of one item by kind, as holdKinds lists them.

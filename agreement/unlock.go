@@ -505,7 +505,7 @@ func Impact(inst *Instance, change Position) (*ImpactResult, error) {
 		} else {
 			err = e.SetPosition(change) // reports what is wrong with it
 			if err == nil {
-				err = invalidf("change.stance", "missing")
+				err = inField("change.stance", parley.Errorf(parley.EINVALID, "missing"))
 			}
 		}
 	} else {
