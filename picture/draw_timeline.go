@@ -98,7 +98,7 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 				ch = r
 			}
 		}
-		s.raw(`<a href="`, escape(o.Links.at(c.Talks, ch.Index)), `"><title>`)
+		s.raw(`<a href="`, escape(o.Links.scrub(c.Talks, ch.Index)), `"><title>`)
 		if len(run) > 1 {
 			s.text(en.T("%d changes", len(run)) + " close together; ")
 		}

@@ -35,6 +35,10 @@ type Links struct {
 	// Item is the dashboard explaining an item, in a view of the past
 	// when at ≥ 0.
 	Item func(talks, item string, at int64) string
+	// Scrub is where a tick of the timeline's scrubber points, for a
+	// page that moves its own cursor (the history page); nil links as
+	// At does.
+	Scrub func(talks string, index int64) string
 }
 
 func (l Links) at(talks string, index int64) string {
@@ -42,6 +46,13 @@ func (l Links) at(talks string, index int64) string {
 		return l.At(talks, index)
 	}
 	return "/talks/" + pathEscape(talks) + "/dashboard?at=" + strconv.FormatInt(index, 10)
+}
+
+func (l Links) scrub(talks string, index int64) string {
+	if l.Scrub != nil {
+		return l.Scrub(talks, index)
+	}
+	return l.at(talks, index)
 }
 
 func (l Links) item(talks, item string, at int64) string {
