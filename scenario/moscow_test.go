@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/scenario"
@@ -184,7 +185,7 @@ func TestMoscow(t *testing.T) {
 
 	// The briefing of round 2 tells the story from the record.
 	events := readEvents(t, l, talks)
-	md, err := briefing.Round(talks, events, "r2")
+	md, err := briefing.Round(i18n.For(i18n.English), talks, events, "r2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +307,7 @@ func TestRealPeopleSayOnlyWhatThePressQuoted(t *testing.T) {
 	// The briefing shows every statement of a real person as one of the
 	// quotations, and no other words of theirs in quotation marks.
 	l, _ := moscow(t, func(string, *ledger.Ledger) error { return nil })
-	md, err := briefing.Round(s.Talks, readEvents(t, l, s.Talks), "r2")
+	md, err := briefing.Round(i18n.For(i18n.English), s.Talks, readEvents(t, l, s.Talks), "r2")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
 	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/state"
@@ -598,7 +599,10 @@ func event(ctx context.Context, l *ledger.Ledger, talks string, index int64) (pa
 }
 
 func (s *Server) handleBriefing(w http.ResponseWriter, r *http.Request) error {
-	md, err := briefing.Load(r.Context(), s.l, &s.histories, r.PathValue("id"), viewerKey(r), r.URL.Query().Get("round"))
+	// The briefing is in the language the request asks for (lang=ar), else
+	// the best of Accept-Language, else English.
+	p := i18n.For(i18n.Match(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")))
+	md, err := briefing.Load(r.Context(), p, s.l, &s.histories, r.PathValue("id"), viewerKey(r), r.URL.Query().Get("round"))
 	if err != nil {
 		return err
 	}

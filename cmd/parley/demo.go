@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/scenario"
 	"github.com/parleyhq/parley/server"
@@ -26,7 +27,8 @@ round, April 2015), an illustrative reconstruction of a real round of talks,
 through the same append path as any act: each step is signed by a demo
 actor whose key is generated for this run. It leaves in DIR the record
 (parley.db and the log keys), the demo actors' keys (keys/), the round-2
-briefing (briefing.md) and the public bundle of the record
+briefing (briefing.md, and briefing.ar.md and briefing.ru.md in Arabic and
+Russian) and the public bundle of the record
 (public.bundle, which "parley verify" checks), then serves the talks at the
 URL it prints, where a visitor can act as each demo actor. The real people
 of the round say only what the press quoted them saying; the demo lists
@@ -114,12 +116,20 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if err := writeDemoKeys(filepath.Join(dir, "keys"), s, ks); err != nil {
 			return err
 		}
-		md, err := roundBriefing(ctx, l, s.Talks, "r2")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "briefing.md"), []byte(md), 0o644); err != nil {
-			return err
+		// The round-2 briefing in each language of the interface:
+		// briefing.md in English, briefing.ar.md and briefing.ru.md.
+		for _, tag := range i18n.Tags {
+			md, err := roundBriefing(ctx, i18n.For(tag), l, s.Talks, "r2")
+			if err != nil {
+				return err
+			}
+			name := "briefing.md"
+			if tag != i18n.English {
+				name = "briefing." + i18n.Code(tag) + ".md"
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(md), 0o644); err != nil {
+				return err
+			}
 		}
 		b, err := l.Bundle(ctx, s.Talks, "")
 		if err != nil {
@@ -174,6 +184,7 @@ func (h demoHints) write(w io.Writer) {
 	fmt.Fprintf(w, "In %s:\n", h.dir)
 	fmt.Fprintf(w, "  parley.db, logkeys/  the record, whose log origin is %s\n", h.origin)
 	fmt.Fprintf(w, "  briefing.md          the round-2 briefing, generated from the record\n")
+	fmt.Fprintf(w, "  briefing.ar.md       the same briefing in Arabic; briefing.ru.md in Russian\n")
 	fmt.Fprintf(w, "  public.bundle        the public record, to check offline\n")
 	fmt.Fprintf(w, "  keys/                the demo actors' keys, one file per actor (gov.key, oppA.key, ...)\n\n")
 	if h.url != "" {

@@ -129,6 +129,19 @@ func TestDemoHints(t *testing.T) {
 			t.Errorf("the demo does not mark %s's words as quoted in the press, with the source: want %q in\n%s", q.By.ID, want, out)
 		}
 	}
+	// The round-2 briefing in each language of the interface.
+	for name, want := range map[string]string{
+		"briefing.md":    "# Briefing: Moscow consultations on Syria — Second round",
+		"briefing.ar.md": "# إحاطة: Moscow consultations on Syria — Second round",
+		"briefing.ru.md": "# Информационная справка: Moscow consultations on Syria — Second round",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("the demo left no %s: %v", name, err)
+		} else if !strings.HasPrefix(string(b), want+"\n") {
+			t.Errorf("%s does not start with %q:\n%s", name, want, b)
+		}
+	}
 	prog := selfCommand(getenv)
 	cmds := hints(t, out, prog)
 	if got, want := subcommands(cmds), "verify statement show caucus export verify"; got != want {

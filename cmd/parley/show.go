@@ -274,11 +274,12 @@ func localBriefing(ctx context.Context, e *env, fs *flag.FlagSet, talks string) 
 		return "", err
 	}
 	defer closeStore()
-	return roundBriefing(ctx, l, talks, str(fs, "round"))
+	return roundBriefing(ctx, i18n.For(i18n.English), l, talks, str(fs, "round"))
 }
 
-// roundBriefing returns the briefing of a round, by default the current one.
-func roundBriefing(ctx context.Context, l *ledger.Ledger, talks, round string) (string, error) {
+// roundBriefing returns the briefing of a round in the language of p, by
+// default the current round.
+func roundBriefing(ctx context.Context, p *i18n.Printer, l *ledger.Ledger, talks, round string) (string, error) {
 	if round == "" {
 		err := l.View(ctx, talks, func(st *state.Talks, _ parley.Checkpoint) error {
 			if r := st.CurrentRound(); r != nil {
@@ -295,5 +296,5 @@ func roundBriefing(ctx context.Context, l *ledger.Ledger, talks, round string) (
 	if err != nil {
 		return "", err
 	}
-	return briefing.Round(talks, events, round)
+	return briefing.Round(p, talks, events, round)
 }
