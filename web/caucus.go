@@ -71,7 +71,7 @@ func (h *handler) sealing(ctx context.Context, s *snap, party string, msgs []cau
 		}
 		text, err := h.demoOpen(ctx, s, m.Index, demo)
 		if err != nil {
-			m.NotOpened = parley.ErrorMessage(err)
+			m.NotOpened = s.P.Error(err)
 			continue
 		}
 		m.Text, m.Opened = text, true
@@ -128,7 +128,7 @@ func (h *handler) demoOpen(ctx context.Context, s *snap, index int64, key *seal.
 	}
 	var c parley.CaucusContent
 	if err := parley.DecodeStrict(pt, &c); err != nil {
-		return "", parley.Errorf(parley.EINVALID, "it opens, but its content is not a caucus message: %s", parley.ErrorMessage(err))
+		return "", parley.Errorf(parley.EINVALID, "it opens, but its content is not a caucus message: %s", err)
 	}
 	return c.Text, nil
 }

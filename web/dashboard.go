@@ -173,7 +173,7 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 			return nil, err
 		}
 	}
-	title := "Dashboard · " + s.Title
+	title := s.P.T("Dashboard · %s", s.Title)
 	return &page{Name: "dashboard", Title: title, S: s, Tab: "dashboard", Live: s.At < 0, Data: d}, nil
 }
 
@@ -189,17 +189,17 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 	at, err := queryIndex(r, "at")
 	if err != nil {
-		writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	s, err := h.load(r.Context(), h.printer(r), r.PathValue("id"), server.ViewerKey(r), at)
 	if err != nil {
-		writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	v, err := s.verdict()
 	if err != nil {
-		writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	m := newMatrix(s, v, 0)
@@ -294,11 +294,16 @@ func writeJSONArray(b *bytes.Buffer, ss ...string) {
 	b.WriteByte(']')
 }
 
-// writeJSONError writes an error as a problem for the page's scripts.
-func writeJSONError(w http.ResponseWriter, err error) {
+// writeJSONError writes an error as a problem for the page's scripts,
+// its detail in the reader's language.
+func (h *handler) writeJSONError(w http.ResponseWriter, r *http.Request, err error) {
+	p := h.printer(r)
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Language", p.Code())
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", varyLanguage)
 	w.WriteHeader(statusOf(err))
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": statusOf(err), "code": parley.ErrorCode(err), "detail": parley.ErrorMessage(err)})
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": statusOf(err), "code": parley.ErrorCode(err), "detail": p.Error(err)})
 }
 
 // conditionPreview is the answer of the condition preview.
@@ -317,27 +322,29 @@ type conditionPreview struct {
 func (h *handler) condition(w http.ResponseWriter, r *http.Request) {
 	s, err := h.load(r.Context(), h.printer(r), r.PathValue("id"), server.ViewerKey(r), -1)
 	if err != nil {
-		writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	out := previewCondition(s, r.URL.Query().Get("c"))
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Language", s.P.Code())
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", varyLanguage)
 	_ = json.NewEncoder(w).Encode(out)
 }
 
 func previewCondition(s *snap, text string) conditionPreview {
 	if strings.TrimSpace(text) == "" {
-		return conditionPreview{Error: "write a condition, such as agreed(M1a) or agreed(M1b)"}
+		return conditionPreview{Error: s.P.T("write a condition, such as %s", "agreed(M1a) or agreed(M1b)")}
 	}
 	c, err := agreement.ParseCondition(text)
 	if err != nil {
-		return conditionPreview{Error: parley.ErrorMessage(err)}
+		return conditionPreview{Error: s.P.Error(err)}
 	}
 	out := conditionPreview{OK: true, Canonical: c.String(), Words: words.Condition(s.P, c), Items: c.Items(), Facts: c.Facts()}
 	for _, id := range c.Items() {
 		if s.Item(id) == nil {
-			return conditionPreview{Canonical: out.Canonical, Words: out.Words, Error: "agreed(" + id + ") names no item of these talks"}
+			return conditionPreview{Canonical: out.Canonical, Words: out.Words, Error: s.P.T("%s names no item of these talks.", "agreed("+id+")")}
 		}
 	}
 	return out

@@ -107,7 +107,7 @@ func (h *handler) document(r *http.Request) (*page, error) {
 	}
 	d.Official = s.Languages
 	if len(d.Official) > 0 && d.Shown != nil {
-		if err := languagesOf(d, r); err != nil {
+		if err := languagesOf(d, r, s.P.Code()); err != nil {
 			return nil, err
 		}
 	}
@@ -187,17 +187,14 @@ func (h *handler) document(r *http.Request) (*page, error) {
 		d.Amendments = append(d.Amendments, av)
 	}
 	d.Mediator = s.Viewer.Actor != nil && s.Viewer.Actor.Role == parley.RoleMediator && !s.Viewer.Actor.Revoked
-	return &page{Name: "document", Title: it.ID + " · " + it.Title, S: s, Tab: "documents", Live: true, Data: d}, nil
+	return &page{Name: "document", Title: s.P.T("%[1]s · %[2]s", it.ID, it.Title), S: s, Tab: "documents", Live: true, Data: d}, nil
 }
-
-// pageLang is the language of the pages.
-const pageLang = "en"
 
 // languagesOf fills the languages of the document view: the two shown
 // side by side (?lang=A&with=B, by default the first two the version has),
 // the languages the version has and lacks, its divergences, and each
 // language's text for printing.
-func languagesOf(d *documentData, r *http.Request) error {
+func languagesOf(d *documentData, r *http.Request, pageLang string) error {
 	v := d.Shown
 	d.Have = v.Langs(d.Official)
 	d.Missing = v.Missing(d.Official)
@@ -213,7 +210,7 @@ func languagesOf(d *documentData, r *http.Request) error {
 		}
 		return l, nil
 	}
-	// By default the page's own language first, beside the first other
+	// By default the reader's language first, beside the first other
 	// language the version has.
 	var defA, defB string
 	if len(d.Have) > 0 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,8 +31,9 @@ type explanation struct {
 	At       int64
 	Item     *itemView
 	Result   *agreement.ItemResult
-	No       int // votes no that are not unmet conditions
-	Unmet    int // conditional supports whose condition fails
+	No       int    // votes no that are not unmet conditions
+	Unmet    int    // conditional supports whose condition fails
+	Votes    string // the tally, in words
 	Tree     *explainNode
 	Roots    []rootView
 	More     int // root blockers not listed
@@ -85,7 +87,7 @@ type relianceView struct {
 }
 
 type unlockView struct {
-	Changes []string
+	Changes []template.HTML
 	// One is the change of a one-change option, for the impact form.
 	One *agreement.Position
 }
@@ -110,6 +112,11 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 		}
 	}
 	x.No = max(0, ir.Tally.No-x.Unmet)
+	votes := []string{s.P.T("%d yes", ir.Tally.Yes), s.P.T("%d no", x.No)}
+	if x.Unmet > 0 {
+		votes = append(votes, s.P.T("%d conditional and not met", x.Unmet))
+	}
+	x.Votes = s.P.List(append(votes, s.P.T("%d abstaining", ir.Tally.Abstain), s.P.T("%d silent", ir.Tally.Silent)))
 	x.Tree = node(s, res, id, map[string]bool{}, 0)
 	roots := ir.RootBlockers
 	if len(roots) > maxRootBlockers {
@@ -136,7 +143,7 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 		}
 	}
 	if agreedish(ir.Status) {
-		x.Why = "It is agreed: there is nothing to unlock."
+		x.Why = s.P.T("It is agreed: there is nothing to unlock.")
 	} else {
 		// The search's budget shrinks as the instance grows, to keep the
 		// page's answer within a second or two.
@@ -155,7 +162,7 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 				uv.Changes = append(uv.Changes, changeWords(s, c))
 			}
 			for _, h := range o.Lift {
-				uv.Changes = append(uv.Changes, liftWords(s.P, h))
+				uv.Changes = append(uv.Changes, template.HTML(template.HTMLEscapeString(liftWords(s.P, h))))
 			}
 			if len(o.Changes) == 1 && len(o.Lift) == 0 {
 				c := o.Changes[0]
@@ -176,7 +183,7 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 		}
 		imp, err := agreement.Impact(s.Inst, change)
 		if err != nil {
-			x.Err = parley.ErrorMessage(err)
+			x.Err = s.P.Error(err)
 		} else {
 			x.Impact = imp
 		}
@@ -238,39 +245,43 @@ func node(s *snap, res *agreement.Result, id string, seen map[string]bool, depth
 }
 
 // changeWords says a stance change: "Government (gov) supports M1a".
-func changeWords(s *snap, c agreement.Position) string {
-	verb := "supports"
+func changeWords(s *snap, c agreement.Position) template.HTML {
+	name, p := userHTML(s.P, "span", s.PartyName(c.Party)), htmlPrinter{s.P}
 	switch c.Stance {
 	case parley.StanceOppose:
-		verb = "opposes"
+		return p.T("%[1]s (%[2]s) opposes %[3]s", name, c.Party, c.Item)
 	case parley.StanceAbstain:
-		verb = "abstains on"
+		return p.T("%[1]s (%[2]s) abstains on %[3]s", name, c.Party, c.Item)
 	case parley.StanceReserve:
-		verb = "reserves on"
+		return p.T("%[1]s (%[2]s) reserves its position on %[3]s", name, c.Party, c.Item)
 	case parley.StanceAdReferendum:
-		verb = "supports ad referendum"
+		return p.T("%[1]s (%[2]s) supports %[3]s ad referendum", name, c.Party, c.Item)
 	case parley.StanceConditional:
-		verb = "supports, if " + c.Condition + ","
+		return p.T("%[1]s (%[2]s) supports %[3]s if %[4]s", name, c.Party, c.Item, c.Condition)
 	}
-	return s.PartyName(c.Party) + " (" + c.Party + ") " + verb + " " + c.Item
+	return p.T("%[1]s (%[2]s) supports %[3]s", name, c.Party, c.Item)
 }
 
-// blockerWords says why one vote blocks: "opposes", "supports only if …".
-func blockerWords(p *i18n.Printer, b blockerView) string {
+// blockerHTML says why one vote blocks, naming the party: "Government
+// (gov) opposes it", "… supports it only if …".
+func blockerHTML(p *i18n.Printer, b blockerView) template.HTML {
+	hp, name := htmlPrinter{p}, userHTML(p, "strong", b.PartyName)
 	switch b.Stance {
 	case "silent":
 		if b.Index >= 0 && b.Outdated {
-			return p.T("has no stance on the current version (its stance is on an earlier version)")
+			return hp.T("%[1]s (%[2]s) has no stance on the current version (its stance is on an earlier version)", name, b.Party)
 		}
-		return p.T("has taken no stance")
+		return hp.T("%[1]s (%[2]s) has taken no stance", name, b.Party)
 	case parley.StanceConditional:
-		return p.T("supports it only if %s, which does not hold", words.ConditionText(p, b.Condition))
+		return hp.T("%[1]s (%[2]s) supports it only if %[3]s, which does not hold", name, b.Party, words.ConditionText(p, b.Condition))
 	case parley.StanceOppose:
-		return p.T("opposes it")
+		return hp.T("%[1]s (%[2]s) opposes it", name, b.Party)
 	case parley.StanceReserve:
-		return p.T("reserves its position")
+		return hp.T("%[1]s (%[2]s) reserves its position", name, b.Party)
+	case parley.StanceAbstain:
+		return hp.T("%[1]s (%[2]s) abstains", name, b.Party)
 	}
-	return words.StanceName(p, b.Stance)
+	return hp.T("%[1]s (%[2]s) takes the stance “%[3]s”", name, b.Party, words.StanceName(p, b.Stance))
 }
 
 // liftWords says the move that lifts a hold: "a mediator tables a version
@@ -287,18 +298,21 @@ func liftWords(p *i18n.Printer, h agreement.Hold) string {
 	return p.T("the %[1]s hold on %[2]s is lifted", h.Kind, h.Item)
 }
 
-// rootWords says what a root blocker does about the item named after it:
-// "opposes", "has taken no stance on".
-func rootWords(p *i18n.Printer, stance string) string {
-	switch stance {
+// rootHTML says what a root blocker does about an item, naming the
+// party and linking the item: "Government (gov) opposes M1a".
+func rootHTML(p *i18n.Printer, r rootView, item template.HTML) template.HTML {
+	hp, name := htmlPrinter{p}, userHTML(p, "strong", r.PartyName)
+	switch r.Stance {
 	case parley.StanceOppose:
-		return p.T("opposes")
+		return hp.T("%[1]s (%[2]s) opposes %[3]s", name, r.Party, item)
 	case parley.StanceReserve:
-		return p.T("reserves its position on")
+		return hp.T("%[1]s (%[2]s) reserves its position on %[3]s", name, r.Party, item)
+	case parley.StanceAbstain:
+		return hp.T("%[1]s (%[2]s) abstains on %[3]s", name, r.Party, item)
 	case "silent":
-		return p.T("has taken no stance on")
+		return hp.T("%[1]s (%[2]s) has taken no stance on %[3]s", name, r.Party, item)
 	}
-	return p.T("%s on", words.StanceName(p, stance))
+	return hp.T("%[1]s (%[2]s) takes the stance “%[3]s” on %[4]s", name, r.Party, words.StanceName(p, r.Stance), item)
 }
 
 // explainLink returns the URL of the dashboard explaining an item, in a

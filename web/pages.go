@@ -34,6 +34,7 @@ type page struct {
 	Viewer viewerInfo
 	Demo   *demoInfo
 	Lang   *i18n.Printer // the reader's language
+	Here   string        // the page's path and query, where the language switch returns
 }
 
 // viewerInfo is who is looking, for the page header and the scripts.
@@ -54,6 +55,7 @@ type demoInfo struct {
 
 type demoActor struct {
 	ID, Name, Role, Party, Key string
+	RoleText                   string // the role, with the party, in the reader's language
 }
 
 // page adapts a page function to a handler: it renders the page it
@@ -75,6 +77,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
 	key := server.ViewerKey(r)
 	lang := h.printer(r)
 	p.Lang = lang
+	p.Here = localPath(r.URL.RequestURI())
 	p.Viewer = viewerInfo{Key: key}
 	if key != "" {
 		p.Viewer.Name = lang.T("key %s", shortKey(key))
@@ -82,16 +85,16 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
 	if d := h.cfg.Demo; d != nil {
 		p.Demo = &demoInfo{Talks: d.Talks, Notice: d.Notice}
 		for _, a := range d.Actors {
-			da := demoActor{ID: a.ID, Name: a.Name, Role: a.Role, Party: a.Party, Key: a.PublicKey()}
+			da := demoActor{ID: a.ID, Name: a.Name, Role: a.Role, Party: a.Party, Key: a.PublicKey(), RoleText: words.RoleName(lang, a.Role)}
+			if a.Party != "" {
+				da.RoleText = lang.T("%[1]s of %[2]s", words.RoleName(lang, a.Role), a.Party)
+			}
 			p.Demo.Actors = append(p.Demo.Actors, da)
 			if key != "" && da.Key == key {
 				p.Demo.Current = a.ID
 				p.Viewer.DemoID = a.ID
 				p.Viewer.Name = a.Name
-				p.Viewer.Role = a.Role
-				if a.Party != "" {
-					p.Viewer.Role = lang.T("%[1]s of %[2]s", words.RoleName(lang, a.Role), a.Party)
-				}
+				p.Viewer.Role = da.RoleText
 			}
 		}
 	}
@@ -102,13 +105,15 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
 	var buf bytes.Buffer
 	if err := h.pages[lang.Code()+"/"+p.Name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		h.log.Error("rendering a page", "page", p.Name, "err", err)
-		http.Error(w, "The page could not be rendered. Reload it; if it fails again, the server's log says why.", http.StatusInternalServerError)
+		w.Header().Set("Vary", varyLanguage)
+		http.Error(w, lang.T("The page could not be rendered. Reload it; if it fails again, the server's log says why."), http.StatusInternalServerError)
 		return
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Language", lang.Code())
 	hd.Set("Cache-Control", "no-store")
-	hd.Set("Vary", "Cookie, Authorization, Accept-Language")
+	hd.Set("Vary", varyLanguage)
 	if p.Status != 0 {
 		w.WriteHeader(p.Status)
 	}
@@ -117,32 +122,72 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, p *page) {
 
 func (h *handler) funcs(p *i18n.Printer) template.FuncMap {
 	return template.FuncMap{
-		"t":            p.T,
-		"lang":         func() *i18n.Printer { return p },
-		"static":       h.staticURL,
-		"text":         textHTML,
-		"plain":        document.ShowBidi,
-		"para":         paragraphHTML,
-		"hasBidi":      hasBidi,
-		"dirOf":        dirOf,
-		"status":       func(s string) string { return words.Status(p, s) },
-		"time":         func(t time.Time) string { return formatTime(p, t) },
-		"date":         func(v any) string { return formatDate(p, v) },
-		"num":          p.Number,
-		"condText":     func(s string) string { return words.ConditionText(p, s) },
-		"rootWords":    func(s string) string { return rootWords(p, s) },
-		"short":        shortKey,
-		"rule":         func(r parley.Rule) string { return words.Rule(p, r) },
-		"stance":       func(x *state.Stance) string { return stanceWords(p, x) },
-		"stanceName":   func(s string) string { return words.StanceName(p, s) },
-		"add":          func(a, b int64) int64 { return a + b },
-		"addi":         func(a, b int) int { return a + b },
-		"join":         strings.Join,
-		"role":         func(a *state.Actor) string { return roleText(p, a) },
-		"eventLink":    eventLink,
-		"explainLink":  explainLink,
-		"impactLink":   impactLink,
-		"blockerWords": func(b blockerView) string { return blockerWords(p, b) },
+		"t":           htmlPrinter{p}.T,
+		"lang":        func() *i18n.Printer { return p },
+		"static":      h.staticURL,
+		"text":        func(s string) template.HTML { return textHTML(p, s) },
+		"plain":       document.ShowBidi,
+		"para":        func(s string) template.HTML { return paragraphHTML(p, s) },
+		"a":           linkHTML,
+		"xa":          explainLinkHTML,
+		"ia":          func(talks string, index int64) template.HTML { return indexLinkHTML(p, talks, index) },
+		"user":        func(s string) template.HTML { return userHTML(p, "span", s) },
+		"userStrong":  func(s string) template.HTML { return userHTML(p, "strong", s) },
+		"strong":      func(v any) template.HTML { return wrapHTML("strong", v) },
+		"code":        func(v any) template.HTML { return wrapHTML("code", v) },
+		"q":           func(s string) template.HTML { return quoteHTML(p, s) },
+		"badgeOf":     func(st string) template.HTML { return badgeHTML(p, st) },
+		"digits":      func(v any) string { return digits(p, v) },
+		"arrow":       func(way string) string { return arrow(p, way) },
+		"langName":    func(tag string) string { return langName(p, tag) },
+		"langNames":   func(tags []string) string { return langNames(p, tags) },
+		"langSelf":    langSelf,
+		"languages":   interfaceLanguages,
+		"list":        p.List,
+		"wrapClass":   wrapClassHTML,
+		"party":       func(name, id string) template.HTML { return partyHTML(p, name, id) },
+		"absentHTML":  func(a []partyView, d []invitationView) template.HTML { return absentHTML(p, a, d) },
+		"partiesHTML": func(ps []partyView) template.HTML { return partiesHTML(p, ps) },
+		"kind":        func(k string) string { return kindName(p, k) },
+		"roundStatus": func(st string) string { return roundStatus(p, st) },
+		"visibility":  func(v string) string { return visibilityName(p, v) },
+		"download":    downloadHTML,
+		"recordLines": func(talks string, lines []recordLine, agreed bool) template.HTML {
+			return recordLinesHTML(p, talks, lines, agreed)
+		},
+		"wrap": wrapHTML,
+		"wrapCurrent": func(v any) template.HTML {
+			return template.HTML(`<strong aria-current="true">` + htmlOf(v) + `</strong>`)
+		},
+		"bracketed": bracketedHTML,
+		"ptext": func(s string) template.HTML {
+			return template.HTML(`<span dir="auto" class="ptext">` + string(paragraphHTML(p, s)) + `</span>`)
+		},
+		"digitList":          func(ns []int) string { return digitList(p, ns) },
+		"actorNames":         func(as []*state.Actor) template.HTML { return actorNamesHTML(p, as) },
+		"statementLanguages": statementLanguages,
+		"listHTML":           func(items []template.HTML) template.HTML { return listHTML(p, items) },
+		"scriptCatalog":      func() template.JS { return h.scripts[p.Code()] },
+		"hasBidi":            hasBidi,
+		"dirOf":              dirOf,
+		"status":             func(s string) string { return words.Status(p, s) },
+		"time":               func(t time.Time) string { return formatTime(p, t) },
+		"date":               func(v any) string { return formatDate(p, v) },
+		"num":                func(v any) string { return number(p, v) },
+		"condText":           func(s string) string { return words.ConditionText(p, s) },
+		"rootHTML":           func(r rootView, item template.HTML) template.HTML { return rootHTML(p, r, item) },
+		"short":              shortKey,
+		"rule":               func(r parley.Rule) string { return words.Rule(p, r) },
+		"stance":             func(x *state.Stance) string { return stanceWords(p, x) },
+		"stanceName":         func(s string) string { return words.StanceName(p, s) },
+		"add":                func(a, b int64) int64 { return a + b },
+		"addi":               func(a, b int) int { return a + b },
+		"join":               strings.Join,
+		"role":               func(a *state.Actor) string { return roleText(p, a) },
+		"eventLink":          eventLink,
+		"explainLink":        explainLink,
+		"impactLink":         impactLink,
+		"blockerHTML":        func(b blockerView) template.HTML { return blockerHTML(p, b) },
 		"statusOrder": func() []string {
 			return []string{agreement.StatusAgreed, agreement.StatusAgreedAdReferendum, agreement.StatusContested, agreement.StatusNotAgreed, agreement.StatusOscillating}
 		},
@@ -189,11 +234,11 @@ func (h *handler) home(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &page{Name: "home", Title: "Talks", Data: &homeData{Talks: tp.Talks, Next: tp.Next}}, nil
+	return &page{Name: "home", Title: h.printer(r).T("Talks"), Data: &homeData{Talks: tp.Talks, Next: tp.Next}}, nil
 }
 
 func (h *handler) signin(r *http.Request) (*page, error) {
-	return &page{Name: "signin", Title: "Sign in", Data: localPath(r.URL.Query().Get("next"))}, nil
+	return &page{Name: "signin", Title: h.printer(r).T("Sign in"), Data: localPath(r.URL.Query().Get("next"))}, nil
 }
 
 // localPath returns next if it is a path on this site, else "/": a
@@ -359,7 +404,7 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 				row.Signer = s.ActorName(e.Actor)
 				row.Text = parley.Describe(e, s)
 				if st := stanceAt(s, row.Text.Item, en.Index); st != nil && st.Between {
-					row.Text.Summary += ", between rounds, after round " + st.Round + " closed"
+					row.Text.Summary = s.P.T("%[1]s, between rounds, after round %[2]s closed", row.Text.Summary, st.Round)
 				}
 				row.Transitions = hist.At(en.Index)
 			}
@@ -373,7 +418,7 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 	for i, j := 0, len(d.Rows)-1; i < j; i, j = i+1, j-1 {
 		d.Rows[i], d.Rows[j] = d.Rows[j], d.Rows[i]
 	}
-	return &page{Name: "timeline", Title: "Timeline · " + s.Title, S: s, Tab: "timeline", Live: true, Data: d}, nil
+	return &page{Name: "timeline", Title: s.P.T("Timeline · %s", s.Title), S: s, Tab: "timeline", Live: true, Data: d}, nil
 }
 
 // verifyData is what the verification page shows.
@@ -430,7 +475,7 @@ func (h *handler) verify(r *http.Request) (*page, error) {
 	if host == "" {
 		host, _, _ = strings.Cut(s.Origin, "/talks/")
 	}
-	return &page{Name: "verify", Title: "Verify · " + s.Title, S: s, Tab: "verify", Data: &verifyData{LogKey: vkey, Checkpoint: newCheckpointView(s.Checkpoint), Witnesses: wit, Host: host, Base: baseURL(r)}}, nil
+	return &page{Name: "verify", Title: s.P.T("Verify · %s", s.Title), S: s, Tab: "verify", Data: &verifyData{LogKey: vkey, Checkpoint: newCheckpointView(s.Checkpoint), Witnesses: wit, Host: host, Base: baseURL(r)}}, nil
 }
 
 // baseURL is the URL of this server as the request reached it, for

@@ -7,6 +7,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 )
@@ -74,15 +75,15 @@ func (h *handler) public(r *http.Request) (*page, error) {
 	// page does.
 	switch {
 	case d.Round == nil:
-		d.BriefingWhy = "No round has been opened yet that you may see, so there is nothing to brief."
+		d.BriefingWhy = s.P.T("No round has been opened yet that you may see, so there is nothing to brief.")
 	case s.Size > maxBriefingEvents:
-		d.BriefingWhy = "This record is too large to brief on a page request; run parley briefing, or read the timeline."
+		d.BriefingWhy = s.P.T("This record is too large to brief on a page request; run parley briefing, or read the timeline.")
 	default:
-		md, err := briefing.Load(ctx, s.P, h.l, &h.replays, s.ID, key, d.Round.ID)
+		md, err := briefing.Load(ctx, h.l, &h.replays, s.ID, key, d.Round.ID)
 		if err != nil {
 			return nil, err
 		}
-		d.Briefing = markdownHTML(md, s.ID)
+		d.Briefing = markdownHTML(s.P, md, s.ID)
 	}
 	if d.History, err = h.history(ctx, s); err != nil {
 		return nil, err
@@ -119,7 +120,7 @@ func (h *handler) public(r *http.Request) (*page, error) {
 		}
 		d.Statements = append(d.Statements, sv)
 	}
-	return &page{Name: "public", Title: "Public record · " + s.Title, S: s, Tab: "public", Live: true, Data: d}, nil
+	return &page{Name: "public", Title: s.P.T("Public record · %s", s.Title), S: s, Tab: "public", Live: true, Data: d}, nil
 }
 
 // aboutRound reports whether a statement is about a round: it names it,
@@ -135,4 +136,34 @@ func aboutRound(m *state.Statement, r *roundView) bool {
 		return false
 	}
 	return r.Closed.IsZero() || !m.At.After(r.Closed)
+}
+
+// recordLinesHTML says the items of a statement's record, each with the
+// latest change of its agreement before the statement: "D1, since 26
+// January 2015 #12; M1a, which lost agreement on … when …".
+func recordLinesHTML(p *i18n.Printer, talks string, lines []recordLine, agreed bool) template.HTML {
+	hp := htmlPrinter{p}
+	var out []template.HTML
+	for _, l := range lines {
+		item := linkHTML("/talks/"+talks+"/items/"+l.Item, l.Item)
+		c := l.Change
+		switch {
+		case c == nil || !agreed && c.Agreed:
+			out = append(out, item)
+		case agreed:
+			out = append(out, hp.T("%[1]s, since %[2]s %[3]s", item, p.Date(c.At), indexLinkHTML(p, talks, c.Index)))
+		case c.Visible:
+			out = append(out, hp.T("%[1]s, which lost agreement on %[2]s when %[3]s %[4]s", item, p.Date(c.At), userHTML(p, "span", c.Cause.Short), indexLinkHTML(p, talks, c.Index)))
+		default:
+			out = append(out, hp.T("%[1]s, which lost agreement on %[2]s %[3]s", item, p.Date(c.At), indexLinkHTML(p, talks, c.Index)))
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	joined := out[0]
+	for _, x := range out[1:] {
+		joined = hp.T("%[1]s; %[2]s", joined, x)
+	}
+	return joined
 }

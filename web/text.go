@@ -15,31 +15,34 @@ import (
 
 // bidiControls names the bidirectional control characters that the pages
 // show visibly (the same set as document.BidiControls).
+// Each has its abbreviation, which the marker shows, and the key of its
+// name, which the marker's title says in the reader's language.
 var bidiControls = map[rune][2]string{
-	'\u202A': {"LRE", "left-to-right embedding"},
-	'\u202B': {"RLE", "right-to-left embedding"},
-	'\u202C': {"PDF", "pop directional formatting"},
-	'\u202D': {"LRO", "left-to-right override"},
-	'\u202E': {"RLO", "right-to-left override"},
-	'\u2066': {"LRI", "left-to-right isolate"},
-	'\u2067': {"RLI", "right-to-left isolate"},
-	'\u2068': {"FSI", "first strong isolate"},
-	'\u2069': {"PDI", "pop directional isolate"},
-	'\u200E': {"LRM", "left-to-right mark"},
-	'\u200F': {"RLM", "right-to-left mark"},
-	'\u061C': {"ALM", "Arabic letter mark"},
+	'\u202A': {"LRE", i18n.Key("left-to-right embedding")},
+	'\u202B': {"RLE", i18n.Key("right-to-left embedding")},
+	'\u202C': {"PDF", i18n.Key("pop directional formatting")},
+	'\u202D': {"LRO", i18n.Key("left-to-right override")},
+	'\u202E': {"RLO", i18n.Key("right-to-left override")},
+	'\u2066': {"LRI", i18n.Key("left-to-right isolate")},
+	'\u2067': {"RLI", i18n.Key("right-to-left isolate")},
+	'\u2068': {"FSI", i18n.Key("first strong isolate")},
+	'\u2069': {"PDI", i18n.Key("pop directional isolate")},
+	'\u200E': {"LRM", i18n.Key("left-to-right mark")},
+	'\u200F': {"RLM", i18n.Key("right-to-left mark")},
+	'\u061C': {"ALM", i18n.Key("Arabic letter mark")},
 }
 
 // writeText writes s escaped for HTML, with every bidirectional control
 // character replaced by a visible marker naming it, so that a text cannot
 // display in an order that hides what it says.
-func writeText(b *strings.Builder, s string) {
+func writeText(b *strings.Builder, p *i18n.Printer, s string) {
 	last := 0
 	for i := 0; i < len(s); {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		if name, ok := bidiControls[r]; ok {
 			b.WriteString(template.HTMLEscapeString(s[last:i]))
-			fmt.Fprintf(b, `<span class="bidi" title="U+%04X %s: an invisible character that changes the direction of text, shown here">⟨%s⟩</span>`, r, name[1], name[0])
+			title := p.T("%[1]s %[2]s: an invisible character that changes the direction of text, shown here", fmt.Sprintf("U+%04X", r), p.T(name[1]))
+			fmt.Fprintf(b, `<span class="bidi" title="%s">⟨%s⟩</span>`, template.HTMLEscapeString(title), name[0])
 			last = i + w
 		}
 		i += w
@@ -48,9 +51,9 @@ func writeText(b *strings.Builder, s string) {
 }
 
 // textHTML returns s as safe HTML with bidirectional controls shown.
-func textHTML(s string) template.HTML {
+func textHTML(p *i18n.Printer, s string) template.HTML {
 	var b strings.Builder
-	writeText(&b, s)
+	writeText(&b, p, s)
 	return template.HTML(b.String())
 }
 
@@ -61,31 +64,32 @@ func hasBidi(s string) bool { return document.BidiControls(s) != nil }
 // their alternatives are marked up for highlighting, labels shown, and
 // bidirectional controls made visible. A paragraph that does not parse is
 // shown as plain text.
-func paragraphHTML(s string) template.HTML {
+func paragraphHTML(pr *i18n.Printer, s string) template.HTML {
 	p, err := document.Parse(s)
 	if err != nil {
 		var b strings.Builder
-		writeText(&b, s)
+		writeText(&b, pr, s)
 		return template.HTML(b.String())
 	}
 	var b strings.Builder
 	for _, t := range p.Tokens() {
 		switch t.Kind {
 		case document.TokenText:
-			writeText(&b, t.Text)
+			writeText(&b, pr, t.Text)
 		case document.TokenOpen:
-			kind := "bracketed text, to keep or drop"
+			kind := pr.T("bracketed text, to keep or drop")
 			if t.Alternatives > 1 {
-				kind = fmt.Sprintf("bracket: %d alternatives, not agreed", t.Alternatives)
+				kind = pr.T("bracket: %d alternatives, not agreed", t.Alternatives)
 			}
+			kind = template.HTMLEscapeString(kind)
 			fmt.Fprintf(&b, `<span class="br d%d" title="%s"><span class="bk" aria-hidden="true">[</span><span class="sr">(%s: </span>`, min(t.Depth, 4), kind, kind)
 		case document.TokenAlt:
 			if t.Index > 0 {
-				b.WriteString(`<span class="sep"><span aria-hidden="true"> | </span><span class="sr">, or </span></span>`)
+				fmt.Fprintf(&b, `<span class="sep"><span aria-hidden="true"> | </span><span class="sr">%s</span></span>`, template.HTMLEscapeString(pr.T(", or ")))
 			}
 			if t.Label != "" {
 				b.WriteString(`<span class="lbl">`)
-				writeText(&b, t.Label)
+				writeText(&b, pr, t.Label)
 				b.WriteString(`:</span> `)
 			}
 		case document.TokenClose:
@@ -112,14 +116,14 @@ func dirOf(lang string) string {
 // level down, the page has its own h1), bullet lists, paragraphs, **bold**,
 // `code`, and [#N] references to log indexes as links to the timeline.
 // Everything else is text, escaped.
-func markdownHTML(md, talks string) template.HTML {
+func markdownHTML(p *i18n.Printer, md, talks string) template.HTML {
 	var b strings.Builder
 	inList := false
 	var para []string
 	flush := func() {
 		if len(para) > 0 {
 			b.WriteString(`<p dir="auto">`)
-			b.WriteString(inline(strings.Join(para, " "), talks))
+			b.WriteString(inline(p, strings.Join(para, " "), talks))
 			b.WriteString("</p>\n")
 			para = nil
 		}
@@ -135,18 +139,18 @@ func markdownHTML(md, talks string) template.HTML {
 		case strings.HasPrefix(line, "# "):
 			flush()
 			endList()
-			b.WriteString(`<h2 dir="auto">` + inline(line[2:], talks) + "</h2>\n")
+			b.WriteString(`<h2 dir="auto">` + inline(p, line[2:], talks) + "</h2>\n")
 		case strings.HasPrefix(line, "## "):
 			flush()
 			endList()
-			b.WriteString(`<h3 dir="auto">` + inline(line[3:], talks) + "</h3>\n")
+			b.WriteString(`<h3 dir="auto">` + inline(p, line[3:], talks) + "</h3>\n")
 		case strings.HasPrefix(line, "- "):
 			flush()
 			if !inList {
 				b.WriteString("<ul>\n")
 				inList = true
 			}
-			b.WriteString(`<li dir="auto">` + inline(line[2:], talks) + "</li>\n")
+			b.WriteString(`<li dir="auto">` + inline(p, line[2:], talks) + "</li>\n")
 		case strings.TrimSpace(line) == "":
 			flush()
 			endList()
@@ -169,9 +173,9 @@ var (
 // is between “ and ” isolated (so that a quotation in another script keeps
 // its punctuation at its own end), and [#N] into links to the event in the
 // timeline.
-func inline(s, talks string) string {
+func inline(p *i18n.Printer, s, talks string) string {
 	var b strings.Builder
-	writeText(&b, s)
+	writeText(&b, p, s)
 	out := pairs(b.String(), "**", "<strong>", "</strong>")
 	out = pairs(out, "`", "<code>", "</code>")
 	out = isolateQuotes(out)

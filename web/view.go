@@ -75,7 +75,7 @@ func (s *snap) verdict() (*verdict, error) {
 func (s *snap) ActorName(key string) string {
 	a := s.Actor(key)
 	if a == nil {
-		return "unknown key " + shortKey(key)
+		return s.P.T("unknown key %s", shortKey(key))
 	}
 	return words.Actor(s.P, a, s.PartyName(a.Party))
 }

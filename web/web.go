@@ -60,6 +60,7 @@ type handler struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	pages   map[string]*template.Template // by language and name: "ar/dashboard"
+	scripts map[string]template.JS        // by language: the catalog entries the scripts say
 	static  map[string]staticFile         // by path under /static/
 	results resultCache
 	replays view.Histories
@@ -92,8 +93,16 @@ func New(l *ledger.Ledger, cfg Config) (http.Handler, error) {
 	if err := h.loadStatic(); err != nil {
 		return nil, err
 	}
+	keys, err := scriptKeys(files)
+	if err != nil {
+		return nil, err
+	}
+	h.scripts = map[string]template.JS{}
 	for _, tag := range i18n.Tags {
 		p := i18n.For(tag)
+		if h.scripts[p.Code()], err = scriptCatalog(p, keys); err != nil {
+			return nil, err
+		}
 		funcs := h.funcs(p)
 		for _, name := range pageNames {
 			t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")

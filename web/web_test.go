@@ -33,7 +33,7 @@ func TestPagesRender(t *testing.T) {
 	}{
 		{"/", []string{"Moscow consultations on Syria", "illustrative reconstruction", "Start here"}},
 		{"/signin", []string{"Keys in this browser", `Act as <span dir="auto">Vitaly Naumkin</span>`, "parley keygen"}},
-		{tp, []string{"Syrian National Coalition", "<strong>declined on ", "We do not trust the intentions of the host", "became <span class=\"badge s-agreed\">agreed</span>", `lost agreement</span>, when <span dir="auto">oppA made its support of D1 v2 conditional on agreed(M1a) or agreed(M1b)`}},
+		{tp, []string{"Syrian National Coalition", "<strong>declined on ", "We do not trust the intentions of the host", "became <span class=\"badge s-agreed\">agreed</span>", `lost agreement</span>, when <span dir="auto">oppA made its support of D1 version 2 conditional on agreed(M1a) or agreed(M1b)`}},
 		{tp + "/dashboard", []string{"Stances on the latest version of each item", `<code class="cond">agreed(M1a) or agreed(M1b)</code>`, "Not at the table, so not counted"}},
 		{tp + "/dashboard?item=D1", []string{"Why D1 is not agreed", "Root blockers", "(gov) opposes it", "root blocker", "(gov) supports M1a", "Impact of a hypothetical change"}},
 		{tp + "/dashboard?item=M1a&party=gov&stance=support", []string{"If gov took that stance on M1a", `would go from <span class="badge s-not_agreed">not agreed</span> to <span class="badge s-agreed">agreed</span>`}},

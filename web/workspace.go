@@ -68,7 +68,7 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &page{Name: "workspace", Title: "Workspace · " + s.Title, S: s, Tab: "workspace", Live: true}
+	p := &page{Name: "workspace", Title: s.P.T("Workspace · %s", s.Title), S: s, Tab: "workspace", Live: true}
 	if s.Viewer.Actor == nil {
 		return p, nil
 	}
@@ -97,13 +97,13 @@ func (h *handler) workspace(r *http.Request) (*page, error) {
 		}
 		switch {
 		case d.Round == nil:
-			d.Why = "No round has been held yet: stances and amendments are recorded once a round is open. A mediator opens the first round."
+			d.Why = s.P.T("No round has been held yet: stances and amendments are recorded once a round is open. A mediator opens the first round.")
 		case d.Invitation == nil:
-			d.Why = "Your party is not invited to round " + d.Round.ID + "."
+			d.Why = s.P.T("Your party is not invited to round %s.", d.Round.ID)
 		case d.Invitation.Status == state.Declined && d.Between:
-			d.Why = "Your party declined round " + d.Round.ID + ", the last round held; it takes stances again once it sits at a round's table."
+			d.Why = s.P.T("Your party declined round %s, the last round held; it takes stances again once it sits at a round's table.", d.Round.ID)
 		case d.Invitation.Status == state.Declined:
-			d.Why = "Your party declined round " + d.Round.ID + "; accept the invitation on the overview to take part."
+			d.Why = s.P.T("Your party declined round %s; accept the invitation on the overview to take part.", d.Round.ID)
 		default:
 			d.CanAct = true
 		}

@@ -4,7 +4,7 @@
 import { act } from './sign.js';
 import { sealedCaucus } from './caucus.js';
 import { check } from './cond.js';
-import { say } from './util.js';
+import { digits, say, t } from './util.js';
 
 function val(form, name) {
   const el = form.elements.namedItem(name);
@@ -38,7 +38,7 @@ const builders = {
     const payload = { item: val(form, 'item'), version: int(form, 'version'), party: val(form, 'party'), stance };
     if (stance === 'conditional') {
       const res = await check(form);
-      if (!res.ok) throw new Error(res.error || 'Write a condition that parses before signing.');
+      if (!res.ok) throw new Error(res.error || t('Write a condition that parses before signing.'));
       payload.condition = res.canonical;
     }
     return [{ kind: 'stance.set', payload: withOptional(payload, form, 'reason') }];
@@ -55,9 +55,11 @@ const builders = {
     if (add && oneLine(add.value) !== '') {
       changes.push({ op: 'insert', paragraph: parseInt(add.dataset.paraNew, 10), text: oneLine(add.value) });
     }
-    if (changes.length === 0) throw new Error('Change, empty or add at least one paragraph first.');
+    if (changes.length === 0) throw new Error(t('Change, empty or add at least one paragraph first.'));
     const payload = { item: val(form, 'item'), amendment: val(form, 'amendment'), version: int(form, 'version'), party: val(form, 'party'), changes };
-    return [{ kind: 'amendment.propose', payload: withOptional(payload, form, 'reason') }];
+    // lang: the language of the text amended, in talks with official
+    // languages (the document view's form says it).
+    return [{ kind: 'amendment.propose', payload: withOptional(payload, form, 'lang', 'reason') }];
   },
   async 'caucus.message'(form) {
     // Sealed here, before it is signed, unless a recipient has no key yet
@@ -129,16 +131,16 @@ export function initActs() {
     const status = form.querySelector('.act-status');
     const buttons = [...form.querySelectorAll('button[type="submit"], button:not([type])')];
     buttons.forEach((b) => { b.disabled = true; });
-    say(status, 'Signing…');
+    say(status, t('Signing…'));
     try {
       const events = await builders[name](form, ev.submitter);
       let rec;
       for (const [k, e] of events.entries()) {
-        if (events.length > 1) say(status, `Signing ${k + 1} of ${events.length}: ${e.kind}…`);
+        if (events.length > 1) say(status, t('Signing %[1]s of %[2]s: %[3]s…', digits(k + 1), digits(events.length), e.kind));
         rec = await act(e.kind, e.payload, e.vis);
       }
       const n = events.length;
-      say(status, n > 1 ? `Signed and recorded ${n} events, the last as #${rec.index}.` : `Signed and recorded as event #${rec.index}.`);
+      say(status, n > 1 ? t('Signed and recorded %[1]d events, the last as #%[2]s.', n, digits(rec.index)) : t('Signed and recorded as event #%s.', digits(rec.index)));
       if (name === 'caucus.message' || name === 'statement.publish') form.reset();
       else commitDefaults(form);
       if (reloads.has(name)) {

@@ -7,7 +7,7 @@
 
 import * as seal from './seal.js';
 import { act } from './sign.js';
-import { api, esc, page, say, textHTML } from './util.js';
+import { api, digits, esc, markup, page, say, slot, t, textHTML } from './util.js';
 
 const KIND = 'caucus.message';
 const opened = new Map(); // log index → the HTML of its opened text, or of why it is not
@@ -19,7 +19,7 @@ let running = false;
 function content(bytes) {
   const o = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   if (!o || typeof o !== 'object' || Array.isArray(o) || Object.keys(o).join(',') !== 'text' || typeof o.text !== 'string') {
-    throw new Error('It opens, but its content is not a caucus message.');
+    throw new Error(t('It opens, but its content is not a caucus message.'));
   }
   return o.text;
 }
@@ -41,7 +41,7 @@ async function openOne(p, party, m, keys) {
   const mine = seal.recipients(sealed).find((r) => r.actor === p.viewer);
   const rw = caucus.rewraps.find((r) => r.of === m.index && r.actor === p.viewer);
   if (!mine && !rw) {
-    return { note: 'Sealed, and not for you: you are not among its recipients, and none of them has wrapped its key for you.' };
+    return { note: t('Sealed, and not for you: you are not among its recipients, and none of them has wrapped its key for you.') };
   }
   const want = mine ? mine.key : rw.key;
   let key = keys.get(want);
@@ -53,9 +53,9 @@ async function openOne(p, party, m, keys) {
     }
     keys.set(want, key);
   }
-  if (key instanceof Error) return { note: `Sealed, and not opened: ${key.message}` };
+  if (key instanceof Error) return { note: t('Sealed, and not opened: %s', key.message) };
   const bytes = mine ? await seal.openWith(ctx, sealed, p.viewer, key) : await seal.openRewrapped(ctx, sealed, rw.rewrap, key);
-  return { text: content(bytes), via: mine ? '' : 'opened through a key wrapped again for you' };
+  return { text: content(bytes), via: mine ? '' : t('opened through a key wrapped again for you') };
 }
 
 // fill writes what is known of each sealed message into the page.
@@ -65,6 +65,7 @@ function fill(box) {
     const el = li.querySelector('[data-sealed-text]');
     if (html !== undefined && el && el.innerHTML !== html.html) {
       el.innerHTML = html.html;
+      if (html.ok) el.dir = 'auto';
       el.classList.toggle('sealed-text', !html.ok);
       li.toggleAttribute('data-opened', html.ok);
     }
@@ -93,13 +94,13 @@ export async function openCaucus() {
           ? { ok: false, html: esc(r.note) }
           : { ok: true, html: textHTML(r.text) + (r.via ? ` <span class="note">(${esc(r.via)})</span>` : '') });
       } catch (e) {
-        opened.set(i, { ok: false, html: esc(`Sealed, and not opened: ${e.message}`) });
+        opened.set(i, { ok: false, html: esc(t('Sealed, and not opened: %s', e.message)) });
       }
     }
     fill(box);
     offerRewraps(p, party, c, keys);
   } catch (e) {
-    for (const el of box.querySelectorAll('li[data-sealed]:not([data-opened]) [data-sealed-text]')) el.textContent = `Sealed, and not opened: ${e.message}`;
+    for (const el of box.querySelectorAll('li[data-sealed]:not([data-opened]) [data-sealed-text]')) el.textContent = t('Sealed, and not opened: %s', e.message);
   } finally {
     for (const k of keys.values()) if (k && k.unload) k.unload();
     running = false;
@@ -121,13 +122,17 @@ function offerRewraps(p, party, c, keys) {
       && !c.rewraps.some((x) => x.of === m.index && x.actor === r.key && x.key === r.encryption_key));
     if (missing.length) later.push({ r, missing });
   }
-  out.innerHTML = later.map(({ r, missing }, k) => `<p><button type="button" data-rewrap="${k}">Let ${esc(r.name)} read the ${missing.length} earlier sealed message${missing.length === 1 ? '' : 's'}</button> — sealed before ${esc(r.name)} could read them; this wraps their keys again for ${esc(r.name)}'s encryption key, in an act you sign.</p>`).join('');
+  out.innerHTML = later.map(({ r, missing }, k) => {
+    const name = `<bdi>${esc(r.name)}</bdi>`;
+    const button = markup(t('Let %[2]s read the %[1]d earlier sealed messages', missing.length, slot(0)), name);
+    return `<p>${markup(t('%[1]s — sealed before %[2]s could read them; this wraps their keys again for the encryption key of %[2]s, in an act you sign.', slot(0), slot(1)), `<button type="button" data-rewrap="${k}">${button}</button>`, name)}</p>`;
+  }).join('');
   for (const b of out.querySelectorAll('[data-rewrap]')) {
     b.addEventListener('click', async () => {
       const { r, missing } = later[Number(b.dataset.rewrap)];
       b.disabled = true;
       const status = document.querySelector('#caucus-section .act-status');
-      say(status, 'Wrapping the keys again…');
+      say(status, t('Wrapping the keys again…'));
       const loaded = new Map();
       try {
         const rewraps = [];
@@ -142,7 +147,7 @@ function offerRewraps(p, party, c, keys) {
         }
         let rec;
         for (let i = 0; i < rewraps.length; i += 500) rec = await act('seal.rewrap', { rewraps: rewraps.slice(i, i + 500) });
-        say(status, `Signed and recorded as event #${rec.index}: ${r.name} can now read them.`);
+        say(status, t('Signed and recorded as event #%[1]s: %[2]s can now read them.', digits(rec.index), r.name));
         caucus = null;
         document.dispatchEvent(new CustomEvent('parley:update'));
       } catch (e) {
@@ -164,34 +169,34 @@ export async function initKeyPanel() {
   const button = box.querySelector('[data-publish-key]');
   const published = box.dataset.encKey;
   if (p.demoAs) {
-    say(status, 'In this demo the server holds the demo actor\'s encryption key.');
+    say(status, t('In this demo the server holds the demo actor’s encryption key.'));
     return;
   }
   let held;
   try {
     held = await seal.getKey(p.viewer);
   } catch (e) {
-    say(status, `This browser cannot keep keys here (${e.message}).`, true);
+    say(status, t('This browser cannot keep keys here (%s).', e.message), true);
     return;
   }
   if (!held) {
-    status.innerHTML = 'This browser holds no encryption key for you: make one or import your key file on the <a href="/signin">Keys page</a>, then publish it here.';
+    status.innerHTML = markup(t('This browser holds no encryption key for you: make one or import your key file on the %s, then publish it here.', slot(0)), `<a href="/signin">${esc(t('Keys page'))}</a>`);
     return;
   }
   if (held.publicKey === published) {
-    say(status, `This browser holds it: sealed messages to you open here.`);
+    say(status, t('This browser holds it: sealed messages to you open here.'));
     return;
   }
   say(status, published
-    ? `This browser holds another encryption key (${held.publicKey.slice(0, 20)}…). Publishing it replaces the one above: from then on messages are sealed to it, and those sealed to the old one open only where that one is kept.`
-    : `This browser holds an encryption key (${held.publicKey.slice(0, 20)}…) that you have not published here.`);
+    ? t('This browser holds another encryption key (%s…). Publishing it replaces the one above: from then on messages are sealed to it, and those sealed to the old one open only where that one is kept.', held.publicKey.slice(0, 20))
+    : t('This browser holds an encryption key (%s…) that you have not published here.', held.publicKey.slice(0, 20)));
   button.hidden = false;
   button.addEventListener('click', async () => {
     button.disabled = true;
-    say(status, 'Signing…');
+    say(status, t('Signing…'));
     try {
       const rec = await act('key.encryption', { key: held.publicKey });
-      say(status, `Signed and recorded as event #${rec.index}.`);
+      say(status, t('Signed and recorded as event #%s.', digits(rec.index)));
       setTimeout(() => location.reload(), 600);
     } catch (e) {
       say(status, e.message, true);

@@ -2,13 +2,13 @@
 // together from buttons, parsed by the server as the record will parse it
 // and shown in its canonical form and in words before it is signed.
 
-import { page, esc } from './util.js';
+import { esc, markup, page, slot, t } from './util.js';
 
 /** Parses a condition on the server: {ok, canonical, words, error}. */
 export async function preview(text) {
   const p = page();
   const r = await fetch(`/talks/${encodeURIComponent(p.talks)}/condition?c=${encodeURIComponent(text)}`, { cache: 'no-store' });
-  if (!r.ok) return { ok: false, error: `The server could not parse the condition (${r.status}).` };
+  if (!r.ok) return { ok: false, error: t('The server could not parse the condition (%s).', r.status) };
   return r.json();
 }
 
@@ -17,9 +17,9 @@ function show(out, res) {
   out.classList.toggle('good', !!res.ok);
   out.classList.toggle('bad', !res.ok);
   if (res.ok) {
-    out.innerHTML = `Will be signed as <code>${esc(res.canonical)}</code>: the support holds when ${esc(res.words)}.`;
+    out.innerHTML = markup(t('Will be signed as %[1]s: the support holds when %[2]s.', slot(0), res.words), `<code dir="ltr">${esc(res.canonical)}</code>`);
   } else {
-    out.textContent = res.error || 'The condition does not parse.';
+    out.textContent = res.error || t('The condition does not parse.');
   }
 }
 

@@ -3,7 +3,7 @@
 // with them; no script can read the private key back, and it is never
 // sent anywhere.
 
-import { b64encode, b64decode } from './util.js';
+import { b64encode, b64decode, t } from './util.js';
 
 const DB = 'parley';
 const STORE = 'keys';
@@ -74,10 +74,10 @@ function b64url(bytes) {
  */
 export async function importKeyFile(text, label) {
   const m = /^\s*private-key:\s*([A-Za-z0-9+/=]+)\s*$/m.exec(text);
-  if (!m) throw new Error('This is not a Parley key file: it has no line "private-key: …". Make one with parley keygen.');
+  if (!m) throw new Error(t('This is not a Parley key file: it has no line “%[1]s”. Make one with %[2]s.', 'private-key: …', 'parley keygen'));
   let seed;
   try { seed = b64decode(m[1]); } catch { seed = null; }
-  if (!seed || seed.length !== 32) throw new Error('The private-key line does not hold a 32-byte key in base64; check that the file is whole.');
+  if (!seed || seed.length !== 32) throw new Error(t('The %s line does not hold a 32-byte key in base64; check that the file is whole.', 'private-key'));
   const pkcs8 = new Uint8Array(PKCS8_PREFIX.length + 32);
   pkcs8.set(PKCS8_PREFIX);
   pkcs8.set(seed, PKCS8_PREFIX.length);
@@ -90,8 +90,8 @@ export async function importKeyFile(text, label) {
   seed.fill(0);
   const pub = b64encode(b64url(jwk.x));
   const p = /^\s*public-key:\s*([A-Za-z0-9+/=]+)\s*$/m.exec(text);
-  if (p && p[1] !== pub) throw new Error('The file\'s public-key line does not match its private key; the file is damaged.');
-  const rec = { key: pub, label: label || 'Imported key', privateKey, created: Date.now() };
+  if (p && p[1] !== pub) throw new Error(t('The file’s %s line does not match its private key; the file is damaged.', 'public-key'));
+  const rec = { key: pub, label: label || t('Imported key'), privateKey, created: Date.now() };
   await put(rec);
   return rec;
 }

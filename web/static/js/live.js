@@ -2,7 +2,7 @@
 // something changes, fetches itself again and replaces the regions marked
 // data-live, leaving alone a region in which someone is typing.
 
-import { page } from './util.js';
+import { digits, page, t } from './util.js';
 
 let running = false;
 let again = false;
@@ -61,7 +61,7 @@ export async function refresh() {
 function changed() {
   clearTimeout(timer);
   timer = setTimeout(() => {
-    status(lastIndex >= 0 ? `Live · updated at #${lastIndex}` : 'Live');
+    status(lastIndex >= 0 ? t('Live · updated at #%s', digits(lastIndex)) : t('Live'));
     document.dispatchEvent(new CustomEvent('parley:update'));
   }, 50);
 }
@@ -73,8 +73,8 @@ export function startLive() {
   document.addEventListener('parley:update', () => refresh());
   if (!p.talks || !p.live || typeof EventSource === 'undefined') return;
   const es = new EventSource(`/api/v1/talks/${encodeURIComponent(p.talks)}/stream?after=${encodeURIComponent(p.after)}`);
-  es.addEventListener('open', () => status('Live'));
-  es.addEventListener('error', () => status(es.readyState === EventSource.CLOSED ? 'Not live: reload the page' : 'Reconnecting…'));
+  es.addEventListener('open', () => status(t('Live')));
+  es.addEventListener('error', () => status(es.readyState === EventSource.CLOSED ? t('Not live: reload the page') : t('Reconnecting…')));
   const onMessage = (m) => {
     const i = parseInt(m.lastEventId, 10);
     if (!Number.isNaN(i)) lastIndex = Math.max(lastIndex, i);

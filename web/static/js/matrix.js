@@ -2,13 +2,33 @@
 // (the page itself carries only a first page of it), and explanations
 // loaded into the page without leaving it.
 
-import { count, esc, textHTML } from './util.js';
+import { digits, esc, t, textHTML } from './util.js';
 
-const WORD = { s: 'support', a: 'ad referendum', b: 'abstain', r: 'reserve', o: 'oppose', c: 'conditional' };
-const STATUS = {
-  agreed: 'agreed', agreed_ad_referendum: 'agreed ad referendum', contested: 'contested',
-  not_agreed: 'not agreed', oscillating: 'oscillating',
+// The names of the stances, by their code in the data, and of the
+// statuses, in the page's language.
+const WORD = {
+  s: () => t('support'), a: () => t('ad referendum'), b: () => t('abstain'),
+  r: () => t('reserve'), o: () => t('oppose'), c: () => t('conditional'),
 };
+const STATUS = {
+  agreed: () => t('agreed'), agreed_ad_referendum: () => t('agreed ad referendum'), contested: () => t('contested'),
+  not_agreed: () => t('not agreed'), oscillating: () => t('oscillating'),
+};
+let words = null;
+function word(k) {
+  words ??= Object.fromEntries(Object.entries(WORD).map(([c, f]) => [c, esc(f())]));
+  return words[k];
+}
+let statuses = null;
+function statusName(s) {
+  statuses ??= Object.fromEntries(Object.entries(STATUS).map(([c, f]) => [c, esc(f())]));
+  return statuses[s] || esc(s);
+}
+let cellText = null;
+function texts() {
+  cellText ??= { none: esc(t('no stance')), blocking: esc(t(', blocking')) };
+  return cellText;
+}
 
 let loading = null;
 let pending = false;
@@ -20,17 +40,18 @@ function explainURL(talks, at, item) {
   return `/talks/${encodeURIComponent(talks)}/dashboard?${q}#explain`;
 }
 
+
 function cellHTML(d, code, i, j) {
   const blocks = code === ':' || (code >= 'A' && code <= 'Z');
   const k = code === ':' ? '.' : code.toLowerCase();
   const key = `${i}.${j}`;
   const old = d.old[key];
   let cls = k === '.' ? 'st-none' : `st-${k}`;
-  let inner = k === '.' ? '<span aria-hidden="true">·</span><span class="sr">no stance</span>' : WORD[k];
+  let inner = k === '.' ? `<span aria-hidden="true">·</span><span class="sr">${texts().none}</span>` : word(k);
   if (k === 'c') inner += ` <code class="cond">${esc(d.cond[key] || '')}</code>`;
-  if (old) { cls += ' old'; inner += ` <span class="ver">on v${old}, not the latest</span>`; }
-  if (blocks) { cls += ' blk'; inner += '<span class="sr">, blocking</span>'; }
-  const title = k === 'c' ? ` title="if ${esc(d.cond[key] || '')}"` : '';
+  if (old) { cls += ' old'; inner += ` <span class="ver">${esc(t('on v%s, not the latest', digits(old)))}</span>`; }
+  if (blocks) { cls += ' blk'; inner += `<span class="sr">${texts().blocking}</span>`; }
+  const title = k === 'c' ? ` title="${esc(t('if %s', d.cond[key] || ''))}"` : '';
   return `<td class="${cls}" aria-colindex="${j + 3}"${title}>${inner}</td>`;
 }
 
@@ -45,7 +66,7 @@ const OVERSCAN = 12;
 function rowHTML(d, i, talks, current, c0 = 0, c1 = d.parties.length) {
   const [id, title, status] = d.items[i];
   const codes = d.cells[i];
-  let row = `<tr aria-rowindex="${i + 2}"${id === current ? ' class="current"' : ''}><th scope="row"><a href="${esc(explainURL(talks, d.at, id))}" data-explain="${esc(id)}">${esc(id)}</a> <span class="ititle" dir="auto">${textHTML(title)}</span></th><td><span class="badge s-${esc(status)}">${STATUS[status] || esc(status)}</span></td>`;
+  let row = `<tr aria-rowindex="${i + 2}"${id === current ? ' class="current"' : ''}><th scope="row"><a href="${esc(explainURL(talks, d.at, id))}" data-explain="${esc(id)}">${esc(id)}</a> <span class="ititle" dir="auto">${textHTML(title)}</span></th><td><span class="badge s-${esc(status)}">${statusName(status)}</span></td>`;
   if (c0 > 0) row += `<td colspan="${c0}" class="gap" aria-hidden="true"></td>`;
   for (let j = c0; j < c1; j++) row += cellHTML(d, codes[j], i, j);
   if (c1 < codes.length) row += `<td colspan="${codes.length - c1}" class="gap" aria-hidden="true"></td>`;
@@ -70,7 +91,11 @@ function render(box, d) {
   const virtual = n * d.parties.length > VIRTUAL_CELLS;
   const head = d.parties.map(([id, name]) => `<th scope="col"><abbr title="${esc(name)}">${esc(id)}</abbr></th>`).join('');
   const cols = virtual ? `<colgroup><col class="c-item"><col class="c-status"><col span="${d.parties.length}" class="c-party"></colgroup>` : '';
-  const top = `<table class="matrix${virtual ? ' virtual' : ''}" aria-rowcount="${n + 1}" aria-colcount="${d.parties.length + 2}">${cols}<caption>Stances on the latest version of each item: ${n === 1 ? 'the one item' : `all ${count(n, { one: 'item', other: 'items' })}`}, ${count(d.parties.length, { one: 'party', other: 'parties' })} at the table${virtual ? '; the rows render as you scroll' : ''}</caption><thead><tr aria-rowindex="1"><th scope="col">Item</th><th scope="col">Status</th>${head}</tr></thead><tbody></tbody></table>`;
+  const parties = t('%d parties at the table', d.parties.length);
+  const caption = virtual
+    ? t('Stances on the latest version of each item: all %[1]d items, %[2]s; the rows render as you scroll', n, parties)
+    : t('Stances on the latest version of each item: all %[1]d items, %[2]s', n, parties);
+  const top = `<table class="matrix${virtual ? ' virtual' : ''}" aria-rowcount="${n + 1}" aria-colcount="${d.parties.length + 2}">${cols}<caption>${esc(caption)}</caption><thead><tr aria-rowindex="1"><th scope="col">${esc(t('Item'))}</th><th scope="col">${esc(t('Status'))}</th>${head}</tr></thead><tbody></tbody></table>`;
   const { scrollTop, scrollLeft } = box;
   box.innerHTML = top;
   const tbody = box.querySelector('tbody');

@@ -22,7 +22,7 @@
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '../vendor/@hpke/core/mod.js';
 import { XWing } from '../vendor/@hpke/hybridkem-x-wing/mod.js';
 import { MlKem768, sha3_256, shake256 } from '../vendor/mlkem/mod.js';
-import { b64decode, b64encode } from './util.js';
+import { b64decode, b64encode, t } from './util.js';
 
 export const VERSION = 1;
 export const MAX_RECIPIENTS = 256;
@@ -77,7 +77,7 @@ const loadedXWing = {
   async decap(params) {
     const enc = new Uint8Array(params.enc);
     const k = params.recipientKey;
-    if (enc.length !== 1120 || !k || !k.skM) throw new SealError('not an X-Wing encapsulation, or no loaded key');
+    if (enc.length !== 1120 || !k || !k.skM) throw new SealError(t('not an X-Wing encapsulation, or no loaded key'));
     const ctX = enc.slice(1088);
     const ssM = await mlkem768.decap(enc.slice(0, 1088), k.skM);
     const pub = await crypto.subtle.importKey('raw', ctX, { name: 'X25519' }, false, []);
@@ -95,7 +95,7 @@ export const KEMS = Object.keys(SUITES);
 function canonicalB64(s, what) {
   let b;
   try { b = b64decode(s); } catch { b = null; }
-  if (b === null || typeof s !== 'string' || b64encode(b) !== s) throw new SealError(`${what}: want canonical standard base64`);
+  if (b === null || typeof s !== 'string' || b64encode(b) !== s) throw new SealError(t('%s: want canonical standard base64', what));
   return b;
 }
 
@@ -125,12 +125,12 @@ function bytesOf(x) {
   if (typeof x === 'string') return enc8.encode(x);
   if (x instanceof Uint8Array) return x;
   if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  throw new SealError('want text or bytes');
+  throw new SealError(t('want text or bytes'));
 }
 
 function actorBytes(actor, what) {
   const b = canonicalB64(actor, what);
-  if (b.length !== 32) throw new SealError(`${what}: want an Ed25519 public key (32 bytes)`);
+  if (b.length !== 32) throw new SealError(t('%s: want an Ed25519 public key (32 bytes)', what));
   return b;
 }
 
@@ -142,14 +142,14 @@ function actorBytes(actor, what) {
  */
 export function parsePublicKey(text) {
   if (typeof text !== 'string' || text.length > 2048 || !text.includes(':')) {
-    throw new SealError('not an encryption key: want KEM:BASE64, such as "xwing:…"');
+    throw new SealError(t('not an encryption key: want KEM:BASE64, such as "xwing:…"'));
   }
   const i = text.indexOf(':');
   const kem = text.slice(0, i);
   const s = SUITES[kem];
-  if (!s) throw new SealError(`unknown KEM "${kem}" (this version knows ${KEMS.join(', ')})`);
+  if (!s) throw new SealError(t('unknown KEM “%[1]s” (this version knows %[2]s)', kem, KEMS.join(', ')));
   const raw = canonicalB64(text.slice(i + 1), `${kem} key`);
-  if (raw.length !== s.pkSize) throw new SealError(`a ${kem} key has ${s.pkSize} bytes, not ${raw.length}`);
+  if (raw.length !== s.pkSize) throw new SealError(t('a %[1]s key has %[2]d bytes, not %[3]d', kem, s.pkSize, raw.length));
   return { kem, raw, text };
 }
 
@@ -161,9 +161,9 @@ export function parsePublicKey(text) {
  */
 export async function parsePrivateKey(text) {
   const m = /^\s*([a-z0-9]+):([A-Za-z0-9+/=]+)\s*$/.exec(text || '');
-  if (!m || !SUITES[m[1]]) throw new SealError('not a private encryption key: want KEM:BASE64 as "parley keygen" writes it');
+  if (!m || !SUITES[m[1]]) throw new SealError(t('not a private encryption key: want KEM:BASE64 as "parley keygen" writes it'));
   const seed = canonicalB64(m[2], 'private key');
-  if (seed.length !== 32) throw new SealError(`a private ${m[1]} key has 32 bytes, not ${seed.length}`);
+  if (seed.length !== 32) throw new SealError(t('a private %[1]s key has 32 bytes, not %[2]d', m[1], seed.length));
   return loadSeed(m[1], seed, false);
 }
 
@@ -212,7 +212,7 @@ async function importX25519(scalar, extractable) {
  * X25519 the private key is a non-extractable CryptoKey.
  */
 export async function generateKeyPair(kem = 'xwing') {
-  if (!SUITES[kem]) throw new SealError(`unknown KEM "${kem}"`);
+  if (!SUITES[kem]) throw new SealError(t('unknown KEM “%s”', kem));
   if (kem === 'xwing') return loadSeed(kem, crypto.getRandomValues(new Uint8Array(32)), false);
   const kp = await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']);
   const pub = new Uint8Array(await crypto.subtle.exportKey('raw', kp.publicKey));
@@ -315,14 +315,14 @@ export async function createKey(actor, kem = 'xwing') {
 export async function importKeyFile(text, actor) {
   const m = /^\s*encryption-private-key:\s*(\S+)\s*$/m.exec(text || '');
   if (!m) {
-    throw new SealError('This key file has no encryption key (it was made before sealed acts). Add one with: parley keygen --add-encryption -o FILE');
+    throw new SealError(t('This key file has no encryption key (it was made before sealed acts). Add one with: parley keygen --add-encryption -o FILE'));
   }
   const key = await parsePrivateKey(m[1]);
   const p = /^\s*encryption-public-key:\s*(\S+)\s*$/m.exec(text);
-  if (p && p[1] !== key.publicKey) throw new SealError('The file\'s encryption-public-key line does not match its private key; the file is damaged.');
+  if (p && p[1] !== key.publicKey) throw new SealError(t('The file’s encryption-public-key line does not match its private key; the file is damaged.'));
   if (!actor) {
     const a = /^\s*public-key:\s*(\S+)\s*$/m.exec(text);
-    if (!a) throw new SealError('The key file has no public-key line; say which actor the key is for.');
+    if (!a) throw new SealError(t('The key file has no public-key line; say which actor the key is for.'));
     actor = a[1];
   }
   try {
@@ -367,7 +367,7 @@ export function removeKey(actor) {
  */
 export async function loadKey(actor) {
   const rec = await tx('readonly', (s) => s.get(actor));
-  if (!rec) throw new SealError('This browser holds no encryption key for this actor: import your key file, or make a key and publish it.');
+  if (!rec) throw new SealError(t('This browser holds no encryption key for this actor: import your key file, or make a key and publish it.'));
   return loadRecord(rec);
 }
 
@@ -381,7 +381,7 @@ export async function loadKeyFor(actor, publicKey) {
   if (cur && cur.publicKey === publicKey) return loadRecord(cur);
   const old = await tx('readonly', (s) => s.get(archivedId(actor, publicKey)));
   if (old) return loadRecord(old);
-  throw new SealError(`This was sealed to your encryption key ${publicKey.slice(0, 20)}…, which this browser does not hold: open it where that key is kept (the key file that holds it, or the browser that made it).`);
+  throw new SealError(t('This was sealed to your encryption key %s…, which this browser does not hold: open it where that key is kept (the key file that holds it, or the browser that made it).', publicKey.slice(0, 20)));
 }
 
 async function loadRecord(rec) {
@@ -390,7 +390,7 @@ async function loadRecord(rec) {
       { name: 'AES-GCM', iv: rec.iv, additionalData: storedAAD(rec.owner || rec.actor, rec.publicKey) }, rec.wrapKey, rec.sealedSeed));
     const key = await loadSeed('xwing', seed, false);
     seed.fill(0);
-    if (key.publicKey !== rec.publicKey) throw new SealError('The kept encryption key is damaged; import your key file again.');
+    if (key.publicKey !== rec.publicKey) throw new SealError(t('The kept encryption key is damaged; import your key file again.'));
     return key;
   }
   return { kem: rec.kem, publicKey: rec.publicKey, recipientKey: { privateKey: rec.privateKey, publicKey: rec.publicCryptoKey }, unload() {}, wipe() {} };
@@ -401,7 +401,7 @@ async function loadRecord(rec) {
 function validContext(ctx) {
   for (const f of ['origin', 'kind', 'channel']) {
     const v = ctx && ctx[f];
-    if (typeof v !== 'string' || v === '' || enc8.encode(v).length > 1024) throw new SealError(`sealing context: the ${f} must be text of 1 to 1024 bytes`);
+    if (typeof v !== 'string' || v === '' || enc8.encode(v).length > 1024) throw new SealError(t('sealing context: the %s must be text of 1 to 1024 bytes', f));
   }
   return actorBytes(ctx.sender, 'sealing context: the sender');
 }
@@ -437,26 +437,26 @@ function wrapInfo(label, digest, actorRaw) {
  */
 export function parseSealed(sealed) {
   const o = typeof sealed === 'string' ? JSON.parse(sealed) : sealed;
-  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new SealError('not a sealed payload');
+  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new SealError(t('not a sealed payload'));
   const names = Object.keys(o).join(',');
-  if (names !== 'v,context,recipients,commit,ciphertext') throw new SealError(`a sealed payload has the members v, context, recipients, commit, ciphertext in that order, not ${names}`);
-  if (o.v !== VERSION) throw new SealError(`sealed payload version ${o.v}; this page reads version ${VERSION}`);
+  if (names !== 'v,context,recipients,commit,ciphertext') throw new SealError(t('a sealed payload has the members v, context, recipients, commit, ciphertext in that order, not %s', names));
+  if (o.v !== VERSION) throw new SealError(t('sealed payload version %[1]s; this page reads version %[2]s', o.v, VERSION));
   const context = canonicalB64(o.context, 'context');
   const commit = canonicalB64(o.commit, 'commit');
   const ciphertext = canonicalB64(o.ciphertext, 'ciphertext');
-  if (context.length !== 32 || commit.length !== 32) throw new SealError('"context" and "commit" hold 32 bytes each');
-  if (!Array.isArray(o.recipients) || o.recipients.length < 1 || o.recipients.length > MAX_RECIPIENTS) throw new SealError(`a sealed payload has 1 to ${MAX_RECIPIENTS} recipients`);
-  if (ciphertext.length < 16 || ciphertext.length > MAX_PLAINTEXT + 16) throw new SealError('the ciphertext is too short or too long');
+  if (context.length !== 32 || commit.length !== 32) throw new SealError(t('"context" and "commit" hold 32 bytes each'));
+  if (!Array.isArray(o.recipients) || o.recipients.length < 1 || o.recipients.length > MAX_RECIPIENTS) throw new SealError(t('a sealed payload has 1 to %d recipients', MAX_RECIPIENTS));
+  if (ciphertext.length < 16 || ciphertext.length > MAX_PLAINTEXT + 16) throw new SealError(t('the ciphertext is too short or too long'));
   const recipients = o.recipients.map((r, i) => {
-    if (!r || Object.keys(r).join(',') !== 'actor,key,wrap') throw new SealError(`recipient ${i}: want the members actor, key, wrap in that order`);
+    if (!r || Object.keys(r).join(',') !== 'actor,key,wrap') throw new SealError(t('recipient %s: want the members actor, key, wrap in that order', i));
     const actorRaw = actorBytes(r.actor, `recipient ${i}`);
     const key = parsePublicKey(r.key);
     const wrap = canonicalB64(r.wrap, `recipient ${i} wrap`);
-    if (wrap.length !== SUITES[key.kem].wrapSize) throw new SealError(`recipient ${i}: a content key wrapped for a ${key.kem} key has ${SUITES[key.kem].wrapSize} bytes`);
+    if (wrap.length !== SUITES[key.kem].wrapSize) throw new SealError(t('recipient %[1]s: a content key wrapped for a %[2]s key has %[3]d bytes', i, key.kem, SUITES[key.kem].wrapSize));
     return { actor: r.actor, actorRaw, key, wrap };
   });
   for (let i = 1; i < recipients.length; i++) {
-    if (compare(recipients[i - 1].actorRaw, recipients[i].actorRaw) >= 0) throw new SealError(`recipient ${i}: recipients must be in increasing order of their signing keys, each once`);
+    if (compare(recipients[i - 1].actorRaw, recipients[i].actorRaw) >= 0) throw new SealError(t('recipient %s: recipients must be in increasing order of their signing keys, each once', i));
   }
   return { context, commit, ciphertext, recipients };
 }
@@ -483,7 +483,7 @@ export function recipients(sealed) {
 export async function checkContext(sealed, ctx) {
   const p = parseSealed(sealed);
   if (!equal(await contextDigest(ctx, p.recipients), p.context)) {
-    throw new SealError('The sealed payload was sealed for another context: another talks, kind of act, channel, sender or list of recipients.');
+    throw new SealError(t('The sealed payload was sealed for another context: another talks, kind of act, channel, sender or list of recipients.'));
   }
   return p;
 }
@@ -546,18 +546,18 @@ export async function sealWithRandomness(ctx, plaintext, recipients, contentKeyB
 async function sealWith(ctx, plaintext, rs, k, eseeds) {
   const pt = bytesOf(plaintext);
   validContext(ctx);
-  if (pt.length > MAX_PLAINTEXT) throw new SealError(`the content has ${pt.length} bytes, more than ${MAX_PLAINTEXT}; send it in parts`);
-  if (!Array.isArray(rs) || rs.length === 0) throw new SealError('nothing can be sealed to no recipient');
-  if (rs.length > MAX_RECIPIENTS) throw new SealError(`${rs.length} recipients, more than ${MAX_RECIPIENTS}`);
+  if (pt.length > MAX_PLAINTEXT) throw new SealError(t('the content has %[1]d bytes, more than %[2]d; send it in parts', pt.length, MAX_PLAINTEXT));
+  if (!Array.isArray(rs) || rs.length === 0) throw new SealError(t('nothing can be sealed to no recipient'));
+  if (rs.length > MAX_RECIPIENTS) throw new SealError(t('%[1]d recipients, more than %[2]d', rs.length, MAX_RECIPIENTS));
   const list = rs.map((r) => ({ actor: r.actor, actorRaw: actorBytes(r.actor, 'recipient'), key: parsePublicKey(r.key) }));
   list.sort((a, b) => compare(a.actorRaw, b.actorRaw));
   for (let i = 1; i < list.length; i++) {
-    if (equal(list[i - 1].actorRaw, list[i].actorRaw)) throw new SealError(`recipient ${list[i].actor} is named twice`);
+    if (equal(list[i - 1].actorRaw, list[i].actorRaw)) throw new SealError(t('recipient %s is named twice', list[i].actor));
   }
   const context = await contextDigest(ctx, list);
   for (const r of list) {
     const eseed = eseeds ? eseeds[r.key.text] : undefined;
-    if (eseeds && !eseed) throw new SealError(`no randomness given for ${r.key.text.slice(0, 20)}…`);
+    if (eseeds && !eseed) throw new SealError(t('no randomness given for %s…', r.key.text.slice(0, 20)));
     r.wrap = await wrapFor(r.key, wrapInfo(LABEL.wrap, context, r.actorRaw), k, eseed);
   }
   const commit = await sha256(enc8.encode(LABEL.commit), k);
@@ -568,23 +568,23 @@ async function sealWith(ctx, plaintext, rs, k, eseeds) {
 
 // decrypt checks a content key against the commitment and decrypts.
 async function decrypt(p, k) {
-  if (!k || k.length !== KEY_SIZE) throw new SealError('The content key wrapped for you does not open: the sealed payload was altered, or made wrongly.');
+  if (!k || k.length !== KEY_SIZE) throw new SealError(t('The content key wrapped for you does not open: the sealed payload was altered, or made wrongly.'));
   if (!equal(await sha256(enc8.encode(LABEL.commit), k), p.commit)) {
-    throw new SealError('The content key wrapped for you does not match the payload\'s commitment: the recipients were given different keys, or it was altered.');
+    throw new SealError(t('The content key wrapped for you does not match the payload’s commitment: the recipients were given different keys, or it was altered.'));
   }
   try {
     const aad = await aadOf(p.context, p.commit, p.recipients.map((r) => r.wrap));
     return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: ZERO_NONCE, additionalData: aad }, await contentKey(k), p.ciphertext));
   } catch {
-    throw new SealError('The sealed content does not decrypt: it was altered.');
+    throw new SealError(t('The sealed content does not decrypt: it was altered.'));
   }
 }
 
 async function openKey(ctx, sealed, actor, loaded) {
   const p = await checkContext(sealed, ctx);
   const r = p.recipients.find((x) => x.actor === actor);
-  if (!r) throw new SealError('You are not among the recipients of this sealed payload; one of them can wrap its key for you.');
-  if (r.key.text !== loaded.publicKey) throw new SealError('This was sealed to another of your encryption keys; open it with that key.');
+  if (!r) throw new SealError(t('You are not among the recipients of this sealed payload; one of them can wrap its key for you.'));
+  if (r.key.text !== loaded.publicKey) throw new SealError(t('This was sealed to another of your encryption keys; open it with that key.'));
   const k = await unwrap(loaded, wrapInfo(LABEL.wrap, p.context, r.actorRaw), r.wrap);
   return { p, k };
 }
@@ -621,22 +621,22 @@ export async function openText(ctx, sealed, actor, loaded) {
 /** Reads and checks a re-wrap object, as package seal's ParseRewrap. */
 export function parseRewrap(rw) {
   const o = typeof rw === 'string' ? JSON.parse(rw) : rw;
-  if (!o || Object.keys(o).join(',') !== 'v,sealed,actor,key,wrap') throw new SealError('a re-wrap has the members v, sealed, actor, key, wrap in that order');
-  if (o.v !== VERSION) throw new SealError(`re-wrap version ${o.v}; this page reads version ${VERSION}`);
+  if (!o || Object.keys(o).join(',') !== 'v,sealed,actor,key,wrap') throw new SealError(t('a re-wrap has the members v, sealed, actor, key, wrap in that order'));
+  if (o.v !== VERSION) throw new SealError(t('re-wrap version %[1]s; this page reads version %[2]s', o.v, VERSION));
   const sealedRaw = canonicalB64(o.sealed, 're-wrap sealed');
-  if (sealedRaw.length !== 32) throw new SealError('"sealed" holds the 32-byte digest of a sealed payload');
+  if (sealedRaw.length !== 32) throw new SealError(t('"sealed" holds the 32-byte digest of a sealed payload'));
   const actorRaw = actorBytes(o.actor, 're-wrap actor');
   const key = parsePublicKey(o.key);
   const wrap = canonicalB64(o.wrap, 're-wrap wrap');
-  if (wrap.length !== SUITES[key.kem].wrapSize) throw new SealError(`a content key wrapped for a ${key.kem} key has ${SUITES[key.kem].wrapSize} bytes`);
+  if (wrap.length !== SUITES[key.kem].wrapSize) throw new SealError(t('a content key wrapped for a %[1]s key has %[2]d bytes', key.kem, SUITES[key.kem].wrapSize));
   return { sealedRaw, actor: o.actor, actorRaw, key, wrap };
 }
 
 async function openRewrapKey(ctx, sealed, rw, loaded) {
   const p = await checkContext(sealed, ctx);
   const r = parseRewrap(rw);
-  if (!equal(r.sealedRaw, await sealedDigest(p))) throw new SealError('The re-wrap is for another sealed payload.');
-  if (r.key.text !== loaded.publicKey) throw new SealError('This was re-wrapped to another of your encryption keys; open it with that key.');
+  if (!equal(r.sealedRaw, await sealedDigest(p))) throw new SealError(t('The re-wrap is for another sealed payload.'));
+  if (r.key.text !== loaded.publicKey) throw new SealError(t('This was re-wrapped to another of your encryption keys; open it with that key.'));
   const k = await unwrap(loaded, wrapInfo(LABEL.rewrap, r.sealedRaw, r.actorRaw), r.wrap);
   return { p, k };
 }
@@ -669,7 +669,7 @@ export async function rewrapWithRandomness(ctx, sealed, actor, loaded, to, via, 
 async function rewrapWith(ctx, sealed, actor, loaded, to, via, eseed) {
   let opened;
   if (via) {
-    if (parseRewrap(via).actor !== actor) throw new SealError('The re-wrap given is for another actor.');
+    if (parseRewrap(via).actor !== actor) throw new SealError(t('The re-wrap given is for another actor.'));
     opened = await openRewrapKey(ctx, sealed, via, loaded);
   } else {
     opened = await openKey(ctx, sealed, actor, loaded);
@@ -678,7 +678,7 @@ async function rewrapWith(ctx, sealed, actor, loaded, to, via, eseed) {
   try {
     await decrypt(p, k);
     const toRaw = actorBytes(to.actor, 're-wrap recipient');
-    if (p.recipients.some((r) => equal(r.actorRaw, toRaw))) throw new SealError('That actor is already a recipient; it needs no re-wrap.');
+    if (p.recipients.some((r) => equal(r.actorRaw, toRaw))) throw new SealError(t('That actor is already a recipient; it needs no re-wrap.'));
     const key = parsePublicKey(to.key);
     const d = await sealedDigest(p);
     const wrap = await wrapFor(key, wrapInfo(LABEL.rewrap, d, toRaw), k, eseed);

@@ -3,7 +3,7 @@
 // "parley/v1/event\n" + origin + "\n" + bytes. The exact bytes and the
 // signature go to the server, which stores them as they are.
 
-import { page, api, b64encode, concat, utf8 } from './util.js';
+import { page, api, b64encode, concat, t, utf8 } from './util.js';
 import * as keys from './keys.js';
 
 /** The bytes of a new event. */
@@ -27,7 +27,7 @@ export function signedMessage(origin, bytes) {
  */
 export async function act(kind, payload, vis) {
   const p = page();
-  if (!p.viewer) throw new Error('Sign in first: every act is signed with your key.');
+  if (!p.viewer) throw new Error(t('Sign in first: every act is signed with your key.'));
   const rec = await keys.get(p.viewer);
   if (rec) {
     const bytes = encodeEvent(p.talks, kind, p.viewer, payload, vis);
@@ -39,5 +39,5 @@ export async function act(kind, payload, vis) {
     if (vis) body.vis = vis;
     return api('POST', '/api/v1/demo/sign', body);
   }
-  throw new Error('This browser does not hold the key you are signed in with. Import the key file on the Keys page, or sign in with a key kept here.');
+  throw new Error(t('This browser does not hold the key you are signed in with. Import the key file on the Keys page, or sign in with a key kept here.'));
 }

@@ -4,12 +4,12 @@
 
 import * as keys from './keys.js';
 import * as seal from './seal.js';
-import { api, b64decode, b64encode, esc, page, say } from './util.js';
+import { api, b64decode, b64encode, esc, markup, page, say, slot, t } from './util.js';
 
 /** Signs in with a key this browser holds. */
 export async function signIn(pub) {
   const rec = await keys.get(pub);
-  if (!rec) throw new Error('This browser does not hold that key.');
+  if (!rec) throw new Error(t('This browser does not hold that key.'));
   const ch = await api('POST', '/api/v1/auth/challenge', { key: pub });
   const sig = await keys.sign(rec, b64decode(ch.message));
   await api('POST', '/api/v1/auth/session', { key: pub, challenge: ch.challenge, signature: b64encode(sig) });
@@ -30,11 +30,11 @@ async function renderKeys(ul, status) {
   try {
     list = await keys.list();
   } catch (e) {
-    ul.innerHTML = `<li>This browser cannot keep keys here (${esc(e.message)}). A private window may forbid it.</li>`;
+    ul.innerHTML = `<li>${esc(t('This browser cannot keep keys here (%s). A private window may forbid it.', e.message))}</li>`;
     return;
   }
   if (list.length === 0) {
-    ul.innerHTML = '<li>No key in this browser yet: make one or import one below.</li>';
+    ul.innerHTML = `<li>${esc(t('No key in this browser yet: make one or import one below.'))}</li>`;
     return;
   }
   list.sort((a, b) => a.created - b.created);
@@ -43,26 +43,28 @@ async function renderKeys(ul, status) {
     try { enc[k.key] = await seal.getKey(k.key); } catch { enc[k.key] = undefined; }
   }
   const encLine = (k) => (enc[k.key]
-    ? `encryption key <code class="hash" data-enc-of="${esc(k.key)}">${esc(enc[k.key].publicKey.slice(0, 24))}…</code> (${esc(enc[k.key].kem)}), kept here: publish it from the workspace of each talks`
-    : `no encryption key here: <button type="button" class="secondary" data-make-enc="${esc(k.key)}">Make one</button> or import your key file, which holds one`);
-  ul.innerHTML = list.map((k) => `<li><strong dir="auto">${esc(k.label || 'Key')}</strong>${k.key === viewer ? ' <em>(signed in)</em>' : ''}<br>public key <code class="hash">${esc(k.key)}</code><br>${encLine(k)}<br><button type="button" data-signin-key="${esc(k.key)}">Sign in with this key</button> <button type="button" class="secondary" data-forget="${esc(k.key)}">Forget it</button></li>`).join('');
+    ? markup(t('encryption key %[1]s (%[2]s), kept here: publish it from the workspace of each talks', slot(0), enc[k.key].kem),
+      `<code class="hash" data-enc-of="${esc(k.key)}">${esc(enc[k.key].publicKey.slice(0, 24))}…</code>`)
+    : markup(t('no encryption key here: %s or import your key file, which holds one', slot(0)),
+      `<button type="button" class="secondary" data-make-enc="${esc(k.key)}">${esc(t('Make one'))}</button>`));
+  ul.innerHTML = list.map((k) => `<li><strong dir="auto">${esc(k.label || t('Key'))}</strong>${k.key === viewer ? ` <em>${esc(t('(signed in)'))}</em>` : ''}<br>${markup(t('public key %s', slot(0)), `<code class="hash">${esc(k.key)}</code>`)}<br>${encLine(k)}<br><button type="button" data-signin-key="${esc(k.key)}">${esc(t('Sign in with this key'))}</button> <button type="button" class="secondary" data-forget="${esc(k.key)}">${esc(t('Forget it'))}</button></li>`).join('');
   for (const b of ul.querySelectorAll('[data-make-enc]')) {
     b.addEventListener('click', async () => {
       try {
         const rec = await seal.createKey(b.dataset.makeEnc);
-        say(status, `Made an encryption key (${rec.kem}), kept in this browser. Publish it from the workspace of each talks, so that what is sealed to you is sealed to it.`);
+        say(status, t('Made an encryption key (%s), kept in this browser. Publish it from the workspace of each talks, so that what is sealed to you is sealed to it.', rec.kem));
         renderKeys(ul, status);
       } catch (e) {
-        say(status, `This browser could not make an encryption key: ${e.message}`, true);
+        say(status, t('This browser could not make an encryption key: %s', e.message), true);
       }
     });
   }
   for (const b of ul.querySelectorAll('[data-signin-key]')) {
     b.addEventListener('click', async () => {
-      say(status, 'Signing the challenge…');
+      say(status, t('Signing the challenge…'));
       try {
         await signIn(b.dataset.signinKey);
-        say(status, 'Signed in.');
+        say(status, t('Signed in.'));
         location.href = document.querySelector('[data-signin]').dataset.next || '/';
       } catch (e) {
         say(status, e.message, true);
@@ -73,7 +75,7 @@ async function renderKeys(ul, status) {
     b.addEventListener('click', async () => {
       if (!b.dataset.sure) {
         b.dataset.sure = '1';
-        b.textContent = 'Click again to forget it: this browser will no longer hold it';
+        b.textContent = t('Click again to forget it: this browser will no longer hold it');
         return;
       }
       await keys.remove(b.dataset.forget);
@@ -121,11 +123,11 @@ export function initSignin() {
     try {
       const rec = await keys.generate(form.elements.namedItem('label').value.trim());
       await seal.createKey(rec.key);
-      say(status, `Made a key, with an encryption key beside it. Its public key is ${rec.key}: give it to the mediator, then publish the encryption key from the workspace.`);
+      say(status, t('Made a key, with an encryption key beside it. Its public key is %s: give it to the mediator, then publish the encryption key from the workspace.', rec.key));
       form.reset();
       renderKeys(ul, status);
     } catch (e) {
-      say(status, `This browser could not make an Ed25519 key: ${e.message}`, true);
+      say(status, t('This browser could not make an Ed25519 key: %s', e.message), true);
     }
   });
   box.querySelector('form[data-keyimport]').addEventListener('submit', async (ev) => {
@@ -137,9 +139,9 @@ export function initSignin() {
       const rec = await keys.importKeyFile(text, form.elements.namedItem('label').value.trim());
       if (/^\s*encryption-private-key:/m.test(text)) {
         await seal.importKeyFile(text, rec.key);
-        say(status, `Imported the key ${rec.key} and its encryption key.`);
+        say(status, t('Imported the key %s and its encryption key.', rec.key));
       } else {
-        say(status, `Imported the key ${rec.key}. The file holds no encryption key: make one here, or add one to the file with "parley keygen --add-encryption" and import it again.`);
+        say(status, t('Imported the key %[1]s. The file holds no encryption key: make one here, or add one to the file with “%[2]s” and import it again.', rec.key, 'parley keygen --add-encryption'));
       }
       form.reset();
       renderKeys(ul, status);

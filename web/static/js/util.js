@@ -1,5 +1,5 @@
-// Shared helpers: the page's context, base64, escaping, and calls to the
-// server's JSON API.
+// Shared helpers: the page's context, the interface's language, base64,
+// escaping, and calls to the server's JSON API.
 
 /** The page's context, from the data attributes of <body>. */
 export function page() {
@@ -51,13 +51,95 @@ export function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 }
 
+// The language of the page, as the server wrote it on <html>.
+function lang() {
+  return (typeof document !== 'undefined' && document.documentElement.lang) || 'en';
+}
+
+// The entries of the catalog the page's scripts say, which the layout
+// embeds as JSON: key → translation, or key → plural forms.
+let entries = null;
+function catalog() {
+  if (entries === null) {
+    entries = {};
+    const el = typeof document !== 'undefined' && document.getElementById('parley-i18n');
+    if (el) {
+      try { entries = JSON.parse(el.textContent) || {}; } catch { entries = {}; }
+    }
+  }
+  return entries;
+}
+
+let plurals = null;
+let numbers = null;
+let bare = null;
+
+/** A count as the page's language writes it: 1,500; 1 500; ١٬٥٠٠. */
+export function num(n) {
+  numbers ??= new Intl.NumberFormat(lang());
+  return numbers.format(n);
+}
+
+/** An index or a version in the page's digits, without separators: #1500, #١٥٠٠. */
+export function digits(n) {
+  bare ??= new Intl.NumberFormat(lang(), { useGrouping: false });
+  return bare.format(n);
+}
+
+// The verbs of a key, as package fmt writes them: %s, %d, %[2]s, %%.
+const VERB = /%(?:\[(\d+)\])?[-+# 0]*\d*(?:\.\d+)?([a-zA-Z%])/g;
+
+/**
+ * The translation of a key in the page's language, with args in it: as
+ * the server's printer does, %s and %[n]s put an argument in, %d a number
+ * written in the language's digits, and a key whose first argument is a
+ * count takes the plural form the language's CLDR rules choose for it
+ * (Intl.PluralRules). A key the catalog lacks says itself: the English.
+ * The result is text: escape it, or use markup, to put it in HTML.
+ */
+export function t(key, ...args) {
+  let f = catalog()[key] ?? key;
+  if (f && typeof f === 'object') {
+    plurals ??= new Intl.PluralRules(lang());
+    f = f[plurals.select(Number(args[0]))] ?? f.other ?? key;
+  }
+  let next = 0;
+  return String(f).replace(VERB, (m, index, verb) => {
+    if (verb === '%') return '%';
+    const i = index ? Number(index) - 1 : next;
+    next = i + 1;
+    const a = args[i];
+    if (a === undefined) return '';
+    return verb === 'd' ? num(a) : String(a);
+  });
+}
+
+/** A placeholder for the HTML part i of a text that markup fills. */
+export function slot(i) {
+  return `\uE000${i}\uE001`;
+}
+
+/**
+ * HTML of a translated text whose slots are filled with HTML parts:
+ * markup(t('Will be signed as %s.', slot(0)), '<code>…</code>'). The rest
+ * of the text is escaped.
+ */
+export function markup(text, ...parts) {
+  return esc(text).replace(/\uE000(\d+)\uE001/g, (m, i) => parts[Number(i)] ?? '');
+}
+
+// The bidirectional controls, by abbreviation, and their names.
 const BIDI = {
-  '\u202A': ['LRE', 'left-to-right embedding'], '\u202B': ['RLE', 'right-to-left embedding'],
-  '\u202C': ['PDF', 'pop directional formatting'], '\u202D': ['LRO', 'left-to-right override'],
-  '\u202E': ['RLO', 'right-to-left override'], '\u2066': ['LRI', 'left-to-right isolate'],
-  '\u2067': ['RLI', 'right-to-left isolate'], '\u2068': ['FSI', 'first strong isolate'],
-  '\u2069': ['PDI', 'pop directional isolate'], '\u200E': ['LRM', 'left-to-right mark'],
-  '\u200F': ['RLM', 'right-to-left mark'], '\u061C': ['ALM', 'Arabic letter mark'],
+  '\u202A': 'LRE', '\u202B': 'RLE', '\u202C': 'PDF', '\u202D': 'LRO', '\u202E': 'RLO', '\u2066': 'LRI',
+  '\u2067': 'RLI', '\u2068': 'FSI', '\u2069': 'PDI', '\u200E': 'LRM', '\u200F': 'RLM', '\u061C': 'ALM',
+};
+const BIDI_NAMES = {
+  LRE: () => t('left-to-right embedding'), RLE: () => t('right-to-left embedding'),
+  PDF: () => t('pop directional formatting'), LRO: () => t('left-to-right override'),
+  RLO: () => t('right-to-left override'), LRI: () => t('left-to-right isolate'),
+  RLI: () => t('right-to-left isolate'), FSI: () => t('first strong isolate'),
+  PDI: () => t('pop directional isolate'), LRM: () => t('left-to-right mark'),
+  RLM: () => t('right-to-left mark'), ALM: () => t('Arabic letter mark'),
 };
 const BIDI_RE = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
 
@@ -67,9 +149,10 @@ const BIDI_RE = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
  */
 export function textHTML(s) {
   return esc(s).replace(BIDI_RE, (c) => {
-    const [abbr, name] = BIDI[c];
+    const abbr = BIDI[c];
     const code = c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
-    return `<span class="bidi" title="U+${code} ${name}: an invisible character that changes the direction of text, shown here">⟨${abbr}⟩</span>`;
+    const title = t('%[1]s %[2]s: an invisible character that changes the direction of text, shown here', `U+${code}`, BIDI_NAMES[abbr]());
+    return `<span class="bidi" title="${esc(title)}">⟨${abbr}⟩</span>`;
   });
 }
 
@@ -98,7 +181,7 @@ export async function api(method, path, body) {
   let j = null;
   try { j = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
   if (!r.ok) {
-    throw new Error((j && j.detail) || `The server answered ${r.status} ${r.statusText}.`);
+    throw new Error((j && j.detail) || t('The server answered %[1]s %[2]s.', r.status, r.statusText));
   }
   return j;
 }
@@ -110,12 +193,3 @@ export function say(el, message, failed = false) {
   el.classList.toggle('failed', failed);
 }
 
-const pluralRules = new Intl.PluralRules('en');
-
-/**
- * A count with the form of its noun that the language's CLDR plural rules
- * choose: count(1, {one: 'item', other: 'items'}) is "1 item".
- */
-export function count(n, forms) {
-  return `${n.toLocaleString('en')} ${forms[pluralRules.select(n)] ?? forms.other}`;
-}

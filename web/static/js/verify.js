@@ -3,7 +3,7 @@
 // hashes, and the RFC 6962 tree root at each checkpoint. docs/RECORD.md
 // specifies each check; the authorization replay is left to parley verify.
 
-import { b64decode, concat, count, esc, utf8 } from './util.js';
+import { b64decode, concat, digits, esc, markup, slot, t, utf8 } from './util.js';
 
 async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -26,24 +26,24 @@ async function ed25519(pub) {
 // The log's verifier key: <name>+<hash>+<base64(0x01 || key)>.
 async function logKey(vkey) {
   const m = /^(.+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(vkey);
-  if (!m) throw new Error('the log key is not a note verifier key');
+  if (!m) throw new Error(t('the log key is not a note verifier key'));
   const raw = b64decode(m[3]);
-  if (raw.length !== 33 || raw[0] !== 1) throw new Error('the log key is not an Ed25519 note key');
+  if (raw.length !== 33 || raw[0] !== 1) throw new Error(t('the log key is not an Ed25519 note key'));
   const h = await sha256(concat(utf8.encode(m[1] + '\n'), raw));
-  if (hex(h.subarray(0, 4)) !== m[2]) throw new Error('the log key\'s hash does not match its key');
+  if (hex(h.subarray(0, 4)) !== m[2]) throw new Error(t('the hash in the log key does not match its key'));
   return { name: m[1], hash: m[2], key: await ed25519(raw.subarray(1)) };
 }
 
 // Opens a checkpoint note signed by the log key: {size, root}.
 async function openCheckpoint(note, lk, origin) {
   const cut = note.indexOf('\n\n');
-  if (cut < 0) throw new Error('not a signed note');
+  if (cut < 0) throw new Error(t('not a signed note'));
   const text = note.slice(0, cut + 1);
   const lines = text.split('\n');
-  if (lines.length !== 4 || lines[0] !== origin) throw new Error(`not a checkpoint of ${origin}`);
+  if (lines.length !== 4 || lines[0] !== origin) throw new Error(t('not a checkpoint of %s', origin));
   const size = Number(lines[1]);
   const root = b64decode(lines[2]);
-  if (!Number.isSafeInteger(size) || root.length !== 32) throw new Error('malformed checkpoint');
+  if (!Number.isSafeInteger(size) || root.length !== 32) throw new Error(t('malformed checkpoint'));
   let signed = false;
   for (const line of note.slice(cut + 2).split('\n')) {
     if (!line.startsWith('— ')) continue;
@@ -52,11 +52,11 @@ async function openCheckpoint(note, lk, origin) {
     const sig = b64decode(sig64);
     if (hex(sig.subarray(0, 4)) !== lk.hash) continue;
     if (!(await crypto.subtle.verify({ name: 'Ed25519' }, lk.key, sig.subarray(4), utf8.encode(text)))) {
-      throw new Error('the log\'s signature does not verify');
+      throw new Error(t('the signature of the log does not verify'));
     }
     signed = true;
   }
-  if (!signed) throw new Error('not signed by the log key');
+  if (!signed) throw new Error(t('not signed by the log key'));
   return { size, root };
 }
 
@@ -87,8 +87,8 @@ class Tree {
  * entries checked so far with progress(i, n).
  */
 export async function verifyBundle(b, expectKey, step, progress) {
-  if (b.format !== 'parley/v1/bundle') throw new Error('not a Parley bundle');
-  if (expectKey && b.log_key !== expectKey) throw new Error(`the bundle's log key is ${b.log_key}, not the one this page shows`);
+  if (b.format !== 'parley/v1/bundle') throw new Error(t('not a Parley bundle'));
+  if (expectKey && b.log_key !== expectKey) throw new Error(t('the log key of the bundle is %s, not the one this page shows', b.log_key));
   const lk = await logKey(b.log_key);
   const talks = b.origin.slice(b.origin.lastIndexOf('/talks/') + 7);
   const cps = [];
@@ -96,14 +96,14 @@ export async function verifyBundle(b, expectKey, step, progress) {
     try {
       cps.push(await openCheckpoint(note, lk, b.origin));
     } catch (e) {
-      throw new Error(`checkpoint ${k}: ${e.message}`);
+      throw new Error(t('checkpoint %[1]s: %[2]s', digits(k), e.message));
     }
   }
   for (let k = 1; k < cps.length; k++) {
-    if (cps[k].size <= cps[k - 1].size) throw new Error(`checkpoint ${k}: sizes must increase`);
+    if (cps[k].size <= cps[k - 1].size) throw new Error(t('checkpoint %s: sizes must increase', digits(k)));
   }
-  if (cps.length === 0 || cps[cps.length - 1].size !== b.entries.length) throw new Error('the last checkpoint does not cover every entry');
-  step(`${count(cps.length, { one: 'checkpoint', other: 'checkpoints' })} signed by the log key ${b.log_key}`, true);
+  if (cps.length === 0 || cps[cps.length - 1].size !== b.entries.length) throw new Error(t('the last checkpoint does not cover every entry'));
+  step(t('%[1]d checkpoints signed by the log key %[2]s', cps.length, b.log_key), true);
   const bySize = new Map(cps.map((c, k) => [c.size, k]));
   const tree = new Tree();
   const actors = new Map();
@@ -112,38 +112,38 @@ export async function verifyBundle(b, expectKey, step, progress) {
   let visible = 0;
   for (const [i, en] of b.entries.entries()) {
     if (progress && i % 1000 === 0) progress(i, b.entries.length);
-    if (en.index !== i) throw new Error(`entry ${i}: its index says ${en.index}`);
+    if (en.index !== i) throw new Error(t('entry %[1]s: its index says %[2]s', digits(i), en.index));
     let leaf;
     if (en.event !== undefined) {
       const bytes = b64decode(en.event);
       const sig = b64decode(en.sig);
       const salt = b64decode(en.salt);
       let e;
-      try { e = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)); } catch { throw new Error(`entry ${i}: the event does not decode`); }
-      const where = `entry ${i} (${e.kind} by ${e.actor})`;
-      if (e.talks !== talks) throw new Error(`${where}: it is for talks ${e.talks}, not ${talks}`);
-      if (nonces.has(e.nonce)) throw new Error(`${where}: its nonce was used before: the event is recorded twice`);
+      try { e = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)); } catch { throw new Error(t('entry %s: the event does not decode', digits(i))); }
+      const where = t('entry %[1]s (%[2]s by %[3]s)', digits(i), e.kind, e.actor);
+      if (e.talks !== talks) throw new Error(t('%[1]s: it is for talks %[2]s, not %[3]s', where, e.talks, talks));
+      if (nonces.has(e.nonce)) throw new Error(t('%s: its nonce was used before: the event is recorded twice', where));
       nonces.add(e.nonce);
       if (!actors.has(e.actor)) actors.set(e.actor, await ed25519(b64decode(e.actor)));
       if (sig.length !== 64 || !(await crypto.subtle.verify({ name: 'Ed25519' }, actors.get(e.actor), sig, concat(domain, bytes)))) {
-        throw new Error(`${where}: signature does not verify`);
+        throw new Error(t('%s: signature does not verify', where));
       }
       const data = concat(utf8.encode('parley/v1/leaf\n'), salt, await sha256(bytes), sig);
       leaf = await sha256(concat([0], data));
       visible++;
     } else {
       leaf = b64decode(en.leaf);
-      if (leaf.length !== 32) throw new Error(`entry ${i}: the leaf hash is not 32 bytes`);
+      if (leaf.length !== 32) throw new Error(t('entry %s: the leaf hash is not 32 bytes', digits(i)));
     }
     await tree.push(leaf);
     if (bySize.has(i + 1)) {
       const k = bySize.get(i + 1);
-      if (!equal(await tree.root(), cps[k].root)) throw new Error(`checkpoint ${k} (size ${i + 1}): root does not match the entries`);
+      if (!equal(await tree.root(), cps[k].root)) throw new Error(t('checkpoint %[1]s (size %[2]s): root does not match the entries', digits(k), digits(i + 1)));
     }
   }
-  step(`${count(visible, { one: 'visible event', other: 'visible events' })}, each signed by its actor for ${b.origin}`, true);
-  step(`${count(b.entries.length - visible, { one: 'hidden event', other: 'hidden events' })}, present as leaf hashes`, true);
-  step(`the Merkle tree of ${b.entries.length === 1 ? 'the one leaf' : `all ${count(b.entries.length, { one: 'leaf', other: 'leaves' })}`} has the root of every checkpoint`, true);
+  step(t('%[1]d visible events, each signed by its actor for %[2]s', visible, b.origin), true);
+  step(t('%d hidden events, present as leaf hashes', b.entries.length - visible), true);
+  step(t('the Merkle tree of all %d leaves has the root of every checkpoint', b.entries.length), true);
   return { entries: b.entries.length, visible };
 }
 
@@ -153,20 +153,20 @@ export function initVerify() {
   if (!box) return;
   const out = box.querySelector('.verify-out');
   box.querySelector('[data-verify-run]').addEventListener('click', async () => {
-    out.innerHTML = '<p>Downloading the public bundle…</p><ul></ul>';
+    out.innerHTML = `<p>${esc(t('Downloading the public bundle…'))}</p><ul></ul>`;
     const ul = out.querySelector('ul');
     const step = (text, ok) => { ul.insertAdjacentHTML('beforeend', `<li class="${ok ? 'ok' : 'fail'}">${esc(text)}</li>`); };
     try {
       const r = await fetch(box.dataset.bundle, { credentials: 'omit', cache: 'no-store' });
-      if (!r.ok) throw new Error(`the server answered ${r.status} for the bundle`);
+      if (!r.ok) throw new Error(t('the server answered %s for the bundle', r.status));
       const b = await r.json();
-      out.querySelector('p').textContent = 'Checking…';
+      out.querySelector('p').textContent = t('Checking…');
       const p = out.querySelector('p');
-      await verifyBundle(b, box.dataset.logkey, step, (i, n) => { p.textContent = `Checking entry ${i} of ${n}…`; });
-      out.querySelector('p').innerHTML = '<strong>The public record verifies.</strong> Compare the log key with one from a source you trust; run <code>parley verify</code> to check who was entitled to sign each act.';
+      await verifyBundle(b, box.dataset.logkey, step, (i, n) => { p.textContent = t('Checking entry %[1]s of %[2]s…', digits(i), digits(n)); });
+      out.querySelector('p').innerHTML = `<strong>${esc(t('The public record verifies.'))}</strong> ${markup(t('Compare the log key with one from a source you trust; run %s to check who was entitled to sign each act.', slot(0)), '<code>parley verify</code>')}`;
     } catch (e) {
       step(e.message, false);
-      out.querySelector('p').innerHTML = '<strong>The record does not verify.</strong> Keep the bundle: it is evidence.';
+      out.querySelector('p').innerHTML = `<strong>${esc(t('The record does not verify.'))}</strong> ${esc(t('Keep the bundle: it is evidence.'))}`;
     }
   });
 }
