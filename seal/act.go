@@ -79,5 +79,5 @@ func OpenAct(origin string, e *parley.Event, actor ed25519.PublicKey, keys []*Pr
 	if later != nil {
 		return nil, parley.Errorf(parley.ENOTFOUND, "its key was wrapped again for your encryption key %s, which you do not hold here", clip(later.to.key.String()))
 	}
-	return nil, parley.Errorf(parley.EFORBIDDEN, "you are not among its recipients, and no recipient has wrapped its key for you yet: ask one of them (parley caucus rewrap) to")
+	return nil, parley.Errorf(parley.EFORBIDDEN, "you are not among its recipients, and no recipient has wrapped its key for you yet: ask one of them to wrap it for you (parley caucus rewrap)")
 }
