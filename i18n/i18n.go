@@ -290,6 +290,12 @@ func (p *Printer) Percent(f float64) string {
 	return p.p.Sprint(number.Percent(f, number.MaxFractionDigits(2)))
 }
 
+// Decimal writes a number with at most n decimals, as the language writes
+// it: 1,234.5; 1 234,5; ١٬٢٣٤٫٥.
+func (p *Printer) Decimal(f float64, n int) string {
+	return p.p.Sprint(number.Decimal(f, number.MaxFractionDigits(n)))
+}
+
 // Digits writes a number's digits in the language's script, without
 // separators: for years, indexes, numbers of paragraphs.
 func (p *Printer) Digits(n int64) string { return p.p.Sprint(number.Decimal(n, number.NoSeparator())) }

@@ -115,6 +115,15 @@ func TestDatesAndNumbers(t *testing.T) {
 	if got := For(Arabic).Digits(2015); got != "٢٠١٥" {
 		t.Errorf("ar digits %q", got)
 	}
+	for _, c := range []struct {
+		p    *Printer
+		f    float64
+		want string
+	}{{en, 0.5, "0.5"}, {en, 1234.567, "1,234.57"}, {en, 2, "2"}, {For(Russian), 0.25, "0,25"}, {For(Arabic), 1.5, "١٫٥"}} {
+		if got := c.p.Decimal(c.f, 2); got != c.want {
+			t.Errorf("%s decimal %v = %q, want %q", c.p.Code(), c.f, got, c.want)
+		}
+	}
 	if got := en.List([]string{"A", "B", "C"}); got != "A, B and C" {
 		t.Errorf("en list %q", got)
 	}

@@ -1,12 +1,13 @@
 package picture
 
 import (
-	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/view"
 	"github.com/parleyhq/parley/words"
 )
@@ -44,10 +45,12 @@ type Badge struct {
 
 // BadgeOf returns the badge of an item from its status (as the engine
 // computes it for the view t) and the history of the agreement as the
-// same viewer sees it. h may be nil: an item not agreed is then "never
-// agreed" unless the caller knows better. When the history is truncated
-// (view.History.Truncated), a loss after its end is not seen.
-func BadgeOf(item, status string, h *view.History, t *view.Talks) Badge {
+// same viewer sees it, its label and text in the language of p. h may be
+// nil: an item not agreed is then "never agreed" unless the caller knows
+// better. When the history is truncated (view.History.Truncated), a loss
+// after its end is not seen.
+func BadgeOf(p *i18n.Printer, item, status string, h *view.History, t *view.Talks) Badge {
+	p = printer(p)
 	b := Badge{Index: -1}
 	var last *view.Transition
 	gained := false
@@ -66,94 +69,112 @@ func BadgeOf(item, status string, h *view.History, t *view.Talks) Badge {
 	}
 	switch status {
 	case agreement.StatusAgreed:
-		b.Kind, b.Label = BadgeAgreed, "agreed"
+		b.Kind = BadgeAgreed
 	case agreement.StatusAgreedAdReferendum:
-		b.Kind, b.Label = BadgeAdReferendum, "agreed ad referendum"
+		b.Kind = BadgeAdReferendum
 	case agreement.StatusContested:
-		b.Kind, b.Label = BadgeContested, "contested"
+		b.Kind = BadgeContested
 	case agreement.StatusOscillating:
-		b.Kind, b.Label = BadgeOscillating, "oscillating"
+		b.Kind = BadgeOscillating
 	default:
 		if gained {
-			b.Kind, b.Label = BadgeLost, "lost agreement"
+			b.Kind, b.Label = BadgeLost, p.T("lost agreement")
 		} else {
-			b.Kind, b.Label = BadgeNever, "never agreed"
+			b.Kind, b.Label = BadgeNever, p.T("never agreed")
 		}
+	}
+	if b.Label == "" {
+		b.Label = words.Status(p, status)
 	}
 	b.Text = b.Label
 	switch b.Kind {
 	case BadgeAdReferendum:
-		b.Text = "agreed ad referendum: it falls if a capital does not confirm"
+		b.Text = p.T("agreed ad referendum: it falls if a capital does not confirm")
 	case BadgeContested:
-		b.Text = "contested: agreed in some outcomes of the conditions, not in others"
+		b.Text = p.T("contested: agreed in some outcomes of the conditions, not in others")
 	case BadgeOscillating:
-		b.Text = "oscillating: its conditions admit no settled outcome"
+		b.Text = p.T("oscillating: its conditions admit no settled outcome")
 	}
 	if last == nil || !gained || view.Agreedish(status) {
 		return b
 	}
 	b.Index, b.Since = last.Index, last.At
-	when := fmt.Sprintf("%s (#%d)", day(last.At), last.Index)
-	lost := "lost agreement on " + when
-	if b.Kind != BadgeLost {
-		lost = b.Text + "; it lost agreement on " + when
-	}
+	var cause string
 	switch {
 	case last.Event == nil:
 		b.Hidden = true
-		b.Text = lost + ", by an event hidden from " + viewerName(t)
+		if t == nil || t.Viewer.Actor == nil {
+			cause = p.T("by an event hidden from the public")
+		} else {
+			cause = p.T("by an event hidden from this viewer")
+		}
 	case last.Stance != nil:
 		x := last.Stance
 		b.Party = x.Party
-		b.Actor = actorName(t, last.Event.Actor)
-		b.Text = lost + ", when " + partyName(t, x.Party) + " " + stanceChange(x.Stance, x.Condition)
+		b.Actor = actorName(p, t, last.Event.Actor)
+		cause = stanceChange(p, partyName(t, x.Party), x.Stance, x.Condition)
 	default:
-		b.Actor = actorName(t, last.Event.Actor)
-		b.Text = lost + ", when " + b.Actor + " " + actWords(last.Event.Kind)
+		b.Actor = actorName(p, t, last.Event.Actor)
+		cause = actWords(p, b.Actor, last.Event.Kind)
+	}
+	ref := "#" + strconv.FormatInt(last.Index, 10)
+	if b.Kind == BadgeLost {
+		b.Text = p.T("lost agreement on %[1]s (%[2]s), %[3]s", p.Date(last.At), ref, cause)
+	} else {
+		b.Text = p.T("%[4]s; it lost agreement on %[1]s (%[2]s), %[3]s", p.Date(last.At), ref, cause, b.Text)
 	}
 	return b
 }
 
-// stanceChange says what a party did to an item with its new stance, in
-// the words of a loss.
-func stanceChange(stance, condition string) string {
+// stanceChange says what a party did to an item with its new stance, as
+// the clause of a loss: "when oppA made its support conditional: it
+// supports it only if M1a or M1b is agreed".
+func stanceChange(p *i18n.Printer, party, stance, condition string) string {
 	switch stance {
 	case parley.StanceConditional:
-		return "made its support conditional: " + words.Stance(en, []string{"it"}, stance, condition, "")
+		return p.T("when %[1]s made its support conditional: it supports it only if %[2]s", party, words.ConditionText(p, condition))
 	case parley.StanceOppose:
-		return "opposed it"
+		return p.T("when %s opposed it", party)
 	case parley.StanceReserve:
-		return "reserved its position"
+		return p.T("when %s reserved its position", party)
 	case parley.StanceAbstain:
-		return "abstained"
+		return p.T("when %s abstained", party)
 	case parley.StanceSupport:
-		return "supported it"
+		return p.T("when %s supported it", party)
 	case parley.StanceAdReferendum:
-		return "supported it ad referendum"
+		return p.T("when %s supported it ad referendum", party)
 	}
-	return "withdrew its stance"
+	return p.T("when %s withdrew its stance", party)
 }
 
-// actWords says what an event that is not a stance did, for a loss.
-func actWords(kind string) string {
+// actWords says what an event that is not a stance did, as the clause of
+// a loss, by the actor who signed it.
+func actWords(p *i18n.Printer, actor, kind string) string {
 	switch kind {
 	case parley.KindTableVersion:
-		return "tabled a new version, on which no stance is taken yet"
+		return p.T("when %s tabled a new version, on which no stance is taken yet", actor)
 	case parley.KindSetPackage:
-		return "set a package"
+		return p.T("when %s set a package", actor)
 	case parley.KindSetRule:
-		return "set a decision rule"
+		return p.T("when %s set a decision rule", actor)
 	case parley.KindOpenRound:
-		return "opened a round"
+		return p.T("when %s opened a round", actor)
 	case parley.KindCloseRound:
-		return "closed a round"
+		return p.T("when %s closed a round", actor)
 	case parley.KindAcceptInvitation, parley.KindDeclineInvitation, parley.KindInvite:
-		return "changed who sits at the table"
+		return p.T("when %s changed who sits at the table", actor)
 	}
-	return "recorded an event of kind " + kind
+	return p.T("when %[1]s recorded an event of the kind %[2]s", actor, kind)
 }
 
-func day(t time.Time) string { return t.UTC().Format("2 January 2006") }
+// printer is the printer a picture speaks with: English for a picture
+// built without one (by hand, in a test).
+func printer(p *i18n.Printer) *i18n.Printer {
+	if p == nil {
+		return i18n.For(i18n.English)
+	}
+	return p
+}
 
 func partyName(t *view.Talks, id string) string {
 	if t == nil {
@@ -165,26 +186,19 @@ func partyName(t *view.Talks, id string) string {
 	return id
 }
 
-func actorName(t *view.Talks, key string) string {
+func actorName(p *i18n.Printer, t *view.Talks, key string) string {
 	if t == nil {
-		return "an actor"
+		return p.T("an actor")
 	}
 	a := t.Actor(key)
 	if a == nil {
-		return "an actor not on the roster"
+		return p.T("an actor not on the roster")
 	}
 	name := ""
 	if a.Party != "" {
 		name = t.PartyName(a.Party)
 	}
-	return words.Actor(en, a, name)
-}
-
-func viewerName(t *view.Talks) string {
-	if t == nil || t.Viewer.Actor == nil {
-		return "the public"
-	}
-	return "this viewer"
+	return words.Actor(p, a, name)
 }
 
 // writeGlyph writes the shape of a badge, centred at (cx, cy) with radius

@@ -145,7 +145,7 @@ func BenchmarkPictures(b *testing.B) {
 	}
 	b.Run("graph", func(b *testing.B) {
 		run(b, maxGraphBytes, func() error {
-			g, err := picture.Blocking(lg.res, lg.t, "I001", opts, picture.DefaultMaxNodes)
+			g, err := picture.Blocking(nil, lg.res, lg.t, "I001", opts, picture.DefaultMaxNodes)
 			if err != nil {
 				return err
 			}
@@ -155,7 +155,7 @@ func BenchmarkPictures(b *testing.B) {
 	})
 	b.Run("timeline", func(b *testing.B) {
 		run(b, maxTimelineBytes, func() error {
-			c, err := picture.Timeline(lg.h, lg.t, time.Time{}, time.Time{})
+			c, err := picture.Timeline(nil, lg.h, lg.t, time.Time{}, time.Time{})
 			if err != nil {
 				return err
 			}
@@ -164,7 +164,7 @@ func BenchmarkPictures(b *testing.B) {
 	})
 	b.Run("timeline-all-lanes", func(b *testing.B) {
 		run(b, 0, func() error {
-			c, err := picture.Timeline(lg.h, lg.t, time.Time{}, time.Time{})
+			c, err := picture.Timeline(nil, lg.h, lg.t, time.Time{}, time.Time{})
 			if err != nil {
 				return err
 			}
@@ -173,7 +173,7 @@ func BenchmarkPictures(b *testing.B) {
 	})
 	b.Run("progress", func(b *testing.B) {
 		run(b, maxProgressBytes, func() error {
-			p, err := picture.Progress(lg.h, lg.t, time.Time{}, time.Time{}, nil)
+			p, err := picture.Progress(nil, lg.h, lg.t, time.Time{}, time.Time{}, nil)
 			if err != nil {
 				return err
 			}

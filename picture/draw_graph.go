@@ -119,10 +119,11 @@ func WriteGraph(w io.Writer, g *Graph, o Options) error {
 }
 
 func graphTitle(g *Graph) string {
+	p := g.printer()
 	if view.Agreedish(g.Status) {
-		return "What the agreement of " + g.Item + " rests on"
+		return p.T("What the agreement of %s rests on", g.Item)
 	}
-	return "What blocks " + g.Item + " (" + words.Status(en, g.Status) + ")"
+	return p.T("What blocks %[1]s (%[2]s)", g.Item, words.Status(p, g.Status))
 }
 
 // graphLayers puts each item on a layer below every item that waits on
@@ -356,7 +357,7 @@ func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 	case NodeItem:
 		s.raw(`<a href="`, escape(o.Links.item(g.Talks, n.Item, g.At)), `">`)
 		s.raw("<g><title>")
-		s.text(nodeText(n))
+		s.text(nodeText(g.printer(), n))
 		s.raw("</title>")
 		fill, stroke := itemColours(n.Badge.Kind)
 		sw := "1.5"
@@ -375,7 +376,7 @@ func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 		tx = x0 + 10
 		note := ""
 		if n.NoSupport {
-			note = "no party supports it"
+			note = g.printer().T("no party supports it")
 		}
 		for k, l := range wrap(n.Title, fits(ln.w-18, 11), 2-min(1, len(note))) {
 			line(y0+35+float64(k)*13, 11, false, user(l))
@@ -386,7 +387,7 @@ func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 		s.raw("</g></a>\n")
 	case NodeParty:
 		s.raw("<g><title>")
-		s.text(nodeText(n))
+		s.text(nodeText(g.printer(), n))
 		s.raw("</title>")
 		rect(` rx="20" fill="#e3f2fd" stroke="#0d47a1" stroke-width="1.5"`)
 		tx = x0 + 16
@@ -399,14 +400,14 @@ func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 		s.raw("</g>\n")
 	case NodeHold:
 		s.raw("<g><title>")
-		s.text(nodeText(n))
+		s.text(nodeText(g.printer(), n))
 		s.raw("</title>")
 		// A box with cut corners, drawn dashed.
 		c := 8.0
 		pts := [][2]float64{{x0 + c, y0}, {x0 + ln.w - c, y0}, {x0 + ln.w, y0 + c}, {x0 + ln.w, y0 + ln.h - c}, {x0 + ln.w - c, y0 + ln.h}, {x0 + c, y0 + ln.h}, {x0, y0 + ln.h - c}, {x0, y0 + c}}
 		s.raw(`<path d="`, s.polygon(pts), `" fill="#fff8e1" stroke="#8a4b00" stroke-width="1.5" stroke-dasharray="5 2"/>`)
 		line(y0+17, 12, true, plain(shorten(n.Title, fits(ln.w-20, 12))))
-		line(y0+32, 10, false, plain(shorten("on "+n.Item, fits(ln.w-20, 10))))
+		line(y0+32, 10, false, plain(shorten(g.printer().T("on %s", n.Item), fits(ln.w-20, 10))))
 		if len(n.Unlocks) > 0 {
 			s.raw("\n")
 			s.unlockMark(x0+ln.w-6, y0, n.Unlocks)
@@ -414,14 +415,14 @@ func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 		s.raw("</g>\n")
 	default:
 		s.raw("<g><title>")
-		s.text(nodeText(n))
+		s.text(nodeText(g.printer(), n))
 		s.raw("</title>")
 		k := 10.0
 		pts := [][2]float64{{x0 + k, y0}, {x0 + ln.w, y0}, {x0 + ln.w - k, y0 + ln.h}, {x0, y0 + ln.h}}
 		s.raw(`<path d="`, s.polygon(pts), `" fill="#f3e5f5" stroke="#4a148c" stroke-width="1.5"/>`)
 		tx = x0 + 14
-		line(y0+17, 12, true, plain(shorten("fact "+n.Fact, fits(ln.w-28, 12))))
-		line(y0+32, 10, false, plain("not as a condition needs it"))
+		line(y0+17, 12, true, plain(shorten(g.printer().T("fact %s", n.Fact), fits(ln.w-28, 12))))
+		line(y0+32, 10, false, plain(g.printer().T("not as a condition needs it")))
 		s.raw("</g>\n")
 	}
 }
@@ -489,33 +490,37 @@ func wrap(text string, n, lines int) []string {
 // graphLegend returns the lines under a graph: what the shapes mean, the
 // unlock options and what is left out.
 func graphLegend(g *Graph) []string {
+	p := g.printer()
 	kinds := map[string]bool{}
 	for _, n := range g.Nodes {
 		kinds[n.Kind] = true
 	}
-	key := "Arrows run from what waits to what it waits on, and from each blocker to what it blocks."
+	lines := []string{p.T("Arrows run from what waits to what it waits on, and from each blocker to what it blocks.")}
 	var parts []string
 	if kinds[NodeParty] {
-		parts = append(parts, "rounded: a party whose objection, reservation or silence ends a chain")
+		parts = append(parts, p.T("rounded: a party whose objection, reservation or silence ends a chain"))
 	}
 	if kinds[NodeHold] {
-		parts = append(parts, "cut corners: a hold")
+		parts = append(parts, p.T("cut corners: a hold"))
 	}
 	if kinds[NodeFact] {
-		parts = append(parts, "slanted: a fact")
+		parts = append(parts, p.T("slanted: a fact"))
 	}
-	lines := []string{key}
 	if len(parts) > 0 {
-		lines = append(lines, "Shapes: "+strings.Join(parts, "; ")+".")
+		shapes := parts[0]
+		for _, x := range parts[1:] {
+			shapes = p.T("%[1]s; %[2]s", shapes, x)
+		}
+		lines = append(lines, p.T("Shapes: %s.", shapes))
 	}
 	for _, u := range g.Unlocks {
-		lines = append(lines, "Unlock "+strconv.Itoa(u.N)+": "+u.Text)
+		lines = append(lines, p.T("Unlock %[1]d: %[2]s", u.N, u.Text))
 	}
 	if g.UnlocksLeft > 0 {
-		lines = append(lines, en.T("%d more unlock options", g.UnlocksLeft)+" in the explanation.")
+		lines = append(lines, p.T("%d more unlock options in the explanation.", g.UnlocksLeft))
 	}
 	if g.Left.Nodes() > 0 {
-		lines = append(lines, "Left out: "+leftText(g.Left)+"; the explanation lists them.")
+		lines = append(lines, p.T("Left out: %s; the explanation lists them.", leftText(p, g.Left)))
 	}
 	return lines
 }

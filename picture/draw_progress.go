@@ -3,11 +3,11 @@ package picture
 import (
 	"io"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 )
 
 // The geometry of a progress chart.
@@ -24,7 +24,9 @@ const (
 // stay apart in black and white: solid with discs, dashed with squares,
 // dotted with triangles.
 type series struct {
-	name   string
+	name   string // in the chart's language: "open items"
+	count  string // what it counts, for Forecast.Words
+	per    string // the key of a day's count: "%d open items"
 	value  func(Day) int
 	fc     Forecast
 	stroke string
@@ -33,12 +35,17 @@ type series struct {
 }
 
 func (p *ProgressChart) series() []series {
+	pr := p.printer()
 	return []series{
-		{"open items", func(d Day) int { return d.Open }, p.Items, "#0d47a1", "", "disc"},
-		{"open brackets", func(d Day) int { return d.Brackets }, p.Brackets, "#8a4b00", "7 4", "square"},
-		{"open divergences", func(d Day) int { return d.Divergences }, p.Divergences, "#4a148c", "2 3", "triangle"},
+		{pr.T("open items"), CountItems, i18n.Key("%d open items"), func(d Day) int { return d.Open }, p.Items, "#0d47a1", "", "disc"},
+		{pr.T("open brackets"), CountBrackets, i18n.Key("%d open brackets"), func(d Day) int { return d.Brackets }, p.Brackets, "#8a4b00", "7 4", "square"},
+		{pr.T("open divergences"), CountDivergences, i18n.Key("%d open divergences"), func(d Day) int { return d.Divergences }, p.Divergences, "#4a148c", "2 3", "triangle"},
 	}
 }
+
+// printer is the language of the chart's words, English for a chart made
+// by hand.
+func (p *ProgressChart) printer() *i18n.Printer { return printer(p.lang) }
 
 // WriteProgress writes a progress chart as SVG: each count per day (open
 // items, open brackets, open divergences) as a line, the rounds shaded,
@@ -51,6 +58,7 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 		return parley.Errorf(parley.EINTERNAL, "there is no progress chart to draw")
 	}
 	s := newSVG(o, "pp-")
+	pr := p.printer()
 	n := len(p.Days)
 	// Days after the last that the forecasts need, at most as many again
 	// as the chart shows (and at least a week).
@@ -76,7 +84,7 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 		sentences = append(sentences, wrap(line, fits(pgWidth-16, 11), 4)...)
 	}
 	height := y1 + 40 + float64(len(sentences)+1)*legendLine
-	title := "Open items, brackets and divergences by day, " + day(p.From) + " to " + day(p.To)
+	title := pr.T("Open items, brackets and divergences by day, %[1]s to %[2]s", pr.Date(p.From), pr.Date(p.To))
 	s.open(pgWidth, height, title, strings.Join(p.Text(), " "))
 	s.defs()
 	s.label(8, 18, 13, "start", true, "#111", plain(shorten(title, 90)))
@@ -90,13 +98,13 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 	if ext > 0 {
 		a := xd(float64(n) - 0.5)
 		s.rect(a, y0, x1-a, y1-y0, `fill="#fafafa" stroke="#bbb" stroke-dasharray="3 3"`)
-		s.label(a+3, y0+12, 10, "start", false, "#333", plain("forecast"))
+		s.label(a+3, y0+12, 10, "start", false, "#333", plain(pr.T("forecast")))
 	}
 	// Axes.
 	for v := 0; v <= yMax; v += yStep {
 		y := yv(float64(v))
 		s.line(x0, y, x1, y, `stroke="#ddd" stroke-width="1"`)
-		s.label(x0-6, y+4, 10, "end", false, "#333", plain(en.Number(v)))
+		s.label(x0-6, y+4, 10, "end", false, "#333", plain(pr.Number(v)))
 	}
 	s.line(x0, y1, x1, y1, `stroke="#333" stroke-width="1"`)
 	s.line(x0, y0, x0, y1, `stroke="#333" stroke-width="1"`)
@@ -105,7 +113,7 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 	for d := 0; d < n+ext; d += step {
 		x := xd(float64(d))
 		s.line(x, y1, x, y1+4, `stroke="#333"`)
-		s.label(x, y1+16, 10, "middle", false, "#333", plain(p.From.Add(time.Duration(d)*dayLen).Format("2 Jan")))
+		s.label(x, y1+16, 10, "middle", false, "#333", plain(shortDate(pr, p.From.Add(time.Duration(d)*dayLen), false)))
 	}
 	// The forecasts, under the lines.
 	last := float64(n - 1)
@@ -154,7 +162,7 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 		if n <= 62 {
 			for d, pt := range pts {
 				s.raw("<g><title>")
-				s.text(day(p.Days[d].Date) + ": " + strconv.Itoa(sr.value(p.Days[d])) + " " + sr.name)
+				s.text(pr.T("%[1]s: %[2]s", pr.Date(p.Days[d].Date), pr.T(sr.per, sr.value(p.Days[d]))))
 				s.raw("</title>")
 				s.marker(sr.marker, pt[0], pt[1], sr.stroke)
 				s.raw("</g>")
@@ -231,12 +239,13 @@ func niceScale(v int) (top, step int) {
 
 // Sentences says each forecast in a sentence.
 func (p *ProgressChart) Sentences() []string {
+	pr := p.printer()
 	var out []string
 	for _, sr := range p.series() {
-		out = append(out, sr.fc.Words(sr.name, p.lastFitted()))
+		out = append(out, sr.fc.Words(pr, sr.count, p.lastFitted()))
 	}
 	if p.Truncated {
-		out = append(out, "The history stops before the end of the record: the last days may miss changes.")
+		out = append(out, pr.T("The history stops before the end of the record: the last days may miss changes."))
 	}
 	return out
 }
@@ -248,7 +257,8 @@ func (p *ProgressChart) lastFitted() time.Time { return p.To }
 // It lists the counts of every day when there are at most 62, else of
 // one day in seven and the last.
 func (p *ProgressChart) Text() []string {
-	out := []string{"Open items, brackets and divergences by day, " + day(p.From) + " to " + day(p.To) + "."}
+	pr := p.printer()
+	out := []string{pr.T("Open items, brackets and divergences by day, %[1]s to %[2]s.", pr.Date(p.From), pr.Date(p.To))}
 	every := 1
 	if len(p.Days) > 62 {
 		every = 7
@@ -257,9 +267,8 @@ func (p *ProgressChart) Text() []string {
 		if d%every != 0 && d != len(p.Days)-1 {
 			continue
 		}
-		out = append(out, dayInRound(x.Date, p.Rounds)+": "+en.T("%d open items", x.Open)+", "+
-			en.T("%d open brackets", x.Brackets)+", "+en.T("%d open divergences", x.Divergences)+
-			" ("+en.T("%d items", x.Items)+" on the agenda).")
+		out = append(out, pr.T("%[1]s: %[2]s, %[3]s, %[4]s (%[5]s on the agenda).", dayInRound(pr, x.Date, p.Rounds),
+			pr.T("%d open items", x.Open), pr.T("%d open brackets", x.Brackets), pr.T("%d open divergences", x.Divergences), pr.T("%d items", x.Items)))
 	}
 	return append(out, p.Sentences()...)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/words"
 )
 
@@ -33,6 +34,7 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 		return parley.Errorf(parley.EINTERNAL, "there is no timeline to draw")
 	}
 	s := newSVG(o, "pt-")
+	p := c.printer()
 	days := int(c.To.Sub(c.From)/dayLen) + 1
 	end := c.To.Add(dayLen)
 	if days < 1 { // a chart made by hand that ends before it starts
@@ -52,7 +54,7 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 	// Title and banner.
 	s.label(8, 18, 13, "start", true, "#111", plain(shorten(timelineTitle(c), 70)))
 	if c.Cursor >= 0 {
-		s.label(x1, 18, 12, "end", true, "#0d47a1", plain("As of "+c.dayWords(c.CursorAt)+", after event #"+strconv.FormatInt(c.Cursor, 10)))
+		s.label(x1, 18, 12, "end", true, "#0d47a1", plain(p.T("As of %[1]s, after event %[2]s", c.dayWords(c.CursorAt), "#"+strconv.FormatInt(c.Cursor, 10))))
 	}
 	// Rounds, shaded behind everything.
 	for _, r := range c.Rounds {
@@ -71,11 +73,11 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 			s.line(x, 46, x, lanesBottom, `stroke="#ccc" stroke-width="1"`)
 		}
 		if d < days && d%step == 0 {
-			s.label(x+3, 58, 10, "start", false, "#333", plain(c.From.Add(time.Duration(d)*dayLen).Format("2 Jan 2006")))
+			s.label(x+3, 58, 10, "start", false, "#333", plain(shortDate(p, c.From.Add(time.Duration(d)*dayLen), true)))
 		}
 	}
 	// The scrubber.
-	s.label(tlLabel, 78, 10, "end", false, "#333", plain("changes of agreement"))
+	s.label(tlLabel, 78, 10, "end", false, "#333", plain(p.T("changes of agreement")))
 	s.line(x0, 82, x1, 82, `stroke="#999" stroke-width="1"`)
 	cur := int64(-1)
 	for _, ch := range c.Changes {
@@ -100,9 +102,10 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 		}
 		s.raw(`<a href="`, escape(o.Links.scrub(c.Talks, ch.Index)), `"><title>`)
 		if len(run) > 1 {
-			s.text(en.T("%d changes", len(run)) + " close together; ")
+			s.text(p.T("%[1]d changes close together; %[2]s", len(run), changeWords(c, ch)))
+		} else {
+			s.text(changeWords(c, ch))
 		}
-		s.text(changeWords(c, ch))
 		s.raw("</title>")
 		if ch.Index == cur {
 			s.rect(x-3, 68, 6, 18, `fill="#0d47a1"`)
@@ -140,7 +143,7 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 			s.rect(0, y, tlWidth, tlLane, `fill="#000" fill-opacity="0.035"`)
 		}
 		s.raw(`<a href="`, escape(o.Links.item(c.Talks, l.Item, -1)), `"><title>`)
-		s.text(laneName(l) + ": " + l.Badge.Label)
+		s.text(p.T("%[1]s: %[2]s", laneName(p, l), l.Badge.Label))
 		s.raw(`</title><use href="#`, s.id, "b-", badgeID(l.Badge.Kind), `" x="`, num(s.x(14)), `" y="`, num(y+tlLane/2), `"/>`)
 		s.raw(`<text x="`, num(s.x(26)), `" y="`, num(y+16), `" font-weight="bold">`, plain(shorten(l.Item, 12)).markup(), "</text>")
 		s.raw(`<text x="`, num(s.x(titleX)), `" y="`, num(y+16), `">`, user(shorten(l.Title, fits(tlLabel-titleX, 11))).markup(), "</text></a>\n")
@@ -154,7 +157,7 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 				continue // the next mark stands for both
 			}
 			s.raw(`<a href="`, escape(o.Links.at(c.Talks, mk.Index)), `"><title>`)
-			s.text(markTitle(l, mk))
+			s.text(markTitle(p, l, mk))
 			kind := "loss"
 			if mk.Agreed {
 				kind = "gain"
@@ -208,89 +211,121 @@ func (s *svg) line(xa, ya, xb, yb float64, attrs string) {
 }
 
 func timelineTitle(c *LaneChart) string {
-	return "Agreement over time, " + day(c.From) + " to " + day(c.To)
+	p := c.printer()
+	return p.T("Agreement over time, %[1]s to %[2]s", p.Date(c.From), p.Date(c.To))
 }
 
 // dayWords writes a date, with the day of its round when it falls in one:
 // "8 April 2015 (day 3 of Second round)".
 func (c *LaneChart) dayWords(t time.Time) string {
-	return dayInRound(t, c.Rounds)
+	return dayInRound(c.printer(), t, c.Rounds)
 }
 
-func dayInRound(t time.Time, rs []RoundSpan) string {
-	s := day(t)
+func dayInRound(p *i18n.Printer, t time.Time, rs []RoundSpan) string {
 	d := dayOf(t)
 	for _, r := range rs {
 		if !d.Before(r.From) && !d.After(r.To) {
-			n := int(d.Sub(r.From)/dayLen) + 1
-			return s + " (day " + strconv.Itoa(n) + " of " + r.Title + ")"
+			return p.T("%[1]s (day %[2]d of %[3]s)", p.Date(t), int(d.Sub(r.From)/dayLen)+1, r.Title)
 		}
 	}
-	return s
+	return p.Date(t)
 }
 
+// shortDate writes a day for the axis of a chart: "26 Jan 2015", or
+// "26 Jan" without the year.
+func shortDate(p *i18n.Printer, t time.Time, year bool) string {
+	t = t.UTC()
+	day, y := p.Digits(int64(t.Day())), p.Digits(int64(t.Year()))
+	if year {
+		return p.T(shortMonthsYear[t.Month()-1], day, y)
+	}
+	return p.T(shortMonths[t.Month()-1], day)
+}
+
+// The keys of a day on an axis, by month: with the year, and without.
+var (
+	shortMonthsYear = [12]string{
+		i18n.Key("%[1]s Jan %[2]s"), i18n.Key("%[1]s Feb %[2]s"), i18n.Key("%[1]s Mar %[2]s"), i18n.Key("%[1]s Apr %[2]s"),
+		i18n.Key("%[1]s May %[2]s"), i18n.Key("%[1]s Jun %[2]s"), i18n.Key("%[1]s Jul %[2]s"), i18n.Key("%[1]s Aug %[2]s"),
+		i18n.Key("%[1]s Sep %[2]s"), i18n.Key("%[1]s Oct %[2]s"), i18n.Key("%[1]s Nov %[2]s"), i18n.Key("%[1]s Dec %[2]s"),
+	}
+	shortMonths = [12]string{
+		i18n.Key("%s Jan"), i18n.Key("%s Feb"), i18n.Key("%s Mar"), i18n.Key("%s Apr"), i18n.Key("%s May"), i18n.Key("%s Jun"),
+		i18n.Key("%s Jul"), i18n.Key("%s Aug"), i18n.Key("%s Sep"), i18n.Key("%s Oct"), i18n.Key("%s Nov"), i18n.Key("%s Dec"),
+	}
+)
+
 func markWords(c *LaneChart, l *Lane, m Mark) string {
-	s := "lost agreement"
-	if m.Agreed {
-		s = "agreed"
-	}
-	s += " on " + c.dayWords(m.At) + ", event #" + strconv.FormatInt(m.Index, 10)
+	p := c.printer()
+	when, ref := c.dayWords(m.At), "#"+strconv.FormatInt(m.Index, 10)
 	switch {
+	case m.Agreed && m.Hidden:
+		return p.T("agreed on %[1]s, event %[2]s, hidden from this viewer", when, ref)
+	case m.Agreed && m.Party != "":
+		return p.T("agreed on %[1]s, event %[2]s, a stance of %[3]s", when, ref, m.Party)
+	case m.Agreed:
+		return p.T("agreed on %[1]s, event %[2]s", when, ref)
 	case m.Hidden:
-		s += ", hidden from this viewer"
+		return p.T("lost agreement on %[1]s, event %[2]s, hidden from this viewer", when, ref)
 	case m.Party != "":
-		s += ", a stance of " + m.Party
+		return p.T("lost agreement on %[1]s, event %[2]s, a stance of %[3]s", when, ref, m.Party)
 	}
-	return s
+	return p.T("lost agreement on %[1]s, event %[2]s", when, ref)
 }
 
 // markTitle is a mark's tooltip, short: the description says it all.
-func markTitle(l *Lane, m Mark) string {
-	s := " lost agreement, "
+func markTitle(p *i18n.Printer, l *Lane, m Mark) string {
+	ref := "#" + strconv.FormatInt(m.Index, 10)
 	if m.Agreed {
-		s = " agreed, "
+		return p.T("%[1]s agreed, %[2]s, %[3]s", l.Item, p.Date(m.At), ref)
 	}
-	return l.Item + s + day(m.At) + ", #" + strconv.FormatInt(m.Index, 10)
+	return p.T("%[1]s lost agreement, %[2]s, %[3]s", l.Item, p.Date(m.At), ref)
 }
 
 func changeWords(c *LaneChart, ch Change) string {
+	p := c.printer()
 	var parts []string
 	if ch.Gains > 0 {
-		parts = append(parts, en.T("%d items agreed", ch.Gains))
+		parts = append(parts, p.T("%d items agreed", ch.Gains))
 	}
 	if ch.Losses > 0 {
-		parts = append(parts, en.T("%d items lost agreement", ch.Losses))
+		parts = append(parts, p.T("%d items lost agreement", ch.Losses))
 	}
-	return "#" + strconv.FormatInt(ch.Index, 10) + ", " + day(ch.At) + ": " + en.List(parts)
+	return p.T("%[1]s, %[2]s: %[3]s", "#"+strconv.FormatInt(ch.Index, 10), p.Date(ch.At), p.List(parts))
 }
 
-func laneName(l *Lane) string {
+func laneName(p *i18n.Printer, l *Lane) string {
 	if l.Title != "" {
-		return l.Item + " “" + l.Title + "”"
+		return l.Item + " " + words.Quote(p, l.Title)
 	}
 	return l.Item
 }
 
 func laneText(c *LaneChart, l *Lane) string {
-	s := laneName(l)
-	var ms []string
-	for _, m := range l.Marks {
-		ms = append(ms, markWords(c, l, m))
+	p := c.printer()
+	var marks string
+	for k, m := range l.Marks {
+		if k == 0 {
+			marks = markWords(c, l, m)
+		} else {
+			marks = p.T("%[1]s; %[2]s", marks, markWords(c, l, m))
+		}
 	}
-	if len(ms) > 0 {
-		s += ": " + strings.Join(ms, "; ")
+	if marks == "" {
+		return p.T("%[1]s; now %[2]s", laneName(p, l), l.Badge.Label)
 	}
-	return s + "; now " + l.Badge.Label
+	return p.T("%[1]s: %[2]s; now %[3]s", laneName(p, l), marks, l.Badge.Label)
 }
 
 // Text returns what the chart shows, in sentences: its text alternative.
 func (c *LaneChart) Text() []string {
-	out := []string{timelineTitle(c) + ", " + lanesWords(c) + "."}
+	p := c.printer()
+	out := []string{p.T("Agreement over time, %[1]s to %[2]s, %[3]s.", p.Date(c.From), p.Date(c.To), lanesWords(c))}
 	for _, r := range c.Rounds {
-		out = append(out, "Round “"+r.Title+"”: "+day(r.From)+" to "+day(r.To)+".")
+		out = append(out, p.T("Round %[1]s: %[2]s to %[3]s.", words.Quote(p, r.Title), p.Date(r.From), p.Date(r.To)))
 	}
 	if c.Cursor >= 0 {
-		out = append(out, "Looked at as of "+c.dayWords(c.CursorAt)+", after event #"+strconv.FormatInt(c.Cursor, 10)+".")
+		out = append(out, p.T("Looked at as of %[1]s, after event %[2]s.", c.dayWords(c.CursorAt), "#"+strconv.FormatInt(c.Cursor, 10)))
 	}
 	for _, l := range c.Lanes {
 		out = append(out, words.Sentence(laneText(c, l)))
@@ -299,31 +334,33 @@ func (c *LaneChart) Text() []string {
 }
 
 func lanesWords(c *LaneChart) string {
+	p := c.printer()
 	if c.Total == 0 {
-		return "no items"
+		return p.T("no items")
 	}
 	if len(c.Lanes) == c.Total {
-		return en.T("%d items", c.Total)
+		return p.T("%d items", c.Total)
 	}
-	return "items " + en.Number(c.Offset+1) + " to " + en.Number(c.Offset+len(c.Lanes)) + " of " + en.Number(c.Total)
+	return p.T("items %[1]d to %[2]d of %[3]d", c.Offset+1, c.Offset+len(c.Lanes), c.Total)
 }
 
 // timelineFooter returns the lines under the lanes: the key and what the
 // chart leaves out.
 func timelineFooter(c *LaneChart) []string {
-	lines := []string{"Hatched: agreed. ▲ agreement gained, ▽ lost; each links to the dashboard as it was after that event. Shown: " + lanesWords(c) + "."}
+	p := c.printer()
+	lines := []string{p.T("Hatched: agreed. ▲ agreement gained, ▽ lost; each links to the dashboard as it was after that event. Shown: %s.", lanesWords(c))}
 	var out []string
 	if c.Before > 0 {
-		out = append(out, en.T("%d changes", c.Before)+" before "+day(c.From))
+		out = append(out, p.T("%[1]d changes before %[2]s", c.Before, p.Date(c.From)))
 	}
 	if c.After > 0 {
-		out = append(out, en.T("%d changes", c.After)+" after "+day(c.To))
+		out = append(out, p.T("%[1]d changes after %[2]s", c.After, p.Date(c.To)))
 	}
 	if len(out) > 0 {
-		lines = append(lines, "Not shown: "+en.List(out)+".")
+		lines = append(lines, p.T("Not shown: %s.", p.List(out)))
 	}
 	if c.Truncated {
-		lines = append(lines, "The history stops at event #"+strconv.FormatInt(c.Until, 10)+": the record is too long to replay whole here.")
+		lines = append(lines, p.T("The history stops at event %s: the record is too long to replay whole here.", "#"+strconv.FormatInt(c.Until, 10)))
 	}
 	return lines
 }

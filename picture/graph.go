@@ -4,11 +4,11 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/view"
 	"github.com/parleyhq/parley/words"
 )
@@ -70,6 +70,7 @@ type Graph struct {
 	// Total counts the nodes and edges of the whole explanation, Left
 	// those not kept (elided edges aside).
 	Total, Left Counts
+	p           *i18n.Printer // the language of its words
 }
 
 // Counts counts the nodes of a graph by kind, and its edges.
@@ -143,8 +144,8 @@ type Unlock struct {
 	Text         string // "gov supports M1a → M1a and D1 agreed"
 }
 
-// Blocking builds the blocking graph of item from an evaluation res of the
-// view t (t.Evaluate()), keeping the max most relevant nodes (max ≤ 0
+// Blocking builds the blocking graph of item, its words in the language of
+// p, from an evaluation res of the view t (t.Evaluate()), keeping the max most relevant nodes (max ≤ 0
 // means DefaultMaxNodes; at most MaxNodes), and marks on it the unlock
 // options given (agreement.Unlock of t.Inst and the item, smallest
 // first), each weighed on t.Inst to list the items it would make agreed.
@@ -157,7 +158,8 @@ type Unlock struct {
 // the remaining root blockers; ties by id. A chain followed through nodes left out shows as an elided edge
 // between the nodes kept at its ends, with the number of items left out
 // on the way. docs/PICTURES.md says why.
-func Blocking(res *agreement.Result, t *view.Talks, item string, unlocks []agreement.UnlockOption, max int) (*Graph, error) {
+func Blocking(p *i18n.Printer, res *agreement.Result, t *view.Talks, item string, unlocks []agreement.UnlockOption, max int) (*Graph, error) {
+	p = printer(p)
 	if res == nil || t == nil {
 		return nil, parley.Errorf(parley.EINTERNAL, "a blocking graph needs an evaluation and the view it comes from")
 	}
@@ -169,11 +171,11 @@ func Blocking(res *agreement.Result, t *view.Talks, item string, unlocks []agree
 		max = DefaultMaxNodes
 	}
 	max = min(max, MaxNodes)
-	b := &builder{res: res, t: t, nodes: map[string]*Node{}, edges: map[[3]string]*Edge{}}
+	b := &builder{p: p, res: res, t: t, nodes: map[string]*Node{}, edges: map[[3]string]*Edge{}}
 	b.explore(item)
 	b.measure(item)
 	order := b.relevance(item, max)
-	g := &Graph{Talks: t.ID, At: t.At, Item: item, Status: ir.Status, Badge: BadgeOf(item, ir.Status, nil, t)}
+	g := &Graph{Talks: t.ID, At: t.At, Item: item, Status: ir.Status, Badge: BadgeOf(p, item, ir.Status, nil, t), p: p}
 	kept := map[string]bool{}
 	for k, n := range order {
 		n.Rank = k
@@ -229,6 +231,7 @@ func countNode(c *Counts, n *Node) {
 }
 
 type builder struct {
+	p     *i18n.Printer
 	res   *agreement.Result
 	t     *view.Talks
 	nodes map[string]*Node
@@ -252,7 +255,7 @@ func (b *builder) itemNode(id string) *Node {
 	}
 	if ir := b.res.Items[id]; ir != nil {
 		n.Status = ir.Status
-		n.Badge = BadgeOf(id, ir.Status, nil, b.t)
+		n.Badge = BadgeOf(b.p, id, ir.Status, nil, b.t)
 		n.NoSupport = ir.NoSupport && len(ir.Holds) == 0
 		n.Root = n.NoSupport
 	}
@@ -318,7 +321,7 @@ func (b *builder) explore(item string) {
 		}
 		for _, h := range ir.Holds {
 			n := b.node(&Node{ID: "hold:" + id + ":" + h.Kind, Kind: NodeHold, Item: id, Hold: h.Kind, Count: h.Count,
-				Title: holdTitle(h.Kind, h.Count), Root: true})
+				Title: holdTitle(b.p, h.Kind, h.Count), Root: true})
 			b.edge(n.ID, from, EdgeHolds, nil)
 			b.term[from] = append(b.term[from], n.ID)
 		}
@@ -343,7 +346,7 @@ func (b *builder) explore(item string) {
 				b.edge(from, n.ID, EdgeExcludes, &v)
 			}
 			for _, f := range append(slices.Clone(bl.MissingFacts), bl.ExcludedByFacts...) {
-				n := b.node(&Node{ID: "fact:" + f, Kind: NodeFact, Fact: f, Title: "the fact " + f, Root: true})
+				n := b.node(&Node{ID: "fact:" + f, Kind: NodeFact, Fact: f, Title: b.p.T("the fact %s", f), Root: true})
 				b.edge(from, n.ID, EdgeFact, &v)
 				if !slices.Contains(b.term[from], n.ID) {
 					b.term[from] = append(b.term[from], n.ID)
@@ -361,14 +364,15 @@ func (b *builder) hasEdge(from, to, kind string) bool {
 	return ok
 }
 
-func holdTitle(kind string, count int) string {
+// holdTitle names a hold by what it counts: "2 open brackets".
+func holdTitle(p *i18n.Printer, kind string, count int) string {
 	switch kind {
 	case agreement.HoldOpenBrackets:
-		return en.T("%d open brackets", count)
+		return p.T("%d open brackets", count)
 	case agreement.HoldIncompleteVersion:
-		return en.T("%d languages missing", count)
+		return p.T("%d languages missing", count)
 	case agreement.HoldOpenDivergence:
-		return en.T("%d open divergences", count)
+		return p.T("%d open divergences", count)
 	}
 	return strings.ReplaceAll(kind, "_", " ")
 }
@@ -702,54 +706,80 @@ func (b *builder) elide(kept map[string]bool) []*Edge {
 	return out
 }
 
-// label writes an edge's labels in words.
-func (e *Edge) label(g *Graph, t *view.Talks) {
+// label writes an edge's labels in words: Short on the edge, Label a
+// sentence.
+func (e *Edge) label(g *Graph) {
+	p := g.printer()
 	parties := make([]string, len(e.Votes))
 	for k, v := range e.Votes {
 		parties[k] = v.Party
 	}
-	from, to := nodeName(e.From), nodeName(e.To)
+	from, to := nodeName(p, e.From), nodeName(p, e.To)
 	switch e.Kind {
 	case EdgeWaits, EdgeFact, EdgeExcludes:
-		e.Short = strings.Join(parties, ", ")
+		e.Short = join(p, parties)
 		var clauses []string
 		for _, grp := range byCondition(e.Votes) {
-			clauses = append(clauses, en.List(grp.parties)+" "+verb(len(grp.parties), "supports", "support")+" "+from+" only if "+words.ConditionText(en, grp.cond))
+			clauses = append(clauses, words.Stance(p, grp.parties, parley.StanceConditional, grp.cond, from))
 		}
-		e.Label = strings.Join(clauses, "; ")
 		switch e.Kind {
 		case EdgeWaits:
-			e.Label += "; " + to + " is not agreed"
+			clauses = append(clauses, p.T("%s is not agreed", to))
 		case EdgeExcludes:
-			e.Label += "; " + to + " is agreed"
-			e.Short += " (not " + to + ")"
+			clauses = append(clauses, p.T("%s is agreed", to))
+			e.Short = p.T("%[1]s (not %[2]s)", e.Short, to)
+		}
+		e.Label = clauses[0]
+		for _, c := range clauses[1:] {
+			e.Label = p.T("%[1]s; %[2]s", e.Label, c)
 		}
 	case EdgeBlocks:
-		var s []string
+		var short, long []string
 		for _, v := range e.Votes {
-			s = append(s, blockWords(v.Stance))
+			short = append(short, blockWords(p, v.Stance))
+			long = append(long, blockSentence(p, from, v.Stance, to))
 		}
-		e.Short = strings.Join(s, ", ")
-		e.Label = from + " " + e.Short + " " + to
+		e.Short = join(p, short)
+		if len(long) > 0 {
+			e.Label = long[0]
+			for _, c := range long[1:] {
+				e.Label = p.T("%[1]s; %[2]s", e.Label, c)
+			}
+		}
 	case EdgeHolds:
-		e.Short = "holds"
+		e.Short = p.T("holds")
 		if n := g.node(e.From); n != nil {
-			e.Label = words.Hold(en, n.Hold, n.Count, n.Item)
+			e.Label = words.Hold(p, n.Hold, n.Count, n.Item)
 		}
 	case EdgePackage:
-		e.Short = "package"
-		e.Label = from + " is agreed only with its package, and " + to + " fails"
+		e.Short = p.T("package")
+		e.Label = p.T("%[1]s is agreed only with its package, and %[2]s fails", from, to)
 	case EdgeRelies:
-		e.Short = strings.Join(parties, ", ")
-		if len(parties) > 0 {
-			e.Label = from + " is agreed as " + en.List(parties) + " " + verb(len(parties), "supports", "support") + " it on condition that " + to + " is agreed"
-		} else {
-			e.Label = from + " is agreed with " + to + ", its package mate or the condition of its support"
+		e.Short = join(p, parties)
+		switch len(parties) {
+		case 0:
+			e.Label = p.T("%[1]s is agreed with %[2]s, its package mate or the condition of its support", from, to)
+		case 1:
+			e.Label = p.T("%[1]s is agreed as %[2]s supports it on condition that %[3]s is agreed", from, parties[0], to)
+		default:
+			e.Label = p.T("%[1]s is agreed as %[2]s support it on condition that %[3]s is agreed", from, p.List(parties), to)
 		}
 	case EdgeElided:
-		e.Short = "via " + en.T("%d items", e.Via)
-		e.Label = from + " waits on " + to + " through " + en.T("%d items", e.Via) + " left out of the picture"
+		e.Short = p.T("via %d items", e.Via)
+		e.Label = p.T("%[2]s waits on %[3]s through %[1]d items left out of the picture", e.Via, from, to)
 	}
+}
+
+// join joins short labels with the language's comma: "oppA, oppB".
+func join(p *i18n.Printer, items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	s := items[0]
+	for _, it := range items[1:] {
+		s = p.T("%[1]s, %[2]s", s, it)
+	}
+	return s
 }
 
 type condGroup struct {
@@ -770,33 +800,40 @@ func byCondition(votes []Vote) []condGroup {
 	return out
 }
 
-func verb(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func blockWords(stance string) string {
+// blockWords is the short label of a party's vote on the edge to the
+// item it blocks: "opposes".
+func blockWords(p *i18n.Printer, stance string) string {
 	switch stance {
 	case parley.StanceOppose:
-		return "opposes"
+		return p.T("opposes")
 	case parley.StanceReserve:
-		return "reserves on"
+		return p.T("reserves on")
 	case "silent":
-		return "has no stance on"
+		return p.T("has no stance on")
 	case parley.StanceConditional:
-		return "supports only on a condition that fails"
+		return p.T("supports only on a condition that fails")
 	}
 	return strings.ReplaceAll(stance, "_", " ")
 }
 
+// blockSentence says how a party's vote blocks an item: "gov opposes
+// M1a".
+func blockSentence(p *i18n.Printer, party, stance, item string) string {
+	switch stance {
+	case "silent":
+		return words.Stance(p, []string{party}, "", "", item)
+	case parley.StanceConditional:
+		return p.T("%[1]s supports %[2]s only on a condition that fails", party, item)
+	}
+	return words.Stance(p, []string{party}, stance, "", item)
+}
+
 // nodeName is the short name of a node id: the item, party or fact.
-func nodeName(id string) string {
+func nodeName(p *i18n.Printer, id string) string {
 	kind, rest, _ := strings.Cut(id, ":")
 	if kind == NodeHold {
-		item, h, _ := strings.Cut(rest, ":")
-		return strings.ReplaceAll(h, "_", " ") + " on " + item
+		item, _, _ := strings.Cut(rest, ":")
+		return p.T("the hold on %s", item)
 	}
 	return rest
 }
@@ -805,13 +842,18 @@ func nodeName(id string) string {
 // agreement as the view's viewer sees it, so that an item that lost
 // agreement shows as lost, since when and by whose act.
 func (g *Graph) SetHistory(h *view.History, t *view.Talks) {
-	g.Badge = BadgeOf(g.Item, g.Status, h, t)
+	p := g.printer()
+	g.Badge = BadgeOf(p, g.Item, g.Status, h, t)
 	for _, n := range g.Nodes {
 		if n.Kind == NodeItem {
-			n.Badge = BadgeOf(n.Item, n.Status, h, t)
+			n.Badge = BadgeOf(p, n.Item, n.Status, h, t)
 		}
 	}
 }
+
+// printer is the language of the graph's words, English for a graph
+// built by hand.
+func (g *Graph) printer() *i18n.Printer { return printer(g.p) }
 
 func (g *Graph) node(id string) *Node {
 	for _, n := range g.Nodes {
@@ -826,8 +868,9 @@ func (g *Graph) node(id string) *Node {
 // the edges whose votes it changes and the holds it lifts, and labels the
 // edges.
 func (g *Graph) mark(t *view.Talks, opts []agreement.UnlockOption) error {
+	p := g.printer()
 	for _, e := range g.Edges {
-		e.label(g, t)
+		e.label(g)
 	}
 	// Mark the options that change something the picture shows first,
 	// in the order given, then the others; each keeps its number in the
@@ -868,10 +911,10 @@ func (g *Graph) mark(t *view.Talks, opts []agreement.UnlockOption) error {
 		o := opts[k]
 		u := &Unlock{N: k + 1, Changes: o.Changes, Lift: o.Lift}
 		for _, c := range o.Changes {
-			u.Moves = append(u.Moves, c.Party+" "+moveWords(c))
+			u.Moves = append(u.Moves, moveWords(p, c))
 		}
 		for _, h := range o.Lift {
-			u.Moves = append(u.Moves, liftWords(h))
+			u.Moves = append(u.Moves, liftWords(p, h))
 		}
 		if eng != nil {
 			after, err := weigh(eng, o)
@@ -914,15 +957,15 @@ func (g *Graph) mark(t *view.Talks, opts []agreement.UnlockOption) error {
 			})
 			sort.Strings(u.Fall)
 		}
-		u.Text = strings.Join(u.Moves, ", ")
+		// The moves are made together: a comma between them, not "and".
+		u.Text = join(p, u.Moves)
 		switch {
+		case u.Agreed != nil && len(u.Fall) > 0:
+			u.Text = p.T("%[1]s → %[2]s agreed, %[3]s no longer agreed", u.Text, p.List(u.Agreed), p.List(u.Fall))
 		case u.Agreed != nil:
-			u.Text += " → " + en.List(u.Agreed) + " agreed"
-			if len(u.Fall) > 0 {
-				u.Text += ", " + en.List(u.Fall) + " no longer agreed"
-			}
+			u.Text = p.T("%[1]s → %[2]s agreed", u.Text, p.List(u.Agreed))
 		case eng != nil:
-			u.Text += " → nothing more agreed"
+			u.Text = p.T("%s → nothing more agreed", u.Text)
 		}
 		for _, e := range g.Edges {
 			for _, c := range o.Changes {
@@ -1040,102 +1083,101 @@ func weigh(eng *agreement.Engine, o agreement.UnlockOption) (map[string]bool, er
 	return set(list), nil
 }
 
-func moveWords(c agreement.Position) string {
-	switch c.Stance {
-	case parley.StanceSupport:
-		return "supports " + c.Item
-	case parley.StanceOppose:
-		return "opposes " + c.Item
-	case "":
-		return "withdraws its stance on " + c.Item
+// moveWords says a move of an unlock option: "gov supports M1a".
+func moveWords(p *i18n.Printer, c agreement.Position) string {
+	if c.Stance == "" {
+		return p.T("%[1]s withdraws its stance on %[2]s", c.Party, c.Item)
 	}
-	return strings.TrimPrefix(words.Stance(en, []string{c.Party}, c.Stance, c.Condition, c.Item), c.Party+" ")
+	return words.Stance(p, []string{c.Party}, c.Stance, c.Condition, c.Item)
 }
 
-func liftWords(h agreement.Hold) string {
+// liftWords says the lifting of a hold: "a mediator tables a version of
+// D1 without brackets".
+func liftWords(p *i18n.Printer, h agreement.Hold) string {
 	switch h.Kind {
 	case agreement.HoldOpenBrackets:
-		return "a mediator tables a version of " + h.Item + " without brackets"
+		return p.T("a mediator tables a version of %s without brackets", h.Item)
 	case agreement.HoldIncompleteVersion:
-		return "a mediator tables " + h.Item + " in every official language"
+		return p.T("a mediator tables %s in every official language", h.Item)
 	case agreement.HoldOpenDivergence:
-		return "the divergences of " + h.Item + " are resolved"
+		return p.T("the divergences of %s are resolved", h.Item)
 	}
-	return "the " + strings.ReplaceAll(h.Kind, "_", " ") + " hold on " + h.Item + " is lifted"
+	return p.T("the %[1]s hold on %[2]s is lifted", strings.ReplaceAll(h.Kind, "_", " "), h.Item)
 }
 
 // Text returns what the graph shows, in sentences: the text alternative
 // of its picture, which a page may also show as text.
 func (g *Graph) Text() []string {
+	p := g.printer()
 	var out []string
-	start := g.Nodes[0]
-	s := "Why " + g.Item
-	if start.Title != "" {
-		s += " “" + start.Title + "”"
+	name := g.Item
+	if start := g.Nodes[0]; start.Title != "" {
+		name = g.Item + " " + words.Quote(p, start.Title)
 	}
-	s += " is " + words.Status(en, g.Status)
 	if view.Agreedish(g.Status) && len(g.Nodes) > 1 {
-		s += ", and what its agreement rests on"
+		out = append(out, p.T("Why %[1]s is %[2]s, and what its agreement rests on.", name, words.Status(p, g.Status)))
+	} else {
+		out = append(out, p.T("Why %[1]s is %[2]s.", name, words.Status(p, g.Status)))
 	}
-	out = append(out, s+".")
 	for _, n := range g.Nodes[1:] {
-		out = append(out, nodeText(n)+".")
+		out = append(out, words.Sentence(nodeText(p, n)))
 	}
 	for _, e := range g.Edges {
 		out = append(out, words.Sentence(e.Label))
 	}
 	for _, u := range g.Unlocks {
-		out = append(out, "Unlock "+strconv.Itoa(u.N)+": "+words.Sentence(u.Text))
+		out = append(out, p.T("Unlock %[1]d: %[2]s", u.N, words.Sentence(u.Text)))
 	}
 	if g.UnlocksLeft > 0 {
-		out = append(out, en.T("%d more unlock options are", g.UnlocksLeft)+" not marked.")
+		out = append(out, p.T("%d more unlock options are not marked.", g.UnlocksLeft))
 	}
 	if l := g.Left; l.Nodes() > 0 {
-		out = append(out, "Left out of the picture: "+leftText(l)+".")
+		out = append(out, p.T("Left out of the picture: %s.", leftText(p, l)))
 	}
 	return out
 }
 
-func nodeText(n *Node) string {
+func nodeText(p *i18n.Printer, n *Node) string {
 	switch n.Kind {
 	case NodeItem:
-		s := n.Item
+		name := n.Item
 		if n.Title != "" {
-			s += " “" + n.Title + "”"
+			name = n.Item + " " + words.Quote(p, n.Title)
 		}
-		s += ": " + words.Status(en, n.Status)
 		if n.NoSupport {
-			s += ", no party supports it"
+			return p.T("%[1]s: %[2]s, no party supports it", name, words.Status(p, n.Status))
 		}
-		return s
+		return p.T("%[1]s: %[2]s", name, words.Status(p, n.Status))
 	case NodeParty:
 		if n.Title != "" && n.Title != n.Party {
-			return "Party " + n.Title + " (" + n.Party + ")"
+			return p.T("Party %[1]s (%[2]s)", n.Title, n.Party)
 		}
-		return "Party " + n.Party
+		return p.T("Party %s", n.Party)
 	case NodeHold:
-		return "Hold on " + n.Item + ": " + n.Title
+		return p.T("Hold on %[1]s: %[2]s", n.Item, n.Title)
 	}
-	return "Fact " + n.Fact + ", not as the condition needs it"
+	return p.T("Fact %s, not as the condition needs it", n.Fact)
 }
 
-func leftText(l Counts) string {
+// leftText says what a graph leaves out: "3 items and 2 parties, with 5
+// edges".
+func leftText(p *i18n.Printer, l Counts) string {
 	var parts []string
 	if l.Items > 0 {
-		parts = append(parts, en.T("%d items", l.Items))
+		parts = append(parts, p.T("%d items", l.Items))
 	}
 	if l.Parties > 0 {
-		parts = append(parts, en.T("%d parties", l.Parties))
+		parts = append(parts, p.T("%d parties", l.Parties))
 	}
 	if l.Holds > 0 {
-		parts = append(parts, en.T("%d holds", l.Holds))
+		parts = append(parts, p.T("%d holds", l.Holds))
 	}
 	if l.Facts > 0 {
-		parts = append(parts, en.T("%d facts", l.Facts))
+		parts = append(parts, p.T("%d facts", l.Facts))
 	}
-	s := en.List(parts)
+	s := p.List(parts)
 	if l.Edges > 0 {
-		s += ", with " + en.T("%d edges", l.Edges)
+		s = p.T("%[2]s, with %[1]d edges", l.Edges, s)
 	}
 	return s
 }

@@ -20,7 +20,7 @@ import (
 // items left out between them.
 func TestChainCap(t *testing.T) {
 	b := chain(200).build(t)
-	g, err := picture.Blocking(b.res, b.t, "I001", nil, 12)
+	g, err := picture.Blocking(nil, b.res, b.t, "I001", nil, 12)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestChainCap(t *testing.T) {
 		}
 	}
 	// Asking for more nodes than MaxNodes gets MaxNodes.
-	if g, err = picture.Blocking(b.res, b.t, "I001", nil, 1000); err != nil || len(g.Nodes) != picture.MaxNodes {
+	if g, err = picture.Blocking(nil, b.res, b.t, "I001", nil, 1000); err != nil || len(g.Nodes) != picture.MaxNodes {
 		t.Errorf("Blocking with max 1000: %d nodes, %v; want %d", len(g.Nodes), err, picture.MaxNodes)
 	}
 }
@@ -86,7 +86,7 @@ func TestHoldsFactsPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := picture.Blocking(b.res, b.t, "A", opts, 0)
+	g, err := picture.Blocking(nil, b.res, b.t, "A", opts, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestHoldsFactsPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSVG(t, buf.String())
-	for _, s := range []string{"1 open bracket", "fact monitors.ready", "P002 reserves on D", "C is agreed only with its package"} {
+	for _, s := range []string{"1 open bracket", "fact monitors.ready", "P002 reserves its position on D", "C is agreed only with its package"} {
 		if !strings.Contains(buf.String(), s) {
 			t.Errorf("the picture does not say %q", s)
 		}
@@ -142,7 +142,7 @@ func TestHoldsFactsPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err = picture.Blocking(b.res, b.t, "B", opts, 0)
+	g, err = picture.Blocking(nil, b.res, b.t, "B", opts, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestCycle(t *testing.T) {
 	tk.stance(party(1), "Y", 1, parley.StanceConditional, "agreed(X) and agreed(Z)")
 	tk.stance(party(1), "Z", 1, parley.StanceOppose, "")
 	b := tk.build(t)
-	g, err := picture.Blocking(b.res, b.t, "X", nil, 0)
+	g, err := picture.Blocking(nil, b.res, b.t, "X", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestBlockingErrors(t *testing.T) {
 		{"an option naming no party", m.res, m.t, "D1", []agreement.UnlockOption{{Changes: []agreement.Position{{Party: "nobody", Item: "M1a", Stance: "support"}}}}, parley.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := picture.Blocking(tc.res, tc.t, tc.item, tc.opts, 0)
+			_, err := picture.Blocking(nil, tc.res, tc.t, tc.item, tc.opts, 0)
 			if got := parley.ErrorCode(err); got != tc.code {
 				t.Errorf("error %v (code %q), want code %q", err, got, tc.code)
 			}
@@ -218,7 +218,7 @@ func TestBlockingErrors(t *testing.T) {
 	// cannot weigh the options.
 	t2 := *m.t
 	t2.Inst = nil
-	g, err := picture.Blocking(m.res, &t2, "D1", m.unlock, 0)
+	g, err := picture.Blocking(nil, m.res, &t2, "D1", m.unlock, 0)
 	if err != nil || len(g.Unlocks) != 3 || g.Unlocks[0].Agreed != nil || g.Unlocks[0].Text != "gov supports M1a" {
 		t.Errorf("without an instance: %v, %+v", err, g.Unlocks)
 	}
@@ -252,7 +252,7 @@ func TestBadges(t *testing.T) {
 		{"other items' history", agreement.StatusNotAgreed, []view.Transition{{Index: 3, Item: "M1a", Agreed: true}}, picture.BadgeNever, "never agreed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := picture.BadgeOf("D1", tc.status, &view.History{Transitions: tc.trs}, m.t)
+			b := picture.BadgeOf(nil, "D1", tc.status, &view.History{Transitions: tc.trs}, m.t)
 			if b.Kind != tc.kind || b.Text != tc.text {
 				t.Errorf("badge %s: %q, want %s: %q", b.Kind, b.Text, tc.kind, tc.text)
 			}
@@ -277,7 +277,7 @@ func TestAgreedRestsOn(t *testing.T) {
 	tk.stance(party(1), "X", 1, parley.StanceConditional, "agreed(Y)")
 	tk.stance(party(1), "Y", 1, parley.StanceSupport, "")
 	b := tk.build(t)
-	g, err := picture.Blocking(b.res, b.t, "X", nil, 0)
+	g, err := picture.Blocking(nil, b.res, b.t, "X", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

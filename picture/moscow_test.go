@@ -137,7 +137,7 @@ func golden(t *testing.T, name, got string) {
 // are marked where they change a vote, with what they would agree.
 func TestMoscowGraph(t *testing.T) {
 	m := loadMoscow(t)
-	g, err := picture.Blocking(m.res, m.t, "D1", m.unlock, 0)
+	g, err := picture.Blocking(nil, m.res, m.t, "D1", m.unlock, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

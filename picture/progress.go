@@ -1,15 +1,14 @@
 package picture
 
 import (
-	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/document"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
 )
@@ -34,6 +33,7 @@ type ProgressChart struct {
 	// which the talks had an item.
 	Items, Brackets, Divergences Forecast
 	Truncated                    bool // the history stops before the log's end (view.History)
+	lang                         *i18n.Printer
 }
 
 // A Day is what is open at the end of one day (UTC).
@@ -47,14 +47,14 @@ type Day struct {
 	Open, Brackets, Divergences int
 }
 
-// Progress builds the progress chart of the view t from the history h of
-// the same viewer, between the days from and to (zero: as for Timeline).
+// Progress builds the progress chart of the view t, its words in the
+// language lang, from the history h of the same viewer, between the days from and to (zero: as for Timeline).
 // The open divergences of a day are the divergence flags the viewer sees
 // on the latest version of each item, raised before the day's end and not
 // withdrawn by then (the view does not date a withdrawal: it counts as of
 // the first dated event after it, or, when none follows, the latest
 // before it); divergences, if not nil, gives them instead.
-func Progress(h *view.History, t *view.Talks, from, to time.Time, divergences func(day time.Time) int) (*ProgressChart, error) {
+func Progress(lang *i18n.Printer, h *view.History, t *view.Talks, from, to time.Time, divergences func(day time.Time) int) (*ProgressChart, error) {
 	if h == nil || t == nil {
 		return nil, parley.Errorf(parley.EINTERNAL, "a progress chart needs the history of a view and the view")
 	}
@@ -63,7 +63,7 @@ func Progress(h *view.History, t *view.Talks, from, to time.Time, divergences fu
 	if err != nil {
 		return nil, err
 	}
-	p := &ProgressChart{Talks: t.ID, From: from, To: to, Rounds: clipRounds(rounds(t), from, to), Truncated: h.Truncated}
+	p := &ProgressChart{Talks: t.ID, From: from, To: to, Rounds: clipRounds(rounds(t), from, to), Truncated: h.Truncated, lang: printer(lang)}
 	n := int(to.Sub(from)/dayLen) + 1
 	p.Days = make([]Day, n)
 	for d := range p.Days {
@@ -282,47 +282,87 @@ func (f Forecast) Dates(last time.Time) (zero, early, late time.Time) {
 	return day(f.Zero), day(f.Early), day(f.Late)
 }
 
-// Words says the forecast in a sentence, with noun the thing counted in
-// the plural ("open items") and last the last day fitted.
-func (f Forecast) Words(noun string, last time.Time) string {
-	pace := func() string {
-		return fmt.Sprintf("%s a day (95%% interval %s to %s)", signed(f.Slope), signed(f.Low), signed(f.High))
-	}
-	over := "over the last " + en.T("%d days", f.Days)
-	switch f.Trend {
-	case TrendNoneOpen:
-		return "No " + noun + " on " + day(last) + "."
-	case TrendTooShort:
-		if f.Days == 0 {
-			return "No days to tell a trend of " + noun + " from."
-		}
-		return en.T("%d days are", f.Days) + " too few to tell a trend; " + noun + " went from " +
-			strconv.Itoa(f.First) + " to " + strconv.Itoa(f.Last) + "."
-	case TrendNone:
-		return "No trend: " + over + " " + noun + " changed by " + pace() + ", which is no clear fall, so no date can be forecast; " +
-			strconv.Itoa(f.Last) + " stay open."
-	case TrendRising:
-		return "Rising: " + over + " " + noun + " grew by " + pace() + "; at this pace they do not reach zero."
-	}
-	zero, early, late := f.Dates(last)
-	when := "on " + day(zero)
-	if !early.Equal(late) {
-		when = "between " + day(early) + " and " + day(late) + ", most likely on " + day(zero)
-	}
-	return "At the pace of the last " + en.T("%d days", f.Days) + ", " + pace() + ", the " +
-		strconv.Itoa(f.Last) + " " + noun + " would reach zero " + when + "."
+// What a forecast counts, for its words (Forecast.Words).
+const (
+	CountItems       = "items"       // open items
+	CountBrackets    = "brackets"    // open brackets
+	CountDivergences = "divergences" // open divergences
+)
+
+// forecastKeys are the sentences of a forecast of one count, by trend.
+type forecastKeys struct {
+	noneOpen, noDays, tooShort, none, rising, on, between string
 }
 
-// signed writes a pace with its sign and at most two decimals: "+0.5",
-// "−1.25", "0".
-func signed(v float64) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	switch {
-	case s == "0":
-		return "0"
-	case v < 0:
-		return "−" + s
+var forecastWords = map[string]forecastKeys{
+	CountItems: {
+		noneOpen: i18n.Key("No open items on %s."),
+		noDays:   i18n.Key("No days to tell a trend of open items from."),
+		tooShort: i18n.Key("%[1]d days are too few to tell a trend; open items went from %[2]d to %[3]d."),
+		none:     i18n.Key("No trend: over the last %[1]d days open items changed by %[2]s a day (95%% interval %[3]s to %[4]s), which is no clear fall, so no date can be forecast; %[5]d stay open."),
+		rising:   i18n.Key("Rising: over the last %[1]d days open items grew by %[2]s a day (95%% interval %[3]s to %[4]s); at this pace they do not reach zero."),
+		on:       i18n.Key("At the pace of the last %[1]d days, %[2]s a day (95%% interval %[3]s to %[4]s), the %[5]d open items would reach zero on %[6]s."),
+		between:  i18n.Key("At the pace of the last %[1]d days, %[2]s a day (95%% interval %[3]s to %[4]s), the %[5]d open items would reach zero between %[6]s and %[7]s, most likely on %[8]s."),
+	},
+	CountBrackets: {
+		noneOpen: i18n.Key("No open brackets on %s."),
+		noDays:   i18n.Key("No days to tell a trend of open brackets from."),
+		tooShort: i18n.Key("%[1]d days are too few to tell a trend; open brackets went from %[2]d to %[3]d."),
+		none:     i18n.Key("No trend: over the last %[1]d days open brackets changed by %[2]s a day (95%% interval %[3]s to %[4]s), which is no clear fall, so no date can be forecast; %[5]d stay open."),
+		rising:   i18n.Key("Rising: over the last %[1]d days open brackets grew by %[2]s a day (95%% interval %[3]s to %[4]s); at this pace they do not reach zero."),
+		on:       i18n.Key("At the pace of the last %[1]d days, %[2]s a day (95%% interval %[3]s to %[4]s), the %[5]d open brackets would reach zero on %[6]s."),
+		between:  i18n.Key("At the pace of the last %[1]d days, %[2]s a day (95%% interval %[3]s to %[4]s), the %[5]d open brackets would reach zero between %[6]s and %[7]s, most likely on %[8]s."),
+	},
+	CountDivergences: {
+		noneOpen: i18n.Key("No open divergences on %s."),
+		noDays:   i18n.Key("No days to tell a trend of open divergences from."),
+		tooShort: i18n.Key("%[1]d days are too few to tell a trend; open divergences went from %[2]d to %[3]d."),
+		none:     i18n.Key("No trend: over the last %[1]d days open divergences changed by %[2]s a day (95%% interval %[3]s to %[4]s), which is no clear fall, so no date can be forecast; %[5]d stay open."),
+		rising:   i18n.Key("Rising: over the last %[1]d days open divergences grew by %[2]s a day (95%% interval %[3]s to %[4]s); at this pace they do not reach zero."),
+		on:       i18n.Key("At the pace of the last %[1]d days, %[2]s a day (95%% interval %[3]s to %[4]s), the %[5]d open divergences would reach zero on %[6]s."),
+		between:  i18n.Key("At the pace of the last %[1]d days, %[2]s a day (95%% interval %[3]s to %[4]s), the %[5]d open divergences would reach zero between %[6]s and %[7]s, most likely on %[8]s."),
+	},
+}
+
+// Words says the forecast in a sentence in the language of p, count
+// saying what it counts (CountItems, CountBrackets, CountDivergences) and
+// last the last day fitted.
+func (f Forecast) Words(p *i18n.Printer, count string, last time.Time) string {
+	p = printer(p)
+	k, ok := forecastWords[count]
+	if !ok {
+		k = forecastWords[CountItems]
 	}
-	return "+" + s
+	pace, low, high := signed(p, f.Slope), signed(p, f.Low), signed(p, f.High)
+	switch f.Trend {
+	case TrendNoneOpen:
+		return p.T(k.noneOpen, p.Date(last))
+	case TrendTooShort:
+		if f.Days == 0 {
+			return p.T(k.noDays)
+		}
+		return p.T(k.tooShort, f.Days, f.First, f.Last)
+	case TrendNone:
+		return p.T(k.none, f.Days, pace, low, high, f.Last)
+	case TrendRising:
+		return p.T(k.rising, f.Days, pace, low, high)
+	}
+	zero, early, late := f.Dates(last)
+	if early.Equal(late) {
+		return p.T(k.on, f.Days, pace, low, high, f.Last, p.Date(zero))
+	}
+	return p.T(k.between, f.Days, pace, low, high, f.Last, p.Date(early), p.Date(late), p.Date(zero))
+}
+
+// signed writes a pace with its sign and at most two decimals, in the
+// language's digits: "+0.5", "−1.25", "0".
+func signed(p *i18n.Printer, v float64) string {
+	r := math.Round(math.Abs(v)*100) / 100
+	switch {
+	case r == 0:
+		return p.Decimal(0, 2)
+	case v < 0:
+		return "−" + p.Decimal(r, 2)
+	}
+	return "+" + p.Decimal(r, 2)
 }

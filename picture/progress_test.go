@@ -143,7 +143,7 @@ func TestForecastWords(t *testing.T) {
 		{[]int{5, 4, 3, 2, 1}, "5 days are too few to tell a trend; open items went from 5 to 1."},
 		{[]int{3, 0}, "No open items on 10 April 2015."},
 	} {
-		if got := picture.Fit(tc.series, 0).Words("open items", last); !strings.Contains(got, tc.want) {
+		if got := picture.Fit(tc.series, 0).Words(nil, picture.CountItems, last); !strings.Contains(got, tc.want) {
 			t.Errorf("Words of %v = %q, want it to hold %q", tc.series, got, tc.want)
 		}
 	}
@@ -172,7 +172,7 @@ func TestBrackets(t *testing.T) {
 // agreed on day 3, the measures tabled on day 4, D1 lost on day 5.
 func TestMoscowProgress(t *testing.T) {
 	m := loadMoscow(t)
-	p, err := picture.Progress(m.h, m.t, moscowDay(6), moscowDay(10), nil)
+	p, err := picture.Progress(nil, m.h, m.t, moscowDay(6), moscowDay(10), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestMoscowProgress(t *testing.T) {
 	}
 	// The whole talks: the forecast fits the days on which the talks had
 	// an item (6 to 10 April), not the empty days since January.
-	all, err := picture.Progress(m.h, m.t, time.Time{}, time.Time{}, nil)
+	all, err := picture.Progress(nil, m.h, m.t, time.Time{}, time.Time{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,15 +221,15 @@ func TestProgressRange(t *testing.T) {
 		{"ends before it starts", moscowDay(10), moscowDay(6)},
 		{"too long", moscowDay(1), moscowDay(1).AddDate(11, 0, 0)},
 	} {
-		if _, err := picture.Progress(m.h, m.t, tc.from, tc.to, nil); parley.ErrorCode(err) != parley.EINVALID {
+		if _, err := picture.Progress(nil, m.h, m.t, tc.from, tc.to, nil); parley.ErrorCode(err) != parley.EINVALID {
 			t.Errorf("Progress %s: %v, want an invalid range", tc.name, err)
 		}
 	}
-	if _, err := picture.Progress(m.h, nil, time.Time{}, time.Time{}, nil); parley.ErrorCode(err) != parley.EINTERNAL {
+	if _, err := picture.Progress(nil, m.h, nil, time.Time{}, time.Time{}, nil); parley.ErrorCode(err) != parley.EINTERNAL {
 		t.Errorf("Progress without a view: %v", err)
 	}
 	// A divergence count per day, as the language versions will give it.
-	p, err := picture.Progress(m.h, m.t, moscowDay(6), moscowDay(10), func(d time.Time) int { return 10 - d.Day() })
+	p, err := picture.Progress(nil, m.h, m.t, moscowDay(6), moscowDay(10), func(d time.Time) int { return 10 - d.Day() })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestDivergences(t *testing.T) {
 	tk.act(party(0), parley.KindWithdrawDivergence, parley.WithdrawDivergence{Item: "T1", Flag: "f1", Party: party(0)})
 	tk.stance(party(0), "T1", 1, parley.StanceReserve, "")
 	b := tk.build(t)
-	g, err := picture.Blocking(b.res, b.t, "T1", nil, 0)
+	g, err := picture.Blocking(nil, b.res, b.t, "T1", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestDivergences(t *testing.T) {
 	tk.nextDay()
 	tk.act("mediator", parley.KindTableVersion, parley.TableVersion{Item: "T1", Version: 2, Texts: texts})
 	b = tk.build(t)
-	p, err := picture.Progress(b.h, b.t, time.Time{}, time.Time{}, nil)
+	p, err := picture.Progress(nil, b.h, b.t, time.Time{}, time.Time{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // keeps the lanes' marks on the dashboard as it was.
 func TestTimelineScrubLinks(t *testing.T) {
 	m := loadMoscow(t)
-	c, err := picture.Timeline(m.h, m.t, moscowDay(6), moscowDay(10))
+	c, err := picture.Timeline(nil, m.h, m.t, moscowDay(6), moscowDay(10))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/view"
 )
 
@@ -36,6 +37,7 @@ type LaneChart struct {
 	// Before and After count the changes of agreement outside the range.
 	Before, After int
 	all           []*Lane // every lane
+	p             *i18n.Printer
 	anchors       []anchor
 	founded       time.Time
 }
@@ -74,13 +76,14 @@ type Change struct {
 	Gains, Losses int
 }
 
-// Timeline builds the agreement over time of the view t from the history
+// Timeline builds the agreement over time, its words in the language of p,
+// of the view t from the history
 // h of the same viewer (view.Histories.Of): every item of t, in the order
 // of the agenda, between the days from and to (zero: from the talks'
 // founding to the last dated event or the end of the last round). The
 // lanes shown are the first DefaultLanes; Page shows others. Its cursor is
 // the view's index when t is a view of the past.
-func Timeline(h *view.History, t *view.Talks, from, to time.Time) (*LaneChart, error) {
+func Timeline(p *i18n.Printer, h *view.History, t *view.Talks, from, to time.Time) (*LaneChart, error) {
 	if h == nil || t == nil {
 		return nil, parley.Errorf(parley.EINTERNAL, "a timeline needs the history of a view and the view")
 	}
@@ -91,7 +94,7 @@ func Timeline(h *view.History, t *view.Talks, from, to time.Time) (*LaneChart, e
 	}
 	end := to.Add(dayLen)
 	c := &LaneChart{Talks: t.ID, From: from, To: to, Rounds: clipRounds(rounds(t), from, to), Cursor: -1,
-		Truncated: h.Truncated, Until: h.Until, anchors: as, founded: t.Founded}
+		Truncated: h.Truncated, Until: h.Until, p: printer(p), anchors: as, founded: t.Founded}
 	byItem := map[string][]view.Transition{}
 	for _, tr := range h.Transitions {
 		byItem[tr.Item] = append(byItem[tr.Item], tr)
@@ -147,7 +150,7 @@ func Timeline(h *view.History, t *view.Talks, from, to time.Time) (*LaneChart, e
 			status = agreement.StatusAgreed
 			l.addSpan(since, end, gain, -1, from, end)
 		}
-		l.Badge = badgeFrom(it.ID, status, trs, t)
+		l.Badge = badgeFrom(c.p, it.ID, status, trs, t)
 		c.all = append(c.all, l)
 	}
 	c.Total = len(c.all)
@@ -180,9 +183,13 @@ func (l *Lane) addSpan(a, b time.Time, gain, loss int64, from, end time.Time) {
 }
 
 // badgeFrom is BadgeOf for the transitions of one item.
-func badgeFrom(item, status string, trs []view.Transition, t *view.Talks) Badge {
-	return BadgeOf(item, status, &view.History{Transitions: trs}, t)
+func badgeFrom(p *i18n.Printer, item, status string, trs []view.Transition, t *view.Talks) Badge {
+	return BadgeOf(p, item, status, &view.History{Transitions: trs}, t)
 }
+
+// printer is the language of the chart's words, English for a chart made
+// by hand.
+func (c *LaneChart) printer() *i18n.Printer { return printer(c.p) }
 
 // Page returns the chart with the lanes [offset, offset+n) of all its
 // lanes (n ≤ 0 means DefaultLanes).

@@ -21,7 +21,7 @@ import (
 // M1a and M1b never agreed.
 func TestMoscowTimeline(t *testing.T) {
 	m := loadMoscow(t)
-	c, err := picture.Timeline(m.h, m.t, moscowDay(6), moscowDay(10))
+	c, err := picture.Timeline(nil, m.h, m.t, moscowDay(6), moscowDay(10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestMoscowTimeline(t *testing.T) {
 	}
 	golden(t, "moscow-timeline.svg", svg)
 	// The whole talks by default: from its founding in January.
-	all, err := picture.Timeline(m.h, m.t, time.Time{}, time.Time{})
+	all, err := picture.Timeline(nil, m.h, m.t, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func moscowDay(d int) time.Time { return time.Date(2015, 4, d, 0, 0, 0, 0, time.
 // TestTimelinePages checks that lanes come a page at a time.
 func TestTimelinePages(t *testing.T) {
 	b := chain(150).build(t)
-	c, err := picture.Timeline(b.h, b.t, time.Time{}, time.Time{})
+	c, err := picture.Timeline(nil, b.h, b.t, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,11 +125,11 @@ func TestTimelineRange(t *testing.T) {
 		{"ends before it starts", moscowDay(10), moscowDay(6)},
 		{"too long", moscowDay(1), moscowDay(1).AddDate(11, 0, 0)},
 	} {
-		if _, err := picture.Timeline(m.h, m.t, tc.from, tc.to); parley.ErrorCode(err) != parley.EINVALID {
+		if _, err := picture.Timeline(nil, m.h, m.t, tc.from, tc.to); parley.ErrorCode(err) != parley.EINVALID {
 			t.Errorf("Timeline %s: %v, want an invalid range", tc.name, err)
 		}
 	}
-	if _, err := picture.Timeline(nil, m.t, time.Time{}, time.Time{}); parley.ErrorCode(err) != parley.EINTERNAL {
+	if _, err := picture.Timeline(nil, nil, m.t, time.Time{}, time.Time{}); parley.ErrorCode(err) != parley.EINTERNAL {
 		t.Errorf("Timeline without a history: %v", err)
 	}
 }

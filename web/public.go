@@ -79,7 +79,7 @@ func (h *handler) public(r *http.Request) (*page, error) {
 	case s.Size > maxBriefingEvents:
 		d.BriefingWhy = s.P.T("This record is too large to brief on a page request; run parley briefing, or read the timeline.")
 	default:
-		md, err := briefing.Load(ctx, h.l, &h.replays, s.ID, key, d.Round.ID)
+		md, err := briefing.Load(ctx, s.P, h.l, &h.replays, s.ID, key, d.Round.ID)
 		if err != nil {
 			return nil, err
 		}
