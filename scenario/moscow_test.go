@@ -13,10 +13,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/briefing"
+	"github.com/parleyhq/parley/document"
 	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
@@ -85,6 +87,15 @@ func blockers(res *agreement.Result, item string) string {
 	return strings.Join(out, " ")
 }
 
+// holds lists an item's holds as "kind:count (detail)".
+func holds(res *agreement.Result, item string) string {
+	var out []string
+	for _, h := range res.Items[item].Holds {
+		out = append(out, fmt.Sprintf("%s:%d (%s)", h.Kind, h.Count, h.Detail))
+	}
+	return strings.Join(out, "; ")
+}
+
 func roots(res *agreement.Result, item string) string {
 	var out []string
 	for _, rb := range res.Items[item].RootBlockers {
@@ -116,6 +127,57 @@ func TestMoscow(t *testing.T) {
 			}
 		}
 		switch name {
+		case "d1v2-incomplete":
+			// Version 2 of D1 is tabled in Arabic and Russian only: it
+			// is incomplete, and held back from agreement until its
+			// English text is tabled.
+			if got := st.Item("D1").Latest().Missing(st.Languages); !slices.Equal(got, []string{"en"}) {
+				return fmt.Errorf("version 2 of D1 lacks %v, want [en]", got)
+			}
+			if got, want := holds(res, "D1"), "incomplete_version:1 (version 2 has no text in en)"; got != want {
+				return fmt.Errorf("D1 holds = %q, want %q", got, want)
+			}
+		case "d1v2-complete":
+			if got := st.Item("D1").Latest().Missing(st.Languages); len(got) > 0 {
+				return fmt.Errorf("version 2 of D1 still lacks %v after its English text", got)
+			}
+			if got := holds(res, "D1"); got != "" {
+				return fmt.Errorf("D1 holds = %q once complete, want none", got)
+			}
+		case "m1b-divergence":
+			// oppA flags a divergence between the Arabic and the
+			// Russian of paragraph 1 of M1b version 1: the item is held
+			// back like an open bracket, by a hold that names the flag.
+			v := st.Item("M1b").Latest()
+			if v.N != 1 || len(v.Flags) != 1 {
+				return fmt.Errorf("M1b's latest version is %d with flags %+v, want version 1 with one flag", v.N, v.Flags)
+			}
+			if f := v.Flags[0]; f.ID != "M1b-F1" || f.Party != "oppA" || f.Paragraph != 1 || f.Langs != [2]string{"ar", "ru"} || f.Withdrawn != 0 {
+				return fmt.Errorf("M1b's flag = %+v, want oppA's open flag M1b-F1 on paragraph 1, ar/ru", f)
+			}
+			if got, want := holds(res, "M1b"), "open_divergence:1 (version 1: M1b-F1 (oppA, paragraph 1, ar/ru))"; got != want {
+				return fmt.Errorf("M1b holds = %q, want %q", got, want)
+			}
+		case "m1b-resolved":
+			// The mediator's version 2 resolves it: no hold, and the
+			// stances taken on version 1 no longer count.
+			v := st.Item("M1b").Latest()
+			if v.N != 2 || len(v.Flags) != 0 || len(v.Missing(st.Languages)) > 0 {
+				return fmt.Errorf("M1b's latest version = %d with flags %+v lacking %v, want a complete version 2 without flags", v.N, v.Flags, v.Missing(st.Languages))
+			}
+			if got := holds(res, "M1b"); got != "" {
+				return fmt.Errorf("M1b holds = %q after version 2, want none", got)
+			}
+			if got, want := blockers(res, "M1b"), "gov:silent oppA:silent oppB:silent oppC:silent"; got != want {
+				return fmt.Errorf("M1b blockers = %q before any stance on version 2, want %q", got, want)
+			}
+			if v1 := st.Item("M1b").Versions[0]; v1.Paragraphs[0] != v.Paragraphs[0] || v1.Texts["ru"][0] == v.Texts["ru"][0] {
+				return fmt.Errorf("version 2 of M1b does not change the Russian of paragraph 1 alone:\n%q\n%q", v1.Texts, v.Texts)
+			}
+		case "m1b-v2":
+			if got, want := blockers(res, "M1b"), "oppA:oppose oppB:oppose oppC:oppose"; got != want {
+				return fmt.Errorf("M1b blockers = %q, want %q", got, want)
+			}
 		case "step3":
 			if got := status(res, "D1"); got != agreement.StatusAgreed {
 				return fmt.Errorf("D1 is %s, want agreed", got)
@@ -177,7 +239,7 @@ func TestMoscow(t *testing.T) {
 		return nil
 	}
 	l, _ := moscow(t, check)
-	for _, name := range []string{"step3", "step5", "step6", "final"} {
+	for _, name := range []string{"d1v2-incomplete", "d1v2-complete", "step3", "step5", "m1b-divergence", "m1b-resolved", "m1b-v2", "step6", "final"} {
 		if !seen[name] {
 			t.Errorf("the scenario never reached check %s", name)
 		}
@@ -560,5 +622,81 @@ func TestMoscowCaucusSealed(t *testing.T) {
 	}
 	if opened != 2*len(texts) {
 		t.Errorf("%d openings, want 2 for each of the %d messages (the delegation's head and the mediator)", opened, len(texts))
+	}
+}
+
+// TestMoscowTexts checks that the talks declare Arabic, Russian and
+// English as their official languages and that every version the script
+// tables ends up with its text in each, aligned paragraph by paragraph
+// (brackets matched across languages) and written in its language's
+// script: a text labelled Arabic is in Arabic letters, and so on.
+func TestMoscowTexts(t *testing.T) {
+	s := scenario.Moscow()
+	official := []string{"ar", "ru", "en"}
+	scripts := map[string]*unicode.RangeTable{"ar": unicode.Arabic, "ru": unicode.Cyrillic, "en": unicode.Latin}
+	texts := map[string]map[string][]string{} // by "item vversion", by language
+	founded := false
+	for i, st := range s.Steps {
+		var p struct {
+			Languages  []string            `json:"languages"`
+			Item       string              `json:"item"`
+			Version    int                 `json:"version"`
+			Lang       string              `json:"lang"`
+			Paragraphs []string            `json:"paragraphs"`
+			Texts      map[string][]string `json:"texts"`
+		}
+		if st.Kind == "" {
+			continue
+		}
+		if err := json.Unmarshal(st.Payload, &p); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		key := fmt.Sprintf("%s v%d", p.Item, p.Version)
+		switch st.Kind {
+		case parley.KindFoundTalks:
+			founded = true
+			if !slices.Equal(p.Languages, official) {
+				t.Errorf("step %d: the talks' official languages are %q, want %q", i, p.Languages, official)
+			}
+		case parley.KindTableVersion:
+			if len(p.Paragraphs) > 0 {
+				t.Errorf("step %d: %s is tabled with one text, not a text in each official language", i, key)
+			}
+			texts[key] = p.Texts
+		case parley.KindTranslateVersion:
+			texts[key][p.Lang] = p.Paragraphs
+		}
+	}
+	if !founded {
+		t.Fatal("the script never founds its talks")
+	}
+	if len(texts) < 4 {
+		t.Fatalf("the script tables %d versions, want D1's two and M1a's and M1b's", len(texts))
+	}
+	for key, ts := range texts {
+		for _, l := range official {
+			paras, ok := ts[l]
+			if !ok {
+				t.Errorf("%s never gets its %s text", key, l)
+				continue
+			}
+			if err := document.Aligned(official[0], ts[official[0]], l, paras); err != nil {
+				t.Errorf("%s: %v", key, err)
+			}
+			for k, para := range paras {
+				letters, in := 0, 0
+				for _, r := range para {
+					if unicode.IsLetter(r) {
+						letters++
+						if unicode.Is(scripts[l], r) {
+							in++
+						}
+					}
+				}
+				if in*10 < letters*9 {
+					t.Errorf("%s, paragraph %d of the %s text is not written in its script: %q", key, k+1, l, para)
+				}
+			}
+		}
 	}
 }
