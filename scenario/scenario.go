@@ -1,8 +1,11 @@
-// Package scenario holds the Moscow consultations of April 2015 as a script
-// of acts by the demo actors, and replays it through the same append path as
-// any act: each step is signed with its actor's key and appended. A caucus
-// message of the script is sealed as it is replayed, to the encryption
-// keys its recipients published earlier in the script.
+// Package scenario holds the demo's talks as scripts of acts by the demo
+// actors: the Moscow consultations of April 2015, and an illustrative
+// detainee exchange in three tranches (no real names, no real lists). It
+// replays a script through the same append path as any act: each step is
+// signed with its actor's key and appended. A caucus message of a script
+// is sealed as it is replayed, to the encryption keys its recipients
+// published earlier in the script, and so is the annex of a report or a
+// finding on a step of a measure.
 package scenario
 
 import (
@@ -24,6 +27,9 @@ import (
 
 //go:embed moscow-2015.json
 var moscow []byte
+
+//go:embed exchange-2015.json
+var exchange []byte
 
 // A Script is a scenario: a cast of actors and the steps they take.
 type Script struct {
@@ -68,6 +74,20 @@ func Moscow() *Script {
 	s, err := Parse(moscow)
 	if err != nil {
 		panic("scenario: the embedded Moscow script is invalid: " + err.Error())
+	}
+	return s
+}
+
+// Exchange returns the script of the illustrative detainee exchange: two
+// invented parties release detainees in three tranches, each verified by a
+// neutral; tranche 1 is done, tranche 2 disputed (43 of the Government's
+// 50 verified), tranche 3 waits on it, and the Opposition's support of a
+// follow-up text is conditional on the Government's tranche 2 done. The
+// lists sealed in its reports are placeholders.
+func Exchange() *Script {
+	s, err := Parse(exchange)
+	if err != nil {
+		panic("scenario: the embedded exchange script is invalid: " + err.Error())
 	}
 	return s
 }
@@ -258,12 +278,92 @@ func (s *Script) Event(i int, ks Keys, origin string) (parley.SignedEvent, error
 			payload = string(b)
 		}
 	}
+	if st.Kind == parley.KindReportStep || st.Kind == parley.KindVerifyStep {
+		var err error
+		if payload, err = s.sealAnnex(i, ks, origin, sender, payload); err != nil {
+			return parley.SignedEvent{}, err
+		}
+	}
 	e, err := parley.NewEvent(s.Talks, st.Kind, sender, at, json.RawMessage(payload))
 	if err != nil {
 		return parley.SignedEvent{}, err
 	}
 	e.Vis = st.Vis
 	return parley.Sign(origin, e, ks[st.By])
+}
+
+// sealAnnex seals the annex of step i, a report or a finding on a step of
+// a measure, when the script gives it as {"text": "…"}: to the heads and
+// delegates of the parties the step's plan obliges and to its verifier,
+// as the script's latest plan before step i that holds the step names
+// them, bound to the channel "step:STEP".
+func (s *Script) sealAnnex(i int, ks Keys, origin string, sender ed25519.PublicKey, payload string) (string, error) {
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		return "", err
+	}
+	var a parley.AnnexContent
+	if raw, ok := p["annex"]; !ok || parley.DecodeStrict(raw, &a) != nil || a.Text == "" {
+		return payload, nil // none, or sealed already
+	}
+	var step string
+	if err := json.Unmarshal(p["step"], &step); err != nil {
+		return "", err
+	}
+	rs, err := s.annexRecipients(i, ks, step)
+	if err != nil {
+		return "", err
+	}
+	content, _ := json.Marshal(a)
+	c := seal.Context{Origin: origin, Kind: s.Steps[i].Kind, Channel: parley.AnnexChannel(step), Sender: sender}
+	sealed, err := seal.Seal(c, content, rs)
+	if err != nil {
+		return "", err
+	}
+	if p["annex"], err = json.Marshal(sealed); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(p)
+	return string(b), err
+}
+
+// annexRecipients returns whom an annex on a step is sealed to when step i
+// of the script is replayed: the members of the cast who are heads or
+// delegates of a party that the step's plan obliges, and its verifier.
+func (s *Script) annexRecipients(i int, ks Keys, step string) ([]seal.Recipient, error) {
+	var plan *parley.PlanMeasure
+	for k := i - 1; k >= 0 && plan == nil; k-- {
+		if s.Steps[k].Kind != parley.KindPlanMeasure {
+			continue
+		}
+		var p parley.PlanMeasure
+		if err := json.Unmarshal(s.Steps[k].Payload, &p); err != nil {
+			return nil, fmt.Errorf("steps[%d].payload: %w", k, err)
+		}
+		for _, x := range p.Steps {
+			if x.ID == step {
+				plan = &p
+			}
+		}
+	}
+	if plan == nil {
+		return nil, fmt.Errorf("steps[%d]: no plan before it holds step %q", i, step)
+	}
+	parties := map[string]bool{}
+	verifier := ""
+	for _, x := range plan.Steps {
+		parties[x.Party] = true
+		if x.ID == step {
+			verifier = strings.TrimPrefix(x.Verifier, "$key:")
+		}
+	}
+	var rs []seal.Recipient
+	for _, m := range s.Cast {
+		if m.ID == verifier || ((m.Role == parley.RoleHead || m.Role == parley.RoleDelegate) && parties[m.Party]) {
+			rs = append(rs, seal.Recipient{Actor: ks[m.ID].Public().(ed25519.PublicKey), Key: ks.Encryption(m.ID).Public()})
+		}
+	}
+	return rs, nil
 }
 
 // Replay signs and appends every step in order. At each check step it calls

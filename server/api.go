@@ -48,6 +48,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/talks/{id}/agreement/impact", read, s.handleImpact)
 	s.handle("GET /api/v1/talks/{id}/statements", read, s.handleStatements)
 	s.handle("GET /api/v1/talks/{id}/caucus/{party}", read, s.handleCaucus)
+	s.handle("GET /api/v1/talks/{id}/measures", read, s.handleMeasures)
+	s.handle("GET /api/v1/talks/{id}/measures/{item}", read, s.handleMeasure)
 	s.handle("GET /api/v1/talks/{id}/briefing", read, s.handleBriefing)
 	s.handle("GET /api/v1/talks/{id}/checkpoint", read, s.handleCheckpoint)
 	s.handle("GET /api/v1/talks/{id}/receipts/{index}", read, s.handleReceipt)

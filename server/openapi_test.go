@@ -1475,6 +1475,9 @@ func TestOpenAPIResponses(t *testing.T) {
 	hc := &oaHarness{t: t, sp: sp, url: closingTS.URL, seen: h.seen}
 	hc.open(oaCall{method: "GET", route: "/api/v1/talks/{id}/stream", params: talks, want: 503})
 
+	// The illustrative exchange, with its measures carried out.
+	oaExchange(t, h, func(talks string) string { return parley.Origin(si.Host, talks) })
+
 	// Every operation answered with success at least once, and validated.
 	var missed []string
 	for path, item := range doc["paths"].(map[string]any) {

@@ -181,6 +181,10 @@ func (t *Talks) checkStepNamed(signer Viewer, id string) error {
 	return nil
 }
 
+// LastTime returns the signer's time of the last event applied: what the
+// statuses of a view of the past are as of.
+func (t *Talks) LastTime() time.Time { return t.lastAt }
+
 // Done returns the steps done that the viewer sees done: those whose
 // completion came from an event it may see. They are the done(ID) atoms
 // of the viewer's agreement instance.
@@ -202,6 +206,7 @@ func (s Seen) Done() []string {
 // else rebuilds, and only once a measure has a plan. If the engine fails
 // (a search past its bound), the measures keep the agreement they had.
 func (t *Talks) trackMeasures(e *parley.Event, index int64) {
+	t.lastAt = e.At()
 	if !AffectsAgreement(e.Kind) || len(t.book.Measures()) == 0 {
 		return
 	}

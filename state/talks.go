@@ -51,6 +51,7 @@ type Talks struct {
 	narrowed       map[string]bool   // parties shown agreement-relevant events others are not (see Narrowed)
 	book           *measures.Book    // measures carried out (measures.go)
 	agreeing       *Tracker          // what is agreed, for the measures in force, once one has a plan
+	lastAt         time.Time         // the signer's time of the last event applied
 }
 
 // New returns the state of a talks before its founding event.

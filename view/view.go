@@ -58,6 +58,10 @@ type Talks struct {
 	// Inst is the agreement instance as the viewer sees it; nil in a view
 	// loaded by LoadRecord.
 	Inst *agreement.Instance
+	// Measures is the record of measures carried out as the viewer sees
+	// it, as of the view's mark (measures.go); nil when there is none,
+	// when the viewer may not see it, and in a view loaded by LoadRecord.
+	Measures *Measures
 	// Hidden counts the events of the view's log that the viewer may not
 	// see. Anyone can count them: the log shows their leaf hashes.
 	Hidden int64
@@ -297,6 +301,7 @@ func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint,
 	t.Forks = st.Forks
 	if inst {
 		t.Inst = seen.Instance()
+		t.Measures = measuresOf(st, seen, measureMark(st, bits != nil))
 	}
 	if bits != nil {
 		t.released = nil
@@ -363,6 +368,10 @@ func load(ctx context.Context, l *ledger.Ledger, id, key string, at int64, inst 
 		}
 		if at < 0 || at == st.Size-1 {
 			t = build(st, v, origin, cp, st.Size, nil, inst)
+			if at >= 0 && t.Measures != nil {
+				// As of the event asked for, at its time, not now.
+				t.Measures = measuresOf(st, st.Seen(t.Visible), measureMark(st, true))
+			}
 			return nil
 		}
 		bits = make([]bool, at+1)

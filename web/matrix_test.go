@@ -332,6 +332,7 @@ func (m *matrix) build() {
 	m.act("gov", parley.KindAddActor, "", parley.AddActor{Key: m.pub("govlate"), Name: "Late delegate", Role: parley.RoleDelegate, Party: "gov"})
 	m.act("govlate", parley.KindEncryptionKey, "", parley.EncryptionKey{Key: m.encKey("govlate").Public().String()})
 	m.act("gov", parley.KindRewrap, "", m.rewrap("gov", "govlate", govSealed))
+	m.measure()
 	// A note for the mediators, released to gov: gov sees it from then on.
 	secret := m.mark("released")
 	idx := m.act("mediator", parley.KindStatement, parley.VisMediators, parley.Statement{Text: secret}, secret)
@@ -346,6 +347,50 @@ func (m *matrix) build() {
 	// Between rounds, gov changes its stance on the public item.
 	br := m.mark("betweenreason")
 	m.act("gov", parley.KindSetStance, parley.VisParty("gov"), parley.SetStance{Item: pubItem, Version: 1, Party: "gov", Stance: parley.StanceSupport, Reason: br}, br)
+}
+
+// measure records a measure carried out, with the talks' default
+// visibility that its acts take: a plan whose step's action and unit and
+// whose note are markers, both parties' support, gov's report with a
+// note and a sealed annex (whose marker is in no answer at all), and the
+// verifier's dispute with a reason.
+func (m *matrix) measure() {
+	m.t.Helper()
+	m.act("mediator", parley.KindAddItem, "", parley.AddItem{Item: "MEASURE", Title: "A measure", Kind: parley.ItemMeasure})
+	m.items = append(m.items, "MEASURE")
+	action, unit, note := m.mark("stepaction"), m.mark("unit"), m.mark("plannote")
+	step := parley.Step{ID: "MEASURE.s1", Party: "gov", Action: action, Quantity: 5, Unit: unit, Due: time.Now().Add(48 * time.Hour).Format(time.RFC3339), Verifier: m.pub("verifier"), Annex: true}
+	m.act("mediator", parley.KindPlanMeasure, "", parley.PlanMeasure{Item: "MEASURE", Version: 1, Steps: []parley.Step{step}, Note: note}, action, unit, note)
+	for _, p := range []string{"gov", "opp"} {
+		m.act(p, parley.KindSetStance, "", parley.SetStance{Item: "MEASURE", Version: 1, Party: p, Stance: parley.StanceSupport})
+	}
+	rn, annex := m.mark("reportnote"), m.mark("annex")
+	m.sealed[annex] = true
+	var rs []seal.Recipient
+	err := m.l.View(context.Background(), m.talks, func(st *state.Talks, _ parley.Checkpoint) error {
+		for _, a := range st.AnnexRecipients(step.ID) {
+			k, _ := parley.ParseKey(a.Key)
+			pk, err := seal.ParsePublicKey(a.EncryptionKey)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, seal.Recipient{Actor: k, Key: pk})
+		}
+		return nil
+	})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	content, _ := json.Marshal(parley.AnnexContent{Text: annex})
+	c := seal.Context{Origin: m.l.Origin(m.talks), Kind: parley.KindReportStep, Channel: parley.AnnexChannel(step.ID), Sender: m.keys["gov"].Public().(ed25519.PublicKey)}
+	sl, err := seal.Seal(c, content, rs)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	b, _ := json.Marshal(sl)
+	m.act("gov", parley.KindReportStep, "", parley.ReportStep{Step: step.ID, Party: "gov", Quantity: 5, Note: rn, Annex: b}, rn, annex)
+	reason := m.mark("disputereason")
+	m.act("verifier", parley.KindVerifyStep, "", parley.VerifyStep{Step: step.ID, Verdict: parley.VerdictDisputed, Quantity: 3, Reason: reason}, reason)
 }
 
 // encKey returns the encryption key of an actor of the matrix, made the
@@ -529,6 +574,12 @@ func (m *matrix) calls(pattern string) ([]matrixCall, bool) {
 		return out, true
 	case "GET /api/v1/talks/{id}/statements":
 		return get(t + "/statements"), true
+	case "GET /api/v1/talks/{id}/measures":
+		return get(t+"/measures", t+"/measures?at=30", t+"/measures?at="+strconv.FormatInt(m.size-1, 10)), true
+	case "GET /api/v1/talks/{id}/measures/{item}":
+		return get(each(func(it string) []string { return []string{t + "/measures/" + it, t + "/measures/" + it + "?at=" + strconv.FormatInt(m.size-1, 10)} })...), true
+	case "GET /talks/{id}/measures/{item}":
+		return get(each(func(it string) []string { return []string{p + "/measures/" + it, p + "/measures/" + it + "?at=" + strconv.FormatInt(m.size-1, 10)} })...), true
 	case "GET /api/v1/talks/{id}/caucus/{party}":
 		return get(t+"/caucus/gov", t+"/caucus/opp", t+"/caucus/snc"), true
 	case "GET /api/v1/talks/{id}/briefing":

@@ -76,7 +76,7 @@ type staticFile struct {
 // layout and the partials.
 var pageNames = []string{
 	"home", "signin", "overview", "dashboard", "document", "workspace",
-	"timeline", "public", "verify", "error",
+	"timeline", "public", "verify", "error", "measure",
 }
 
 // New returns the web UI over a ledger: a handler for every path outside
@@ -131,6 +131,7 @@ func (h *handler) table() []route {
 		{"GET /talks/{id}/dashboard", h.page(h.dashboard)},
 		{"GET /talks/{id}/dashboard/data", h.dashboardData},
 		{"GET /talks/{id}/items/{item}", h.page(h.document)},
+		{"GET /talks/{id}/measures/{item}", h.page(h.measure)},
 		{"GET /talks/{id}/workspace", h.page(h.workspace)},
 		{"GET /talks/{id}/timeline", h.page(h.timeline)},
 		{"GET /talks/{id}/public", h.page(h.public)},
