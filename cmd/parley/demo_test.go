@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/scenario"
 )
 
@@ -147,9 +149,13 @@ func TestDemoHints(t *testing.T) {
 	if got, want := subcommands(cmds), "verify statement show caucus export verify"; got != want {
 		t.Fatalf("the demo suggests %q, want %q:\n%s", got, want, out)
 	}
+	// The public record holds the talks' official languages, the texts
+	// in each and oppA's flag of a divergence on M1b, signed.
+	b := demoBundle(t, dir)
+	checkDemoLanguages(t, b)
 	last := runHints(t, getenv, cmds)
-	if !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, "76 signatures") {
-		t.Errorf("the record the demo's commands exported does not verify with the actor's statement in it:\n%s", last)
+	if want := fmt.Sprintf(" %d signatures", signedEvents(b)+1); !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, want) {
+		t.Errorf("the record the demo's commands exported does not verify with the actor's statement in it (want%s):\n%s", want, last)
 	}
 	// The demo actor reads its caucus, sealed in the record, with the key
 	// file the demo wrote.
@@ -222,8 +228,93 @@ func TestDemoServeHints(t *testing.T) {
 	}
 	// Once stopped: the commands on the record itself.
 	last := runHints(t, getenv, cmds[2:])
-	if !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, "77 signatures") {
-		t.Errorf("the record does not verify with both statements in it:\n%s", last)
+	if want := fmt.Sprintf(" %d signatures", signedEvents(demoBundle(t, dir))+2); !strings.Contains(last, "verified demo.parley.localhost/talks/moscow-consultations") || !strings.Contains(last, want) {
+		t.Errorf("the record does not verify with both statements in it (want%s):\n%s", want, last)
+	}
+}
+
+// demoBundle reads the public bundle the demo left in dir, which the
+// demo exported once its record was replayed: what the demo's commands add
+// is counted from it.
+func demoBundle(t *testing.T, dir string) *record.Bundle {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "public.bundle"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := record.ParseBundle(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Entries) == 0 {
+		t.Fatal("the demo's public bundle is empty")
+	}
+	return b
+}
+
+// signedEvents returns the number of events a bundle shows, each signed:
+// its entries but the hidden ones.
+func signedEvents(b *record.Bundle) int {
+	n := 0
+	for _, e := range b.Entries {
+		if !e.Hidden() {
+			n++
+		}
+	}
+	return n
+}
+
+// checkDemoLanguages checks the demo's public record for the languages of
+// the Moscow talks: they are founded with Arabic, Russian and English as
+// official languages; D1, M1a and M1b have their text in each; oppA flags
+// a divergence between the Arabic and the Russian of paragraph 1 of M1b,
+// and the mediator then tables version 2 of M1b in the three languages.
+func checkDemoLanguages(t *testing.T, b *record.Bundle) {
+	t.Helper()
+	official := []string{"ar", "ru", "en"}
+	var langs []string
+	texts := map[string][]string{} // item → languages of its latest version
+	flagged := -1
+	for _, en := range b.Entries {
+		if en.Hidden() {
+			continue
+		}
+		e, err := parley.DecodeEvent(en.Event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch a := e.Act.(type) {
+		case *parley.FoundTalks:
+			langs = a.Languages
+		case *parley.TableVersion:
+			texts[a.Item] = nil
+			for _, l := range official {
+				if len(a.Texts[l]) > 0 {
+					texts[a.Item] = append(texts[a.Item], l)
+				}
+			}
+			if a.Item == "M1b" && a.Version == 2 && flagged < 0 {
+				t.Errorf("version 2 of M1b is tabled before any divergence is flagged on version 1")
+			}
+		case *parley.TranslateVersion:
+			texts[a.Item] = append(texts[a.Item], a.Lang)
+		case *parley.FlagDivergence:
+			if a.Item != "M1b" || a.Version != 1 || a.Party != "oppA" || a.Paragraph != 1 || a.Langs != [2]string{"ar", "ru"} || a.Note == "" {
+				t.Errorf("the demo flags a divergence %+v, want oppA's on paragraph 1 of M1b version 1, between ar and ru, saying what differs", a)
+			}
+			flagged = int(en.Index)
+		}
+	}
+	if strings.Join(langs, " ") != "ar ru en" {
+		t.Errorf("the demo's talks have the official languages %q, want ar, ru and en", langs)
+	}
+	for _, item := range []string{"D1", "M1a", "M1b"} {
+		if got := texts[item]; len(got) != len(official) {
+			t.Errorf("the latest version of %s has texts in %q, want one in each of %q", item, got, official)
+		}
+	}
+	if flagged < 0 {
+		t.Errorf("no divergence is flagged in the demo's public record")
 	}
 }
 

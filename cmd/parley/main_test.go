@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,9 +32,11 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"setkey":  setKey,
-			"replace": replaceInFile,
-			"logkey":  logKeyOf,
+			"setkey":     setKey,
+			"replace":    replaceInFile,
+			"logkey":     logKeyOf,
+			"bundlesize": bundleSize,
+			"add":        addInts,
 		},
 	})
 }
@@ -70,4 +73,39 @@ func logKeyOf(ts *testscript.TestScript, neg bool, args []string) {
 	b, err := record.ParseBundle([]byte(ts.ReadFile(args[0])))
 	ts.Check(err)
 	ts.Setenv("LOGKEY", b.LogKey)
+}
+
+// bundleSize sets $SIZE to the number of entries of a bundle and $SIGNED
+// to the number of events it shows, each signed, the hidden ones left
+// out: "bundlesize BUNDLE". A script counts from them what the demo
+// recorded, rather than from a number that changes with the scenario.
+func bundleSize(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: bundlesize BUNDLE")
+	}
+	b, err := record.ParseBundle([]byte(ts.ReadFile(args[0])))
+	ts.Check(err)
+	signed := 0
+	for _, e := range b.Entries {
+		if !e.Hidden() {
+			signed++
+		}
+	}
+	ts.Setenv("SIZE", strconv.Itoa(len(b.Entries)))
+	ts.Setenv("SIGNED", strconv.Itoa(signed))
+}
+
+// addInts sets an environment variable to the sum of integers: "add NAME
+// A B ...".
+func addInts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: add NAME A B ...")
+	}
+	sum := 0
+	for _, a := range args[1:] {
+		n, err := strconv.Atoi(a)
+		ts.Check(err)
+		sum += n
+	}
+	ts.Setenv(args[0], strconv.Itoa(sum))
 }
