@@ -46,6 +46,7 @@ type apiClient struct {
 	base  string
 	hc    *http.Client
 	token string
+	lang  string // the language the server's problems are asked in
 }
 
 // newAPIClient returns a client for the server named by --server or
@@ -61,6 +62,9 @@ func newAPIClient(e *env, fs *flag.FlagSet) (*apiClient, error) {
 		return nil, &exitError{2, fmt.Errorf("--server %q: want a URL such as https://parley.example.org", base)}
 	}
 	c := &apiClient{base: strings.TrimRight(base, "/"), hc: &http.Client{Timeout: 60 * time.Second}}
+	if p, err := outputLanguage(e, fs); err == nil {
+		c.lang = p.Code()
+	}
 	sessions, _ := readSessions(e)
 	c.token = sessions[c.base]
 	return c, nil
@@ -98,6 +102,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, in, out any) er
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

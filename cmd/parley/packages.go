@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,12 +12,13 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/bargain"
+	"github.com/parleyhq/parley/picture"
 )
 
 func init() {
 	register(&command{
 		Name:    "packages",
-		Usage:   "[-current PACKAGE] [-proposal PACKAGE] [-max-ties N] [-max-points N] [-timeout D] [-compact] < PREFERENCES",
+		Usage:   "[-current PACKAGE] [-proposal PACKAGE] [-max-ties N] [-max-points N] [-timeout D] [-compact] [-svg FILE [-lang LANG]] < PREFERENCES",
 		Summary: "compute the exact Pareto frontier and the Nash, Kalai-Smorodinsky and maximin packages",
 		Help: `Packages reads the issues of an item and the parties' preferences over
 their options, in the interchange format of docs/PACKAGES.md, on standard
@@ -40,6 +42,12 @@ some were left out. When the frontier of the first issues grows past
 -max-points points, or the computation outlasts -timeout, the command
 fails rather than answer inexactly.
 
+For two parties, -svg also draws the result as a picture (SVG): one
+party's utility against the other's, the reservations, the frontier, the
+current package and the proposal, and the three solutions, each marked
+with its own shape; its description says all of it in words, in the
+language of -lang (else PARLEY_LANG, else the locale, else English).
+
 Malformed input exits with status 1 and a message naming the field, such
 as parties[1].values.tranches.`,
 		Flags: func(fs *flag.FlagSet) {
@@ -49,6 +57,8 @@ as parties[1].values.tranches.`,
 			fs.Int("max-points", bargain.DefaultMaxPoints, "fail when the frontier of the first issues exceeds `N` points")
 			fs.Duration("timeout", 0, "fail when the computation takes longer than `D` (0: no limit)")
 			fs.Bool("compact", false, "write the JSON on one line")
+			fs.String("svg", "", "also draw the frontier of two parties as SVG into `FILE`")
+			fs.String("lang", "", langHelp)
 		},
 		Run: runPackages,
 	})
@@ -103,8 +113,33 @@ func runPackages(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	if path := get("svg").(string); path != "" {
+		if err := writeFrontier(e, fs, res, path); err != nil {
+			return err
+		}
+	}
 	if err := res.Write(e.Stdout, get("compact").(bool)); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
+	}
+	return nil
+}
+
+// writeFrontier draws the result of two parties into the SVG file path.
+func writeFrontier(e *env, fs *flag.FlagSet, res *bargain.Result, path string) error {
+	p, err := outputLanguage(e, fs)
+	if err != nil {
+		return err
+	}
+	c, err := picture.Frontier(res, nil)
+	if err != nil {
+		return fmt.Errorf("-svg: %w", err)
+	}
+	var b bytes.Buffer
+	if err := picture.WriteFrontier(&b, c, p, picture.Options{Dir: p.Dir()}); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("-svg: %w", err)
 	}
 	return nil
 }

@@ -40,11 +40,17 @@ blockers and root blockers the agreement engine finds.`,
 		Help: `Briefing writes the summary of a round generated from the record: who
 attended and who declined (with the reason), what was agreed, what gained
 and lost agreement and when, what stays open and who blocks it, and the
-public statements, each with the log index of the event it comes from.`,
+public statements, each with the log index of the event it comes from.
+
+It is written in Arabic, English or Russian: -lang, else PARLEY_LANG, else
+the locale (LC_ALL, LC_MESSAGES, LANG), else English. The record's own
+texts (titles, reasons, statements) stay in the language they were
+signed in.`,
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("round", "", "the round (default: the current round)")
 			fs.String("o", "", "write to this file instead of standard output")
+			fs.String("lang", "", langHelp)
 		},
 		Run: runBriefing,
 	})
@@ -246,6 +252,10 @@ func runBriefing(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	p, err := outputLanguage(e, fs)
+	if err != nil {
+		return err
+	}
 	c, err := newAPIClient(e, fs)
 	if err != nil {
 		return err
@@ -253,10 +263,10 @@ func runBriefing(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	var md string
 	if c != nil {
 		var b []byte
-		err = c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/briefing?round="+url.QueryEscape(str(fs, "round")), nil, &b)
+		err = c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/briefing?round="+url.QueryEscape(str(fs, "round"))+"&lang="+p.Code(), nil, &b)
 		md = string(b)
 	} else {
-		md, err = localBriefing(ctx, e, fs, talks)
+		md, err = localBriefing(ctx, e, fs, p, talks)
 	}
 	if err != nil {
 		return err
@@ -268,13 +278,13 @@ func runBriefing(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	return err
 }
 
-func localBriefing(ctx context.Context, e *env, fs *flag.FlagSet, talks string) (string, error) {
+func localBriefing(ctx context.Context, e *env, fs *flag.FlagSet, p *i18n.Printer, talks string) (string, error) {
 	l, closeStore, err := openTalks(ctx, e, fs, talks)
 	if err != nil {
 		return "", err
 	}
 	defer closeStore()
-	return roundBriefing(ctx, i18n.For(i18n.English), l, talks, str(fs, "round"))
+	return roundBriefing(ctx, p, l, talks, str(fs, "round"))
 }
 
 // roundBriefing returns the briefing of a round in the language of p, by
