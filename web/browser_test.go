@@ -247,11 +247,22 @@ func TestBrowser(t *testing.T) {
 	talks := "/talks/" + f.talks
 	shots := screenshotDir(t)
 
-	// An Arabic document and a statement hiding a direction override.
+	// A document in the talks' official languages, whose English hides a
+	// direction override, and a statement hiding one too.
 	f.act("mediator", parley.KindAddItem, "", parley.AddItem{Item: "D2", Title: "إعلان بشأن المعتقلين", Kind: parley.ItemDocument})
-	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D2", Version: 1, Paragraphs: []string{
-		"تدعو الأطراف إلى [[الإفراج الفوري || الإفراج التدريجي]] عن المعتقلين خلال 30 يوماً.",
-		"The parties [[\u202Eshall not || shall\u202C]] withdraw.",
+	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D2", Version: 1, Texts: map[string][]string{
+		"ar": {
+			"تدعو الأطراف إلى [[الإفراج الفوري || الإفراج التدريجي]] عن المعتقلين خلال 30 يوماً.",
+			"[[لا تنسحب || تنسحب]] الأطراف من المحادثات.",
+		},
+		"ru": {
+			"Стороны призывают к [[немедленному || поэтапному]] освобождению задержанных в течение 30 дней.",
+			"Стороны [[не выходят || выходят]] из переговоров.",
+		},
+		"en": {
+			"The parties call for the [[immediate || gradual]] release of detainees within 30 days.",
+			"The parties [[\u202Eshall not || shall\u202C]] withdraw.",
+		},
 	}})
 	f.act("oppC", parley.KindStatement, "", parley.Statement{Text: "We \u202Edeclined nothing\u202C today.", Lang: "en", Round: "r2"})
 
@@ -274,14 +285,15 @@ func TestBrowser(t *testing.T) {
 		if got != "rtl ar" {
 			t.Errorf("the Arabic statement's direction and lang: got %q, want %q", got, "rtl ar")
 		}
+		// The English page shows the Arabic text beside the English.
 		public.goTo(t, base+talks+"/items/D2")
-		got = eval[string](t, public, `getComputedStyle(document.querySelector('#p1')).direction`)
+		got = eval[string](t, public, `getComputedStyle(document.querySelector('#p1 td[lang="ar"]')).direction`)
 		if got != "rtl" {
 			t.Errorf("the Arabic paragraph's direction: got %q, want rtl", got)
 		}
 		// Right to left: the paragraph's first word sits at its right.
 		right := eval[bool](t, public, `(() => {
-			const li = document.querySelector('#p1');
+			const li = document.querySelector('#p1 td[lang="ar"]');
 			const r = document.createRange();
 			r.setStart(li.firstChild, 0); r.setEnd(li.firstChild, 4);
 			const word = r.getBoundingClientRect(), box = li.getBoundingClientRect();

@@ -133,7 +133,11 @@ func TestWithoutJavaScript(t *testing.T) {
 func TestBidiControlsShown(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.act("mediator", parley.KindAddItem, "", parley.AddItem{Item: "D9", Title: "Title \u2067hidden\u2069", Kind: parley.ItemDocument})
-	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D9", Version: 1, Paragraphs: []string{"The parties [[\u202Eshall not || shall\u202C]] withdraw."}})
+	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D9", Version: 1, Texts: map[string][]string{
+		"ar": {"[[\u202Eلا تنسحب || تنسحب\u202C]] الأطراف."},
+		"ru": {"Стороны [[\u202Eне выходят || выходят\u202C]] из переговоров."},
+		"en": {"The parties [[\u202Eshall not || shall\u202C]] withdraw."},
+	}})
 	f.act("oppC", parley.KindStatement, "", parley.Statement{Text: "We \u202Edeclined nothing\u202C today.", Round: "r2"})
 	tp := "/talks/" + f.talks
 	for _, p := range []string{tp + "/items/D9", tp + "/public?round=r2", tp + "/dashboard", tp + "/timeline", tp} {
@@ -166,11 +170,15 @@ func TestBidiControlsShown(t *testing.T) {
 }
 
 // TestArabicDirection checks that Arabic text is marked right to left, and
-// every text block lets its text decide its direction.
+// every other text block lets its text decide its direction.
 func TestArabicDirection(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.act("mediator", parley.KindAddItem, "", parley.AddItem{Item: "D2", Title: "إعلان", Kind: parley.ItemDocument})
-	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D2", Version: 1, Paragraphs: []string{"تدعو الأطراف إلى [[الإفراج الفوري || الإفراج التدريجي]] عن المعتقلين."}})
+	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D2", Version: 1, Texts: map[string][]string{
+		"ar": {"تدعو الأطراف إلى [[الإفراج الفوري || الإفراج التدريجي]] عن المعتقلين."},
+		"ru": {"Стороны призывают к [[немедленному || поэтапному]] освобождению задержанных."},
+		"en": {"The parties call for the [[immediate || gradual]] release of detainees."},
+	}})
 	tp := "/talks/" + f.talks
 	body := f.page("", tp+"/public?round=r2")
 	if !regexp.MustCompile(`<blockquote dir="rtl" lang="ar"><p>وجدت الأطراف`).MatchString(body) {
@@ -179,9 +187,15 @@ func TestArabicDirection(t *testing.T) {
 	if !regexp.MustCompile(`<blockquote dir="auto" lang="en"><p>This round found common ground`).MatchString(body) {
 		t.Errorf("the English statement is not marked dir=\"auto\" lang=\"en\"")
 	}
+	// The talks' texts are in their official languages: side by side,
+	// each paragraph's cell is marked with its language, the Arabic right
+	// to left, with its bracket marked.
 	body = f.page("", tp+"/items/D2")
-	if !strings.Contains(body, `<li id="p1" dir="auto">تدعو الأطراف إلى <span class="br d1"`) {
-		t.Errorf("the Arabic paragraph is not in its own dir=\"auto\" block with its bracket marked")
+	if !strings.Contains(body, `<td lang="ar" dir="rtl">تدعو الأطراف إلى <span class="br d1"`) {
+		t.Errorf("the Arabic paragraph is not in its own cell marked dir=\"rtl\" lang=\"ar\" with its bracket marked")
+	}
+	if !strings.Contains(body, `<td lang="en" dir="auto">The parties call for the <span class="br d1"`) {
+		t.Errorf("the English paragraph beside it is not in its own cell marked dir=\"auto\" lang=\"en\" with its bracket marked")
 	}
 	if !strings.Contains(body, `<span dir="auto">إعلان</span>`) {
 		t.Errorf("the Arabic title is not in a dir=\"auto\" span")
@@ -501,7 +515,11 @@ func TestOpenBracketsExplained(t *testing.T) {
 	for _, p := range []string{"gov", "oppA", "oppB", "oppC"} {
 		f.act(p, parley.KindAcceptInvitation, "", parley.Invitation{Round: "r3", Party: p})
 	}
-	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D1", Version: 3, Paragraphs: []string{"The talks resume [[in May || in June]]."}})
+	f.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "D1", Version: 3, Texts: map[string][]string{
+		"ar": {"تُستأنف المحادثات [[في أيار/مايو || في حزيران/يونيه]]."},
+		"ru": {"Переговоры возобновляются [[в мае || в июне]]."},
+		"en": {"The talks resume [[in May || in June]]."},
+	}})
 	for _, p := range []string{"gov", "oppA", "oppB", "oppC"} {
 		f.act(p, parley.KindSetStance, "", parley.SetStance{Item: "D1", Version: 3, Party: p, Stance: parley.StanceSupport})
 	}
