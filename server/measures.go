@@ -65,13 +65,7 @@ func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := MeasuresView{Measures: []measures.MeasureStatus{}, Records: []measures.PartyRecord{}, Done: []string{}, Size: v.Size}
-	if m := v.Measures; m != nil {
-		out.AsOf, out.Measures, out.Records, out.Done, out.Deadline = asOf(v), m.Statuses, m.Records, m.Done, m.Deadline
-	} else {
-		out.AsOf = measures.Mark{Index: v.Size - 1, Time: time.Now()}
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, MeasuresOf(v))
 }
 
 func (s *Server) handleMeasure(w http.ResponseWriter, r *http.Request) error {
@@ -79,15 +73,36 @@ func (s *Server) handleMeasure(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	item := r.PathValue("item")
+	out, err := MeasureOf(v, r.PathValue("item"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// MeasuresOf is the record of measures carried out in a viewer's view,
+// as GET /api/v1/talks/{id}/measures answers it.
+func MeasuresOf(v *view.Talks) *MeasuresView {
+	out := &MeasuresView{Measures: []measures.MeasureStatus{}, Records: []measures.PartyRecord{}, Done: []string{}, Size: v.Size}
+	if m := v.Measures; m != nil {
+		out.AsOf, out.Measures, out.Records, out.Done, out.Deadline = asOf(v), m.Statuses, m.Records, m.Done, m.Deadline
+	} else {
+		out.AsOf = measures.Mark{Index: v.Size - 1, Time: time.Now()}
+	}
+	return out
+}
+
+// MeasureOf is one measure in a viewer's view, as GET
+// /api/v1/talks/{id}/measures/{item} answers it.
+func MeasureOf(v *view.Talks, item string) (*MeasureView, error) {
 	ms := v.Measures.Measure(item)
 	if ms == nil {
 		if it := v.Item(item); it != nil && it.Kind == parley.ItemMeasure {
-			return parley.Errorf(parley.ENOTFOUND, "measure %q has no plan of steps yet, or none that you may see", item)
+			return nil, parley.Errorf(parley.ENOTFOUND, "measure %q has no plan of steps yet, or none that you may see", item)
 		}
-		return parley.Errorf(parley.ENOTFOUND, "talks %q has no measure %q", v.ID, item)
+		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no measure %q", v.ID, item)
 	}
-	out := MeasureView{AsOf: asOf(v), Measure: *ms, History: map[string][]measures.Entry{}, Records: []measures.PartyRecord{}, Deadline: v.Measures.Deadline, Size: v.Size}
+	out := &MeasureView{AsOf: asOf(v), Measure: *ms, History: map[string][]measures.Entry{}, Records: []measures.PartyRecord{}, Deadline: v.Measures.Deadline, Size: v.Size}
 	for _, st := range ms.Steps {
 		h := v.Measures.History[st.Step.ID]
 		if h == nil {
@@ -98,7 +113,7 @@ func (s *Server) handleMeasure(w http.ResponseWriter, r *http.Request) error {
 			out.Records = append(out.Records, *rec)
 		}
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 func hasRecord(rs []measures.PartyRecord, party string) bool {
