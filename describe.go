@@ -182,6 +182,9 @@ func describeRevoke(a Act, n Namer, _ string) Description {
 
 func describePlanRound(a Act, n Namer, _ string) Description {
 	p := a.(*PlanRound)
+	if p.Sandbox {
+		return Description{Summary: n.T("planned round %[1]s, “%[2]s”, from %[3]s to %[4]s, as a sandbox: a round for practice, which a briefing of an earlier round does not count as a later round", p.Round, p.Title, p.Starts, p.Ends)}
+	}
 	if p.Venue == "" {
 		return Description{Summary: n.T("planned round %[1]s, “%[2]s”, from %[3]s to %[4]s, at a venue not given", p.Round, p.Title, p.Starts, p.Ends)}
 	}

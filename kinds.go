@@ -234,6 +234,11 @@ type PlanRound struct {
 	Starts string `json:"starts"`
 	Ends   string `json:"ends"`
 	Venue  string `json:"venue"`
+	// Sandbox marks a round held for practice (a demo's, a training's):
+	// its acts count as those of any round, the pages say it is a
+	// sandbox, and a briefing of an earlier round does not count it as
+	// a later round of the talks.
+	Sandbox bool `json:"sandbox,omitempty"`
 }
 
 // RoundRef names a round.

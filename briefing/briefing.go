@@ -239,7 +239,7 @@ func (w *writer) header() {
 		later := false
 		for _, o := range w.now.Rounds {
 			// A sandbox round is for practice, not a round of the talks.
-			if o.Planned > w.r.Planned {
+			if o.Planned > w.r.Planned && !o.Sandbox {
 				later = true
 			}
 		}

@@ -36,6 +36,7 @@ type Round struct {
 	ClosedAt    int64         `json:"closed_index,omitempty"` // log index of the event that closed it (and its note), 0 if none
 	Note        string        `json:"note,omitempty"`
 	Invitations []*Invitation `json:"invitations"`
+	Sandbox     bool          `json:"sandbox,omitempty"` // a round for practice (parley.PlanRound)
 }
 
 // Invitation returns the invitation of a party to the round, or nil.
@@ -144,7 +145,7 @@ func (t *Talks) planRound(c act, p *parley.PlanRound) (func(), error) {
 		return nil, parley.Errorf(parley.EINVALID, "payload field \"ends\": the round ends (%s) before it starts (%s)", p.Ends, p.Starts)
 	}
 	return func() {
-		r := &Round{ID: p.Round, Title: p.Title, Starts: p.Starts, Ends: p.Ends, Venue: p.Venue, Status: RoundPlanned, Planned: c.index}
+		r := &Round{ID: p.Round, Title: p.Title, Starts: p.Starts, Ends: p.Ends, Venue: p.Venue, Status: RoundPlanned, Planned: c.index, Sandbox: p.Sandbox}
 		t.Rounds = append(t.Rounds, r)
 		t.rounds[r.ID] = r
 	}, nil

@@ -95,6 +95,7 @@ type Round struct {
 	Closed      time.Time    `json:"closed,omitzero"`
 	Note        string       `json:"note,omitempty"`
 	Invitations []Invitation `json:"invitations"`
+	Sandbox     bool         `json:"sandbox,omitempty"` // a round for practice (parley.PlanRound)
 	// OpenedAt and ClosedAt are the log indexes of the events that opened
 	// and closed the round, -1 when the viewer does not see them.
 	OpenedAt int64 `json:"-"`
@@ -224,7 +225,7 @@ func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint,
 			continue
 		}
 		rv := Round{ID: r.ID, Title: r.Title, Starts: r.Starts, Ends: r.Ends, Venue: r.Venue, Status: status, Planned: r.Planned,
-			Opened: opened, Closed: closed, Note: note, Invitations: []Invitation{}, OpenedAt: -1, ClosedAt: -1}
+			Opened: opened, Closed: closed, Note: note, Invitations: []Invitation{}, OpenedAt: -1, ClosedAt: -1, Sandbox: r.Sandbox}
 		if !opened.IsZero() {
 			rv.OpenedAt = r.OpenedAt
 		}

@@ -239,9 +239,10 @@ var acts = []*act{
 			fs.String("starts", "", "first day, YYYY-MM-DD")
 			fs.String("ends", "", "last day, YYYY-MM-DD")
 			fs.String("venue", "", "where it meets")
+			fs.Bool("sandbox", false, "a round for practice: its acts count, but a briefing of an earlier round does not count it as a later round")
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
-			return parley.PlanRound{Round: a[0], Title: str(fs, "title"), Starts: str(fs, "starts"), Ends: str(fs, "ends"), Venue: str(fs, "venue")}, nil
+			return parley.PlanRound{Round: a[0], Title: str(fs, "title"), Starts: str(fs, "starts"), Ends: str(fs, "ends"), Venue: str(fs, "venue"), Sandbox: str(fs, "sandbox") == "true"}, nil
 		},
 	},
 	{

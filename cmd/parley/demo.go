@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/i18n"
@@ -21,7 +22,7 @@ func init() {
 	register(&command{
 		Name:    "demo",
 		Usage:   "[--addr ADDR] [--dir DIR]",
-		Summary: "serve the Moscow consultations of April 2015 at a local URL",
+		Summary: "serve the Moscow consultations of April 2015, and an illustrative detainee exchange, at a local URL",
 		Help: `Demo replays the scenario of the Moscow consultations on Syria (second
 round, April 2015), an illustrative reconstruction of a real round of talks,
 through the same append path as any act: each step is signed by a demo
@@ -30,9 +31,20 @@ actor whose key is generated for this run. It leaves in DIR the record
 briefing (briefing.md, and briefing.ar.md and briefing.ru.md in Arabic and
 Russian) and the public bundle of the record
 (public.bundle, which "parley verify" checks), then serves the talks at the
-URL it prints, where a visitor can act as each demo actor. The real people
+URL it prints, where a visitor can act as each demo actor. After the
+record it opens a sandbox round (marked as such in the record, which the
+briefings of the real rounds do not count), so that a visitor acting as a
+delegation can change a stance or propose an amendment at once. The real people
 of the round say only what the press quoted them saying; the demo lists
 each quotation with its source, on the command line and on its first page.
+
+Beside it, the demo serves a second talks, labelled illustrative: an
+invented exchange of detainees in three tranches between two invented
+parties, verified by a neutral (no real names, no real lists: the lists
+sealed in its record are placeholders). Tranche 1 is done, tranche 2
+disputed (43 of 50 verified), tranche 3 waits on it, and a party's support
+of a follow-up text is conditional on done(X.t2.gov). Its implementation
+page is /talks/detainee-exchange/measures/X.
 
 It takes the address before replaying: if the port is busy it stops at once
 and says so; --addr 127.0.0.1:0 takes any free port. It ends by printing
@@ -97,6 +109,17 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	for _, q := range s.Quotations() {
 		demo.Quotations = append(demo.Quotations, server.DemoQuotation{Actor: q.By.ID, Text: q.Text, Source: q.Occasion + ", as quoted in " + q.Source})
 	}
+	// Beside the Moscow round, the illustrative exchange of detainees in
+	// three tranches: a measure carried out, with invented parties and
+	// placeholder lists. Its cast's ids are its own (xgov, xverifier, …).
+	x := scenario.Exchange()
+	xks, err := x.NewKeys()
+	if err != nil {
+		return err
+	}
+	for _, m := range x.Cast {
+		demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: xks[m.ID], Encryption: xks.Encryption(m.ID)})
+	}
 	h := demoHints{
 		prog: selfCommand(e.Getenv), dir: dir, talks: s.Talks,
 		origin: parley.Origin(c.data.Host, s.Talks), actor: "oppC",
@@ -113,7 +136,19 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if err := s.Replay(ctx, app, ks, l.Origin(s.Talks), nil); err != nil {
 			return err
 		}
+		// Then a round for a visitor to act in at once, marked in the
+		// record as a sandbox: the round-2 briefing does not count it.
+		if err := s.ReplaySandbox(ctx, app, ks, l.Origin(s.Talks), time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stderr, "replaying %q (%d steps)…\n", x.Title, len(x.Steps))
+		if err := x.Replay(ctx, app, xks, l.Origin(x.Talks), nil); err != nil {
+			return err
+		}
 		if err := writeDemoKeys(filepath.Join(dir, "keys"), s, ks); err != nil {
+			return err
+		}
+		if err := writeDemoKeys(filepath.Join(dir, "keys"), x, xks); err != nil {
 			return err
 		}
 		// The round-2 briefing in each language of the interface:
@@ -150,6 +185,12 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			}
 			fmt.Fprintln(e.Stdout)
 		}
+		fmt.Fprintf(e.Stdout, "After the record, the demo opened a sandbox round (%q), marked as such in the record: act as any delegation to change a stance or propose an amendment at once.\n\n", scenario.SandboxRound)
+		fmt.Fprintf(e.Stdout, "Beside it, the demo serves %s (talks %q). Note: %s\n", x.Title, x.Talks, x.Notice)
+		if h.url != "" {
+			fmt.Fprintf(e.Stdout, "Its implementation page: %s/talks/%s/measures/X\n", h.url, x.Talks)
+		}
+		fmt.Fprintln(e.Stdout)
 		h.write(e.Stdout)
 		return nil
 	}
