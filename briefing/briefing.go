@@ -162,6 +162,7 @@ func Write(p *i18n.Printer, end, now *view.Talks, h *view.History, round string)
 	w.history()
 	w.between()
 	w.open(res)
+	w.measures()
 	w.statements()
 	var out strings.Builder
 	w.b = &out
