@@ -126,6 +126,8 @@ var kindTable = []KindSpec{
 	{Kind: KindPlanMeasure, Payload: "PlanMeasure", Who: Key("a mediator"), Signers: Signers{Roles: mediator}, new: func() Act { return new(PlanMeasure) }, describe: describePlanMeasure},
 	{Kind: KindReportStep, Payload: "ReportStep", Who: Key("a head or delegate of the party named in the payload, which the step obliges"), Signers: Signers{Delegation: true}, new: func() Act { return new(ReportStep) }, describe: describeReportStep},
 	{Kind: KindVerifyStep, Payload: "VerifyStep", Who: Key("a verifier: the step's own"), Signers: Signers{Roles: []string{RoleVerifier}}, new: func() Act { return new(VerifyStep) }, describe: describeVerifyStep},
+	{Kind: KindDefineIssues, Payload: "DefineIssues", Who: Key("a mediator"), Signers: Signers{Roles: mediator}, new: func() Act { return new(DefineIssues) }, describe: describeDefineIssues},
+	{Kind: KindGivePreferences, Payload: "GivePreferences", Who: Key("a head or delegate of the party named in the payload"), Signers: Signers{Delegation: true}, new: func() Act { return new(GivePreferences) }, describe: describeGivePreferences},
 	{Kind: KindCaucus, Payload: "Caucus", Who: Key("the convener, a mediator, or a head or delegate of the party named in the payload"), Signers: Signers{Roles: chair, Delegation: true}, new: func() Act { return new(Caucus) }, describe: describeCaucus},
 	{Kind: KindRewrap, Payload: "Rewrap", Who: Key("a recipient of every sealed payload it names"), Signers: Signers{Anyone: true}, new: func() Act { return new(Rewrap) }, describe: describeRewrap},
 	{Kind: KindRelease, Payload: "Release", Who: Key("a mediator"), Signers: Signers{Roles: mediator}, new: func() Act { return new(Release) }, describe: describeRelease},

@@ -5,7 +5,7 @@
 // signed with its actor's key and appended. A caucus message of a script
 // is sealed as it is replayed, to the encryption keys its recipients
 // published earlier in the script, and so is the annex of a report or a
-// finding on a step of a measure.
+// finding on a step of a measure, and a party's preferences over packages.
 package scenario
 
 import (
@@ -284,6 +284,12 @@ func (s *Script) Event(i int, ks Keys, origin string) (parley.SignedEvent, error
 			return parley.SignedEvent{}, err
 		}
 	}
+	if st.Kind == parley.KindGivePreferences {
+		var err error
+		if payload, err = s.sealPreferences(i, ks, origin, sender, payload); err != nil {
+			return parley.SignedEvent{}, err
+		}
+	}
 	e, err := parley.NewEvent(s.Talks, st.Kind, sender, at, json.RawMessage(payload))
 	if err != nil {
 		return parley.SignedEvent{}, err
@@ -324,6 +330,69 @@ func (s *Script) sealAnnex(i int, ks Keys, origin string, sender ed25519.PublicK
 		return "", err
 	}
 	b, err := json.Marshal(p)
+	return string(b), err
+}
+
+// sealPreferences seals the preferences of step i, a preferences.give
+// that the script gives as {"item", "party", "preferences": {"weights",
+// "values", "reservation"}}: the party's entry of the interchange format
+// (docs/PACKAGES.md), with its "id", sealed to the mediators and the
+// party's heads and delegates of the cast, bound to the channel
+// "preferences:ITEM:PARTY", for the latest definition of the item's
+// issues before step i, whose log index it names.
+func (s *Script) sealPreferences(i int, ks Keys, origin string, sender ed25519.PublicKey, payload string) (string, error) {
+	var p struct {
+		Item        string `json:"item"`
+		Party       string `json:"party"`
+		Preferences *struct {
+			Weights     json.RawMessage `json:"weights"`
+			Values      json.RawMessage `json:"values"`
+			Reservation json.RawMessage `json:"reservation"`
+		} `json:"preferences"`
+	}
+	if err := json.Unmarshal([]byte(payload), &p); err != nil || p.Preferences == nil {
+		return payload, err // sealed already
+	}
+	def := int64(-1)
+	for k, index := 0, int64(0); k < i; k++ {
+		st := s.Steps[k]
+		if st.Check != "" || st.Note != "" {
+			continue
+		}
+		var d parley.DefineIssues
+		if st.Kind == parley.KindDefineIssues && json.Unmarshal(st.Payload, &d) == nil && d.Item == p.Item {
+			def = index
+		}
+		index++
+	}
+	if def < 0 {
+		return "", fmt.Errorf("steps[%d]: no definition of the issues of %q before it", i, p.Item)
+	}
+	content, err := json.Marshal(struct {
+		ID          string          `json:"id"`
+		Weights     json.RawMessage `json:"weights"`
+		Values      json.RawMessage `json:"values"`
+		Reservation json.RawMessage `json:"reservation"`
+	}{p.Party, p.Preferences.Weights, p.Preferences.Values, p.Preferences.Reservation})
+	if err != nil {
+		return "", err
+	}
+	var rs []seal.Recipient
+	for _, m := range s.Cast {
+		if m.Role == parley.RoleMediator || ((m.Role == parley.RoleHead || m.Role == parley.RoleDelegate) && m.Party == p.Party) {
+			rs = append(rs, seal.Recipient{Actor: ks[m.ID].Public().(ed25519.PublicKey), Key: ks.Encryption(m.ID).Public()})
+		}
+	}
+	c := seal.Context{Origin: origin, Kind: parley.KindGivePreferences, Channel: parley.PreferencesChannel(p.Item, p.Party), Sender: sender}
+	sealed, err := seal.Seal(c, content, rs)
+	if err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(sealed)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(parley.GivePreferences{Item: p.Item, Party: p.Party, Definition: def, Sealed: raw})
 	return string(b), err
 }
 

@@ -10,7 +10,8 @@ import (
 // Carried returns the sealed payload an event carries, if it carries one,
 // with the context it is sealed for in the log of origin: for a caucus
 // message, the channel "party:ID" of its party; for the annex of a report
-// or a finding on a step, "step:STEP". ok is false for an event
+// or a finding on a step, "step:STEP"; for a party's preferences over
+// packages, "preferences:ITEM:PARTY". ok is false for an event
 // that carries none (a caucus message in plain text, another kind).
 func Carried(origin string, e *parley.Event) (s *Sealed, c Context, ok bool, err error) {
 	act, err := e.Decode()
@@ -34,6 +35,11 @@ func Carried(origin string, e *parley.Event) (s *Sealed, c Context, ok bool, err
 			return nil, Context{}, false, nil
 		}
 		raw, c.Channel = p.Annex, parley.AnnexChannel(p.Step)
+	case *parley.GivePreferences:
+		if len(p.Sealed) == 0 || string(p.Sealed) == "null" {
+			return nil, Context{}, false, nil
+		}
+		raw, c.Channel = p.Sealed, parley.PreferencesChannel(p.Item, p.Party)
 	default:
 		return nil, Context{}, false, nil
 	}

@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/talks/{id}/items/{item}", read, s.handleItem)
 	s.handle("GET /api/v1/talks/{id}/items/{item}/versions/{n}", read, s.handleVersion)
 	s.handle("GET /api/v1/talks/{id}/items/{item}/diff", read, s.handleDiff)
+	s.handle("GET /api/v1/talks/{id}/items/{item}/preferences", read, s.handlePreferences)
 	s.handle("GET /api/v1/talks/{id}/agreement", read, s.handleAgreement)
 	s.handle("GET /api/v1/talks/{id}/agreement/unlock/{item}", read, s.handleUnlock)
 	s.handle("POST /api/v1/talks/{id}/agreement/impact", read, s.handleImpact)

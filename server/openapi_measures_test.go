@@ -55,4 +55,5 @@ func oaExchange(t *testing.T, h *oaHarness, origin func(talks string) string) {
 		h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/agreement", params: talks, token: token, want: 200})
 	}
 	h.do(oaCall{method: "GET", route: "/api/v1/talks/{id}/measures", params: talks, query: "at=99999", want: 400})
+	oaPreferences(t, h, s.Talks, ks)
 }

@@ -239,6 +239,9 @@ func (r *Roster) CheckSealedAct(origin string, e *parley.Event) error {
 	case *parley.Caucus:
 		_, _, err := r.checkCaucus(origin, e, p)
 		return err
+	case *parley.GivePreferences:
+		_, err := r.CheckSealed(origin, e, parley.PreferencesChannel(p.Item, p.Party), p.Sealed, r.PreferencesRecipients(p.Party))
+		return err
 	case *parley.ReportStep:
 		step, annex = p.Step, p.Annex
 	case *parley.VerifyStep:

@@ -43,6 +43,7 @@ type Talks struct {
 	RuleChanges    []*RuleChange     `json:"rule_changes,omitempty"`
 	PackageChanges []*PackageChange  `json:"package_changes,omitempty"`
 	sealing                          // sealed payloads and their re-wraps (keys.go)
+	bargaining                       // issues defined and preferences given (preferences.go)
 	vis            []string          // visibility of each event, by log index
 	items          map[string]*Item  // by id
 	packageOf      map[string]string // item → package

@@ -62,6 +62,14 @@ func (t *Talks) VisibilityOf(e *parley.Event) string {
 	if e.Kind == parley.KindRewrap {
 		return t.rewrapVisibility(e)
 	}
+	if e.Kind == parley.KindGivePreferences {
+		return parley.VisParty(party)
+	}
+	if p, ok := e.Act.(*parley.DefineIssues); ok {
+		if it := t.items[p.Item]; it != nil && it.Added < int64(len(t.vis)) {
+			return t.vis[it.Added] // seen as its item is
+		}
+	}
 	if e.Vis != "" {
 		return e.Vis
 	}

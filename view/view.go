@@ -55,6 +55,10 @@ type Talks struct {
 	Cosigned   []*state.Cosignature // public
 	Forks      []int64              // public
 
+	// Preferences holds, by item, the issues defined and the sealed
+	// preferences over packages the viewer may see (preferences.go).
+	Preferences map[string]*Preferences
+
 	// Inst is the agreement instance as the viewer sees it; nil in a view
 	// loaded by LoadRecord.
 	Inst *agreement.Instance
@@ -298,6 +302,7 @@ func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint,
 		}
 	}
 	t.Facts = seen.Facts()
+	t.Preferences = preferencesOf(st, seen, t.Viewer)
 	t.Cosigned = st.Cosigned
 	t.Forks = st.Forks
 	if inst {

@@ -166,6 +166,8 @@ func (m *matrix) visOf(kind, vis string, payload any) string {
 		return parley.VisParty(payload.(parley.Caucus).Party)
 	case parley.KindRewrap:
 		return m.vises[payload.(parley.Rewrap).Rewraps[0].Index]
+	case parley.KindGivePreferences:
+		return parley.VisParty(payload.(parley.GivePreferences).Party)
 	}
 	if kind == parley.KindRelease && vis == "" {
 		return parley.VisParty(payload.(parley.Release).Party)
@@ -332,6 +334,7 @@ func (m *matrix) build() {
 	m.act("gov", parley.KindAddActor, "", parley.AddActor{Key: m.pub("govlate"), Name: "Late delegate", Role: parley.RoleDelegate, Party: "gov"})
 	m.act("govlate", parley.KindEncryptionKey, "", parley.EncryptionKey{Key: m.encKey("govlate").Public().String()})
 	m.act("gov", parley.KindRewrap, "", m.rewrap("gov", "govlate", govSealed))
+	m.preferences(pubItem)
 	m.measure()
 	// A note for the mediators, released to gov: gov sees it from then on.
 	secret := m.mark("released")
@@ -391,6 +394,41 @@ func (m *matrix) measure() {
 	m.act("gov", parley.KindReportStep, "", parley.ReportStep{Step: step.ID, Party: "gov", Quantity: 5, Note: rn, Annex: b}, rn, annex)
 	reason := m.mark("disputereason")
 	m.act("verifier", parley.KindVerifyStep, "", parley.VerifyStep{Step: step.ID, Verdict: parley.VerdictDisputed, Quantity: 3, Reason: reason}, reason)
+}
+
+// preferences defines the issues of an item, with a marker in the note,
+// and records gov's and opp's preferences over them, sealed, with a
+// marker in their content that no answer may hold.
+func (m *matrix) preferences(item string) {
+	note := m.mark("issuesnote")
+	def := m.act("mediator", parley.KindDefineIssues, parley.VisPublic, parley.DefineIssues{Item: item, Issues: []parley.IssueOptions{{ID: "venue", Options: []string{"a", "b"}}}, Note: note}, note)
+	for _, c := range []struct{ by, party string }{{"gov", "gov"}, {"oppdel", "opp"}} {
+		secret := m.mark("sealedpreferences")
+		m.sealed[secret] = true
+		var rs []seal.Recipient
+		err := m.l.View(context.Background(), m.talks, func(st *state.Talks, _ parley.Checkpoint) error {
+			for _, a := range st.Roster.PreferencesRecipients(c.party) {
+				k, _ := parley.ParseKey(a.Key)
+				pk, err := seal.ParsePublicKey(a.EncryptionKey)
+				if err != nil {
+					return err
+				}
+				rs = append(rs, seal.Recipient{Actor: k, Key: pk})
+			}
+			return nil
+		})
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		content := `{"id":"` + c.party + `","weights":{"venue":"1"},"values":{"venue":{"a":"1","b":"0"}},"reservation":"0","x":"` + secret + `"}`
+		ctx := seal.Context{Origin: m.l.Origin(m.talks), Kind: parley.KindGivePreferences, Channel: parley.PreferencesChannel(item, c.party), Sender: m.keys[c.by].Public().(ed25519.PublicKey)}
+		sl, err := seal.Seal(ctx, []byte(content), rs)
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		b, _ := json.Marshal(sl)
+		m.act(c.by, parley.KindGivePreferences, "", parley.GivePreferences{Item: item, Party: c.party, Definition: def, Sealed: b}, secret)
+	}
 }
 
 // encKey returns the encryption key of an actor of the matrix, made the
@@ -560,6 +598,8 @@ func (m *matrix) calls(pattern string) ([]matrixCall, bool) {
 		return get(each(func(it string) []string { return []string{t + "/items/" + it + "/versions/1"} })...), true
 	case "GET /api/v1/talks/{id}/items/{item}/diff":
 		return get(each(func(it string) []string { return []string{t + "/items/" + it + "/diff?from=1&to=1"} })...), true
+	case "GET /api/v1/talks/{id}/items/{item}/preferences":
+		return get(each(func(it string) []string { return []string{t + "/items/" + it + "/preferences"} })...), true
 	case "GET /api/v1/talks/{id}/agreement":
 		return get(t + "/agreement"), true
 	case "GET /api/v1/talks/{id}/agreement/unlock/{item}":

@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "packages",
-		Usage:   "[-current PACKAGE] [-proposal PACKAGE] [-max-ties N] [-max-points N] [-timeout D] [-compact] [-svg FILE [-lang LANG]] < PREFERENCES",
+		Usage:   "[-current PACKAGE] [-proposal PACKAGE] [-max-ties N] [-max-points N] [-timeout D] [-compact] [-svg FILE [-lang LANG]] {< PREFERENCES | --talks T --item ITEM --key MEDIATORKEY [--server URL]}",
 		Summary: "compute the exact Pareto frontier and the Nash, Kalai-Smorodinsky and maximin packages",
 		Help: `Packages reads the issues of an item and the parties' preferences over
 their options, in the interchange format of docs/PACKAGES.md, on standard
@@ -48,6 +48,18 @@ current package and the proposal, and the three solutions, each marked
 with its own shape; its description says all of it in words, in the
 language of -lang (else PARLEY_LANG, else the locale, else English).
 
+From the record: with --item, packages reads the instance from the talks
+of --talks instead of standard input: the issues of ITEM as a mediator
+defined them ("parley issues") and every party's latest preferences
+("parley preferences"), which are sealed. They are read as the actor of
+--key may read them (a mediator), from the server of --server or else the
+local record, each event's signature checked, and opened here, on this
+device, with that key: the host never sees them in the clear. The current
+package of the definition, if it gives one, is assessed as with -current
+(which, if given, takes its place). Preferences given over an earlier
+definition of the issues are refused, naming the party, which gives them
+again.
+
 Malformed input exits with status 1 and a message naming the field, such
 as parties[1].values.tranches.`,
 		Flags: func(fs *flag.FlagSet) {
@@ -59,6 +71,9 @@ as parties[1].values.tranches.`,
 			fs.Bool("compact", false, "write the JSON on one line")
 			fs.String("svg", "", "also draw the frontier of two parties as SVG into `FILE`")
 			fs.String("lang", "", langHelp)
+			readFlags(fs)
+			fs.String("item", "", "read the issues of `ITEM` and the parties' sealed preferences from the record of --talks")
+			fs.String("key", "", "with --item: the key file of a mediator, which opens the preferences (env PARLEY_KEY)")
 		},
 		Run: runPackages,
 	})
@@ -81,9 +96,22 @@ func runPackages(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	inst, err := bargain.ReadInstance(e.Stdin)
-	if err != nil {
-		return err
+	var inst *bargain.Instance
+	var current map[string]string
+	var err error
+	if item := get("item").(string); item != "" {
+		if inst, current, err = instanceFromRecord(ctx, e, fs, item); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range []string{"talks", "key", "server"} {
+			if isSet(fs, f) {
+				return &exitError{2, parley.Errorf(parley.EINVALID, "--%s reads from the record, with --item ITEM; without --item the preferences are read on standard input", f)}
+			}
+		}
+		if inst, err = bargain.ReadInstance(e.Stdin); err != nil {
+			return err
+		}
 	}
 	pb, err := bargain.NewProblem(inst)
 	if err != nil {
@@ -99,6 +127,11 @@ func runPackages(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			continue
 		}
 		if *p.to, err = readPackage(v, pb.Issues(), "-"+p.flag); err != nil {
+			return err
+		}
+	}
+	if opts.Current == nil && current != nil {
+		if opts.Current, err = bargain.PackageOf(pb.Issues(), current, "the current package of the definition"); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/scenario"
+)
+
+// runIn runs the command line with stdin, and returns its standard output
+// and standard error apart.
+func runIn(t *testing.T, getenv func(string) string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// exchangeInstance returns the instance of the follow-up item D2 of the
+// exchange's script, in the interchange format, and its current package:
+// the definition's issues and both parties' preferences as the script
+// gives them before they are sealed.
+func exchangeInstance(t *testing.T, x *scenario.Script) (string, string) {
+	t.Helper()
+	var issues, current json.RawMessage
+	var parties []json.RawMessage
+	for _, st := range x.Steps {
+		var p map[string]json.RawMessage
+		json.Unmarshal(st.Payload, &p)
+		switch st.Kind {
+		case parley.KindDefineIssues:
+			issues, current = p["issues"], p["current"]
+		case parley.KindGivePreferences:
+			var party string
+			json.Unmarshal(p["party"], &party)
+			var prefs map[string]json.RawMessage
+			json.Unmarshal(p["preferences"], &prefs)
+			prefs["id"], _ = json.Marshal(party)
+			b, _ := json.Marshal(prefs)
+			parties = append(parties, b)
+		}
+	}
+	if issues == nil || len(parties) != 2 {
+		t.Fatalf("the exchange's script has no definition of D2's issues with two parties' preferences")
+	}
+	inst, _ := json.Marshal(map[string]any{"issues": issues, "parties": parties})
+	return string(inst), string(current)
+}
+
+// TestPackagesFromRecord checks, on the demo's record, that the mediator's
+// packages from the record equal those of standard input on the same
+// instance; that a party reads only its own preferences back, and others
+// none; and that "parley preferences" refuses bad input naming the field,
+// recording nothing, and replaces a party's preferences.
+func TestPackagesFromRecord(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	env := map[string]string{"PARLEY_SESSIONS": filepath.Join(t.TempDir(), "sessions.json")}
+	getenv := func(k string) string { return env[k] }
+	if out, err := cli(t, getenv, "demo", "--serve=false", "--dir", dir); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	x := scenario.Exchange()
+	key := func(who string) string { return filepath.Join(dir, "keys", who+".key") }
+	rec := []string{"--dir", dir, "--talks", x.Talks}
+	packages := func(who string, more ...string) (string, string, error) {
+		return runIn(t, getenv, "", append(append([]string{"packages", "-compact", "--item", "D2", "--key", key(who)}, rec...), more...)...)
+	}
+	inst, current := exchangeInstance(t, x)
+
+	want, _, err := runIn(t, getenv, inst, "packages", "-compact", "-current", current)
+	if err != nil {
+		t.Fatalf("packages on stdin: %v", err)
+	}
+	got, stderr, err := packages("xmediator")
+	if err != nil {
+		t.Fatalf("packages --item D2 as the mediator: %v\n%s", err, stderr)
+	}
+	if got != want {
+		t.Errorf("the mediator's packages from the record differ from those of stdin:\nrecord %s\nstdin  %s", got, want)
+	}
+	if !strings.Contains(stderr, "gov, opp") {
+		t.Errorf("the mediator is not told whose preferences it computed from: %q", stderr)
+	}
+	svg := filepath.Join(t.TempDir(), "frontier.svg")
+	if _, _, err := packages("xmediator", "-svg", svg); err != nil {
+		t.Errorf("packages --item -svg: %v", err)
+	} else if b, _ := os.ReadFile(svg); !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("-svg wrote no picture")
+	}
+
+	// A party reads only its own preferences back: the Government's
+	// delegate computes over the Government's alone.
+	own, stderr, err := packages("xgovdel")
+	if err != nil {
+		t.Fatalf("packages as gov's delegate: %v\n%s", err, stderr)
+	}
+	var res struct {
+		Parties []string `json:"parties"`
+	}
+	if err := json.Unmarshal([]byte(own), &res); err != nil || len(res.Parties) != 1 || res.Parties[0] != "gov" {
+		t.Errorf("gov's delegate computed over %v (%v), want gov's alone", res.Parties, err)
+	}
+	// The verifier, of no party, reads none; the convener sees them
+	// given but cannot open them.
+	if _, _, err := packages("xverifier"); err == nil || !strings.Contains(err.Error(), "no party has given preferences over D2 that --key may read") {
+		t.Errorf("packages as the verifier: %v", err)
+	}
+	if _, _, err := packages("xhost"); err == nil || !strings.Contains(err.Error(), "do not open with --key") {
+		t.Errorf("packages as the convener: %v", err)
+	}
+
+	// Stdin mode refuses the record's flags without --item.
+	if _, _, err := runIn(t, getenv, inst, append([]string{"packages", "--key", key("xmediator")}, rec...)...); err == nil || !strings.Contains(err.Error(), "--item") {
+		t.Errorf("packages --key without --item: %v", err)
+	}
+
+	// parley preferences: bad input is refused naming the field, and
+	// nothing is recorded.
+	var prefs map[string]any
+	json.Unmarshal([]byte(inst), &struct {
+		Parties []*map[string]any `json:"parties"`
+	}{Parties: []*map[string]any{&prefs}})
+	write := func(v any) string {
+		b, _ := json.Marshal(v)
+		f := filepath.Join(t.TempDir(), "prefs.json")
+		os.WriteFile(f, b, 0o600)
+		return f
+	}
+	size := func() string {
+		out, err := cli(t, getenv, append([]string{"show"}, rec...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := size()
+	bad := map[string]any{}
+	for k, v := range prefs {
+		bad[k] = v
+	}
+	bad["weights"] = map[string]any{"detainees": "0.1234567", "tranches": "0.4", "verifier": "0.1", "venue": "0.3"}
+	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "D2", write(bad), "--key", key("xgovdel")}, rec...)...); err == nil || !strings.Contains(err.Error(), "preferences.weights.detainees") {
+		t.Errorf("preferences with 7 decimals: %v", err)
+	}
+	bad["weights"] = prefs["weights"]
+	bad["id"] = "opp"
+	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "D2", write(bad), "--key", key("xgovdel")}, rec...)...); err == nil || !strings.Contains(err.Error(), "preferences.id") {
+		t.Errorf("preferences for another party: %v", err)
+	}
+	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "D2", write(prefs), "--key", key("xgovdel"), "--party", "opp"}, rec...)...); err == nil {
+		t.Errorf("gov's delegate gave opp's preferences")
+	}
+	if after := size(); after != before {
+		t.Errorf("refused preferences changed the record:\nbefore %s\nafter  %s", before, after)
+	}
+
+	// A revision replaces the earlier preferences: the Government's
+	// delegate gives a higher reservation, and the mediator's bounds say so.
+	prefs["reservation"] = "0.6"
+	out, stderr, err := runIn(t, getenv, "", append([]string{"preferences", "D2", write(prefs), "--key", key("xgovdel")}, rec...)...)
+	if err != nil || !strings.Contains(out, "recorded preferences.give") || !strings.Contains(out, "sealed to 3 recipients") {
+		t.Fatalf("preferences: %v\n%s%s", err, out, stderr)
+	}
+	got, _, err = packages("xmediator")
+	if err != nil || !strings.Contains(got, `"gov":{"reservation":"0.6"`) {
+		t.Errorf("after the revision the mediator computes %s (%v), want gov's reservation 0.6", got, err)
+	}
+
+	// A new definition makes the earlier preferences stale: the mediator
+	// is told whose, rather than computing over them.
+	issues := filepath.Join(t.TempDir(), "issues.json")
+	os.WriteFile(issues, []byte(`{"issues": [{"id": "tranches", "options": ["1", "2", "3"]}]}`), 0o600)
+	if out, err := cli(t, getenv, append([]string{"issues", "D2", issues, "--key", key("xmediator")}, rec...)...); err != nil {
+		t.Fatalf("issues: %v\n%s", err, out)
+	}
+	if _, _, err := packages("xmediator"); err == nil || !strings.Contains(err.Error(), "must give them again") {
+		t.Errorf("packages over stale preferences: %v", err)
+	}
+	os.WriteFile(issues, []byte(`{"issues": [{"id": "tranches", "options": ["1", "1"]}]}`), 0o600)
+	if _, err := cli(t, getenv, append([]string{"issues", "D2", issues, "--key", key("xmediator")}, rec...)...); err == nil || !strings.Contains(err.Error(), "issues[0].options[1]") {
+		t.Errorf("issues with an option twice: %v", err)
+	}
+}
