@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/i18n"
@@ -40,12 +41,15 @@ type measureData struct {
 	Findings []findingView
 	Records  []recordView
 	Deadline string // when a status next changes without an event, in words, or ""
-	Acts     []actLink
-	Annexes  bool   // some step calls for a sealed annex
-	Reads    bool   // the viewer is among whom the annexes are sealed to
-	Opens    string // how the viewer opens the annexes it may read
-	NoPlan   bool   // the measure has no plan the viewer may see
-	Summary  []string
+	// DeadlineAt is that time in RFC 3339, for the page to refresh itself
+	// then (live.js).
+	DeadlineAt string
+	Acts       []actLink
+	Annexes    bool   // some step calls for a sealed annex
+	Reads      bool   // the viewer is among whom the annexes are sealed to
+	Opens      string // how the viewer opens the annexes it may read
+	NoPlan     bool   // the measure has no plan the viewer may see
+	Summary    []string
 }
 
 // A stepView is one step of the plan in force.
@@ -115,6 +119,7 @@ func (h *handler) measure(r *http.Request) (*page, error) {
 	d.AsOf = p.Time(m.At.Time)
 	if !m.Deadline.IsZero() && s.At < 0 {
 		d.Deadline = p.Time(m.Deadline)
+		d.DeadlineAt = m.Deadline.UTC().Format(time.RFC3339)
 	}
 	var svg bytes.Buffer
 	links := picture.Links{At: func(talks string, i int64) string { return measureLink(talks, it.ID, i) }}
@@ -299,4 +304,3 @@ func (h *handler) openAnnex(ctx context.Context, s *snap, index int64, key *seal
 	}
 	return c.Text, nil
 }
-

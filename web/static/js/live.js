@@ -66,12 +66,27 @@ function changed() {
   }, 50);
 }
 
+// A page whose statuses change at a time without any event (a step of a
+// measure turning overdue) says when in data-refresh-at, inside a live
+// region: it fetches itself again then.
+let deadline = 0;
+function followDeadline() {
+  clearTimeout(deadline);
+  const el = document.querySelector('[data-refresh-at]');
+  if (!el) return;
+  const wait = Date.parse(el.dataset.refreshAt) - Date.now();
+  if (Number.isNaN(wait) || wait > 2 ** 31 - 1) return;
+  deadline = setTimeout(() => document.dispatchEvent(new CustomEvent('parley:update')), Math.max(wait, 0) + 1000);
+}
+
 /** Follows the talks' stream, if the page is live. */
 export function startLive() {
   const p = page();
   for (const el of document.querySelectorAll('[data-live][id]')) served.set(el, el.innerHTML);
   document.addEventListener('parley:update', () => refresh());
   if (!p.talks || !p.live || typeof EventSource === 'undefined') return;
+  followDeadline();
+  document.addEventListener('parley:refreshed', followDeadline);
   const es = new EventSource(`/api/v1/talks/${encodeURIComponent(p.talks)}/stream?after=${encodeURIComponent(p.after)}`);
   es.addEventListener('open', () => status(t('Live')));
   es.addEventListener('error', () => status(es.readyState === EventSource.CLOSED ? t('Not live: reload the page') : t('Reconnecting…')));
