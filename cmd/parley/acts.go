@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/record"
 )
 
@@ -59,11 +60,11 @@ func actFlags(fs *flag.FlagSet) {
 
 func runAct(ctx context.Context, e *env, fs *flag.FlagSet, a *act) error {
 	if len(e.Args) != a.nargs {
-		return &exitError{2, fmt.Errorf("%s takes %d argument(s): %s; see \"parley help %s\"", a.name, a.nargs, a.args, a.name)}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "%s takes %d argument(s): %s; see \"parley help %s\"", a.name, a.nargs, a.args, a.name)}
 	}
 	talks := opt(e, fs, "talks", "PARLEY_TALKS", "")
 	if talks == "" {
-		return &exitError{2, fmt.Errorf("no talks: pass --talks ID or set PARLEY_TALKS")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "no talks: pass --talks ID or set PARLEY_TALKS")}
 	}
 	key, err := readKey(opt(e, fs, "key", "PARLEY_KEY", ""))
 	if err != nil {
@@ -112,7 +113,7 @@ func runAct(ctx context.Context, e *env, fs *flag.FlagSet, a *act) error {
 			return err
 		}
 	}
-	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d\n", a.kind, talks, rec.Index)
+	fmt.Fprintln(e.Stdout, e.P.T("recorded %[1]s in %[2]s at index %[3]s", a.kind, talks, e.P.Digits(rec.Index)))
 	return nil
 }
 
@@ -121,7 +122,7 @@ func str(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Value.St
 func intFlag(fs *flag.FlagSet, name string) (int, error) {
 	n, err := strconv.Atoi(str(fs, name))
 	if err != nil || n < 0 {
-		return 0, &exitError{2, fmt.Errorf("--%s wants a whole number", name)}
+		return 0, &exitError{2, parley.Errorf(parley.EINVALID, "--%s wants a whole number", name)}
 	}
 	return n, nil
 }
@@ -138,14 +139,14 @@ func parseRule(s string) (parley.Rule, error) {
 		r.Threshold, err = strconv.ParseFloat(arg, 64)
 	default:
 		if arg != "" {
-			err = fmt.Errorf("no argument")
+			err = parley.Errorf(parley.EINVALID, "no argument")
 		}
 	}
 	if err == nil {
 		err = r.Check()
 	}
 	if err != nil {
-		return r, &exitError{2, fmt.Errorf("rule %q: want consensus, consensus_minus:N or majority:Q (Q in (0,1]): %v", s, err)}
+		return r, &exitError{2, parley.Errorf(parley.EINVALID, "rule %q: want consensus, consensus_minus:N or majority:Q (Q in (0,1]): %v", s, err)}
 	}
 	return r, nil
 }
@@ -154,7 +155,7 @@ func parseRule(s string) (parley.Rule, error) {
 // ends in .json, else paragraphs separated by blank lines.
 func readParagraphs(path string) ([]string, error) {
 	if path == "" {
-		return nil, &exitError{2, fmt.Errorf("--file is required: the text of the version")}
+		return nil, &exitError{2, parley.Errorf(parley.EINVALID, "--file is required: the text of the version")}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -163,7 +164,7 @@ func readParagraphs(path string) ([]string, error) {
 	if strings.HasSuffix(path, ".json") {
 		var ps []string
 		if err := json.Unmarshal(b, &ps); err != nil {
-			return nil, fmt.Errorf("%s: want a JSON array of paragraph strings: %w", path, err)
+			return nil, parley.Errorf(parley.EINVALID, "%s: want a JSON array of paragraph strings: %v", path, err)
 		}
 		return ps, nil
 	}
@@ -185,7 +186,7 @@ func list(s string) []string {
 
 var acts = []*act{
 	{
-		name: "init", kind: parley.KindFoundTalks, summary: "found a talks; the signer becomes its convener",
+		name: "init", kind: parley.KindFoundTalks, summary: i18n.Key("found a talks; the signer becomes its convener"),
 		help: "Init founds the talks named by --talks with its title, the convener's name and the decision rule.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("title", "", "the talks' title (required)")
@@ -203,17 +204,17 @@ var acts = []*act{
 	},
 	{
 		name: "mediator add", args: "KEY NAME", nargs: 2, kind: parley.KindAddMediator,
-		summary: "name a mediator (convener only)", help: "Mediator add puts KEY on the roster as a mediator named NAME.",
+		summary: i18n.Key("name a mediator (convener only)"), help: "Mediator add puts KEY on the roster as a mediator named NAME.",
 		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.AddMediator{Key: a[0], Name: a[1]}, nil },
 	},
 	{
 		name: "party add", args: "PARTY NAME", nargs: 2, kind: parley.KindAddParty,
-		summary: "add a party to the talks", help: "Party add adds the party with id PARTY and its full NAME.",
+		summary: i18n.Key("add a party to the talks"), help: "Party add adds the party with id PARTY and its full NAME.",
 		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.AddParty{Party: a[0], Name: a[1]}, nil },
 	},
 	{
 		name: "roster add", args: "KEY NAME", nargs: 2, kind: parley.KindAddActor,
-		summary: "put an actor on the roster with a role",
+		summary: i18n.Key("put an actor on the roster with a role"),
 		help:    "Roster add binds KEY to a role: head or delegate of a party, observer or verifier.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("role", "delegate", "head, delegate, observer or verifier")
@@ -225,7 +226,7 @@ var acts = []*act{
 	},
 	{
 		name: "roster revoke", args: "KEY", nargs: 1, kind: parley.KindRevokeActor,
-		summary: "take a key off the roster (lost or stolen)", help: "Roster revoke stops KEY from acting from now on.",
+		summary: i18n.Key("take a key off the roster (lost or stolen)"), help: "Roster revoke stops KEY from acting from now on.",
 		flags: func(fs *flag.FlagSet) { fs.String("reason", "", "why (required)") },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.RevokeActor{Key: a[0], Reason: str(fs, "reason")}, nil
@@ -233,7 +234,7 @@ var acts = []*act{
 	},
 	{
 		name: "round plan", args: "ROUND", nargs: 1, kind: parley.KindPlanRound,
-		summary: "plan a round with dates and venue", help: "Round plan plans the round with id ROUND.",
+		summary: i18n.Key("plan a round with dates and venue"), help: "Round plan plans the round with id ROUND.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("title", "", "the round's title (required)")
 			fs.String("starts", "", "first day, YYYY-MM-DD")
@@ -247,12 +248,12 @@ var acts = []*act{
 	},
 	{
 		name: "round open", args: "ROUND", nargs: 1, kind: parley.KindOpenRound,
-		summary: "open a planned round", help: "Round open opens ROUND; parties take stances only in an open round.",
+		summary: i18n.Key("open a planned round"), help: "Round open opens ROUND; parties take stances only in an open round.",
 		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.RoundRef{Round: a[0]}, nil },
 	},
 	{
 		name: "round close", args: "ROUND", nargs: 1, kind: parley.KindCloseRound,
-		summary: "close an open round", help: "Round close closes ROUND; nothing more can be recorded in it.",
+		summary: i18n.Key("close an open round"), help: "Round close closes ROUND; nothing more can be recorded in it.",
 		flags: func(fs *flag.FlagSet) { fs.String("note", "", "a closing note") },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.CloseRound{Round: a[0], Note: str(fs, "note")}, nil
@@ -260,21 +261,21 @@ var acts = []*act{
 	},
 	{
 		name: "invite", args: "ROUND PARTY", nargs: 2, kind: parley.KindInvite,
-		summary: "invite a party to a round", help: "Invite asks PARTY to ROUND.",
+		summary: i18n.Key("invite a party to a round"), help: "Invite asks PARTY to ROUND.",
 		payload: func(_ *flag.FlagSet, a []string) (any, error) {
 			return parley.Invitation{Round: a[0], Party: a[1]}, nil
 		},
 	},
 	{
 		name: "accept", args: "ROUND PARTY", nargs: 2, kind: parley.KindAcceptInvitation,
-		summary: "accept a party's invitation to a round", help: "Accept answers PARTY's invitation to ROUND: it will attend.",
+		summary: i18n.Key("accept a party's invitation to a round"), help: "Accept answers PARTY's invitation to ROUND: it will attend.",
 		payload: func(_ *flag.FlagSet, a []string) (any, error) {
 			return parley.Invitation{Round: a[0], Party: a[1]}, nil
 		},
 	},
 	{
 		name: "decline", args: "ROUND PARTY", nargs: 2, kind: parley.KindDeclineInvitation,
-		summary: "decline a party's invitation, with the reason", help: "Decline answers PARTY's invitation to ROUND: it stays away, for --reason.",
+		summary: i18n.Key("decline a party's invitation, with the reason"), help: "Decline answers PARTY's invitation to ROUND: it stays away, for --reason.",
 		flags: func(fs *flag.FlagSet) { fs.String("reason", "", "why the party declines (required)") },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.Invitation{Round: a[0], Party: a[1], Reason: str(fs, "reason")}, nil
@@ -282,7 +283,7 @@ var acts = []*act{
 	},
 	{
 		name: "item add", args: "ITEM", nargs: 1, kind: parley.KindAddItem,
-		summary: "put an item on the agenda", help: "Item add adds a document or measure to the agenda; its text comes with \"version table\".",
+		summary: i18n.Key("put an item on the agenda"), help: "Item add adds a document or measure to the agenda; its text comes with \"version table\".",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("title", "", "the item's title (required)")
 			fs.String("kind", parley.ItemDocument, "document or measure")
@@ -302,14 +303,14 @@ var acts = []*act{
 	},
 	{
 		name: "package set", args: "PACKAGE [ITEM,ITEM,...]", nargs: 2, kind: parley.KindSetPackage,
-		summary: "make items agreed together or not at all", help: "Package set makes the comma-separated items one package; an empty list (\"\") dissolves it.",
+		summary: i18n.Key("make items agreed together or not at all"), help: "Package set makes the comma-separated items one package; an empty list (\"\") dissolves it.",
 		payload: func(_ *flag.FlagSet, a []string) (any, error) {
 			return parley.SetPackage{Package: a[0], Items: list(a[1])}, nil
 		},
 	},
 	{
 		name: "rule set", args: "RULE", nargs: 1, kind: parley.KindSetRule,
-		summary: "set the decision rule of the talks or of one item", help: "Rule set sets RULE: consensus, consensus_minus:N or majority:Q.",
+		summary: i18n.Key("set the decision rule of the talks or of one item"), help: "Rule set sets RULE: consensus, consensus_minus:N or majority:Q.",
 		flags: func(fs *flag.FlagSet) { fs.String("item", "", "set the rule of this item only") },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			r, err := parseRule(a[0])
@@ -318,7 +319,7 @@ var acts = []*act{
 	},
 	{
 		name: "version table", args: "ITEM", nargs: 1, kind: parley.KindTableVersion,
-		summary: "table a new version of an item's text (mediators)",
+		summary: i18n.Key("table a new version of an item's text (mediators)"),
 		help: `Version table tables the next version of ITEM from --file: paragraphs
 separated by blank lines (or a JSON array of strings if the file ends in
 .json), in the markup of docs/DOCUMENTS.md: [[option A || option B]].`,
@@ -339,7 +340,7 @@ separated by blank lines (or a JSON array of strings if the file ends in
 	},
 	{
 		name: "amend", args: "ITEM", nargs: 1, kind: parley.KindProposeAmendment,
-		summary: "propose an amendment for a party",
+		summary: i18n.Key("propose an amendment for a party"),
 		help: `Amend proposes changes to a version of ITEM on behalf of --party. --file holds
 a JSON array of changes: {"op": "replace"|"insert"|"delete", "paragraph": N,
 "text": "..."}, paragraphs numbered from 1 in the base version.`,
@@ -357,18 +358,18 @@ a JSON array of changes: {"op": "replace"|"insert"|"delete", "paragraph": N,
 			}
 			b, err := os.ReadFile(str(fs, "file"))
 			if err != nil {
-				return nil, fmt.Errorf("reading the changes: %w", err)
+				return nil, parley.Errorf(parley.EINVALID, "reading the changes: %v", err)
 			}
 			var cs []parley.Change
 			if err := json.Unmarshal(b, &cs); err != nil {
-				return nil, fmt.Errorf("%s: want a JSON array of changes: %w", str(fs, "file"), err)
+				return nil, parley.Errorf(parley.EINVALID, "%s: want a JSON array of changes: %v", str(fs, "file"), err)
 			}
 			return parley.ProposeAmendment{Item: a[0], Amendment: str(fs, "id"), Version: n, Party: str(fs, "party"), Changes: cs, Reason: str(fs, "reason")}, nil
 		},
 	},
 	{
 		name: "stance", args: "ITEM STANCE", nargs: 2, kind: parley.KindSetStance,
-		summary: "record a party's stance on a version of an item",
+		summary: i18n.Key("record a party's stance on a version of an item"),
 		help: `Stance records STANCE (support, ad_referendum, abstain, reserve, oppose or
 conditional) of --party on --version of ITEM. A conditional stance gives its
 condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
@@ -385,7 +386,7 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 	},
 	{
 		name: "statement", args: "TEXT", nargs: 1, kind: parley.KindStatement,
-		summary: "publish a public statement", help: "Statement records a public statement by the signer, as at a press conference.",
+		summary: i18n.Key("publish a public statement"), help: "Statement records a public statement by the signer, as at a press conference.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("lang", "", "the language of the text (BCP 47, e.g. ar, en, ru)")
 			fs.String("round", "", "the round it is about")
@@ -396,20 +397,20 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 	},
 	{
 		name: "release", args: "PARTY INDEX", nargs: 2, kind: parley.KindRelease,
-		summary: "show an event to a party (mediators, proximity talks)",
+		summary: i18n.Key("show an event to a party (mediators, proximity talks)"),
 		help:    "Release lets PARTY see the event at log INDEX, as a mediator carries a position from one room to another.",
 		flags:   func(fs *flag.FlagSet) { fs.String("note", "", "a note for the party") },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			n, err := strconv.ParseInt(a[1], 10, 64)
 			if err != nil {
-				return nil, &exitError{2, fmt.Errorf("INDEX must be a log index, a whole number")}
+				return nil, &exitError{2, parley.Errorf(parley.EINVALID, "INDEX must be a log index, a whole number")}
 			}
 			return parley.Release{Party: a[0], Index: n, Note: str(fs, "note")}, nil
 		},
 	},
 	{
 		name: "fact confirm", args: "FACT", nargs: 1, kind: parley.KindConfirmFact,
-		summary: "confirm a fact that conditions can name (verifiers)", help: "Fact confirm records that a verifier confirmed FACT; conditions name it fact(FACT).",
+		summary: i18n.Key("confirm a fact that conditions can name (verifiers)"), help: "Fact confirm records that a verifier confirmed FACT; conditions name it fact(FACT).",
 		flags: func(fs *flag.FlagSet) { fs.String("note", "", "what was verified") },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.ConfirmFact{Fact: a[0], Note: str(fs, "note")}, nil

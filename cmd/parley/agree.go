@@ -14,13 +14,14 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
+	"github.com/parleyhq/parley/i18n"
 )
 
 func init() {
 	register(&command{
 		Name:    "agree",
 		Usage:   "[-explain ITEM | -unlock ITEM | -impact JSON] [-max-outcomes N] [-compact] < INSTANCE",
-		Summary: "compute what is agreed from stances, rules and packages",
+		Summary: i18n.Key("compute what is agreed from stances, rules and packages"),
 		Help: `Agree reads an agreement instance in the interchange format of
 docs/AGREEMENT.md on standard input (rule, packages, parties, items, facts,
 positions) and writes the result as JSON: the outcomes (the maximal sets of
@@ -50,7 +51,7 @@ A malformed instance exits with status 1 and a message naming the field.`,
 
 func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) > 0 {
-		return fmt.Errorf("agree takes no arguments, but got %q: give the instance on standard input", e.Args[0])
+		return parley.Errorf(parley.EINVALID, "agree takes no arguments, but got %q: give the instance on standard input", e.Args[0])
 	}
 	explain := fs.Lookup("explain").Value.String()
 	unlock := fs.Lookup("unlock").Value.String()
@@ -62,11 +63,11 @@ func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		}
 	}
 	if modes > 1 {
-		return fmt.Errorf("give at most one of -explain, -unlock and -impact")
+		return parley.Errorf(parley.EINVALID, "give at most one of -explain, -unlock and -impact")
 	}
 	maxOut := fs.Lookup("max-outcomes").Value.(flag.Getter).Get().(int)
 	if maxOut < 1 {
-		return fmt.Errorf("-max-outcomes must be at least 1")
+		return parley.Errorf(parley.EINVALID, "-max-outcomes must be at least 1")
 	}
 	// The evaluation makes little garbage: collect it only if the heap
 	// grows past a gigabyte, where a large instance could take it.
@@ -128,7 +129,7 @@ func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
 // failure to write any of it, which a bufio.Writer keeps until then.
 func flushed(w *bufio.Writer) error {
 	if err := w.Flush(); err != nil {
-		return fmt.Errorf("writing the result to standard output: %w; nothing or only part of it was written", err)
+		return parley.Errorf(parley.EINVALID, "writing the result to standard output: %v; nothing or only part of it was written", err)
 	}
 	return nil
 }
@@ -351,7 +352,7 @@ func printImpact(w io.Writer, inst *agreement.Instance, change string) error {
 	d := json.NewDecoder(strings.NewReader(change))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&p); err != nil {
-		return fmt.Errorf("-impact: want a position such as {\"party\":\"gov\",\"item\":\"M1a\",\"stance\":\"support\"}: %w", err)
+		return parley.Errorf(parley.EINVALID, "-impact: want a position such as {\"party\":\"gov\",\"item\":\"M1a\",\"stance\":\"support\"}: %v", err)
 	}
 	r, err := agreement.Impact(inst, p)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -14,19 +13,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/seal"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
+	"github.com/parleyhq/parley/words"
 )
 
 func init() {
 	register(&command{
 		Name:    "caucus",
 		Usage:   "[flags] PARTY TEXT",
-		Summary: "write in the caucus between the mediators and a party, sealed",
+		Summary: i18n.Key("write in the caucus between the mediators and a party, sealed"),
 		Help: `Caucus sends TEXT in PARTY's caucus channel, which only that party's actors
 and the mediators see. The text is sealed here, before it is signed: it is
 encrypted to the encryption key of each of them (the party's actors and the
@@ -53,7 +54,7 @@ A party named "read" or "rewrap" is written after --: parley caucus -- read TEXT
 	register(&command{
 		Name:    "caucus read",
 		Usage:   "[flags] PARTY",
-		Summary: "print a party's caucus, opening sealed messages with your key",
+		Summary: i18n.Key("print a party's caucus, opening sealed messages with your key"),
 		Help: `Caucus read prints the messages of PARTY's caucus with the mediators, in log
 order, as the actor of --key may see them, and opens each sealed message
 with that actor's encryption keys (the current one and any previous ones
@@ -73,7 +74,7 @@ event it receives; without, it reads the local record.`,
 	register(&command{
 		Name:    "caucus rewrap",
 		Usage:   "[flags] PARTY KEY",
-		Summary: "let a later recipient read the earlier sealed messages of a caucus",
+		Summary: i18n.Key("let a later recipient read the earlier sealed messages of a caucus"),
 		Help: `Caucus rewrap lets the actor with signing key KEY read the sealed messages
 of PARTY's caucus that were sealed before it could read them: a delegate
 who joined the party later, a mediator named later. For every such message
@@ -88,7 +89,7 @@ revoked; nothing is re-wrapped for a revoked actor.`,
 	register(&command{
 		Name:    "key publish",
 		Usage:   "[flags]",
-		Summary: "publish your encryption key in an act you sign",
+		Summary: i18n.Key("publish your encryption key in an act you sign"),
 		Help: `Key publish records the encryption key of the key file (--key) in a
 key.encryption event signed with its signing key: from then on, what is
 sealed to this actor (its party's caucus, for instance) is sealed to it.
@@ -194,15 +195,15 @@ func (tc *talksConn) checkKeys(ctx context.Context, as []*state.Actor) error {
 			p, ok := e.Act.(*parley.EncryptionKey)
 			switch {
 			case !ok:
-				err = fmt.Errorf("it is a %s event", e.Kind)
+				err = parley.Errorf(parley.EINVALID, "it is a %s event", e.Kind)
 			case e.Actor != a.Key:
-				err = errors.New("another actor signed it")
+				err = parley.Errorf(parley.EINVALID, "another actor signed it")
 			case p.Key != a.EncryptionKey:
-				err = errors.New("it publishes another key")
+				err = parley.Errorf(parley.EINVALID, "it publishes another key")
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("the server's roster gives %s the encryption key %s, but its event %d does not show that %s published it (%v): the server may be substituting a key; do not seal to it", a.Name, clipKey(a.EncryptionKey), a.EncryptionKeyIndex, a.Name, err)
+			return parley.Errorf(parley.EINVALID, "the server's roster gives %s the encryption key %s, but its event %d does not show that %s published it (%v): the server may be substituting a key; do not seal to it", a.Name, clipKey(a.EncryptionKey), a.EncryptionKeyIndex, a.Name, err)
 		}
 	}
 	return nil
@@ -212,7 +213,7 @@ func (tc *talksConn) checkKeys(ctx context.Context, as []*state.Actor) error {
 // checking its signature for the talks' origin.
 func (tc *talksConn) checkEvent(entries []server.EventOrLeaf, index int64) (*parley.Event, error) {
 	if len(entries) == 0 || entries[0].EventJSON == nil || entries[0].Index != index {
-		return nil, fmt.Errorf("the server did not show event %d", index)
+		return nil, parley.Errorf(parley.EINVALID, "the server did not show event %d", index)
 	}
 	return tc.decode(entries[0].EventJSON)
 }
@@ -222,15 +223,15 @@ func (tc *talksConn) checkEvent(entries []server.EventOrLeaf, index int64) (*par
 func (tc *talksConn) decode(ej *server.EventJSON) (*parley.Event, error) {
 	b, err := base64.StdEncoding.DecodeString(ej.Event)
 	if err != nil {
-		return nil, fmt.Errorf("event %d: the server sent bytes that are not base64", ej.Index)
+		return nil, parley.Errorf(parley.EINVALID, "event %d: the server sent bytes that are not base64", ej.Index)
 	}
 	sig, err := base64.StdEncoding.DecodeString(ej.Sig)
 	if err != nil {
-		return nil, fmt.Errorf("event %d: the server sent a signature that is not base64", ej.Index)
+		return nil, parley.Errorf(parley.EINVALID, "event %d: the server sent a signature that is not base64", ej.Index)
 	}
 	e, err := parley.SignedEvent{Bytes: b, Sig: sig}.Open(tc.origin)
 	if err != nil {
-		return nil, fmt.Errorf("event %d as the server sent it: %w", ej.Index, err)
+		return nil, parley.Errorf(parley.EINVALID, "event %d as the server sent it: %v", ej.Index, err)
 	}
 	return e, nil
 }
@@ -282,14 +283,14 @@ func names(as []*state.Actor) string {
 
 func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) != 2 {
-		return &exitError{2, errors.New("caucus takes 2 arguments: PARTY TEXT; see \"parley help caucus\"")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "caucus takes 2 arguments: PARTY TEXT; see \"parley help caucus\"")}
 	}
 	party, text := e.Args[0], e.Args[1]
 	if text == "" || len(text) > parley.MaxTextSize || !utf8.ValidString(text) {
-		return &exitError{2, fmt.Errorf("TEXT must be UTF-8 text of 1 to %d bytes", parley.MaxTextSize)}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "TEXT must be UTF-8 text of 1 to %d bytes", parley.MaxTextSize)}
 	}
 	if str(fs, "vis") != "" {
-		return &exitError{2, errors.New("a caucus message is seen by its party and the mediators only; leave --vis out")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "a caucus message is seen by its party and the mediators only; leave --vis out")}
 	}
 	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
 	if err != nil {
@@ -310,11 +311,11 @@ func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	var p parley.Caucus
 	switch {
 	case len(to) == 0:
-		return fmt.Errorf("the caucus of %q has nobody to read it: the party has no actor on the roster and there is no mediator (or the party does not exist)", party)
+		return parley.Errorf(parley.EINVALID, "the caucus of %q has nobody to read it: the party has no actor on the roster and there is no mediator (or the party does not exist)", party)
 	case len(none) > 0 && !plain:
-		return fmt.Errorf("the message cannot be sealed: %s published no encryption key yet (\"parley key publish\"); wait until they do, or send it with --plain, in plain text that the host can read", names(none))
+		return parley.Errorf(parley.EINVALID, "the message cannot be sealed: %s published no encryption key yet (\"parley key publish\"); wait until they do, or send it with --plain, in plain text that the host can read", names(none))
 	case len(none) == 0 && plain:
-		return &exitError{2, fmt.Errorf("every recipient of the caucus of %s has an encryption key, so the message is sealed, and the host refuses it in plain text; leave --plain out", party)}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "every recipient of the caucus of %s has an encryption key, so the message is sealed, and the host refuses it in plain text; leave --plain out", party)}
 	case plain:
 		p = parley.Caucus{Party: party, Text: text}
 	default:
@@ -330,7 +331,7 @@ func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			}
 			pk, err := seal.ParsePublicKey(a.EncryptionKey)
 			if err != nil {
-				return fmt.Errorf("the encryption key of %s: %s", a.Name, parley.ErrorMessage(err))
+				return parley.Errorf(parley.EINVALID, "the encryption key of %s: %s", a.Name, parley.ErrorMessage(err))
 			}
 			rs[i] = seal.Recipient{Actor: k, Key: pk}
 		}
@@ -349,17 +350,17 @@ func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return err
 	}
 	if plain {
-		fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d, in plain text: the host can read it\n", parley.KindCaucus, tc.talks, rec.Index)
-		fmt.Fprintf(e.Stderr, "not sealed, since %s published no encryption key\n", names(none))
+		fmt.Fprintln(e.Stdout, e.P.T("recorded %[1]s in %[2]s at index %[3]s, in plain text: the host can read it", parley.KindCaucus, tc.talks, e.P.Digits(rec.Index)))
+		fmt.Fprintln(e.Stderr, e.P.T("not sealed, since %s published no encryption key", names(none)))
 		return nil
 	}
-	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d, sealed to %d recipients: %s\n", parley.KindCaucus, tc.talks, rec.Index, len(to), names(to))
+	fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s, sealed to %[1]d recipients: %[5]s", len(to), parley.KindCaucus, tc.talks, e.P.Digits(rec.Index), names(to)))
 	return nil
 }
 
 func runKeyPublish(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) != 0 {
-		return &exitError{2, errors.New("key publish takes no argument; it publishes the encryption key of --key")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "key publish takes no argument; it publishes the encryption key of --key")}
 	}
 	path := opt(e, fs, "key", "PARLEY_KEY", "")
 	enc, err := readEncryptionKey(path)
@@ -379,7 +380,7 @@ func runKeyPublish(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d: %s\n", parley.KindEncryptionKey, tc.talks, rec.Index, clipKey(enc.Public().String()))
+	fmt.Fprintln(e.Stdout, e.P.T("recorded %[1]s in %[2]s at index %[3]s: %[4]s", parley.KindEncryptionKey, tc.talks, e.P.Digits(rec.Index), clipKey(enc.Public().String())))
 	return nil
 }
 
@@ -402,7 +403,7 @@ func newCaucusReader(tc *talksConn, key *keyFile, cv *server.CaucusView) (*caucu
 		}
 		x, err := seal.ParseRewrap(rw.Rewrap)
 		if err != nil {
-			return nil, fmt.Errorf("the re-wrap of message %d in event %d: %s", rw.Of, rw.Index, parley.ErrorMessage(err))
+			return nil, parley.Errorf(parley.EINVALID, "the re-wrap of message %d in event %d: %s", rw.Of, rw.Index, parley.ErrorMessage(err))
 		}
 		r.rewraps[rw.Of] = append(r.rewraps[rw.Of], x)
 	}
@@ -414,7 +415,7 @@ func newCaucusReader(tc *talksConn, key *keyFile, cv *server.CaucusView) (*caucu
 func (r *caucusReader) open(e *parley.Event, index int64) (text string, sealed bool, err error) {
 	p, ok := e.Act.(*parley.Caucus)
 	if !ok {
-		return "", false, fmt.Errorf("event %d is a %s event, not a caucus message", index, e.Kind)
+		return "", false, parley.Errorf(parley.EINVALID, "event %d is a %s event, not a caucus message", index, e.Kind)
 	}
 	if !p.IsSealed() {
 		return p.Text, false, nil
@@ -425,14 +426,14 @@ func (r *caucusReader) open(e *parley.Event, index int64) (text string, sealed b
 	}
 	var c parley.CaucusContent
 	if err := parley.DecodeStrict(pt, &c); err != nil {
-		return "", true, fmt.Errorf("it opens, but its content is not a caucus message (%s)", parley.ErrorMessage(err))
+		return "", true, parley.Errorf(parley.EINVALID, "it opens, but its content is not a caucus message (%s)", parley.ErrorMessage(err))
 	}
 	return c.Text, true, nil
 }
 
 func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) != 1 {
-		return &exitError{2, errors.New("caucus read takes 1 argument: PARTY")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "caucus read takes 1 argument: PARTY")}
 	}
 	party := e.Args[0]
 	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
@@ -450,7 +451,7 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	nameOf := map[string]string{}
 	for _, a := range roster {
-		nameOf[a.Key] = a.Name + " (" + roleOf(a) + ")"
+		nameOf[a.Key] = e.P.T("%[1]s (%[2]s)", a.Name, roleOf(e.P, a))
 	}
 	cv, err := tc.caucus(ctx, party, key.sign)
 	if err != nil {
@@ -460,7 +461,7 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "Caucus of %s with the mediators in %s: %d messages\n", party, tc.talks, len(cv.Messages))
+	fmt.Fprintln(e.Stdout, e.P.T("Caucus of %[2]s with the mediators in %[3]s: %[1]d messages", len(cv.Messages), party, tc.talks))
 	for i := range cv.Messages {
 		ej := &cv.Messages[i]
 		ev, err := tc.decode(ej)
@@ -468,18 +469,18 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			return err
 		}
 		text, sealed, err := rd.open(ev, ej.Index)
-		how := "sealed"
+		how := e.P.T("sealed")
 		switch {
 		case !sealed:
-			how = "not sealed: the host could read it"
+			how = e.P.T("not sealed: the host could read it")
 		case err != nil:
-			how = "sealed, and not opened: " + parley.ErrorMessage(err)
+			how = e.P.T("sealed, and not opened: %s", e.P.Error(err))
 		}
 		who := nameOf[ev.Actor]
 		if who == "" {
 			who = ev.Actor
 		}
-		fmt.Fprintf(e.Stdout, "\n#%d %s %s, %s\n", ej.Index, ev.Time, who, how)
+		fmt.Fprintf(e.Stdout, "\n#%d %s\n", ej.Index, e.P.T("%[1]s %[2]s, %[3]s", ev.Time, who, how))
 		if err == nil {
 			for _, line := range strings.Split(text, "\n") {
 				fmt.Fprintf(e.Stdout, "  %s\n", line)
@@ -490,16 +491,21 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 }
 
 // roleOf says an actor's role: "mediator", "head of oppA".
-func roleOf(a state.Actor) string {
-	if a.Party != "" {
-		return a.Role + " of " + a.Party
+func roleOf(p *i18n.Printer, a state.Actor) string {
+	switch {
+	case a.Party == "":
+		return words.RoleName(p, a.Role)
+	case a.Role == parley.RoleHead:
+		return p.T("head of %s", a.Party)
+	case a.Role == parley.RoleDelegate:
+		return p.T("delegate of %s", a.Party)
 	}
-	return a.Role
+	return p.T("%[1]s of %[2]s", words.RoleName(p, a.Role), a.Party)
 }
 
 func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) != 2 {
-		return &exitError{2, errors.New("caucus rewrap takes 2 arguments: PARTY KEY (the signing key of the later recipient)")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "caucus rewrap takes 2 arguments: PARTY KEY (the signing key of the later recipient)")}
 	}
 	party, target := e.Args[0], e.Args[1]
 	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
@@ -523,11 +529,11 @@ func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	switch {
 	case to == nil:
-		return fmt.Errorf("%s is not on the roster of %s", target, tc.talks)
+		return parley.Errorf(parley.EINVALID, "%s is not on the roster of %s", target, tc.talks)
 	case to.Revoked:
-		return fmt.Errorf("%s was revoked: nothing sealed is given to a revoked actor", to.Name)
+		return parley.Errorf(parley.EINVALID, "%s was revoked: nothing sealed is given to a revoked actor", to.Name)
 	case to.EncryptionKey == "":
-		return fmt.Errorf("%s has published no encryption key yet; it can be given the messages once it has (\"parley key publish\")", to.Name)
+		return parley.Errorf(parley.EINVALID, "%s has published no encryption key yet; it can be given the messages once it has (\"parley key publish\")", to.Name)
 	}
 	if err := tc.checkKeys(ctx, []*state.Actor{to}); err != nil {
 		return err
@@ -567,7 +573,7 @@ func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		}
 		rw, err := seal.NewRewrap(c, s, rd.actor, priv, via, seal.Recipient{Actor: toKey, Key: toEnc})
 		if err != nil {
-			return fmt.Errorf("message %d: %s", ej.Index, parley.ErrorMessage(err))
+			return parley.Errorf(parley.EINVALID, "message %d: %s", ej.Index, parley.ErrorMessage(err))
 		}
 		b, err := json.Marshal(rw)
 		if err != nil {
@@ -576,7 +582,7 @@ func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		out = append(out, parley.RewrapOf{Index: ej.Index, Rewrap: b})
 	}
 	if len(out) == 0 {
-		fmt.Fprintf(e.Stdout, "%s can already read every sealed message of the caucus of %s that you can open; nothing to re-wrap\n", to.Name, party)
+		fmt.Fprintln(e.Stdout, e.P.T("%[1]s can already read every sealed message of the caucus of %[2]s that you can open; nothing to re-wrap", to.Name, party))
 		return nil
 	}
 	for from := 0; from < len(out); from += 500 {
@@ -585,10 +591,10 @@ func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d: %s may now read %d more messages\n", parley.KindRewrap, tc.talks, rec.Index, to.Name, len(batch))
+		fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s: %[5]s may now read %[1]d more messages", len(batch), parley.KindRewrap, tc.talks, e.P.Digits(rec.Index), to.Name))
 	}
 	if skipped > 0 {
-		fmt.Fprintf(e.Stderr, "%d sealed messages you cannot open yourself were left out; another recipient can re-wrap them\n", skipped)
+		fmt.Fprintln(e.Stderr, e.P.T("%d sealed messages you cannot open yourself were left out; another recipient can re-wrap them", skipped))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 )
 
@@ -20,7 +22,7 @@ func init() {
 	register(&command{
 		Name:    "check",
 		Usage:   "[--dir DIR] [--db URL] [--progress] [TALKS...]",
-		Summary: "check a stored record without a server: signatures, roles, leaves, tree, checkpoints",
+		Summary: i18n.Key("check a stored record without a server: signatures, roles, leaves, tree, checkpoints"),
 		Help: `Check runs on the record stored in --dir (and --db: a SQLite file or a
 postgres:// URL) the checks a server runs when it loads a talks: every
 entry's signature for the log's origin, its leaf commitment, the replay of
@@ -47,7 +49,7 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	c := dataConfigOf(e, fs)
 	keyDir := filepath.Join(c.Dir, "logkeys")
 	if _, err := os.Stat(keyDir); err != nil {
-		return &exitError{2, fmt.Errorf("no log keys in %s (%v): give the data directory of the record with --dir", c.Dir, err)}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "no log keys in %s (%v): give the data directory of the record with --dir", c.Dir, err)}
 	}
 	keys, err := ledger.NewKeys(keyDir)
 	if err != nil {
@@ -55,7 +57,7 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		if _, err := os.Stat(c.DB); err != nil {
-			return &exitError{2, fmt.Errorf("no database %s (%v): give it with --db", c.DB, err)}
+			return &exitError{2, parley.Errorf(parley.EINVALID, "no database %s (%v): give it with --db", c.DB, err)}
 		}
 	}
 	store, err := openStore(ctx, c)
@@ -69,7 +71,7 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			return err
 		}
 		if len(talks) == 0 {
-			fmt.Fprintf(e.Stdout, "no talks in %s\n", c.Dir)
+			fmt.Fprintln(e.Stdout, e.P.T("no talks in %s", c.Dir))
 			return nil
 		}
 	}
@@ -79,13 +81,13 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		line, err := checkTalks(ctx, e, c, store, keys, id, progress)
 		if err != nil {
 			failed++
-			fmt.Fprintf(e.Stdout, "FAILED %s: %s\n", id, parley.ErrorMessage(err))
+			fmt.Fprintln(e.Stdout, e.P.T("FAILED %[1]s: %[2]s", id, e.P.Error(err)))
 			continue
 		}
-		fmt.Fprintf(e.Stdout, "ok %s: %s\n", id, line)
+		fmt.Fprintln(e.Stdout, e.P.T("ok %[1]s: %[2]s", id, line))
 	}
 	if failed > 0 {
-		return &exitError{1, fmt.Errorf("%d of %d talks failed the check", failed, len(talks))}
+		return &exitError{1, parley.Errorf(parley.ECORRUPT, "%[1]d of %[2]d talks failed the check", failed, len(talks))}
 	}
 	return nil
 }
@@ -107,7 +109,7 @@ func checkTalks(ctx context.Context, e *env, c dataConfig, store parley.Store, k
 		report = func(done, total int64) {
 			if now := time.Now(); now.Sub(last) >= 200*time.Millisecond || done == total {
 				last = now
-				fmt.Fprintf(e.Stderr, "\rchecking %s: %d of %d entries (%d%%)", talks, done, total, done*100/max(total, 1))
+				fmt.Fprint(e.Stderr, "\r"+e.P.T("checking %[1]s: %[2]d of %[3]d entries (%[4]s)", talks, done, total, e.P.Percent(float64(done)/float64(max(total, 1)))))
 			}
 		}
 	}
@@ -119,7 +121,13 @@ func checkTalks(ctx context.Context, e *env, c dataConfig, store parley.Store, k
 		return "", err
 	}
 	rate := float64(r.Size) / max(r.Elapsed.Seconds(), 1e-9)
-	return fmt.Sprintf("%s (%s, %.0f entries/s)", r, r.Elapsed.Round(time.Millisecond), rate), nil
+	p := e.P
+	kept := p.T("no checkpoint kept outside the database")
+	if r.Kept > 0 {
+		kept = p.T("the checkpoint kept outside the database (size %s) agrees", p.Digits(r.Kept))
+	}
+	found := p.T("%[1]d entries, root %[2]s; %[3]s", r.Size, base64.StdEncoding.EncodeToString(r.Root[:]), kept)
+	return p.T("%[1]s (%[2]s s, %[3]s entries/s)", found, p.Decimal(r.Elapsed.Seconds(), 3), p.Decimal(rate, 0)), nil
 }
 
 // allTalks lists the talks of a store and those whose checkpoint is kept

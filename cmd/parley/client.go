@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/server"
 )
 
@@ -26,7 +27,7 @@ func init() {
 	register(&command{
 		Name:    "login",
 		Usage:   "--server URL --key FILE",
-		Summary: "sign in to a server and keep the session for later commands",
+		Summary: i18n.Key("sign in to a server and keep the session for later commands"),
 		Help: `Login signs in to a Parley server with the actor key: the server sends a
 challenge, the key signs it here, and the server returns a short-lived
 session token, which is kept in the sessions file (PARLEY_SESSIONS, or
@@ -59,11 +60,11 @@ func newAPIClient(e *env, fs *flag.FlagSet) (*apiClient, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &exitError{2, fmt.Errorf("--server %q: want a URL such as https://parley.example.org", base)}
+		return nil, &exitError{2, parley.Errorf(parley.EINVALID, "--server %q: want a URL such as https://parley.example.org", base)}
 	}
 	c := &apiClient{base: strings.TrimRight(base, "/"), hc: &http.Client{Timeout: 60 * time.Second}}
-	if p, err := outputLanguage(e, fs); err == nil {
-		c.lang = p.Code()
+	if e.P != nil {
+		c.lang = e.P.Code()
 	}
 	sessions, _ := readSessions(e)
 	c.token = sessions[c.base]
@@ -108,12 +109,12 @@ func (c *apiClient) do(ctx context.Context, method, path string, in, out any) er
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("reaching %s: %w", c.base, err)
+		return parley.Errorf(parley.EINVALID, "reaching %s: %v", c.base, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
-		return fmt.Errorf("reading the answer of %s: %w", c.base, err)
+		return parley.Errorf(parley.EINVALID, "reading the answer of %s: %v", c.base, err)
 	}
 	if resp.StatusCode >= 300 {
 		ae := &apiError{status: resp.StatusCode}
@@ -147,7 +148,7 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return err
 	}
 	if c == nil {
-		return &exitError{2, errors.New("login needs --server URL (or PARLEY_SERVER)")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "login needs --server URL (or PARLEY_SERVER)")}
 	}
 	key, err := readKey(opt(e, fs, "key", "PARLEY_KEY", ""))
 	if err != nil {
@@ -166,7 +167,7 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err := writeSessions(e, sessions); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "signed in to %s as %s until %s\n", c.base, pub, s.Expires.Local().Format(time.RFC1123))
+	fmt.Fprintln(e.Stdout, e.P.T("signed in to %[1]s as %[2]s until %[3]s", c.base, pub, e.P.Time(s.Expires)))
 	return nil
 }
 
@@ -205,7 +206,7 @@ func sessionsPath(e *env) (string, error) {
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("no place for the sessions file: set PARLEY_SESSIONS: %w", err)
+		return "", parley.Errorf(parley.EINVALID, "no place for the sessions file: set PARLEY_SESSIONS: %v", err)
 	}
 	return filepath.Join(dir, "parley", "sessions.json"), nil
 }
@@ -224,7 +225,7 @@ func readSessions(e *env) (map[string]string, error) {
 		return m, err
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return map[string]string{}, fmt.Errorf("%s is damaged (%v); remove it and log in again", p, err)
+		return map[string]string{}, parley.Errorf(parley.EINVALID, "%s is damaged (%v); remove it and log in again", p, err)
 	}
 	return m, nil
 }

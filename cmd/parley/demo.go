@@ -22,7 +22,7 @@ func init() {
 	register(&command{
 		Name:    "demo",
 		Usage:   "[--addr ADDR] [--dir DIR]",
-		Summary: "serve the Moscow consultations of April 2015, and an illustrative detainee exchange, at a local URL",
+		Summary: i18n.Key("serve the Moscow consultations of April 2015, and an illustrative detainee exchange, at a local URL"),
 		Help: `Demo replays the scenario of the Moscow consultations on Syria (second
 round, April 2015), an illustrative reconstruction of a real round of talks,
 through the same append path as any act: each step is signed by a demo

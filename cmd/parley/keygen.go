@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/seal"
 )
 
@@ -22,7 +23,7 @@ func init() {
 	register(&command{
 		Name:    "keygen",
 		Usage:   "[-o FILE] [--kem xwing|x25519] [--add-encryption | --rotate-encryption]",
-		Summary: "create an actor key and print its public key",
+		Summary: i18n.Key("create an actor key and print its public key"),
 		Help: `Keygen writes a new actor key file FILE (default parley.key) with
 permissions 0600. The file holds two keys: an Ed25519 signing key, with which
 you sign every act, and an encryption key, to which others seal what only
@@ -63,13 +64,13 @@ func runKeygen(ctx context.Context, e *env, flags *flag.FlagSet) error {
 	}
 	if flags.Lookup("rotate-encryption").Value.String() == "true" {
 		if flags.Lookup("add-encryption").Value.String() == "true" {
-			return &exitError{2, errors.New("--add-encryption and --rotate-encryption do not go together: add a key to a file that has none, or rotate the key of one that has")}
+			return &exitError{2, parley.Errorf(parley.EINVALID, "--add-encryption and --rotate-encryption do not go together: add a key to a file that has none, or rotate the key of one that has")}
 		}
 		if err := rotateEncryptionKey(path, enc); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.Stdout, "%s\n", enc.Public())
-		fmt.Fprintf(e.Stderr, "replaced the encryption key of %s and kept the old one to read what was sealed to it; publish the new key above with \"parley key publish\"\n", path)
+		fmt.Fprintln(e.Stderr, e.P.T("replaced the encryption key of %s and kept the old one to read what was sealed to it; publish the new key above with \"parley key publish\"", path))
 		return nil
 	}
 	if flags.Lookup("add-encryption").Value.String() == "true" {
@@ -77,7 +78,7 @@ func runKeygen(ctx context.Context, e *env, flags *flag.FlagSet) error {
 			return err
 		}
 		fmt.Fprintf(e.Stdout, "%s\n", enc.Public())
-		fmt.Fprintf(e.Stderr, "added an encryption key to %s; the public key above is published with an act you sign\n", path)
+		fmt.Fprintln(e.Stderr, e.P.T("added an encryption key to %s; the public key above is published with an act you sign", path))
 		return nil
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -88,7 +89,8 @@ func runKeygen(ctx context.Context, e *env, flags *flag.FlagSet) error {
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "%s\n", parley.KeyString(priv.Public().(ed25519.PublicKey)))
-	fmt.Fprintf(e.Stderr, "wrote %s; give the public key above to the mediator.\nYour public encryption key, which your client publishes with an act you sign:\n%s\n", path, enc.Public())
+	fmt.Fprintf(e.Stderr, "%s\n%s\n%s\n", e.P.T("wrote %s; give the public key above to the mediator.", path),
+		e.P.T("Your public encryption key, which your client publishes with an act you sign:"), enc.Public())
 	return nil
 }
 
@@ -128,17 +130,17 @@ func writeKeyFile(path string, priv ed25519.PrivateKey) error {
 func writeKeys(path string, priv ed25519.PrivateKey, enc *seal.PrivateKey) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already exists; choose another file, or remove it if you mean to replace that key", path)
+		return parley.Errorf(parley.EINVALID, "%s already exists; choose another file, or remove it if you mean to replace that key", path)
 	}
 	if err != nil {
-		return fmt.Errorf("creating the key file: %w", err)
+		return parley.Errorf(parley.EINVALID, "creating the key file: %v", err)
 	}
 	_, err = f.Write(formatKeyFile(priv, enc))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("writing the key file: %w", err)
+		return parley.Errorf(parley.EINVALID, "writing the key file: %v", err)
 	}
 	return nil
 }
@@ -151,11 +153,11 @@ func addEncryptionKey(path string, enc *seal.PrivateKey) error {
 		return err
 	}
 	if k.enc != nil {
-		return fmt.Errorf("%s already holds an encryption key (%s); to replace it, run \"parley keygen --rotate-encryption -o %s\" and publish the new key", path, clipKey(k.enc.Public().String()), path)
+		return parley.Errorf(parley.EINVALID, "%s already holds an encryption key (%s); to replace it, run \"parley keygen --rotate-encryption -o %s\" and publish the new key", path, clipKey(k.enc.Public().String()), path)
 	}
 	old, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("reading the actor key: %w", err)
+		return parley.Errorf(parley.EINVALID, "reading the actor key: %v", err)
 	}
 	var b bytes.Buffer
 	b.Write(old)
@@ -175,7 +177,7 @@ func rotateEncryptionKey(path string, enc *seal.PrivateKey) error {
 		return err
 	}
 	if k.enc == nil {
-		return fmt.Errorf("%s holds no encryption key to replace; add one with \"parley keygen --add-encryption -o %s\"", path, path)
+		return parley.Errorf(parley.EINVALID, "%s holds no encryption key to replace; add one with \"parley keygen --add-encryption -o %s\"", path, path)
 	}
 	var b bytes.Buffer
 	b.Write(formatKeyFile(k.sign, enc))
@@ -190,12 +192,12 @@ func rotateEncryptionKey(path string, enc *seal.PrivateKey) error {
 func replaceKeyFile(path string, text []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-key-*")
 	if err != nil {
-		return fmt.Errorf("writing the key file: %w", err)
+		return parley.Errorf(parley.EINVALID, "writing the key file: %v", err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("writing the key file: %w", err)
+		return parley.Errorf(parley.EINVALID, "writing the key file: %v", err)
 	}
 	_, err = tmp.Write(text)
 	if serr := tmp.Sync(); err == nil {
@@ -208,7 +210,7 @@ func replaceKeyFile(path string, text []byte) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("writing the key file: %w", err)
+		return parley.Errorf(parley.EINVALID, "writing the key file: %v", err)
 	}
 	return nil
 }
@@ -234,11 +236,11 @@ func (k *keyFile) encryptionKeys() []*seal.PrivateKey {
 // when present, must match the private keys.
 func readKeyFile(path string) (*keyFile, error) {
 	if path == "" {
-		return nil, errors.New("no actor key: pass --key FILE or set PARLEY_KEY (create one with \"parley keygen\")")
+		return nil, parley.Errorf(parley.EINVALID, "no actor key: pass --key FILE or set PARLEY_KEY (create one with \"parley keygen\")")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the actor key: %w", err)
+		return nil, parley.Errorf(parley.EINVALID, "reading the actor key: %v", err)
 	}
 	lines := map[string]string{}
 	var previous []string
@@ -250,39 +252,39 @@ func readKeyFile(path string) (*keyFile, error) {
 		name, v, ok := strings.Cut(line, ":")
 		switch name = strings.TrimSpace(name); {
 		case !ok:
-			return nil, fmt.Errorf("%s, line %d: not a line of a Parley key file (want NAME: VALUE as written by \"parley keygen\")", path, i+1)
+			return nil, parley.Errorf(parley.EINVALID, "%s, line %d: not a line of a Parley key file (want NAME: VALUE as written by \"parley keygen\")", path, i+1)
 		case name == linePrevious:
 			previous = append(previous, strings.TrimSpace(v))
 			continue
 		case name != lineSign && name != lineSignPub && name != lineEncrypt && name != lineEncryptPub:
-			return nil, fmt.Errorf("%s, line %d: unknown line %q; a Parley key file holds %s, %s, %s, %s and %s", path, i+1, name, lineSign, lineSignPub, lineEncrypt, lineEncryptPub, linePrevious)
+			return nil, parley.Errorf(parley.EINVALID, "%s, line %d: unknown line %q; a Parley key file holds %s, %s, %s, %s and %s", path, i+1, name, lineSign, lineSignPub, lineEncrypt, lineEncryptPub, linePrevious)
 		case lines[name] != "":
-			return nil, fmt.Errorf("%s, line %d: a second %q line; a key file holds one of each", path, i+1, name)
+			return nil, parley.Errorf(parley.EINVALID, "%s, line %d: a second %q line; a key file holds one of each", path, i+1, name)
 		}
 		lines[name] = strings.TrimSpace(v)
 	}
 	seed, err := base64.StdEncoding.DecodeString(lines[lineSign])
 	if lines[lineSign] == "" || err != nil || len(seed) != ed25519.SeedSize {
-		return nil, fmt.Errorf("%s is not a Parley key file (want a line \"private-key: BASE64\" as written by \"parley keygen\")", path)
+		return nil, parley.Errorf(parley.EINVALID, "%s is not a Parley key file (want a line \"private-key: BASE64\" as written by \"parley keygen\")", path)
 	}
 	k := &keyFile{sign: ed25519.NewKeyFromSeed(seed)}
 	if p := lines[lineSignPub]; p != "" && p != parley.KeyString(k.sign.Public().(ed25519.PublicKey)) {
-		return nil, fmt.Errorf("%s: its public-key line does not match its private key; the file is damaged", path)
+		return nil, parley.Errorf(parley.EINVALID, "%s: its public-key line does not match its private key; the file is damaged", path)
 	}
 	if s := lines[lineEncrypt]; s != "" {
 		if k.enc, err = seal.ParsePrivateKey(s); err != nil {
-			return nil, fmt.Errorf("%s: %s", path, parley.ErrorMessage(err))
+			return nil, parley.Errorf(parley.EINVALID, "%s: %s", path, parley.ErrorMessage(err))
 		}
 		if p := lines[lineEncryptPub]; p != "" && p != k.enc.Public().String() {
-			return nil, fmt.Errorf("%s: its encryption-public-key line does not match its encryption-private-key; the file is damaged", path)
+			return nil, parley.Errorf(parley.EINVALID, "%s: its encryption-public-key line does not match its encryption-private-key; the file is damaged", path)
 		}
 	} else if lines[lineEncryptPub] != "" {
-		return nil, fmt.Errorf("%s has an encryption-public-key line but no encryption-private-key; the file is damaged", path)
+		return nil, parley.Errorf(parley.EINVALID, "%s has an encryption-public-key line but no encryption-private-key; the file is damaged", path)
 	}
 	for _, p := range previous {
 		pk, err := seal.ParsePrivateKey(p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: a %s line: %s", path, linePrevious, parley.ErrorMessage(err))
+			return nil, parley.Errorf(parley.EINVALID, "%s: a %s line: %s", path, linePrevious, parley.ErrorMessage(err))
 		}
 		k.previous = append(k.previous, pk)
 	}
@@ -306,7 +308,7 @@ func readEncryptionKey(path string) (*seal.PrivateKey, error) {
 		return nil, err
 	}
 	if k.enc == nil {
-		return nil, fmt.Errorf("%s holds no encryption key (it was made before sealed acts); add one with \"parley keygen --add-encryption -o %s\", then publish it", path, path)
+		return nil, parley.Errorf(parley.EINVALID, "%s holds no encryption key (it was made before sealed acts); add one with \"parley keygen --add-encryption -o %s\", then publish it", path, path)
 	}
 	return k.enc, nil
 }

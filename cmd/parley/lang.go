@@ -2,9 +2,9 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"strings"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/i18n"
 	"golang.org/x/text/language"
 )
@@ -19,8 +19,8 @@ const langHelp = "write in `LANG`: en, ar or ru (default: PARLEY_LANG, else the 
 // else English. A -lang or PARLEY_LANG that Parley does not speak is
 // refused; a locale it does not speak (C, POSIX, de_DE) gives English.
 func outputLanguage(e *env, fs *flag.FlagSet) (*i18n.Printer, error) {
-	if fs != nil {
-		if f := fs.Lookup("lang"); f != nil && f.Value.String() != "" {
+	if ownLangFlag(fs) {
+		if f := fs.Lookup("lang"); f.Value.String() != "" {
 			return speaks("-lang", f.Value.String())
 		}
 	}
@@ -44,6 +44,17 @@ func outputLanguage(e *env, fs *flag.FlagSet) (*i18n.Printer, error) {
 	return i18n.For(i18n.English), nil
 }
 
+// ownLangFlag reports whether fs has the -lang flag that names the
+// language of the output (langHelp), and not one that names the language
+// of a text, as "parley statement" has.
+func ownLangFlag(fs *flag.FlagSet) bool {
+	if fs == nil {
+		return false
+	}
+	f := fs.Lookup("lang")
+	return f != nil && f.Usage == langHelp
+}
+
 // speaks returns the printer of the language a setting names, or an
 // error naming the setting.
 func speaks(setting, v string) (*i18n.Printer, error) {
@@ -60,5 +71,5 @@ func speaks(setting, v string) (*i18n.Printer, error) {
 	for i, x := range i18n.Tags {
 		codes[i] = i18n.Code(x)
 	}
-	return nil, &exitError{2, fmt.Errorf("%s %q: Parley writes in %s; give one of them", setting, v, strings.Join(codes, ", "))}
+	return nil, &exitError{2, parley.Errorf(parley.EINVALID, "%s %q: Parley writes in %s; give one of them", setting, v, strings.Join(codes, ", "))}
 }

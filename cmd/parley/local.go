@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,7 +103,7 @@ func openTalks(ctx context.Context, e *env, fs *flag.FlagSet, talks string) (*le
 // the one its log key names, else c.Host for a talks not founded yet.
 func recordHost(c dataConfig, talks string) (string, error) {
 	if !parley.ValidTalksID(talks) {
-		return "", &exitError{2, fmt.Errorf("%q is not a talks id: want lowercase letters, digits and hyphens", talks)}
+		return "", &exitError{2, parley.Errorf(parley.EINVALID, "%q is not a talks id: want lowercase letters, digits and hyphens", talks)}
 	}
 	keyDir := filepath.Join(c.Dir, "logkeys")
 	if _, err := os.Stat(keyDir); err != nil {
@@ -120,11 +119,10 @@ func recordHost(c dataConfig, talks string) (string, error) {
 	}
 	host, ok := strings.CutSuffix(origin, "/talks/"+talks)
 	if !ok || host == "" {
-		return "", fmt.Errorf("the log key of talks %q in %s names the origin %s, not one of talks %q: the key file is damaged or was copied from another talks", talks, keyDir, origin, talks)
+		return "", parley.Errorf(parley.EINVALID, "the log key of talks %q in %s names the origin %s, not one of talks %q: the key file is damaged or was copied from another talks", talks, keyDir, origin, talks)
 	}
 	if c.HostFrom != "" && c.Host != host {
-		return "", &exitError{2, fmt.Errorf("talks %q in %s is recorded for the origin %s, but %s %s asks for %s: "+
-			"a local record keeps the origin its log key names, so drop %s, or give %s",
+		return "", &exitError{2, parley.Errorf(parley.EINVALID, "talks %q in %s is recorded for the origin %s, but %s %s asks for %s: a local record keeps the origin its log key names, so drop %s, or give %s",
 			talks, c.Dir, origin, c.HostFrom, c.Host, parley.Origin(c.Host, talks), c.HostFrom, hostSetting(c.HostFrom, host))}
 	}
 	return host, nil

@@ -11,9 +11,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 )
 
 func main() {
@@ -32,14 +36,18 @@ type env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// P says what the command writes for people in their language:
+	// -lang where the command has it, else PARLEY_LANG, else the locale,
+	// else English (outputLanguage).
+	P *i18n.Printer
 }
 
 // A command is one subcommand of parley.
 type command struct {
 	Name    string
 	Usage   string // the argument synopsis, after "parley NAME"
-	Summary string // one line
-	Help    string // more, shown by "parley help NAME" and -h
+	Summary string // one line, a key of the catalogs (i18n.Key)
+	Help    string // more, shown by "parley help NAME" and -h; said translated where a catalog has it
 	Run     func(ctx context.Context, e *env, fs *flag.FlagSet) error
 	Flags   func(fs *flag.FlagSet) // defines the flags, before parsing
 }
@@ -56,6 +64,29 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
+
+// spokenError carries, with an error run returns, the language of the run,
+// in which exitCode says it.
+type spokenError struct {
+	err error
+	p   *i18n.Printer
+}
+
+func (e *spokenError) Error() string { return e.err.Error() }
+func (e *spokenError) Unwrap() error { return e.err }
+
+// sayError says an error to a person in the language of p. A
+// parley.Error is said from its format, translated; any other error (of
+// the system, such as a file that cannot be read) as its own text, which
+// is English: on the command line its details belong to the person who
+// runs it.
+func sayError(p *i18n.Printer, err error) string {
+	var e *parley.Error
+	if p == nil || p.Code() == i18n.Code(i18n.English) || !errors.As(err, &e) {
+		return err.Error()
+	}
+	return p.Error(e)
+}
 
 // errUsage marks a usage error already reported by the flag package.
 var errUsage = errors.New("usage")
@@ -75,51 +106,109 @@ func exitCode(err error, stderr io.Writer) int {
 		}
 		return 2
 	}
-	fmt.Fprintf(stderr, "parley: %s\n", err)
+	var se *spokenError
+	var p *i18n.Printer
+	if errors.As(err, &se) {
+		p = se.p
+	}
+	fmt.Fprintf(stderr, "parley: %s\n", sayError(p, err))
 	return code
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := &env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+// run runs the command args name. What it writes for people, and the
+// error it returns, are in the language outputLanguage picks from the
+// environment (and the command's -lang, where it has one).
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	e := &env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, P: i18n.For(i18n.English)}
+	defer func() {
+		if err != nil {
+			err = &spokenError{err, e.P}
+		}
+	}()
+	p, err := outputLanguage(e, nil)
+	if err != nil {
+		return err
+	}
+	e.P = p
 	if len(args) == 0 {
-		usage(stderr)
+		usage(stderr, p)
 		return errUsage
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" {
 		if len(args) > 1 {
 			if c, _ := lookup(args[1:]); c != nil {
-				commandUsage(stdout, c)
+				commandUsage(stdout, p, c)
 				return nil
 			}
-			return fmt.Errorf("no command %q; run \"parley help\" for the list", strings.Join(args[1:], " "))
+			return &exitError{2, parley.Errorf(parley.EINVALID, "no command %q; run \"parley help\" for the list", strings.Join(args[1:], " "))}
 		}
-		usage(stdout)
+		usage(stdout, p)
 		return nil
 	}
 	c, rest := lookup(args)
 	if c == nil {
 		if g := group(name); g != "" {
-			return &exitError{2, fmt.Errorf("%q needs a subcommand: %s", name, g)}
+			return &exitError{2, parley.Errorf(parley.EINVALID, "%q needs a subcommand: %s", name, g)}
 		}
-		return &exitError{2, fmt.Errorf("no command %q; run \"parley help\" for the list", name)}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "no command %q; run \"parley help\" for the list", name)}
 	}
 	args = rest
 	fs := flag.NewFlagSet("parley "+c.Name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { commandUsage(stderr, c) }
+	// The flag package's messages are English: say them here instead.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if c.Flags != nil {
 		c.Flags(fs)
 	}
 	pos, err := parseInterleaved(fs, args[1:])
+	if ownLangFlag(fs) {
+		// The command's -lang, if given, names the language.
+		if p, lerr := outputLanguage(e, fs); lerr == nil {
+			e.P = p
+		} else if err == nil {
+			return lerr
+		}
+	}
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			commandUsage(stderr, e.P, c)
 			return flag.ErrHelp
 		}
+		fmt.Fprintln(stderr, flagError(e.P, err))
+		commandUsage(stderr, e.P, c)
 		return errUsage
 	}
 	e.Args = pos
 	return c.Run(ctx, e, fs)
+}
+
+// flagErrors are the messages of the flag package, as patterns and as
+// keys of the catalogs.
+var flagErrors = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: (.*)$`), i18n.Key("flag provided but not defined: %s")},
+	{regexp.MustCompile(`^flag needs an argument: (.*)$`), i18n.Key("flag needs an argument: %s")},
+	{regexp.MustCompile(`^bad flag syntax: (.*)$`), i18n.Key("bad flag syntax: %s")},
+	{regexp.MustCompile(`^invalid boolean value (".*") for (-[^:]*): (.*)$`), i18n.Key("invalid boolean value %[1]s for %[2]s: %[3]s")},
+	{regexp.MustCompile(`^invalid value (".*") for flag (-[^:]*): (.*)$`), i18n.Key("invalid value %[1]s for flag %[2]s: %[3]s")},
+}
+
+// flagError says an error of the flag package in the language of p.
+func flagError(p *i18n.Printer, err error) string {
+	msg := err.Error()
+	for _, f := range flagErrors {
+		if m := f.re.FindStringSubmatch(msg); m != nil {
+			args := make([]any, len(m)-1)
+			for i, s := range m[1:] {
+				args[i] = s
+			}
+			return p.T(f.key, args...)
+		}
+	}
+	return msg
 }
 
 // parseInterleaved parses flags that may come before, between or after
@@ -172,23 +261,24 @@ func group(name string) string {
 	return strings.Join(subs, ", ")
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "Parley runs mediated negotiations with a verifiable record.\n\nUsage: parley COMMAND [flags] [args]\n\nCommands:\n")
+func usage(w io.Writer, p *i18n.Printer) {
+	fmt.Fprintf(w, "%s\n\n%s\n\n%s\n", p.T("Parley runs mediated negotiations with a verifiable record."),
+		p.T("Usage: %s", "parley COMMAND [flags] [args]"), p.T("Commands:"))
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].Summary)
+		fmt.Fprintf(w, "  %-16s %s\n", n, p.T(commands[n].Summary))
 	}
-	fmt.Fprintf(w, "\nRun \"parley help COMMAND\" or \"parley COMMAND -h\" for a command's flags.\n")
+	fmt.Fprintf(w, "\n%s\n", p.T("Run \"parley help COMMAND\" or \"parley COMMAND -h\" for a command's flags."))
 }
 
-func commandUsage(w io.Writer, c *command) {
-	fmt.Fprintf(w, "Usage: parley %s %s\n\n%s\n", c.Name, c.Usage, c.Summary)
+func commandUsage(w io.Writer, p *i18n.Printer, c *command) {
+	fmt.Fprintf(w, "%s\n\n%s\n", p.T("Usage: %s", "parley "+c.Name+" "+c.Usage), p.T(c.Summary))
 	if c.Help != "" {
-		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.Help))
+		fmt.Fprintf(w, "\n%s\n", p.T(strings.TrimSpace(c.Help)))
 	}
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	if c.Flags != nil {
@@ -197,8 +287,46 @@ func commandUsage(w io.Writer, c *command) {
 	has := false
 	fs.VisitAll(func(*flag.Flag) { has = true })
 	if has {
-		fmt.Fprintf(w, "\nFlags:\n")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
+		fmt.Fprintf(w, "\n%s\n", p.T("Flags:"))
+		printDefaults(w, p, fs)
 	}
+}
+
+// printDefaults writes the flags of fs as flag.PrintDefaults does, each
+// usage said in the language of p.
+func printDefaults(w io.Writer, p *i18n.Printer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		said := *f
+		said.Usage = p.T(f.Usage)
+		var b strings.Builder
+		fmt.Fprintf(&b, "  -%s", f.Name)
+		name, usage := flag.UnquoteUsage(&said)
+		if name != "" {
+			b.WriteString(" " + name)
+		}
+		if b.Len() <= 4 {
+			b.WriteString("\t")
+		} else {
+			b.WriteString("\n    \t")
+		}
+		b.WriteString(strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if !isZeroValue(f) {
+			if fmt.Sprintf("%T", f.Value) == "*flag.stringValue" {
+				b.WriteString(" " + p.T("(default %q)", f.DefValue))
+			} else {
+				b.WriteString(" " + p.T("(default %s)", f.DefValue))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	})
+}
+
+// isZeroValue reports whether a flag's default is the zero value of its
+// type, which PrintDefaults leaves unsaid.
+func isZeroValue(f *flag.Flag) bool {
+	switch f.DefValue {
+	case "", "0", "false", "0s", "[]", "<nil>":
+		return true
+	}
+	return false
 }

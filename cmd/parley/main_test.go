@@ -18,12 +18,25 @@ func TestMain(m *testing.M) {
 	if os.Getenv("PARLEY_TEST_EXEC") == "1" {
 		main()
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(englishTests{m}, map[string]func(){
 		"parley": func() {
 			err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 			os.Exit(exitCode(err, os.Stderr))
 		},
 	})
+}
+
+// englishTests runs the tests without the language settings of the
+// machine they run on: the tests that pass os.Getenv to run read English,
+// as a run with no language set does. A script sets PARLEY_LANG or LANG
+// itself to test another language.
+type englishTests struct{ m *testing.M }
+
+func (t englishTests) Run() int {
+	for _, k := range []string{"PARLEY_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
+		os.Unsetenv(k)
+	}
+	return t.m.Run()
 }
 
 // TestScripts runs the command-line scripts in testdata/script: each is a

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/measures"
 	"github.com/parleyhq/parley/seal"
 	"github.com/parleyhq/parley/server"
@@ -35,7 +36,7 @@ import (
 var measureActsAdded = func() bool {
 	acts = append(acts, &act{
 		name: "measure plan", args: "ITEM", nargs: 1, kind: parley.KindPlanMeasure,
-		summary: "table a plan of steps that carries out a measure (mediators)",
+		summary: i18n.Key("table a plan of steps that carries out a measure (mediators)"),
 		help: `Measure plan tables the steps that carry out the measure ITEM, from --file:
 a JSON array of steps, or an object {"steps": [...], "note": "..."}. A step:
 
@@ -82,7 +83,7 @@ func init() {
 	register(&command{
 		Name:    "step report",
 		Usage:   "[flags] STEP",
-		Summary: "report a step of a measure done (its obliged party)",
+		Summary: i18n.Key("report a step of a measure done (its obliged party)"),
 		Help: `Step report records that --party carried out STEP, with --quantity the quantity
 done in all (50 after 43, not 7), for a step that is counted. Only a head or
 delegate of the step's obliged party may report it.
@@ -107,7 +108,7 @@ A second report is refused while the first awaits the verifier's finding.`,
 	register(&command{
 		Name:    "step verify",
 		Usage:   "[flags] STEP",
-		Summary: "confirm, in full or in part, the report of a step (its verifier)",
+		Summary: i18n.Key("confirm, in full or in part, the report of a step (its verifier)"),
 		Help: `Step verify records the finding of STEP's verifier on the report that awaits
 it: confirmed, with --quantity the quantity reported, which is the planned
 one; or, with --partial, confirmed in part, with --quantity what could be
@@ -126,7 +127,7 @@ parties and the verifier, as for a report. To dispute a report, use
 	register(&command{
 		Name:    "step dispute",
 		Usage:   "[flags] STEP REASON",
-		Summary: "dispute the report of a step, saying why (its verifier)",
+		Summary: i18n.Key("dispute the report of a step, saying why (its verifier)"),
 		Help: `Step dispute records that STEP's verifier disputes the report that awaits its
 finding, for REASON, which is public: say what was found, not who. --quantity
 is what could be verified (0 to the quantity reported). The party may then
@@ -142,7 +143,7 @@ the parties and the verifier.`,
 	register(&command{
 		Name:    "measure status",
 		Usage:   "[flags] [ITEM]",
-		Summary: "print where each step of the measures stands, who moves next, and each party's record",
+		Summary: i18n.Key("print where each step of the measures stands, who moves next, and each party's record"),
 		Help: `Measure status prints a table of the steps of every measure with a plan (or of
 ITEM only): each step's party, due time, status and since when, its last
 report and finding; then who must move next on each measure and since when,

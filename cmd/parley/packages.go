@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/bargain"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/picture"
 )
 
@@ -19,7 +19,7 @@ func init() {
 	register(&command{
 		Name:    "packages",
 		Usage:   "[-current PACKAGE] [-proposal PACKAGE] [-max-ties N] [-max-points N] [-timeout D] [-compact] [-svg FILE [-lang LANG]] {< PREFERENCES | --talks T --item ITEM --key MEDIATORKEY [--server URL]}",
-		Summary: "compute the exact Pareto frontier and the Nash, Kalai-Smorodinsky and maximin packages",
+		Summary: i18n.Key("compute the exact Pareto frontier and the Nash, Kalai-Smorodinsky and maximin packages"),
 		Help: `Packages reads the issues of an item and the parties' preferences over
 their options, in the interchange format of docs/PACKAGES.md, on standard
 input, and writes as JSON the exact Pareto frontier over all packages (every
@@ -81,15 +81,15 @@ as parties[1].values.tranches.`,
 
 func runPackages(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) > 0 {
-		return fmt.Errorf("packages takes no arguments, but got %q: give the preferences on standard input", e.Args[0])
+		return parley.Errorf(parley.EINVALID, "packages takes no arguments, but got %q: give the preferences on standard input", e.Args[0])
 	}
 	get := func(name string) any { return fs.Lookup(name).Value.(flag.Getter).Get() }
 	maxTies, maxPoints := get("max-ties").(int), get("max-points").(int)
 	if maxTies < 1 {
-		return fmt.Errorf("-max-ties must be at least 1")
+		return parley.Errorf(parley.EINVALID, "-max-ties must be at least 1")
 	}
 	if maxPoints < 1 {
-		return fmt.Errorf("-max-points must be at least 1")
+		return parley.Errorf(parley.EINVALID, "-max-points must be at least 1")
 	}
 	if d := get("timeout").(time.Duration); d > 0 {
 		var cancel context.CancelFunc
@@ -137,7 +137,7 @@ func runPackages(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	f, err := pb.Frontier(ctx, bargain.Limits{MaxPoints: maxPoints})
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("the frontier took longer than -timeout %v; nothing was computed: raise -timeout, or settle some issues first (docs/PACKAGES.md says how the cost grows)", get("timeout"))
+		return parley.Errorf(parley.EINVALID, "the frontier took longer than -timeout %v; nothing was computed: raise -timeout, or settle some issues first (docs/PACKAGES.md says how the cost grows)", get("timeout"))
 	}
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func runPackages(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		}
 	}
 	if err := res.Write(e.Stdout, get("compact").(bool)); err != nil {
-		return fmt.Errorf("writing the result: %w", err)
+		return parley.Errorf(parley.EINVALID, "writing the result: %v", err)
 	}
 	return nil
 }
@@ -165,14 +165,14 @@ func writeFrontier(e *env, fs *flag.FlagSet, res *bargain.Result, path string) e
 	}
 	c, err := picture.Frontier(res, nil)
 	if err != nil {
-		return fmt.Errorf("-svg: %w", err)
+		return parley.Errorf(parley.EINVALID, "-svg: %v", err)
 	}
 	var b bytes.Buffer
 	if err := picture.WriteFrontier(&b, c, p, picture.Options{Dir: p.Dir()}); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("-svg: %w", err)
+		return parley.Errorf(parley.EINVALID, "-svg: %v", err)
 	}
 	return nil
 }

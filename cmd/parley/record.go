@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/state"
 )
@@ -23,7 +24,7 @@ func init() {
 	register(&command{
 		Name:    "export",
 		Usage:   "[flags] -o FILE",
-		Summary: "write the bundle of a talks for one viewer, for offline checking",
+		Summary: i18n.Key("write the bundle of a talks for one viewer, for offline checking"),
 		Help: `Export writes the record of a talks as one viewer may see it: the events
 that viewer may see, with their salts, the leaf hashes of the others, the
 checkpoints and cosignatures, and the log's key. "parley verify" checks it
@@ -39,7 +40,7 @@ key (locally) or you are signed in (with --server).`,
 	register(&command{
 		Name:    "verify",
 		Usage:   "[--log-key VKEY] BUNDLE",
-		Summary: "check a bundle offline: signatures, roles, leaves, tree, checkpoints, cosignatures",
+		Summary: i18n.Key("check a bundle offline: signatures, roles, leaves, tree, checkpoints, cosignatures"),
 		Help: `Verify checks a bundle written by "parley export" or served at
 /api/v1/talks/{id}/bundle, without any network: every event's signature,
 the authorization of every signer by replaying the roster, every leaf
@@ -58,7 +59,7 @@ trust, or compare the key it prints.`,
 	register(&command{
 		Name:    "proof",
 		Usage:   "[flags] INDEX",
-		Summary: "write the C2SP tlog-proof that the event at INDEX is in the log",
+		Summary: i18n.Key("write the C2SP tlog-proof that the event at INDEX is in the log"),
 		Help: `Proof writes a C2SP tlog-proof for the event at log index INDEX: the
 checkpoint, the event's leaf hash and the inclusion proof. It lets anyone
 check with "parley verify-proof" that the host accepted that event, without
@@ -72,7 +73,7 @@ seeing the rest of the record.`,
 	register(&command{
 		Name:    "verify-proof",
 		Usage:   "--log-key VKEY [--event FILE] PROOF",
-		Summary: "check a C2SP tlog-proof against the log's key",
+		Summary: i18n.Key("check a C2SP tlog-proof against the log's key"),
 		Help: `Verify-proof checks a tlog-proof written by "parley proof": the checkpoint
 is signed by the log's key and the proof puts the leaf at its index in the
 checkpoint's tree. With --event, a file holding the event as served by the
@@ -106,7 +107,7 @@ func runExport(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	var data []byte
 	if c != nil {
 		if str(fs, "viewer") != "" {
-			return &exitError{2, errors.New("--viewer is for the local record; a server exports the view of the signed-in actor (parley login)")}
+			return &exitError{2, parley.Errorf(parley.EINVALID, "--viewer is for the local record; a server exports the view of the signed-in actor (parley login)")}
 		}
 		err = c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(talks)+"/bundle", nil, &data)
 	} else {
@@ -155,7 +156,7 @@ func talksOfOrigin(origin string) string {
 
 func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) != 1 {
-		return &exitError{2, errors.New("verify takes one argument: the bundle file (or - for standard input)")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "verify takes one argument: the bundle file (or - for standard input)")}
 	}
 	var data []byte
 	var err error
@@ -172,7 +173,7 @@ func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return &exitError{2, err}
 	}
 	if want := str(fs, "log-key"); want != "" && want != b.LogKey {
-		return &exitError{1, fmt.Errorf("the bundle's log key %s is not the key you trust (%s): this is not the log you think it is", b.LogKey, want)}
+		return &exitError{1, parley.Errorf(parley.EINVALID, "the bundle's log key %s is not the key you trust (%s): this is not the log you think it is", b.LogKey, want)}
 	}
 	quiet := str(fs, "q") == "true"
 	var progress func(done, total int)
@@ -181,7 +182,7 @@ func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		progress = func(done, total int) {
 			if pct := done * 100 / max(total, 1); pct/10 != last/10 {
 				last = pct
-				fmt.Fprintf(e.Stderr, "verified %d of %d entries (%d%%)\n", done, total, pct)
+				fmt.Fprintln(e.Stderr, e.P.T("verified %[1]d of %[2]d entries (%[3]s)", done, total, e.P.Percent(float64(pct)/100)))
 			}
 		}
 	}
@@ -192,19 +193,20 @@ func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if errors.As(err, &fe) {
 			return &exitError{2, err}
 		}
-		return &exitError{1, fmt.Errorf("verification failed: %w", err)}
+		return &exitError{1, parley.Errorf(parley.EINVALID, "verification failed: %v", err)}
 	}
 	if !quiet {
-		fmt.Fprintf(e.Stdout, "verified %s\n", rep.Origin)
-		fmt.Fprintf(e.Stdout, "  %d entries: %d events visible (each decoded, its signature verified, its signer's role replayed from the roster, its leaf recomputed), %d hidden (leaf hash only)\n", rep.Size, rep.Events, rep.Hidden)
-		fmt.Fprintf(e.Stdout, "  %d signatures, %d authorizations, %d leaves hashed into the tree\n", rep.Signatures, rep.Authorized, rep.Leaves)
-		fmt.Fprintf(e.Stdout, "  %d checkpoints: log signature, tree root and consistency with the previous one\n", rep.Checkpoints)
-		fmt.Fprintf(e.Stdout, "  %d cosignatures by %d witnesses\n", rep.Cosignatures, rep.Witnesses)
-		fmt.Fprintf(e.Stdout, "  root %s\n", base64.StdEncoding.EncodeToString(rep.Root[:]))
+		p := e.P
+		fmt.Fprintln(e.Stdout, p.T("verified %s", rep.Origin))
+		fmt.Fprintln(e.Stdout, "  "+p.T("%[1]d entries: %[2]d events visible (each decoded, its signature verified, its signer's role replayed from the roster, its leaf recomputed), %[3]d hidden (leaf hash only)", rep.Size, rep.Events, rep.Hidden))
+		fmt.Fprintln(e.Stdout, "  "+p.T("%[1]d signatures, %[2]d authorizations, %[3]d leaves hashed into the tree", rep.Signatures, rep.Authorized, rep.Leaves))
+		fmt.Fprintln(e.Stdout, "  "+p.T("%d checkpoints: log signature, tree root and consistency with the previous one", rep.Checkpoints))
+		fmt.Fprintln(e.Stdout, "  "+p.T("%[1]d cosignatures by %[2]d witnesses", rep.Cosignatures, rep.Witnesses))
+		fmt.Fprintln(e.Stdout, "  "+p.T("root %s", base64.StdEncoding.EncodeToString(rep.Root[:])))
 		if str(fs, "log-key") == "" {
-			fmt.Fprintf(e.Stdout, "The log key was taken from the bundle; compare it with one from a source you trust:\n  %s\n", rep.LogKey)
+			fmt.Fprintf(e.Stdout, "%s\n  %s\n", p.T("The log key was taken from the bundle; compare it with one from a source you trust:"), rep.LogKey)
 		} else {
-			fmt.Fprintf(e.Stdout, "  signed by the log key you gave\n")
+			fmt.Fprintln(e.Stdout, "  "+p.T("signed by the log key you gave"))
 		}
 	}
 	return nil
@@ -216,11 +218,11 @@ func runProof(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return err
 	}
 	if len(e.Args) != 1 {
-		return &exitError{2, errors.New("proof takes one argument: the log index of the event")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "proof takes one argument: the log index of the event")}
 	}
 	index, err := strconv.ParseInt(e.Args[0], 10, 64)
 	if err != nil || index < 0 {
-		return &exitError{2, fmt.Errorf("INDEX %q is not a log index", e.Args[0])}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "INDEX %q is not a log index", e.Args[0])}
 	}
 	c, err := newAPIClient(e, fs)
 	if err != nil {
@@ -248,11 +250,11 @@ func runProof(ctx context.Context, e *env, fs *flag.FlagSet) error {
 
 func runVerifyProof(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) != 1 {
-		return &exitError{2, errors.New("verify-proof takes one argument: the proof file")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "verify-proof takes one argument: the proof file")}
 	}
 	vkey := str(fs, "log-key")
 	if vkey == "" {
-		return &exitError{2, errors.New("--log-key is required: the log's verifier key from a source you trust")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "--log-key is required: the log's verifier key from a source you trust")}
 	}
 	data, err := os.ReadFile(e.Args[0])
 	if err != nil {
@@ -260,9 +262,9 @@ func runVerifyProof(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	rec, err := record.VerifyProof(data, vkey)
 	if err != nil {
-		return &exitError{1, fmt.Errorf("the proof does not hold: %w", err)}
+		return &exitError{1, parley.Errorf(parley.EINVALID, "the proof does not hold: %v", err)}
 	}
-	fmt.Fprintf(e.Stdout, "the log %s includes leaf %s at index %d\n", rec.Origin, base64.StdEncoding.EncodeToString(rec.Leaf[:]), rec.Index)
+	fmt.Fprintln(e.Stdout, e.P.T("the log %[1]s includes leaf %[2]s at index %[3]s", rec.Origin, base64.StdEncoding.EncodeToString(rec.Leaf[:]), e.P.Digits(int64(rec.Index))))
 	if path := str(fs, "event"); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -274,19 +276,19 @@ func runVerifyProof(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			Salt  []byte `json:"salt"`
 		}
 		if err := json.Unmarshal(b, &ev); err != nil || len(ev.Salt) == 0 {
-			return &exitError{2, fmt.Errorf("%s: want JSON with the event, sig and salt in base64", path)}
+			return &exitError{2, parley.Errorf(parley.EINVALID, "%s: want JSON with the event, sig and salt in base64", path)}
 		}
 		if record.LeafHash(ev.Salt, ev.Event, ev.Sig) != rec.Leaf {
-			return &exitError{1, errors.New("the leaf does not commit to that event: it is not the event the proof is about")}
+			return &exitError{1, parley.Errorf(parley.EINVALID, "the leaf does not commit to that event: it is not the event the proof is about")}
 		}
 		pe, err := parley.DecodeEvent(ev.Event)
 		if err != nil {
 			return &exitError{1, err}
 		}
 		if !ed25519.Verify(pe.ActorKey(), parley.SignedMessage(rec.Origin, ev.Event), ev.Sig) {
-			return &exitError{1, errors.New("the event's signature does not verify")}
+			return &exitError{1, parley.Errorf(parley.EINVALID, "the event's signature does not verify")}
 		}
-		fmt.Fprintf(e.Stdout, "and the leaf commits to the %s event signed by %s at %s\n", pe.Kind, pe.Actor, pe.Time)
+		fmt.Fprintln(e.Stdout, e.P.T("and the leaf commits to the %[1]s event signed by %[2]s at %[3]s", pe.Kind, pe.Actor, pe.Time))
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/sqlite"
@@ -32,7 +33,7 @@ func init() {
 	register(&command{
 		Name:    "serve",
 		Usage:   "[flags]",
-		Summary: "serve the API, live updates and web UI",
+		Summary: i18n.Key("serve the API, live updates and web UI"),
 		Help: `Serve runs a Parley server over the record in --dir (or --db). Actors sign
 their acts on their own devices and send them to it; it checks and records
 them, and serves what each viewer may see. It stops gracefully on SIGINT or
@@ -116,7 +117,7 @@ func serveConfigOf(e *env, fs *flag.FlagSet) (serveConfig, error) {
 		if s := opt(e, fs, r.flag, r.env, ""); s != "" {
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil || (v <= 0 && v != -1) || math.IsInf(v, 0) || math.IsNaN(v) {
-				return c, &exitError{2, fmt.Errorf("--%s %q: want requests per second (per minute for sign-ins), or -1 for no limit", r.flag, s)}
+				return c, &exitError{2, parley.Errorf(parley.EINVALID, "--%s %q: want requests per second (per minute for sign-ins), or -1 for no limit", r.flag, s)}
 			}
 			*r.v = v
 		}
@@ -132,7 +133,7 @@ func serveConfigOf(e *env, fs *flag.FlagSet) (serveConfig, error) {
 		if s := opt(e, fs, n.flag, n.env, ""); s != "" {
 			v, err := strconv.Atoi(s)
 			if err != nil || (v <= 0 && v != -1) {
-				return c, &exitError{2, fmt.Errorf("--%s %q: want a whole number above 0, or -1 for no limit", n.flag, s)}
+				return c, &exitError{2, parley.Errorf(parley.EINVALID, "--%s %q: want a whole number above 0, or -1 for no limit", n.flag, s)}
 			}
 			*n.v = v
 		}
@@ -170,7 +171,7 @@ func parseProxies(s string) ([]netip.Prefix, error) {
 		if err != nil {
 			a, aerr := netip.ParseAddr(f)
 			if aerr != nil {
-				return nil, fmt.Errorf("--trusted-proxy %q: %q is neither an address nor a CIDR prefix such as 10.0.0.0/8", s, f)
+				return nil, parley.Errorf(parley.EINVALID, "--trusted-proxy %q: %q is neither an address nor a CIDR prefix such as 10.0.0.0/8", s, f)
 			}
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
@@ -185,7 +186,7 @@ func parseProxies(s string) ([]netip.Prefix, error) {
 func readFounders(path string) (map[string]bool, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--founders: %w", err)
+		return nil, parley.Errorf(parley.EINVALID, "--founders: %v", err)
 	}
 	keys := map[string]bool{}
 	for i, line := range strings.Split(string(b), "\n") {
@@ -196,7 +197,7 @@ func readFounders(path string) (map[string]bool, error) {
 		}
 		k, err := parley.ParseKey(line)
 		if err != nil {
-			return nil, fmt.Errorf("--founders %s, line %d: %s; write one public key a line, as parley keygen prints it", path, i+1, parley.ErrorMessage(err))
+			return nil, parley.Errorf(parley.EINVALID, "--founders %s, line %d: %s; write one public key a line, as parley keygen prints it", path, i+1, parley.ErrorMessage(err))
 		}
 		keys[parley.KeyString(k)] = true
 	}
@@ -207,11 +208,11 @@ func readFounders(path string) (map[string]bool, error) {
 func readMetricsToken(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("--metrics-token-file: %w", err)
+		return "", parley.Errorf(parley.EINVALID, "--metrics-token-file: %v", err)
 	}
 	tok := strings.TrimSpace(string(b))
 	if len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n") {
-		return "", fmt.Errorf("--metrics-token-file %s: want one token of at least 16 characters without spaces, such as the output of: head -c 24 /dev/urandom | base64", path)
+		return "", parley.Errorf(parley.EINVALID, "--metrics-token-file %s: want one token of at least 16 characters without spaces, such as the output of: head -c 24 /dev/urandom | base64", path)
 	}
 	return tok, nil
 }
@@ -227,7 +228,7 @@ func runServe(ctx context.Context, e *env, fs *flag.FlagSet) error {
 func newLogger(e *env, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, &exitError{2, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)}
+		return nil, &exitError{2, parley.Errorf(parley.EINVALID, "--log-level %q: want debug, info, warn or error", level)}
 	}
 	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: l})), nil
 }
@@ -280,7 +281,7 @@ func serverSecret(dir string) ([]byte, error) {
 		if errors.Is(err, fs.ErrExist) {
 			return readSecret(path) // another process made it first
 		}
-		return nil, fmt.Errorf("creating %s: %w", path, err)
+		return nil, parley.Errorf(parley.EINVALID, "creating %s: %v", path, err)
 	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync() // the new name, durable
@@ -296,7 +297,7 @@ func readSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) != 32 {
-		return nil, fmt.Errorf("%s holds %d bytes, not the 32 of a session secret: it is damaged or was left by an interrupted start; stop every server using this directory, delete the file and start again (a new secret signs everyone out)", path, len(b))
+		return nil, parley.Errorf(parley.EINVALID, "%s holds %d bytes, not the 32 of a session secret: it is damaged or was left by an interrupted start; stop every server using this directory, delete the file and start again (a new secret signs everyone out)", path, len(b))
 	}
 	return b, nil
 }
@@ -332,7 +333,7 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	}
 	secret, err := serverSecret(c.data.Dir)
 	if err != nil {
-		return fmt.Errorf("the session secret: %w", err)
+		return parley.Errorf(parley.EINVALID, "the session secret: %v", err)
 	}
 	var srv *server.Server
 	// A store that other processes share tells of their appends.
@@ -390,7 +391,7 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	hs.RegisterOnShutdown(srv.Close)
 	url := "http://" + ln.Addr().String()
 	log.Info("serving", "url", url, "db", c.data.DB, "host", c.data.Host)
-	fmt.Fprintf(e.Stdout, "Parley is serving at %s/\n", url)
+	fmt.Fprintln(e.Stdout, e.P.T("Parley is serving at %s", url+"/"))
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {
@@ -402,7 +403,7 @@ func serve(ctx context.Context, e *env, c serveConfig, demo *server.Demo, prepar
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
+		return parley.Errorf(parley.EINVALID, "shutting down: %v", err)
 	}
 	log.Info("stopped")
 	return nil
@@ -419,7 +420,7 @@ func serveMetrics(c serveConfig, srv *server.Server, log *slog.Logger) (func(), 
 	}
 	ln, err := net.Listen("tcp", c.metricsAddr)
 	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s for metrics (%v): pass another address with --metrics-addr", c.metricsAddr, err)
+		return nil, parley.Errorf(parley.EINVALID, "cannot listen on %s for metrics (%v): pass another address with --metrics-addr", c.metricsAddr, err)
 	}
 	hs := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go hs.Serve(ln)
@@ -454,10 +455,10 @@ func demoHosts(addr string, bound net.Addr, publicURL string) []string {
 func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("cannot listen on %s: the port is busy, another program is using it; stop it, or pass --addr 127.0.0.1:0 to take any free port, or another port such as --addr 127.0.0.1:8081", addr)
+		return nil, parley.Errorf(parley.EINVALID, "cannot listen on %s: the port is busy, another program is using it; stop it, or pass --addr 127.0.0.1:0 to take any free port, or another port such as --addr 127.0.0.1:8081", addr)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s (%v): pass another address with --addr, such as 127.0.0.1:0 for any free port", addr, err)
+		return nil, parley.Errorf(parley.EINVALID, "cannot listen on %s (%v): pass another address with --addr, such as 127.0.0.1:0 for any free port", addr, err)
 	}
 	return ln, nil
 }
@@ -484,7 +485,7 @@ func checkLogOrigins(c dataConfig) error {
 			return err
 		}
 		if want := parley.Origin(c.Host, talks); origin != want {
-			return &exitError{2, fmt.Errorf("talks %q in %s is recorded for the origin %s, not %s: serve it with --host %s (or PARLEY_HOST), the host its log key names",
+			return &exitError{2, parley.Errorf(parley.EINVALID, "talks %q in %s is recorded for the origin %s, not %s: serve it with --host %s (or PARLEY_HOST), the host its log key names",
 				talks, c.Dir, origin, want, strings.TrimSuffix(origin, "/talks/"+talks))}
 		}
 	}

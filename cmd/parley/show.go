@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
@@ -25,7 +26,7 @@ func init() {
 	register(&command{
 		Name:    "show",
 		Usage:   "[flags]",
-		Summary: "show the state of a talks as a table",
+		Summary: i18n.Key("show the state of a talks as a table"),
 		Help: `Show prints the talks' rounds and attendance, then a table of items by
 parties: each party's stance on the latest version (a stance on an older
 version is marked "old"), each item's status, and for items not agreed the
@@ -36,7 +37,7 @@ blockers and root blockers the agreement engine finds.`,
 	register(&command{
 		Name:    "briefing",
 		Usage:   "[flags]",
-		Summary: "write the factual Markdown briefing of a round",
+		Summary: i18n.Key("write the factual Markdown briefing of a round"),
 		Help: `Briefing writes the summary of a round generated from the record: who
 attended and who declined (with the reason), what was agreed, what gained
 and lost agreement and when, what stays open and who blocks it, and the
@@ -59,7 +60,7 @@ signed in.`,
 func talksFlag(e *env, fs *flag.FlagSet) (string, error) {
 	t := opt(e, fs, "talks", "PARLEY_TALKS", "")
 	if t == "" {
-		return "", &exitError{2, fmt.Errorf("no talks: pass --talks ID or set PARLEY_TALKS")}
+		return "", &exitError{2, parley.Errorf(parley.EINVALID, "no talks: pass --talks ID or set PARLEY_TALKS")}
 	}
 	return t, nil
 }
@@ -82,7 +83,7 @@ func runShow(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	writeShow(e.Stdout, d)
+	writeShow(e.Stdout, e.P, d)
 	return nil
 }
 
@@ -161,48 +162,48 @@ func showDataFromServer(ctx context.Context, c *apiClient, talks string) (*showD
 	return d, nil
 }
 
-func writeShow(w io.Writer, d *showData) {
-	fmt.Fprintf(w, "%s (%s)\nrule %s, visibility %s; %d events in the record\n\n", d.Title, d.ID, ruleString(d.Rule), d.Visibility, d.Size)
+func writeShow(w io.Writer, p *i18n.Printer, d *showData) {
+	fmt.Fprintf(w, "%s (%s)\n%s\n\n", d.Title, d.ID, p.T("rule %[2]s, %[3]s; %[1]d events in the record", d.Size, words.Rule(p, d.Rule), visibilityName(p, d.Visibility)))
 	for _, r := range d.Rounds {
-		fmt.Fprintf(w, "round %s %q, %s to %s, %s: %s\n", r.ID, r.Title, r.Starts, r.Ends, orNone(r.Venue), r.Status)
+		fmt.Fprintln(w, p.T("round %[1]s %[2]q, %[3]s to %[4]s, %[5]s: %[6]s", r.ID, r.Title, day(p, r.Starts), day(p, r.Ends), orNone(p, r.Venue), roundStatus(p, r.Status)))
 		for _, inv := range r.Invitations {
-			line := "  " + inv.Party + ": " + inv.Status
 			if inv.Reason != "" {
-				line += " (" + inv.Reason + ")"
+				fmt.Fprintln(w, "  "+p.T("%[1]s: %[2]s (%[3]s)", inv.Party, invitationStatus(p, inv.Status), inv.Reason))
+			} else {
+				fmt.Fprintln(w, "  "+p.T("%[1]s: %[2]s", inv.Party, invitationStatus(p, inv.Status)))
 			}
-			fmt.Fprintln(w, line)
 		}
 	}
 	if len(d.Items) == 0 {
-		fmt.Fprintf(w, "\nno items on the agenda\n")
+		fmt.Fprintf(w, "\n%s\n", p.T("no items on the agenda"))
 		return
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "ITEM\tVERSION\tSTATUS\t%s\n", strings.Join(d.Parties, "\t"))
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.T("ITEM"), p.T("VERSION"), p.T("STATUS"), strings.Join(d.Parties, "\t"))
 	var notes []string
 	for _, it := range d.Items {
 		v := "-"
 		if it.Latest > 0 {
-			v = fmt.Sprint(it.Latest)
+			v = p.Digits(int64(it.Latest))
 		}
 		ir := d.Result.Items[it.ID]
 		status := "?"
 		if ir != nil {
-			status = strings.ReplaceAll(ir.Status, "_", " ")
+			status = words.Status(p, ir.Status)
 		}
 		cells := []string{it.ID, v, status}
-		for _, p := range d.Parties {
-			s := it.Stances[p]
+		for _, party := range d.Parties {
+			s := it.Stances[party]
 			switch {
 			case s == nil:
 				cells = append(cells, "·")
 			case s.Version != it.Latest:
-				cells = append(cells, s.Stance+" (old)")
+				cells = append(cells, p.T("%s (old)", words.StanceName(p, s.Stance)))
 			case s.Stance == parley.StanceConditional:
-				cells = append(cells, "if: "+s.Condition)
+				cells = append(cells, p.T("if: %s", words.ConditionText(p, s.Condition)))
 			default:
-				cells = append(cells, s.Stance)
+				cells = append(cells, words.StanceName(p, s.Stance))
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
@@ -211,14 +212,14 @@ func writeShow(w io.Writer, d *showData) {
 			for _, rb := range ir.RootBlockers {
 				switch {
 				case words.IsHold(rb.Stance):
-					rbs = append(rbs, words.Hold(i18n.For(i18n.English), rb.Stance, rb.Count, rb.Item))
+					rbs = append(rbs, words.Hold(p, rb.Stance, rb.Count, rb.Item))
 				case rb.Party == "":
-					rbs = append(rbs, "no one supports "+rb.Item)
+					rbs = append(rbs, p.T("no one supports %s", rb.Item))
 				default:
-					rbs = append(rbs, rb.Party+" "+rb.Stance+" on "+rb.Item)
+					rbs = append(rbs, words.Stance(p, []string{rb.Party}, rb.Stance, "", rb.Item))
 				}
 			}
-			notes = append(notes, fmt.Sprintf("%s is blocked at the root by: %s", it.ID, strings.Join(rbs, "; ")))
+			notes = append(notes, p.T("%[1]s is blocked at the root by: %[2]s", it.ID, strings.Join(rbs, p.T("; "))))
 		}
 	}
 	tw.Flush()
@@ -226,25 +227,64 @@ func writeShow(w io.Writer, d *showData) {
 		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
 	}
 	if d.Partial {
-		fmt.Fprintf(w, "\nSome stances are hidden from you; the statuses above count only those you may see.\n")
+		fmt.Fprintf(w, "\n%s\n", p.T("Some stances are hidden from you; the statuses above count only those you may see."))
 	}
 }
 
-func ruleString(r parley.Rule) string {
-	switch r.Kind {
-	case parley.RuleConsensusMinus:
-		return fmt.Sprintf("%s %d", r.Kind, r.N)
-	case parley.RuleMajority:
-		return fmt.Sprintf("%s %g", r.Kind, r.Threshold)
+// day writes a day given as YYYY-MM-DD as the language writes it, and
+// any other text as it is.
+func day(p *i18n.Printer, s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
 	}
-	return r.Kind
+	return p.Date(t)
 }
 
-func orNone(s string) string {
+func orNone(p *i18n.Printer, s string) string {
 	if s == "" {
-		return "no venue"
+		return p.T("no venue")
 	}
 	return s
+}
+
+// roundStatus names the status of a round.
+func roundStatus(p *i18n.Printer, status string) string {
+	switch status {
+	case state.RoundPlanned:
+		return p.T("planned")
+	case state.RoundOpen:
+		return p.T("open")
+	case state.RoundClosed:
+		return p.T("closed")
+	}
+	return status
+}
+
+// invitationStatus names the answer of a party to an invitation.
+func invitationStatus(p *i18n.Printer, status string) string {
+	switch status {
+	case state.Invited:
+		return p.T("invited")
+	case state.Accepted:
+		return p.T("accepted")
+	case state.Declined:
+		return p.T("declined")
+	}
+	return status
+}
+
+// visibilityName says who may see the events of a talks by default.
+func visibilityName(p *i18n.Printer, vis string) string {
+	switch vis {
+	case parley.VisPublic:
+		return p.T("visible to the public")
+	case parley.VisParticipants:
+		return p.T("visible to the participants")
+	case parley.VisMediators:
+		return p.T("visible to the mediators")
+	}
+	return p.T("visibility %s", vis)
 }
 
 func runBriefing(ctx context.Context, e *env, fs *flag.FlagSet) error {

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/server"
@@ -29,7 +30,7 @@ func init() {
 	register(&command{
 		Name:    "witness",
 		Usage:   "[flags]",
-		Summary: "check that the log only grew, then cosign its latest checkpoint",
+		Summary: i18n.Key("check that the log only grew, then cosign its latest checkpoint"),
 		Help: `Witness fetches the latest checkpoint of a talks' log and the proof that it
 extends the last checkpoint this key cosigned, checks both, and only then
 cosigns it (C2SP cosignature/v1) and records the cosignature in the log.
@@ -149,7 +150,7 @@ func (s serverSource) consistency(ctx context.Context, from, to int64) (tlog.Tre
 	for i, h := range out.Proof {
 		b, err := base64.StdEncoding.DecodeString(h)
 		if err != nil || len(b) != len(tlog.Hash{}) {
-			return nil, fmt.Errorf("the server sent a malformed consistency proof")
+			return nil, parley.Errorf(parley.EINVALID, "the server sent a malformed consistency proof")
 		}
 		copy(proof[i][:], b)
 	}
@@ -173,7 +174,7 @@ func witnessStatePath(e *env, fs *flag.FlagSet, origin string) (string, error) {
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("no place for the witness state: pass --state FILE: %w", err)
+		return "", parley.Errorf(parley.EINVALID, "no place for the witness state: pass --state FILE: %v", err)
 	}
 	name := strings.NewReplacer("/", "_", ":", "_").Replace(origin)
 	return filepath.Join(dir, "parley", "witness", name+".json"), nil
@@ -214,15 +215,15 @@ func runWitness(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	ws := witnessState{Origin: origin, LogKey: logKey}
 	if b, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(b, &ws); err != nil {
-			return fmt.Errorf("the witness state %s is damaged: %w", path, err)
+			return parley.Errorf(parley.EINVALID, "the witness state %s is damaged: %v", path, err)
 		}
 		if ws.LogKey != logKey {
-			return fmt.Errorf("the log now presents the key %s, but you witnessed it under %s: do not cosign; ask the host why", logKey, ws.LogKey)
+			return parley.Errorf(parley.EINVALID, "the log now presents the key %s, but you witnessed it under %s: do not cosign; ask the host why", logKey, ws.LogKey)
 		}
 	} else if !errors.Is(err, iofs.ErrNotExist) {
 		return err
 	} else {
-		fmt.Fprintf(e.Stderr, "first time witnessing %s; taking its key on trust: %s\n", origin, logKey)
+		fmt.Fprintln(e.Stderr, e.P.T("first time witnessing %[1]s; taking its key on trust: %[2]s", origin, logKey))
 	}
 	note, err := src.latest(ctx)
 	if err != nil {
@@ -230,13 +231,13 @@ func runWitness(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	cp, err := record.OpenCheckpoint(note, logKey)
 	if err != nil {
-		return fmt.Errorf("the latest checkpoint: %w", err)
+		return parley.Errorf(parley.EINVALID, "the latest checkpoint: %v", err)
 	}
 	var proof tlog.TreeProof
 	if ws.Last != "" {
 		last, err := record.OpenCheckpoint([]byte(ws.Last), logKey)
 		if err != nil {
-			return fmt.Errorf("the last cosigned checkpoint in %s: %w", path, err)
+			return parley.Errorf(parley.EINVALID, "the last cosigned checkpoint in %s: %v", path, err)
 		}
 		if last.Size > 0 && last.Size < cp.Size {
 			if proof, err = src.consistency(ctx, last.Size, cp.Size); err != nil {
@@ -270,19 +271,19 @@ func runWitness(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return err
 	}
 	if err := src.append(ctx, se); err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
-		return fmt.Errorf("recording the cosignature: %w", err)
+		return parley.Errorf(parley.EINVALID, "recording the cosignature: %v", err)
 	}
 	ws.Last = string(cosigned)
 	if err := writePrivateJSON(path, ws); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "cosigned %s at size %d as %s\n", origin, cp.Size, w.Name)
+	fmt.Fprintln(e.Stdout, e.P.T("cosigned %[1]s at size %[2]s as %[3]s", origin, e.P.Digits(cp.Size), w.Name))
 	return nil
 }
 
 // notOnRoster says why a key cannot record a cosignature.
 func notOnRoster(pub, talks string) error {
-	return fmt.Errorf("the key %s is not on the roster of %s: only its actors record cosignatures in the log", pub, talks)
+	return parley.Errorf(parley.EINVALID, "the key %s is not on the roster of %s: only its actors record cosignatures in the log", pub, talks)
 }
 
 // reportFork keeps fork evidence in a file, reports it to the log and
@@ -294,7 +295,7 @@ func reportFork(ctx context.Context, e *env, src logSource, talks string, key ed
 	}
 	file := fmt.Sprintf("fork-%s-%s.json", talks, time.Now().UTC().Format("20060102T150405Z"))
 	if err := os.WriteFile(file, b, 0o644); err != nil {
-		return fmt.Errorf("%v; and writing the evidence failed: %w", fe, err)
+		return parley.Errorf(parley.EINVALID, "%v; and writing the evidence failed: %v", fe, err)
 	}
 	ev, err := parley.NewEvent(talks, parley.KindForkEvidence, key.Public().(ed25519.PublicKey), time.Now(), parley.ForkEvidence{Evidence: b})
 	if err == nil {
@@ -304,7 +305,7 @@ func reportFork(ctx context.Context, e *env, src logSource, talks string, key ed
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "the log did not record the evidence (%v); publish the file yourself\n", err)
+		fmt.Fprintln(e.Stderr, e.P.T("the log did not record the evidence (%s); publish the file yourself", sayError(e.P, err)))
 	}
-	return fmt.Errorf("%v; the evidence is in %s", fe, file)
+	return parley.Errorf(parley.EINVALID, "%v; the evidence is in %s", fe, file)
 }
