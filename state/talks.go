@@ -13,7 +13,8 @@ import (
 // the changes of the acts that make it: the roster (roster.go), rounds and
 // invitations (rounds.go), items, versions, rules and packages (items.go),
 // amendments (amendments.go), stances (stances.go), statements, the caucus
-// and facts (statements.go), measures carried out (measures.go),
+// and facts (statements.go), measures carried out (measures.go), the
+// issues of items and the parties' sealed preferences (preferences.go),
 // witnessing (witnessing.go) and visibility with releases (visibility.go).
 type Talks struct {
 	ID          string      `json:"id"`
