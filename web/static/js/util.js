@@ -74,15 +74,26 @@ let plurals = null;
 let numbers = null;
 let bare = null;
 
+// The digits of each language as the server's printer writes them (CLDR
+// by golang.org/x/text): Arabic in Arabic-Indic digits, which recent
+// browsers no longer choose by default for "ar".
+const NUMBERING = { ar: 'arab' };
+
+function numberLocale() {
+  const l = lang();
+  const nu = NUMBERING[l.split('-')[0]];
+  return nu ? `${l}-u-nu-${nu}` : l;
+}
+
 /** A count as the page's language writes it: 1,500; 1 500; ١٬٥٠٠. */
 export function num(n) {
-  numbers ??= new Intl.NumberFormat(lang());
+  numbers ??= new Intl.NumberFormat(numberLocale());
   return numbers.format(n);
 }
 
 /** An index or a version in the page's digits, without separators: #1500, #١٥٠٠. */
 export function digits(n) {
-  bare ??= new Intl.NumberFormat(lang(), { useGrouping: false });
+  bare ??= new Intl.NumberFormat(numberLocale(), { useGrouping: false });
   return bare.format(n);
 }
 
