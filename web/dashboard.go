@@ -39,6 +39,7 @@ type matrix struct {
 	TotalItems int
 	First      int // the rows shown, from 1
 	Last       int
+	Me         string // the viewer's party, whose cells lead to its stance form (pictures.go)
 }
 
 type matrixRow struct {
@@ -47,6 +48,7 @@ type matrixRow struct {
 	Version int
 	Blocked int // votes that block it
 	Cells   []matrixCell
+	Badge   itemBadge // its status told apart by the history (pictures.go)
 }
 
 type matrixCell struct {
@@ -57,6 +59,9 @@ type matrixCell struct {
 	Outdated  bool // the stance refers to an earlier version
 	Blocks    bool // the vote keeps the item from being agreed
 	Reason    string
+	Mine      bool   // the viewer's own party's cell
+	Item      string // for Mine, the item, and Link its stance form
+	Link      string
 }
 
 // Class is the cell's CSS class.
@@ -173,6 +178,9 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 			return nil, err
 		}
 	}
+	if err := h.dashboardPictures(ctx, s, v, d); err != nil {
+		return nil, err
+	}
 	title := s.P.T("Dashboard · %s", s.Title)
 	return &page{Name: "dashboard", Title: title, S: s, Tab: "dashboard", Live: s.At < 0, Data: d}, nil
 }
@@ -182,7 +190,10 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 //
 //	{"size": N, "at": -1, "hidden": 0,
 //	 "parties": [["gov", "Government…"], …],
-//	 "items": [["D1", "Title", "not_agreed", 2], …],   id, title, status, latest version
+//	 "items": [["D1", "Title", "not_agreed", 2, "lost", "lost agreement", "lost agreement on …"], …],
+//	                           id, title, status, latest version, the badge's kind and label,
+//	                           since when and by whose act (for one that lost agreement)
+//	 "me": 1,                                          the column of the viewer's party, -1 for none
 //	 "cells": ["sCco", …],                             per item, a code per party
 //	 "cond": {"0.1": "agreed(M1a) or agreed(M1b)"},    item.party → condition
 //	 "old": {"0.1": 1}}                                item.party → the earlier version a stance is on
@@ -203,6 +214,19 @@ func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := newMatrix(s, v, 0)
+	hist, err := h.history(r.Context(), s)
+	if err != nil {
+		h.writeJSONError(w, r, err)
+		return
+	}
+	badges, me := s.itemBadges(hist, v), -1
+	if a := actingOf(s); a != nil && a.Stances {
+		for j, p := range m.Parties {
+			if p.ID == a.Party {
+				me = j
+			}
+		}
+	}
 	var b bytes.Buffer
 	b.Grow(len(m.Rows)*(len(m.Parties)+48) + 256)
 	b.WriteString(`{"size":`)
@@ -211,6 +235,8 @@ func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 	b.WriteString(strconv.FormatInt(s.At, 10))
 	b.WriteString(`,"hidden":`)
 	b.WriteString(strconv.FormatInt(s.Hidden, 10))
+	b.WriteString(`,"me":`)
+	b.WriteString(strconv.Itoa(me))
 	b.WriteString(`,"parties":[`)
 	for i, p := range m.Parties {
 		if i > 0 {
@@ -231,6 +257,15 @@ func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 		writeJSONString(&b, row.Status)
 		b.WriteByte(',')
 		b.WriteString(strconv.Itoa(row.Version))
+		bd := badges[row.Item.ID]
+		b.WriteByte(',')
+		writeJSONString(&b, bd.Kind)
+		b.WriteByte(',')
+		writeJSONString(&b, bd.Label)
+		if bd.Title != "" {
+			b.WriteByte(',')
+			writeJSONString(&b, bd.Title)
+		}
 		b.WriteByte(']')
 	}
 	b.WriteString(`],"cells":[`)

@@ -40,6 +40,14 @@ type documentData struct {
 	Missing  []string
 	Flags    []*state.Divergence
 	Printed  []languageText
+
+	// The item's badge, and what the viewer's delegation may do here
+	// (acting.go): its stance, and the amendment of a paragraph (?amend=N).
+	Badge     itemBadge
+	Acting    *acting
+	Stance    *stanceForm
+	AmendBase string // the link to amend a paragraph, without its number; "" when the viewer may not
+	Amend     *amendForm
 }
 
 // An alignedRow is one paragraph of a version in two languages.
@@ -187,6 +195,9 @@ func (h *handler) document(r *http.Request) (*page, error) {
 		d.Amendments = append(d.Amendments, av)
 	}
 	d.Mediator = s.Viewer.Actor != nil && s.Viewer.Actor.Role == parley.RoleMediator && !s.Viewer.Actor.Revoked
+	if err := h.documentActing(r, s, v, d); err != nil {
+		return nil, err
+	}
 	return &page{Name: "document", Title: s.P.T("%[1]s · %[2]s", it.ID, it.Title), S: s, Tab: "documents", Live: true, Data: d}, nil
 }
 

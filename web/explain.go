@@ -39,7 +39,15 @@ type explanation struct {
 	More     int // root blockers not listed
 	Relies   []relianceView
 	Unlock   []unlockView
-	Complete bool   // the unlock analysis tried every set within its bounds
+	Complete bool // the unlock analysis tried every set within its bounds
+	// opts are the unlock options, in the order Unlock lists them, which
+	// the blocking graph numbers as the page does (pictures.go).
+	opts []agreement.UnlockOption
+	// Graph is the blocking graph drawn (pictures.go), Badge the item's
+	// badge, MyStance the viewer's own stance form (acting.go).
+	Graph    template.HTML
+	Badge    itemBadge
+	MyStance *stanceForm
 	Why      string // why there is no unlock analysis
 
 	Parties []partyView // who may be changed in the impact form
@@ -149,7 +157,7 @@ func explain(s *snap, res *agreement.Result, id string, r *http.Request) (*expla
 		// page's answer within a second or two.
 		budget := min(agreement.DefaultUnlockEvaluations, max(100, 2_000_000/max(1, len(s.Inst.Positions))))
 		opts, err := agreement.Unlock(s.Inst, id, agreement.UnlockLimits{MaxEvaluations: budget})
-		x.Complete = true
+		x.Complete, x.opts = true, opts
 		if errors.Is(err, agreement.ErrUnlockIncomplete) {
 			x.Complete, err = false, nil
 		}

@@ -46,6 +46,8 @@ type fixtureOptions struct {
 	// unsealed replays the script up to its first encryption key: its
 	// actors have none yet, and a caucus message is sent in plain text.
 	unsealed bool
+	// sandbox opens the sandbox round after the script, as the demo does.
+	sandbox bool
 }
 
 func newFixture(t testing.TB, opt fixtureOptions) *fixture {
@@ -101,6 +103,11 @@ func newFixture(t testing.TB, opt fixtureOptions) *fixture {
 	})
 	if err := s.Replay(ctx, app, ks, l.Origin(s.Talks), nil); err != nil {
 		t.Fatal(err)
+	}
+	if opt.sandbox {
+		if err := s.ReplaySandbox(ctx, app, ks, l.Origin(s.Talks), time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {

@@ -548,6 +548,7 @@ type matrixCall struct {
 	method, path string
 	body         any
 	complete     bool // the answer lists every event the viewer may see
+	items        bool // the answer names every item the viewer may see
 }
 
 // calls returns the requests that exercise a route pattern, and false if
@@ -651,8 +652,21 @@ func (m *matrix) calls(pattern string) ([]matrixCall, bool) {
 		return get(each(func(it string) []string { return []string{p + "/items/" + it, p + "/items/" + it + "?v=1&from=1&to=1"} })...), true
 	case "GET /talks/{id}/workspace":
 		return get(p+"/workspace", p+"/workspace?party=gov", p+"/workspace?party=opp"), true
+	case "GET /talks/{id}/history":
+		// The lanes name every item the viewer may see, and only those;
+		// the cursor, the ranges and the pages of lanes name no more.
+		out := []matrixCall{{method: "GET", path: p + "/history", items: true}, {method: "GET", path: p + "/history?range=r1", items: true}}
+		for i := int64(0); i < m.size; i += 7 {
+			out = append(out, matrixCall{method: "GET", path: p + "/history?range=r1&at=" + strconv.FormatInt(i, 10), items: true})
+		}
+		return append(out, get(p+"/history?range=all", p+"/history?lanes=1", p+"/history?range=r9")...), true
 	case "GET /talks/{id}/timeline":
-		return []matrixCall{{method: "GET", path: p + "/timeline?from=0"}, {method: "GET", path: p + "/timeline"}}, true
+		out := []matrixCall{{method: "GET", path: p + "/timeline?from=0"}, {method: "GET", path: p + "/timeline"}}
+		// The filters: an item (a hidden one is refused as missing), a
+		// party, a kind, the changes of agreement, and a page of them.
+		out = append(out, get(each(func(it string) []string { return []string{p + "/timeline?item=" + url.QueryEscape(it)} })...)...)
+		return append(out, get(p+"/timeline?party=gov", p+"/timeline?party=opp&kind=stance.set", p+"/timeline?changes=1",
+			p+"/timeline?kind=statement.publish&before=40", p+"/timeline?party=snc&changes=1&before=20")...), true
 	case "GET /talks/{id}/public":
 		return get(p+"/public", p+"/public?round=r1"), true
 	case "GET /talks/{id}/verify":
@@ -684,6 +698,13 @@ func (m *matrix) check() {
 				asked, _ := json.Marshal(c.body)
 				if leaks := m.leaks(v, body, c.path+string(asked)); len(leaks) > 0 {
 					m.t.Errorf("%s %s as %s shows markers it may not see: %s", c.method, c.path, v, strings.Join(leaks, ", "))
+				}
+				if c.items && code == http.StatusOK {
+					for _, it := range m.items {
+						if _, marked := m.markers[it]; marked && allowed[it] && !strings.Contains(body, it) {
+							m.t.Errorf("%s %s as %s does not name item %s (#%d), which it may see", c.method, c.path, v, it, m.markers[it])
+						}
+					}
 				}
 				if c.complete {
 					for mk := range allowed {

@@ -265,6 +265,7 @@ func localPath(next string) string {
 // overviewData is the talks overview.
 type overviewData struct {
 	Statuses map[string]string
+	Badges   map[string]itemBadge // the statuses told apart by the history (pictures.go)
 	History  *history
 	Recent   []transition // the latest changes of the agreement
 	Earlier  int          // how many came before them
@@ -311,6 +312,7 @@ func (h *handler) overview(r *http.Request) (*page, error) {
 	if d.History, err = h.history(r.Context(), s); err != nil {
 		return nil, err
 	}
+	d.Badges = s.itemBadges(d.History, v)
 	ip, _ := strconv.Atoi(r.URL.Query().Get("items"))
 	ap, _ := strconv.Atoi(r.URL.Query().Get("actors"))
 	d.Items = paginate(s.Items, ip, overviewPage)
@@ -320,105 +322,6 @@ func (h *handler) overview(r *http.Request) (*page, error) {
 		d.Recent, d.Earlier = d.Recent[n-overviewChanges:], n-overviewChanges
 	}
 	return &page{Name: "overview", Title: s.Title, S: s, Tab: "overview", Live: true, Data: d}, nil
-}
-
-// timelineRow is one entry of the log as the viewer may see it.
-type timelineRow struct {
-	Index       int64
-	Hidden      bool
-	Leaf        string
-	Kind        string
-	Time        string
-	Signer      string
-	Vis         string
-	Text        parley.Description
-	Transitions []transition
-	Checkpoint  *checkpointView
-}
-
-type checkpointView struct {
-	Size int64
-	Root string
-	Note string
-}
-
-func newCheckpointView(cp parley.Checkpoint) *checkpointView {
-	return &checkpointView{Size: cp.Size, Root: base64.StdEncoding.EncodeToString(cp.Root[:]), Note: string(cp.Note)}
-}
-
-type timelineData struct {
-	Rows       []timelineRow
-	From, To   int64
-	Prev, Next int64 // -1 when there is none
-	Latest     *checkpointView
-	History    *history
-}
-
-// timelinePage is how many events the timeline shows at once.
-const timelinePage = 200
-
-func (h *handler) timeline(r *http.Request) (*page, error) {
-	ctx := r.Context()
-	key := server.ViewerKey(r)
-	id := r.PathValue("id")
-	s, err := h.load(ctx, h.printer(r), id, key, -1)
-	if err != nil {
-		return nil, err
-	}
-	from, err := queryIndex(r, "from")
-	if err != nil {
-		return nil, err
-	}
-	if from > s.Size {
-		return nil, parley.Errorf(parley.EINVALID, "from=%d is past the end of the log, which has %d events", from, s.Size)
-	}
-	if from < 0 {
-		from = max(0, s.Size-timelinePage) // the latest events first
-	}
-	from = min(from, max(0, s.Size-1))
-	to := min(s.Size, from+timelinePage)
-	hist, err := h.history(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	d := &timelineData{From: from, To: to, Prev: -1, Next: -1, Latest: newCheckpointView(s.Checkpoint), History: hist}
-	if from > 0 {
-		d.Prev = max(0, from-timelinePage)
-	}
-	if to < s.Size {
-		d.Next = to
-	}
-	if from < to {
-		entries, events, err := h.l.Read(ctx, id, from, to)
-		if err != nil {
-			return nil, err
-		}
-		for i, en := range entries {
-			row := timelineRow{Index: en.Index}
-			if !s.Visible(en.Index) {
-				row.Hidden = true
-				row.Leaf = base64.StdEncoding.EncodeToString(en.Leaf[:])
-			} else {
-				e := events[i]
-				row.Kind, row.Time, row.Vis = e.Kind, formatTime(s.P, e.At()), s.VisibilityOf(en.Index)
-				row.Signer = s.ActorName(e.Actor)
-				row.Text = parley.Describe(e, s)
-				if st := stanceAt(s, row.Text.Item, en.Index); st != nil && st.Between {
-					row.Text.Summary = s.P.T("%[1]s, between rounds, after round %[2]s closed", row.Text.Summary, st.Round)
-				}
-				row.Transitions = hist.At(en.Index)
-			}
-			if cp, err := h.l.Store().Checkpoint(ctx, id, en.Index+1); err == nil {
-				row.Checkpoint = newCheckpointView(cp)
-			}
-			d.Rows = append(d.Rows, row)
-		}
-	}
-	// Newest first: people look for what just happened.
-	for i, j := 0, len(d.Rows)-1; i < j; i, j = i+1, j-1 {
-		d.Rows[i], d.Rows[j] = d.Rows[j], d.Rows[i]
-	}
-	return &page{Name: "timeline", Title: s.P.T("Timeline · %s", s.Title), S: s, Tab: "timeline", Live: true, Data: d}, nil
 }
 
 // verifyData is what the verification page shows.

@@ -76,7 +76,7 @@ type staticFile struct {
 // layout and the partials.
 var pageNames = []string{
 	"home", "signin", "overview", "dashboard", "document", "workspace",
-	"timeline", "public", "verify", "error", "measure",
+	"timeline", "public", "verify", "error", "measure", "history",
 }
 
 // New returns the web UI over a ledger: a handler for every path outside
@@ -104,8 +104,11 @@ func New(l *ledger.Ledger, cfg Config) (http.Handler, error) {
 			return nil, err
 		}
 		funcs := h.funcs(p)
+		for k, f := range pictureFuncs(p) {
+			funcs[k] = f
+		}
 		for _, name := range pageNames {
-			t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+			t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/pictures.html", "templates/acting.html", "templates/"+name+".html")
 			if err != nil {
 				return nil, err
 			}
@@ -134,6 +137,7 @@ func (h *handler) table() []route {
 		{"GET /talks/{id}/measures/{item}", h.page(h.measure)},
 		{"GET /talks/{id}/workspace", h.page(h.workspace)},
 		{"GET /talks/{id}/timeline", h.page(h.timeline)},
+		{"GET /talks/{id}/history", h.page(h.historyPage)},
 		{"GET /talks/{id}/public", h.page(h.public)},
 		{"GET /talks/{id}/verify", h.page(h.verify)},
 		{"GET /talks/{id}/condition", h.condition},

@@ -79,7 +79,7 @@ A later preferences.give replaces the earlier one; after the mediator
 defines the issues again, give them again.`,
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
-			fs.String("party", "", i18n.Key("the party the preferences are for (default: the party of --key)"))
+			fs.String("party", "", "the party the preferences are for (default: the party of --key)")
 		},
 		Run: runPreferences,
 	})

@@ -40,6 +40,10 @@ function explainURL(talks, at, item) {
   return `/talks/${encodeURIComponent(talks)}/dashboard?${q}#explain`;
 }
 
+// The dashboard explaining an item with the viewer's stance form.
+function stanceURL(talks, item) {
+  return `/talks/${encodeURIComponent(talks)}/dashboard?${new URLSearchParams({ item })}#my-stance`;
+}
 
 function cellHTML(d, code, i, j) {
   const blocks = code === ':' || (code >= 'A' && code <= 'Z');
@@ -52,6 +56,8 @@ function cellHTML(d, code, i, j) {
   if (old) { cls += ' old'; inner += ` <span class="ver">${esc(t('on v%s, not the latest', digits(old)))}</span>`; }
   if (blocks) { cls += ' blk'; inner += `<span class="sr">${texts().blocking}</span>`; }
   const title = k === 'c' ? ` title="${esc(t('if %s', d.cond[key] || ''))}"` : '';
+  // The viewer's own party's cells lead to its stance form.
+  if (j === d.me) inner = `<a href="${esc(stanceURL(document.body.dataset.talks, d.items[i][0]))}" data-explain="${esc(d.items[i][0])}" class="mine-cell">${inner}</a>`;
   return `<td class="${cls}" aria-colindex="${j + 3}"${title}>${inner}</td>`;
 }
 
@@ -64,9 +70,9 @@ const OVERSCAN = 12;
 // rowHTML renders row i with the cells of the parties c0 to c1 (all by
 // default); gap cells stand for the others.
 function rowHTML(d, i, talks, current, c0 = 0, c1 = d.parties.length) {
-  const [id, title, status] = d.items[i];
+  const [id, title, status, , kind, label, since] = d.items[i];
   const codes = d.cells[i];
-  let row = `<tr aria-rowindex="${i + 2}"${id === current ? ' class="current"' : ''}><th scope="row"><a href="${esc(explainURL(talks, d.at, id))}" data-explain="${esc(id)}">${esc(id)}</a> <span class="ititle" dir="auto">${textHTML(title)}</span></th><td><span class="badge s-${esc(status)}">${statusName(status)}</span></td>`;
+  let row = `<tr aria-rowindex="${i + 2}"${id === current ? ' class="current"' : ''}><th scope="row"><a href="${esc(explainURL(talks, d.at, id))}" data-explain="${esc(id)}">${esc(id)}</a> <span class="ititle" dir="auto">${textHTML(title)}</span></th><td><span class="badge s-${esc(kind || status)}"${since ? ` title="${esc(since)}"` : ''}>${label ? esc(label) : statusName(status)}</span></td>`;
   if (c0 > 0) row += `<td colspan="${c0}" class="gap" aria-hidden="true"></td>`;
   for (let j = c0; j < c1; j++) row += cellHTML(d, codes[j], i, j);
   if (c1 < codes.length) row += `<td colspan="${codes.length - c1}" class="gap" aria-hidden="true"></td>`;
@@ -168,7 +174,8 @@ export async function loadRegion(url, id, push = true) {
   region.innerHTML = fresh.innerHTML;
   if (push) history.pushState({ region: id }, '', url);
   document.dispatchEvent(new CustomEvent('parley:refreshed'));
-  const target = (new URL(url, location.href).hash === '#impact' && region.querySelector('#impact')) || region.querySelector('h2');
+  const hash = new URL(url, location.href).hash;
+  const target = ((hash === '#impact' || hash === '#my-stance') && region.querySelector(hash)) || region.querySelector('h2');
   if (target) {
     target.setAttribute('tabindex', '-1');
     target.focus({ preventScroll: true });

@@ -132,7 +132,7 @@ export function slot(i) {
 
 /**
  * HTML of a translated text whose slots are filled with HTML parts:
- * markup(t('Will be signed as %s.', slot(0)), '<code>…</code>'). The rest
+ * markup(t(key, slot(0)), '<code>…</code>'). The rest
  * of the text is escaped.
  */
 export function markup(text, ...parts) {
