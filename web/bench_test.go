@@ -55,24 +55,29 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bench != nil {
-		bench.ts.Close()
-		bench.srv.Close()
-		os.RemoveAll(bench.dir)
+	for _, bt := range []*benchTalks{bench, benchLang} {
+		if bt != nil {
+			bt.ts.Close()
+			bt.srv.Close()
+			os.RemoveAll(bt.dir)
+		}
 	}
 	os.Exit(code)
 }
 
 func loadBench(b *testing.B) *benchTalks {
 	b.Helper()
-	benchOnce.Do(func() { bench, benchErr = buildBench() })
+	benchOnce.Do(func() { bench, benchErr = buildBench("paris-scale", nil) })
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
 	return bench
 }
 
-func buildBench() (*benchTalks, error) {
+// buildBench builds a talks of benchParties × benchItems named id. With
+// official languages, each version is tabled in all of them
+// (benchTexts).
+func buildBench(id string, langs []string) (*benchTalks, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "parley-web-bench-")
 	if err != nil {
@@ -87,7 +92,7 @@ func buildBench() (*benchTalks, error) {
 		return nil, err
 	}
 	l := ledger.New(st, ledger.Config{Host: testHost, Keys: keys})
-	bt := &benchTalks{dir: dir, id: "paris-scale", l: l}
+	bt := &benchTalks{dir: dir, id: id, l: l}
 	key := func() ed25519.PrivateKey {
 		_, k, _ := ed25519.GenerateKey(rand.Reader)
 		return k
@@ -143,7 +148,7 @@ func buildBench() (*benchTalks, error) {
 		}
 	}
 	convener, mediator := key(), key()
-	if err := appendOne(convener, parley.KindFoundTalks, parley.FoundTalks{Title: "Talks at Paris scale", ConvenerName: "Convener", Rule: parley.Rule{Kind: parley.RuleConsensusMinus, N: 20}, Visibility: parley.VisPublic}); err != nil {
+	if err := appendOne(convener, parley.KindFoundTalks, parley.FoundTalks{Title: "Talks at Paris scale", ConvenerName: "Convener", Rule: parley.Rule{Kind: parley.RuleConsensusMinus, N: 20}, Visibility: parley.VisPublic, Languages: langs}); err != nil {
 		return nil, err
 	}
 	if err := appendOne(convener, parley.KindAddMediator, parley.AddMediator{Key: pub(mediator), Name: "Mediator"}); err != nil {
@@ -188,12 +193,16 @@ func buildBench() (*benchTalks, error) {
 	ses = nil
 	for i := range benchItems {
 		id := fmt.Sprintf("I%03d", i+1)
+		version := parley.TableVersion{Item: id, Version: 1, Paragraphs: []string{fmt.Sprintf("The Parties [[shall || should]] take the measures of article %d.", i+1)}}
+		if len(langs) > 0 {
+			version.Paragraphs, version.Texts = nil, benchTexts(langs, i+1)
+		}
 		for _, ev := range []struct {
 			kind    string
 			payload any
 		}{
 			{parley.KindAddItem, parley.AddItem{Item: id, Title: fmt.Sprintf("Article %d: provisions on matter %d", i+1, i+1), Kind: parley.ItemDocument}},
-			{parley.KindTableVersion, parley.TableVersion{Item: id, Version: 1, Paragraphs: []string{fmt.Sprintf("The Parties [[shall || should]] take the measures of article %d.", i+1)}}},
+			{parley.KindTableVersion, version},
 		} {
 			if err := appendOne(mediator, ev.kind, ev.payload); err != nil {
 				return nil, err
