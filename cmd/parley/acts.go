@@ -52,10 +52,10 @@ func init() {
 
 func actFlags(fs *flag.FlagSet) {
 	dataFlags(fs)
-	fs.String("key", "", "the actor key file that signs the act (env PARLEY_KEY)")
-	fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
-	fs.String("vis", "", "narrow who may see the act: participants, party:ID or mediators (default: the talks' visibility)")
-	fs.String("server", "", "send the act to this server instead of the local record (env PARLEY_SERVER)")
+	fs.String("key", "", i18n.Key("the actor key file that signs the act (env PARLEY_KEY)"))
+	fs.String("talks", "", i18n.Key("the talks id (env PARLEY_TALKS)"))
+	fs.String("vis", "", i18n.Key("narrow who may see the act: participants, party:ID or mediators (default: the talks' visibility)"))
+	fs.String("server", "", i18n.Key("send the act to this server instead of the local record (env PARLEY_SERVER)"))
 }
 
 func runAct(ctx context.Context, e *env, fs *flag.FlagSet, a *act) error {
@@ -189,12 +189,12 @@ var acts = []*act{
 		name: "init", kind: parley.KindFoundTalks, summary: i18n.Key("found a talks; the signer becomes its convener"),
 		help: "Init founds the talks named by --talks with its title, the convener's name and the decision rule.",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("title", "", "the talks' title (required)")
-			fs.String("name", "", "the convener's name (required)")
-			fs.String("rule", "consensus", "decision rule: consensus, consensus_minus:N or majority:Q")
-			fs.String("visibility", "participants", "who sees acts by default: public or participants")
-			fs.Bool("proximity", false, "proximity talks: a party sees only its own stances and what mediators release")
-			fs.String("description", "", "a longer description")
+			fs.String("title", "", i18n.Key("the talks' title (required)"))
+			fs.String("name", "", i18n.Key("the convener's name (required)"))
+			fs.String("rule", "consensus", i18n.Key("decision rule: consensus, consensus_minus:N or majority:Q"))
+			fs.String("visibility", "participants", i18n.Key("who sees acts by default: public or participants"))
+			fs.Bool("proximity", false, i18n.Key("proximity talks: a party sees only its own stances and what mediators release"))
+			fs.String("description", "", i18n.Key("a longer description"))
 		},
 		payload: func(fs *flag.FlagSet, _ []string) (any, error) {
 			r, err := parseRule(str(fs, "rule"))
@@ -217,8 +217,8 @@ var acts = []*act{
 		summary: i18n.Key("put an actor on the roster with a role"),
 		help:    "Roster add binds KEY to a role: head or delegate of a party, observer or verifier.",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("role", "delegate", "head, delegate, observer or verifier")
-			fs.String("party", "", "the party of a head or delegate")
+			fs.String("role", "delegate", i18n.Key("head, delegate, observer or verifier"))
+			fs.String("party", "", i18n.Key("the party of a head or delegate"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.AddActor{Key: a[0], Name: a[1], Role: str(fs, "role"), Party: str(fs, "party")}, nil
@@ -227,7 +227,7 @@ var acts = []*act{
 	{
 		name: "roster revoke", args: "KEY", nargs: 1, kind: parley.KindRevokeActor,
 		summary: i18n.Key("take a key off the roster (lost or stolen)"), help: "Roster revoke stops KEY from acting from now on.",
-		flags: func(fs *flag.FlagSet) { fs.String("reason", "", "why (required)") },
+		flags: func(fs *flag.FlagSet) { fs.String("reason", "", i18n.Key("why (required)")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.RevokeActor{Key: a[0], Reason: str(fs, "reason")}, nil
 		},
@@ -236,11 +236,11 @@ var acts = []*act{
 		name: "round plan", args: "ROUND", nargs: 1, kind: parley.KindPlanRound,
 		summary: i18n.Key("plan a round with dates and venue"), help: "Round plan plans the round with id ROUND.",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("title", "", "the round's title (required)")
-			fs.String("starts", "", "first day, YYYY-MM-DD")
-			fs.String("ends", "", "last day, YYYY-MM-DD")
-			fs.String("venue", "", "where it meets")
-			fs.Bool("sandbox", false, "a round for practice: its acts count, but a briefing of an earlier round does not count it as a later round")
+			fs.String("title", "", i18n.Key("the round's title (required)"))
+			fs.String("starts", "", i18n.Key("first day, YYYY-MM-DD"))
+			fs.String("ends", "", i18n.Key("last day, YYYY-MM-DD"))
+			fs.String("venue", "", i18n.Key("where it meets"))
+			fs.Bool("sandbox", false, i18n.Key("a round for practice: its acts count, but a briefing of an earlier round does not count it as a later round"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.PlanRound{Round: a[0], Title: str(fs, "title"), Starts: str(fs, "starts"), Ends: str(fs, "ends"), Venue: str(fs, "venue"), Sandbox: str(fs, "sandbox") == "true"}, nil
@@ -254,7 +254,7 @@ var acts = []*act{
 	{
 		name: "round close", args: "ROUND", nargs: 1, kind: parley.KindCloseRound,
 		summary: i18n.Key("close an open round"), help: "Round close closes ROUND; nothing more can be recorded in it.",
-		flags: func(fs *flag.FlagSet) { fs.String("note", "", "a closing note") },
+		flags: func(fs *flag.FlagSet) { fs.String("note", "", i18n.Key("a closing note")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.CloseRound{Round: a[0], Note: str(fs, "note")}, nil
 		},
@@ -276,7 +276,7 @@ var acts = []*act{
 	{
 		name: "decline", args: "ROUND PARTY", nargs: 2, kind: parley.KindDeclineInvitation,
 		summary: i18n.Key("decline a party's invitation, with the reason"), help: "Decline answers PARTY's invitation to ROUND: it stays away, for --reason.",
-		flags: func(fs *flag.FlagSet) { fs.String("reason", "", "why the party declines (required)") },
+		flags: func(fs *flag.FlagSet) { fs.String("reason", "", i18n.Key("why the party declines (required)")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.Invitation{Round: a[0], Party: a[1], Reason: str(fs, "reason")}, nil
 		},
@@ -285,9 +285,9 @@ var acts = []*act{
 		name: "item add", args: "ITEM", nargs: 1, kind: parley.KindAddItem,
 		summary: i18n.Key("put an item on the agenda"), help: "Item add adds a document or measure to the agenda; its text comes with \"version table\".",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("title", "", "the item's title (required)")
-			fs.String("kind", parley.ItemDocument, "document or measure")
-			fs.String("rule", "", "a decision rule for this item only")
+			fs.String("title", "", i18n.Key("the item's title (required)"))
+			fs.String("kind", parley.ItemDocument, i18n.Key("document or measure"))
+			fs.String("rule", "", i18n.Key("a decision rule for this item only"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			p := parley.AddItem{Item: a[0], Title: str(fs, "title"), Kind: str(fs, "kind")}
@@ -311,7 +311,7 @@ var acts = []*act{
 	{
 		name: "rule set", args: "RULE", nargs: 1, kind: parley.KindSetRule,
 		summary: i18n.Key("set the decision rule of the talks or of one item"), help: "Rule set sets RULE: consensus, consensus_minus:N or majority:Q.",
-		flags: func(fs *flag.FlagSet) { fs.String("item", "", "set the rule of this item only") },
+		flags: func(fs *flag.FlagSet) { fs.String("item", "", i18n.Key("set the rule of this item only")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			r, err := parseRule(a[0])
 			return parley.SetRule{Item: str(fs, "item"), Rule: r}, err
@@ -324,10 +324,10 @@ var acts = []*act{
 separated by blank lines (or a JSON array of strings if the file ends in
 .json), in the markup of docs/DOCUMENTS.md: [[option A || option B]].`,
 		flags: func(fs *flag.FlagSet) {
-			fs.Int("version", 1, "the version number: the next one")
-			fs.String("file", "", "the text of the version (required)")
-			fs.String("amendments", "", "comma-separated amendments this version takes in")
-			fs.String("note", "", "a note on the version")
+			fs.Int("version", 1, i18n.Key("the version number: the next one"))
+			fs.String("file", "", i18n.Key("the text of the version (required)"))
+			fs.String("amendments", "", i18n.Key("comma-separated amendments this version takes in"))
+			fs.String("note", "", i18n.Key("a note on the version"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			n, err := intFlag(fs, "version")
@@ -345,11 +345,11 @@ separated by blank lines (or a JSON array of strings if the file ends in
 a JSON array of changes: {"op": "replace"|"insert"|"delete", "paragraph": N,
 "text": "..."}, paragraphs numbered from 1 in the base version.`,
 		flags: func(fs *flag.FlagSet) {
-			fs.String("id", "", "the amendment's id (required)")
-			fs.Int("version", 1, "the version it amends")
-			fs.String("party", "", "the party proposing it")
-			fs.String("file", "", "the changes, as JSON (required)")
-			fs.String("reason", "", "why")
+			fs.String("id", "", i18n.Key("the amendment's id (required)"))
+			fs.Int("version", 1, i18n.Key("the version it amends"))
+			fs.String("party", "", i18n.Key("the party proposing it"))
+			fs.String("file", "", i18n.Key("the changes, as JSON (required)"))
+			fs.String("reason", "", i18n.Key("why"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			n, err := intFlag(fs, "version")
@@ -374,10 +374,10 @@ a JSON array of changes: {"op": "replace"|"insert"|"delete", "paragraph": N,
 conditional) of --party on --version of ITEM. A conditional stance gives its
 condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 		flags: func(fs *flag.FlagSet) {
-			fs.Int("version", 1, "the version the stance refers to")
-			fs.String("party", "", "the party taking the stance")
-			fs.String("if", "", "the condition of a conditional stance")
-			fs.String("reason", "", "why")
+			fs.Int("version", 1, i18n.Key("the version the stance refers to"))
+			fs.String("party", "", i18n.Key("the party taking the stance"))
+			fs.String("if", "", i18n.Key("the condition of a conditional stance"))
+			fs.String("reason", "", i18n.Key("why"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			n, err := intFlag(fs, "version")
@@ -388,8 +388,8 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 		name: "statement", args: "TEXT", nargs: 1, kind: parley.KindStatement,
 		summary: i18n.Key("publish a public statement"), help: "Statement records a public statement by the signer, as at a press conference.",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("lang", "", "the language of the text (BCP 47, e.g. ar, en, ru)")
-			fs.String("round", "", "the round it is about")
+			fs.String("lang", "", i18n.Key("the language of the text (BCP 47, e.g. ar, en, ru)"))
+			fs.String("round", "", i18n.Key("the round it is about"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.Statement{Text: a[0], Lang: str(fs, "lang"), Round: str(fs, "round")}, nil
@@ -399,7 +399,7 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 		name: "release", args: "PARTY INDEX", nargs: 2, kind: parley.KindRelease,
 		summary: i18n.Key("show an event to a party (mediators, proximity talks)"),
 		help:    "Release lets PARTY see the event at log INDEX, as a mediator carries a position from one room to another.",
-		flags:   func(fs *flag.FlagSet) { fs.String("note", "", "a note for the party") },
+		flags:   func(fs *flag.FlagSet) { fs.String("note", "", i18n.Key("a note for the party")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			n, err := strconv.ParseInt(a[1], 10, 64)
 			if err != nil {
@@ -411,7 +411,7 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 	{
 		name: "fact confirm", args: "FACT", nargs: 1, kind: parley.KindConfirmFact,
 		summary: i18n.Key("confirm a fact that conditions can name (verifiers)"), help: "Fact confirm records that a verifier confirmed FACT; conditions name it fact(FACT).",
-		flags: func(fs *flag.FlagSet) { fs.String("note", "", "what was verified") },
+		flags: func(fs *flag.FlagSet) { fs.String("note", "", i18n.Key("what was verified")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.ConfirmFact{Fact: a[0], Note: str(fs, "note")}, nil
 		},

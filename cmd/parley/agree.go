@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/agreement"
 	"github.com/parleyhq/parley/i18n"
+	"github.com/parleyhq/parley/words"
 )
 
 func init() {
@@ -39,11 +40,11 @@ stance withdraws the party's position).
 
 A malformed instance exits with status 1 and a message naming the field.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("explain", "", "explain why `ITEM` is or is not agreed")
-			fs.String("unlock", "", "list the smallest sets of stance changes that would make `ITEM` agreed")
-			fs.String("impact", "", "print what the position `JSON` would change")
-			fs.Int("max-outcomes", agreement.DefaultMaxOutcomes, "report at most `N` outcomes")
-			fs.Bool("compact", false, "write the JSON on one line")
+			fs.String("explain", "", i18n.Key("explain why `ITEM` is or is not agreed"))
+			fs.String("unlock", "", i18n.Key("list the smallest sets of stance changes that would make `ITEM` agreed"))
+			fs.String("impact", "", i18n.Key("print what the position `JSON` would change"))
+			fs.Int("max-outcomes", agreement.DefaultMaxOutcomes, i18n.Key("report at most `N` outcomes"))
+			fs.Bool("compact", false, i18n.Key("write the JSON on one line"))
 		},
 		Run: runAgree,
 	})
@@ -90,9 +91,9 @@ func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			return err
 		}
 		if unlock != "" {
-			err = printUnlock(w, inst, unlock)
+			err = printUnlock(w, e.P, inst, unlock)
 		} else {
-			err = printImpact(w, inst, impact)
+			err = printImpact(w, e.P, inst, impact)
 		}
 		if err != nil {
 			return err
@@ -107,7 +108,7 @@ func runAgree(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return err
 	}
 	if explain != "" {
-		if err := printExplain(w, res, explain); err != nil {
+		if err := printExplain(w, e.P, res, explain); err != nil {
 			return err
 		}
 		return flushed(w)
@@ -134,113 +135,116 @@ func flushed(w *bufio.Writer) error {
 	return nil
 }
 
-func stanceText(st string) string {
+// stanceSentence says that a party takes a stance on an item: "gov
+// opposes M1a".
+func stanceSentence(p *i18n.Printer, party, st, item string) string {
 	switch st {
 	case parley.StanceSupport:
-		return "supports"
+		return p.T("%[1]s supports %[2]s", party, item)
 	case parley.StanceAdReferendum:
-		return "supports ad referendum"
+		return p.T("%[1]s supports %[2]s ad referendum", party, item)
 	case parley.StanceAbstain:
-		return "abstains on"
+		return p.T("%[1]s abstains on %[2]s", party, item)
 	case parley.StanceReserve:
-		return "reserves its position on"
+		return p.T("%[1]s reserves its position on %[2]s", party, item)
 	case parley.StanceOppose:
-		return "opposes"
+		return p.T("%[1]s opposes %[2]s", party, item)
 	case "silent":
-		return "is silent on"
+		return p.T("%[1]s is silent on %[2]s", party, item)
 	case parley.StanceConditional:
-		return "is conditional on"
+		return p.T("%[1]s is conditional on %[2]s", party, item)
 	}
-	return st + " on"
+	return p.T("%[1]s takes the stance %[2]s on %[3]s", party, st, item)
 }
 
-func printExplain(w io.Writer, res *agreement.Result, item string) error {
+func printExplain(w io.Writer, p *i18n.Printer, res *agreement.Result, item string) error {
 	it, ok := res.Items[item]
 	if !ok {
 		return parley.Errorf(parley.ENOTFOUND, "%q is not one of the items of the instance", item)
 	}
-	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
-	p("%s: %s (rule %s)", item, strings.ReplaceAll(it.Status, "_", " "), ruleText(it.Rule))
+	say := func(indent, text string) { fmt.Fprintln(w, indent+text) }
+	list := func(xs []string) string { return strings.Join(xs, p.T(", ")) }
+	say("", p.T("%[1]s: %[2]s (rule %[3]s)", item, words.Status(p, it.Status), ruleText(p, it.Rule)))
 	if len(res.Outcomes) > 1 {
-		p("  there are %d outcomes; the votes below are those of the first", len(res.Outcomes))
+		say("  ", p.T("there are %d outcomes; the votes below are those of the first", len(res.Outcomes)))
 	}
 	t := it.Tally
-	p("  votes: %d yes, %d no, %d abstain, %d silent", t.Yes, t.No, t.Abstain, t.Silent)
+	say("  ", p.T("votes: %[1]d yes, %[2]d no, %[3]d abstain, %[4]d silent", t.Yes, t.No, t.Abstain, t.Silent))
 	if len(it.Package) > 0 {
-		p("  package: %s", strings.Join(it.Package, ", "))
+		say("  ", p.T("package: %s", list(it.Package)))
 	}
 	if len(it.AdReferendum) > 0 {
-		p("  ad referendum: %s", strings.Join(it.AdReferendum, ", "))
+		say("  ", p.T("ad referendum: %s", list(it.AdReferendum)))
 	}
 	for _, h := range it.Holds {
-		p("  held back: %s", holdText(h, true))
+		say("  ", p.T("held back: %s", holdText(p, h, true)))
 	}
 	if it.NoSupport {
-		p("  no party votes yes")
+		say("  ", p.T("no party votes yes"))
 	}
 	if len(it.Blockers) > 0 {
-		p("  blocked by:")
+		say("  ", p.T("blocked by:"))
 		for _, b := range it.Blockers {
 			if b.Stance != parley.StanceConditional {
-				p("    %s %s %s", b.Party, stanceText(b.Stance), item)
+				fmt.Fprintln(w, "    "+stanceSentence(p, b.Party, b.Stance, item))
 				continue
 			}
 			var why []string
 			if len(b.WaitsOn) > 0 {
-				why = append(why, "waits on "+strings.Join(b.WaitsOn, ", "))
+				why = append(why, p.T("waits on %s", list(b.WaitsOn)))
 			}
 			if len(b.ExcludedBy) > 0 {
-				why = append(why, "excluded by agreed "+strings.Join(b.ExcludedBy, ", "))
+				why = append(why, p.T("excluded by agreed %s", list(b.ExcludedBy)))
 			}
 			if len(b.MissingFacts) > 0 {
-				why = append(why, "needs the facts "+strings.Join(b.MissingFacts, ", "))
+				why = append(why, p.T("needs the facts %s", list(b.MissingFacts)))
 			}
 			if len(b.ExcludedByFacts) > 0 {
-				why = append(why, "excluded by the facts "+strings.Join(b.ExcludedByFacts, ", "))
+				why = append(why, p.T("excluded by the facts %s", list(b.ExcludedByFacts)))
 			}
-			p("    %s supports only if %s, which fails: %s", b.Party, b.Condition, strings.Join(why, "; "))
+			say("    ", p.T("%[1]s supports only if %[2]s, which fails: %[3]s", b.Party, b.Condition, strings.Join(why, p.T("; "))))
 		}
 	}
 	if len(it.PackageBlockedBy) > 0 {
-		p("  its package fails with: %s", strings.Join(it.PackageBlockedBy, ", "))
+		say("  ", p.T("its package fails with: %s", list(it.PackageBlockedBy)))
 	}
 	if len(it.RootBlockers) > 0 {
-		p("  root blockers:")
+		say("  ", p.T("root blockers:"))
 		for _, r := range it.RootBlockers {
 			if r.Stance == "no_support" {
-				p("    no party supports %s", r.Item)
+				say("    ", p.T("no party supports %s", r.Item))
 				continue
 			}
 			if r.Party == "" {
-				p("    %s: %s", r.Item, holdText(agreement.Hold{Item: r.Item, Kind: r.Stance, Count: r.Count}, false))
+				say("    ", p.T("%[1]s: %[2]s", r.Item, holdText(p, agreement.Hold{Item: r.Item, Kind: r.Stance, Count: r.Count}, false)))
 				continue
 			}
-			p("    %s %s %s", r.Party, stanceText(r.Stance), r.Item)
+			fmt.Fprintln(w, "    "+stanceSentence(p, r.Party, r.Stance, r.Item))
 		}
 	}
 	if len(it.ReliesOn) > 0 {
-		p("  relies on:")
+		say("  ", p.T("relies on:"))
 		for _, r := range it.ReliesOn {
 			var on []string
 			if len(r.On) > 0 {
-				on = append(on, "agreed "+strings.Join(r.On, ", "))
+				on = append(on, p.T("agreed %s", list(r.On)))
 			}
 			if len(r.Without) > 0 {
-				on = append(on, "not agreed "+strings.Join(r.Without, ", "))
+				on = append(on, p.T("not agreed %s", list(r.Without)))
 			}
-			line := fmt.Sprintf("    %s's condition %s", r.Party, r.Condition)
 			if len(on) > 0 {
-				line += " (" + strings.Join(on, "; ") + ")"
+				say("    ", p.T("%[1]s's condition %[2]s (%[3]s)", r.Party, r.Condition, strings.Join(on, p.T("; "))))
+			} else {
+				say("    ", p.T("%[1]s's condition %[2]s", r.Party, r.Condition))
 			}
-			p("%s", line)
 		}
 	}
 	if len(it.DependsOn) > 0 {
-		p("  depends on: %s", strings.Join(it.DependsOn, ", "))
+		say("  ", p.T("depends on: %s", list(it.DependsOn)))
 	}
 	for _, o := range res.Oscillating {
 		if o.Item == item {
-			p("  oscillates: %s's condition %s", o.Party, o.Condition)
+			say("  ", p.T("oscillates: %[1]s's condition %[2]s", o.Party, o.Condition))
 		}
 	}
 	return nil
@@ -248,129 +252,125 @@ func printExplain(w io.Writer, res *agreement.Result, item string) error {
 
 // holdText says what a hold is for people and, if how, how a mediator
 // lifts it.
-func holdText(h agreement.Hold, how bool) string {
-	plural := func(n int, one, many string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return fmt.Sprintf("%d %s", n, many)
-	}
+func holdText(p *i18n.Printer, h agreement.Hold, how bool) string {
 	var what, lift string
 	switch h.Kind {
 	case agreement.HoldOpenBrackets:
-		what = plural(h.Count, "open bracket", "open brackets") + " in the latest version"
-		lift = "nothing in brackets is agreed until a mediator tables a version without them"
+		what = p.T("%d open brackets in the latest version", h.Count)
+		lift = p.T("nothing in brackets is agreed until a mediator tables a version without them")
 	case agreement.HoldIncompleteVersion:
-		what = "the latest version is missing in " + plural(h.Count, "official language", "official languages")
-		lift = "it cannot be agreed until a mediator tables it in every official language"
+		what = p.T("the latest version is missing in %d official languages", h.Count)
+		lift = p.T("it cannot be agreed until a mediator tables it in every official language")
 	case agreement.HoldOpenDivergence:
-		what = plural(h.Count, "open divergence", "open divergences") + " between its language versions"
-		lift = "it cannot be agreed until the language versions say the same"
+		what = p.T("%d open divergences between its language versions", h.Count)
+		lift = p.T("it cannot be agreed until the language versions say the same")
 	default:
-		what = fmt.Sprintf("%s (%d)", h.Kind, h.Count)
+		what = p.T("%[1]s (%[2]d)", h.Kind, h.Count)
 	}
 	if h.Detail != "" {
-		what += " (" + h.Detail + ")"
+		what = p.T("%[1]s (%[2]s)", what, h.Detail)
 	}
 	if how && lift != "" {
-		what += "; " + lift
+		what = p.T("%[1]s; %[2]s", what, lift)
 	}
 	return what
 }
 
 // liftText says what lifting a hold takes, as a move of an unlock option.
-func liftText(h agreement.Hold) string {
+func liftText(p *i18n.Printer, h agreement.Hold) string {
 	switch h.Kind {
 	case agreement.HoldOpenBrackets:
-		return fmt.Sprintf("a mediator tables a version of %s without brackets (now %s)", h.Item, holdText(h, false))
+		return p.T("a mediator tables a version of %[1]s without brackets (now %[2]s)", h.Item, holdText(p, h, false))
 	case agreement.HoldIncompleteVersion:
-		return fmt.Sprintf("a mediator tables %s in every official language (now %s)", h.Item, holdText(h, false))
+		return p.T("a mediator tables %[1]s in every official language (now %[2]s)", h.Item, holdText(p, h, false))
 	case agreement.HoldOpenDivergence:
-		return fmt.Sprintf("the language versions of %s are brought into agreement (now %s)", h.Item, holdText(h, false))
+		return p.T("the language versions of %[1]s are brought into agreement (now %[2]s)", h.Item, holdText(p, h, false))
 	}
-	return fmt.Sprintf("the hold %s on %s is lifted", h.Kind, h.Item)
+	return p.T("the hold %[1]s on %[2]s is lifted", h.Kind, h.Item)
 }
 
-func ruleText(r parley.Rule) string {
+func ruleText(p *i18n.Printer, r parley.Rule) string {
 	switch r.Kind {
+	case parley.RuleConsensus:
+		return p.T("consensus")
 	case parley.RuleConsensusMinus:
-		return fmt.Sprintf("consensus minus %d", r.N)
+		return p.T("consensus minus %d", r.N)
 	case parley.RuleMajority:
-		return fmt.Sprintf("majority %g", r.Threshold)
+		return p.T("majority %s", p.Decimal(r.Threshold, 4))
 	}
 	return r.Kind
 }
 
-func printUnlock(w io.Writer, inst *agreement.Instance, item string) error {
+func printUnlock(w io.Writer, p *i18n.Printer, inst *agreement.Instance, item string) error {
 	opts, err := agreement.Unlock(inst, item, agreement.UnlockLimits{})
 	if err != nil && !errors.Is(err, agreement.ErrUnlockIncomplete) {
 		return err
 	}
 	current := map[[2]string]agreement.Position{}
-	for _, p := range inst.Positions {
-		current[[2]string{p.Party, p.Item}] = p
+	for _, pos := range inst.Positions {
+		current[[2]string{pos.Party, pos.Item}] = pos
 	}
 	switch {
 	case len(opts) == 0 && err == nil:
 		res, everr := agreement.Evaluate(inst)
 		if everr == nil && strings.HasPrefix(res.Items[item].Status, agreement.StatusAgreed) {
-			fmt.Fprintf(w, "%s is already agreed.\n", item)
+			fmt.Fprintln(w, p.T("%s is already agreed.", item))
 			return nil
 		}
-		fmt.Fprintf(w, "No set of up to %d moves (stance changes, or a mediator lifting what holds an item back) would make %s agreed.\n", agreement.MaxUnlockChanges, item)
+		fmt.Fprintln(w, p.T("No set of up to %[1]d moves (stance changes, or a mediator lifting what holds an item back) would make %[2]s agreed.", agreement.MaxUnlockChanges, item))
 		return nil
 	case len(opts) == 0:
-		fmt.Fprintf(w, "No set of moves found within the limit would make %s agreed.\n", item)
+		fmt.Fprintln(w, p.T("No set of moves found within the limit would make %s agreed.", item))
 	default:
-		fmt.Fprintf(w, "%s would be agreed with any one of these sets of moves:\n", item)
+		fmt.Fprintln(w, p.T("%s would be agreed with any one of these sets of moves:", item))
 	}
 	for k, o := range opts {
 		var parts []string
 		for _, h := range o.Lift {
-			parts = append(parts, liftText(h))
+			parts = append(parts, liftText(p, h))
 		}
 		for _, c := range o.Changes {
-			was := "silent"
-			if p, ok := current[[2]string{c.Party, c.Item}]; ok {
-				was = p.Stance
-				if p.Stance == parley.StanceConditional {
-					was = "conditional on " + p.Condition
+			was := p.T("silent")
+			if pos, ok := current[[2]string{c.Party, c.Item}]; ok {
+				was = words.StanceName(p, pos.Stance)
+				if pos.Stance == parley.StanceConditional {
+					was = p.T("conditional on %s", pos.Condition)
 				}
 			}
-			parts = append(parts, fmt.Sprintf("%s %s %s (now %s)", c.Party, stanceText(c.Stance), c.Item, was))
+			parts = append(parts, p.T("%[1]s (now %[2]s)", stanceSentence(p, c.Party, c.Stance, c.Item), was))
 		}
-		fmt.Fprintf(w, "  %d. %s\n", k+1, strings.Join(parts, "; "))
+		fmt.Fprintf(w, "  %s. %s\n", p.Digits(int64(k+1)), strings.Join(parts, p.T("; ")))
 	}
 	if err != nil {
-		fmt.Fprintf(w, "The search stopped at its limit; there may be other sets.\n")
+		fmt.Fprintln(w, p.T("The search stopped at its limit; there may be other sets."))
 	}
 	return nil
 }
 
-func printImpact(w io.Writer, inst *agreement.Instance, change string) error {
-	var p agreement.Position
+func printImpact(w io.Writer, p *i18n.Printer, inst *agreement.Instance, change string) error {
+	var pos agreement.Position
 	d := json.NewDecoder(strings.NewReader(change))
 	d.DisallowUnknownFields()
-	if err := d.Decode(&p); err != nil {
+	if err := d.Decode(&pos); err != nil {
 		return parley.Errorf(parley.EINVALID, "-impact: want a position such as {\"party\":\"gov\",\"item\":\"M1a\",\"stance\":\"support\"}: %v", err)
 	}
-	r, err := agreement.Impact(inst, p)
+	r, err := agreement.Impact(inst, pos)
 	if err != nil {
 		return err
 	}
-	what := p.Party + " " + stanceText(p.Stance) + " " + p.Item
-	if p.Stance == parley.StanceConditional {
-		what += " (" + p.Condition + ")"
+	what := stanceSentence(p, pos.Party, pos.Stance, pos.Item)
+	if pos.Stance == parley.StanceConditional {
+		what = p.T("%[1]s (%[2]s)", what, pos.Condition)
 	}
-	if p.Stance == "" {
-		what = p.Party + " withdraws its position on " + p.Item
+	if pos.Stance == "" {
+		what = p.T("%[1]s withdraws its position on %[2]s", pos.Party, pos.Item)
 	}
-	fmt.Fprintf(w, "If %s:\n", what)
+	fmt.Fprintln(w, p.T("If %s:", what))
 	if len(r.Changed) == 0 {
-		fmt.Fprintf(w, "  no item changes status\n")
+		fmt.Fprintln(w, "  "+p.T("no item changes status"))
 	}
 	for _, c := range r.Changed {
-		fmt.Fprintf(w, "  %s: %s -> %s\n", c.Item, strings.ReplaceAll(c.Before, "_", " "), strings.ReplaceAll(c.After, "_", " "))
+		fmt.Fprintln(w, "  "+p.T("%[1]s: %[2]s -> %[3]s", c.Item, words.Status(p, c.Before), words.Status(p, c.After)))
 	}
 	return nil
 }

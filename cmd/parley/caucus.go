@@ -47,7 +47,7 @@ by its own key, so that the host cannot substitute a key of its own.
 A party named "read" or "rewrap" is written after --: parley caucus -- read TEXT.`,
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
-			fs.Bool("plain", false, "send the text unsealed, which the host can read: only while a recipient has no encryption key")
+			fs.Bool("plain", false, i18n.Key("send the text unsealed, which the host can read: only while a recipient has no encryption key"))
 		},
 		Run: runCaucus,
 	})
@@ -67,7 +67,7 @@ kept) and reads the server's caucus route, checking the signature of every
 event it receives; without, it reads the local record.`,
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
-			fs.String("key", "", "the actor key file that reads and opens the caucus (env PARLEY_KEY)")
+			fs.String("key", "", i18n.Key("the actor key file that reads and opens the caucus (env PARLEY_KEY)"))
 		},
 		Run: runCaucusRead,
 	})

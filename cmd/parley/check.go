@@ -37,9 +37,9 @@ and needs no server; the origin of each talks is the one its log key
 names. It exits 0 if every talks passes, 1 if one fails. On a terminal, or
 with --progress, it reports its progress on standard error.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("dir", "", "data directory holding the database and log keys (env PARLEY_DIR; default .parley)")
-			fs.String("db", "", "the SQLite database file or a postgres:// URL (env PARLEY_DB; default DIR/parley.db)")
-			fs.Bool("progress", false, "report progress on standard error even when it is not a terminal")
+			fs.String("dir", "", i18n.Key("data directory holding the database and log keys (env PARLEY_DIR; default .parley)"))
+			fs.String("db", "", i18n.Key("the SQLite database file or a postgres:// URL (env PARLEY_DB; default DIR/parley.db)"))
+			fs.Bool("progress", false, i18n.Key("report progress on standard error even when it is not a terminal"))
 		},
 		Run: runCheck,
 	})

@@ -35,8 +35,8 @@ parley/sessions.json in the user's configuration directory, mode 0600).
 Commands run with --server then read as that actor. A session only reads:
 every act is still signed with the key itself.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("server", "", "the server's URL (env PARLEY_SERVER)")
-			fs.String("key", "", "the actor key file (env PARLEY_KEY)")
+			fs.String("server", "", i18n.Key("the server's URL (env PARLEY_SERVER)"))
+			fs.String("key", "", i18n.Key("the actor key file (env PARLEY_KEY)"))
 		},
 		Run: runLogin,
 	})
@@ -259,6 +259,6 @@ func writePrivateJSON(path string, v any) error {
 // local record or from a server.
 func readFlags(fs *flag.FlagSet) {
 	dataFlags(fs)
-	fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
-	fs.String("server", "", "use this server instead of the local record (env PARLEY_SERVER)")
+	fs.String("talks", "", i18n.Key("the talks id (env PARLEY_TALKS)"))
+	fs.String("server", "", i18n.Key("use this server instead of the local record (env PARLEY_SERVER)"))
 }

@@ -52,12 +52,12 @@ commands that act as a demo actor, show the record, export it and verify
 it, spelled so that they work as printed (with "go run ./cmd/parley" after
 "go run").`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("dir", "", "where to write the demo (default: a new temporary directory)")
-			fs.String("addr", "127.0.0.1:8080", "address to serve on; 127.0.0.1:0 takes any free port")
-			fs.String("host", "demo.parley.localhost", "the host in the record's log origin <host>/talks/<id>")
-			fs.Bool("serve", true, "serve the demo after replaying it")
-			fs.String("log-level", "warn", "debug, info, warn or error")
-			fs.String("public-url", "", "the URL visitors open, when it is not http://ADDR (behind a proxy); the demo answers only to its own addresses and this URL's host")
+			fs.String("dir", "", i18n.Key("where to write the demo (default: a new temporary directory)"))
+			fs.String("addr", "127.0.0.1:8080", i18n.Key("address to serve on; 127.0.0.1:0 takes any free port"))
+			fs.String("host", "demo.parley.localhost", i18n.Key("the host in the record's log origin <host>/talks/<id>"))
+			fs.Bool("serve", true, i18n.Key("serve the demo after replaying it"))
+			fs.String("log-level", "warn", i18n.Key("debug, info, warn or error"))
+			fs.String("public-url", "", i18n.Key("the URL visitors open, when it is not http://ADDR (behind a proxy); the demo answers only to its own addresses and this URL's host"))
 		},
 		Run: runDemo,
 	})

@@ -47,10 +47,10 @@ opens; it prints the new public key. Publish it with "parley key publish":
 from then on everything is sealed to the new key. To stop reading with the
 old one, remove its line.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("o", "parley.key", "the key file to write")
-			fs.String("kem", seal.XWing, "the encryption key's KEM: xwing or x25519")
-			fs.Bool("add-encryption", false, "add an encryption key to an existing key file that has none")
-			fs.Bool("rotate-encryption", false, "replace the encryption key of an existing key file, keeping the old one to read what was sealed to it")
+			fs.String("o", "parley.key", i18n.Key("the key file to write"))
+			fs.String("kem", seal.XWing, i18n.Key("the encryption key's KEM: xwing or x25519"))
+			fs.Bool("add-encryption", false, i18n.Key("add an encryption key to an existing key file that has none"))
+			fs.Bool("rotate-encryption", false, i18n.Key("replace the encryption key of an existing key file, keeping the old one to read what was sealed to it"))
 		},
 		Run: runKeygen,
 	})

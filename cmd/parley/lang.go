@@ -11,7 +11,7 @@ import (
 
 // langHelp is the usage of the -lang flag of the commands that write for
 // people in a language.
-const langHelp = "write in `LANG`: en, ar or ru (default: PARLEY_LANG, else the locale of LC_ALL, LC_MESSAGES or LANG, else en)"
+var langHelp = i18n.Key("write in `LANG`: en, ar or ru (default: PARLEY_LANG, else the locale of LC_ALL, LC_MESSAGES or LANG, else en)")
 
 // outputLanguage returns the language a command writes in for people: its
 // -lang flag if it has one and it is set, else PARLEY_LANG, else the

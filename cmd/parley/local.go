@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/i18n"
 	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/sqlite"
 )
@@ -27,10 +28,9 @@ func opt(e *env, fs *flag.FlagSet, name, envVar, def string) string {
 // dataFlags defines the flags that locate the local record, and the host
 // of log origins.
 func dataFlags(fs *flag.FlagSet) {
-	fs.String("dir", "", "data directory holding the database and log keys (env PARLEY_DIR; default .parley)")
-	fs.String("db", "", "the SQLite database file (env PARLEY_DB; default DIR/parley.db)")
-	fs.String("host", "", "the host in log origins <host>/talks/<id> (env PARLEY_HOST; default localhost): a talks founded here gets it, "+
-		"and a talks already in the record keeps the one its log key names; a host that disagrees is refused")
+	fs.String("dir", "", i18n.Key("data directory holding the database and log keys (env PARLEY_DIR; default .parley)"))
+	fs.String("db", "", i18n.Key("the SQLite database file (env PARLEY_DB; default DIR/parley.db)"))
+	fs.String("host", "", i18n.Key("the host in log origins <host>/talks/<id> (env PARLEY_HOST; default localhost): a talks founded here gets it, and a talks already in the record keeps the one its log key names; a host that disagrees is refused"))
 }
 
 // dataConfig is where the local record lives.

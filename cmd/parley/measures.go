@@ -57,9 +57,9 @@ Refused, with nothing stored: a step that waits for itself or forms a cycle,
 names a step that no plan holds, is due before the plan, or names a verifier
 who is not one.`,
 		flags: func(fs *flag.FlagSet) {
-			fs.Int("version", 1, "the version number: the item's next one")
-			fs.String("file", "", "the steps, as JSON (required)")
-			fs.String("note", "", "a note on the plan")
+			fs.Int("version", 1, i18n.Key("the version number: the item's next one"))
+			fs.String("file", "", i18n.Key("the steps, as JSON (required)"))
+			fs.String("note", "", i18n.Key("a note on the plan"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			n, err := intFlag(fs, "version")
@@ -98,10 +98,10 @@ published it before anything is sealed.
 A second report is refused while the first awaits the verifier's finding.`,
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
-			fs.String("party", "", "the obliged party you report for (required)")
-			fs.Int64("quantity", 0, "the quantity done in all, for a counted step")
-			fs.String("note", "", "a public note on the report")
-			fs.String("annex", "", "a text file to seal to the parties and the verifier, such as the list of persons")
+			fs.String("party", "", i18n.Key("the obliged party you report for (required)"))
+			fs.Int64("quantity", 0, i18n.Key("the quantity done in all, for a counted step"))
+			fs.String("note", "", i18n.Key("a public note on the report"))
+			fs.String("annex", "", i18n.Key("a text file to seal to the parties and the verifier, such as the list of persons"))
 		},
 		Run: runStepReport,
 	})
@@ -118,9 +118,9 @@ parties and the verifier, as for a report. To dispute a report, use
 "parley step dispute".`,
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
-			fs.Int64("quantity", 0, "the quantity verified, for a counted step")
-			fs.Bool("partial", false, "confirm in part: less than the plan calls for")
-			fs.String("annex", "", "a text file to seal to the parties and the verifier")
+			fs.Int64("quantity", 0, i18n.Key("the quantity verified, for a counted step"))
+			fs.Bool("partial", false, i18n.Key("confirm in part: less than the plan calls for"))
+			fs.String("annex", "", i18n.Key("a text file to seal to the parties and the verifier"))
 		},
 		Run: func(ctx context.Context, e *env, fs *flag.FlagSet) error { return runStepFinding(ctx, e, fs, false) },
 	})
@@ -135,8 +135,8 @@ report again. Details that must not be public go in --annex FILE, sealed to
 the parties and the verifier.`,
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
-			fs.Int64("quantity", 0, "the quantity that could be verified, for a counted step")
-			fs.String("annex", "", "a text file to seal to the parties and the verifier")
+			fs.Int64("quantity", 0, i18n.Key("the quantity that could be verified, for a counted step"))
+			fs.String("annex", "", i18n.Key("a text file to seal to the parties and the verifier"))
 		},
 		Run: func(ctx context.Context, e *env, fs *flag.FlagSet) error { return runStepFinding(ctx, e, fs, true) },
 	})
@@ -155,11 +155,11 @@ annex. With --key, it reads as that actor; with --open as well, it opens the
 annexes sealed to that actor, here, with the encryption keys of the key file.`,
 		Flags: func(fs *flag.FlagSet) {
 			dataFlags(fs)
-			fs.String("key", "", "read as the actor of this key file (env PARLEY_KEY)")
-			fs.String("talks", "", "the talks id (env PARLEY_TALKS)")
-			fs.String("server", "", "read from this server instead of the local record (env PARLEY_SERVER)")
-			fs.Int64("at", -1, "as of the event at this log index (default: now)")
-			fs.Bool("open", false, "open the annexes sealed to the actor of --key")
+			fs.String("key", "", i18n.Key("read as the actor of this key file (env PARLEY_KEY)"))
+			fs.String("talks", "", i18n.Key("the talks id (env PARLEY_TALKS)"))
+			fs.String("server", "", i18n.Key("read from this server instead of the local record (env PARLEY_SERVER)"))
+			fs.Int64("at", -1, i18n.Key("as of the event at this log index (default: now)"))
+			fs.Bool("open", false, i18n.Key("open the annexes sealed to the actor of --key"))
 		},
 		Run: runMeasureStatus,
 	})

@@ -63,17 +63,17 @@ again.
 Malformed input exits with status 1 and a message naming the field, such
 as parties[1].values.tranches.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("current", "", "assess the current `PACKAGE` (JSON or a file)")
-			fs.String("proposal", "", "assess a proposed `PACKAGE` (JSON or a file)")
-			fs.Int("max-ties", bargain.DefaultMaxTies, "list at most `N` packages with the same utilities")
-			fs.Int("max-points", bargain.DefaultMaxPoints, "fail when the frontier of the first issues exceeds `N` points")
-			fs.Duration("timeout", 0, "fail when the computation takes longer than `D` (0: no limit)")
-			fs.Bool("compact", false, "write the JSON on one line")
-			fs.String("svg", "", "also draw the frontier of two parties as SVG into `FILE`")
+			fs.String("current", "", i18n.Key("assess the current `PACKAGE` (JSON or a file)"))
+			fs.String("proposal", "", i18n.Key("assess a proposed `PACKAGE` (JSON or a file)"))
+			fs.Int("max-ties", bargain.DefaultMaxTies, i18n.Key("list at most `N` packages with the same utilities"))
+			fs.Int("max-points", bargain.DefaultMaxPoints, i18n.Key("fail when the frontier of the first issues exceeds `N` points"))
+			fs.Duration("timeout", 0, i18n.Key("fail when the computation takes longer than `D` (0: no limit)"))
+			fs.Bool("compact", false, i18n.Key("write the JSON on one line"))
+			fs.String("svg", "", i18n.Key("also draw the frontier of two parties as SVG into `FILE`"))
 			fs.String("lang", "", langHelp)
 			readFlags(fs)
-			fs.String("item", "", "read the issues of `ITEM` and the parties' sealed preferences from the record of --talks")
-			fs.String("key", "", "with --item: the key file of a mediator, which opens the preferences (env PARLEY_KEY)")
+			fs.String("item", "", i18n.Key("read the issues of `ITEM` and the parties' sealed preferences from the record of --talks"))
+			fs.String("key", "", i18n.Key("with --item: the key file of a mediator, which opens the preferences (env PARLEY_KEY)"))
 		},
 		Run: runPackages,
 	})

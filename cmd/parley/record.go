@@ -32,8 +32,8 @@ offline. The viewer is the public unless --viewer names an actor's public
 key (locally) or you are signed in (with --server).`,
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
-			fs.String("viewer", "", "the public key of the actor whose view to export (local record only)")
-			fs.String("o", "", "the file to write (default: standard output)")
+			fs.String("viewer", "", i18n.Key("the public key of the actor whose view to export (local record only)"))
+			fs.String("o", "", i18n.Key("the file to write (default: standard output)"))
 		},
 		Run: runExport,
 	})
@@ -51,8 +51,8 @@ and exits 0; exits 1 naming the first failing entry and why; exits 2 if the
 bundle is malformed. Pass --log-key with the log's key from a source you
 trust, or compare the key it prints.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("log-key", "", "the log's verifier key, as you received it from a source you trust")
-			fs.Bool("q", false, "print only errors")
+			fs.String("log-key", "", i18n.Key("the log's verifier key, as you received it from a source you trust"))
+			fs.Bool("q", false, i18n.Key("print only errors"))
 		},
 		Run: runVerify,
 	})
@@ -66,7 +66,7 @@ check with "parley verify-proof" that the host accepted that event, without
 seeing the rest of the record.`,
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
-			fs.String("o", "", "the file to write (default: standard output)")
+			fs.String("o", "", i18n.Key("the file to write (default: standard output)"))
 		},
 		Run: runProof,
 	})
@@ -80,8 +80,8 @@ checkpoint's tree. With --event, a file holding the event as served by the
 API ({"event", "sig"} and the salt from its receipt as {"salt"}), it also
 checks that the leaf commits to that exact signed event.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.String("log-key", "", "the log's verifier key (required)")
-			fs.String("event", "", "a receipt or event file to tie the proof to (JSON with event, sig and salt in base64)")
+			fs.String("log-key", "", i18n.Key("the log's verifier key (required)"))
+			fs.String("event", "", i18n.Key("a receipt or event file to tie the proof to (JSON with event, sig and salt in base64)"))
 		},
 		Run: runVerifyProof,
 	})

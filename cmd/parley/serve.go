@@ -64,18 +64,18 @@ of --metrics-token-file; with neither, not at all.`,
 
 func serveFlags(fs *flag.FlagSet) {
 	dataFlags(fs)
-	fs.String("addr", "", "address to listen on (env PARLEY_ADDR; default 127.0.0.1:8080)")
-	fs.String("log-level", "", "debug, info, warn or error (env PARLEY_LOG_LEVEL; default info)")
-	fs.String("read-rate", "", "reads per second per client address and per signed-in key, -1 for no limit (env PARLEY_READ_RATE; default 200)")
-	fs.String("write-rate", "", "writes per second per client address and per signed-in key, -1 for no limit (env PARLEY_WRITE_RATE; default 100)")
-	fs.String("sign-in-rate", "", "sign-in requests (challenges and sessions) per minute per client address, -1 for no limit (env PARLEY_SIGN_IN_RATE; default 60)")
-	fs.String("founders", "", "file of the public keys that may found a talks, one a line, # for comments (env PARLEY_FOUNDERS; default: any key, --talks-per-hour per address)")
-	fs.String("talks-per-hour", "", "new talks per hour per client address when founding is open to any key, -1 for no limit (env PARLEY_TALKS_PER_HOUR; default 10)")
-	fs.String("streams-per-addr", "", "live streams per client address, -1 for no limit (env PARLEY_STREAMS_PER_ADDR; default 256)")
-	fs.String("anon-streams-per-addr", "", "live streams without a session per client address, -1 for no limit (env PARLEY_ANON_STREAMS_PER_ADDR; default 16)")
-	fs.String("trusted-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (env PARLEY_TRUSTED_PROXY; default none)")
-	fs.String("metrics-addr", "", "address to serve /metrics on, apart from the API (env PARLEY_METRICS_ADDR)")
-	fs.String("metrics-token-file", "", "file holding a token of at least 16 characters that /metrics requires as \"Authorization: Bearer TOKEN\" (env PARLEY_METRICS_TOKEN_FILE)")
+	fs.String("addr", "", i18n.Key("address to listen on (env PARLEY_ADDR; default 127.0.0.1:8080)"))
+	fs.String("log-level", "", i18n.Key("debug, info, warn or error (env PARLEY_LOG_LEVEL; default info)"))
+	fs.String("read-rate", "", i18n.Key("reads per second per client address and per signed-in key, -1 for no limit (env PARLEY_READ_RATE; default 200)"))
+	fs.String("write-rate", "", i18n.Key("writes per second per client address and per signed-in key, -1 for no limit (env PARLEY_WRITE_RATE; default 100)"))
+	fs.String("sign-in-rate", "", i18n.Key("sign-in requests (challenges and sessions) per minute per client address, -1 for no limit (env PARLEY_SIGN_IN_RATE; default 60)"))
+	fs.String("founders", "", i18n.Key("file of the public keys that may found a talks, one a line, # for comments (env PARLEY_FOUNDERS; default: any key, --talks-per-hour per address)"))
+	fs.String("talks-per-hour", "", i18n.Key("new talks per hour per client address when founding is open to any key, -1 for no limit (env PARLEY_TALKS_PER_HOUR; default 10)"))
+	fs.String("streams-per-addr", "", i18n.Key("live streams per client address, -1 for no limit (env PARLEY_STREAMS_PER_ADDR; default 256)"))
+	fs.String("anon-streams-per-addr", "", i18n.Key("live streams without a session per client address, -1 for no limit (env PARLEY_ANON_STREAMS_PER_ADDR; default 16)"))
+	fs.String("trusted-proxy", "", i18n.Key("comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (env PARLEY_TRUSTED_PROXY; default none)"))
+	fs.String("metrics-addr", "", i18n.Key("address to serve /metrics on, apart from the API (env PARLEY_METRICS_ADDR)"))
+	fs.String("metrics-token-file", "", i18n.Key("file holding a token of at least 16 characters that /metrics requires as \"Authorization: Bearer TOKEN\" (env PARLEY_METRICS_TOKEN_FILE)"))
 }
 
 // serveConfig is the configuration of a server process.

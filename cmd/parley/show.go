@@ -49,8 +49,8 @@ texts (titles, reasons, statements) stay in the language they were
 signed in.`,
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
-			fs.String("round", "", "the round (default: the current round)")
-			fs.String("o", "", "write to this file instead of standard output")
+			fs.String("round", "", i18n.Key("the round (default: the current round)"))
+			fs.String("o", "", i18n.Key("write to this file instead of standard output"))
 			fs.String("lang", "", langHelp)
 		},
 		Run: runBriefing,

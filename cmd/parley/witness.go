@@ -43,8 +43,8 @@ writes the fork evidence to a file, reports it to the log, and exits 1:
 keep that file and publish it.`,
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
-			fs.String("key", "", "the witness's actor key file (env PARLEY_KEY)")
-			fs.String("state", "", "the witness state file (default: parley/witness/ORIGIN.json in the user's configuration directory)")
+			fs.String("key", "", i18n.Key("the witness's actor key file (env PARLEY_KEY)"))
+			fs.String("state", "", i18n.Key("the witness state file (default: parley/witness/ORIGIN.json in the user's configuration directory)"))
 		},
 		Run: runWitness,
 	})
