@@ -92,6 +92,29 @@ func TestPagesBrowser(t *testing.T) {
 				}
 			}
 		}
+		// In Arabic, right to left: the pages of the pictures, the
+		// timeline and the dashboard, at both widths.
+		arabic := newTab(t, browser, "arabic")
+		arabic.goTo(t, base+"/lang/ar?next="+talks)
+		for _, w := range []int64{390, 1400} {
+			arabic.do(t, chromedp.EmulateViewport(w, 900))
+			for _, p := range pages {
+				if !strings.Contains(p.name, "history") && !strings.Contains(p.name, "timeline") && !strings.Contains(p.name, "explain") && p.name != "dashboard" && p.name != "overview" {
+					continue
+				}
+				arabic.goTo(t, base+p.path)
+				if dir := eval[string](t, arabic, `document.documentElement.dir`); dir != "rtl" {
+					t.Fatalf("%s in Arabic: dir=%q", p.path, dir)
+				}
+				if got := eval[[]float64](t, arabic, `[document.documentElement.scrollWidth, innerWidth]`); got[0] > got[1] {
+					t.Errorf("%s in Arabic at %d px: the page is %v px wide", p.path, w, got[0])
+				}
+				arabic.screenshot(t, shots, fmt.Sprintf("ar-%s-%d.png", p.name, w))
+			}
+		}
+		if errs := arabic.errors(); len(errs) > 0 {
+			t.Errorf("console errors in Arabic: %q", errs)
+		}
 		public.do(t, chromedp.EmulateReset())
 		mediator.do(t, chromedp.EmulateReset())
 	})
