@@ -84,6 +84,13 @@ func TestPackagesFromRecord(t *testing.T) {
 	if got != want {
 		t.Errorf("the mediator's packages from the record differ from those of stdin:\nrecord %s\nstdin  %s", got, want)
 	}
+	// What docs/PACKAGES.md says of the demo: 14 packages on the
+	// frontier, the draft's package not among them, 4 better for both.
+	for _, w := range []string{`"points":14,`, `"pareto_optimal":false`, `"improvement_points":4,`} {
+		if !strings.Contains(got, w) {
+			t.Errorf("the mediator's packages of the demo lack %s, which docs/PACKAGES.md says:\n%s", w, got)
+		}
+	}
 	if !strings.Contains(stderr, "gov, opp") {
 		t.Errorf("the mediator is not told whose preferences it computed from: %q", stderr)
 	}
