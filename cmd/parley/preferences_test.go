@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,34 @@ func TestPackagesFromRecord(t *testing.T) {
 		t.Errorf("packages --item -svg: %v", err)
 	} else if b, _ := os.ReadFile(svg); !bytes.Contains(b, []byte("<svg")) {
 		t.Errorf("-svg wrote no picture")
+	}
+
+	// The same through a server: the mediator signs in, reads the sealed
+	// preferences from the API and opens them here; a party's delegate
+	// revises its party's through the server.
+	url, stop := startServeArgs(t, []string{"serve", "--addr", "127.0.0.1:0", "--dir", dir, "--host", "demo.parley.localhost"}, io.Discard, getenv)
+	viaServer := []string{"--server", url, "--talks", x.Talks}
+	got, stderr, err = runIn(t, getenv, "", append([]string{"packages", "-compact", "--item", "D2", "--key", key("xmediator")}, viaServer...)...)
+	if err != nil || got != want {
+		t.Errorf("packages --item D2 --server: %v\n%s\ngot  %s\nwant %s", err, stderr, got, want)
+	}
+	var served map[string]any
+	json.Unmarshal([]byte(inst), &struct {
+		Parties []*map[string]any `json:"parties"`
+	}{Parties: []*map[string]any{&served}})
+	served["reservation"] = "0.55"
+	b, _ := json.Marshal(served)
+	sf := filepath.Join(t.TempDir(), "gov.json")
+	os.WriteFile(sf, b, 0o600)
+	if out, stderr, err := runIn(t, getenv, "", append([]string{"preferences", "D2", sf, "--key", key("xgovdel")}, viaServer...)...); err != nil {
+		t.Errorf("preferences --server: %v\n%s%s", err, out, stderr)
+	}
+	got, _, err = runIn(t, getenv, "", append([]string{"packages", "-compact", "--item", "D2", "--key", key("xmediator")}, viaServer...)...)
+	if err != nil || !strings.Contains(got, `"gov":{"reservation":"0.55"`) {
+		t.Errorf("after a revision through the server the mediator computes %s (%v), want gov's reservation 0.55", got, err)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve: %v", err)
 	}
 
 	// A party reads only its own preferences back: the Government's
