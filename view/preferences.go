@@ -12,7 +12,7 @@ import "github.com/parleyhq/parley/state"
 // could.
 type Preferences struct {
 	Item       string
-	Definition *state.IssueDefinition   // nil before any the viewer may see
+	Definition *state.IssueDefinition    // nil before any the viewer may see
 	Parties    []*state.PartyPreferences // in the order of the parties
 }
 
