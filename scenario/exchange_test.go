@@ -31,6 +31,7 @@ import (
 	"github.com/parleyhq/parley/seal"
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/sqlite"
+	"github.com/parleyhq/parley/view"
 	"github.com/parleyhq/parley/web"
 )
 
@@ -426,6 +427,32 @@ func TestExchange(t *testing.T) {
 		if b, err := os.ReadFile(f); err == nil {
 			if l := leaks(string(b), texts); len(l) > 0 {
 				t.Errorf("%s holds annex content: %q", filepath.Base(f), l)
+			}
+		}
+	}
+
+	// The measures as of each event, answered from the Book at its mark
+	// without replaying the log (view.LoadMeasures, which the API and the
+	// command line use), equal those of a view of the past that replays
+	// it (view.Load), for the public and the verifier.
+	for _, who := range []string{"", "xverifier"} {
+		key := ""
+		if who != "" {
+			key = parley.KeyString(x.ks[who].Public().(ed25519.PublicKey))
+		}
+		for at := int64(0); at < x.size; at++ {
+			fast, err := view.LoadMeasures(ctx, x.l, id, key, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slow, err := view.Load(ctx, x.l, id, key, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal(fast.Measures)
+			b, _ := json.Marshal(slow.Measures)
+			if string(a) != string(b) || fast.Size != slow.Size {
+				t.Fatalf("as %q, as of #%d: the measures without replay are\n%s\n(size %d), replayed\n%s\n(size %d)", who, at, a, fast.Size, b, slow.Size)
 			}
 		}
 	}

@@ -43,13 +43,14 @@ type MeasureView struct {
 	Size     int64     `json:"size"`
 }
 
-// measuresView loads the caller's view as of the event ?at= names, or now.
+// measuresView loads the caller's view of the measures as of the event
+// ?at= names, or now, without replaying the log (view.LoadMeasures).
 func (s *Server) measuresView(r *http.Request) (*view.Talks, error) {
 	at, err := queryIndex(r, "at", -1, 0, math.MaxInt64)
 	if err != nil {
 		return nil, err
 	}
-	return view.Load(r.Context(), s.l, r.PathValue("id"), viewerKey(r), at)
+	return view.LoadMeasures(r.Context(), s.l, r.PathValue("id"), viewerKey(r), at)
 }
 
 // asOf is the mark a view's measures answer as of, with the index of its

@@ -1,9 +1,12 @@
 package view
 
 import (
+	"context"
 	"slices"
 	"time"
 
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ledger"
 	"github.com/parleyhq/parley/measures"
 	"github.com/parleyhq/parley/state"
 )
@@ -98,6 +101,9 @@ func measuresOf(st *state.Talks, seen state.Seen, at measures.Mark) *Measures {
 		return nil
 	}
 	statuses := b.Statuses(at)
+	if len(statuses) == 0 {
+		return nil // no plan as of the mark
+	}
 	for _, ms := range statuses {
 		it := st.Item(ms.Measure)
 		if !seen.Visible(ms.Planned.Index) || !seen.Item(it) {
@@ -111,7 +117,11 @@ func measuresOf(st *state.Talks, seen state.Seen, at measures.Mark) *Measures {
 	m.Deadline, _ = b.NextDeadline(at)
 	for _, ms := range statuses {
 		for _, s := range ms.Steps {
-			m.History[s.Step.ID] = b.History(s.Step.ID, at)
+			if h := b.History(s.Step.ID, at); len(h) > 0 {
+				m.History[s.Step.ID] = h
+			} else {
+				m.History[s.Step.ID] = nil // none up to the mark, though some may come after it
+			}
 		}
 	}
 	return m
@@ -162,4 +172,38 @@ func measureMark(st *state.Talks, past bool) measures.Mark {
 		return measures.Mark{Index: st.Size - 1, Time: st.LastTime()}
 	}
 	return measures.At(time.Now())
+}
+
+// LoadMeasures returns a light view of a talks for its record of measures
+// carried out as of the event at, or now if at is -1: its Measures as the
+// viewer of key sees them, with Size and At as of that event, and the rest
+// of the view as of now, without the agreement. Unlike Load, it does not
+// replay the log for a view of the past, which on a large talks costs
+// seconds: the Book answers as of any mark, here the event's index and
+// time, with the viewer's visibility of now, as a view of the past has it.
+func LoadMeasures(ctx context.Context, l *ledger.Ledger, id, key string, at int64) (*Talks, error) {
+	var when time.Time
+	if at >= 0 {
+		if _, events, err := l.Read(ctx, id, at, at+1); err == nil && len(events) == 1 {
+			when = events[0].At()
+		}
+	}
+	var t *Talks
+	err := l.View(ctx, id, func(st *state.Talks, cp parley.Checkpoint) error {
+		if at < -1 || at >= st.Size || (at >= 0 && when.IsZero()) {
+			return parley.Errorf(parley.EINVALID, "at=%d is not a log index of talks %q: give one from 0 to %d", at, id, st.Size-1)
+		}
+		t = build(st, st.ViewerOf(key), l.Origin(id), cp, st.Size, nil, false)
+		mark := measureMark(st, false)
+		if at >= 0 {
+			mark = measures.Mark{Index: at, Time: when}
+			t.Size, t.At = at+1, at
+		}
+		t.Measures = measuresOf(st, st.Seen(t.Visible), mark)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }

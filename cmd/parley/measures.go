@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -169,7 +168,7 @@ annexes sealed to that actor, here, with the encryption keys of the key file.`,
 // an object with "steps" and an optional "note".
 func readSteps(path string) ([]parley.Step, string, error) {
 	if path == "" {
-		return nil, "", &exitError{2, errors.New("--file is required: the steps of the plan, as JSON; see \"parley help measure plan\"")}
+		return nil, "", &exitError{2, parley.Errorf(parley.EINVALID, "--file is required: the steps of the plan, as JSON; see \"parley help measure plan\"")}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -178,7 +177,7 @@ func readSteps(path string) ([]parley.Step, string, error) {
 	var steps []parley.Step
 	if strings.HasPrefix(strings.TrimSpace(string(b)), "[") {
 		if err := parley.DecodeStrict(b, &steps); err != nil {
-			return nil, "", fmt.Errorf("%s: %s; see \"parley help measure plan\" for a step's fields", path, parley.ErrorMessage(err))
+			return nil, "", parley.Errorf(parley.EINVALID, "%s: %s; see \"parley help measure plan\" for a step's fields", path, parley.ErrorMessage(err))
 		}
 		return steps, "", nil
 	}
@@ -187,7 +186,7 @@ func readSteps(path string) ([]parley.Step, string, error) {
 		Note  string        `json:"note"`
 	}
 	if err := parley.DecodeStrict(b, &p); err != nil {
-		return nil, "", fmt.Errorf("%s: %s; see \"parley help measure plan\" for a step's fields", path, parley.ErrorMessage(err))
+		return nil, "", parley.Errorf(parley.EINVALID, "%s: %s; see \"parley help measure plan\" for a step's fields", path, parley.ErrorMessage(err))
 	}
 	return p.Steps, p.Note, nil
 }
@@ -195,10 +194,10 @@ func readSteps(path string) ([]parley.Step, string, error) {
 // stepArgs checks the positional arguments of a step command.
 func stepArgs(e *env, name string, n int, usage string) error {
 	if len(e.Args) != n {
-		return &exitError{2, fmt.Errorf("step %s takes %d argument(s): %s; see \"parley help step %s\"", name, n, usage, name)}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "step %s takes %d argument(s): %s; see \"parley help step %s\"", name, n, usage, name)}
 	}
 	if str := e.Args[0]; str == "" {
-		return &exitError{2, errors.New("STEP is empty: name the step as its plan gives it, such as X.t1.gov")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "STEP is empty: name the step as its plan gives it, such as X.t1.gov")}
 	}
 	return nil
 }
@@ -208,11 +207,11 @@ func runStepReport(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return err
 	}
 	if str(fs, "vis") != "" {
-		return &exitError{2, errors.New("the acts of measures carried out are seen by all who see the talks; leave --vis out, and put what must stay confidential in --annex")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "the acts of measures carried out are seen by all who see the talks; leave --vis out, and put what must stay confidential in --annex")}
 	}
 	party := str(fs, "party")
 	if party == "" {
-		return &exitError{2, errors.New("--party is required: the obliged party you report for")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "--party is required: the obliged party you report for")}
 	}
 	q, err := quantityFlag(fs)
 	if err != nil {
@@ -230,7 +229,7 @@ func runStepFinding(ctx context.Context, e *env, fs *flag.FlagSet, dispute bool)
 		}
 		p.Verdict, p.Reason = parley.VerdictDisputed, e.Args[1]
 		if strings.TrimSpace(p.Reason) == "" {
-			return &exitError{2, errors.New("REASON is empty: a dispute says, in public, what was found")}
+			return &exitError{2, parley.Errorf(parley.EINVALID, "REASON is empty: a dispute says, in public, what was found")}
 		}
 	} else {
 		if err := stepArgs(e, "verify", 1, "STEP"); err != nil {
@@ -241,7 +240,7 @@ func runStepFinding(ctx context.Context, e *env, fs *flag.FlagSet, dispute bool)
 		}
 	}
 	if str(fs, "vis") != "" {
-		return &exitError{2, errors.New("the acts of measures carried out are seen by all who see the talks; leave --vis out, and put what must stay confidential in --annex")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "the acts of measures carried out are seen by all who see the talks; leave --vis out, and put what must stay confidential in --annex")}
 	}
 	q, err := quantityFlag(fs)
 	if err != nil {
@@ -254,7 +253,7 @@ func runStepFinding(ctx context.Context, e *env, fs *flag.FlagSet, dispute bool)
 func quantityFlag(fs *flag.FlagSet) (int64, error) {
 	q, err := strconv.ParseInt(str(fs, "quantity"), 10, 64)
 	if err != nil || q < 0 {
-		return 0, &exitError{2, errors.New("--quantity wants a whole number, 0 or more")}
+		return 0, &exitError{2, parley.Errorf(parley.EINVALID, "--quantity wants a whole number, 0 or more")}
 	}
 	return q, nil
 }
@@ -283,10 +282,10 @@ func sendStepAct(ctx context.Context, e *env, fs *flag.FlagSet, kind, step strin
 		return err
 	}
 	if annex != nil {
-		fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d, its annex sealed to %d recipients: %s\n", kind, tc.talks, rec.Index, len(to), names(to))
+		fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s, its annex sealed to %[1]d recipients: %[5]s", len(to), kind, tc.talks, e.P.Digits(rec.Index), names(to)))
 		return nil
 	}
-	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d\n", kind, tc.talks, rec.Index)
+	fmt.Fprintln(e.Stdout, e.P.T("recorded %[1]s in %[2]s at index %[3]s", kind, tc.talks, e.P.Digits(rec.Index)))
 	return nil
 }
 
@@ -299,7 +298,7 @@ func sealAnnex(ctx context.Context, tc *talksConn, key *keyFile, kind, step, pat
 		return nil, nil, err
 	}
 	if len(b) == 0 || !utf8.Valid(b) {
-		return nil, nil, &exitError{2, fmt.Errorf("--annex %s must hold UTF-8 text, not empty", path)}
+		return nil, nil, &exitError{2, parley.Errorf(parley.EINVALID, "--annex %s must hold UTF-8 text, not empty", path)}
 	}
 	mv, err := tc.measures(ctx, key.sign, -1)
 	if err != nil {
@@ -332,7 +331,7 @@ func sealAnnex(ctx context.Context, tc *talksConn, key *keyFile, kind, step, pat
 	}
 	to := state.AnnexRecipientsAmong(as, parties, verifier)
 	if none := state.Keyless(to); len(none) > 0 {
-		return nil, nil, fmt.Errorf("the annex cannot be sealed: %s published no encryption key yet (\"parley key publish\"); wait until they do", names(none))
+		return nil, nil, parley.Errorf(parley.EINVALID, "the annex cannot be sealed: %s published no encryption key yet (\"parley key publish\"); wait until they do", names(none))
 	}
 	if err := tc.checkKeys(ctx, to); err != nil {
 		return nil, nil, err
@@ -345,7 +344,7 @@ func sealAnnex(ctx context.Context, tc *talksConn, key *keyFile, kind, step, pat
 		}
 		pk, err := seal.ParsePublicKey(a.EncryptionKey)
 		if err != nil {
-			return nil, nil, fmt.Errorf("the encryption key of %s: %s", a.Name, parley.ErrorMessage(err))
+			return nil, nil, parley.Errorf(parley.EINVALID, "the encryption key of %s: %s", a.Name, parley.ErrorMessage(err))
 		}
 		rs[i] = seal.Recipient{Actor: k, Key: pk}
 	}
@@ -400,7 +399,7 @@ func (tc *talksConn) view(ctx context.Context, key ed25519.PrivateKey, at int64)
 	if key != nil {
 		k = parley.KeyString(key.Public().(ed25519.PublicKey))
 	}
-	return view.Load(ctx, tc.l, tc.talks, k, at)
+	return view.LoadMeasures(ctx, tc.l, tc.talks, k, at)
 }
 
 // event returns the event at index, its signature checked.
@@ -418,18 +417,18 @@ func (tc *talksConn) event(ctx context.Context, index int64) (*parley.Event, err
 		return nil, err
 	}
 	if len(events) != 1 {
-		return nil, fmt.Errorf("the record has no event %d", index)
+		return nil, parley.Errorf(parley.EINVALID, "the record has no event %d", index)
 	}
 	return events[0], nil
 }
 
 func runMeasureStatus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) > 1 {
-		return &exitError{2, errors.New("measure status takes at most 1 argument: ITEM")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "measure status takes at most 1 argument: ITEM")}
 	}
 	at, err := strconv.ParseInt(str(fs, "at"), 10, 64)
 	if err != nil || at < -1 {
-		return &exitError{2, errors.New("--at wants a log index, a whole number")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "--at wants a log index, a whole number")}
 	}
 	var key *keyFile
 	if path := opt(e, fs, "key", "PARLEY_KEY", ""); path != "" {
@@ -439,7 +438,7 @@ func runMeasureStatus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	open := str(fs, "open") == "true"
 	if open && key == nil {
-		return &exitError{2, errors.New("--open needs --key: the key file whose encryption keys open the annexes")}
+		return &exitError{2, parley.Errorf(parley.EINVALID, "--open needs --key: the key file whose encryption keys open the annexes")}
 	}
 	tc, err := connect(ctx, e, fs)
 	if err != nil {
@@ -472,31 +471,31 @@ func runMeasureStatus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			nameOf[a.Key] = a.Name
 		}
 	}
-	writeMeasures(e.Stdout, tc.talks, mv, list, nameOf)
+	writeMeasures(e.Stdout, e.P, tc.talks, mv, list, nameOf)
 	if key == nil && len(mv.Measures) == 0 {
-		fmt.Fprintln(e.Stdout, "(reading as the public; pass --key to read as an actor of the talks)")
+		fmt.Fprintln(e.Stdout, e.P.T("(reading as the public; pass --key to read as an actor of the talks)"))
 	}
 	if !open {
 		return nil
 	}
-	return openAnnexes(ctx, e.Stdout, tc, key, list)
+	return openAnnexes(ctx, e.Stdout, e.P, tc, key, list)
 }
 
 // writeMeasures prints the status table of measures.
-func writeMeasures(w io.Writer, talks string, mv *server.MeasuresView, list []measures.MeasureStatus, nameOf map[string]string) {
-	fmt.Fprintf(w, "Measures carried out in %s, as of event %d and %s\n", talks, mv.AsOf.Index, mv.AsOf.Time.UTC().Format(time.RFC3339))
+func writeMeasures(w io.Writer, p *i18n.Printer, talks string, mv *server.MeasuresView, list []measures.MeasureStatus, nameOf map[string]string) {
+	fmt.Fprintln(w, p.T("Measures carried out in %[1]s, as of event %[2]s and %[3]s", talks, p.Digits(mv.AsOf.Index), mv.AsOf.Time.UTC().Format(time.RFC3339)))
 	if len(list) == 0 {
-		fmt.Fprintln(w, "\nNo measure has a plan of steps that you may see.")
+		fmt.Fprintf(w, "\n%s\n", p.T("No measure has a plan of steps that you may see."))
 		return
 	}
 	for _, ms := range list {
-		force := "in force"
+		force := p.T("in force")
 		if !ms.InForce {
-			force = "not in force: it binds no one until the parties agree it"
+			force = p.T("not in force: it binds no one until the parties agree it")
 		}
-		fmt.Fprintf(w, "\n%s, plan version %d, %s\n", ms.Measure, ms.Version, force)
+		fmt.Fprintf(w, "\n%s\n", p.T("%[1]s, plan version %[2]s, %[3]s", ms.Measure, p.Digits(int64(ms.Version)), force))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "STEP\tPARTY\tQUANTITY\tDUE\tSTATUS\tSINCE\tREPORTED\tVERIFIED")
+		fmt.Fprintln(tw, strings.Join([]string{p.T("STEP"), p.T("PARTY"), p.T("QUANTITY"), p.T("DUE"), p.T("STATUS"), p.T("SINCE"), p.T("REPORTED"), p.T("VERIFIED")}, "\t"))
 		for _, s := range ms.Steps {
 			status := strings.ReplaceAll(s.Status, "_", " ")
 			if s.Status == measures.StatusConfirmed {
@@ -511,37 +510,36 @@ func writeMeasures(w io.Writer, talks string, mv *server.MeasuresView, list []me
 		tw.Flush()
 		switch {
 		case ms.Complete:
-			fmt.Fprintln(w, "Next: nobody; every step is done.")
+			fmt.Fprintln(w, p.T("Next: nobody; every step is done."))
 		case len(ms.Next) == 0:
-			fmt.Fprintln(w, "Next: nobody, until the measure is in force or the steps it waits for are done.")
+			fmt.Fprintln(w, p.T("Next: nobody, until the measure is in force or the steps it waits for are done."))
 		}
 		for _, m := range ms.Next {
-			late := ""
-			if m.Overdue {
-				late = ", overdue"
-			}
+			since := m.Since.UTC().Format(time.RFC3339)
 			if m.Act == measures.KindVerifyStep {
 				who := nameOf[m.Verifier]
 				if who == "" {
 					who = clipKey(m.Verifier)
 				}
-				fmt.Fprintf(w, "Next: the verifier %s must verify %s (since %s)\n", who, m.Step, m.Since.UTC().Format(time.RFC3339))
+				fmt.Fprintln(w, p.T("Next: the verifier %[1]s must verify %[2]s (since %[3]s)", who, m.Step, since))
+			} else if m.Overdue {
+				fmt.Fprintln(w, p.T("Next: %[1]s must report %[2]s (since %[3]s, overdue)", m.Party, m.Step, since))
 			} else {
-				fmt.Fprintf(w, "Next: %s must report %s (since %s%s)\n", m.Party, m.Step, m.Since.UTC().Format(time.RFC3339), late)
+				fmt.Fprintln(w, p.T("Next: %[1]s must report %[2]s (since %[3]s)", m.Party, m.Step, since))
 			}
 		}
 	}
 	if len(mv.Records) > 0 {
-		fmt.Fprintln(w, "\nRecords of the parties (steps of the plans in force)")
+		fmt.Fprintf(w, "\n%s\n", p.T("Records of the parties (steps of the plans in force)"))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "PARTY\tON TIME\tLATE\tIN PART\tDISPUTED\tOPEN\tDISPUTES")
+		fmt.Fprintln(tw, strings.Join([]string{p.T("PARTY"), p.T("ON TIME"), p.T("LATE"), p.T("IN PART"), p.T("DISPUTED"), p.T("OPEN"), p.T("DISPUTES")}, "\t"))
 		for _, r := range mv.Records {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\n", r.Party, len(r.OnTime), len(r.Late), len(r.InPart), len(r.Disputed), len(r.Open), r.Disputes)
 		}
 		tw.Flush()
 	}
 	if len(mv.Done) > 0 {
-		fmt.Fprintf(w, "\nSteps done (conditions name them done(ID)): %s\n", strings.Join(mv.Done, ", "))
+		fmt.Fprintf(w, "\n%s\n", p.T("Steps done (conditions name them done(ID)): %s", strings.Join(mv.Done, ", ")))
 	}
 }
 
@@ -573,7 +571,7 @@ func entryText(e *measures.Entry) string {
 
 // openAnnexes prints the annexes of the steps of list that the actor of
 // key opens with its encryption keys.
-func openAnnexes(ctx context.Context, w io.Writer, tc *talksConn, key *keyFile, list []measures.MeasureStatus) error {
+func openAnnexes(ctx context.Context, w io.Writer, p *i18n.Printer, tc *talksConn, key *keyFile, list []measures.MeasureStatus) error {
 	v := map[int64]string{}
 	var order []int64
 	for _, ms := range list {
@@ -588,7 +586,7 @@ func openAnnexes(ctx context.Context, w io.Writer, tc *talksConn, key *keyFile, 
 			}
 		}
 	}
-	fmt.Fprintf(w, "\nAnnexes of the last reports and findings, opened with your keys: %d\n", len(order))
+	fmt.Fprintf(w, "\n%s\n", p.T("Annexes of the last reports and findings, opened with your keys: %d", len(order)))
 	actor := key.sign.Public().(ed25519.PublicKey)
 	for _, i := range order {
 		ev, err := tc.event(ctx, i)
@@ -597,12 +595,12 @@ func openAnnexes(ctx context.Context, w io.Writer, tc *talksConn, key *keyFile, 
 		}
 		pt, err := seal.OpenAct(tc.origin, ev, actor, key.encryptionKeys(), nil)
 		if err != nil {
-			fmt.Fprintf(w, "\n#%d %s: sealed, and not opened: %s\n", i, v[i], parley.ErrorMessage(err))
+			fmt.Fprintf(w, "\n#%d %s\n", i, p.T("%[1]s: sealed, and not opened: %[2]s", v[i], p.Error(err)))
 			continue
 		}
 		var c parley.AnnexContent
 		if err := parley.DecodeStrict(pt, &c); err != nil {
-			fmt.Fprintf(w, "\n#%d %s: it opens, but its content is not an annex (%s)\n", i, v[i], parley.ErrorMessage(err))
+			fmt.Fprintf(w, "\n#%d %s\n", i, p.T("%[1]s: it opens, but its content is not an annex (%[2]s)", v[i], p.Error(err)))
 			continue
 		}
 		fmt.Fprintf(w, "\n#%d %s:\n", i, v[i])
