@@ -79,10 +79,46 @@ A later preferences.give replaces the earlier one; after the mediator
 defines the issues again, give them again.`,
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
-			fs.String("party", "", "the party the preferences are for (default: the party of --key)")
+			fs.String("party", "", i18n.Key("the party the preferences are for (default: the party of --key)"))
 		},
 		Run: runPreferences,
 	})
+	register(&command{
+		Name:    "preferences read",
+		Usage:   "[flags] ITEM",
+		Summary: i18n.Key("print the preferences over the packages of an item that your key opens, in the interchange format"),
+		Help: `Preferences read prints, as one JSON object in the interchange format of
+"parley packages" (docs/PACKAGES.md), the current issues of ITEM and every
+party's latest preferences over them that the actor of --key can open:
+all of them for a mediator, its own party's for a party's head or
+delegate. They are read from the server of --server (signed in with --key
+for this request only) or else the local record, the signature of every
+event checked, and opened here, on this device. What it prints can be
+given to "parley packages" on standard input, by whoever may read it.
+
+An item named "read" is written after --: parley preferences -- read FILE.`,
+		Flags: func(fs *flag.FlagSet) {
+			readFlags(fs)
+			fs.String("key", "", i18n.Key("the actor key file that opens the preferences (env PARLEY_KEY)"))
+		},
+		Run: runPreferencesRead,
+	})
+}
+
+func runPreferencesRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) != 1 {
+		return &exitError{2, parley.Errorf(parley.EINVALID, "preferences read takes 1 argument: ITEM")}
+	}
+	inst, _, err := instanceFromRecord(ctx, e, fs, e.Args[0])
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(inst, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.Stdout, "%s\n", b)
+	return err
 }
 
 // issuesFile is the input of parley issues.

@@ -142,6 +142,22 @@ func TestPackagesFromRecord(t *testing.T) {
 	if err := json.Unmarshal([]byte(own), &res); err != nil || len(res.Parties) != 1 || res.Parties[0] != "gov" {
 		t.Errorf("gov's delegate computed over %v (%v), want gov's alone", res.Parties, err)
 	}
+	// What each can read back, in the interchange format: the mediator
+	// the whole instance, which packages reads as the record gives it.
+	read, _, err := runIn(t, getenv, "", append([]string{"preferences", "read", "D2", "--key", key("xmediator")}, rec...)...)
+	if err != nil {
+		t.Fatalf("preferences read: %v", err)
+	}
+	now, _, err := packages("xmediator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _, err := runIn(t, getenv, read, "packages", "-compact", "-current", current); err != nil || again != now {
+		t.Errorf("packages on what preferences read printed: %v\n%s\nwant %s", err, again, now)
+	}
+	if mine, _, err := runIn(t, getenv, "", append([]string{"preferences", "read", "D2", "--key", key("xopp")}, rec...)...); err != nil || strings.Contains(mine, `"id": "gov"`) || !strings.Contains(mine, `"id": "opp"`) {
+		t.Errorf("opp reads back %s (%v), want its own preferences alone", mine, err)
+	}
 	// The verifier, of no party, reads none; the convener sees them
 	// given but cannot open them.
 	if _, _, err := packages("xverifier"); err == nil || !strings.Contains(err.Error(), "no party has given preferences over D2 that --key may read") {
