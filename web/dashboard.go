@@ -26,8 +26,14 @@ var stanceCode = map[string]byte{
 }
 
 // matrixCellBudget bounds the cells the dashboard renders on the server in
-// one page; the script renders the whole matrix from its data.
-const matrixCellBudget = 1500
+// one page; the script renders the whole matrix from its data. Beside an
+// explanation, which carries the blocking graph and the tree of blockers,
+// the page renders fewer (explainCellBudget), so that it stays within the
+// weight of a page in every language (docs/UI.md).
+const (
+	matrixCellBudget  = 1500
+	explainCellBudget = 600
+)
 
 // A matrix is the parties × items grid of a dashboard.
 type matrix struct {
@@ -80,8 +86,9 @@ func (c matrixCell) Class() string {
 }
 
 // newMatrix builds the rows of one page of the matrix (page from 1; 0 for
-// every row).
-func newMatrix(s *snap, v *verdict, pg int) *matrix {
+// every row), of about budget cells: at least 5 rows, or 3 beside an
+// explanation.
+func newMatrix(s *snap, v *verdict, pg, budget int) *matrix {
 	m := &matrix{TotalItems: len(s.Items)}
 	for _, p := range s.Parties {
 		if p.Participant {
@@ -92,7 +99,11 @@ func newMatrix(s *snap, v *verdict, pg int) *matrix {
 	}
 	per := len(s.Items)
 	if pg > 0 {
-		per = max(5, min(200, matrixCellBudget/max(1, len(m.Parties))))
+		least := 5
+		if budget < matrixCellBudget {
+			least = 3
+		}
+		per = max(least, min(200, budget/max(1, len(m.Parties))))
 	}
 	m.Pages = max(1, (len(s.Items)+per-1)/max(1, per))
 	if pg > 0 {
@@ -147,7 +158,11 @@ func (h *handler) dashboard(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	d := &dashboardData{Matrix: newMatrix(s, v, max(1, pg)), Counts: map[string]int{}, PrevStep: -1, NextStep: -1}
+	budget := matrixCellBudget
+	if r.URL.Query().Get("item") != "" {
+		budget = explainCellBudget
+	}
+	d := &dashboardData{Matrix: newMatrix(s, v, max(1, pg), budget), Counts: map[string]int{}, PrevStep: -1, NextStep: -1}
 	for _, st := range v.Status {
 		d.Counts[st]++
 	}
@@ -213,7 +228,7 @@ func (h *handler) dashboardData(w http.ResponseWriter, r *http.Request) {
 		h.writeJSONError(w, r, err)
 		return
 	}
-	m := newMatrix(s, v, 0)
+	m := newMatrix(s, v, 0, 0)
 	hist, err := h.history(r.Context(), s)
 	if err != nil {
 		h.writeJSONError(w, r, err)

@@ -273,10 +273,9 @@ func scriptKeys(fsys fs.FS) ([]string, error) {
 }
 
 // scriptCatalog returns the entries of a language's catalog that the
-// scripts say, as JSON for a <script type="application/json"> block of the
-// layout (json.Marshal escapes <, > and &, so nothing in it ends the
-// block). Keys the language does not translate are left out: the scripts
-// then say the key, in English.
+// scripts say, as JSON, which is the value of a JavaScript expression.
+// Keys the language does not translate are left out: the scripts then say
+// the key, in English.
 func scriptCatalog(p *i18n.Printer, keys []string) (template.JS, error) {
 	c, err := i18n.Load()
 	if err != nil {

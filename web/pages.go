@@ -167,7 +167,7 @@ func (h *handler) funcs(p *i18n.Printer) template.FuncMap {
 		"actorNames":         func(as []*state.Actor) template.HTML { return actorNamesHTML(p, as) },
 		"statementLanguages": statementLanguages,
 		"listHTML":           func(items []template.HTML) template.HTML { return listHTML(p, items) },
-		"scriptCatalog":      func() template.JS { return h.scripts[p.Code()] },
+		"scriptCatalog":      func() string { return h.staticURL(catalogScript(p)) },
 		"hasBidi":            hasBidi,
 		"dirOf":              dirOf,
 		"status":             func(s string) string { return words.Status(p, s) },

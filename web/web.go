@@ -60,7 +60,6 @@ type handler struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	pages   map[string]*template.Template // by language and name: "ar/dashboard"
-	scripts map[string]template.JS        // by language: the catalog entries the scripts say
 	static  map[string]staticFile         // by path under /static/
 	results resultCache
 	replays view.Histories
@@ -97,12 +96,18 @@ func New(l *ledger.Ledger, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.scripts = map[string]template.JS{}
 	for _, tag := range i18n.Tags {
 		p := i18n.For(tag)
-		if h.scripts[p.Code()], err = scriptCatalog(p, keys); err != nil {
+		// The catalog entries the scripts say, as a script of their own,
+		// which browsers cache for good by its version, instead of in
+		// every page.
+		entries, err := scriptCatalog(p, keys)
+		if err != nil {
 			return nil, err
 		}
+		body := []byte("globalThis.parleyCatalog = " + string(entries) + ";\n")
+		sum := sha256.Sum256(body)
+		h.static[catalogScript(p)] = staticFile{body: body, ctype: "text/javascript; charset=utf-8", version: hex.EncodeToString(sum[:6])}
 		funcs := h.funcs(p)
 		for k, f := range pictureFuncs(p) {
 			funcs[k] = f
@@ -206,6 +211,10 @@ func (h *handler) loadStatic() error {
 		return nil
 	})
 }
+
+// catalogScript is the path under /static/ of the script that holds the
+// entries of p's catalog that the page's scripts say.
+func catalogScript(p *i18n.Printer) string { return "i18n/" + p.Code() + ".js" }
 
 // staticURL returns the URL of a static file with its version, so that
 // browsers may cache it for good.

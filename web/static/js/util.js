@@ -57,15 +57,13 @@ function lang() {
 }
 
 // The entries of the catalog the page's scripts say, which the layout
-// embeds as JSON: key → translation, or key → plural forms.
+// loads before the scripts as a script of its own (cached for good, by
+// its version): key → translation, or key → plural forms.
 let entries = null;
 function catalog() {
   if (entries === null) {
-    entries = {};
-    const el = typeof document !== 'undefined' && document.getElementById('parley-i18n');
-    if (el) {
-      try { entries = JSON.parse(el.textContent) || {}; } catch { entries = {}; }
-    }
+    const c = globalThis.parleyCatalog;
+    entries = c && typeof c === 'object' ? c : {};
   }
   return entries;
 }
