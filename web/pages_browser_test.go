@@ -39,6 +39,8 @@ func TestPagesBrowser(t *testing.T) {
 		{"document-D1", talks + "/items/D1"},
 		{"diff-D1", talks + "/items/D1?from=1&to=2"},
 		{"workspace", talks + "/workspace"},
+		{"workspace-oppA", talks + "/workspace?party=oppA"},
+		{"measure-M1a", talks + "/measures/M1a"},
 		{"history", talks + "/history"},
 		{"history-cursor", fmt.Sprintf("%s/history?range=r2&at=%d", talks, cursor)},
 		{"timeline", talks + "/timeline"},

@@ -247,7 +247,10 @@ func TestTimelineFilters(t *testing.T) {
 		t.Errorf("the changes of agreement: events %s, want %s", got, want)
 	}
 	text := pageText(body)
-	for _, want := range []string{"2 events that match", "10 April 2015", "8 April 2015", "D1 lost agreement", "D1 became agreed"} {
+	if strings.Contains(body, "Older events") {
+		t.Errorf("the changes of agreement, all on one page, link to older ones")
+	}
+	for _, want := range []string{"2 events that match, among events 0 to", "10 April 2015", "8 April 2015", "D1 lost agreement", "D1 became agreed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the changes of agreement do not say %q: %.400s", want, text)
 		}

@@ -199,6 +199,7 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 			}
 			if len(idx) > timelinePage {
 				idx = idx[len(idx)-timelinePage:]
+				lo = idx[0] // older changes are left for the next page
 			}
 			for _, i := range idx {
 				got, err := h.timelineRows(r, s, hist, i, i+1, match)
@@ -206,9 +207,6 @@ func (h *handler) timeline(r *http.Request) (*page, error) {
 					return nil, err
 				}
 				rows = append(rows, got...)
-			}
-			if len(idx) > 0 {
-				lo = idx[0]
 			}
 		} else {
 			for hi := to; hi > lo && len(rows) < timelinePage; {
