@@ -30,15 +30,11 @@ func init() {
 	for _, a := range acts {
 		a := a
 		register(&command{
-			Name:    a.name,
-			Usage:   "[flags] " + a.args,
-			Summary: a.summary,
-			Help: a.help + "\n\nThe act is signed here with the actor key (--key), then sent to the server\n" +
-				"named by --server, or appended to the record in the local database (--dir,\n" +
-				"--db). Locally it is signed for the log origin <host>/talks/<id> that the\n" +
-				"talks' log key names (for a talks being founded, --host chooses it); a\n" +
-				"--host or PARLEY_HOST that names another host is refused before anything\n" +
-				"is stored. It prints the event's log index.",
+			Name:     a.name,
+			Usage:    "[flags] " + a.args,
+			Summary:  a.summary,
+			Help:     a.help,
+			HelpTail: actHelp,
 			Flags: func(fs *flag.FlagSet) {
 				actFlags(fs)
 				if a.flags != nil {
@@ -49,6 +45,14 @@ func init() {
 		})
 	}
 }
+
+// actHelp ends the help of every act: how it is signed and where it goes.
+var actHelp = i18n.Key(`The act is signed here with the actor key (--key), then sent to the server
+named by --server, or appended to the record in the local database (--dir,
+--db). Locally it is signed for the log origin <host>/talks/<id> that the
+talks' log key names (for a talks being founded, --host chooses it); a
+--host or PARLEY_HOST that names another host is refused before anything
+is stored. It prints the event's log index.`)
 
 func actFlags(fs *flag.FlagSet) {
 	dataFlags(fs)
@@ -187,7 +191,7 @@ func list(s string) []string {
 var acts = []*act{
 	{
 		name: "init", kind: parley.KindFoundTalks, summary: i18n.Key("found a talks; the signer becomes its convener"),
-		help: "Init founds the talks named by --talks with its title, the convener's name and the decision rule.",
+		help: i18n.Key("Init founds the talks named by --talks with its title, the convener's name and the decision rule."),
 		flags: func(fs *flag.FlagSet) {
 			fs.String("title", "", i18n.Key("the talks' title (required)"))
 			fs.String("name", "", i18n.Key("the convener's name (required)"))
@@ -204,18 +208,18 @@ var acts = []*act{
 	},
 	{
 		name: "mediator add", args: "KEY NAME", nargs: 2, kind: parley.KindAddMediator,
-		summary: i18n.Key("name a mediator (convener only)"), help: "Mediator add puts KEY on the roster as a mediator named NAME.",
+		summary: i18n.Key("name a mediator (convener only)"), help: i18n.Key("Mediator add puts KEY on the roster as a mediator named NAME."),
 		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.AddMediator{Key: a[0], Name: a[1]}, nil },
 	},
 	{
 		name: "party add", args: "PARTY NAME", nargs: 2, kind: parley.KindAddParty,
-		summary: i18n.Key("add a party to the talks"), help: "Party add adds the party with id PARTY and its full NAME.",
+		summary: i18n.Key("add a party to the talks"), help: i18n.Key("Party add adds the party with id PARTY and its full NAME."),
 		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.AddParty{Party: a[0], Name: a[1]}, nil },
 	},
 	{
 		name: "roster add", args: "KEY NAME", nargs: 2, kind: parley.KindAddActor,
 		summary: i18n.Key("put an actor on the roster with a role"),
-		help:    "Roster add binds KEY to a role: head or delegate of a party, observer or verifier.",
+		help:    i18n.Key("Roster add binds KEY to a role: head or delegate of a party, observer or verifier."),
 		flags: func(fs *flag.FlagSet) {
 			fs.String("role", "delegate", i18n.Key("head, delegate, observer or verifier"))
 			fs.String("party", "", i18n.Key("the party of a head or delegate"))
@@ -226,7 +230,7 @@ var acts = []*act{
 	},
 	{
 		name: "roster revoke", args: "KEY", nargs: 1, kind: parley.KindRevokeActor,
-		summary: i18n.Key("take a key off the roster (lost or stolen)"), help: "Roster revoke stops KEY from acting from now on.",
+		summary: i18n.Key("take a key off the roster (lost or stolen)"), help: i18n.Key("Roster revoke stops KEY from acting from now on."),
 		flags: func(fs *flag.FlagSet) { fs.String("reason", "", i18n.Key("why (required)")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.RevokeActor{Key: a[0], Reason: str(fs, "reason")}, nil
@@ -234,7 +238,7 @@ var acts = []*act{
 	},
 	{
 		name: "round plan", args: "ROUND", nargs: 1, kind: parley.KindPlanRound,
-		summary: i18n.Key("plan a round with dates and venue"), help: "Round plan plans the round with id ROUND.",
+		summary: i18n.Key("plan a round with dates and venue"), help: i18n.Key("Round plan plans the round with id ROUND."),
 		flags: func(fs *flag.FlagSet) {
 			fs.String("title", "", i18n.Key("the round's title (required)"))
 			fs.String("starts", "", i18n.Key("first day, YYYY-MM-DD"))
@@ -248,12 +252,12 @@ var acts = []*act{
 	},
 	{
 		name: "round open", args: "ROUND", nargs: 1, kind: parley.KindOpenRound,
-		summary: i18n.Key("open a planned round"), help: "Round open opens ROUND; parties take stances only in an open round.",
+		summary: i18n.Key("open a planned round"), help: i18n.Key("Round open opens ROUND; parties take stances only in an open round."),
 		payload: func(_ *flag.FlagSet, a []string) (any, error) { return parley.RoundRef{Round: a[0]}, nil },
 	},
 	{
 		name: "round close", args: "ROUND", nargs: 1, kind: parley.KindCloseRound,
-		summary: i18n.Key("close an open round"), help: "Round close closes ROUND; nothing more can be recorded in it.",
+		summary: i18n.Key("close an open round"), help: i18n.Key("Round close closes ROUND; nothing more can be recorded in it."),
 		flags: func(fs *flag.FlagSet) { fs.String("note", "", i18n.Key("a closing note")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.CloseRound{Round: a[0], Note: str(fs, "note")}, nil
@@ -261,21 +265,21 @@ var acts = []*act{
 	},
 	{
 		name: "invite", args: "ROUND PARTY", nargs: 2, kind: parley.KindInvite,
-		summary: i18n.Key("invite a party to a round"), help: "Invite asks PARTY to ROUND.",
+		summary: i18n.Key("invite a party to a round"), help: i18n.Key("Invite asks PARTY to ROUND."),
 		payload: func(_ *flag.FlagSet, a []string) (any, error) {
 			return parley.Invitation{Round: a[0], Party: a[1]}, nil
 		},
 	},
 	{
 		name: "accept", args: "ROUND PARTY", nargs: 2, kind: parley.KindAcceptInvitation,
-		summary: i18n.Key("accept a party's invitation to a round"), help: "Accept answers PARTY's invitation to ROUND: it will attend.",
+		summary: i18n.Key("accept a party's invitation to a round"), help: i18n.Key("Accept answers PARTY's invitation to ROUND: it will attend."),
 		payload: func(_ *flag.FlagSet, a []string) (any, error) {
 			return parley.Invitation{Round: a[0], Party: a[1]}, nil
 		},
 	},
 	{
 		name: "decline", args: "ROUND PARTY", nargs: 2, kind: parley.KindDeclineInvitation,
-		summary: i18n.Key("decline a party's invitation, with the reason"), help: "Decline answers PARTY's invitation to ROUND: it stays away, for --reason.",
+		summary: i18n.Key("decline a party's invitation, with the reason"), help: i18n.Key("Decline answers PARTY's invitation to ROUND: it stays away, for --reason."),
 		flags: func(fs *flag.FlagSet) { fs.String("reason", "", i18n.Key("why the party declines (required)")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.Invitation{Round: a[0], Party: a[1], Reason: str(fs, "reason")}, nil
@@ -283,7 +287,7 @@ var acts = []*act{
 	},
 	{
 		name: "item add", args: "ITEM", nargs: 1, kind: parley.KindAddItem,
-		summary: i18n.Key("put an item on the agenda"), help: "Item add adds a document or measure to the agenda; its text comes with \"version table\".",
+		summary: i18n.Key("put an item on the agenda"), help: i18n.Key("Item add adds a document or measure to the agenda; its text comes with \"version table\"."),
 		flags: func(fs *flag.FlagSet) {
 			fs.String("title", "", i18n.Key("the item's title (required)"))
 			fs.String("kind", parley.ItemDocument, i18n.Key("document or measure"))
@@ -303,14 +307,14 @@ var acts = []*act{
 	},
 	{
 		name: "package set", args: "PACKAGE [ITEM,ITEM,...]", nargs: 2, kind: parley.KindSetPackage,
-		summary: i18n.Key("make items agreed together or not at all"), help: "Package set makes the comma-separated items one package; an empty list (\"\") dissolves it.",
+		summary: i18n.Key("make items agreed together or not at all"), help: i18n.Key("Package set makes the comma-separated items one package; an empty list (\"\") dissolves it."),
 		payload: func(_ *flag.FlagSet, a []string) (any, error) {
 			return parley.SetPackage{Package: a[0], Items: list(a[1])}, nil
 		},
 	},
 	{
 		name: "rule set", args: "RULE", nargs: 1, kind: parley.KindSetRule,
-		summary: i18n.Key("set the decision rule of the talks or of one item"), help: "Rule set sets RULE: consensus, consensus_minus:N or majority:Q.",
+		summary: i18n.Key("set the decision rule of the talks or of one item"), help: i18n.Key("Rule set sets RULE: consensus, consensus_minus:N or majority:Q."),
 		flags: func(fs *flag.FlagSet) { fs.String("item", "", i18n.Key("set the rule of this item only")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			r, err := parseRule(a[0])
@@ -320,9 +324,9 @@ var acts = []*act{
 	{
 		name: "version table", args: "ITEM", nargs: 1, kind: parley.KindTableVersion,
 		summary: i18n.Key("table a new version of an item's text (mediators)"),
-		help: `Version table tables the next version of ITEM from --file: paragraphs
+		help: i18n.Key(`Version table tables the next version of ITEM from --file: paragraphs
 separated by blank lines (or a JSON array of strings if the file ends in
-.json), in the markup of docs/DOCUMENTS.md: [[option A || option B]].`,
+.json), in the markup of docs/DOCUMENTS.md: [[option A || option B]].`),
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("version", 1, i18n.Key("the version number: the next one"))
 			fs.String("file", "", i18n.Key("the text of the version (required)"))
@@ -341,9 +345,9 @@ separated by blank lines (or a JSON array of strings if the file ends in
 	{
 		name: "amend", args: "ITEM", nargs: 1, kind: parley.KindProposeAmendment,
 		summary: i18n.Key("propose an amendment for a party"),
-		help: `Amend proposes changes to a version of ITEM on behalf of --party. --file holds
+		help: i18n.Key(`Amend proposes changes to a version of ITEM on behalf of --party. --file holds
 a JSON array of changes: {"op": "replace"|"insert"|"delete", "paragraph": N,
-"text": "..."}, paragraphs numbered from 1 in the base version.`,
+"text": "..."}, paragraphs numbered from 1 in the base version.`),
 		flags: func(fs *flag.FlagSet) {
 			fs.String("id", "", i18n.Key("the amendment's id (required)"))
 			fs.Int("version", 1, i18n.Key("the version it amends"))
@@ -370,9 +374,9 @@ a JSON array of changes: {"op": "replace"|"insert"|"delete", "paragraph": N,
 	{
 		name: "stance", args: "ITEM STANCE", nargs: 2, kind: parley.KindSetStance,
 		summary: i18n.Key("record a party's stance on a version of an item"),
-		help: `Stance records STANCE (support, ad_referendum, abstain, reserve, oppose or
+		help: i18n.Key(`Stance records STANCE (support, ad_referendum, abstain, reserve, oppose or
 conditional) of --party on --version of ITEM. A conditional stance gives its
-condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
+condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`),
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("version", 1, i18n.Key("the version the stance refers to"))
 			fs.String("party", "", i18n.Key("the party taking the stance"))
@@ -386,7 +390,7 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 	},
 	{
 		name: "statement", args: "TEXT", nargs: 1, kind: parley.KindStatement,
-		summary: i18n.Key("publish a public statement"), help: "Statement records a public statement by the signer, as at a press conference.",
+		summary: i18n.Key("publish a public statement"), help: i18n.Key("Statement records a public statement by the signer, as at a press conference."),
 		flags: func(fs *flag.FlagSet) {
 			fs.String("lang", "", i18n.Key("the language of the text (BCP 47, e.g. ar, en, ru)"))
 			fs.String("round", "", i18n.Key("the round it is about"))
@@ -398,7 +402,7 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 	{
 		name: "release", args: "PARTY INDEX", nargs: 2, kind: parley.KindRelease,
 		summary: i18n.Key("show an event to a party (mediators, proximity talks)"),
-		help:    "Release lets PARTY see the event at log INDEX, as a mediator carries a position from one room to another.",
+		help:    i18n.Key("Release lets PARTY see the event at log INDEX, as a mediator carries a position from one room to another."),
 		flags:   func(fs *flag.FlagSet) { fs.String("note", "", i18n.Key("a note for the party")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			n, err := strconv.ParseInt(a[1], 10, 64)
@@ -410,7 +414,7 @@ condition with --if, e.g. --if 'agreed(M1a) or agreed(M1b)'.`,
 	},
 	{
 		name: "fact confirm", args: "FACT", nargs: 1, kind: parley.KindConfirmFact,
-		summary: i18n.Key("confirm a fact that conditions can name (verifiers)"), help: "Fact confirm records that a verifier confirmed FACT; conditions name it fact(FACT).",
+		summary: i18n.Key("confirm a fact that conditions can name (verifiers)"), help: i18n.Key("Fact confirm records that a verifier confirmed FACT; conditions name it fact(FACT)."),
 		flags: func(fs *flag.FlagSet) { fs.String("note", "", i18n.Key("what was verified")) },
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
 			return parley.ConfirmFact{Fact: a[0], Note: str(fs, "note")}, nil

@@ -28,7 +28,7 @@ func init() {
 		Name:    "caucus",
 		Usage:   "[flags] PARTY TEXT",
 		Summary: i18n.Key("write in the caucus between the mediators and a party, sealed"),
-		Help: `Caucus sends TEXT in PARTY's caucus channel, which only that party's actors
+		Help: i18n.Key(`Caucus sends TEXT in PARTY's caucus channel, which only that party's actors
 and the mediators see. The text is sealed here, before it is signed: it is
 encrypted to the encryption key of each of them (the party's actors and the
 mediators on the roster now, not revoked), so that the host stores it but
@@ -44,7 +44,7 @@ Before sealing to a server's roster, caucus checks each recipient's key
 against the key.encryption event in which that actor published it, signed
 by its own key, so that the host cannot substitute a key of its own.
 
-A party named "read" or "rewrap" is written after --: parley caucus -- read TEXT.`,
+A party named "read" or "rewrap" is written after --: parley caucus -- read TEXT.`),
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
 			fs.Bool("plain", false, i18n.Key("send the text unsealed, which the host can read: only while a recipient has no encryption key"))
@@ -55,7 +55,7 @@ A party named "read" or "rewrap" is written after --: parley caucus -- read TEXT
 		Name:    "caucus read",
 		Usage:   "[flags] PARTY",
 		Summary: i18n.Key("print a party's caucus, opening sealed messages with your key"),
-		Help: `Caucus read prints the messages of PARTY's caucus with the mediators, in log
+		Help: i18n.Key(`Caucus read prints the messages of PARTY's caucus with the mediators, in log
 order, as the actor of --key may see them, and opens each sealed message
 with that actor's encryption keys (the current one and any previous ones
 kept in the key file), or through a re-wrap of its key for that actor. A
@@ -64,7 +64,7 @@ sent in plain text is marked so, since the host could read it.
 
 With --server it signs in with --key for this command (the session is not
 kept) and reads the server's caucus route, checking the signature of every
-event it receives; without, it reads the local record.`,
+event it receives; without, it reads the local record.`),
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("key", "", i18n.Key("the actor key file that reads and opens the caucus (env PARLEY_KEY)"))
@@ -75,14 +75,14 @@ event it receives; without, it reads the local record.`,
 		Name:    "caucus rewrap",
 		Usage:   "[flags] PARTY KEY",
 		Summary: i18n.Key("let a later recipient read the earlier sealed messages of a caucus"),
-		Help: `Caucus rewrap lets the actor with signing key KEY read the sealed messages
+		Help: i18n.Key(`Caucus rewrap lets the actor with signing key KEY read the sealed messages
 of PARTY's caucus that were sealed before it could read them: a delegate
 who joined the party later, a mediator named later. For every such message
 that the actor of --key can open, it wraps the message's content key again
 for KEY's current encryption key, and records these re-wraps in seal.rewrap
 events that it signs (500 to an event). The host checks that the signer is
 a recipient of each message and that KEY may read it now and is not
-revoked; nothing is re-wrapped for a revoked actor.`,
+revoked; nothing is re-wrapped for a revoked actor.`),
 		Flags: actFlags,
 		Run:   runCaucusRewrap,
 	})
@@ -90,12 +90,12 @@ revoked; nothing is re-wrapped for a revoked actor.`,
 		Name:    "key publish",
 		Usage:   "[flags]",
 		Summary: i18n.Key("publish your encryption key in an act you sign"),
-		Help: `Key publish records the encryption key of the key file (--key) in a
+		Help: i18n.Key(`Key publish records the encryption key of the key file (--key) in a
 key.encryption event signed with its signing key: from then on, what is
 sealed to this actor (its party's caucus, for instance) is sealed to it.
 Nobody else can publish a key for you, the convener included. Publishing a
 new key (after "parley keygen --rotate-encryption") replaces the old one;
-keep the old one to open what was sealed to it.`,
+keep the old one to open what was sealed to it.`),
 		Flags: actFlags,
 		Run:   runKeyPublish,
 	})

@@ -23,7 +23,7 @@ func init() {
 		Name:    "check",
 		Usage:   "[--dir DIR] [--db URL] [--progress] [TALKS...]",
 		Summary: i18n.Key("check a stored record without a server: signatures, roles, leaves, tree, checkpoints"),
-		Help: `Check runs on the record stored in --dir (and --db: a SQLite file or a
+		Help: i18n.Key(`Check runs on the record stored in --dir (and --db: a SQLite file or a
 postgres:// URL) the checks a server runs when it loads a talks: every
 entry's signature for the log's origin, its leaf commitment, the replay of
 who may do what, the Merkle hashes the database holds, the checkpoint the
@@ -35,7 +35,7 @@ data directory, and prints one line for each: "ok" with its size and root,
 or "FAILED" with the first entry that fails and why. It changes nothing
 and needs no server; the origin of each talks is the one its log key
 names. It exits 0 if every talks passes, 1 if one fails. On a terminal, or
-with --progress, it reports its progress on standard error.`,
+with --progress, it reports its progress on standard error.`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("dir", "", i18n.Key("data directory holding the database and log keys (env PARLEY_DIR; default .parley)"))
 			fs.String("db", "", i18n.Key("the SQLite database file or a postgres:// URL (env PARLEY_DB; default DIR/parley.db)"))

@@ -28,12 +28,12 @@ func init() {
 		Name:    "login",
 		Usage:   "--server URL --key FILE",
 		Summary: i18n.Key("sign in to a server and keep the session for later commands"),
-		Help: `Login signs in to a Parley server with the actor key: the server sends a
+		Help: i18n.Key(`Login signs in to a Parley server with the actor key: the server sends a
 challenge, the key signs it here, and the server returns a short-lived
 session token, which is kept in the sessions file (PARLEY_SESSIONS, or
 parley/sessions.json in the user's configuration directory, mode 0600).
 Commands run with --server then read as that actor. A session only reads:
-every act is still signed with the key itself.`,
+every act is still signed with the key itself.`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("server", "", i18n.Key("the server's URL (env PARLEY_SERVER)"))
 			fs.String("key", "", i18n.Key("the actor key file (env PARLEY_KEY)"))
@@ -82,6 +82,15 @@ func (e *apiError) Error() string {
 		return fmt.Sprintf("the server refused (%d %s): %s", e.status, e.p.Code, e.p.Detail)
 	}
 	return fmt.Sprintf("the server answered %d", e.status)
+}
+
+// say says the problem in the language of p; the server wrote its
+// detail in that language already, as the request asked.
+func (e *apiError) say(p *i18n.Printer) string {
+	if e.p.Detail != "" {
+		return p.T("the server refused (%[1]d %[2]s): %[3]s", e.status, e.p.Code, e.p.Detail)
+	}
+	return p.T("the server answered %d", e.status)
 }
 
 // do sends a JSON request and decodes a JSON answer into out (if not nil).

@@ -67,7 +67,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	dir := str(fs, "dir")
 	if dir != "" {
 		if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-			return &exitError{2, fmt.Errorf("%s is not empty; the demo writes a fresh record: give an empty or new directory", dir)}
+			return &exitError{2, parley.Errorf(parley.EINVALID, "%s is not empty; the demo writes a fresh record: give an empty or new directory", dir)}
 		}
 	}
 	serving := str(fs, "serve") == "true"
@@ -121,14 +121,14 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		demo.Actors = append(demo.Actors, server.DemoActor{ID: m.ID, Name: m.Name, Role: m.Role, Party: m.Party, Key: xks[m.ID], Encryption: xks.Encryption(m.ID)})
 	}
 	h := demoHints{
-		prog: selfCommand(e.Getenv), dir: dir, talks: s.Talks,
+		p: e.P, prog: selfCommand(e.Getenv), dir: dir, talks: s.Talks,
 		origin: parley.Origin(c.data.Host, s.Talks), actor: "oppC",
 	}
 	if c.ln != nil {
 		h.url = "http://" + c.ln.Addr().String()
 	}
 	prepare := func(ctx context.Context, l *ledger.Ledger) error {
-		fmt.Fprintf(e.Stderr, "replaying %q (%d steps)…\n", s.Title, len(s.Steps))
+		fmt.Fprintln(e.Stderr, e.P.T("replaying %[2]q (%[1]d steps)…", len(s.Steps), s.Title))
 		app := scenario.AppenderFunc(func(ctx context.Context, se parley.SignedEvent) error {
 			_, err := l.Append(ctx, se)
 			return err
@@ -141,7 +141,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if err := s.ReplaySandbox(ctx, app, ks, l.Origin(s.Talks), time.Now()); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Stderr, "replaying %q (%d steps)…\n", x.Title, len(x.Steps))
+		fmt.Fprintln(e.Stderr, e.P.T("replaying %[2]q (%[1]d steps)…", len(x.Steps), x.Title))
 		if err := x.Replay(ctx, app, xks, l.Origin(x.Talks), nil); err != nil {
 			return err
 		}
@@ -177,18 +177,18 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if err := os.WriteFile(filepath.Join(dir, "public.bundle"), data, 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Stdout, "%s\n\nNote: %s\n\n", s.Title, s.Notice)
+		fmt.Fprintf(e.Stdout, "%s\n\n%s\n\n", s.Title, e.P.T("Note: %s", s.Notice))
 		if qs := s.Quotations(); len(qs) > 0 {
-			fmt.Fprintf(e.Stdout, "Quoted in the press, word for word, and signed here by the demo actors who stand for them:\n")
+			fmt.Fprintln(e.Stdout, e.P.T("Quoted in the press, word for word, and signed here by the demo actors who stand for them:"))
 			for _, q := range qs {
 				fmt.Fprintf(e.Stdout, "  %s, %s (%s): “%s”\n", q.By.Name, q.Occasion, q.Source, q.Text)
 			}
 			fmt.Fprintln(e.Stdout)
 		}
-		fmt.Fprintf(e.Stdout, "After the record, the demo opened a sandbox round (%q), marked as such in the record: act as any delegation to change a stance or propose an amendment at once.\n\n", scenario.SandboxRound)
-		fmt.Fprintf(e.Stdout, "Beside it, the demo serves %s (talks %q). Note: %s\n", x.Title, x.Talks, x.Notice)
+		fmt.Fprintf(e.Stdout, "%s\n\n", e.P.T("After the record, the demo opened a sandbox round (%q), marked as such in the record: act as any delegation to change a stance or propose an amendment at once.", scenario.SandboxRound))
+		fmt.Fprintln(e.Stdout, e.P.T("Beside it, the demo serves %[1]s (talks %[2]q). Note: %[3]s", x.Title, x.Talks, x.Notice))
 		if h.url != "" {
-			fmt.Fprintf(e.Stdout, "Its implementation page: %s/talks/%s/measures/X\n", h.url, x.Talks)
+			fmt.Fprintln(e.Stdout, e.P.T("Its implementation page: %s", h.url+"/talks/"+x.Talks+"/measures/X"))
 		}
 		fmt.Fprintln(e.Stdout)
 		h.write(e.Stdout)
@@ -209,6 +209,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 // demoHints are the commands the demo suggests, each printed so that it
 // works when pasted into a shell.
 type demoHints struct {
+	p          *i18n.Printer
 	prog       string // how to run parley: "go run ./cmd/parley", a path, or "parley"
 	dir, talks string
 	origin     string
@@ -222,19 +223,23 @@ const demoStatement = "We ask the mediator to set a date for the next round."
 func (h demoHints) write(w io.Writer) {
 	key := filepath.Join(h.dir, "keys", h.actor+".key")
 	cmd := func(args ...string) string { return "  " + h.prog + " " + shellJoin(args) + "\n" }
-	fmt.Fprintf(w, "In %s:\n", h.dir)
-	fmt.Fprintf(w, "  parley.db, logkeys/  the record, whose log origin is %s\n", h.origin)
-	fmt.Fprintf(w, "  briefing.md          the round-2 briefing, generated from the record\n")
-	fmt.Fprintf(w, "  briefing.ar.md       the same briefing in Arabic; briefing.ru.md in Russian\n")
-	fmt.Fprintf(w, "  public.bundle        the public record, to check offline\n")
-	fmt.Fprintf(w, "  keys/                the demo actors' keys, one file per actor (gov.key, oppA.key, ...)\n\n")
+	p := h.p
+	if p == nil {
+		p = i18n.For(i18n.English)
+	}
+	fmt.Fprintln(w, p.T("In %s:", h.dir))
+	fmt.Fprintln(w, "  parley.db, logkeys/  "+p.T("the record, whose log origin is %s", h.origin))
+	fmt.Fprintln(w, "  briefing.md          "+p.T("the round-2 briefing, generated from the record"))
+	fmt.Fprintln(w, "  briefing.ar.md       "+p.T("the same briefing in Arabic; briefing.ru.md in Russian"))
+	fmt.Fprintln(w, "  public.bundle        "+p.T("the public record, to check offline"))
+	fmt.Fprintf(w, "  keys/                %s\n\n", p.T("the demo actors' keys, one file per actor (gov.key, oppA.key, ...)"))
 	if h.url != "" {
-		fmt.Fprintf(w, "While the demo serves, act as a demo actor through it from another terminal, here as %s:\n", h.actor)
+		fmt.Fprintln(w, p.T("While the demo serves, act as a demo actor through it from another terminal, here as %s:", h.actor))
 		fmt.Fprint(w, cmd("statement", "--server", h.url, "--talks", h.talks, "--key", key, demoStatement))
 		fmt.Fprint(w, cmd("show", "--server", h.url, "--talks", h.talks))
-		fmt.Fprintf(w, "\nOnce you stop it (Ctrl-C), work on the record itself, which only one program may write at a time:\n")
+		fmt.Fprintf(w, "\n%s\n", p.T("Once you stop it (Ctrl-C), work on the record itself, which only one program may write at a time:"))
 	} else {
-		fmt.Fprintf(w, "Work on the record from the command line, acting here as %s:\n", h.actor)
+		fmt.Fprintln(w, p.T("Work on the record from the command line, acting here as %s:", h.actor))
 	}
 	bundle := filepath.Join(h.dir, "public.bundle")
 	again := filepath.Join(h.dir, "public-again.bundle")

@@ -24,7 +24,7 @@ func init() {
 		Name:    "keygen",
 		Usage:   "[-o FILE] [--kem xwing|x25519] [--add-encryption | --rotate-encryption]",
 		Summary: i18n.Key("create an actor key and print its public key"),
-		Help: `Keygen writes a new actor key file FILE (default parley.key) with
+		Help: i18n.Key(`Keygen writes a new actor key file FILE (default parley.key) with
 permissions 0600. The file holds two keys: an Ed25519 signing key, with which
 you sign every act, and an encryption key, to which others seal what only
 you (and the other recipients) may read. Keygen prints the public signing key
@@ -45,7 +45,7 @@ new one and keeps the old one in the file, as a
 previous-encryption-private-key line, so that what was sealed to it still
 opens; it prints the new public key. Publish it with "parley key publish":
 from then on everything is sealed to the new key. To stop reading with the
-old one, remove its line.`,
+old one, remove its line.`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("o", "parley.key", i18n.Key("the key file to write"))
 			fs.String("kem", seal.XWing, i18n.Key("the encryption key's KEM: xwing or x25519"))

@@ -48,8 +48,10 @@ type command struct {
 	Usage   string // the argument synopsis, after "parley NAME"
 	Summary string // one line, a key of the catalogs (i18n.Key)
 	Help    string // more, shown by "parley help NAME" and -h; said translated where a catalog has it
-	Run     func(ctx context.Context, e *env, fs *flag.FlagSet) error
-	Flags   func(fs *flag.FlagSet) // defines the flags, before parsing
+	// HelpTail follows Help, a paragraph that several commands share.
+	HelpTail string
+	Run      func(ctx context.Context, e *env, fs *flag.FlagSet) error
+	Flags    func(fs *flag.FlagSet) // defines the flags, before parsing
 }
 
 var commands = map[string]*command{}
@@ -81,11 +83,18 @@ func (e *spokenError) Unwrap() error { return e.err }
 // is English: on the command line its details belong to the person who
 // runs it.
 func sayError(p *i18n.Printer, err error) string {
-	var e *parley.Error
-	if p == nil || p.Code() == i18n.Code(i18n.English) || !errors.As(err, &e) {
+	if p == nil || p.Code() == i18n.Code(i18n.English) {
 		return err.Error()
 	}
-	return p.Error(e)
+	var e *parley.Error
+	if errors.As(err, &e) {
+		return p.Error(e)
+	}
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.say(p)
+	}
+	return err.Error()
 }
 
 // errUsage marks a usage error already reported by the flag package.
@@ -277,8 +286,10 @@ func usage(w io.Writer, p *i18n.Printer) {
 
 func commandUsage(w io.Writer, p *i18n.Printer, c *command) {
 	fmt.Fprintf(w, "%s\n\n%s\n", p.T("Usage: %s", "parley "+c.Name+" "+c.Usage), p.T(c.Summary))
-	if c.Help != "" {
-		fmt.Fprintf(w, "\n%s\n", p.T(strings.TrimSpace(c.Help)))
+	for _, h := range []string{c.Help, c.HelpTail} {
+		if h != "" {
+			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(p.T(h)))
+		}
 	}
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	if c.Flags != nil {

@@ -25,11 +25,11 @@ func init() {
 		Name:    "export",
 		Usage:   "[flags] -o FILE",
 		Summary: i18n.Key("write the bundle of a talks for one viewer, for offline checking"),
-		Help: `Export writes the record of a talks as one viewer may see it: the events
+		Help: i18n.Key(`Export writes the record of a talks as one viewer may see it: the events
 that viewer may see, with their salts, the leaf hashes of the others, the
 checkpoints and cosignatures, and the log's key. "parley verify" checks it
 offline. The viewer is the public unless --viewer names an actor's public
-key (locally) or you are signed in (with --server).`,
+key (locally) or you are signed in (with --server).`),
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("viewer", "", i18n.Key("the public key of the actor whose view to export (local record only)"))
@@ -41,7 +41,7 @@ key (locally) or you are signed in (with --server).`,
 		Name:    "verify",
 		Usage:   "[--log-key VKEY] BUNDLE",
 		Summary: i18n.Key("check a bundle offline: signatures, roles, leaves, tree, checkpoints, cosignatures"),
-		Help: `Verify checks a bundle written by "parley export" or served at
+		Help: i18n.Key(`Verify checks a bundle written by "parley export" or served at
 /api/v1/talks/{id}/bundle, without any network: every event's signature,
 the authorization of every signer by replaying the roster, every leaf
 commitment, the tree hash against each checkpoint, the checkpoints' log
@@ -49,7 +49,7 @@ signatures, consistency between successive checkpoints, cosignatures and any
 fork evidence (docs/RECORD.md lists the checks). It prints what it checked
 and exits 0; exits 1 naming the first failing entry and why; exits 2 if the
 bundle is malformed. Pass --log-key with the log's key from a source you
-trust, or compare the key it prints.`,
+trust, or compare the key it prints.`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("log-key", "", i18n.Key("the log's verifier key, as you received it from a source you trust"))
 			fs.Bool("q", false, i18n.Key("print only errors"))
@@ -60,10 +60,10 @@ trust, or compare the key it prints.`,
 		Name:    "proof",
 		Usage:   "[flags] INDEX",
 		Summary: i18n.Key("write the C2SP tlog-proof that the event at INDEX is in the log"),
-		Help: `Proof writes a C2SP tlog-proof for the event at log index INDEX: the
+		Help: i18n.Key(`Proof writes a C2SP tlog-proof for the event at log index INDEX: the
 checkpoint, the event's leaf hash and the inclusion proof. It lets anyone
 check with "parley verify-proof" that the host accepted that event, without
-seeing the rest of the record.`,
+seeing the rest of the record.`),
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("o", "", i18n.Key("the file to write (default: standard output)"))
@@ -74,11 +74,11 @@ seeing the rest of the record.`,
 		Name:    "verify-proof",
 		Usage:   "--log-key VKEY [--event FILE] PROOF",
 		Summary: i18n.Key("check a C2SP tlog-proof against the log's key"),
-		Help: `Verify-proof checks a tlog-proof written by "parley proof": the checkpoint
+		Help: i18n.Key(`Verify-proof checks a tlog-proof written by "parley proof": the checkpoint
 is signed by the log's key and the proof puts the leaf at its index in the
 checkpoint's tree. With --event, a file holding the event as served by the
 API ({"event", "sig"} and the salt from its receipt as {"salt"}), it also
-checks that the leaf commits to that exact signed event.`,
+checks that the leaf commits to that exact signed event.`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("log-key", "", i18n.Key("the log's verifier key (required)"))
 			fs.String("event", "", i18n.Key("a receipt or event file to tie the proof to (JSON with event, sig and salt in base64)"))

@@ -27,10 +27,10 @@ func init() {
 		Name:    "show",
 		Usage:   "[flags]",
 		Summary: i18n.Key("show the state of a talks as a table"),
-		Help: `Show prints the talks' rounds and attendance, then a table of items by
+		Help: i18n.Key(`Show prints the talks' rounds and attendance, then a table of items by
 parties: each party's stance on the latest version (a stance on an older
 version is marked "old"), each item's status, and for items not agreed the
-blockers and root blockers the agreement engine finds.`,
+blockers and root blockers the agreement engine finds.`),
 		Flags: readFlags,
 		Run:   runShow,
 	})
@@ -38,7 +38,7 @@ blockers and root blockers the agreement engine finds.`,
 		Name:    "briefing",
 		Usage:   "[flags]",
 		Summary: i18n.Key("write the factual Markdown briefing of a round"),
-		Help: `Briefing writes the summary of a round generated from the record: who
+		Help: i18n.Key(`Briefing writes the summary of a round generated from the record: who
 attended and who declined (with the reason), what was agreed, what gained
 and lost agreement and when, what stays open and who blocks it, and the
 public statements, each with the log index of the event it comes from.
@@ -46,7 +46,7 @@ public statements, each with the log index of the event it comes from.
 It is written in Arabic, English or Russian: -lang, else PARLEY_LANG, else
 the locale (LC_ALL, LC_MESSAGES, LANG), else English. The record's own
 texts (titles, reasons, statements) stay in the language they were
-signed in.`,
+signed in.`),
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("round", "", i18n.Key("the round (default: the current round)"))
