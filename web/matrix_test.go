@@ -650,6 +650,8 @@ func (m *matrix) calls(pattern string) ([]matrixCall, bool) {
 		return get(p+"/dashboard/data", p+"/dashboard/data?at=30"), true
 	case "GET /talks/{id}/items/{item}":
 		return get(each(func(it string) []string { return []string{p + "/items/" + it, p + "/items/" + it + "?v=1&from=1&to=1"} })...), true
+	case "GET /talks/{id}/packages":
+		return get(each(func(it string) []string { return []string{p + "/packages?item=" + it} })...), true
 	case "GET /talks/{id}/workspace":
 		return get(p+"/workspace", p+"/workspace?party=gov", p+"/workspace?party=opp"), true
 	case "GET /talks/{id}/history":

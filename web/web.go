@@ -75,7 +75,7 @@ type staticFile struct {
 // layout and the partials.
 var pageNames = []string{
 	"home", "signin", "overview", "dashboard", "document", "workspace",
-	"timeline", "public", "verify", "error", "measure", "history",
+	"timeline", "public", "verify", "error", "measure", "packages", "history",
 }
 
 // New returns the web UI over a ledger: a handler for every path outside
@@ -141,6 +141,7 @@ func (h *handler) table() []route {
 		{"GET /talks/{id}/items/{item}", h.page(h.document)},
 		{"GET /talks/{id}/measures/{item}", h.page(h.measure)},
 		{"GET /talks/{id}/workspace", h.page(h.workspace)},
+		{"GET /talks/{id}/packages", h.packagesPage},
 		{"GET /talks/{id}/timeline", h.page(h.timeline)},
 		{"GET /talks/{id}/history", h.page(h.historyPage)},
 		{"GET /talks/{id}/public", h.page(h.public)},
@@ -206,6 +207,8 @@ func (h *handler) loadStatic() error {
 			ctype = "image/svg+xml"
 		case ".png":
 			ctype = "image/png"
+		case ".wasm":
+			ctype = "application/wasm"
 		}
 		h.static[strings.TrimPrefix(p, "static/")] = staticFile{body: b, ctype: ctype, version: hex.EncodeToString(sum[:6])}
 		return nil

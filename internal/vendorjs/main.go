@@ -14,6 +14,7 @@
 //
 //	go run ./internal/vendorjs            # fetch and write again
 //	go run ./internal/vendorjs -check     # check the files against the manifest, offline
+//	go run ./internal/vendorjs -wasm      # build the packages page's WebAssembly (cmd/parley-wasm), offline
 //
 // To move to a new version, change the version, tarball and integrity in
 // the manifest (npm view NAME@VERSION dist.tarball dist.integrity) and run
@@ -34,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path"
@@ -49,6 +51,8 @@ type Manifest struct {
 	Comment  string            `json:"comment"`
 	Packages []Package         `json:"packages"`
 	Files    map[string]string `json:"files"` // path under the vendor directory → hex SHA-256
+	// Go is the build of the WebAssembly and Go's wasm_exec.js (wasm.go).
+	Go *GoBuild `json:"go,omitempty"`
 }
 
 // A Package is one npm package, pinned.
@@ -68,11 +72,15 @@ var kept = []string{manifestName, "README.md"}
 func main() {
 	dir := flag.String("dir", "web/static/vendor", "the vendor directory")
 	check := flag.Bool("check", false, "only check the files against the manifest")
+	wasm := flag.Bool("wasm", false, "build the WebAssembly of cmd/parley-wasm and copy Go's wasm_exec.js, instead of fetching")
 	flag.Parse()
 	var err error
-	if *check {
+	switch {
+	case *check:
 		err = Check(os.DirFS(*dir))
-	} else {
+	case *wasm:
+		err = BuildWasm(".", *dir)
+	default:
 		err = Fetch(*dir, http.DefaultClient)
 	}
 	if err != nil {
@@ -106,12 +114,18 @@ func Check(fsys fs.FS) error {
 	if len(m.Files) == 0 {
 		return errors.New("the manifest lists no file")
 	}
+	listed := maps.Clone(m.Files)
+	if m.Go != nil {
+		for p, sum := range m.Go.Files {
+			listed[p] = sum
+		}
+	}
 	seen := map[string]bool{}
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || slices.Contains(kept, p) {
 			return err
 		}
-		want, ok := m.Files[p]
+		want, ok := listed[p]
 		if !ok {
 			return fmt.Errorf("%s is not in the manifest: remove it, or run go run ./internal/vendorjs", p)
 		}
@@ -120,7 +134,7 @@ func Check(fsys fs.FS) error {
 			return err
 		}
 		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != want {
-			return fmt.Errorf("%s differs from what was fetched (SHA-256 %x, the manifest says %s): run go run ./internal/vendorjs", p, got, want)
+			return fmt.Errorf("%s differs from what was fetched or built (SHA-256 %x, the manifest says %s): run %s", p, got, want, m.command(p))
 		}
 		seen[p] = true
 		return nil
@@ -128,12 +142,20 @@ func Check(fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
-	for p := range m.Files {
+	for p := range listed {
 		if !seen[p] {
-			return fmt.Errorf("%s is in the manifest but missing: run go run ./internal/vendorjs", p)
+			return fmt.Errorf("%s is in the manifest but missing: run %s", p, m.command(p))
 		}
 	}
 	return nil
+}
+
+// command is the command that writes the file p of the manifest.
+func (m *Manifest) command(p string) string {
+	if m.Go != nil && m.Go.Files[p] != "" {
+		return "go run ./internal/vendorjs -wasm"
+	}
+	return "go run ./internal/vendorjs"
 }
 
 // Fetch downloads the pinned packages, checks them, writes their files
