@@ -23,7 +23,7 @@ func init() {
 		Name:    "agree",
 		Usage:   "[-explain ITEM | -unlock ITEM | -impact JSON] [-max-outcomes N] [-compact] < INSTANCE",
 		Summary: i18n.Key("compute what is agreed from stances, rules and packages"),
-		Help: `Agree reads an agreement instance in the interchange format of
+		Help: i18n.Key(`Agree reads an agreement instance in the interchange format of
 docs/AGREEMENT.md on standard input (rule, packages, parties, items, facts,
 positions) and writes the result as JSON: the outcomes (the maximal sets of
 items that can be agreed together), whether the list was truncated, and for
@@ -38,7 +38,7 @@ such as {"party":"gov","item":"M1a","stance":"support"}, it prints which
 items would pass and which would fall if that position were taken (an empty
 stance withdraws the party's position).
 
-A malformed instance exits with status 1 and a message naming the field.`,
+A malformed instance exits with status 1 and a message naming the field.`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("explain", "", i18n.Key("explain why `ITEM` is or is not agreed"))
 			fs.String("unlock", "", i18n.Key("list the smallest sets of stance changes that would make `ITEM` agreed"))

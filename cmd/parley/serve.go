@@ -34,7 +34,7 @@ func init() {
 		Name:    "serve",
 		Usage:   "[flags]",
 		Summary: i18n.Key("serve the API, live updates and web UI"),
-		Help: `Serve runs a Parley server over the record in --dir (or --db). Actors sign
+		Help: i18n.Key(`Serve runs a Parley server over the record in --dir (or --db). Actors sign
 their acts on their own devices and send them to it; it checks and records
 them, and serves what each viewer may see. It stops gracefully on SIGINT or
 SIGTERM, finishing appends in flight.
@@ -56,7 +56,7 @@ may, --talks-per-hour from each client address.
 
 Prometheus metrics are served at /metrics on --metrics-addr, or on the
 main address to requests with "Authorization: Bearer TOKEN" and the token
-of --metrics-token-file; with neither, not at all.`,
+of --metrics-token-file; with neither, not at all.`),
 		Flags: serveFlags,
 		Run:   runServe,
 	})

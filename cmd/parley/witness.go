@@ -31,7 +31,7 @@ func init() {
 		Name:    "witness",
 		Usage:   "[flags]",
 		Summary: i18n.Key("check that the log only grew, then cosign its latest checkpoint"),
-		Help: `Witness fetches the latest checkpoint of a talks' log and the proof that it
+		Help: i18n.Key(`Witness fetches the latest checkpoint of a talks' log and the proof that it
 extends the last checkpoint this key cosigned, checks both, and only then
 cosigns it (C2SP cosignature/v1) and records the cosignature in the log.
 The last cosigned checkpoint and the log's key are kept in the witness
@@ -40,7 +40,7 @@ first run takes the log's key on trust and prints it.
 
 If the log signed two checkpoints that cannot both be true, witness refuses,
 writes the fork evidence to a file, reports it to the log, and exits 1:
-keep that file and publish it.`,
+keep that file and publish it.`),
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("key", "", i18n.Key("the witness's actor key file (env PARLEY_KEY)"))
