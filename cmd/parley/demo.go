@@ -23,7 +23,7 @@ func init() {
 		Name:    "demo",
 		Usage:   "[--addr ADDR] [--dir DIR]",
 		Summary: i18n.Key("serve the Moscow consultations of April 2015, and an illustrative detainee exchange, at a local URL"),
-		Help: `Demo replays the scenario of the Moscow consultations on Syria (second
+		Help: i18n.Key(`Demo replays the scenario of the Moscow consultations on Syria (second
 round, April 2015), an illustrative reconstruction of a real round of talks,
 through the same append path as any act: each step is signed by a demo
 actor whose key is generated for this run. It leaves in DIR the record
@@ -50,7 +50,7 @@ It takes the address before replaying: if the port is busy it stops at once
 and says so; --addr 127.0.0.1:0 takes any free port. It ends by printing
 commands that act as a demo actor, show the record, export it and verify
 it, spelled so that they work as printed (with "go run ./cmd/parley" after
-"go run").`,
+"go run").`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("dir", "", i18n.Key("where to write the demo (default: a new temporary directory)"))
 			fs.String("addr", "127.0.0.1:8080", i18n.Key("address to serve on; 127.0.0.1:0 takes any free port"))

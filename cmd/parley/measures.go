@@ -36,7 +36,7 @@ var measureActsAdded = func() bool {
 	acts = append(acts, &act{
 		name: "measure plan", args: "ITEM", nargs: 1, kind: parley.KindPlanMeasure,
 		summary: i18n.Key("table a plan of steps that carries out a measure (mediators)"),
-		help: `Measure plan tables the steps that carry out the measure ITEM, from --file:
+		help: i18n.Key(`Measure plan tables the steps that carry out the measure ITEM, from --file:
 a JSON array of steps, or an object {"steps": [...], "note": "..."}. A step:
 
   {"id": "X.t1.gov", "party": "gov", "action": "release detainees of tranche 1",
@@ -54,7 +54,7 @@ The plan takes the item's next version number (--version), like a text: a
 revised plan is a new version, and the parties take stances on it.
 Refused, with nothing stored: a step that waits for itself or forms a cycle,
 names a step that no plan holds, is due before the plan, or names a verifier
-who is not one.`,
+who is not one.`),
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("version", 1, i18n.Key("the version number: the item's next one"))
 			fs.String("file", "", i18n.Key("the steps, as JSON (required)"))
@@ -83,7 +83,7 @@ func init() {
 		Name:    "step report",
 		Usage:   "[flags] STEP",
 		Summary: i18n.Key("report a step of a measure done (its obliged party)"),
-		Help: `Step report records that --party carried out STEP, with --quantity the quantity
+		Help: i18n.Key(`Step report records that --party carried out STEP, with --quantity the quantity
 done in all (50 after 43, not 7), for a step that is counted. Only a head or
 delegate of the step's obliged party may report it.
 
@@ -94,7 +94,7 @@ with the encryption key they published; the host and the public cannot read
 it. Each recipient's key is checked against the event in which that actor
 published it before anything is sealed.
 
-A second report is refused while the first awaits the verifier's finding.`,
+A second report is refused while the first awaits the verifier's finding.`),
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
 			fs.String("party", "", i18n.Key("the obliged party you report for (required)"))
@@ -108,13 +108,13 @@ A second report is refused while the first awaits the verifier's finding.`,
 		Name:    "step verify",
 		Usage:   "[flags] STEP",
 		Summary: i18n.Key("confirm, in full or in part, the report of a step (its verifier)"),
-		Help: `Step verify records the finding of STEP's verifier on the report that awaits
+		Help: i18n.Key(`Step verify records the finding of STEP's verifier on the report that awaits
 it: confirmed, with --quantity the quantity reported, which is the planned
 one; or, with --partial, confirmed in part, with --quantity what could be
 verified (43 of 50). Only the step's own verifier may verify it, and never
 more than was reported. --annex FILE seals details of the finding to the
 parties and the verifier, as for a report. To dispute a report, use
-"parley step dispute".`,
+"parley step dispute".`),
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
 			fs.Int64("quantity", 0, i18n.Key("the quantity verified, for a counted step"))
@@ -127,11 +127,11 @@ parties and the verifier, as for a report. To dispute a report, use
 		Name:    "step dispute",
 		Usage:   "[flags] STEP REASON",
 		Summary: i18n.Key("dispute the report of a step, saying why (its verifier)"),
-		Help: `Step dispute records that STEP's verifier disputes the report that awaits its
+		Help: i18n.Key(`Step dispute records that STEP's verifier disputes the report that awaits its
 finding, for REASON, which is public: say what was found, not who. --quantity
 is what could be verified (0 to the quantity reported). The party may then
 report again. Details that must not be public go in --annex FILE, sealed to
-the parties and the verifier.`,
+the parties and the verifier.`),
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
 			fs.Int64("quantity", 0, i18n.Key("the quantity that could be verified, for a counted step"))
@@ -143,7 +143,7 @@ the parties and the verifier.`,
 		Name:    "measure status",
 		Usage:   "[flags] [ITEM]",
 		Summary: i18n.Key("print where each step of the measures stands, who moves next, and each party's record"),
-		Help: `Measure status prints a table of the steps of every measure with a plan (or of
+		Help: i18n.Key(`Measure status prints a table of the steps of every measure with a plan (or of
 ITEM only): each step's party, due time, status and since when, its last
 report and finding; then who must move next on each measure and since when,
 and each party's record. It is computed from the record as of now, or as of
@@ -151,7 +151,7 @@ the event --at names.
 
 The public sees the counts, the dates, the verdicts and the reasons, never an
 annex. With --key, it reads as that actor; with --open as well, it opens the
-annexes sealed to that actor, here, with the encryption keys of the key file.`,
+annexes sealed to that actor, here, with the encryption keys of the key file.`),
 		Flags: func(fs *flag.FlagSet) {
 			dataFlags(fs)
 			fs.String("key", "", i18n.Key("read as the actor of this key file (env PARLEY_KEY)"))
