@@ -20,7 +20,7 @@ func init() {
 		Name:    "packages",
 		Usage:   "[-current PACKAGE] [-proposal PACKAGE] [-max-ties N] [-max-points N] [-timeout D] [-compact] [-svg FILE [-lang LANG]] {< PREFERENCES | --talks T --item ITEM --key MEDIATORKEY [--server URL]}",
 		Summary: i18n.Key("compute the exact Pareto frontier and the Nash, Kalai-Smorodinsky and maximin packages"),
-		Help: `Packages reads the issues of an item and the parties' preferences over
+		Help: i18n.Key(`Packages reads the issues of an item and the parties' preferences over
 their options, in the interchange format of docs/PACKAGES.md, on standard
 input, and writes as JSON the exact Pareto frontier over all packages (every
 package no other makes someone better off without making someone worse
@@ -61,7 +61,7 @@ definition of the issues are refused, naming the party, which gives them
 again.
 
 Malformed input exits with status 1 and a message naming the field, such
-as parties[1].values.tranches.`,
+as parties[1].values.tranches.`),
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("current", "", i18n.Key("assess the current `PACKAGE` (JSON or a file)"))
 			fs.String("proposal", "", i18n.Key("assess a proposed `PACKAGE` (JSON or a file)"))
