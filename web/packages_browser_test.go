@@ -147,7 +147,7 @@ func computeInPage(t testing.TB, tb *tab, inst, current, proposal string) (strin
 		document.getElementById('packages-run').click();
 		return true;
 	})()`)
-	tb.mustWait(t, `document.querySelector('[data-packages]').dataset.ms !== undefined && !document.getElementById('packages-run').disabled`, 60*time.Second)
+	tb.mustWait(t, `(document.querySelector('[data-packages]').dataset.ms !== undefined || document.getElementById('packages-status').classList.contains('failed')) && !document.getElementById('packages-run').disabled`, 60*time.Second)
 	if failed := eval[string](t, tb, `document.getElementById('packages-status').classList.contains('failed') ? document.getElementById('packages-status').textContent : ''`); failed != "" {
 		t.Fatalf("the page failed: %s", failed)
 	}
