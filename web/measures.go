@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/picture"
 	"github.com/parleyhq/parley/seal"
 	"github.com/parleyhq/parley/server"
+	"github.com/parleyhq/parley/view"
 	"github.com/parleyhq/parley/words"
 )
 
@@ -98,13 +99,24 @@ func (h *handler) measure(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	p := h.printer(r)
-	s, err := h.load(r.Context(), p, r.PathValue("id"), server.ViewerKey(r), at)
-	if err != nil {
+	var s *snap
+	if at >= 0 {
+		// As of an event, the measures come from the Book at that event's
+		// mark, without replaying the log, which costs seconds on a large
+		// talks (view.LoadMeasures); the rest of the page, the item and
+		// the roster, is as of now, with the viewer's visibility of now,
+		// as in any view of the past.
+		t, err := view.LoadMeasures(r.Context(), h.l, r.PathValue("id"), server.ViewerKey(r), at)
+		if err != nil {
+			return nil, notFound(err, r.PathValue("id"))
+		}
+		s = &snap{Talks: t, P: p, cache: &h.results}
+	} else if s, err = h.load(r.Context(), p, r.PathValue("id"), server.ViewerKey(r), at); err != nil {
 		return nil, err
 	}
 	id := r.PathValue("item")
 	it := s.Item(id)
-	if it == nil || it.Kind != parley.ItemMeasure {
+	if it == nil || it.Kind != parley.ItemMeasure || (at >= 0 && it.Added > at) {
 		return nil, parley.Errorf(parley.ENOTFOUND, "talks %q has no measure %q that you may see; the overview lists its items", s.ID, id)
 	}
 	d := &measureData{Item: it, At: s.At}
