@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 	"github.com/parleyhq/parley/view"
+	"github.com/parleyhq/parley/words"
 )
 
 // The commands of measures carried out (docs/MEASURES.md): a mediator
@@ -497,15 +498,12 @@ func writeMeasures(w io.Writer, p *i18n.Printer, talks string, mv *server.Measur
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join([]string{p.T("STEP"), p.T("PARTY"), p.T("QUANTITY"), p.T("DUE"), p.T("STATUS"), p.T("SINCE"), p.T("REPORTED"), p.T("VERIFIED")}, "\t"))
 		for _, s := range ms.Steps {
-			status := strings.ReplaceAll(s.Status, "_", " ")
-			if s.Status == measures.StatusConfirmed {
-				status = "share confirmed" // the exchange is not done
-			}
+			status := words.StepStatus(p, s.Status) // "share confirmed": the exchange is not done
 			if len(s.WaitingOn) > 0 {
-				status += " (on " + strings.Join(s.WaitingOn, ", ") + ")"
+				status = p.T("%[1]s (on %[2]s)", status, strings.Join(s.WaitingOn, ", "))
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Step.ID, s.Step.Party, quantity(s.Step.Quantity, s.Step.Unit),
-				s.Due.UTC().Format("2006-01-02 15:04Z"), status, s.Since.UTC().Format("2006-01-02 15:04Z"), entryText(s.Report), entryText(s.Finding))
+				s.Due.UTC().Format("2006-01-02 15:04Z"), status, s.Since.UTC().Format("2006-01-02 15:04Z"), entryText(p, s.Report), entryText(p, s.Finding))
 		}
 		tw.Flush()
 		switch {
@@ -551,22 +549,36 @@ func quantity(q int64, unit string) string {
 }
 
 // entryText says a report or finding in a cell: "50 #31", "disputed 43 #34".
-func entryText(e *measures.Entry) string {
+func entryText(p *i18n.Printer, e *measures.Entry) string {
 	if e == nil {
 		return "-"
 	}
 	s := ""
 	if e.Act == measures.KindVerifyStep {
-		s = strings.ReplaceAll(e.Verdict, "_", " ") + " "
+		s = verdictCell(p, e.Verdict) + " "
 	}
 	if e.Quantity > 0 || e.Act == measures.KindVerifyStep {
 		s += strconv.FormatInt(e.Quantity, 10) + " "
 	}
 	s += "#" + strconv.FormatInt(e.Index, 10)
 	if e.Annex {
-		s += " +annex"
+		s += " " + p.T("+annex")
 	}
 	return s
+}
+
+// verdictCell names a verifier's verdict in a cell of the table:
+// "confirmed", "partial", "disputed".
+func verdictCell(p *i18n.Printer, v string) string {
+	switch v {
+	case parley.VerdictConfirmed:
+		return p.T("confirmed")
+	case parley.VerdictPartial:
+		return p.T("partial")
+	case parley.VerdictDisputed:
+		return p.T("disputed")
+	}
+	return v
 }
 
 // openAnnexes prints the annexes of the steps of list that the actor of
