@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // TestWasm builds cmd/parley-wasm as the manifest pins it and checks that
@@ -63,6 +67,22 @@ func TestWasm(t *testing.T) {
 	}
 	if len(m.Go.Files) != len(files) {
 		t.Errorf("the manifest lists %d files of the build, the build writes %d", len(m.Go.Files), len(files))
+	}
+}
+
+// TestCheckWasmFiles checks that Check counts the files of the
+// WebAssembly build as listed, and says which command writes them.
+func TestCheckWasmFiles(t *testing.T) {
+	sum := func(b string) string { s := sha256.Sum256([]byte(b)); return hex.EncodeToString(s[:]) }
+	manifest := `{"comment":"","packages":[],"files":{"a/mod.js":"` + sum("x") + `"},` +
+		`"go":{"version":"go1","package":"./cmd/parley-wasm","env":[],"flags":[],"files":{"go/parley.wasm":"` + sum("w") + `"}}}`
+	ok := fstest.MapFS{"manifest.json": {Data: []byte(manifest)}, "a/mod.js": {Data: []byte("x")}, "go/parley.wasm": {Data: []byte("w")}}
+	if err := Check(ok); err != nil {
+		t.Fatal(err)
+	}
+	changed := fstest.MapFS{"manifest.json": {Data: []byte(manifest)}, "a/mod.js": {Data: []byte("x")}, "go/parley.wasm": {Data: []byte("v")}}
+	if err := Check(changed); err == nil || !strings.Contains(err.Error(), "vendorjs -wasm") {
+		t.Errorf("a changed WebAssembly: %v", err)
 	}
 }
 
