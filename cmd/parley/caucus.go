@@ -480,7 +480,7 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if who == "" {
 			who = ev.Actor
 		}
-		fmt.Fprintf(e.Stdout, "\n#%d %s\n", ej.Index, e.P.T("%[1]s %[2]s, %[3]s", ev.Time, who, how))
+		fmt.Fprintf(e.Stdout, "\n#%d %s\n", ej.Index, e.P.T("%[1]s %[2]s, %[3]s", e.P.Time(ev.At()), who, how))
 		if err == nil {
 			for _, line := range strings.Split(text, "\n") {
 				fmt.Fprintf(e.Stdout, "  %s\n", line)

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
@@ -484,7 +483,7 @@ func runMeasureStatus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 
 // writeMeasures prints the status table of measures.
 func writeMeasures(w io.Writer, p *i18n.Printer, talks string, mv *server.MeasuresView, list []measures.MeasureStatus, nameOf map[string]string) {
-	fmt.Fprintln(w, p.T("Measures carried out in %[1]s, as of event %[2]s and %[3]s", talks, p.Digits(mv.AsOf.Index), mv.AsOf.Time.UTC().Format(time.RFC3339)))
+	fmt.Fprintln(w, p.T("Measures carried out in %[1]s, as of event %[2]s and %[3]s", talks, p.Digits(mv.AsOf.Index), p.Time(mv.AsOf.Time)))
 	if len(list) == 0 {
 		fmt.Fprintf(w, "\n%s\n", p.T("No measure has a plan of steps that you may see."))
 		return
@@ -513,7 +512,7 @@ func writeMeasures(w io.Writer, p *i18n.Printer, talks string, mv *server.Measur
 			fmt.Fprintln(w, p.T("Next: nobody, until the measure is in force or the steps it waits for are done."))
 		}
 		for _, m := range ms.Next {
-			since := m.Since.UTC().Format(time.RFC3339)
+			since := p.Time(m.Since)
 			if m.Act == measures.KindVerifyStep {
 				who := nameOf[m.Verifier]
 				if who == "" {

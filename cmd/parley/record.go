@@ -288,7 +288,7 @@ func runVerifyProof(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if !ed25519.Verify(pe.ActorKey(), parley.SignedMessage(rec.Origin, ev.Event), ev.Sig) {
 			return &exitError{1, parley.Errorf(parley.EINVALID, "the event's signature does not verify")}
 		}
-		fmt.Fprintln(e.Stdout, e.P.T("and the leaf commits to the %[1]s event signed by %[2]s at %[3]s", pe.Kind, pe.Actor, pe.Time))
+		fmt.Fprintln(e.Stdout, e.P.T("and the leaf commits to the %[1]s event signed by %[2]s at %[3]s", pe.Kind, pe.Actor, e.P.Time(pe.At())))
 	}
 	return nil
 }
