@@ -273,12 +273,15 @@ func recipientsOf(roster []state.Actor, party string) []*state.Actor {
 }
 
 // names lists actors for a message.
-func names(as []*state.Actor) string {
+func names(as []*state.Actor) string { return namesIn(i18n.For(i18n.English), as) }
+
+// namesIn lists the names of actors as the language of p separates them.
+func namesIn(p *i18n.Printer, as []*state.Actor) string {
 	s := make([]string, len(as))
 	for i, a := range as {
 		s[i] = a.Name
 	}
-	return strings.Join(s, ", ")
+	return strings.Join(s, p.T(", "))
 }
 
 func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
@@ -351,10 +354,10 @@ func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	}
 	if plain {
 		fmt.Fprintln(e.Stdout, e.P.T("recorded %[1]s in %[2]s at index %[3]s, in plain text: the host can read it", parley.KindCaucus, tc.talks, e.P.Digits(rec.Index)))
-		fmt.Fprintln(e.Stderr, e.P.T("not sealed, since %s published no encryption key", names(none)))
+		fmt.Fprintln(e.Stderr, e.P.T("not sealed, since %s published no encryption key", namesIn(e.P, none)))
 		return nil
 	}
-	fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s, sealed to %[1]d recipients: %[5]s", len(to), parley.KindCaucus, tc.talks, e.P.Digits(rec.Index), names(to)))
+	fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s, sealed to %[1]d recipients: %[5]s", len(to), parley.KindCaucus, tc.talks, e.P.Digits(rec.Index), namesIn(e.P, to)))
 	return nil
 }
 

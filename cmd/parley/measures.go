@@ -282,7 +282,7 @@ func sendStepAct(ctx context.Context, e *env, fs *flag.FlagSet, kind, step strin
 		return err
 	}
 	if annex != nil {
-		fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s, its annex sealed to %[1]d recipients: %[5]s", len(to), kind, tc.talks, e.P.Digits(rec.Index), names(to)))
+		fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s, its annex sealed to %[1]d recipients: %[5]s", len(to), kind, tc.talks, e.P.Digits(rec.Index), namesIn(e.P, to)))
 		return nil
 	}
 	fmt.Fprintln(e.Stdout, e.P.T("recorded %[1]s in %[2]s at index %[3]s", kind, tc.talks, e.P.Digits(rec.Index)))
