@@ -107,6 +107,8 @@ func (r *jreader) field(inst *Instance, key string, field fpath) error {
 		return r.strings(field, &inst.Items)
 	case "facts":
 		return r.strings(field, &inst.Facts)
+	case "done":
+		return r.strings(field, &inst.Done)
 	case "holds":
 		return r.array(field, func(k int, f fpath) error {
 			var h Hold
@@ -155,7 +157,7 @@ func (r *jreader) field(inst *Instance, key string, field fpath) error {
 			return err
 		})
 	}
-	return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts, positions and holds", key)
+	return parley.Errorf(parley.EINVALID, "unknown field %q: the fields are rule, item_rules, packages, parties, items, facts, done, positions and holds", key)
 }
 
 // modelPositions reads the list of positions into m, whose parties and
