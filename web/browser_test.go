@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/state"
 )
 
 // chromiumPath returns the browser the tests drive, or skips the test
@@ -410,6 +411,30 @@ func TestBrowser(t *testing.T) {
 		root := eval[string](t, mediator, `document.querySelector('#explain li.blocker.is-root')?.textContent || ''`)
 		if !strings.Contains(root, "(gov) opposes it") || !strings.Contains(root, "root blocker") {
 			t.Errorf("M1a's root blocker: got %q, want gov's objection", root)
+		}
+	})
+
+	t.Run("demo caucus", func(t *testing.T) {
+		// Acting as the mediator, the demo server opens the sealed caucus
+		// of oppA for it; a message written in the page is sealed there,
+		// signed by the demo server, and opened for the mediator too.
+		mediator.goTo(t, base+talks+"/workspace?party=oppA")
+		mediator.mustWait(t, `/Delegation A could not support M1b/.test(document.querySelector('#caucus').textContent)`, 10*time.Second)
+		if got := eval[string](t, mediator, `document.querySelector('#caucus').textContent`); !strings.Contains(got, "Opened by the demo server") {
+			t.Errorf("the demo's caucus does not say the demo server opened it: %q", got)
+		}
+		mediator.do(t, chromedp.SendKeys(chromedp.ID("caucus-text"), "DEMO-SEALED-REPLY: the Government will be asked for a date."),
+			chromedp.Click(chromedp.CSS(`form[data-act="caucus.message"] button[type="submit"]`)))
+		mediator.mustWait(t, `/Signed and recorded as event #\d+/.test(document.querySelector('form[data-act="caucus.message"] .act-status').textContent)`, 15*time.Second)
+		mediator.mustWait(t, `/DEMO-SEALED-REPLY/.test(document.querySelector('#caucus').textContent)`, 10*time.Second)
+		var sealed bool
+		err := f.l.View(context.Background(), f.talks, func(st *state.Talks, _ parley.Checkpoint) error {
+			m := st.Caucus[len(st.Caucus)-1]
+			sealed = m.Sealed && m.Text == "" && st.Sealed(m.Index)
+			return nil
+		})
+		if err != nil || !sealed {
+			t.Errorf("the message written in the demo page is not recorded sealed (%v)", err)
 		}
 	})
 
