@@ -94,7 +94,7 @@ func BenchmarkReplay(b *testing.B) {
 			replay()
 		}
 		n := float64(len(events)) * float64(b.N)
-		b.ReportMetric(float64((measure.CPUTime() - cpu0).Nanoseconds())/n, "cpu-ns/event")
+		b.ReportMetric(float64((measure.CPUTime()-cpu0).Nanoseconds())/n, "cpu-ns/event")
 		b.ReportMetric(n/b.Elapsed().Seconds(), "events/s")
 		b.ReportMetric(0, "ns/op")
 	}

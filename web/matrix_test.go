@@ -618,9 +618,13 @@ func (m *matrix) calls(pattern string) ([]matrixCall, bool) {
 	case "GET /api/v1/talks/{id}/measures":
 		return get(t+"/measures", t+"/measures?at=30", t+"/measures?at="+strconv.FormatInt(m.size-1, 10)), true
 	case "GET /api/v1/talks/{id}/measures/{item}":
-		return get(each(func(it string) []string { return []string{t + "/measures/" + it, t + "/measures/" + it + "?at=" + strconv.FormatInt(m.size-1, 10)} })...), true
+		return get(each(func(it string) []string {
+			return []string{t + "/measures/" + it, t + "/measures/" + it + "?at=" + strconv.FormatInt(m.size-1, 10)}
+		})...), true
 	case "GET /talks/{id}/measures/{item}":
-		return get(each(func(it string) []string { return []string{p + "/measures/" + it, p + "/measures/" + it + "?at=" + strconv.FormatInt(m.size-1, 10)} })...), true
+		return get(each(func(it string) []string {
+			return []string{p + "/measures/" + it, p + "/measures/" + it + "?at=" + strconv.FormatInt(m.size-1, 10)}
+		})...), true
 	case "GET /api/v1/talks/{id}/caucus/{party}":
 		return get(t+"/caucus/gov", t+"/caucus/opp", t+"/caucus/snc"), true
 	case "GET /api/v1/talks/{id}/briefing":
