@@ -57,7 +57,11 @@ func TestKeys(t *testing.T) {
 }
 
 func TestParsePublicKeyRefuses(t *testing.T) {
+	// A key whose base64 has a + or a /, so that its base64url differs.
 	x, _ := GenerateKey(X25519)
+	for b := x.Public().Bytes(); base64.URLEncoding.EncodeToString(b) == base64.StdEncoding.EncodeToString(b); b = x.Public().Bytes() {
+		x, _ = GenerateKey(X25519)
+	}
 	w, _ := GenerateKey(XWing)
 	xs, ws := x.Public().String(), w.Public().String()
 	raw := w.Public().Bytes()
