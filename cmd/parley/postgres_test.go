@@ -281,23 +281,33 @@ func TestTwoProcesses(t *testing.T) {
 	}
 
 	// The bundle exported through either process verifies and holds every
-	// acknowledged event.
+	// acknowledged event, once the process has heard of the other's last
+	// appends (which reach it asynchronously, by the database's
+	// notifications).
 	for _, p := range []*process{p1, p2} {
 		c := &apiClient{base: p.url, hc: http.DefaultClient}
-		var data []byte
-		if err := c.do(context.Background(), "GET", "/api/v1/talks/"+talks+"/bundle", nil, &data); err != nil {
-			t.Fatal(err)
-		}
-		b, err := record.ParseBundle(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := record.Verify(b, rosterAuthorizer{state.NewRoster(talks), b.Origin}, nil)
-		if err != nil {
-			t.Fatalf("the bundle from %s does not verify: %v", p.url, err)
-		}
-		if rep.Size != total {
-			t.Errorf("the bundle from %s has %d entries, want %d", p.url, rep.Size, total)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var data []byte
+			if err := c.do(context.Background(), "GET", "/api/v1/talks/"+talks+"/bundle", nil, &data); err != nil {
+				t.Fatal(err)
+			}
+			b, err := record.ParseBundle(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := record.Verify(b, rosterAuthorizer{state.NewRoster(talks), b.Origin}, nil)
+			if err != nil {
+				t.Fatalf("the bundle from %s does not verify: %v", p.url, err)
+			}
+			if rep.Size == total {
+				break
+			}
+			if rep.Size > total || time.Now().After(deadline) {
+				t.Errorf("the bundle from %s has %d entries, want %d", p.url, rep.Size, total)
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 }
