@@ -12,7 +12,6 @@
 package i18n
 
 import (
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,9 +33,6 @@ import (
 
 	"github.com/parleyhq/parley"
 )
-
-//go:embed catalog
-var files embed.FS
 
 // The languages of the interface, English first: what a request that
 // matches none of them gets.
