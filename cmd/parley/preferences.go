@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/bargain"
@@ -24,7 +23,7 @@ func init() {
 		Name:    "issues",
 		Usage:   "[flags] ITEM FILE",
 		Summary: i18n.Key("define the issues of an item and their options, for the parties' preferences (a mediator)"),
-		Help: `Issues records, for ITEM, the issues to settle and the options of each, as
+		Help: i18n.Key(`Issues records, for ITEM, the issues to settle and the options of each, as
 a mediator defines them (an issues.define event). FILE holds one JSON
 object:
 
@@ -42,7 +41,7 @@ is named once (two names that differ only in case count as one); at most
 A later definition replaces the earlier one: the parties then give their
 preferences again, over the new issues. The definition is seen by whoever
 sees the item. Bad input is refused naming the field, and nothing is
-recorded.`,
+recorded.`),
 		Flags: actFlags,
 		Run:   runIssues,
 	})
@@ -50,7 +49,7 @@ recorded.`,
 		Name:    "preferences",
 		Usage:   "[flags] ITEM FILE",
 		Summary: i18n.Key("give your party's private preferences over the packages of an item, sealed to the mediators"),
-		Help: `Preferences gives the preferences of the party of --key (its head or a
+		Help: i18n.Key(`Preferences gives the preferences of the party of --key (its head or a
 delegate) over the packages of ITEM, whose issues a mediator defined
 ("parley issues"). FILE holds the party's entry of the interchange format
 of "parley packages" (docs/PACKAGES.md):
@@ -76,7 +75,7 @@ sealing to a server's roster, the keys are checked against the events in
 which their owners published them.
 
 A later preferences.give replaces the earlier one; after the mediator
-defines the issues again, give them again.`,
+defines the issues again, give them again.`),
 		Flags: func(fs *flag.FlagSet) {
 			actFlags(fs)
 			fs.String("party", "", i18n.Key("the party the preferences are for (default: the party of --key)"))
@@ -87,7 +86,7 @@ defines the issues again, give them again.`,
 		Name:    "preferences read",
 		Usage:   "[flags] ITEM",
 		Summary: i18n.Key("print the preferences over the packages of an item that your key opens, in the interchange format"),
-		Help: `Preferences read prints, as one JSON object in the interchange format of
+		Help: i18n.Key(`Preferences read prints, as one JSON object in the interchange format of
 "parley packages" (docs/PACKAGES.md), the current issues of ITEM and every
 party's latest preferences over them that the actor of --key can open:
 all of them for a mediator, its own party's for a party's head or
@@ -96,7 +95,7 @@ for this request only) or else the local record, the signature of every
 event checked, and opened here, on this device. What it prints can be
 given to "parley packages" on standard input, by whoever may read it.
 
-An item named "read" is written after --: parley preferences -- read FILE.`,
+An item named "read" is written after --: parley preferences -- read FILE.`),
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("key", "", i18n.Key("the actor key file that opens the preferences (env PARLEY_KEY)"))
@@ -160,7 +159,7 @@ func runIssues(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d: %d issues of %s\n", parley.KindDefineIssues, tc.talks, rec.Index, len(p.Issues), p.Item)
+	fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s: %[1]d issues of %[5]s", len(p.Issues), parley.KindDefineIssues, tc.talks, e.P.Digits(rec.Index), p.Item))
 	return nil
 }
 
@@ -302,7 +301,7 @@ func runPreferences(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "recorded %s in %s at index %d, sealed to %d recipients: %s\n", parley.KindGivePreferences, tc.talks, rec.Index, len(to), names(to))
+	fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s, sealed to %[1]d recipients: %[5]s", len(to), parley.KindGivePreferences, tc.talks, e.P.Digits(rec.Index), namesIn(e.P, to)))
 	return nil
 }
 
@@ -379,6 +378,6 @@ func instanceFromRecord(ctx context.Context, e *env, fs *flag.FlagSet, item stri
 	for i, p := range inst.Parties {
 		ids[i] = p.Party
 	}
-	fmt.Fprintf(e.Stderr, "computed from the preferences of %s, opened on this device\n", strings.Join(ids, ", "))
+	fmt.Fprintln(e.Stderr, e.P.T("computed from the preferences of %s, opened on this device", e.P.List(ids)))
 	return inst, d.Current, nil
 }
