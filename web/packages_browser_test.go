@@ -317,10 +317,26 @@ func TestPackagesFromRecord(t *testing.T) {
 	since := len(reqs.all())
 	med.goTo(t, base+"/talks/"+f.talks+"/packages?item=D1")
 	med.mustWait(t, `document.getElementById('packages-result').textContent !== '' || document.getElementById('packages-record-status').classList.contains('failed')`, 30*time.Second)
-	if msg := eval[string](t, med, `document.getElementById('packages-record-status').textContent`); !strings.Contains(msg, "gov, oppA") {
-		t.Errorf("the page says %q of the preferences it opened", msg)
+	// In this demo the server opened them for the demo mediator.
+	if msg := eval[string](t, med, `document.getElementById('packages-record-status').textContent`); !strings.Contains(msg, "demo server") || !strings.Contains(msg, "gov, oppA") {
+		t.Errorf("the page says %q of the preferences the demo server opened", msg)
 	}
 	want, _ := native(t, inst, cur, "", "en")
+	if got := eval[string](t, med, `document.getElementById('packages-result').textContent`); got != want {
+		t.Errorf("the page's result from the demo server's opening differs from bargain's:\n%s\nwant\n%s", got, want)
+	}
+	// Without what the demo server opened, the page opens them itself,
+	// with the key kept in this browser.
+	eval[bool](t, med, `(() => {
+		delete document.querySelector('[data-packages]').dataset.demo;
+		document.getElementById('packages-result').textContent = '';
+		document.getElementById('packages-record').click();
+		return true;
+	})()`)
+	med.mustWait(t, `document.getElementById('packages-result').textContent !== '' || document.getElementById('packages-record-status').classList.contains('failed')`, 30*time.Second)
+	if msg := eval[string](t, med, `document.getElementById('packages-record-status').textContent`); !strings.Contains(msg, "in this browser") || !strings.Contains(msg, "gov, oppA") {
+		t.Errorf("the page says %q of the preferences it opened", msg)
+	}
 	if got := eval[string](t, med, `document.getElementById('packages-result').textContent`); got != want {
 		t.Errorf("the page's result from the record differs from bargain's:\n%s\nwant\n%s", got, want)
 	}

@@ -189,6 +189,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		fmt.Fprintln(e.Stdout, e.P.T("Beside it, the demo serves %[1]s (talks %[2]q). Note: %[3]s", x.Title, x.Talks, x.Notice))
 		if h.url != "" {
 			fmt.Fprintln(e.Stdout, e.P.T("Its implementation page: %s", h.url+"/talks/"+x.Talks+"/measures/X"))
+			fmt.Fprintln(e.Stdout, e.P.T("Its packages of D2, for its mediator (act as xmediator), computed in the browser from the preferences the demo server opens: %s", h.url+"/talks/"+x.Talks+"/packages?item=D2"))
 		}
 		fmt.Fprintln(e.Stdout)
 		h.write(e.Stdout)

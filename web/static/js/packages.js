@@ -7,17 +7,19 @@
 // docs/PACKAGES.md, to the Go of package bargain compiled to WebAssembly
 // (cmd/parley-wasm, run by Go's wasm_exec.js), and shows the result.
 // Nothing about the preferences leaves the browser: the page only reads
-// from the server, and never sends what it opened or computed.
+// from the server, and never sends what it opened or computed. In demo
+// mode alone, the page holds (data-demo) the preferences the demo server
+// opened with the demo actor's key it holds, which a real host cannot.
 
 import * as seal from './seal.js';
 import { api, esc, page, say, t } from './util.js';
 
 const KIND = 'preferences.give';
 
+let loaded;
+
 const root = document.querySelector('[data-packages]');
 if (root) init(root);
-
-let loaded;
 
 /** Loads the WebAssembly once and returns its parleyPackages function. */
 function wasm(url) {
@@ -59,6 +61,10 @@ function init(root) {
  */
 async function fromRecord(root, $) {
   const out = $('packages-record-status');
+  if (root.dataset.demo) {
+    await fromDemo(root, $, out);
+    return;
+  }
   const p = page();
   const item = root.dataset.item;
   let pv;
@@ -101,6 +107,22 @@ async function fromRecord(root, $) {
   $('packages-json').value = `{"issues": ${JSON.stringify(pv.definition.issues)},\n "parties": [\n${texts.join(',\n')}]}`;
   if (pv.definition.current) $('packages-current').value = JSON.stringify(pv.definition.current);
   say(out, [t('Opened in this browser: the preferences of %s.', ids.join(', ')), ...notes].join(' '), notes.length > 0);
+  await run(root, $, $('packages-status'));
+}
+
+/**
+ * Puts in the page the preferences the demo server opened for the demo
+ * actor one acts as, and computes them here.
+ */
+async function fromDemo(root, $, out) {
+  const d = JSON.parse(root.dataset.demo);
+  if (!d.instance) {
+    say(out, [t('No party has given preferences over this item that open here.'), ...d.notes].join(' '), d.notes.length > 0);
+    return;
+  }
+  $('packages-json').value = d.instance;
+  if (d.current) $('packages-current').value = JSON.stringify(d.current);
+  say(out, [t("Opened by the demo server, which holds this demo actor's keys: the preferences of %s. A real host cannot open them.", d.opened.join(', ')), ...d.notes].join(' '), d.notes.length > 0);
   await run(root, $, $('packages-status'));
 }
 
