@@ -144,7 +144,7 @@ func (s *Server) handleDemoInfo(w http.ResponseWriter, r *http.Request) error {
 
 // DemoWarning is what the demo says on every page and in its API of the
 // keys it holds.
-const DemoWarning = "Demo mode: this server holds the demo actors' keys: it signs for them, and opens the sealed caucus messages sent to them, which a real host cannot read. In real use every act is signed, and everything sealed is opened, on the actor's own device."
+const DemoWarning = "Demo mode: this server holds the demo actors' keys: it signs for them, and opens what is sealed to them (caucus messages, the parties' preferences on the packages page), which a real host cannot read. In real use every act is signed, and everything sealed is opened, on the actor's own device."
 
 func (s *Server) handleDemoSession(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
