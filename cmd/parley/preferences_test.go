@@ -92,7 +92,7 @@ func TestPackagesFromRecord(t *testing.T) {
 			t.Errorf("the mediator's packages of the demo lack %s, which docs/PACKAGES.md says:\n%s", w, got)
 		}
 	}
-	if !strings.Contains(stderr, "gov, opp") {
+	if !strings.Contains(stderr, "computed from the preferences of gov and opp, opened on this device") {
 		t.Errorf("the mediator is not told whose preferences it computed from: %q", stderr)
 	}
 	svg := filepath.Join(t.TempDir(), "frontier.svg")
