@@ -96,33 +96,9 @@ func (s *snap) myKey() keyView {
 }
 
 // demoOpen opens the sealed caucus message at a log index as the demo
-// actor viewing s, with its private encryption key: directly, or through
-// a re-wrap of its key for the actor.
+// actor viewing s, with its private encryption key.
 func (h *handler) demoOpen(ctx context.Context, s *snap, index int64, key *seal.PrivateKey) (string, error) {
-	e, err := h.event(ctx, s.ID, index)
-	if err != nil {
-		return "", err
-	}
-	actor, err := parley.ParseKey(s.viewerKey())
-	if err != nil {
-		return "", err
-	}
-	var rewraps []*seal.Rewrap
-	for _, rw := range s.RewrapsOf(index) {
-		if rw.Actor != s.viewerKey() {
-			continue
-		}
-		re, err := h.event(ctx, s.ID, rw.Index)
-		if err != nil {
-			return "", err
-		}
-		if p, ok := re.Act.(*parley.Rewrap); ok && rw.Entry < len(p.Rewraps) {
-			if r, err := seal.ParseRewrap(p.Rewraps[rw.Entry].Rewrap); err == nil {
-				rewraps = append(rewraps, r)
-			}
-		}
-	}
-	pt, err := seal.OpenAct(s.Origin, e, ed25519.PublicKey(actor), []*seal.PrivateKey{key}, rewraps)
+	pt, err := h.openAsViewer(ctx, s, index, key)
 	if err != nil {
 		return "", err
 	}
@@ -131,6 +107,37 @@ func (h *handler) demoOpen(ctx context.Context, s *snap, index int64, key *seal.
 		return "", parley.Errorf(parley.EINVALID, "it opens, but its content is not a caucus message: %s", err)
 	}
 	return c.Text, nil
+}
+
+// openAsViewer opens the sealed payload of the event at a log index as
+// the actor viewing s, with its private encryption key: directly, or
+// through a re-wrap of its key for the actor. The demo server opens the
+// caucus and the annexes of measures with it for the demo actors.
+func (h *handler) openAsViewer(ctx context.Context, s *snap, index int64, key *seal.PrivateKey) ([]byte, error) {
+	e, err := h.event(ctx, s.ID, index)
+	if err != nil {
+		return nil, err
+	}
+	actor, err := parley.ParseKey(s.viewerKey())
+	if err != nil {
+		return nil, err
+	}
+	var rewraps []*seal.Rewrap
+	for _, rw := range s.RewrapsOf(index) {
+		if rw.Actor != s.viewerKey() {
+			continue
+		}
+		re, err := h.event(ctx, s.ID, rw.Index)
+		if err != nil {
+			return nil, err
+		}
+		if p, ok := re.Act.(*parley.Rewrap); ok && rw.Entry < len(p.Rewraps) {
+			if r, err := seal.ParseRewrap(p.Rewraps[rw.Entry].Rewrap); err == nil {
+				rewraps = append(rewraps, r)
+			}
+		}
+	}
+	return seal.OpenAct(s.Origin, e, ed25519.PublicKey(actor), []*seal.PrivateKey{key}, rewraps)
 }
 
 // event reads and decodes the event at a log index of a talks.

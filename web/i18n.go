@@ -363,19 +363,6 @@ func kindName(p *i18n.Printer, kind string) string {
 	return kind
 }
 
-// roundStatus names the status of a round.
-func roundStatus(p *i18n.Printer, status string) string {
-	switch status {
-	case state.RoundPlanned:
-		return p.T("planned")
-	case state.RoundOpen:
-		return p.T("open")
-	case state.RoundClosed:
-		return p.T("closed")
-	}
-	return status
-}
-
 // visibilityName says who may see an event.
 func visibilityName(p *i18n.Printer, vis string) string {
 	switch vis {

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"html/template"
 	"net/http"
 	"slices"
@@ -281,32 +280,9 @@ func (h *handler) demoKey(s *snap) *seal.PrivateKey {
 }
 
 // openAnnex opens the annex of the report or finding at a log index as
-// the demo actor viewing s: directly, or through a re-wrap of its key.
+// the demo actor viewing s.
 func (h *handler) openAnnex(ctx context.Context, s *snap, index int64, key *seal.PrivateKey) (string, error) {
-	e, err := h.event(ctx, s.ID, index)
-	if err != nil {
-		return "", err
-	}
-	actor, err := parley.ParseKey(s.viewerKey())
-	if err != nil {
-		return "", err
-	}
-	var rewraps []*seal.Rewrap
-	for _, rw := range s.RewrapsOf(index) {
-		if rw.Actor != s.viewerKey() {
-			continue
-		}
-		re, err := h.event(ctx, s.ID, rw.Index)
-		if err != nil {
-			return "", err
-		}
-		if p, ok := re.Act.(*parley.Rewrap); ok && rw.Entry < len(p.Rewraps) {
-			if x, err := seal.ParseRewrap(p.Rewraps[rw.Entry].Rewrap); err == nil {
-				rewraps = append(rewraps, x)
-			}
-		}
-	}
-	pt, err := seal.OpenAct(s.Origin, e, ed25519.PublicKey(actor), []*seal.PrivateKey{key}, rewraps)
+	pt, err := h.openAsViewer(ctx, s, index, key)
 	if err != nil {
 		return "", err
 	}

@@ -149,7 +149,7 @@ func (h *handler) funcs(p *i18n.Printer) template.FuncMap {
 		"absentHTML":  func(a []partyView, d []invitationView) template.HTML { return absentHTML(p, a, d) },
 		"partiesHTML": func(ps []partyView) template.HTML { return partiesHTML(p, ps) },
 		"kind":        func(k string) string { return kindName(p, k) },
-		"roundStatus": func(st string) string { return roundStatus(p, st) },
+		"roundStatus": func(st string) string { return words.RoundStatus(p, st) },
 		"visibility":  func(v string) string { return visibilityName(p, v) },
 		"download":    downloadHTML,
 		"recordLines": func(talks string, lines []recordLine, agreed bool) template.HTML {

@@ -353,3 +353,16 @@ func IsHold(stance string) bool {
 	}
 	return false
 }
+
+// RoundStatus names the status of a round: planned, open, closed.
+func RoundStatus(p *i18n.Printer, status string) string {
+	switch status {
+	case state.RoundPlanned:
+		return p.T("planned")
+	case state.RoundOpen:
+		return p.T("open")
+	case state.RoundClosed:
+		return p.T("closed")
+	}
+	return status
+}

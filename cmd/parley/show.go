@@ -165,7 +165,7 @@ func showDataFromServer(ctx context.Context, c *apiClient, talks string) (*showD
 func writeShow(w io.Writer, p *i18n.Printer, d *showData) {
 	fmt.Fprintf(w, "%s (%s)\n%s\n\n", d.Title, d.ID, p.T("rule %[2]s, %[3]s; %[1]d events in the record", d.Size, words.Rule(p, d.Rule), visibilityName(p, d.Visibility)))
 	for _, r := range d.Rounds {
-		fmt.Fprintln(w, p.T("round %[1]s %[2]q, %[3]s to %[4]s, %[5]s: %[6]s", r.ID, r.Title, day(p, r.Starts), day(p, r.Ends), orNone(p, r.Venue), roundStatus(p, r.Status)))
+		fmt.Fprintln(w, p.T("round %[1]s %[2]q, %[3]s to %[4]s, %[5]s: %[6]s", r.ID, r.Title, day(p, r.Starts), day(p, r.Ends), orNone(p, r.Venue), words.RoundStatus(p, r.Status)))
 		for _, inv := range r.Invitations {
 			if inv.Reason != "" {
 				fmt.Fprintln(w, "  "+p.T("%[1]s: %[2]s (%[3]s)", inv.Party, invitationStatus(p, inv.Status), inv.Reason))
@@ -246,19 +246,6 @@ func orNone(p *i18n.Printer, s string) string {
 		return p.T("no venue")
 	}
 	return s
-}
-
-// roundStatus names the status of a round.
-func roundStatus(p *i18n.Printer, status string) string {
-	switch status {
-	case state.RoundPlanned:
-		return p.T("planned")
-	case state.RoundOpen:
-		return p.T("open")
-	case state.RoundClosed:
-		return p.T("closed")
-	}
-	return status
 }
 
 // invitationStatus names the answer of a party to an invitation.
