@@ -206,26 +206,26 @@ func actorName(p *i18n.Printer, t *view.Talks, key string) string {
 // agreed, a half-filled disc ad referendum, a triangle pointing down for
 // lost agreement, a hollow square for never agreed, a diamond for
 // contested and a zigzag for oscillating).
-func (s *svg) glyph(kind string, cx, cy, r float64) { s.glyphAt(kind, s.x(cx), cy, r) }
+func (s *svg) glyph(kind string, cx, cy, r float64) { s.glyphAt(kind, s.X(cx), cy, r) }
 
 // glyphAt writes a badge's shape centred at (x, cy) in the picture's own
 // coordinates, not mirrored.
 func (s *svg) glyphAt(kind string, x, cy, r float64) {
 	switch kind {
 	case BadgeAgreed:
-		s.raw(`<circle cx="`, num(x), `" cy="`, num(cy), `" r="`, num(r), `" fill="#1b5e20"/>`)
+		s.Raw(`<circle cx="`, num(x), `" cy="`, num(cy), `" r="`, num(r), `" fill="#1b5e20"/>`)
 	case BadgeAdReferendum:
-		s.raw(`<circle cx="`, num(x), `" cy="`, num(cy), `" r="`, num(r), `" fill="#fff" stroke="#1b5e20" stroke-width="1.5"/>`,
+		s.Raw(`<circle cx="`, num(x), `" cy="`, num(cy), `" r="`, num(r), `" fill="#fff" stroke="#1b5e20" stroke-width="1.5"/>`,
 			`<path d="M`, num(x), " ", num(cy-r), "A", num(r), " ", num(r), " 0 0 0 ", num(x), " ", num(cy+r), `z" fill="#1b5e20"/>`)
 	case BadgeLost:
-		s.raw(`<path d="M`, num(x-r), " ", num(cy-r*0.8), "H", num(x+r), "L", num(x), " ", num(cy+r), `z" fill="#fff" stroke="#b71c1c" stroke-width="2"/>`)
+		s.Raw(`<path d="M`, num(x-r), " ", num(cy-r*0.8), "H", num(x+r), "L", num(x), " ", num(cy+r), `z" fill="#fff" stroke="#b71c1c" stroke-width="2"/>`)
 	case BadgeContested:
-		s.raw(`<path d="M`, num(x), " ", num(cy-r), "L", num(x+r), " ", num(cy), "L", num(x), " ", num(cy+r), "L", num(x-r), " ", num(cy), `z" fill="#fff3e0" stroke="#8a4b00" stroke-width="1.5"/>`)
+		s.Raw(`<path d="M`, num(x), " ", num(cy-r), "L", num(x+r), " ", num(cy), "L", num(x), " ", num(cy+r), "L", num(x-r), " ", num(cy), `z" fill="#fff3e0" stroke="#8a4b00" stroke-width="1.5"/>`)
 	case BadgeOscillating:
-		s.raw(`<path d="M`, num(x-r), " ", num(cy), "L", num(x-r/2), " ", num(cy-r), "L", num(x), " ", num(cy+r), "L", num(x+r/2), " ", num(cy-r), "L", num(x+r), " ", num(cy),
+		s.Raw(`<path d="M`, num(x-r), " ", num(cy), "L", num(x-r/2), " ", num(cy-r), "L", num(x), " ", num(cy+r), "L", num(x+r/2), " ", num(cy-r), "L", num(x+r), " ", num(cy),
 			`" fill="none" stroke="#4a148c" stroke-width="2"/>`)
 	default: // never agreed, or unknown
-		s.raw(`<rect x="`, num(x-r*0.85), `" y="`, num(cy-r*0.85), `" width="`, num(r*1.7), `" height="`, num(r*1.7), `" fill="#fff" stroke="#333" stroke-width="1.5"/>`)
+		s.Raw(`<rect x="`, num(x-r*0.85), `" y="`, num(cy-r*0.85), `" width="`, num(r*1.7), `" height="`, num(r*1.7), `" fill="#fff" stroke="#333" stroke-width="1.5"/>`)
 	}
 }
 
@@ -234,9 +234,9 @@ func (s *svg) glyphAt(kind string, x, cy, r float64) {
 // badge's label.
 func WriteBadge(w io.Writer, b Badge, o Options) error {
 	s := newSVG(o, "pb-")
-	s.open(16, 16, b.Label, b.Text)
+	s.Open(16, 16, b.Label, b.Text)
 	s.glyph(b.Kind, 8, 8, 6)
-	s.raw("\n")
-	s.close()
-	return s.write(w)
+	s.Raw("\n")
+	s.Close()
+	return s.CopyTo(w)
 }

@@ -69,7 +69,7 @@ func WriteGraph(w io.Writer, g *Graph, o Options) error {
 	}
 	legend := graphLegend(g)
 	height := lh + float64(len(legend))*legendLine + 8
-	s.open(width, height, graphTitle(g), strings.Join(g.Text(), " "))
+	s.Open(width, height, graphTitle(g), strings.Join(g.Text(), " "))
 	s.defs()
 	ports := assignPorts(L, edges)
 	// Edges under the nodes, then their labels and unlock marks.
@@ -85,9 +85,9 @@ func WriteGraph(w io.Writer, g *Graph, o Options) error {
 				pts[i], pts[j] = pts[j], pts[i]
 			}
 		}
-		s.raw("<g><title>")
-		s.text(e.Label)
-		s.raw(`</title><path d="`, s.curve(pts), `" fill="none"`, edgeStyle(e.Kind), ` marker-end="`, s.url("arrow"), `"/></g>`, "\n")
+		s.Raw("<g><title>")
+		s.Text(e.Label)
+		s.Raw(`</title><path d="`, s.curve(pts), `" fill="none"`, edgeStyle(e.Kind), ` marker-end="`, s.URL("arrow"), `"/></g>`, "\n")
 		if len(pts) >= 2 {
 			a, b := pts[0], pts[1]
 			labels = append(labels, labelAt{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, e})
@@ -95,9 +95,9 @@ func WriteGraph(w io.Writer, g *Graph, o Options) error {
 	}
 	for _, l := range labels {
 		if l.e.Short != "" {
-			s.raw(`<text x="`, num(s.x(l.x)), `" y="`, num(l.y+3), `" text-anchor="middle" font-size="10" fill="#222" stroke="#fff" stroke-width="3" paint-order="stroke">`)
-			s.text(shorten(l.e.Short, 32))
-			s.raw("</text>\n")
+			s.Raw(`<text x="`, num(s.X(l.x)), `" y="`, num(l.y+3), `" text-anchor="middle" font-size="10" fill="#222" stroke="#fff" stroke-width="3" paint-order="stroke">`)
+			s.Text(shorten(l.e.Short, 32))
+			s.Raw("</text>\n")
 		}
 		if len(l.e.Unlocks) > 0 {
 			s.unlockMark(l.x, l.y+16, l.e.Unlocks)
@@ -110,12 +110,12 @@ func WriteGraph(w io.Writer, g *Graph, o Options) error {
 	y := lh + 4
 	for _, line := range legend {
 		y += legendLine
-		s.raw(`<text x="`, num(s.x(margin)), `" y="`, num(y-5), `" text-anchor="`, "start", `" font-size="11" fill="#222">`)
-		s.text(shorten(line, fits(width-2*margin, 11)))
-		s.raw("</text>\n")
+		s.Raw(`<text x="`, num(s.X(margin)), `" y="`, num(y-5), `" text-anchor="`, "start", `" font-size="11" fill="#222">`)
+		s.Text(shorten(line, fits(width-2*margin, 11)))
+		s.Raw("</text>\n")
 	}
-	s.close()
-	return s.write(w)
+	s.Close()
+	return s.CopyTo(w)
 }
 
 func graphTitle(g *Graph) string {
@@ -289,11 +289,11 @@ func (s *svg) curve(pts [][2]float64) string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("M" + num(s.x(pts[0][0])) + " " + num(pts[0][1]))
+	b.WriteString("M" + num(s.X(pts[0][0])) + " " + num(pts[0][1]))
 	for i := 1; i < len(pts); i++ {
 		p, q := pts[i-1], pts[i]
 		my := (p[1] + q[1]) / 2
-		b.WriteString("C" + num(s.x(p[0])) + " " + num(my) + " " + num(s.x(q[0])) + " " + num(my) + " " + num(s.x(q[0])) + " " + num(q[1]))
+		b.WriteString("C" + num(s.X(p[0])) + " " + num(my) + " " + num(s.X(q[0])) + " " + num(my) + " " + num(s.X(q[0])) + " " + num(q[1]))
 	}
 	return b.String()
 }
@@ -328,37 +328,37 @@ func (s *svg) unlockMark(x, y float64, ns []int) {
 	}
 	t := strings.Join(parts, ",")
 	w := max(16, float64(len(t))*6.5+8)
-	s.raw(`<rect x="`, num(s.x(x)-w/2), `" y="`, num(y-8), `" width="`, num(w), `" height="16" rx="8" fill="#fff" stroke="#0d47a1" stroke-width="1.5"/>`,
-		`<text x="`, num(s.x(x)), `" y="`, num(y+4), `" text-anchor="middle" font-size="10" font-weight="bold" fill="#0d47a1">`)
-	s.text(t)
-	s.raw("</text>\n")
+	s.Raw(`<rect x="`, num(s.X(x)-w/2), `" y="`, num(y-8), `" width="`, num(w), `" height="16" rx="8" fill="#fff" stroke="#0d47a1" stroke-width="1.5"/>`,
+		`<text x="`, num(s.X(x)), `" y="`, num(y+4), `" text-anchor="middle" font-size="10" font-weight="bold" fill="#0d47a1">`)
+	s.Text(t)
+	s.Raw("</text>\n")
 }
 
 // node writes one node: its shape, its text, and for an item a link to
 // its explanation.
 func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 	x0, y0 := ln.x-ln.w/2, ln.y-ln.h/2
-	left := s.x(x0)
-	if s.rtl {
-		left = s.x(x0 + ln.w)
+	left := s.X(x0)
+	if s.RTL() {
+		left = s.X(x0 + ln.w)
 	}
 	rect := func(extra string) {
-		s.raw(`<rect x="`, num(left), `" y="`, num(y0), `" width="`, num(ln.w), `" height="`, num(ln.h), `"`, extra, "/>")
+		s.Raw(`<rect x="`, num(left), `" y="`, num(y0), `" width="`, num(ln.w), `" height="`, num(ln.h), `"`, extra, "/>")
 	}
 	tx := x0 + 10 // text start, inline
 	line := func(y float64, size float64, bold bool, t content) {
-		s.raw(`<text x="`, num(s.x(tx)), `" y="`, num(y), `" text-anchor="`, "start", `" font-size="`, num(size), `"`)
+		s.Raw(`<text x="`, num(s.X(tx)), `" y="`, num(y), `" text-anchor="`, "start", `" font-size="`, num(size), `"`)
 		if bold {
-			s.raw(` font-weight="bold"`)
+			s.Raw(` font-weight="bold"`)
 		}
-		s.raw(` fill="#111">`, t.markup(), "</text>")
+		s.Raw(` fill="#111">`, t.markup(), "</text>")
 	}
 	switch n.Kind {
 	case NodeItem:
-		s.raw(`<a href="`, escape(o.Links.item(g.Talks, n.Item, g.At)), `">`)
-		s.raw("<g><title>")
-		s.text(nodeText(g.printer(), n))
-		s.raw("</title>")
+		s.Raw(`<a href="`, escape(o.Links.item(g.Talks, n.Item, g.At)), `">`)
+		s.Raw("<g><title>")
+		s.Text(nodeText(g.printer(), n))
+		s.Raw("</title>")
 		fill, stroke := itemColours(n.Badge.Kind)
 		sw := "1.5"
 		if n == g.Nodes[0] {
@@ -384,11 +384,11 @@ func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 		if note != "" {
 			line(y0+48, 10, false, plain(note))
 		}
-		s.raw("</g></a>\n")
+		s.Raw("</g></a>\n")
 	case NodeParty:
-		s.raw("<g><title>")
-		s.text(nodeText(g.printer(), n))
-		s.raw("</title>")
+		s.Raw("<g><title>")
+		s.Text(nodeText(g.printer(), n))
+		s.Raw("</title>")
 		rect(` rx="20" fill="#e3f2fd" stroke="#0d47a1" stroke-width="1.5"`)
 		tx = x0 + 16
 		line(y0+17, 12, true, plain(shorten(n.Party, fits(ln.w-32, 12))))
@@ -397,33 +397,33 @@ func (s *svg) node(g *Graph, n *Node, ln *lnode, o Options) {
 				line(y0+30+float64(k)*12, 10, false, user(l))
 			}
 		}
-		s.raw("</g>\n")
+		s.Raw("</g>\n")
 	case NodeHold:
-		s.raw("<g><title>")
-		s.text(nodeText(g.printer(), n))
-		s.raw("</title>")
+		s.Raw("<g><title>")
+		s.Text(nodeText(g.printer(), n))
+		s.Raw("</title>")
 		// A box with cut corners, drawn dashed.
 		c := 8.0
 		pts := [][2]float64{{x0 + c, y0}, {x0 + ln.w - c, y0}, {x0 + ln.w, y0 + c}, {x0 + ln.w, y0 + ln.h - c}, {x0 + ln.w - c, y0 + ln.h}, {x0 + c, y0 + ln.h}, {x0, y0 + ln.h - c}, {x0, y0 + c}}
-		s.raw(`<path d="`, s.polygon(pts), `" fill="#fff8e1" stroke="#8a4b00" stroke-width="1.5" stroke-dasharray="5 2"/>`)
+		s.Raw(`<path d="`, s.polygon(pts), `" fill="#fff8e1" stroke="#8a4b00" stroke-width="1.5" stroke-dasharray="5 2"/>`)
 		line(y0+17, 12, true, plain(shorten(n.Title, fits(ln.w-20, 12))))
 		line(y0+32, 10, false, plain(shorten(g.printer().T("on %s", n.Item), fits(ln.w-20, 10))))
 		if len(n.Unlocks) > 0 {
-			s.raw("\n")
+			s.Raw("\n")
 			s.unlockMark(x0+ln.w-6, y0, n.Unlocks)
 		}
-		s.raw("</g>\n")
+		s.Raw("</g>\n")
 	default:
-		s.raw("<g><title>")
-		s.text(nodeText(g.printer(), n))
-		s.raw("</title>")
+		s.Raw("<g><title>")
+		s.Text(nodeText(g.printer(), n))
+		s.Raw("</title>")
 		k := 10.0
 		pts := [][2]float64{{x0 + k, y0}, {x0 + ln.w, y0}, {x0 + ln.w - k, y0 + ln.h}, {x0, y0 + ln.h}}
-		s.raw(`<path d="`, s.polygon(pts), `" fill="#f3e5f5" stroke="#4a148c" stroke-width="1.5"/>`)
+		s.Raw(`<path d="`, s.polygon(pts), `" fill="#f3e5f5" stroke="#4a148c" stroke-width="1.5"/>`)
 		tx = x0 + 14
 		line(y0+17, 12, true, plain(shorten(g.printer().T("fact %s", n.Fact), fits(ln.w-28, 12))))
 		line(y0+32, 10, false, plain(g.printer().T("not as a condition needs it")))
-		s.raw("</g>\n")
+		s.Raw("</g>\n")
 	}
 }
 
@@ -435,7 +435,7 @@ func (s *svg) polygon(pts [][2]float64) string {
 		} else {
 			b.WriteString("L")
 		}
-		b.WriteString(num(s.x(p[0])) + " " + num(p[1]))
+		b.WriteString(num(s.X(p[0])) + " " + num(p[1]))
 	}
 	b.WriteString("z")
 	return b.String()

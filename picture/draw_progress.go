@@ -85,7 +85,7 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 	}
 	height := y1 + 40 + float64(len(sentences)+1)*legendLine
 	title := pr.T("Open items, brackets and divergences by day, %[1]s to %[2]s", pr.Date(p.From), pr.Date(p.To))
-	s.open(pgWidth, height, title, strings.Join(p.Text(), " "))
+	s.Open(pgWidth, height, title, strings.Join(p.Text(), " "))
 	s.defs()
 	s.label(8, 18, 13, "start", true, "#111", plain(shorten(title, 90)))
 	// Rounds, and the days of the forecast.
@@ -140,9 +140,9 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 			band = append(band, [2]float64{lx, yv(0)})
 		}
 		band = append(band, [2]float64{lx, ly})
-		s.raw(`<path d="`, s.polyline(band), `z" fill="`, s.url("dots"), `" stroke="`, sr.stroke, `" stroke-width="1" stroke-dasharray="2 2"/>`, "\n")
+		s.Raw(`<path d="`, s.polyline(band), `z" fill="`, s.URL("dots"), `" stroke="`, sr.stroke, `" stroke-width="1" stroke-dasharray="2 2"/>`, "\n")
 		s.line(ax, ay, zx, zy, `stroke="`+sr.stroke+`" stroke-width="2" stroke-dasharray="6 3"`)
-		s.raw("\n")
+		s.Raw("\n")
 	}
 	// The lines, a point per day or, when days are many, per run of days.
 	for _, sr := range p.series() {
@@ -154,20 +154,20 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 			}
 			pts = append(pts, [2]float64{xd(float64(d)), yv(float64(sr.value(p.Days[d])))})
 		}
-		s.raw(`<path d="`, s.polyline(pts), `" fill="none" stroke="`, sr.stroke, `" stroke-width="2"`)
+		s.Raw(`<path d="`, s.polyline(pts), `" fill="none" stroke="`, sr.stroke, `" stroke-width="2"`)
 		if sr.dash != "" {
-			s.raw(` stroke-dasharray="`, sr.dash, `"`)
+			s.Raw(` stroke-dasharray="`, sr.dash, `"`)
 		}
-		s.raw("/>\n")
+		s.Raw("/>\n")
 		if n <= 62 {
 			for d, pt := range pts {
-				s.raw("<g><title>")
-				s.text(pr.T("%[1]s: %[2]s", pr.Date(p.Days[d].Date), pr.T(sr.per, sr.value(p.Days[d]))))
-				s.raw("</title>")
+				s.Raw("<g><title>")
+				s.Text(pr.T("%[1]s: %[2]s", pr.Date(p.Days[d].Date), pr.T(sr.per, sr.value(p.Days[d]))))
+				s.Raw("</title>")
 				s.marker(sr.marker, pt[0], pt[1], sr.stroke)
-				s.raw("</g>")
+				s.Raw("</g>")
 			}
-			s.raw("\n")
+			s.Raw("\n")
 		}
 	}
 	// The key and the sentences.
@@ -183,8 +183,8 @@ func WriteProgress(w io.Writer, p *ProgressChart, o Options) error {
 		y += legendLine
 		s.label(8, y, 11, "start", false, "#111", plain(shorten(line, fits(pgWidth-16, 11))))
 	}
-	s.close()
-	return s.write(w)
+	s.Close()
+	return s.CopyTo(w)
 }
 
 func dashAttr(d string) string {
@@ -202,21 +202,21 @@ func (s *svg) polyline(pts [][2]float64) string {
 		} else {
 			b.WriteString("L")
 		}
-		b.WriteString(num(s.x(p[0])) + " " + num(p[1]))
+		b.WriteString(num(s.X(p[0])) + " " + num(p[1]))
 	}
 	return b.String()
 }
 
 // marker writes a point's marker: a disc, a square or a triangle.
 func (s *svg) marker(kind string, x, y float64, colour string) {
-	x = s.x(x)
+	x = s.X(x)
 	switch kind {
 	case "square":
-		s.raw(`<rect x="`, num(x-3.5), `" y="`, num(y-3.5), `" width="7" height="7" fill="#fff" stroke="`, colour, `" stroke-width="1.5"/>`)
+		s.Raw(`<rect x="`, num(x-3.5), `" y="`, num(y-3.5), `" width="7" height="7" fill="#fff" stroke="`, colour, `" stroke-width="1.5"/>`)
 	case "triangle":
-		s.raw(`<path d="M`, num(x), " ", num(y-4.5), "L", num(x+4.5), " ", num(y+3.5), "L", num(x-4.5), " ", num(y+3.5), `z" fill="`, colour, `"/>`)
+		s.Raw(`<path d="M`, num(x), " ", num(y-4.5), "L", num(x+4.5), " ", num(y+3.5), "L", num(x-4.5), " ", num(y+3.5), `z" fill="`, colour, `"/>`)
 	default:
-		s.raw(`<circle cx="`, num(x), `" cy="`, num(y), `" r="3.5" fill="`, colour, `"/>`)
+		s.Raw(`<circle cx="`, num(x), `" cy="`, num(y), `" r="3.5" fill="`, colour, `"/>`)
 	}
 }
 

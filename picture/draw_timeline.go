@@ -49,7 +49,7 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 	lanesTop := float64(tlHead)
 	lanesBottom := lanesTop + float64(len(c.Lanes))*tlLane
 	height := lanesBottom + 8 + float64(len(footer))*legendLine + 4
-	s.open(tlWidth, height, timelineTitle(c), strings.Join(c.Text(), " "))
+	s.Open(tlWidth, height, timelineTitle(c), strings.Join(c.Text(), " "))
 	s.defs()
 	// Title and banner.
 	s.label(8, 18, 13, "start", true, "#111", plain(shorten(timelineTitle(c), 70)))
@@ -100,19 +100,19 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 				ch = r
 			}
 		}
-		s.raw(`<a href="`, escape(o.Links.scrub(c.Talks, ch.Index)), `"><title>`)
+		s.Raw(`<a href="`, escape(o.Links.scrub(c.Talks, ch.Index)), `"><title>`)
 		if len(run) > 1 {
-			s.text(p.T("%[1]d changes close together; %[2]s", len(run), changeWords(c, ch)))
+			s.Text(p.T("%[1]d changes close together; %[2]s", len(run), changeWords(c, ch)))
 		} else {
-			s.text(changeWords(c, ch))
+			s.Text(changeWords(c, ch))
 		}
-		s.raw("</title>")
+		s.Raw("</title>")
 		if ch.Index == cur {
 			s.rect(x-3, 68, 6, 18, `fill="#0d47a1"`)
 		} else {
 			s.rect(x-1.5, 72, 3, 12, `fill="#555"`)
 		}
-		s.raw("</a>\n")
+		s.Raw("</a>\n")
 		k = j
 	}
 	// Lanes: the ids in a column wide enough for the longest shown.
@@ -123,49 +123,49 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 	titleX := 26 + float64(idCol)*charWidth*11/12*1.25 + 6
 	// The shapes of the marks and badges, defined once and used by
 	// reference: a lane costs its position and its text, not its shapes.
-	s.raw(`<defs>`)
-	s.raw(`<path id="`, s.id, `gain" d="M0 -7L6 5L-6 5z" fill="#1b5e20" stroke="#fff" stroke-width="1"/>`)
-	s.raw(`<path id="`, s.id, `loss" d="M0 7L6 -5L-6 -5z" fill="#fff" stroke="#b71c1c" stroke-width="2"/>`)
+	s.Raw(`<defs>`)
+	s.Raw(`<path id="`, s.ID(), `gain" d="M0 -7L6 5L-6 5z" fill="#1b5e20" stroke="#fff" stroke-width="1"/>`)
+	s.Raw(`<path id="`, s.ID(), `loss" d="M0 7L6 -5L-6 -5z" fill="#fff" stroke="#b71c1c" stroke-width="2"/>`)
 	used := map[string]bool{}
 	for _, l := range c.Lanes {
 		if id := badgeID(l.Badge.Kind); !used[id] {
 			used[id] = true
-			s.raw(`<g id="`, s.id, "b-", badgeID(l.Badge.Kind), `">`)
+			s.Raw(`<g id="`, s.ID(), "b-", badgeID(l.Badge.Kind), `">`)
 			s.glyphAt(l.Badge.Kind, 0, 0, 6)
-			s.raw("</g>")
+			s.Raw("</g>")
 		}
 	}
-	s.raw("</defs>\n")
-	s.raw(`<g font-size="11" fill="#111">`, "\n")
+	s.Raw("</defs>\n")
+	s.Raw(`<g font-size="11" fill="#111">`, "\n")
 	for k, l := range c.Lanes {
 		y := lanesTop + float64(k)*tlLane
 		if k%2 == 1 {
 			s.rect(0, y, tlWidth, tlLane, `fill="#000" fill-opacity="0.035"`)
 		}
-		s.raw(`<a href="`, escape(o.Links.item(c.Talks, l.Item, -1)), `"><title>`)
-		s.text(p.T("%[1]s: %[2]s", laneName(p, l), l.Badge.Label))
-		s.raw(`</title><use href="#`, s.id, "b-", badgeID(l.Badge.Kind), `" x="`, num(s.x(14)), `" y="`, num(y+tlLane/2), `"/>`)
-		s.raw(`<text x="`, num(s.x(26)), `" y="`, num(y+16), `" font-weight="bold">`, plain(shorten(l.Item, 12)).markup(), "</text>")
-		s.raw(`<text x="`, num(s.x(titleX)), `" y="`, num(y+16), `">`, user(shorten(l.Title, fits(tlLabel-titleX, 11))).markup(), "</text></a>\n")
+		s.Raw(`<a href="`, escape(o.Links.item(c.Talks, l.Item, -1)), `"><title>`)
+		s.Text(p.T("%[1]s: %[2]s", laneName(p, l), l.Badge.Label))
+		s.Raw(`</title><use href="#`, s.ID(), "b-", badgeID(l.Badge.Kind), `" x="`, num(s.X(14)), `" y="`, num(y+tlLane/2), `"/>`)
+		s.Raw(`<text x="`, num(s.X(26)), `" y="`, num(y+16), `" font-weight="bold">`, plain(shorten(l.Item, 12)).markup(), "</text>")
+		s.Raw(`<text x="`, num(s.X(titleX)), `" y="`, num(y+16), `">`, user(shorten(l.Title, fits(tlLabel-titleX, 11))).markup(), "</text></a>\n")
 		for _, sp := range l.Spans {
 			a, b := xt(sp.From), xt(sp.To)
-			s.rect(a, y+6, math.Max(b-a, 1), tlLane-12, `fill="`+s.url("hatch")+`" stroke="#1b5e20"`)
+			s.rect(a, y+6, math.Max(b-a, 1), tlLane-12, `fill="`+s.URL("hatch")+`" stroke="#1b5e20"`)
 		}
 		for m, mk := range l.Marks {
 			x := xt(mk.At)
 			if m+1 < len(l.Marks) && xt(l.Marks[m+1].At)-x < tlMinPixel {
 				continue // the next mark stands for both
 			}
-			s.raw(`<a href="`, escape(o.Links.at(c.Talks, mk.Index)), `"><title>`)
-			s.text(markTitle(p, l, mk))
+			s.Raw(`<a href="`, escape(o.Links.at(c.Talks, mk.Index)), `"><title>`)
+			s.Text(markTitle(p, l, mk))
 			kind := "loss"
 			if mk.Agreed {
 				kind = "gain"
 			}
-			s.raw(`</title><use href="#`, s.id, kind, `" x="`, num(s.x(x)), `" y="`, num(y+tlLane/2), `"/></a>`, "\n")
+			s.Raw(`</title><use href="#`, s.ID(), kind, `" x="`, num(s.X(x)), `" y="`, num(y+tlLane/2), `"/></a>`, "\n")
 		}
 	}
-	s.raw("</g>\n")
+	s.Raw("</g>\n")
 	if c.Cursor >= 0 && !c.CursorAt.Before(c.From) && c.CursorAt.Before(end) {
 		x := xt(c.CursorAt)
 		s.line(x, 66, x, lanesBottom, `stroke="#0d47a1" stroke-width="2" stroke-dasharray="4 3"`)
@@ -175,8 +175,8 @@ func WriteTimeline(w io.Writer, c *LaneChart, o Options) error {
 		y += legendLine
 		s.label(8, y-5, 11, "start", false, "#222", plain(shorten(line, fits(tlWidth-16, 11))))
 	}
-	s.close()
-	return s.write(w)
+	s.Close()
+	return s.CopyTo(w)
 }
 
 // badgeID is a badge's kind as it may stand in an id.
@@ -190,24 +190,24 @@ func badgeID(kind string) string {
 
 // label writes one line of text at an inline position.
 func (s *svg) label(x, y, size float64, anchor string, bold bool, fill string, t content) {
-	s.raw(`<text x="`, num(s.x(x)), `" y="`, num(y), `" text-anchor="`, anchor, `" font-size="`, num(size), `"`)
+	s.Raw(`<text x="`, num(s.X(x)), `" y="`, num(y), `" text-anchor="`, anchor, `" font-size="`, num(size), `"`)
 	if bold {
-		s.raw(` font-weight="bold"`)
+		s.Raw(` font-weight="bold"`)
 	}
-	s.raw(` fill="`, fill, `">`, t.markup(), "</text>\n")
+	s.Raw(` fill="`, fill, `">`, t.markup(), "</text>\n")
 }
 
 // rect writes a rectangle at an inline position.
 func (s *svg) rect(x, y, w, h float64, attrs string) {
-	left := s.x(x)
-	if s.rtl {
-		left = s.x(x + w)
+	left := s.X(x)
+	if s.RTL() {
+		left = s.X(x + w)
 	}
-	s.raw(`<rect x="`, num(left), `" y="`, num(y), `" width="`, num(w), `" height="`, num(h), `" `, attrs, "/>")
+	s.Raw(`<rect x="`, num(left), `" y="`, num(y), `" width="`, num(w), `" height="`, num(h), `" `, attrs, "/>")
 }
 
 func (s *svg) line(xa, ya, xb, yb float64, attrs string) {
-	s.raw(`<line x1="`, num(s.x(xa)), `" y1="`, num(ya), `" x2="`, num(s.x(xb)), `" y2="`, num(yb), `" `, attrs, "/>")
+	s.Raw(`<line x1="`, num(s.X(xa)), `" y1="`, num(ya), `" x2="`, num(s.X(xb)), `" y2="`, num(yb), `" `, attrs, "/>")
 }
 
 func timelineTitle(c *LaneChart) string {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/drawing/drawingtest"
 	"github.com/parleyhq/parley/picture"
 )
 
@@ -332,7 +333,7 @@ func TestProgressSVGWellFormed(t *testing.T) {
 		if err := picture.WriteProgress(&buf, randomProgress(r), picture.Options{Dir: pick(r, []string{"", "rtl", "ltr"}), ID: pick(r, []string{"", "p1-", `"><x`})}); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
-		if err := wellFormed(buf.String()); err != nil {
+		if err := drawingtest.Check(buf.String()); err != nil {
 			t.Fatalf("seed %d: %v in:\n%s", seed, err, buf.String())
 		}
 	}

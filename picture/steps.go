@@ -127,8 +127,8 @@ func WriteSteps(w io.Writer, c *StepChart, p *i18n.Printer, o Options) error {
 	rowsBottom := rowsTop + float64(len(c.Rows))*stRow
 	height := rowsBottom + 10 + float64(len(legend))*legendLine + 6
 	title := p.T("The steps of %[1]s, plan version %[2]d, as of %[3]s", c.Measure, c.Version, p.Time(c.At))
-	s.open(stWidth, height, title, strings.Join(StepsText(c, p), " "))
-	s.raw(`<defs><pattern id="`, s.id, `hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">`,
+	s.Open(stWidth, height, title, strings.Join(StepsText(c, p), " "))
+	s.Raw(`<defs><pattern id="`, s.ID(), `hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">`,
 		`<rect width="6" height="6" fill="#cfe8d2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#1b5e20" stroke-width="2"/></pattern></defs>`, "\n")
 	s.label(8, 18, 13, "start", true, "#111", plain(shorten(title, 90)))
 	// The days: ticks far enough apart to read.
@@ -170,22 +170,22 @@ func WriteSteps(w io.Writer, c *StepChart, p *i18n.Printer, o Options) error {
 		s.line(xt(r.Due), y+6, xt(r.Due), y+30, `stroke="#b71c1c" stroke-width="2"`)
 		for _, m := range r.Marks {
 			x := xt(m.Time)
-			s.raw(`<a href="`, escape(o.Links.at(c.Talks, m.Index)), `"><title>`)
-			s.text(stepMarkWords(p, r, m))
-			s.raw("</title>")
+			s.Raw(`<a href="`, escape(o.Links.at(c.Talks, m.Index)), `"><title>`)
+			s.Text(stepMarkWords(p, r, m))
+			s.Raw("</title>")
 			switch {
 			case m.Report:
-				s.raw(`<circle cx="`, num(s.x(x)), `" cy="`, num(y+18), `" r="5" fill="#fff" stroke="#0d47a1" stroke-width="2"/>`)
+				s.Raw(`<circle cx="`, num(s.X(x)), `" cy="`, num(y+18), `" r="5" fill="#fff" stroke="#0d47a1" stroke-width="2"/>`)
 			case m.Verdict == parley.VerdictConfirmed:
 				s.rect(x-5, y+13, 10, 10, `fill="#1b5e20" stroke="#fff" stroke-width="1"`)
 			case m.Verdict == parley.VerdictPartial:
 				s.rect(x-5, y+13, 10, 10, `fill="#fff" stroke="#8a4b00" stroke-width="2"`)
 				s.rect(x-5, y+18, 10, 5, `fill="#8a4b00"`)
 			default:
-				s.raw(`<path d="M`, num(s.x(x-5)), " ", num(y+13), "L", num(s.x(x+5)), " ", num(y+23), "M", num(s.x(x+5)), " ", num(y+13), "L", num(s.x(x-5)), " ", num(y+23),
+				s.Raw(`<path d="M`, num(s.X(x-5)), " ", num(y+13), "L", num(s.X(x+5)), " ", num(y+23), "M", num(s.X(x+5)), " ", num(y+13), "L", num(s.X(x-5)), " ", num(y+23),
 					`" stroke="#b71c1c" stroke-width="3"/>`)
 			}
-			s.raw("</a>\n")
+			s.Raw("</a>\n")
 		}
 	}
 	y := rowsBottom + 10 + 12
@@ -193,8 +193,8 @@ func WriteSteps(w io.Writer, c *StepChart, p *i18n.Printer, o Options) error {
 		s.label(8, y, 11, "start", false, "#333", plain(l))
 		y += legendLine
 	}
-	s.close()
-	return s.write(w)
+	s.Close()
+	return s.CopyTo(w)
 }
 
 // stepFill is the fill of a step's span by its status: done hatched,
@@ -203,7 +203,7 @@ func WriteSteps(w io.Writer, c *StepChart, p *i18n.Printer, o Options) error {
 func stepFill(s *svg, status string) string {
 	switch status {
 	case measures.StatusDone:
-		return `fill="` + s.url("hatch") + `" stroke="#1b5e20"`
+		return `fill="` + s.URL("hatch") + `" stroke="#1b5e20"`
 	case measures.StatusDisputed:
 		return `fill="#f4c7c3" stroke="#b71c1c"`
 	case measures.StatusPartial:

@@ -2,96 +2,21 @@ package picture_test
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/drawing/drawingtest"
 	"github.com/parleyhq/parley/picture"
 )
 
-// checkSVG checks what every picture must hold to: well-formed XML whose
-// root is an svg with role="img", labelled by its title and description;
-// no script and no style (the pages' Content Security Policy allows
-// neither inline); every link with an address; ids unique.
+// checkSVG checks what every picture must hold to (drawingtest.Check).
 func checkSVG(t testing.TB, svg string) {
 	t.Helper()
-	if err := wellFormed(svg); err != nil {
+	if err := drawingtest.Check(svg); err != nil {
 		t.Fatalf("%v in:\n%s", err, svg)
 	}
-}
-
-func wellFormed(svg string) error {
-	d := xml.NewDecoder(strings.NewReader(svg))
-	d.Strict = true
-	ids := map[string]bool{}
-	var labelledBy string
-	depth, roots := 0, 0
-	var path []string
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("not well-formed XML: %w", err)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			attrs := map[string]string{}
-			for _, a := range x.Attr {
-				attrs[a.Name.Local] = a.Value
-			}
-			if depth == 0 {
-				roots++
-				if x.Name.Local != "svg" || attrs["role"] != "img" || attrs["viewBox"] == "" {
-					return fmt.Errorf("the root is <%s role=%q viewBox=%q>, want an svg image", x.Name.Local, attrs["role"], attrs["viewBox"])
-				}
-				labelledBy = attrs["aria-labelledby"]
-			}
-			switch x.Name.Local {
-			case "script", "style", "foreignObject":
-				return fmt.Errorf("the picture holds a <%s>", x.Name.Local)
-			case "a":
-				if attrs["href"] == "" {
-					return fmt.Errorf("a link without an address")
-				}
-			}
-			if _, ok := attrs["style"]; ok {
-				return fmt.Errorf("<%s> has a style attribute", x.Name.Local)
-			}
-			for name := range attrs {
-				if strings.HasPrefix(name, "on") {
-					return fmt.Errorf("<%s> has an event handler %s", x.Name.Local, name)
-				}
-			}
-			if id := attrs["id"]; id != "" {
-				if ids[id] {
-					return fmt.Errorf("the id %q is used twice", id)
-				}
-				ids[id] = true
-			}
-			path = append(path, x.Name.Local)
-			depth++
-		case xml.EndElement:
-			depth--
-			path = path[:len(path)-1]
-		}
-	}
-	if roots != 1 {
-		return fmt.Errorf("%d root elements", roots)
-	}
-	for _, id := range strings.Fields(labelledBy) {
-		if !ids[id] {
-			return fmt.Errorf("aria-labelledby names %q, which is not there", id)
-		}
-	}
-	if len(strings.Fields(labelledBy)) != 2 {
-		return fmt.Errorf("aria-labelledby is %q, want the title and the description", labelledBy)
-	}
-	return nil
 }
 
 // nasty are strings a title or a name may hold.
@@ -160,7 +85,7 @@ func TestGraphSVGWellFormed(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d: %s: %v", seed, what, err)
 			}
-			if err := wellFormed(buf.String()); err != nil {
+			if err := drawingtest.Check(buf.String()); err != nil {
 				t.Fatalf("seed %d: %s: %v in:\n%s", seed, what, err, buf.String())
 			}
 			buf.Reset()
@@ -186,7 +111,7 @@ func FuzzGraphSVG(f *testing.F) {
 		if err := picture.WriteGraph(&buf, g, picture.Options{Dir: "rtl"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := wellFormed(buf.String()); err != nil {
+		if err := drawingtest.Check(buf.String()); err != nil {
 			t.Fatalf("%v in:\n%s", err, buf.String())
 		}
 	})

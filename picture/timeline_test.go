@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/drawing/drawingtest"
 	"github.com/parleyhq/parley/picture"
 )
 
@@ -175,7 +176,7 @@ func TestTimelineSVGWellFormed(t *testing.T) {
 		if err := picture.WriteTimeline(&buf, randomTimeline(r), picture.Options{Dir: pick(r, []string{"", "rtl", "ltr"}), ID: pick(r, []string{"", "p1-", `"><x`})}); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
-		if err := wellFormed(buf.String()); err != nil {
+		if err := drawingtest.Check(buf.String()); err != nil {
 			t.Fatalf("seed %d: %v in:\n%s", seed, err, buf.String())
 		}
 	}

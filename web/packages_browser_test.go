@@ -19,8 +19,8 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/bargain"
+	"github.com/parleyhq/parley/frontier"
 	"github.com/parleyhq/parley/i18n"
-	"github.com/parleyhq/parley/picture"
 	"github.com/parleyhq/parley/seal"
 )
 
@@ -74,12 +74,12 @@ func native(t testing.TB, inst, current, proposal, lang string) (string, string)
 		t.Fatal(err)
 	}
 	if len(res.Parties) == 2 {
-		c, err := picture.Frontier(res, nil)
+		c, err := frontier.New(res, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := i18n.ForCode(lang)
-		if err := picture.WriteFrontier(&svg, c, p, picture.Options{Dir: p.Dir()}); err != nil {
+		if err := frontier.Write(&svg, c, p, frontier.Options{Dir: p.Dir()}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -22,8 +22,8 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/bargain"
+	"github.com/parleyhq/parley/frontier"
 	"github.com/parleyhq/parley/i18n"
-	"github.com/parleyhq/parley/picture"
 )
 
 // A request is what the page asks: the interchange JSON and the options of
@@ -114,12 +114,12 @@ func run(req request, p *i18n.Printer) (string, string, error) {
 	if len(req.Names) > 0 {
 		names = func(id string) string { return req.Names[id] }
 	}
-	c, err := picture.Frontier(res, names)
+	c, err := frontier.New(res, names)
 	if err != nil {
 		return "", "", err
 	}
 	var pic bytes.Buffer
-	if err := picture.WriteFrontier(&pic, c, p, picture.Options{Dir: p.Dir()}); err != nil {
+	if err := frontier.Write(&pic, c, p, frontier.Options{Dir: p.Dir()}); err != nil {
 		return "", "", err
 	}
 	return out.String(), pic.String(), nil

@@ -11,8 +11,8 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/bargain"
+	"github.com/parleyhq/parley/frontier"
 	"github.com/parleyhq/parley/i18n"
-	"github.com/parleyhq/parley/picture"
 )
 
 func init() {
@@ -163,12 +163,12 @@ func writeFrontier(e *env, fs *flag.FlagSet, res *bargain.Result, path string) e
 	if err != nil {
 		return err
 	}
-	c, err := picture.Frontier(res, nil)
+	c, err := frontier.New(res, nil)
 	if err != nil {
 		return parley.Errorf(parley.EINVALID, "-svg: %v", err)
 	}
 	var b bytes.Buffer
-	if err := picture.WriteFrontier(&b, c, p, picture.Options{Dir: p.Dir()}); err != nil {
+	if err := frontier.Write(&b, c, p, frontier.Options{Dir: p.Dir()}); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {

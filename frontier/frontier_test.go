@@ -1,4 +1,4 @@
-package picture_test
+package frontier_test
 
 import (
 	"bytes"
@@ -8,8 +8,9 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/bargain"
+	"github.com/parleyhq/parley/drawing/drawingtest"
+	"github.com/parleyhq/parley/frontier"
 	"github.com/parleyhq/parley/i18n"
-	"github.com/parleyhq/parley/picture"
 )
 
 // exchange is the two-party example of docs/PACKAGES.md.
@@ -50,15 +51,15 @@ func solve(t *testing.T, in string, o bargain.ResultOptions, current string) *ba
 	return res
 }
 
-// TestFrontierExchange draws the worked example of docs/PACKAGES.md and
+// TestExchange draws the worked example of docs/PACKAGES.md and
 // checks that the picture says what a careful reader of the result would:
 // the five frontier points, each solution with its package and exact
 // utilities, the package on the table and whether anything beats it for
 // both.
-func TestFrontierExchange(t *testing.T) {
+func TestExchange(t *testing.T) {
 	res := solve(t, exchange, bargain.ResultOptions{}, `{"detainees": "250", "tranches": "2"}`)
 	names := map[string]string{"gov": "Government", "opp": "Opposition"}
-	c, err := picture.Frontier(res, func(id string) string {
+	c, err := frontier.New(res, func(id string) string {
 		if n, ok := names[id]; ok {
 			return n
 		}
@@ -82,12 +83,12 @@ func TestFrontierExchange(t *testing.T) {
 		"Current package: detainees: 250, tranches: 2, worth 0.69 to Government (gov) and 0.5 to Opposition (opp).",
 		"1 point of the frontier makes both parties better off than the current package.",
 	}
-	got := picture.FrontierText(c, nil)
+	got := frontier.Text(c, nil)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the chart says\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	var b bytes.Buffer
-	if err := picture.WriteFrontier(&b, c, nil, picture.Options{}); err != nil {
+	if err := frontier.Write(&b, c, nil, frontier.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()
@@ -100,7 +101,7 @@ func TestFrontierExchange(t *testing.T) {
 	// In Arabic the words change and the numbers stay exact.
 	b.Reset()
 	ar := i18n.For(i18n.Arabic)
-	if err := picture.WriteFrontier(&b, c, ar, picture.Options{Dir: ar.Dir()}); err != nil {
+	if err := frontier.Write(&b, c, ar, frontier.Options{Dir: ar.Dir()}); err != nil {
 		t.Fatal(err)
 	}
 	checkSVG(t, b.String())
@@ -109,17 +110,17 @@ func TestFrontierExchange(t *testing.T) {
 	}
 }
 
-// TestFrontierOddCases: an empty solution is said with its reason, a
+// TestOddCases: an empty solution is said with its reason, a
 // result of three parties is refused with a message that says what to do,
 // and a frontier of one point draws.
-func TestFrontierOddCases(t *testing.T) {
+func TestOddCases(t *testing.T) {
 	// Reservations above anything reachable: every solution is empty.
 	high := strings.ReplaceAll(strings.ReplaceAll(exchange, `"reservation": "0.5"`, `"reservation": "2"`), `"reservation": "0.1"`, `"reservation": "2"`)
-	c, err := picture.Frontier(solve(t, high, bargain.ResultOptions{}, ""), nil)
+	c, err := frontier.New(solve(t, high, bargain.ResultOptions{}, ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Join(picture.FrontierText(c, nil), "\n")
+	text := strings.Join(frontier.Text(c, nil), "\n")
 	for _, s := range []string{
 		"No Nash package: no package gives every party more than its reservation.",
 		"No Kalai–Smorodinsky package: no package gives every party at least its reservation.",
@@ -130,29 +131,36 @@ func TestFrontierOddCases(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := picture.WriteFrontier(&b, c, nil, picture.Options{}); err != nil {
+	if err := frontier.Write(&b, c, nil, frontier.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	checkSVG(t, b.String())
 
 	three := strings.Replace(exchange, `"reservation": "0.1"}]}`, `"reservation": "0.1"}, {"id": "obs", "weights": {"detainees": "1", "tranches": "0"}, "values": {"detainees": {"100": "0", "250": "0", "500": "1"}, "tranches": {"1": "0", "2": "0", "3": "0"}}, "reservation": "0"}]}`, 1)
-	if _, err := picture.Frontier(solve(t, three, bargain.ResultOptions{}, ""), nil); parley.ErrorCode(err) != parley.EINVALID || !strings.Contains(err.Error(), "two parties") {
+	if _, err := frontier.New(solve(t, three, bargain.ResultOptions{}, ""), nil); parley.ErrorCode(err) != parley.EINVALID || !strings.Contains(err.Error(), "two parties") {
 		t.Errorf("three parties: %v, want an invalid error saying the picture is for two parties", err)
 	}
 
 	one := `{"issues": [{"id": "x", "options": ["a"]}], "parties": [
 	 {"id": "p", "weights": {"x": "1"}, "values": {"x": {"a": "1"}}, "reservation": "0"},
 	 {"id": "q", "weights": {"x": "1"}, "values": {"x": {"a": "1"}}, "reservation": "0"}]}`
-	c, err = picture.Frontier(solve(t, one, bargain.ResultOptions{}, ""), nil)
+	c, err = frontier.New(solve(t, one, bargain.ResultOptions{}, ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.Reset()
-	if err := picture.WriteFrontier(&b, c, nil, picture.Options{}); err != nil {
+	if err := frontier.Write(&b, c, nil, frontier.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	checkSVG(t, b.String())
 	if !strings.Contains(b.String(), "1 point on the Pareto frontier; packages that reach it: 1.") {
 		t.Errorf("one package: the picture does not say it in the singular")
+	}
+}
+
+func checkSVG(t testing.TB, svg string) {
+	t.Helper()
+	if err := drawingtest.Check(svg); err != nil {
+		t.Fatalf("%v in:\n%s", err, svg)
 	}
 }
