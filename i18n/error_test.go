@@ -3,6 +3,7 @@ package i18n
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/language"
@@ -118,6 +119,16 @@ func TestErrorPhrasesAndNumbers(t *testing.T) {
 	err = parley.Errorf(parley.ECONFLICT, "%d open brackets", 11)
 	if got, want := ar.Error(err), "١١ قوسًا مفتوحًا"; got != want {
 		t.Errorf("ar plural: got %q, want %q", got, want)
+	}
+	// An index in a field's path keeps its Latin digits, as the JSON it
+	// points into has them; the other numbers are the language's.
+	err = parley.Errorf(parley.EINVALID, "changes[%d]: paragraph %d does not exist; the version has paragraphs 1 to %d", 3, 12, 10)
+	if got := ar.Error(err); !strings.Contains(got, "changes[3]") || !strings.Contains(got, "١٢") || strings.Contains(got, "٣") {
+		t.Errorf("ar, a field's path: got %q, want changes[3] with the paragraph in Arabic digits", got)
+	}
+	err = parley.Errorf(parley.EINVALID, "no translation at items[%[2]d] of %[1]d", 7, 5)
+	if got, want := ar.Error(err), "no translation at items[5] of ٧"; got != want {
+		t.Errorf("ar, an untranslated path: got %q, want %q", got, want)
 	}
 	// A message no catalog has reads as the English, in the language's digits.
 	err = parley.Errorf(parley.EINVALID, "no translation of this at byte %d", 1234)

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -369,8 +370,9 @@ func (p *Printer) Error(err error) string {
 }
 
 // errorArgs returns the arguments of an error's format as the printer
-// says them: errors and phrases in its language, and the numbers of %d
-// without separators.
+// says them: errors and phrases in its language, the numbers of %d
+// without separators, and an index in a field's path ("changes[%d]") in
+// Latin digits in every language, as the JSON it points into writes it.
 func (p *Printer) errorArgs(format string, args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
@@ -383,11 +385,18 @@ func (p *Printer) errorArgs(format string, args []any) []any {
 			out[i] = a
 		}
 	}
+	inPath := pathArgs(format)
 	for _, v := range Verbs(format) {
 		n, letter, _ := strings.Cut(v, ":")
 		i, _ := strconv.Atoi(n)
 		if letter != "d" || i < 1 || i > len(out) {
 			continue
+		}
+		if inPath[i] {
+			if x, ok := latinInt(out[i-1]); ok {
+				out[i-1] = x
+				continue
+			}
 		}
 		switch x := out[i-1].(type) {
 		case int:
@@ -405,6 +414,44 @@ func (p *Printer) errorArgs(format string, args []any) []any {
 		}
 	}
 	return out
+}
+
+// pathArgs returns the arguments a format writes as an index in a
+// field's path: a %d or %[n]d between square brackets.
+func pathArgs(format string) map[int]bool {
+	clean := strings.ReplaceAll(format, "%%", "")
+	out := map[int]bool{}
+	next := 1
+	for _, m := range verbRE.FindAllStringSubmatchIndex(clean, -1) {
+		arg := next
+		if m[4] >= 0 {
+			arg, _ = strconv.Atoi(clean[m[4]:m[5]])
+		}
+		next = arg + 1
+		if clean[m[8]:m[9]] == "d" && m[0] > 0 && clean[m[0]-1] == '[' && m[1] < len(clean) && clean[m[1]] == ']' {
+			out[arg] = true
+		}
+	}
+	return out
+}
+
+// latin is an integer written in Latin digits whatever the language.
+type latin int64
+
+func (l latin) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, strconv.FormatInt(int64(l), 10)) }
+
+func latinInt(a any) (latin, bool) {
+	switch x := a.(type) {
+	case int:
+		return latin(x), true
+	case int64:
+		return latin(x), true
+	case int32:
+		return latin(x), true
+	case uint32:
+		return latin(x), true
+	}
+	return 0, false
 }
 
 // Match returns the interface's language for a request: the one a
