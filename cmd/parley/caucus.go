@@ -110,6 +110,20 @@ type talksConn struct {
 	close         func() error
 }
 
+// connectAs reads the actor key file of --key and reaches the talks of
+// --talks as connect does; the caller closes the connection.
+func connectAs(ctx context.Context, e *env, fs *flag.FlagSet) (*keyFile, *talksConn, error) {
+	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
+	if err != nil {
+		return nil, nil, err
+	}
+	tc, err := connect(ctx, e, fs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, tc, nil
+}
+
 // connect reaches the talks named by --talks: on the server of --server,
 // else in the local record.
 func connect(ctx context.Context, e *env, fs *flag.FlagSet) (*talksConn, error) {
@@ -295,11 +309,7 @@ func runCaucus(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if str(fs, "vis") != "" {
 		return &exitError{2, parley.Errorf(parley.EINVALID, "a caucus message is seen by its party and the mediators only; leave --vis out")}
 	}
-	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
-	if err != nil {
-		return err
-	}
-	tc, err := connect(ctx, e, fs)
+	key, tc, err := connectAs(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -387,35 +397,9 @@ func runKeyPublish(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	return nil
 }
 
-// A caucusReader opens the messages of a caucus as one actor.
-type caucusReader struct {
-	tc      *talksConn
-	actor   ed25519.PublicKey
-	keys    []*seal.PrivateKey
-	rewraps map[int64][]*seal.Rewrap // by the index of the message, those for the actor
-	byIndex map[int64][]server.RewrapJSON
-}
-
-func newCaucusReader(tc *talksConn, key *keyFile, cv *server.CaucusView) (*caucusReader, error) {
-	r := &caucusReader{tc: tc, actor: key.sign.Public().(ed25519.PublicKey), keys: key.encryptionKeys(), rewraps: map[int64][]*seal.Rewrap{}, byIndex: map[int64][]server.RewrapJSON{}}
-	me := parley.KeyString(r.actor)
-	for _, rw := range cv.Rewraps {
-		r.byIndex[rw.Of] = append(r.byIndex[rw.Of], rw)
-		if rw.Actor != me {
-			continue
-		}
-		x, err := seal.ParseRewrap(rw.Rewrap)
-		if err != nil {
-			return nil, parley.Errorf(parley.EINVALID, "the re-wrap of message %d in event %d: %s", rw.Of, rw.Index, parley.ErrorMessage(err))
-		}
-		r.rewraps[rw.Of] = append(r.rewraps[rw.Of], x)
-	}
-	return r, nil
-}
-
 // open returns a message's text, whether it was sealed, and why it could
 // not be opened.
-func (r *caucusReader) open(e *parley.Event, index int64) (text string, sealed bool, err error) {
+func (r *sealedReader) openCaucus(e *parley.Event, index int64) (text string, sealed bool, err error) {
 	p, ok := e.Act.(*parley.Caucus)
 	if !ok {
 		return "", false, parley.Errorf(parley.EINVALID, "event %d is a %s event, not a caucus message", index, e.Kind)
@@ -423,7 +407,7 @@ func (r *caucusReader) open(e *parley.Event, index int64) (text string, sealed b
 	if !p.IsSealed() {
 		return p.Text, false, nil
 	}
-	pt, err := seal.OpenAct(r.tc.origin, e, r.actor, r.keys, r.rewraps[index])
+	pt, err := r.openAct(e, index)
 	if err != nil {
 		return "", true, err
 	}
@@ -439,11 +423,7 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return &exitError{2, parley.Errorf(parley.EINVALID, "caucus read takes 1 argument: PARTY")}
 	}
 	party := e.Args[0]
-	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
-	if err != nil {
-		return err
-	}
-	tc, err := connect(ctx, e, fs)
+	key, tc, err := connectAs(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -460,7 +440,7 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	rd, err := newCaucusReader(tc, key, cv)
+	rd, err := newSealedReader(tc.origin, key, cv.Rewraps)
 	if err != nil {
 		return err
 	}
@@ -471,7 +451,7 @@ func runCaucusRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		if err != nil {
 			return err
 		}
-		text, sealed, err := rd.open(ev, ej.Index)
+		text, sealed, err := rd.openCaucus(ev, ej.Index)
 		how := e.P.T("sealed")
 		switch {
 		case !sealed:
@@ -511,41 +491,12 @@ func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		return &exitError{2, parley.Errorf(parley.EINVALID, "caucus rewrap takes 2 arguments: PARTY KEY (the signing key of the later recipient)")}
 	}
 	party, target := e.Args[0], e.Args[1]
-	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
-	if err != nil {
-		return err
-	}
-	tc, err := connect(ctx, e, fs)
+	key, tc, err := connectAs(ctx, e, fs)
 	if err != nil {
 		return err
 	}
 	defer tc.close()
-	roster, err := tc.roster(ctx)
-	if err != nil {
-		return err
-	}
-	var to *state.Actor
-	for i := range roster {
-		if roster[i].Key == target {
-			to = &roster[i]
-		}
-	}
-	switch {
-	case to == nil:
-		return parley.Errorf(parley.EINVALID, "%s is not on the roster of %s", target, tc.talks)
-	case to.Revoked:
-		return parley.Errorf(parley.EINVALID, "%s was revoked: nothing sealed is given to a revoked actor", to.Name)
-	case to.EncryptionKey == "":
-		return parley.Errorf(parley.EINVALID, "%s has published no encryption key yet; it can be given the messages once it has (\"parley key publish\")", to.Name)
-	}
-	if err := tc.checkKeys(ctx, []*state.Actor{to}); err != nil {
-		return err
-	}
-	toKey, err := parley.ParseKey(to.Key)
-	if err != nil {
-		return err
-	}
-	toEnc, err := seal.ParsePublicKey(to.EncryptionKey)
+	to, err := tc.laterRecipient(ctx, target)
 	if err != nil {
 		return err
 	}
@@ -553,91 +504,30 @@ func runCaucusRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	rd, err := newCaucusReader(tc, key, cv)
+	rd, err := newSealedReader(tc.origin, key, cv.Rewraps)
 	if err != nil {
 		return err
 	}
-	var out []parley.RewrapOf
-	skipped := 0
+	events := make([]*server.EventJSON, len(cv.Messages))
 	for i := range cv.Messages {
-		ej := &cv.Messages[i]
-		ev, err := tc.decode(ej)
-		if err != nil {
-			return err
-		}
-		s, c, ok, err := seal.Carried(tc.origin, ev)
-		if err != nil || !ok || rd.has(s, ej.Index, to) {
-			continue
-		}
-		priv, via := rd.keyFor(s, ej.Index)
-		if priv == nil {
-			skipped++ // sealed before the signer could read it
-			continue
-		}
-		rw, err := seal.NewRewrap(c, s, rd.actor, priv, via, seal.Recipient{Actor: toKey, Key: toEnc})
-		if err != nil {
-			return parley.Errorf(parley.EINVALID, "message %d: %s", ej.Index, parley.ErrorMessage(err))
-		}
-		b, err := json.Marshal(rw)
-		if err != nil {
-			return err
-		}
-		out = append(out, parley.RewrapOf{Index: ej.Index, Rewrap: b})
+		events[i] = &cv.Messages[i]
+	}
+	out, skipped, err := rd.rewrapsFor(tc, events, to)
+	if err != nil {
+		return err
 	}
 	if len(out) == 0 {
 		fmt.Fprintln(e.Stdout, e.P.T("%[1]s can already read every sealed message of the caucus of %[2]s that you can open; nothing to re-wrap", to.Name, party))
 		return nil
 	}
-	for from := 0; from < len(out); from += 500 {
-		batch := out[from:min(from+500, len(out))]
-		rec, err := tc.send(ctx, key.sign, parley.KindRewrap, parley.Rewrap{Rewraps: batch})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s: %[5]s may now read %[1]d more messages", len(batch), parley.KindRewrap, tc.talks, e.P.Digits(rec.Index), to.Name))
+	err = tc.sendRewraps(ctx, key.sign, out, func(n int, index int64) {
+		fmt.Fprintln(e.Stdout, e.P.T("recorded %[2]s in %[3]s at index %[4]s: %[5]s may now read %[1]d more messages", n, parley.KindRewrap, tc.talks, e.P.Digits(index), to.Name))
+	})
+	if err != nil {
+		return err
 	}
 	if skipped > 0 {
 		fmt.Fprintln(e.Stderr, e.P.T("%d sealed messages you cannot open yourself were left out; another recipient can re-wrap them", skipped))
 	}
 	return nil
-}
-
-// has reports whether actor a can already read the sealed message at
-// index: a recipient, or given its key with its current encryption key.
-func (r *caucusReader) has(s *seal.Sealed, index int64, a *state.Actor) bool {
-	for _, x := range s.Recipients() {
-		if parley.KeyString(x.Actor) == a.Key {
-			return true
-		}
-	}
-	for _, rw := range r.byIndex[index] {
-		if rw.Actor == a.Key && rw.Key == a.EncryptionKey {
-			return true
-		}
-	}
-	return false
-}
-
-// keyFor returns the reader's private key that opens the sealed message at
-// index, and the re-wrap it opens through, if it is a later recipient; a
-// nil key if it cannot open it.
-func (r *caucusReader) keyFor(s *seal.Sealed, index int64) (*seal.PrivateKey, *seal.Rewrap) {
-	for _, x := range s.Recipients() {
-		if !x.Actor.Equal(r.actor) {
-			continue
-		}
-		for _, k := range r.keys {
-			if k.Public().Equal(x.Key) {
-				return k, nil
-			}
-		}
-	}
-	for _, rw := range r.rewraps[index] {
-		for _, k := range r.keys {
-			if k.Public().Equal(rw.Recipient().Key) {
-				return k, rw
-			}
-		}
-	}
-	return nil, nil
 }

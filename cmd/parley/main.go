@@ -278,8 +278,12 @@ func usage(w io.Writer, p *i18n.Printer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	width := 0
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, p.T(commands[n].Summary))
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s %s\n", width, n, p.T(commands[n].Summary))
 	}
 	fmt.Fprintf(w, "\n%s\n", p.T("Run \"parley help COMMAND\" or \"parley COMMAND -h\" for a command's flags."))
 }

@@ -261,11 +261,7 @@ func quantityFlag(fs *flag.FlagSet) (int64, error) {
 // sendStepAct signs a report or a finding on step, sealing the text of
 // --annex first if it is given, and appends it.
 func sendStepAct(ctx context.Context, e *env, fs *flag.FlagSet, kind, step string, payload func(json.RawMessage) any) error {
-	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
-	if err != nil {
-		return err
-	}
-	tc, err := connect(ctx, e, fs)
+	key, tc, err := connectAs(ctx, e, fs)
 	if err != nil {
 		return err
 	}

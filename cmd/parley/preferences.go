@@ -95,13 +95,86 @@ for this request only) or else the local record, the signature of every
 event checked, and opened here, on this device. What it prints can be
 given to "parley packages" on standard input, by whoever may read it.
 
-An item named "read" is written after --: parley preferences -- read FILE.`),
+An item named "read" or "rewrap" is written after --: parley preferences -- read FILE.`),
 		Flags: func(fs *flag.FlagSet) {
 			readFlags(fs)
 			fs.String("key", "", i18n.Key("the actor key file that opens the preferences (env PARLEY_KEY)"))
 		},
 		Run: runPreferencesRead,
 	})
+	register(&command{
+		Name:    "preferences rewrap",
+		Usage:   "[flags] ITEM KEY",
+		Summary: i18n.Key("let a later mediator or delegate read the preferences given over an item before it could"),
+		Help: i18n.Key(`Preferences rewrap lets the actor with signing key KEY read the parties'
+latest preferences over ITEM that were sealed before it could read them: a
+mediator named later, or a delegate who joined a party later (who may read
+its own party's). For every party's latest preferences that the actor of
+--key can open (a mediator opens every party's; a head or delegate its own
+party's) and KEY cannot read yet, it wraps the content key again for KEY's
+current encryption key, and records these re-wraps in seal.rewrap events
+that it signs, one for each party. The host checks that the signer is a
+recipient of each, and that KEY may read it now and is not revoked.
+
+An item named "read" or "rewrap" is written after --.`),
+		Flags: actFlags,
+		Run:   runPreferencesRewrap,
+	})
+}
+
+func runPreferencesRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
+	if len(e.Args) != 2 {
+		return &exitError{2, parley.Errorf(parley.EINVALID, "preferences rewrap takes 2 arguments: ITEM KEY (the signing key of the later recipient)")}
+	}
+	item, target := e.Args[0], e.Args[1]
+	key, tc, err := connectAs(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer tc.close()
+	to, err := tc.laterRecipient(ctx, target)
+	if err != nil {
+		return err
+	}
+	pv, err := tc.preferencesView(ctx, item, key.sign)
+	if err != nil {
+		return err
+	}
+	rd, err := newSealedReader(tc.origin, key, pv.Rewraps)
+	if err != nil {
+		return err
+	}
+	given, skipped := 0, 0
+	for i := range pv.Parties {
+		pp := &pv.Parties[i]
+		if pp.Event.Index != pp.Index {
+			return parley.Errorf(parley.EINVALID, "event %d, which the record gives as the preferences of %s, is not", pp.Index, pp.Party)
+		}
+		// One seal.rewrap for each party: each party's preferences have
+		// their own audience.
+		out, n, err := rd.rewrapsFor(tc, []*server.EventJSON{&pp.Event}, to)
+		if err != nil {
+			return err
+		}
+		skipped += n
+		if len(out) == 0 {
+			continue
+		}
+		err = tc.sendRewraps(ctx, key.sign, out, func(_ int, index int64) {
+			fmt.Fprintln(e.Stdout, e.P.T("recorded %[1]s in %[2]s at index %[3]s: %[4]s may now read the preferences of %[5]s", parley.KindRewrap, tc.talks, e.P.Digits(index), to.Name, pp.Party))
+		})
+		if err != nil {
+			return err
+		}
+		given++
+	}
+	if given == 0 {
+		fmt.Fprintln(e.Stdout, e.P.T("%[1]s can already read every party's preferences over %[2]s that you can open; nothing to re-wrap", to.Name, item))
+	}
+	if skipped > 0 {
+		fmt.Fprintln(e.Stderr, e.P.T("the preferences of %d parties, which you cannot open yourself, were left out; another recipient can re-wrap them", skipped))
+	}
+	return nil
 }
 
 func runPreferencesRead(ctx context.Context, e *env, fs *flag.FlagSet) error {
@@ -223,11 +296,7 @@ func runPreferences(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
-	if err != nil {
-		return err
-	}
-	tc, err := connect(ctx, e, fs)
+	key, tc, err := connectAs(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -311,11 +380,7 @@ func runPreferences(ctx context.Context, e *env, fs *flag.FlagSet) error {
 // instance and the current package of the definition, if any. Preferences
 // given for an earlier definition are refused, naming the party.
 func instanceFromRecord(ctx context.Context, e *env, fs *flag.FlagSet, item string) (*bargain.Instance, map[string]string, error) {
-	key, err := readKeyFile(opt(e, fs, "key", "PARLEY_KEY", ""))
-	if err != nil {
-		return nil, nil, err
-	}
-	tc, err := connect(ctx, e, fs)
+	key, tc, err := connectAs(ctx, e, fs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -328,18 +393,9 @@ func instanceFromRecord(ctx context.Context, e *env, fs *flag.FlagSet, item stri
 	if err != nil {
 		return nil, nil, err
 	}
-	actor := key.sign.Public().(ed25519.PublicKey)
-	me := parley.KeyString(actor)
-	rewraps := map[int64][]*seal.Rewrap{}
-	for _, rw := range pv.Rewraps {
-		if rw.Actor != me {
-			continue
-		}
-		x, err := seal.ParseRewrap(rw.Rewrap)
-		if err != nil {
-			return nil, nil, parley.Errorf(parley.EINVALID, "the re-wrap of event %d in event %d: %s", rw.Of, rw.Index, parley.ErrorMessage(err))
-		}
-		rewraps[rw.Of] = append(rewraps[rw.Of], x)
+	rd, err := newSealedReader(tc.origin, key, pv.Rewraps)
+	if err != nil {
+		return nil, nil, err
 	}
 	inst := &bargain.Instance{Issues: issuesOf(d)}
 	for _, pp := range pv.Parties {
@@ -354,7 +410,7 @@ func instanceFromRecord(ctx context.Context, e *env, fs *flag.FlagSet, item stri
 		if p.Definition != pv.Definition.Index {
 			return nil, nil, parley.Errorf(parley.EINVALID, "the latest preferences of %s (event %d) answer the definition of event %d, not the current one (event %d): %s must give them again over the current issues", p.Party, pp.Index, p.Definition, pv.Definition.Index, p.Party)
 		}
-		pt, err := seal.OpenAct(tc.origin, ev, actor, key.encryptionKeys(), rewraps[pp.Index])
+		pt, err := rd.openAct(ev, pp.Index)
 		if err != nil {
 			return nil, nil, parley.Errorf(parley.EINVALID, "the preferences of %s (event %d) do not open with --key: %s", p.Party, pp.Index, parley.ErrorMessage(err))
 		}

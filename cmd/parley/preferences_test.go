@@ -54,18 +54,26 @@ func exchangeInstance(t *testing.T, x *scenario.Script) (string, string) {
 	return string(inst), string(current)
 }
 
-// TestPackagesFromRecord checks, on the demo's record, that the mediator's
-// packages from the record equal those of standard input on the same
-// instance; that a party reads only its own preferences back, and others
-// none; and that "parley preferences" refuses bad input naming the field,
-// recording nothing, and replaces a party's preferences.
-func TestPackagesFromRecord(t *testing.T) {
+// demoRecord writes the demo's record in a temporary directory, and
+// returns it with an environment whose sessions file is temporary too.
+func demoRecord(t *testing.T) (string, func(string) string) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "demo")
 	env := map[string]string{"PARLEY_SESSIONS": filepath.Join(t.TempDir(), "sessions.json")}
 	getenv := func(k string) string { return env[k] }
 	if out, err := cli(t, getenv, "demo", "--serve=false", "--dir", dir); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
+	return dir, getenv
+}
+
+// TestPackagesFromRecord checks, on the demo's record, that the mediator's
+// packages from the record equal those of standard input on the same
+// instance; that a party reads only its own preferences back, and others
+// none; and that "parley preferences" refuses bad input naming the field,
+// recording nothing, and replaces a party's preferences.
+func TestPackagesFromRecord(t *testing.T) {
+	dir, getenv := demoRecord(t)
 	x := scenario.Exchange()
 	key := func(who string) string { return filepath.Join(dir, "keys", who+".key") }
 	rec := []string{"--dir", dir, "--talks", x.Talks}
@@ -237,5 +245,78 @@ func TestPackagesFromRecord(t *testing.T) {
 	os.WriteFile(issues, []byte(`{"issues": [{"id": "tranches", "options": ["1", "1"]}]}`), 0o600)
 	if _, err := cli(t, getenv, append([]string{"issues", "D2", issues, "--key", key("xmediator")}, rec...)...); err == nil || !strings.Contains(err.Error(), "issues[0].options[1]") {
 		t.Errorf("issues with an option twice: %v", err)
+	}
+}
+
+// TestPreferencesRewrap names a second mediator and a second delegate of
+// gov after the parties gave their preferences over D2 in the demo's
+// exchange: neither reads them until a recipient wraps their keys again
+// ("parley preferences rewrap"), the mediator then reads every party's and
+// the delegate its own party's; a second run has nothing to do, and the
+// host refuses to give one party's preferences to another party's actor.
+func TestPreferencesRewrap(t *testing.T) {
+	dir, getenv := demoRecord(t)
+	x := scenario.Exchange()
+	key := func(who string) string { return filepath.Join(dir, "keys", who+".key") }
+	rec := []string{"--dir", dir, "--talks", x.Talks}
+	must := func(args ...string) string {
+		t.Helper()
+		out, stderr, err := runIn(t, getenv, "", append(args, rec...)...)
+		if err != nil {
+			t.Fatalf("parley %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+		}
+		return out
+	}
+	pub := map[string]string{}
+	for _, n := range []string{"med2", "govdel2"} {
+		out, _, err := runIn(t, getenv, "", "keygen", "-o", key(n))
+		if err != nil {
+			t.Fatalf("keygen: %v", err)
+		}
+		pub[n] = strings.TrimSpace(out)
+	}
+	must("mediator", "add", pub["med2"], "Second mediator", "--key", key("xhost"))
+	must("roster", "add", pub["govdel2"], "Second gov delegate", "--role", "delegate", "--party", "gov", "--key", key("xgov"))
+	read := func(who string) (string, error) {
+		out, _, err := runIn(t, getenv, "", append([]string{"preferences", "read", "D2", "--key", key(who)}, rec...)...)
+		return out, err
+	}
+	// Before they publish a key, nothing can be wrapped for them.
+	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "rewrap", "D2", pub["med2"], "--key", key("xmediator")}, rec...)...); err == nil || !strings.Contains(err.Error(), "has published no encryption key yet") {
+		t.Errorf("rewrap before the key is published: %v", err)
+	}
+	for _, n := range []string{"med2", "govdel2"} {
+		must("key", "publish", "--key", key(n))
+		if _, err := read(n); err == nil || !strings.Contains(err.Error(), "do not open with --key") {
+			t.Errorf("%s reads the preferences before a re-wrap: %v", n, err)
+		}
+	}
+	out := must("preferences", "rewrap", "D2", pub["med2"], "--key", key("xmediator"))
+	if strings.Count(out, "may now read the preferences of") != 2 || !strings.Contains(out, "of gov") || !strings.Contains(out, "of opp") {
+		t.Errorf("the mediator's re-wrap says:\n%s\nwant one seal.rewrap for each of gov and opp", out)
+	}
+	want, err := read("xmediator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := read("med2"); err != nil || got != want {
+		t.Errorf("the later mediator reads (%v):\n%s\nwant what the first reads:\n%s", err, got, want)
+	}
+	if out := must("preferences", "rewrap", "D2", pub["med2"], "--key", key("xmediator")); !strings.Contains(out, "nothing to re-wrap") {
+		t.Errorf("a second re-wrap says:\n%s", out)
+	}
+	// The other party's head cannot give its preferences to gov's
+	// delegate: the host refuses, and nothing is recorded.
+	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "rewrap", "D2", pub["govdel2"], "--key", key("xopp")}, rec...)...); err == nil || !strings.Contains(err.Error(), "is not among those who may read") {
+		t.Errorf("opp re-wraps its preferences for gov's delegate: %v", err)
+	}
+	// gov's delegate, re-wrapped by its head, reads gov's alone.
+	out = must("preferences", "rewrap", "D2", pub["govdel2"], "--key", key("xgov"))
+	if !strings.Contains(out, "may now read the preferences of gov") || strings.Contains(out, "of opp") {
+		t.Errorf("gov's re-wrap for its delegate says:\n%s", out)
+	}
+	mine, err := read("govdel2")
+	if err != nil || !strings.Contains(mine, `"id": "gov"`) || strings.Contains(mine, `"id": "opp"`) {
+		t.Errorf("gov's later delegate reads (%v):\n%s\nwant gov's preferences alone", err, mine)
 	}
 }
