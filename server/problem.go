@@ -91,7 +91,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	} else if p.Status >= 500 {
 		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "code", p.Code, "err", err)
 	}
-	if p.Status == http.StatusTooManyRequests {
+	if p.Status == http.StatusTooManyRequests || p.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(err)))
 	}
 	if p.Status == http.StatusUnauthorized {

@@ -392,17 +392,9 @@ func load(ctx context.Context, l *ledger.Ledger, id, key string, at int64, inst 
 	if t != nil {
 		return t, nil
 	}
-	past := state.New(id)
-	for from := int64(0); from <= at; from += pageSize {
-		entries, events, err := l.Read(ctx, id, from, min(at+1, from+pageSize))
-		if err != nil {
-			return nil, err
-		}
-		for i, en := range entries {
-			if err := past.Apply(events[i], en.Index); err != nil {
-				return nil, parley.Errorf(parley.EINTERNAL, "replaying event %d of %s: %v", en.Index, id, err)
-			}
-		}
+	past, err := pastState(ctx, l, id, at)
+	if err != nil {
+		return nil, err
 	}
 	t = build(past, v, origin, cp, size, bits, inst)
 	t.At = at

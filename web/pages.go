@@ -64,7 +64,10 @@ func (h *handler) page(f func(r *http.Request) (*page, error)) http.HandlerFunc 
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := f(r)
 		if err != nil {
-			if statusOf(err) >= 500 {
+			switch statusOf(err) {
+			case http.StatusServiceUnavailable:
+				w.Header().Set("Retry-After", "5")
+			case http.StatusInternalServerError:
 				h.log.Error("serving a page", "path", r.URL.Path, "err", err)
 			}
 			p = &page{Name: "error", Title: h.printer(r).T("Error"), Status: statusOf(err), Data: h.printer(r).Error(err)}
