@@ -162,7 +162,7 @@ func (c *Histories) find(talks string, bits []bool) *replay {
 	for k := len(c.runs) - 1; k >= 0; k-- {
 		r := c.runs[k]
 		r.mu.Lock()
-		ok := r.talks == talks && r.size <= int64(len(bits)) && r.sum == bitsSum(bits[:r.size])
+		ok := r.fits(talks, bits)
 		r.mu.Unlock()
 		if ok {
 			c.runs = append(slices.Delete(c.runs, k, k+1), r)
@@ -177,6 +177,14 @@ func (c *Histories) find(talks string, bits []bool) *replay {
 	return r
 }
 
+// fits reports whether the replay is of the talks and has applied only
+// events the viewer whose visibility bits gives may see as it sees them:
+// a prefix of the log no longer than bits, with the same events visible.
+// The caller holds r.mu.
+func (r *replay) fits(talks string, bits []bool) bool {
+	return r.talks == talks && r.size <= int64(len(bits)) && r.sum == bitsSum(bits[:r.size])
+}
+
 func newReplay(talks string) *replay {
 	return &replay{talks: talks, st: state.New(talks), at: map[string]bool{}, prev: map[string]bool{}, perChange: 1, sum: bitsSum(nil), until: -1}
 }
@@ -188,13 +196,23 @@ func (c *Histories) Of(ctx context.Context, t *Talks, src Source) (*History, err
 	for i := range bits {
 		bits[i] = t.Visible(int64(i))
 	}
+	// Another request may extend the replay found with its own viewer's
+	// events between find and the lock: it is used only if it still
+	// fits this viewer's, else it is looked up again, and after a few
+	// tries a replay of this request's own is made.
 	var r *replay
-	if c != nil {
-		r = c.find(t.ID, bits)
-	} else {
-		r = newReplay(t.ID)
+	for try := 0; ; try++ {
+		if c != nil && try < 3 {
+			r = c.find(t.ID, bits)
+		} else {
+			r = newReplay(t.ID)
+		}
+		r.mu.Lock()
+		if r.fits(t.ID, bits) {
+			break
+		}
+		r.mu.Unlock()
 	}
-	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.extend(ctx, src, bits); err != nil {
 		// The replay may be half applied: let no history use it again.

@@ -172,6 +172,7 @@ func fingerprint(inst *agreement.Instance, kind byte) [32]byte {
 	list(inst.Parties)
 	list(inst.Items)
 	list(inst.Facts)
+	list(inst.Done)
 	for _, id := range inst.Items {
 		if r, ok := inst.ItemRules[id]; ok {
 			str(id)
