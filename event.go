@@ -125,6 +125,20 @@ func (e *Event) At() time.Time {
 	return t
 }
 
+// validTime reports whether s is a time as events write it: RFC 3339,
+// YYYY-MM-DDTHH:MM:SS, optional fractional seconds, then Z or an offset
+// ±HH:MM, with T and Z in upper case (as Go's time.Parse reads them) and
+// an offset's hours 00 to 23 (which time.Parse does not check).
+func validTime(s string) bool {
+	if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+		return false
+	}
+	if n := len(s); n >= 6 && (s[n-6] == '+' || s[n-6] == '-') {
+		return s[n-5:n-3] <= "23"
+	}
+	return true
+}
+
 // KeyString encodes a public key as events and rosters write it.
 func KeyString(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(k) }
 
@@ -239,7 +253,7 @@ func DecodeEvent(b []byte) (*Event, error) {
 	if s := KeyString(k); s != e.Actor {
 		return nil, Errorf(EINVALID, "event field \"actor\": %q is not canonical base64: write the key as %q", truncate(e.Actor, 60), s)
 	}
-	if _, err := time.Parse(time.RFC3339Nano, e.Time); err != nil {
+	if !validTime(e.Time) {
 		return nil, Errorf(EINVALID, "event field \"time\": %q is not an RFC 3339 time", truncate(e.Time, 80))
 	}
 	if !validNonce(e.Nonce) {

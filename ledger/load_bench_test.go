@@ -130,12 +130,6 @@ func newLoadTalks(b *testing.B, n int) *loadTalks {
 	return &loadTalks{dir: dir, st: st, keys: keys, pub: last.ActorKey(), event: signed[n-1]}
 }
 
-// rosterAuth replays the roster for record.Verify, as "parley verify"
-// does.
-type rosterAuth struct{ r *state.Roster }
-
-func (a rosterAuth) Authorize(e *parley.Event) error { return a.r.Authorize(e, -1) }
-
 // BenchmarkLoad measures, on a talks of -ledger.events events (200,000 by
 // default) in SQLite, in each iteration and so under the same load:
 // loading it with every check of loading (each signature on all cores,
@@ -167,7 +161,7 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		}},
 		{name: "verify", run: func(*(*ledger.Ledger)) {
-			if _, err := record.Verify(bundle, rosterAuth{state.NewRoster("t1")}, nil); err != nil {
+			if _, err := record.Verify(bundle, state.NewAuthorizer(bundle.Origin), nil); err != nil {
 				b.Fatal(err)
 			}
 		}},

@@ -21,7 +21,7 @@ func newRosterAuth() *rosterAuth {
 	return &rosterAuth{mediators: map[string]bool{}, roster: map[string]bool{}}
 }
 
-func (a *rosterAuth) Authorize(e *parley.Event) error {
+func (a *rosterAuth) Authorize(e *parley.Event, _ int64) error {
 	switch {
 	case e.Kind == parley.KindFoundTalks:
 		if a.convener != "" {

@@ -218,6 +218,9 @@ func (b *Bundle) check() error {
 	if v.Name() != b.Origin {
 		return formatErrorf("log_key: the key is named %q, not after the origin %q", trunc(v.Name(), 80), b.Origin)
 	}
+	if err := CanonicalKey(b.LogKey); err != nil {
+		return formatErrorf("log_key: %v", err)
+	}
 	for i := range b.Entries {
 		if err := b.Entries[i].check(); err != nil {
 			return formatErrorf("entry %d: %v", i, err)

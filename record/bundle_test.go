@@ -244,6 +244,8 @@ func TestBundleTampering(t *testing.T) {
 			}
 			b.Checkpoints[1] = []byte(s[:i] + r + s[i+1:])
 		}, "checkpoint 1: the signature of witness.example+"},
+		{"empty actors list", func(b *Bundle) { b.Actors = []Actor{} },
+			"actors: the visible events name " + c.convener.key() + ", which the list lacks"},
 		{"actors list", func(b *Bundle) { b.Actors[2].Name = "Someone else" },
 			"actors: actor 2 is " + key(c.gov) + " \"Someone else\", but the visible events give " + key(c.gov) + " \"Gov head\""},
 	} {
@@ -339,7 +341,20 @@ func TestParseBundleMalformed(t *testing.T) {
 		"bad log key":     strings.Replace(s, `"log_key":"`, `"log_key":"x`, 1),
 		"bad origin":      strings.Replace(s, `"origin":"parley.example`, `"origin":"parley example`, 1),
 		"invalid UTF-8":   strings.Replace(s, `"name":"Convener"`, "\"name\":\"Conv\xffener\"", 1),
+		"log key hash in upper case": func() string {
+			i := strings.Index(s, `"log_key":"`) + len(`"log_key":"`)
+			j := i + strings.Index(s[i:], "+") + 1
+			return s[:j] + strings.ToUpper(s[j:j+8]) + s[j+8:]
+		}(),
+		"log key broken across lines": func() string {
+			i := strings.Index(s, `"log_key":"`) + len(`"log_key":"`)
+			k := i + strings.Index(s[i:], `"`)
+			return s[:k-8] + `\n` + s[k-8:]
+		}(),
 	} {
+		if bad == s {
+			continue // a key hash of digits alone has no upper case
+		}
 		_, err := ParseBundle([]byte(bad))
 		var fe *FormatError
 		if !errors.As(err, &fe) {

@@ -171,6 +171,27 @@ func openCheckpoint(msg []byte, v note.Verifier, others ...note.Verifier) (*Chec
 	return cp, n, nil
 }
 
+// CanonicalKey checks that a note verifier key "<name>+<hash>+<key>",
+// which note.NewVerifier has read, is spelled as an encoder writes it:
+// the key hash in eight lower-case hex digits and the key in canonical
+// base64 with no line breaks. note.NewVerifier also reads other
+// spellings of the same key, which would make one key two strings.
+func CanonicalKey(vkey string) error {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return err
+	}
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		return fmt.Errorf("the key %q is not <name>+<hash>+<key>", trunc(vkey, 80))
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(parts[2])
+	if err != nil || base64.StdEncoding.EncodeToString(raw) != parts[2] || parts[1] != fmt.Sprintf("%08x", v.KeyHash()) {
+		return fmt.Errorf("the key is not in canonical form: write its hash in 8 lower-case hex digits and the key in base64 without line breaks")
+	}
+	return nil
+}
+
 // checkSignatureLines refuses what note.Open lets through but would give a
 // note two spellings: signatures in base64 that is not canonical, and
 // repeated signature lines.

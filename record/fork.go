@@ -186,19 +186,20 @@ func (f *ForkEvidence) describe() string {
 }
 
 type forkJSON struct {
-	Origin string         `json:"origin"`
-	Reason string         `json:"reason"`
-	A      string         `json:"a"`
-	B      string         `json:"b"`
-	Prefix *parley.Hash   `json:"prefix,omitempty"`
-	Proof  tlog.TreeProof `json:"proof,omitempty"`
+	Origin string          `json:"origin"`
+	Reason string          `json:"reason"`
+	A      string          `json:"a"`
+	B      string          `json:"b"`
+	Prefix *parley.Hash    `json:"prefix,omitempty"`
+	Proof  *tlog.TreeProof `json:"proof,omitempty"`
 }
 
 // MarshalJSON encodes the evidence in its JSON form.
 func (f ForkEvidence) MarshalJSON() ([]byte, error) {
 	j := forkJSON{Origin: f.Origin, Reason: f.Reason, A: string(f.A), B: string(f.B)}
 	if f.Reason != ForkSameSize {
-		j.Prefix, j.Proof = &f.Prefix, nonNil(f.Proof)
+		proof := nonNil(f.Proof)
+		j.Prefix, j.Proof = &f.Prefix, &proof
 	}
 	return marshal(j)
 }
@@ -209,12 +210,19 @@ func (f *ForkEvidence) UnmarshalJSON(data []byte) error {
 	if err := unmarshal(data, &j); err != nil {
 		return fmt.Errorf("decoding fork evidence: %w", err)
 	}
-	*f = ForkEvidence{Origin: j.Origin, Reason: j.Reason, A: []byte(j.A), B: []byte(j.B), Proof: j.Proof}
+	*f = ForkEvidence{Origin: j.Origin, Reason: j.Reason, A: []byte(j.A), B: []byte(j.B)}
+	// The members are those of the reason: none more, none fewer.
+	switch {
+	case f.Reason == ForkSameSize && (j.Prefix != nil || j.Proof != nil):
+		return errors.New("decoding fork evidence: same_size evidence has no prefix and no proof, not even an empty one")
+	case f.Reason == ForkNotPrefix && (j.Prefix == nil || j.Proof == nil):
+		return errors.New("decoding fork evidence: not_a_prefix evidence has a prefix and a proof")
+	}
 	if j.Prefix != nil {
-		if f.Reason == ForkSameSize {
-			return errors.New("decoding fork evidence: same_size evidence has no prefix")
-		}
 		f.Prefix = *j.Prefix
+	}
+	if j.Proof != nil {
+		f.Proof = *j.Proof
 	}
 	return nil
 }

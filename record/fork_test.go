@@ -161,3 +161,33 @@ func TestImpliedRootsProperty(t *testing.T) {
 		}
 	})
 }
+
+// TestForkEvidenceMembers: evidence has exactly the members of its
+// reason; an empty proof is a proof, refused on same_size evidence.
+func TestForkEvidenceMembers(t *testing.T) {
+	l, f := forkedLogs(t, 3, 10, 10)
+	ev, err := CheckFork(sealAt(t, l, 6), sealAt(t, f, 6), l.vkey, nil)
+	if err != nil || ev == nil {
+		t.Fatal(ev, err)
+	}
+	good, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back ForkEvidence
+	if err := json.Unmarshal(good, &back); err != nil {
+		t.Fatalf("same_size evidence as written: %v", err)
+	}
+	s := strings.TrimSuffix(string(good), "}")
+	for name, bad := range map[string]string{
+		"same_size with an empty proof": s + `,"proof":[]}`,
+		"same_size with a prefix":       s + `,"prefix":"` + b64(make([]byte, 32)) + `"}`,
+		"not_a_prefix without proof":    strings.Replace(s, `"same_size"`, `"not_a_prefix"`, 1) + `,"prefix":"` + b64(make([]byte, 32)) + `"}`,
+		"not_a_prefix without prefix":   strings.Replace(s, `"same_size"`, `"not_a_prefix"`, 1) + `,"proof":[]}`,
+	} {
+		var x ForkEvidence
+		if err := json.Unmarshal([]byte(bad), &x); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+}

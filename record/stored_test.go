@@ -24,11 +24,11 @@ func TestCheckStored(t *testing.T) {
 		a := newRosterAuth()
 		for _, en := range l.entries[:from] {
 			e, _ := parley.DecodeEvent(en.Event)
-			if err := a.Authorize(e); err != nil {
+			if err := a.Authorize(e, en.Index); err != nil {
 				t.Fatal(err)
 			}
 		}
-		return func(_ *parley.Entry, e *parley.Event) error { return a.Authorize(e) }
+		return func(en *parley.Entry, e *parley.Event) error { return a.Authorize(e, en.Index) }
 	}
 	var order []int64
 	apply := auth()

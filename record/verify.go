@@ -14,11 +14,11 @@ import (
 
 // An Authorizer replays a talks' roster to check that each event's signer
 // held the role for it. Verify calls Authorize once for every visible
-// event, in log order, after checking its signature; Authorize checks the
-// event against the roster as it stands, then applies the event to it.
-// Package state implements it.
+// event, in log order, with its log index, after checking its signature;
+// Authorize checks the event against the roster as it stands, then
+// applies the event to it. state.Authorizer implements it.
 type Authorizer interface {
-	Authorize(e *parley.Event) error
+	Authorize(e *parley.Event, index int64) error
 }
 
 // A VerifyError reports the first check of a bundle that failed.
@@ -223,7 +223,7 @@ func (v *verifier) inOrder(i int, c *checked) error {
 		}
 		v.nonces[c.nonce] = int64(i)
 		if v.auth != nil {
-			if err := v.auth.Authorize(e); err != nil {
+			if err := v.auth.Authorize(e, int64(i)); err != nil {
 				return &VerifyError{label(i, e), int64(i), fmt.Errorf("not authorized: %w", err)}
 			}
 			v.r.Authorized++
@@ -269,7 +269,7 @@ func (v *verifier) root() tlog.Hash {
 // checkActors compares the bundle's actors list, if any, with the keys the
 // visible events name.
 func (v *verifier) checkActors() error {
-	if len(v.b.Actors) == 0 {
+	if v.b.Actors == nil {
 		return nil
 	}
 	got, want := v.b.Actors, v.actors.actors

@@ -464,7 +464,7 @@ func TestMoscowRecord(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = record.Verify(b, rosterAuth{state.NewRoster(s.Talks)}, nil)
+		_, err = record.Verify(b, state.NewAuthorizer(b.Origin), nil)
 		return err
 	}
 	if err := verify(data); err != nil {
@@ -501,10 +501,6 @@ func TestMoscowRecord(t *testing.T) {
 		}
 	}
 }
-
-type rosterAuth struct{ r *state.Roster }
-
-func (a rosterAuth) Authorize(e *parley.Event) error { return a.r.Authorize(e, -1) }
 
 // TestParseQuoted checks that only a statement with its text can be marked
 // as quoted, and only with its occasion and source.

@@ -404,3 +404,34 @@ func clipKey(k string) string {
 	}
 	return k
 }
+
+// An Authorizer is the authorization replay of docs/RECORD.md §9 that
+// record.Verify runs over the visible events of a bundle: the roster,
+// with the encryption keys, replayed event by event, and the sealed
+// payload an event carries checked against it without any key (its form,
+// its binding to the log's origin, kind, channel and signer, and its
+// recipients: CheckSealedAct).
+type Authorizer struct {
+	r      *Roster
+	origin string
+}
+
+// NewAuthorizer returns the replay of the log with the given origin,
+// "<host>/talks/<id>".
+func NewAuthorizer(origin string) *Authorizer {
+	talks := origin
+	if i := strings.LastIndex(origin, "/talks/"); i >= 0 {
+		talks = origin[i+len("/talks/"):]
+	}
+	return &Authorizer{r: NewRoster(talks), origin: origin}
+}
+
+// Authorize checks the event at a log index against the roster as it
+// stands, applies it, and checks its sealed payload against the roster
+// then: a caucus message is sealed to the actors as they stood before it.
+func (a *Authorizer) Authorize(e *parley.Event, index int64) error {
+	if err := a.r.Authorize(e, index); err != nil {
+		return err
+	}
+	return a.r.CheckSealedAct(a.origin, e)
+}

@@ -5,6 +5,8 @@
 package state
 
 import (
+	"time"
+
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/seal"
 )
@@ -43,6 +45,7 @@ type Roster struct {
 	keyOwner map[string]string          // encryption key → the actor who published it
 	parsed   map[string]*seal.PublicKey // every encryption key published, parsed and checked
 	founded  bool
+	at       time.Time // when the talks was founded, by its founding event
 }
 
 // NewRoster returns the empty roster of a talks that is yet to be founded.
@@ -72,20 +75,29 @@ func (r *Roster) Authorize(e *parley.Event, index int64) error {
 	if spec == nil {
 		return parley.Errorf(parley.EINVALID, "kind %q is not known", e.Kind)
 	}
+	if err := r.checkVis(e); err != nil {
+		return err
+	}
 	act, err := e.Decode()
 	if err != nil {
 		return err
 	}
 	if p, ok := act.(*parley.FoundTalks); ok {
-		if r.founded {
+		switch {
+		case r.founded:
 			return parley.Errorf(parley.ECONFLICT, "talks %q is already founded; pick another talks id", r.Talks)
+		case index > 0:
+			return parley.Errorf(parley.EINVALID, "%s is the first event of a log, and this one is at index %d", parley.KindFoundTalks, index)
 		}
-		r.founded = true
+		r.founded, r.at = true, e.At()
 		r.Actors[e.Actor] = &Actor{Key: e.Actor, Name: p.ConvenerName, Role: parley.RoleConvener, Since: index}
 		return nil
 	}
 	if !r.founded {
 		return parley.Errorf(parley.EINVALID, "talks %q is not founded yet: its first event must be %s", r.Talks, parley.KindFoundTalks)
+	}
+	if e.At().Before(r.at) {
+		return parley.Errorf(parley.EINVALID, "event field \"time\": %s is before the talks was founded (%s); check the signer's clock", e.Time, r.at.Format(time.RFC3339))
 	}
 	a := r.Actors[e.Actor]
 	if a == nil {
@@ -108,6 +120,28 @@ func (r *Roster) Authorize(e *parley.Event, index int64) error {
 		return r.revoke(p)
 	case *parley.EncryptionKey:
 		return r.publishKey(e, p, index)
+	}
+	return nil
+}
+
+// checkVis checks an event's "vis" against what the roster alone says:
+// the kinds that make the roster, keys and witnessing are always public;
+// the opening and closing of a round are seen by every party (whether a
+// round is open decides what each may do, and a party refused an act
+// because a round it was not shown had closed would learn of it from the
+// refusal); and a party's visibility names a party of the talks.
+func (r *Roster) checkVis(e *parley.Event) error {
+	if e.Vis == "" {
+		return nil
+	}
+	if parley.AlwaysPublic(e.Kind) && e.Vis != parley.VisPublic {
+		return parley.Errorf(parley.EINVALID, "event field \"vis\": %s events are always public so that anyone can check the roster; leave \"vis\" out", e.Kind)
+	}
+	if (e.Kind == parley.KindOpenRound || e.Kind == parley.KindCloseRound) && e.Vis != parley.VisPublic && e.Vis != parley.VisParticipants {
+		return parley.Errorf(parley.EINVALID, "event field \"vis\": the opening and the closing of a round decide what every party may do, so every party sees them; leave \"vis\" out, and keep a confidential closing note for the caucus")
+	}
+	if p, ok := parley.PartyOfVis(e.Vis); ok && r.Parties[p] == "" {
+		return parley.Errorf(parley.EINVALID, "event field \"vis\": %q is not a party of the talks", p)
 	}
 	return nil
 }

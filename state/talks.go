@@ -117,19 +117,8 @@ func (t *Talks) Apply(e *parley.Event, index int64) error {
 	if t.nonces[e.Nonce] {
 		return parley.ErrDuplicate
 	}
-	if e.Vis != "" {
-		if parley.AlwaysPublic(e.Kind) && e.Vis != parley.VisPublic {
-			return parley.Errorf(parley.EINVALID, "event field \"vis\": %s events are always public so that anyone can check the roster; leave \"vis\" out", e.Kind)
-		}
-		if p, ok := parley.PartyOfVis(e.Vis); ok && t.Roster.Parties[p] == "" {
-			return parley.Errorf(parley.EINVALID, "event field \"vis\": %q is not a party of the talks", p)
-		}
-	}
 	if e.Kind != parley.KindFoundTalks && t.Size == 0 {
 		return parley.Errorf(parley.EINVALID, "talks %q does not exist: found it first with %s", t.ID, parley.KindFoundTalks)
-	}
-	if e.Kind != parley.KindFoundTalks && e.At().Before(t.Founded) {
-		return parley.Errorf(parley.EINVALID, "event field \"time\": %s is before the talks was founded (%s); check the signer's clock", e.Time, t.Founded.Format(time.RFC3339))
 	}
 	a, err := e.Decode()
 	if err != nil {

@@ -296,7 +296,7 @@ func TestTwoProcesses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := record.Verify(b, rosterAuthorizer{state.NewRoster(talks), b.Origin}, nil)
+			rep, err := record.Verify(b, state.NewAuthorizer(b.Origin), nil)
 			if err != nil {
 				t.Fatalf("the bundle from %s does not verify: %v", p.url, err)
 			}
@@ -398,7 +398,7 @@ func TestDatabaseRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := record.Verify(b, rosterAuthorizer{state.NewRoster(talks), b.Origin}, nil); err != nil {
+	if _, err := record.Verify(b, state.NewAuthorizer(b.Origin), nil); err != nil {
 		t.Fatalf("the record after the restarts does not verify: %v", err)
 	}
 	found := map[string]bool{}

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/i18n"
@@ -127,33 +126,6 @@ func runExport(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	return writeOut(e, str(fs, "o"), data)
 }
 
-// rosterAuthorizer replays the roster for record.Verify, with the
-// encryption keys, and checks the sealed payload an event carries against
-// them without any key: its form, its binding to the log's origin, kind,
-// channel and signer, and its recipients (state.Roster.CheckSealedAct).
-type rosterAuthorizer struct {
-	r      *state.Roster
-	origin string
-}
-
-func (a rosterAuthorizer) Authorize(e *parley.Event) error {
-	// A caucus message changes nothing on the roster: its payload is
-	// checked against the roster as it stood before it.
-	if err := a.r.Authorize(e, -1); err != nil {
-		return err
-	}
-	return a.r.CheckSealedAct(a.origin, e)
-}
-
-// talksOfOrigin returns the talks id of an origin "<host>/talks/<id>".
-func talksOfOrigin(origin string) string {
-	i := strings.LastIndex(origin, "/talks/")
-	if i < 0 {
-		return ""
-	}
-	return origin[i+len("/talks/"):]
-}
-
 func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if len(e.Args) != 1 {
 		return &exitError{2, parley.Errorf(parley.EINVALID, "verify takes one argument: the bundle file (or - for standard input)")}
@@ -172,6 +144,11 @@ func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return &exitError{2, err}
 	}
+	if want := str(fs, "log-key"); want != "" {
+		if err := record.CanonicalKey(want); err != nil {
+			return &exitError{2, parley.Errorf(parley.EINVALID, "--log-key %q: %s; give the key as the log writes it, <origin>+<8 hex digits>+<base64>", want, err.Error())}
+		}
+	}
 	if want := str(fs, "log-key"); want != "" && want != b.LogKey {
 		return &exitError{1, parley.Errorf(parley.EINVALID, "the bundle's log key %s is not the key you trust (%s): this is not the log you think it is", b.LogKey, want)}
 	}
@@ -186,7 +163,7 @@ func runVerify(ctx context.Context, e *env, fs *flag.FlagSet) error {
 			}
 		}
 	}
-	auth := rosterAuthorizer{state.NewRoster(talksOfOrigin(b.Origin)), b.Origin}
+	auth := state.NewAuthorizer(b.Origin)
 	rep, err := record.Verify(b, auth, progress)
 	if err != nil {
 		var fe *record.FormatError

@@ -600,7 +600,7 @@ func TestSealedTamper(t *testing.T) {
 	}
 	idx := int(size - 1)
 	verify := func(b *record.Bundle) error {
-		_, err := record.Verify(b, rosterAuthorizer{state.NewRoster("t1"), b.Origin}, nil)
+		_, err := record.Verify(b, state.NewAuthorizer(b.Origin), nil)
 		return err
 	}
 	if err := verify(b); err != nil {
@@ -635,7 +635,7 @@ func TestSealedTamper(t *testing.T) {
 	// Verify's replay refuses a validly signed message sealed to the
 	// wrong recipients, which a host that skipped its checks could have
 	// recorded: its signature holds, its recipients do not.
-	auth := rosterAuthorizer{state.NewRoster("t1"), l.Origin("t1")}
+	auth := state.NewAuthorizer(l.Origin("t1"))
 	all, err := l.Store().Entries(ctx, "t1", 0, size)
 	if err != nil {
 		t.Fatal(err)
@@ -645,7 +645,7 @@ func TestSealedTamper(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := auth.Authorize(e); err != nil {
+		if err := auth.Authorize(e, en.Index); err != nil {
 			t.Fatalf("replaying %s: %v", e.Kind, err)
 		}
 	}
@@ -671,7 +671,7 @@ func TestSealedTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := auth.Authorize(forged); err == nil || !strings.Contains(err.Error(), "it is not sealed to "+pub["med"]) {
+	if err := auth.Authorize(forged, size); err == nil || !strings.Contains(err.Error(), "it is not sealed to "+pub["med"]) {
 		t.Errorf("verify's replay of a message sealed to the wrong recipients: %v, want it refused naming the mediator", err)
 	}
 }
