@@ -310,7 +310,7 @@ func TestLateAcceptanceAndBetweenRounds(t *testing.T) {
 	tk.act("mediator", parley.KindTableVersion, "", parley.TableVersion{Item: "A1", Version: 1, Paragraphs: []string{"The parties cease fire."}})
 	tk.act("gov", parley.KindSetStance, "", parley.SetStance{Item: "A1", Version: 1, Party: "gov", Stance: parley.StanceAdReferendum})
 	tk.act("opp", parley.KindSetStance, "", parley.SetStance{Item: "A1", Version: 1, Party: "opp", Stance: parley.StanceSupport})
-	tk.act("mediator", parley.KindCloseRound, parley.VisMediators, parley.CloseRound{Round: "r1", Note: "SECRET-NOTE"})
+	tk.act("mediator", parley.KindCloseRound, parley.VisParticipants, parley.CloseRound{Round: "r1", Note: "SECRET-NOTE"})
 	// The capital answers after the round.
 	tk.act("gov", parley.KindSetStance, "", parley.SetStance{Item: "A1", Version: 1, Party: "gov", Stance: parley.StanceSupport, Reason: "Confirmed by the capital."})
 	tk.act("mediator", parley.KindPlanRound, "", parley.PlanRound{Round: "r2", Title: "Round r2", Starts: "2026-04-06", Ends: "2026-04-10", Venue: "Geneva"})

@@ -39,8 +39,13 @@ func (t *Talks) proposeAmendment(c act, p *parley.ProposeAmendment) (func(), err
 	if err := checkID("amendment", p.Amendment); err != nil {
 		return nil, err
 	}
-	if it.Amendment(p.Amendment) != nil {
-		return nil, parley.Errorf(parley.ECONFLICT, "payload field \"amendment\": %q already names an amendment to %q", p.Amendment, it.ID)
+	// An id is taken by the party's own amendments and by those the
+	// signer may see: refusing one taken by another party's amendment
+	// hidden from the signer would tell the signer that it exists.
+	for _, a := range it.Amendments {
+		if a.ID == p.Amendment && (a.Party == p.Party || t.VisibleAt(t.signer(c.e), a.Index)) {
+			return nil, parley.Errorf(parley.ECONFLICT, "payload field \"amendment\": %q already names an amendment to %q", p.Amendment, it.ID)
+		}
 	}
 	if len(p.Changes) == 0 {
 		return nil, parley.Errorf(parley.EINVALID, "payload field \"changes\": an amendment changes at least one paragraph")

@@ -177,8 +177,18 @@ func (t *Talks) tableVersion(c act, p *parley.TableVersion) (func(), error) {
 		return nil, err
 	}
 	for i, a := range p.Amendments {
-		if it.Amendment(a) == nil {
+		var parties []string
+		for _, x := range it.Amendments {
+			if x.ID == a {
+				parties = append(parties, x.Party)
+			}
+		}
+		switch {
+		case len(parties) == 0:
 			return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"amendments[%d]\": no amendment %q to %q", i, a, it.ID)
+		case len(parties) > 1:
+			// Two parties chose one id, each unaware of the other's.
+			return nil, parley.Errorf(parley.ECONFLICT, "payload field \"amendments[%d]\": %q names amendments to %q of %s; ask one of them to propose its amendment again under another id", i, a, it.ID, strings.Join(parties, ", "))
 		}
 	}
 	if err := checkText("note", p.Note, false); err != nil {

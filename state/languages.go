@@ -261,9 +261,13 @@ func (t *Talks) flagDivergence(c act, p *parley.FlagDivergence) (func(), error) 
 	if err := checkID("flag", p.Flag); err != nil {
 		return nil, err
 	}
+	// As for amendments: an id is taken by the party's own flags and by
+	// those the signer may see, never by one hidden from it.
 	for _, w := range it.Versions {
-		if w.Flag(p.Flag) != nil {
-			return nil, parley.Errorf(parley.ECONFLICT, "payload field \"flag\": %q already names a flag on %q; pick another id", p.Flag, it.ID)
+		for _, f := range w.Flags {
+			if f.ID == p.Flag && (f.Party == p.Party || t.VisibleAt(signer, f.Index)) {
+				return nil, parley.Errorf(parley.ECONFLICT, "payload field \"flag\": %q already names a flag on %q; pick another id", p.Flag, it.ID)
+			}
 		}
 	}
 	if p.Paragraph < 1 || p.Paragraph > len(v.Paragraphs) {
@@ -297,9 +301,16 @@ func (t *Talks) withdrawDivergence(c act, p *parley.WithdrawDivergence) (func(),
 	}
 	var f *Divergence
 	var v *Version
+	// The party's own flag of that id, else another the signer may see
+	// (which it may not withdraw); one hidden from it is no flag.
 	for _, w := range it.Versions {
-		if x := w.Flag(p.Flag); x != nil && t.VisibleAt(signer, x.Index) {
-			f, v = x, w
+		for _, x := range w.Flags {
+			if x.ID != p.Flag || !t.VisibleAt(signer, x.Index) {
+				continue
+			}
+			if f == nil || f.Party != p.Party {
+				f, v = x, w
+			}
 		}
 	}
 	switch {

@@ -237,10 +237,11 @@ func (t *Talks) answer(c act, p *parley.Invitation) (func(), error) {
 }
 
 // roundOf returns the round an act names, which must not be closed unless
-// the act opens or closes it.
+// the act opens or closes it. A round whose planning the signer may not
+// see is refused as one that does not exist.
 func (t *Talks) roundOf(c act, id string) (*Round, error) {
 	r := t.rounds[id]
-	if r == nil {
+	if r == nil || !t.VisibleAt(t.signer(c.e), r.Planned) {
 		return nil, parley.Errorf(parley.ENOTFOUND, "payload field \"round\": no round %q; plan it first", id)
 	}
 	if r.Status == RoundClosed && c.e.Kind != parley.KindOpenRound && c.e.Kind != parley.KindCloseRound {

@@ -523,3 +523,80 @@ func referenceInstance(st *state.Talks) *agreement.Instance {
 	sort.Strings(inst.Facts)
 	return inst
 }
+
+// TestHiddenRoundIsMissing: a party's act naming a round planned for the
+// mediators only is refused as one naming no round; and the opening and
+// closing of a round, which decide what every party may do, may not be
+// hidden from the parties.
+func TestHiddenRoundIsMissing(t *testing.T) {
+	w := newWorld(t)
+	w.setup()
+	if err := w.actVis("mediator", parley.KindPlanRound, parley.VisMediators, parley.PlanRound{Round: "zr", Title: "Hidden", Starts: "2015-04-20", Ends: "2015-04-21", Venue: "X"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.actVis("mediator", parley.KindInvite, parley.VisMediators, parley.Invitation{Round: "zr", Party: "oppB"}); err != nil {
+		t.Fatal(err)
+	}
+	hidden := w.act("oppB", parley.KindDeclineInvitation, parley.Invitation{Round: "zr", Party: "oppB", Reason: "No."})
+	missing := w.act("oppB", parley.KindDeclineInvitation, parley.Invitation{Round: "nope", Party: "oppB", Reason: "No."})
+	if hidden == nil || missing == nil || strings.ReplaceAll(hidden.Error(), `"zr"`, `"nope"`) != missing.Error() {
+		t.Errorf("a hidden round is refused as %v, a missing one as %v: want the same refusal", hidden, missing)
+	}
+	for _, vis := range []string{parley.VisMediators, parley.VisParty("gov")} {
+		if err := w.actVis("mediator", parley.KindCloseRound, vis, parley.CloseRound{Round: "r1"}); err == nil || !strings.Contains(err.Error(), "every party sees them") {
+			t.Errorf("closing the round for %s: %v, want it refused", vis, err)
+		}
+	}
+	if err := w.actVis("mediator", parley.KindCloseRound, parley.VisParticipants, parley.CloseRound{Round: "r1", Note: "For the participants."}); err != nil {
+		t.Errorf("closing the round for the participants: %v", err)
+	}
+	if err := w.actVis("mediator", parley.KindOpenRound, parley.VisMediators, parley.RoundRef{Round: "zr"}); err == nil || !strings.Contains(err.Error(), "every party sees them") {
+		t.Errorf("opening a round for the mediators: %v, want it refused", err)
+	}
+}
+
+// TestHiddenIDsAreFree: an amendment or a flag id that another party
+// used in an act hidden from the signer is free to the signer (refusing
+// it would tell the signer the hidden act exists); an id the signer's own
+// party used, or one it may see, is taken. A version taking in an id two
+// parties chose is refused, naming both.
+func TestHiddenIDsAreFree(t *testing.T) {
+	w := newWorld(t)
+	w.setupLanguages()
+	w.must("mediator", parley.KindTableVersion, parley.TableVersion{Item: "D1", Version: 1, Texts: map[string][]string{"ar": {"نص."}, "ru": {"Текст."}, "en": {"Text."}}})
+	amend := func(party, vis string) error {
+		return w.actVis(party, parley.KindProposeAmendment, vis, parley.ProposeAmendment{Item: "D1", Version: 1, Amendment: "X1", Party: party, Lang: "en",
+			Changes: []parley.Change{{Op: "replace", Paragraph: 1, Text: "Other text."}}})
+	}
+	if err := amend("oppA", parley.VisParty("oppA")); err != nil {
+		t.Fatal(err)
+	}
+	if err := amend("gov", ""); err != nil {
+		t.Errorf("gov's amendment X1, with oppA's hidden from gov: %v, want it recorded", err)
+	}
+	if err := amend("oppA", ""); err == nil || !strings.Contains(err.Error(), "already names an amendment") {
+		t.Errorf("oppA's second X1: %v, want it refused", err)
+	}
+	err := w.act("mediator", parley.KindTableVersion, parley.TableVersion{Item: "D1", Version: 2, Amendments: []string{"X1"}, Texts: map[string][]string{"ar": {"نص آخر."}, "ru": {"Другой текст."}, "en": {"Other text."}}})
+	if err == nil || !strings.Contains(err.Error(), "oppA, gov") {
+		t.Errorf("a version taking in X1 of two parties: %v, want it refused naming both", err)
+	}
+	flag := func(party, vis string) error {
+		return w.actVis(party, parley.KindFlagDivergence, vis, parley.FlagDivergence{Item: "D1", Version: 1, Flag: "F1", Party: party, Paragraph: 1, Langs: [2]string{"ar", "ru"}, Note: "They differ."})
+	}
+	if err := flag("oppA", parley.VisParty("oppA")); err != nil {
+		t.Fatal(err)
+	}
+	if err := flag("gov", ""); err != nil {
+		t.Errorf("gov's flag F1, with oppA's hidden from gov: %v, want it recorded", err)
+	}
+	if err := flag("gov", ""); err == nil || !strings.Contains(err.Error(), "already names a flag") {
+		t.Errorf("gov's second F1: %v, want it refused", err)
+	}
+	// Each withdraws its own.
+	for _, p := range []string{"oppA", "gov"} {
+		if err := w.act(p, parley.KindWithdrawDivergence, parley.WithdrawDivergence{Item: "D1", Flag: "F1", Party: p}); err != nil {
+			t.Errorf("%s withdraws its F1: %v", p, err)
+		}
+	}
+}

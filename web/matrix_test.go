@@ -346,7 +346,7 @@ func (m *matrix) build() {
 	rr := m.mark("revokereason")
 	m.revokedAt = m.act("mediator", parley.KindRevokeActor, "", parley.RevokeActor{Key: m.pub("revoked"), Reason: rr}, rr)
 	cn := m.mark("closenote")
-	m.act("mediator", parley.KindCloseRound, parley.VisMediators, parley.CloseRound{Round: "r1", Note: cn}, cn)
+	m.act("mediator", parley.KindCloseRound, parley.VisParticipants, parley.CloseRound{Round: "r1", Note: cn}, cn)
 	// Between rounds, gov changes its stance on the public item.
 	br := m.mark("betweenreason")
 	m.act("gov", parley.KindSetStance, parley.VisParty("gov"), parley.SetStance{Item: pubItem, Version: 1, Party: "gov", Stance: parley.StanceSupport, Reason: br}, br)
