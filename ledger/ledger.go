@@ -98,6 +98,19 @@ type Appended struct {
 	// Agreement is set when an event of the batch can change what is
 	// agreed.
 	Agreement bool
+	// Released holds, for each mediator.release of the batch, the event
+	// it releases, so that live streams can send it to the party it is
+	// released to, before the release.
+	Released []Released
+}
+
+// A Released is an event a mediator.release of a batch shows a party.
+type Released struct {
+	Release int64  // the log index of the mediator.release
+	Party   string // the party it is released to
+	Entry   parley.Entry
+	Event   *parley.Event
+	Vis     string // its visibility, which does not include the party
 }
 
 // A Ledger appends signed events to the logs of talks and keeps their
@@ -867,6 +880,16 @@ func (l *Ledger) publish(lg *talksLog, entries []parley.Entry, events []*parley.
 	for i, en := range entries {
 		a.Vis = append(a.Vis, lg.state.VisibilityAt(en.Index))
 		a.Agreement = a.Agreement || state.AffectsAgreement(events[i].Kind)
+		if p, ok := events[i].Act.(*parley.Release); ok {
+			// A read of one entry, for an act that is rare.
+			err := l.scanRange(context.Background(), lg.id, p.Index, p.Index+1, func(ren parley.Entry, re *parley.Event) error {
+				a.Released = append(a.Released, Released{Release: en.Index, Party: p.Party, Entry: ren, Event: re, Vis: lg.state.VisibilityAt(p.Index)})
+				return nil
+			})
+			if err != nil {
+				l.cfg.Logger.Warn("reading a released event to publish failed: live streams of its party miss it until they resume", "talks", lg.id, "index", p.Index, "err", err)
+			}
+		}
 	}
 	l.cfg.OnAppend(a)
 }

@@ -37,7 +37,11 @@ type message struct {
 	event string // event, checkpoint, agreement
 	data  []byte
 	vis   string // who may see it
-	frame []byte // the whole event as the stream writes it
+	// releasedTo, for an event a mediator releases, is the party it is
+	// released to: the message goes to that party's streams that did not
+	// see the event when it was recorded, and to no other.
+	releasedTo string
+	frame      []byte // the whole event as the stream writes it
 }
 
 // framed returns m with its frame rendered once, for every stream.
@@ -120,6 +124,12 @@ func (h *hub) publish(a ledger.Appended) {
 	msgs := make([]message, 0, len(a.Entries)+1)
 	var revoked []string
 	for i, en := range a.Entries {
+		for _, r := range a.Released {
+			if r.Release == en.Index {
+				b, _ := json.Marshal(eventJSON(r.Entry, r.Event, r.Vis))
+				msgs = append(msgs, message{id: r.Entry.Index, event: "event", data: b, vis: r.Vis, releasedTo: r.Party}.framed())
+			}
+		}
 		b, _ := json.Marshal(eventJSON(en, a.Events[i], a.Vis[i]))
 		msgs = append(msgs, message{id: en.Index, event: "event", data: b, vis: a.Vis[i]}.framed())
 		if p, ok := a.Events[i].Act.(*parley.RevokeActor); ok {
@@ -146,7 +156,11 @@ func (h *hub) send(talks string, msgs []message, revoked []string) {
 			continue
 		}
 		for _, m := range msgs {
-			if !sb.viewer.Sees(m.vis) {
+			if m.releasedTo != "" {
+				if sb.viewer.Actor == nil || sb.viewer.Actor.Party != m.releasedTo || sb.viewer.Sees(m.vis) {
+					continue
+				}
+			} else if !sb.viewer.Sees(m.vis) {
 				continue
 			}
 			if !h.deliver(sb, m) {

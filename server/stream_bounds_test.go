@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,5 +134,24 @@ func BenchmarkStreamRequest(b *testing.B) {
 				resp.Body.Close()
 			}
 		})
+	}
+}
+
+// TestReleasedEventStreamed: when a mediator releases an event to a
+// party, that party's open streams receive the event, then the release,
+// as its API answers them; the other party's streams receive neither.
+func TestReleasedEventStreamed(t *testing.T) {
+	w := newWorld(t, server.Config{}, false)
+	gov := openStream(t, w.c["gov"], "t1", "")
+	opp := openStream(t, w.c["opp"], "t1", "")
+	secret := w.act(t, "mediator", parley.KindStatement, parley.VisMediators, parley.Statement{Text: "RELEASED-NOTE"})
+	rel := w.act(t, "mediator", parley.KindRelease, "", parley.Release{Party: "gov", Index: secret})
+	if ids := gov.events(t, 2); !slices.Equal(ids, []int64{secret, rel}) {
+		t.Errorf("gov's stream got events %v, want the released %d, then the release %d", ids, secret, rel)
+	}
+	// opp receives neither: its next event is the next act it may see.
+	after := w.act(t, "mediator", parley.KindStatement, "", parley.Statement{Text: "For everyone."})
+	if ids := opp.events(t, 1); ids[0] != after {
+		t.Errorf("opp's stream got event %d, want %d", ids[0], after)
 	}
 }
