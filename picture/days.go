@@ -36,8 +36,9 @@ type anchor struct {
 
 // anchors returns the dated events of a view and a history, by index:
 // versions, divergence flags, amendments, stances, statements, caucus
-// messages, rounds opened and closed, invitations answered, and the
-// events that changed the agreement. The time of another event is taken as that of the
+// messages, rounds opened and closed, invitations answered, the plans of
+// measures, the reports and findings on their steps, and the events that
+// changed the agreement. The time of another event is taken as that of the
 // latest dated event before it (the log is in the order of signing).
 func anchors(t *view.Talks, h *view.History) []anchor {
 	n := len(t.Statements) + len(t.Caucus) + 3*len(t.Rounds)
@@ -78,6 +79,16 @@ func anchors(t *view.Talks, h *view.History) []anchor {
 		add(r.ClosedAt, r.Closed)
 		for _, inv := range r.Invitations {
 			add(inv.Index, inv.Answered)
+		}
+	}
+	if m := t.Measures; m != nil {
+		for _, st := range m.Statuses {
+			add(st.Planned.Index, st.Planned.Time)
+		}
+		for _, es := range m.History {
+			for _, e := range es {
+				add(e.Index, e.Time)
+			}
 		}
 	}
 	if h != nil {

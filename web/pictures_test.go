@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/state"
 )
 
 // stanceIndex returns the log index of the first stance of a party on an
@@ -303,5 +304,36 @@ func TestTimelineFilters(t *testing.T) {
 		if code, body := f.get("", p+c.query); code != c.code {
 			t.Errorf("GET %s%s: %d, want %d: %.200s", p, c.query, code, c.code, pageText(body))
 		}
+	}
+}
+
+// TestHistoryCursorDatesMeasures: the history page as of the report or
+// the finding on a step of a measure gives that event's own date, as it
+// does for a stance: measures' acts are dated events of the axis, not
+// taken for the date of the last stance before them.
+func TestHistoryCursorDatesMeasures(t *testing.T) {
+	f := newExchangeFixture(t, false)
+	ctx := context.Background()
+	var size int64
+	f.l.View(ctx, f.talks, func(st *state.Talks, _ parley.Checkpoint) error { size = st.Size; return nil })
+	_, events, err := f.l.Read(ctx, f.talks, 0, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i, e := range events {
+		if e.Kind != parley.KindReportStep && e.Kind != parley.KindVerifyStep {
+			continue
+		}
+		code, body := f.get("", fmt.Sprintf("/talks/%s/history?at=%d", f.talks, i))
+		want := fmt.Sprintf("As of %s", e.At().UTC().Format("2 January 2006"))
+		if code != 200 || !strings.Contains(body, want) {
+			m := regexp.MustCompile(`As of [^<(]*`).FindString(body)
+			t.Errorf("the history as of #%d (%s of %s): %d %q, want %q", i, e.Kind, e.Time, code, m, want)
+		}
+		checked++
+	}
+	if checked < 3 {
+		t.Fatalf("the exchange has %d reports and findings, want at least 3", checked)
 	}
 }
