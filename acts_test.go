@@ -47,3 +47,25 @@ func TestKindTable(t *testing.T) {
 		}
 	}
 }
+
+// TestPayloadTablesDocumented checks that docs/RECORD.md §9.1 lists the
+// members of every payload exactly as the Go types have them.
+func TestPayloadTablesDocumented(t *testing.T) {
+	b, err := os.ReadFile("docs/RECORD.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "### 9.1 Payloads")
+	if !ok {
+		t.Fatal("docs/RECORD.md has no section 9.1 Payloads")
+	}
+	start := strings.Index(sec, "| kind | payload members |")
+	end := strings.Index(sec, "\n## ")
+	if start < 0 || end < start {
+		t.Fatal("docs/RECORD.md §9.1 has no table of payloads")
+	}
+	doc := strings.TrimRight(sec[start:end], "\n") + "\n"
+	if want := parley.PayloadsText(); doc != want {
+		t.Errorf("docs/RECORD.md §9.1's tables:\n%s\nthe payload types (parley.PayloadsText):\n%s", doc, want)
+	}
+}
