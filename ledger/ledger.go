@@ -881,11 +881,15 @@ func (l *Ledger) publish(lg *talksLog, entries []parley.Entry, events []*parley.
 		a.Vis = append(a.Vis, lg.state.VisibilityAt(en.Index))
 		a.Agreement = a.Agreement || state.AffectsAgreement(events[i].Kind)
 		if p, ok := events[i].Act.(*parley.Release); ok {
-			// A read of one entry, for an act that is rare.
-			err := l.scanRange(context.Background(), lg.id, p.Index, p.Index+1, func(ren parley.Entry, re *parley.Event) error {
+			// A read of one entry, for an act that is rare, under the
+			// talks' lock: bounded in time, since a store that does not
+			// answer would hold the talks.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err := l.scanRange(ctx, lg.id, p.Index, p.Index+1, func(ren parley.Entry, re *parley.Event) error {
 				a.Released = append(a.Released, Released{Release: en.Index, Party: p.Party, Entry: ren, Event: re, Vis: lg.state.VisibilityAt(p.Index)})
 				return nil
 			})
+			cancel()
 			if err != nil {
 				l.cfg.Logger.Warn("reading a released event to publish failed: live streams of its party miss it until they resume", "talks", lg.id, "index", p.Index, "err", err)
 			}

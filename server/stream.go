@@ -39,15 +39,31 @@ type message struct {
 	vis   string // who may see it
 	// releasedTo, for an event a mediator releases, is the party it is
 	// released to: the message goes to that party's streams that did not
-	// see the event when it was recorded, and to no other.
+	// see the event when it was recorded, and to no other. It is sent
+	// just before the release, whose index (release) places it in the
+	// stream; its frame has no id, so that a client that resumes goes on
+	// from the release, not from the event's own earlier index.
 	releasedTo string
+	release    int64
 	frame      []byte // the whole event as the stream writes it
 }
 
 // framed returns m with its frame rendered once, for every stream.
 func (m message) framed() message {
+	if m.releasedTo != "" {
+		m.frame = fmt.Appendf(nil, "event: %s\ndata: %s\n\n", m.event, m.data)
+		return m
+	}
 	m.frame = fmt.Appendf(nil, "id: %d\nevent: %s\ndata: %s\n\n", m.id, m.event, m.data)
 	return m
+}
+
+// at is the log index that places m in a stream.
+func (m message) at() int64 {
+	if m.releasedTo != "" {
+		return m.release
+	}
+	return m.id
 }
 
 type sub struct {
@@ -127,7 +143,7 @@ func (h *hub) publish(a ledger.Appended) {
 		for _, r := range a.Released {
 			if r.Release == en.Index {
 				b, _ := json.Marshal(eventJSON(r.Entry, r.Event, r.Vis))
-				msgs = append(msgs, message{id: r.Entry.Index, event: "event", data: b, vis: r.Vis, releasedTo: r.Party}.framed())
+				msgs = append(msgs, message{id: r.Entry.Index, event: "event", data: b, vis: r.Vis, releasedTo: r.Party, release: en.Index}.framed())
 			}
 		}
 		b, _ := json.Marshal(eventJSON(en, a.Events[i], a.Vis[i]))
@@ -540,7 +556,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 			if !ok {
 				return nil // dropped: too slow, revoked, or shutting down
 			}
-			if m.event == "event" && m.id <= sent {
+			if m.event == "event" && m.at() <= sent {
 				continue // already sent from the backlog
 			}
 			if err := write(m); err != nil {
@@ -554,7 +570,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 						_ = rc.Flush()
 						return nil
 					}
-					if m.event == "event" && m.id <= sent {
+					if m.event == "event" && m.at() <= sent {
 						continue
 					}
 					if err := write(m); err != nil {
@@ -569,6 +585,25 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+}
+
+// writeReleased writes the event a release at index rel shows the
+// viewer's party, unless the viewer saw it when it was recorded.
+func (s *Server) writeReleased(ctx context.Context, talks string, v state.Viewer, p *parley.Release, rel int64, write func(message) error) error {
+	var vis string
+	err := s.l.View(ctx, talks, func(st *state.Talks, _ parley.Checkpoint) error {
+		vis = st.VisibilityAt(p.Index)
+		return nil
+	})
+	if err != nil || v.Sees(vis) {
+		return err
+	}
+	entries, events, err := s.l.Read(ctx, talks, p.Index, p.Index+1)
+	if err != nil || len(entries) != 1 {
+		return err
+	}
+	b, _ := json.Marshal(eventJSON(entries[0], events[0], vis))
+	return write(message{id: p.Index, event: "event", data: b, releasedTo: p.Party, release: rel})
 }
 
 // backlogPage is how many events of the log the backlog filters under the
@@ -609,6 +644,13 @@ func (s *Server) backlog(ctx context.Context, talks string, v state.Viewer, last
 			k := en.Index - from
 			if k < 0 || k >= int64(len(vis)) || vis[k] == "" {
 				continue
+			}
+			// A release of an event the client passed before it was
+			// released: the event first, as the live stream sends it.
+			if p, ok := events[i].Act.(*parley.Release); ok && p.Index <= last && v.Actor != nil && v.Actor.Party == p.Party {
+				if err := s.writeReleased(ctx, talks, v, p, en.Index, write); err != nil {
+					return last, err
+				}
 			}
 			b, _ := json.Marshal(eventJSON(en, events[i], vis[k]))
 			if err := write(message{id: en.Index, event: "event", data: b}); err != nil {

@@ -139,19 +139,57 @@ func BenchmarkStreamRequest(b *testing.B) {
 
 // TestReleasedEventStreamed: when a mediator releases an event to a
 // party, that party's open streams receive the event, then the release,
-// as its API answers them; the other party's streams receive neither.
+// as its API answers them, whether they opened live or resumed from an
+// index; a stream that resumes between the event and its release gets
+// it too. The released event's frame carries no id, so that a client
+// resumes from the release. The other party's streams receive neither.
 func TestReleasedEventStreamed(t *testing.T) {
 	w := newWorld(t, server.Config{}, false)
-	gov := openStream(t, w.c["gov"], "t1", "")
-	opp := openStream(t, w.c["opp"], "t1", "")
+	// indexes reads n event messages and returns the log index each
+	// carries in its data, and its id ("" when the frame has none).
+	indexes := func(s *sse, n int) ([]int64, []string) {
+		var idx []int64
+		var ids []string
+		for len(idx) < n {
+			m := s.next(t, 15*time.Second)
+			if m.event != "event" {
+				continue
+			}
+			var d struct {
+				Index int64 `json:"index"`
+			}
+			if err := json.Unmarshal([]byte(m.data), &d); err != nil {
+				t.Fatal(err)
+			}
+			idx = append(idx, d.Index)
+			id := ""
+			if m.id != 0 {
+				id = strconv.FormatInt(m.id, 10)
+			}
+			ids = append(ids, id)
+		}
+		return idx, ids
+	}
 	secret := w.act(t, "mediator", parley.KindStatement, parley.VisMediators, parley.Statement{Text: "RELEASED-NOTE"})
+	live := openStream(t, w.c["gov"], "t1", "")
+	resumed := openStream(t, w.c["gov"], "t1", strconv.FormatInt(secret, 10))
+	opp := openStream(t, w.c["opp"], "t1", "")
 	rel := w.act(t, "mediator", parley.KindRelease, "", parley.Release{Party: "gov", Index: secret})
-	if ids := gov.events(t, 2); !slices.Equal(ids, []int64{secret, rel}) {
-		t.Errorf("gov's stream got events %v, want the released %d, then the release %d", ids, secret, rel)
+	for name, s := range map[string]*sse{"live": live, "resumed": resumed} {
+		idx, ids := indexes(s, 2)
+		if !slices.Equal(idx, []int64{secret, rel}) || ids[0] != "" || ids[1] != strconv.FormatInt(rel, 10) {
+			t.Errorf("gov's %s stream got events %v with ids %q, want the released %d without an id, then the release %d", name, idx, ids, secret, rel)
+		}
+	}
+	// A client that had read up to the statement, and comes back after
+	// the release, gets the statement before the release from the backlog.
+	late := openStream(t, w.c["gov"], "t1", strconv.FormatInt(secret, 10))
+	if idx, _ := indexes(late, 2); !slices.Equal(idx, []int64{secret, rel}) {
+		t.Errorf("gov's stream resumed after the release got %v, want %d then %d", idx, secret, rel)
 	}
 	// opp receives neither: its next event is the next act it may see.
 	after := w.act(t, "mediator", parley.KindStatement, "", parley.Statement{Text: "For everyone."})
-	if ids := opp.events(t, 1); ids[0] != after {
-		t.Errorf("opp's stream got event %d, want %d", ids[0], after)
+	if idx, _ := indexes(opp, 1); idx[0] != after {
+		t.Errorf("opp's stream got event %d, want %d", idx[0], after)
 	}
 }

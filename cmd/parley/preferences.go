@@ -136,6 +136,12 @@ func runPreferencesRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	// A mediator may read every party's preferences, a head or delegate
+	// its own party's, and no one else any.
+	mediator := to.Role == parley.RoleMediator
+	if !mediator && (to.Party == "" || (to.Role != parley.RoleHead && to.Role != parley.RoleDelegate)) {
+		return parley.Errorf(parley.EINVALID, "%s (%s) may not read the parties' preferences: they are sealed to the mediators and to each party's heads and delegates", to.Name, roleOf(e.P, *to))
+	}
 	pv, err := tc.preferencesView(ctx, item, key.sign)
 	if err != nil {
 		return err
@@ -144,9 +150,13 @@ func runPreferencesRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	given, skipped := 0, 0
+	given, skipped, theirs := 0, 0, 0
 	for i := range pv.Parties {
 		pp := &pv.Parties[i]
+		if !mediator && pp.Party != to.Party {
+			continue // another party's, which a party's actor may not read
+		}
+		theirs++
 		if pp.Event.Index != pp.Index {
 			return parley.Errorf(parley.EINVALID, "event %d, which the record gives as the preferences of %s, is not", pp.Index, pp.Party)
 		}
@@ -168,7 +178,10 @@ func runPreferencesRewrap(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		}
 		given++
 	}
-	if given == 0 {
+	switch {
+	case theirs == 0 && !mediator && len(pv.Parties) > 0:
+		return parley.Errorf(parley.EINVALID, "%[1]s may read only the preferences of %[2]s, and --key opens none of them; ask a mediator or an actor of %[2]s", to.Name, to.Party)
+	case given == 0:
 		fmt.Fprintln(e.Stdout, e.P.T("%[1]s can already read every party's preferences over %[2]s that you can open; nothing to re-wrap", to.Name, item))
 	}
 	if skipped > 0 {

@@ -306,14 +306,31 @@ func TestPreferencesRewrap(t *testing.T) {
 		t.Errorf("a second re-wrap says:\n%s", out)
 	}
 	// The other party's head cannot give its preferences to gov's
-	// delegate: the host refuses, and nothing is recorded.
-	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "rewrap", "D2", pub["govdel2"], "--key", key("xopp")}, rec...)...); err == nil || !strings.Contains(err.Error(), "is not among those who may read") {
+	// delegate: refused, and nothing is recorded.
+	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "rewrap", "D2", pub["govdel2"], "--key", key("xopp")}, rec...)...); err == nil || !strings.Contains(err.Error(), "--key opens none of them") {
 		t.Errorf("opp re-wraps its preferences for gov's delegate: %v", err)
 	}
-	// gov's delegate, re-wrapped by its head, reads gov's alone.
-	out = must("preferences", "rewrap", "D2", pub["govdel2"], "--key", key("xgov"))
+	// The mediator re-wraps for gov's later delegate gov's preferences
+	// alone; its head then has nothing left to do; the delegate reads
+	// gov's alone.
+	out = must("preferences", "rewrap", "D2", pub["govdel2"], "--key", key("xmediator"))
 	if !strings.Contains(out, "may now read the preferences of gov") || strings.Contains(out, "of opp") {
-		t.Errorf("gov's re-wrap for its delegate says:\n%s", out)
+		t.Errorf("the mediator's re-wrap for gov's delegate says:\n%s", out)
+	}
+	if out := must("preferences", "rewrap", "D2", pub["govdel2"], "--key", key("xgov")); !strings.Contains(out, "nothing to re-wrap") {
+		t.Errorf("gov's re-wrap for its delegate after the mediator's says:\n%s", out)
+	}
+	// An observer or verifier reads no preferences: refused before
+	// anything is recorded.
+	obs, _, err := runIn(t, getenv, "", "keygen", "-o", key("obs2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs = strings.TrimSpace(obs)
+	must("roster", "add", obs, "Observer", "--role", "observer", "--key", key("xmediator"))
+	must("key", "publish", "--key", key("obs2"))
+	if _, _, err := runIn(t, getenv, "", append([]string{"preferences", "rewrap", "D2", obs, "--key", key("xmediator")}, rec...)...); err == nil || !strings.Contains(err.Error(), "may not read the parties' preferences") {
+		t.Errorf("a re-wrap for an observer: %v, want it refused", err)
 	}
 	mine, err := read("govdel2")
 	if err != nil || !strings.Contains(mine, `"id": "gov"`) || strings.Contains(mine, `"id": "opp"`) {

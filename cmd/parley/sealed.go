@@ -148,7 +148,7 @@ func (tc *talksConn) laterRecipient(ctx context.Context, target string) (*state.
 	case to.Revoked:
 		return nil, parley.Errorf(parley.EINVALID, "%s was revoked: nothing sealed is given to a revoked actor", to.Name)
 	case to.EncryptionKey == "":
-		return nil, parley.Errorf(parley.EINVALID, "%s has published no encryption key yet; it can be given the messages once it has (\"parley key publish\")", to.Name)
+		return nil, parley.Errorf(parley.EINVALID, "%s has published no encryption key yet; it can be given what is sealed once it has (\"parley key publish\")", to.Name)
 	}
 	if err := tc.checkKeys(ctx, []*state.Actor{to}); err != nil {
 		return nil, err
