@@ -91,8 +91,11 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	} else if p.Status >= 500 {
 		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "code", p.Code, "err", err)
 	}
-	if p.Status == http.StatusTooManyRequests || p.Status == http.StatusServiceUnavailable {
+	switch p.Status {
+	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(err)))
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "5") // a few seconds, as the problems say
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)

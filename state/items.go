@@ -31,10 +31,11 @@ func (it *Item) Latest() *Version {
 	return it.Versions[len(it.Versions)-1]
 }
 
-// Amendment returns the amendment with the given id, or nil.
-func (it *Item) Amendment(id string) *Amendment {
+// Amendment returns the amendment of a party with the given id, or nil:
+// two parties may choose one id, each unaware of the other's.
+func (it *Item) Amendment(party, id string) *Amendment {
 	for _, a := range it.Amendments {
-		if a.ID == id {
+		if a.ID == id && a.Party == party {
 			return a
 		}
 	}

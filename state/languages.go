@@ -78,16 +78,6 @@ func (v *Version) copy() *Version {
 	return &w
 }
 
-// Flag returns the divergence flag of a version with the given id, or nil.
-func (v *Version) Flag(id string) *Divergence {
-	for _, f := range v.Flags {
-		if f.ID == id {
-			return f
-		}
-	}
-	return nil
-}
-
 // checkLanguages checks the official languages of a founding: BCP 47 tags
 // in their canonical form, distinct, at most MaxLanguages.
 func checkLanguages(langs []string) error {

@@ -132,7 +132,7 @@ func TestLanguageChecks(t *testing.T) {
 	// An amendment in one language, stated in another.
 	w.must("oppA", parley.KindProposeAmendment, parley.ProposeAmendment{Item: "D1", Amendment: "a1", Version: 1, Party: "oppA", Lang: "en",
 		Changes: []parley.Change{{Op: "replace", Paragraph: 1, Text: "[[A || C]] text."}}, Translations: map[string][]parley.Change{"ar": {{Op: "replace", Paragraph: 1, Text: "[[أ || ج]] نص."}}}})
-	if a := w.st.Item("D1").Amendment("a1"); a == nil || a.Lang != "en" || a.Translations["ar"][0] != "[[أ || ج]] نص." {
+	if a := w.st.Item("D1").Amendment("oppA", "a1"); a == nil || a.Lang != "en" || a.Translations["ar"][0] != "[[أ || ج]] نص." {
 		t.Errorf("amendment a1 recorded as %+v", a)
 	}
 }

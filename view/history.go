@@ -145,6 +145,10 @@ type Histories struct {
 
 const historiesKept = 4
 
+// longReplay is how many events a history may apply without taking a
+// replay slot.
+const longReplay = 2000
+
 func bitsSum(bits []bool) [32]byte {
 	b := make([]byte, len(bits))
 	for i, v := range bits {
@@ -161,7 +165,12 @@ func (c *Histories) find(talks string, bits []bool) *replay {
 	defer c.mu.Unlock()
 	for k := len(c.runs) - 1; k >= 0; k-- {
 		r := c.runs[k]
-		r.mu.Lock()
+		// A replay another request is extending is passed over rather
+		// than waited for with the cache locked, which would hold every
+		// history of every talks behind it.
+		if !r.mu.TryLock() {
+			continue
+		}
 		ok := r.fits(talks, bits)
 		r.mu.Unlock()
 		if ok {
@@ -214,6 +223,15 @@ func (c *Histories) Of(ctx context.Context, t *Talks, src Source) (*History, err
 		r.mu.Unlock()
 	}
 	defer r.mu.Unlock()
+	// A long replay (a view of the past no replay kept fits, a cold
+	// cache) takes its turn with the replays of the past.
+	if int64(len(bits))-r.size > longReplay {
+		release, err := replaySlot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	if err := r.extend(ctx, src, bits); err != nil {
 		// The replay may be half applied: let no history use it again.
 		r.talks = ""

@@ -19,7 +19,7 @@ import (
 // ReplayWait for its turn is refused (unavailable, with the time to retry)
 // and costs nothing more. And because the state after a log's first n
 // events never changes, the states replayed last are kept (at most
-// pastKeep of them, holding at most pastEvents events in all), so that a
+// pastKeep of them, replayed from at most pastBytes of events in all), so that a
 // link to the talks as it was, circulated to many readers, is replayed
 // once: every view of that point, whoever its viewer, is built from it.
 // Building a view only reads a state.
@@ -28,8 +28,8 @@ import (
 var ReplayWait = 5 * time.Second
 
 const (
-	pastKeep   = 8
-	pastEvents = 1_000_000
+	pastKeep  = 8
+	pastBytes = 256 << 20
 )
 
 // A pastKey names the state after the first At+1 events of a talks' log
@@ -43,9 +43,10 @@ type pastKey struct {
 }
 
 type pastEntry struct {
-	key  pastKey
-	st   *state.Talks
-	used uint64
+	key   pastKey
+	st    *state.Talks
+	bytes int64 // of the events replayed into it
+	used  uint64
 }
 
 var pasts = struct {
@@ -69,21 +70,17 @@ func pastState(ctx context.Context, l *ledger.Ledger, id string, at int64) (*sta
 	if st := keptPast(key); st != nil {
 		return st, nil
 	}
-	wait := time.NewTimer(ReplayWait)
-	defer wait.Stop()
-	select {
-	case pasts.slots <- struct{}{}:
-	case <-wait.C:
-		return nil, parley.Errorf(parley.EUNAVAILABLE, "the server is replaying the record for other readers of the talks as it was; retry in a few seconds, or view the talks as it is now")
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	release, err := replaySlot(ctx)
+	if err != nil {
+		return nil, err
 	}
-	defer func() { <-pasts.slots }()
+	defer release()
 	// Another request may have replayed it while this one waited.
 	if st := keptPast(key); st != nil {
 		return st, nil
 	}
 	st := state.New(id)
+	var bytes int64
 	for from := int64(0); from <= at; from += pageSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -96,10 +93,26 @@ func pastState(ctx context.Context, l *ledger.Ledger, id string, at int64) (*sta
 			if err := st.Apply(events[i], en.Index); err != nil {
 				return nil, parley.Errorf(parley.EINTERNAL, "replaying event %d of %s: %v", en.Index, id, err)
 			}
+			bytes += int64(len(en.Event))
 		}
 	}
-	keepPast(key, st)
+	keepPast(key, st, bytes)
 	return st, nil
+}
+
+// replaySlot waits up to ReplayWait for one of the slots replays take
+// turns in, and returns the function that gives it back.
+func replaySlot(ctx context.Context) (func(), error) {
+	wait := time.NewTimer(ReplayWait)
+	defer wait.Stop()
+	select {
+	case pasts.slots <- struct{}{}:
+		return func() { <-pasts.slots }, nil
+	case <-wait.C:
+		return nil, parley.Errorf(parley.EUNAVAILABLE, "the server is replaying the record for other readers of the talks as it was; retry in a few seconds, or view the talks as it is now")
+	case <-ctx.Done():
+		return nil, parley.Errorf(parley.EUNAVAILABLE, "the request ended while it waited for its turn to replay the record")
+	}
 }
 
 // keptPast returns the state kept under key, or nil.
@@ -116,26 +129,32 @@ func keptPast(key pastKey) *state.Talks {
 	return nil
 }
 
-// keepPast keeps a replayed state, forgetting the least recently used
+// keepPast keeps a state replayed from bytes of events, unless another
+// request kept the same meanwhile, forgetting the least recently used
 // ones past the bounds.
-func keepPast(key pastKey, st *state.Talks) {
-	if st.Size > pastEvents {
+func keepPast(key pastKey, st *state.Talks, bytes int64) {
+	if bytes > pastBytes {
 		return
 	}
 	pasts.mu.Lock()
 	defer pasts.mu.Unlock()
+	for _, e := range pasts.entries {
+		if e.key == key {
+			return
+		}
+	}
 	pasts.clock++
-	pasts.entries = append(pasts.entries, &pastEntry{key: key, st: st, used: pasts.clock})
+	pasts.entries = append(pasts.entries, &pastEntry{key: key, st: st, bytes: bytes, used: pasts.clock})
 	for {
-		var events int64
+		var total int64
 		oldest := 0
 		for i, e := range pasts.entries {
-			events += e.st.Size
+			total += e.bytes
 			if e.used < pasts.entries[oldest].used {
 				oldest = i
 			}
 		}
-		if len(pasts.entries) <= pastKeep && events <= pastEvents {
+		if len(pasts.entries) <= pastKeep && total <= pastBytes {
 			return
 		}
 		pasts.entries = append(pasts.entries[:oldest], pasts.entries[oldest+1:]...)

@@ -66,7 +66,8 @@ func (h *handler) page(f func(r *http.Request) (*page, error)) http.HandlerFunc 
 		if err != nil {
 			switch statusOf(err) {
 			case http.StatusServiceUnavailable:
-				w.Header().Set("Retry-After", "5")
+				w.Header().Set("Retry-After", "5") // a few seconds, as the messages say
+				h.log.Warn("serving a page", "path", r.URL.Path, "err", err)
 			case http.StatusInternalServerError:
 				h.log.Error("serving a page", "path", r.URL.Path, "err", err)
 			}
