@@ -134,6 +134,9 @@ func TestHoldsAreChecked(t *testing.T) {
 		{[]Hold{{Item: "d1", Kind: HoldOpenBrackets}}, `holds[0].count: 0 is not a count; give how many brackets are open, at least 1`},
 		{[]Hold{{Item: "d1", Kind: HoldIncompleteVersion, Count: -1}}, `holds[0].count: -1 is not a count; give how many official languages the version is missing, at least 1`},
 		{[]Hold{{Item: "d1", Kind: HoldOpenDivergence, Count: 1, Detail: strings.Repeat("x", MaxHoldDetail+1)}}, `holds[0].detail: longer than 1000 bytes`},
+		{[]Hold{{Item: "d1", Kind: HoldOpenBrackets, Count: 1, Detail: "a\x1b[31mRED"}}, `holds[0].detail: holds the control character U+001B`},
+		{[]Hold{{Item: "d1", Kind: HoldOpenBrackets, Count: 1, Detail: "two\nlines"}}, `holds[0].detail: holds the control character U+000A`},
+		{[]Hold{{Item: "d1", Kind: HoldOpenBrackets, Count: 1, Detail: "c1\u0085"}}, `holds[0].detail: holds the control character U+0085`},
 		{[]Hold{{Item: "d1", Kind: HoldOpenBrackets, Count: 1}, {Item: "m1", Kind: HoldOpenBrackets, Count: 1}, {Item: "d1", Kind: HoldOpenBrackets, Count: 3}},
 			`holds[2]: item "d1" already has a hold of kind open_brackets (holds[0]); give one per item and kind`},
 	}

@@ -336,3 +336,23 @@ func TestPasses(t *testing.T) {
 		t.Errorf("a rule that fails its check passes")
 	}
 }
+
+// TestNoOutcomeNotTruncated: with no fixpoint at all, nothing is left
+// out, whatever the cap cut in the parts searched for their statuses (a
+// pair that excludes each other has two maximal fixpoints of its own).
+func TestNoOutcomeNotTruncated(t *testing.T) {
+	inst := &Instance{Rule: consensus, Parties: []string{"P"}, Items: []string{"a", "b", "z"}, Positions: []Position{
+		cond("P", "a", "not agreed(b)"), cond("P", "b", "not agreed(a)"), cond("P", "z", "not agreed(z)")}}
+	for _, max := range []int{1, 2, 64} {
+		r, err := EvaluateOptions(inst, Options{MaxOutcomes: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Outcomes) != 0 || r.Truncated {
+			t.Errorf("cap %d: outcomes %q, truncated %v; want none, not truncated", max, r.Outcomes, r.Truncated)
+		}
+		if r.Items["a"].Status != StatusContested || r.Items["z"].Status != StatusOscillating {
+			t.Errorf("cap %d: a is %s, z is %s; want contested, oscillating", max, r.Items["a"].Status, r.Items["z"].Status)
+		}
+	}
+}

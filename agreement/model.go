@@ -847,6 +847,13 @@ func (m *model) checkHold(field string, h Hold) (int32, error) {
 	case len(h.Detail) > MaxHoldDetail:
 		return 0, inField(field+".detail", parley.Errorf(parley.EINVALID, "longer than %d bytes; shorten it", MaxHoldDetail))
 	}
+	// The detail is printed in explanations, on terminals too: one line
+	// of text, with no control character that could act on a terminal.
+	for _, r := range h.Detail {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return 0, inField(field+".detail", parley.Errorf(parley.EINVALID, "holds the control character U+%04X; a detail is one line of plain text", r))
+		}
+	}
 	return i, nil
 }
 

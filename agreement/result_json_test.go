@@ -3,6 +3,7 @@ package agreement
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley"
@@ -31,7 +32,14 @@ func TestAppendJSONIsMarshal(t *testing.T) {
 		d := rapidDrawer{rt}
 		inst := randomInstance(d, genSpec{maxItems: 8, maxParties: 4, negation: d.intn(2) == 0, packages: true, itemRules: true, holds: true})
 		for k := range inst.Holds {
-			inst.Holds[k].Detail = rapid.StringN(0, 20, 200).Draw(rt, "detail")
+			// Any text a detail may hold: no control characters (refused
+			// on input), quotes, backslashes, markup and the rest kept.
+			inst.Holds[k].Detail = strings.Map(func(r rune) rune {
+				if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+					return -1
+				}
+				return r
+			}, rapid.StringN(0, 20, 200).Draw(rt, "detail"))
 		}
 		if d.intn(3) == 0 {
 			inst.Rule = parley.Rule{Kind: parley.RuleMajority, Threshold: rapid.Float64Range(1e-9, 1).Draw(rt, "threshold")}

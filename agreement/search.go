@@ -243,7 +243,10 @@ func searchAll(m *model, opt Options) (*evalOut, error) {
 	}
 	sort.Slice(o.oscillating, func(a, b int) bool { return o.oscillating[a] < o.oscillating[b] })
 	if oscillates {
+		// No outcome at all: none was left out, whatever the cap cut in
+		// the parts searched for their statuses.
 		o.outcomes = [][]int32{}
+		o.truncated = false
 		return o, nil
 	}
 	outs := [][]int32{base}

@@ -1,6 +1,7 @@
 package state_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -134,5 +135,26 @@ func TestLanguageChecks(t *testing.T) {
 		Changes: []parley.Change{{Op: "replace", Paragraph: 1, Text: "[[A || C]] text."}}, Translations: map[string][]parley.Change{"ar": {{Op: "replace", Paragraph: 1, Text: "[[أ || ج]] نص."}}}})
 	if a := w.st.Item("D1").Amendment("oppA", "a1"); a == nil || a.Lang != "en" || a.Translations["ar"][0] != "[[أ || ج]] نص." {
 		t.Errorf("amendment a1 recorded as %+v", a)
+	}
+}
+
+// TestManyDivergences: a version with more open flags than a hold's
+// detail can name still gives an instance the engine reads: the detail
+// names as many as fit, and the count says how many are open.
+func TestManyDivergences(t *testing.T) {
+	w := newWorld(t)
+	w.setupLanguages()
+	w.must("mediator", parley.KindTableVersion, parley.TableVersion{Item: "D1", Version: 1, Texts: map[string][]string{"ar": {"نص."}, "ru": {"Текст."}, "en": {"Text."}}})
+	for k := range 40 {
+		w.must("oppA", parley.KindFlagDivergence, parley.FlagDivergence{Item: "D1", Version: 1, Flag: fmt.Sprintf("divergence-flag-%02d", k), Party: "oppA", Paragraph: 1, Langs: [2]string{"ar", "ru"}, Note: "They differ."})
+	}
+	inst := w.st.Instance()
+	if _, err := agreement.Evaluate(inst); err != nil {
+		t.Fatalf("the instance with 40 open flags: %v", err)
+	}
+	for _, h := range inst.Holds {
+		if h.Kind == agreement.HoldOpenDivergence && (h.Count != 40 || len(h.Detail) > agreement.MaxHoldDetail || !strings.HasSuffix(h.Detail, "; …")) {
+			t.Errorf("the hold of 40 flags: count %d, %d bytes of detail ending %q", h.Count, len(h.Detail), h.Detail[max(0, len(h.Detail)-12):])
+		}
 	}
 }

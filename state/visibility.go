@@ -344,8 +344,12 @@ func (s Seen) languageHolds(item string, v *Version) []agreement.Hold {
 		for _, f := range flags {
 			ids = append(ids, f.ID+" ("+f.Party+", paragraph "+strconv.Itoa(f.Paragraph)+", "+f.Langs[0]+"/"+f.Langs[1]+")")
 		}
-		out = append(out, agreement.Hold{Item: item, Kind: agreement.HoldOpenDivergence, Count: len(flags),
-			Detail: "version " + strconv.Itoa(v.N) + ": " + strings.Join(ids, "; ")})
+		detail := "version " + strconv.Itoa(v.N) + ": " + strings.Join(ids, "; ")
+		if len(detail) > agreement.MaxHoldDetail {
+			// Many flags: as many as fit, then an ellipsis; Count says how many.
+			detail = detail[:strings.LastIndex(detail[:agreement.MaxHoldDetail-5], "; ")] + "; …"
+		}
+		out = append(out, agreement.Hold{Item: item, Kind: agreement.HoldOpenDivergence, Count: len(flags), Detail: detail})
 	}
 	return out
 }

@@ -349,9 +349,9 @@ func printUnlock(w io.Writer, p *i18n.Printer, inst *agreement.Instance, item st
 
 func printImpact(w io.Writer, p *i18n.Printer, inst *agreement.Instance, change string) error {
 	var pos agreement.Position
-	d := json.NewDecoder(strings.NewReader(change))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&pos); err != nil {
+	// Read as strictly as an instance: exact member names, none other,
+	// one object and nothing after it.
+	if err := parley.DecodeStrict([]byte(change), &pos); err != nil {
 		return parley.Errorf(parley.EINVALID, "-impact: want a position such as {\"party\":\"gov\",\"item\":\"M1a\",\"stance\":\"support\"}: %v", err)
 	}
 	r, err := agreement.Impact(inst, pos)
