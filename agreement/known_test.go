@@ -356,3 +356,27 @@ func TestNoOutcomeNotTruncated(t *testing.T) {
 		}
 	}
 }
+
+// TestInputRefusals: facts and steps done are listed once each, and a
+// withdrawal of a position that is not there says so.
+func TestInputRefusals(t *testing.T) {
+	base := func() *Instance {
+		return &Instance{Rule: consensus, Parties: []string{"A", "B"}, Items: []string{"X"}, Positions: []Position{pos("A", "X", "support")}}
+	}
+	inst := base()
+	inst.Facts = []string{"f1", "f2", "f1"}
+	if _, err := Evaluate(inst); err == nil || !strings.Contains(err.Error(), `facts[2]: "f1" is listed twice`) {
+		t.Errorf("a fact twice: %v", err)
+	}
+	inst = base()
+	inst.Done = []string{"s1", "s1"}
+	if _, err := Evaluate(inst); err == nil || !strings.Contains(err.Error(), `done[1]: "s1" is listed twice`) {
+		t.Errorf("a step twice: %v", err)
+	}
+	if _, err := Impact(base(), Position{Party: "B", Item: "X"}); err == nil || !strings.Contains(err.Error(), "B has no position on X to withdraw") {
+		t.Errorf("withdrawing a position that is not there: %v", err)
+	}
+	if _, err := Impact(base(), Position{Party: "C", Item: "X"}); err == nil || !strings.Contains(err.Error(), "C") {
+		t.Errorf("withdrawing the position of a party not in the instance: %v", err)
+	}
+}

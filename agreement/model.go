@@ -363,12 +363,18 @@ func (m *model) configure(inst *Instance) error {
 		if !validID(f) {
 			return inField(fmt.Sprintf("facts[%d]", i), parley.Errorf(parley.EINVALID, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", f, parley.MaxIDLength))
 		}
+		if m.facts[f] {
+			return inField(fmt.Sprintf("facts[%d]", i), parley.Errorf(parley.EINVALID, "%q is listed twice; list each fact once", f))
+		}
 		m.facts[f] = true
 	}
 	m.done = make(map[string]bool, len(inst.Done))
 	for i, id := range inst.Done {
 		if !validID(id) {
 			return inField(fmt.Sprintf("done[%d]", i), parley.Errorf(parley.EINVALID, "%q is not an id ([A-Za-z0-9_.:-]+, at most %d characters)", id, parley.MaxIDLength))
+		}
+		if m.done[id] {
+			return inField(fmt.Sprintf("done[%d]", i), parley.Errorf(parley.EINVALID, "%q is listed twice; list each step once", id))
 		}
 		m.done[id] = true
 	}

@@ -503,9 +503,12 @@ func Impact(inst *Instance, change Position) (*ImpactResult, error) {
 		if _, ok := e.Position(change.Party, change.Item); ok {
 			err = e.RemovePosition(change.Party, change.Item)
 		} else {
-			err = e.SetPosition(change) // reports what is wrong with it
-			if err == nil {
-				err = inField("change.stance", parley.Errorf(parley.EINVALID, "missing"))
+			_, party := e.m.partyIdx[change.Party]
+			_, item := e.m.itemIdx[change.Item]
+			if party && item {
+				err = inField("change.stance", parley.Errorf(parley.EINVALID, "%s has no position on %s to withdraw; give a stance to take", change.Party, change.Item))
+			} else {
+				err = e.SetPosition(change) // reports the party or item that is not in the instance
 			}
 		}
 	} else {
