@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -101,7 +103,11 @@ func newMatrix(t *testing.T, vis string, proximity bool) *matrix {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	srv = server.New(l, server.Config{Host: testHost, Secret: secret, UI: ui, ReadRate: -1, WriteRate: -1, SignInRate: -1, StreamsPerAddr: -1, AnonStreamsPerAddr: -1})
-	ts := httptest.NewServer(srv.Handler())
+	// A handler that panics is answered by net/http with a closed
+	// connection, which a client may retry: the log is where it shows.
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Config.ErrorLog = log.New(panicWatch{t}, "", 0)
+	ts.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		ts.Close()
@@ -117,6 +123,16 @@ func newMatrix(t *testing.T, vis string, proximity bool) *matrix {
 		m.keys[v] = k
 	}
 	return m
+}
+
+// panicWatch fails the test on a server log line that reports a panic.
+type panicWatch struct{ t *testing.T }
+
+func (w panicWatch) Write(b []byte) (int, error) {
+	if bytes.Contains(b, []byte("panic")) {
+		w.t.Errorf("the server panicked: %.400s", b)
+	}
+	return len(b), nil
 }
 
 // mark returns a new secret marker for a field of the next event.
@@ -721,6 +737,30 @@ func (m *matrix) check() {
 				}
 			}
 		}
+	}
+	// Every viewer at once, route by route: the caches the pages share
+	// between viewers (histories, past states, agreement results) must
+	// answer each as they answer it alone.
+	for _, pattern := range patterns {
+		calls, _ := m.calls(pattern)
+		var wg sync.WaitGroup
+		for _, v := range matrixViewers {
+			for _, c := range calls {
+				if c.method != http.MethodGet {
+					continue // acts change the talks; the pass above made them
+				}
+				wg.Go(func() {
+					code, body := m.do(v, c)
+					if code >= 500 {
+						m.t.Errorf("%s %s as %s, with every viewer asking at once: status %d: %.300s", c.method, c.path, v, code, body)
+					}
+					if leaks := m.leaks(v, expand(body), c.path); len(leaks) > 0 {
+						m.t.Errorf("%s %s as %s, with every viewer asking at once, shows markers it may not see: %s", c.method, c.path, v, strings.Join(leaks, ", "))
+					}
+				})
+			}
+		}
+		wg.Wait()
 	}
 	// The live streams, opened before the events, then a backlog of the
 	// whole log from -1, all read at once.
