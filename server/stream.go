@@ -642,15 +642,17 @@ func (s *Server) backlog(ctx context.Context, talks string, v state.Viewer, last
 		}
 		for i, en := range entries {
 			k := en.Index - from
-			if k < 0 || k >= int64(len(vis)) || vis[k] == "" {
-				continue
-			}
 			// A release of an event the client passed before it was
-			// released: the event first, as the live stream sends it.
+			// released: the event first, as the live stream sends it,
+			// even when the release itself is narrowed away from the
+			// party (the event is then the party's all the same).
 			if p, ok := events[i].Act.(*parley.Release); ok && p.Index <= last && v.Actor != nil && v.Actor.Party == p.Party {
 				if err := s.writeReleased(ctx, talks, v, p, en.Index, write); err != nil {
 					return last, err
 				}
+			}
+			if k < 0 || k >= int64(len(vis)) || vis[k] == "" {
+				continue
 			}
 			b, _ := json.Marshal(eventJSON(en, events[i], vis[k]))
 			if err := write(message{id: en.Index, event: "event", data: b}); err != nil {

@@ -187,9 +187,17 @@ func TestReleasedEventStreamed(t *testing.T) {
 	if idx, _ := indexes(late, 2); !slices.Equal(idx, []int64{secret, rel}) {
 		t.Errorf("gov's stream resumed after the release got %v, want %d then %d", idx, secret, rel)
 	}
+	// A release narrowed to the mediators still shows gov the event: a
+	// stream resuming after it gets the event, as the API gives it.
+	secret2 := w.act(t, "mediator", parley.KindStatement, parley.VisMediators, parley.Statement{Text: "RELEASED-NOTE-2"})
+	w.act(t, "mediator", parley.KindRelease, parley.VisMediators, parley.Release{Party: "gov", Index: secret2})
+	next := w.act(t, "mediator", parley.KindStatement, "", parley.Statement{Text: "Next."})
+	narrowed := openStream(t, w.c["gov"], "t1", strconv.FormatInt(secret2, 10))
+	if idx, _ := indexes(narrowed, 2); !slices.Equal(idx, []int64{secret2, next}) {
+		t.Errorf("gov's stream resumed after a release narrowed to the mediators got %v, want %d then %d", idx, secret2, next)
+	}
 	// opp receives neither: its next event is the next act it may see.
-	after := w.act(t, "mediator", parley.KindStatement, "", parley.Statement{Text: "For everyone."})
-	if idx, _ := indexes(opp, 1); idx[0] != after {
-		t.Errorf("opp's stream got event %d, want %d", idx[0], after)
+	if idx, _ := indexes(opp, 1); idx[0] != next {
+		t.Errorf("opp's stream got event %d, want %d", idx[0], next)
 	}
 }

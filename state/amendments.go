@@ -50,7 +50,8 @@ func (t *Talks) proposeAmendment(c act, p *parley.ProposeAmendment) (func(), err
 	if len(p.Changes) == 0 {
 		return nil, parley.Errorf(parley.EINVALID, "payload field \"changes\": an amendment changes at least one paragraph")
 	}
-	base, err := t.amendedText(v, p)
+	signer := t.signer(c.e)
+	base, err := t.amendedText(signer, v, p)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,7 @@ func (t *Talks) proposeAmendment(c act, p *parley.ProposeAmendment) (func(), err
 	if err != nil {
 		return nil, parley.Wrapf(parley.ErrorCode(err), "payload field \"changes\": %s", err)
 	}
-	translations, err := t.amendedTranslations(v, p)
+	translations, err := t.amendedTranslations(signer, v, p)
 	if err != nil {
 		return nil, err
 	}

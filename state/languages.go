@@ -51,6 +51,19 @@ func (v *Version) Langs(official []string) []string {
 	return out
 }
 
+// langsSeen returns the official languages of a version whose text the
+// viewer may see: an act of the viewer's names no other (a text hidden
+// from its signer is, to it, a text that does not exist).
+func (t *Talks) langsSeen(v Viewer, ver *Version) []string {
+	var out []string
+	for _, l := range ver.Langs(t.Languages) {
+		if t.VisibleAt(v, ver.TextAt[l]) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // Missing returns the official languages a version lacks.
 func (v *Version) Missing(official []string) []string {
 	var out []string
@@ -150,23 +163,23 @@ func (t *Talks) versionTexts(p *parley.TableVersion) ([]string, map[string][]str
 // amendedText returns the text an amendment's changes apply to: the
 // version's, or in talks with official languages its text in the
 // amendment's language.
-func (t *Talks) amendedText(v *Version, p *parley.ProposeAmendment) ([]string, error) {
+func (t *Talks) amendedText(signer Viewer, v *Version, p *parley.ProposeAmendment) ([]string, error) {
 	if len(t.Languages) == 0 {
 		if p.Lang != "" || len(p.Translations) > 0 {
 			return nil, parley.Errorf(parley.EINVALID, "payload field \"lang\": these talks have no official languages; leave \"lang\" and \"translations\" out")
 		}
 		return v.Paragraphs, nil
 	}
-	text, ok := v.Texts[p.Lang]
-	if !ok {
-		return nil, parley.Errorf(parley.EINVALID, "payload field \"lang\": version %d has no text in %q; amend one of %s", v.N, p.Lang, strings.Join(v.Langs(t.Languages), ", "))
+	seen := t.langsSeen(signer, v)
+	if !slices.Contains(seen, p.Lang) {
+		return nil, parley.Errorf(parley.EINVALID, "payload field \"lang\": version %d has no text in %q; amend one of %s", v.N, p.Lang, strings.Join(seen, ", "))
 	}
-	return text, nil
+	return v.Texts[p.Lang], nil
 }
 
 // amendedTranslations checks an amendment's changes stated in other
 // languages and returns each language's text with them applied.
-func (t *Talks) amendedTranslations(v *Version, p *parley.ProposeAmendment) (map[string][]string, error) {
+func (t *Talks) amendedTranslations(signer Viewer, v *Version, p *parley.ProposeAmendment) (map[string][]string, error) {
 	if len(p.Translations) == 0 {
 		return nil, nil
 	}
@@ -177,7 +190,7 @@ func (t *Talks) amendedTranslations(v *Version, p *parley.ProposeAmendment) (map
 			continue
 		}
 		text, has := v.Texts[l]
-		if !has || l == p.Lang {
+		if !has || l == p.Lang || !t.VisibleAt(signer, v.TextAt[l]) {
 			return nil, parley.Errorf(parley.EINVALID, "payload field \"translations.%s\": version %d has no other text in %q to amend", l, v.N, l)
 		}
 		paras, err := document.Apply(text, changes)

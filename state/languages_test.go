@@ -158,3 +158,38 @@ func TestManyDivergences(t *testing.T) {
 		}
 	}
 }
+
+// TestHiddenTranslationIsMissing: a translation tabled for the mediators
+// only does not exist for a party's acts: an amendment in its language,
+// or stating its changes in it, is refused as in a language the version
+// lacks (naming only the languages the party sees), and a party's stance
+// records only the languages it saw.
+func TestHiddenTranslationIsMissing(t *testing.T) {
+	w := newWorld(t)
+	w.setupLanguages()
+	w.must("mediator", parley.KindTableVersion, parley.TableVersion{Item: "D1", Version: 1, Texts: map[string][]string{"ar": {"نص."}, "en": {"Text."}}})
+	if err := w.actVis("mediator", parley.KindTranslateVersion, parley.VisMediators, parley.TranslateVersion{Item: "D1", Version: 1, Lang: "ru", Paragraphs: []string{"SECRET текст."}}); err != nil {
+		t.Fatal(err)
+	}
+	amend := func(lang string, tr map[string][]parley.Change) error {
+		return w.act("oppA", parley.KindProposeAmendment, parley.ProposeAmendment{Item: "D1", Amendment: "a-" + lang, Version: 1, Party: "oppA", Lang: lang,
+			Changes: []parley.Change{{Op: "insert", Paragraph: 2, Text: "added"}}, Translations: tr})
+	}
+	hidden, missing := amend("ru", nil), amend("fr", nil)
+	if hidden == nil || !strings.Contains(hidden.Error(), `no text in "ru"; amend one of ar, en`) {
+		t.Errorf("an amendment in the hidden language: %v", hidden)
+	}
+	if missing == nil {
+		t.Errorf("an amendment in a language that is not official was recorded")
+	}
+	if err := amend("en", map[string][]parley.Change{"ru": {{Op: "insert", Paragraph: 2, Text: "x"}}}); err == nil || !strings.Contains(err.Error(), `translations.ru`) {
+		t.Errorf("an amendment stating its changes in the hidden language: %v", err)
+	}
+	if err := amend("en", nil); err != nil {
+		t.Errorf("an amendment in English: %v", err)
+	}
+	w.must("oppA", parley.KindSetStance, parley.SetStance{Item: "D1", Version: 1, Party: "oppA", Stance: parley.StanceSupport})
+	if s := w.st.Item("D1").Stances["oppA"]; s == nil || strings.Join(s.Langs, ",") != "ar,en" {
+		t.Errorf("oppA's stance records languages %v, want those it saw, ar and en", s.Langs)
+	}
+}

@@ -53,7 +53,7 @@ func (t *Talks) setStance(c act, p *parley.SetStance) (func(), error) {
 		return nil, err
 	}
 	return func() {
-		s := &Stance{Item: it.ID, Party: p.Party, Version: p.Version, Stance: p.Stance, Condition: cond, Reason: p.Reason, Round: round.ID, Between: round.Status != RoundOpen, Langs: v.Langs(t.Languages), By: c.by, At: c.at, Index: c.index}
+		s := &Stance{Item: it.ID, Party: p.Party, Version: p.Version, Stance: p.Stance, Condition: cond, Reason: p.Reason, Round: round.ID, Between: round.Status != RoundOpen, Langs: t.langsSeen(signer, v), By: c.by, At: c.at, Index: c.index}
 		it.Stances[p.Party] = s
 		it.History = append(it.History, s)
 	}, nil

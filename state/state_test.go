@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -598,5 +599,30 @@ func TestHiddenIDsAreFree(t *testing.T) {
 		if err := w.act(p, parley.KindWithdrawDivergence, parley.WithdrawDivergence{Item: "D1", Flag: "F1", Party: p}); err != nil {
 			t.Errorf("%s withdraws its F1: %v", p, err)
 		}
+	}
+}
+
+// TestHiddenFactIsFree: a fact confirmed in an act hidden from another
+// verifier is not confirmed to it: it may confirm it (its own act, which
+// others then see), and is refused once it sees a confirmation.
+func TestHiddenFactIsFree(t *testing.T) {
+	w := newWorld(t)
+	w.setup()
+	w.must("mediator", parley.KindAddActor, parley.AddActor{Key: w.pub("stranger"), Name: "Second verifier", Role: parley.RoleVerifier})
+	if err := w.actVis("verifier", parley.KindConfirmFact, parley.VisMediators, parley.ConfirmFact{Fact: "F1", Note: "SECRET"}); err != nil {
+		t.Fatal(err)
+	}
+	gov := w.st.ViewerOf(w.pub("gov"))
+	if slices.Contains(w.st.Seen(func(i int64) bool { return w.st.VisibleAt(gov, i) }).Facts(), "F1") {
+		t.Fatalf("gov sees F1 confirmed in an act for the mediators only")
+	}
+	if err := w.act("stranger", parley.KindConfirmFact, parley.ConfirmFact{Fact: "F1", Note: "Seen on the ground."}); err != nil {
+		t.Errorf("the second verifier confirms F1, whose confirmation is hidden from it: %v", err)
+	}
+	if !slices.Contains(w.st.Seen(func(i int64) bool { return w.st.VisibleAt(gov, i) }).Facts(), "F1") {
+		t.Errorf("gov does not see F1 confirmed after the second confirmation, which it may see")
+	}
+	if err := w.act("stranger", parley.KindConfirmFact, parley.ConfirmFact{Fact: "F1"}); err == nil || !strings.Contains(err.Error(), "already confirmed") {
+		t.Errorf("confirming F1 again: %v, want it refused", err)
 	}
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"slices"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -36,6 +37,18 @@ type Fact struct {
 	By    string    `json:"by"`
 	At    time.Time `json:"at"`
 	Index int64     `json:"index"`
+	// Later are confirmations of the same fact by verifiers who could not
+	// see the earlier ones (a confirmation narrowed away from them): the
+	// fact holds for a viewer who sees any of them.
+	Later []*Fact `json:"later,omitempty"`
+}
+
+// seenBy reports whether viewer v may see a confirmation of the fact.
+func (f *Fact) seenBy(t *Talks, v Viewer) bool {
+	if t.VisibleAt(v, f.Index) {
+		return true
+	}
+	return slices.ContainsFunc(f.Later, func(g *Fact) bool { return t.VisibleAt(v, g.Index) })
 }
 
 func init() {
@@ -83,11 +96,21 @@ func (t *Talks) confirmFact(c act, p *parley.ConfirmFact) (func(), error) {
 	if err := checkID("fact", p.Fact); err != nil {
 		return nil, err
 	}
-	if t.Facts[p.Fact] != nil {
+	// A fact confirmed in an act hidden from the signer is, to it, not
+	// confirmed: refusing the id would tell it of the hidden act.
+	f := t.Facts[p.Fact]
+	if f != nil && f.seenBy(t, t.signer(c.e)) {
 		return nil, parley.Errorf(parley.ECONFLICT, "fact %q is already confirmed", p.Fact)
 	}
 	if err := checkText("note", p.Note, false); err != nil {
 		return nil, err
 	}
-	return func() { t.Facts[p.Fact] = &Fact{Note: p.Note, By: c.by, At: c.at, Index: c.index} }, nil
+	return func() {
+		g := &Fact{Note: p.Note, By: c.by, At: c.at, Index: c.index}
+		if f == nil {
+			t.Facts[p.Fact] = g
+		} else {
+			f.Later = append(f.Later, g)
+		}
+	}, nil
 }

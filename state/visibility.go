@@ -424,7 +424,7 @@ func (s Seen) Packages() map[string][]string {
 func (s Seen) Facts() []string {
 	var out []string
 	for f, x := range s.t.Facts {
-		if s.Visible(x.Index) {
+		if s.Visible(x.Index) || slices.ContainsFunc(x.Later, func(g *Fact) bool { return s.Visible(g.Index) }) {
 			out = append(out, f)
 		}
 	}

@@ -159,8 +159,9 @@ func bitsSum(bits []bool) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// find returns a replay of the talks that bits extend, or a new one.
-func (c *Histories) find(talks string, bits []bool) *replay {
+// find returns a replay of the talks that bits extend, or a new one,
+// which the cache keeps if keep is set.
+func (c *Histories) find(talks string, bits []bool, keep bool) *replay {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := len(c.runs) - 1; k >= 0; k-- {
@@ -179,6 +180,9 @@ func (c *Histories) find(talks string, bits []bool) *replay {
 		}
 	}
 	r := newReplay(talks)
+	if !keep {
+		return r
+	}
 	c.runs = append(c.runs, r)
 	if len(c.runs) > historiesKept {
 		c.runs = c.runs[1:]
@@ -209,10 +213,16 @@ func (c *Histories) Of(ctx context.Context, t *Talks, src Source) (*History, err
 	// events between find and the lock: it is used only if it still
 	// fits this viewer's, else it is looked up again, and after a few
 	// tries a replay of this request's own is made.
+	//
+	// A view of the past uses a replay kept if one fits, but one it has
+	// to start is not kept: the views of now, which pages of every reader
+	// need, keep their replays, and requests for many points of the past
+	// cannot push them out.
+	past := t.At >= 0
 	var r *replay
 	for try := 0; ; try++ {
 		if c != nil && try < 3 {
-			r = c.find(t.ID, bits)
+			r = c.find(t.ID, bits, !past)
 		} else {
 			r = newReplay(t.ID)
 		}
@@ -223,9 +233,10 @@ func (c *Histories) Of(ctx context.Context, t *Talks, src Source) (*History, err
 		r.mu.Unlock()
 	}
 	defer r.mu.Unlock()
-	// A long replay (a view of the past no replay kept fits, a cold
-	// cache) takes its turn with the replays of the past.
-	if int64(len(bits))-r.size > longReplay {
+	// A long replay for a view of the past takes its turn with the
+	// replays of the past; one for a view of now does not wait behind
+	// them.
+	if past && int64(len(bits))-r.size > longReplay {
 		release, err := replaySlot(ctx)
 		if err != nil {
 			return nil, err
