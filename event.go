@@ -128,13 +128,14 @@ func (e *Event) At() time.Time {
 // validTime reports whether s is a time as events write it: RFC 3339,
 // YYYY-MM-DDTHH:MM:SS, optional fractional seconds, then Z or an offset
 // ±HH:MM, with T and Z in upper case (as Go's time.Parse reads them) and
-// an offset's hours 00 to 23 (which time.Parse does not check).
+// an offset's hours 00 to 23 and minutes 00 to 59 (which time.Parse
+// does not check).
 func validTime(s string) bool {
 	if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
 		return false
 	}
 	if n := len(s); n >= 6 && (s[n-6] == '+' || s[n-6] == '-') {
-		return s[n-5:n-3] <= "23"
+		return s[n-5:n-3] <= "23" && s[n-2:] <= "59"
 	}
 	return true
 }
@@ -226,8 +227,8 @@ func (s SignedEvent) CheckSignature(origin string, e *Event) error {
 // DecodeEvent parses event bytes strictly: one JSON object in valid UTF-8
 // as CheckJSON wants it, members named exactly (case included) as the
 // fields of Event, no trailing data, every field well formed, actor and
-// nonce in canonical base64. It does not check the signature or the
-// payload.
+// nonce in canonical base64, and the payload decoded strictly into the
+// act of its kind (Event.Act). It does not check the signature.
 func DecodeEvent(b []byte) (*Event, error) {
 	if len(b) > MaxEventSize {
 		return nil, Errorf(ETOOLARGE, "the event is %d bytes, more than the limit of %d", len(b), MaxEventSize)

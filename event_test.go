@@ -107,6 +107,7 @@ func TestDecodeEventRefuses(t *testing.T) {
 		{"time offset of 24 hours", enc(func(m map[string]any) { m["time"] = "2015-04-10T17:00:00+24:00" }), `"time"`},
 		{"time offset of -24 hours", enc(func(m map[string]any) { m["time"] = "2015-04-10T17:00:00.5-24:00" }), `"time"`},
 		{"time in lower case", enc(func(m map[string]any) { m["time"] = "2015-04-10t17:00:00z" }), `"time"`},
+		{"time offset of 60 minutes", enc(func(m map[string]any) { m["time"] = "2015-04-10T17:00:00+05:60" }), `"time"`},
 		{"nonce", enc(func(m map[string]any) { m["nonce"] = "AAAA" }), `"nonce"`},
 		{"vis", enc(func(m map[string]any) { m["vis"] = "everyone" }), `"vis"`},
 		{"payload", enc(func(m map[string]any) { m["payload"] = []int{1} }), `"payload"`},
@@ -469,5 +470,17 @@ func checkAct(t *testing.T, e *parley.Event) {
 	}
 	if !reflect.DeepEqual(e.Act, want) {
 		t.Fatalf("the act of %s is %+v; json.Unmarshal gives %+v", e.Payload, e.Act, want)
+	}
+}
+
+// TestLangPairExactlyTwo: a divergence's languages are exactly two; one
+// or three are refused, not blanked or dropped.
+func TestLangPairExactlyTwo(t *testing.T) {
+	for langs, want := range map[string]string{`["ar","ru"]`: "", `["ar","ru","en"]`: "not 3", `["ar"]`: "not 1", `"ar"`: "an array", `[]`: "not 0"} {
+		var v parley.FlagDivergence
+		err := parley.DecodeStrict([]byte(`{"item":"D1","version":1,"flag":"f","party":"p","paragraph":1,"langs":`+langs+`,"note":"x"}`), &v)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("langs %s: %v, want %q", langs, err, want)
+		}
 	}
 }

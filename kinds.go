@@ -316,13 +316,13 @@ type TranslateVersion struct {
 // being agreed until a mediator tables a version that resolves it or the
 // party withdraws the flag.
 type FlagDivergence struct {
-	Item      string    `json:"item"`
-	Version   int       `json:"version"`
-	Flag      string    `json:"flag"` // an id for the flag, unique in the item
-	Party     string    `json:"party"`
-	Paragraph int       `json:"paragraph"`
-	Langs     [2]string `json:"langs"`
-	Note      string    `json:"note"` // what differs
+	Item      string   `json:"item"`
+	Version   int      `json:"version"`
+	Flag      string   `json:"flag"` // an id for the flag, unique in the item
+	Party     string   `json:"party"`
+	Paragraph int      `json:"paragraph"`
+	Langs     LangPair `json:"langs"`
+	Note      string   `json:"note"` // what differs
 }
 
 // WithdrawDivergence withdraws a party's flag of a divergence.
@@ -419,4 +419,22 @@ type Cosign struct {
 // cannot both be true (record.ForkEvidence in its JSON form).
 type ForkEvidence struct {
 	Evidence json.RawMessage `json:"evidence"`
+}
+
+// A LangPair is the two languages a divergence is between: exactly two,
+// which its decoding checks (a Go array of two would take one or three
+// and drop or blank what does not fit).
+type LangPair [2]string
+
+// UnmarshalJSON reads an array of exactly two strings.
+func (p *LangPair) UnmarshalJSON(b []byte) error {
+	var s []string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Errorf(EINVALID, "member \"langs\": want an array of two language tags")
+	}
+	if len(s) != 2 {
+		return Errorf(EINVALID, "member \"langs\": want two language tags, not %d", len(s))
+	}
+	p[0], p[1] = s[0], s[1]
+	return nil
 }

@@ -196,9 +196,19 @@ func CanonicalKey(vkey string) error {
 // note two spellings: signatures in base64 that is not canonical, and
 // repeated signature lines.
 func checkSignatureLines(msg []byte, n *note.Note) error {
+	// note.Open keeps one signature per known key, dropping a known
+	// key's later lines; two lines by one unknown key it keeps both of.
 	lines := bytes.Count(msg[len(n.Text)+1:], []byte("\n"))
 	if lines != len(n.Sigs)+len(n.UnverifiedSigs) {
 		return errors.New("the checkpoint repeats a signature line")
+	}
+	seen := map[string]bool{}
+	for _, s := range n.UnverifiedSigs {
+		k := fmt.Sprintf("%s+%08x", s.Name, s.Hash)
+		if seen[k] {
+			return fmt.Errorf("the checkpoint has two signature lines by %s", k)
+		}
+		seen[k] = true
 	}
 	for _, list := range [][]note.Signature{n.Sigs, n.UnverifiedSigs} {
 		for _, s := range list {

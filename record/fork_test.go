@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -188,6 +189,27 @@ func TestForkEvidenceMembers(t *testing.T) {
 		var x ForkEvidence
 		if err := json.Unmarshal([]byte(bad), &x); err == nil {
 			t.Errorf("%s: decoded", name)
+		}
+	}
+}
+
+// TestCheckpointTwoLinesByOneKey: a checkpoint with two signature lines
+// by one key, known or not, is refused whatever the signatures say.
+func TestCheckpointTwoLinesByOneKey(t *testing.T) {
+	l, _ := forkedLogs(t, 3, 10, 10)
+	note := sealAt(t, l, 6)
+	line := func(b byte) string {
+		sig := make([]byte, 4+8+64)
+		sig[0], sig[1], sig[2], sig[3] = 0x12, 0x34, 0x56, 0x78
+		sig[11] = b // another timestamp
+		return "— someone.example " + b64(sig) + "\n"
+	}
+	for name, bad := range map[string]string{
+		"two lines by one unknown key": string(note) + line(1) + line(2),
+		"the log's line twice":         string(note) + string(note[bytes.Index(note, []byte("\n\n"))+2:]),
+	} {
+		if _, err := OpenCheckpoint([]byte(bad), l.vkey); err == nil {
+			t.Errorf("%s: opened", name)
 		}
 	}
 }
