@@ -198,6 +198,9 @@ type FoundTalks struct {
 	// version of a text is tabled in all of them, equally authentic. None
 	// means one unnamed language (TableVersion.Paragraphs).
 	Languages []string `json:"languages,omitempty"`
+	// Titles gives the title in official languages, by tag, for readers
+	// of each; Title is shown where a language has none.
+	Titles map[string]string `json:"titles,omitempty"`
 }
 
 // AddMediator names a mediator.
@@ -272,6 +275,9 @@ type AddItem struct {
 	Title string `json:"title"`
 	Kind  string `json:"kind"`           // document or measure
 	Rule  *Rule  `json:"rule,omitempty"` // overrides the talks' rule for this item
+	// Titles gives the title in the talks' official languages, by tag,
+	// for readers of each; Title is shown where a language has none.
+	Titles map[string]string `json:"titles,omitempty"`
 }
 
 // SetPackage makes items agreed together or not at all. An empty list

@@ -145,6 +145,11 @@ func audienceName(t *view.Talks) string {
 // drawn, since they are often made after it closes; h is its history of
 // the agreement.
 func Write(p *i18n.Printer, end, now *view.Talks, h *view.History, round string) (string, error) {
+	// The titles in the briefing's language, where they have one.
+	if p != nil {
+		now.Localize(p.Code())
+		end.Localize(p.Code())
+	}
 	r := end.Round(round)
 	if r == nil {
 		return "", parley.Errorf(parley.ENOTFOUND, "talks %q has no round %q", end.ID, round)

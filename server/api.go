@@ -133,6 +133,7 @@ type TalksView struct {
 	Origin      string              `json:"origin"`
 	LogKey      string              `json:"log_key"` // the log's signed-note verifier key
 	Title       string              `json:"title"`
+	Titles      map[string]string   `json:"titles,omitempty"` // in official languages, by tag
 	Description string              `json:"description,omitempty"`
 	Rule        parley.Rule         `json:"rule"`
 	Visibility  string              `json:"visibility"`
@@ -149,11 +150,12 @@ type TalksView struct {
 
 // ItemSummary is an item in the overview.
 type ItemSummary struct {
-	ID       string       `json:"id"`
-	Title    string       `json:"title"`
-	Kind     string       `json:"kind"`
-	Rule     *parley.Rule `json:"rule,omitempty"` // the item's own rule
-	Versions int          `json:"versions"`
+	ID       string            `json:"id"`
+	Title    string            `json:"title"`
+	Titles   map[string]string `json:"titles,omitempty"` // in official languages, by tag
+	Kind     string            `json:"kind"`
+	Rule     *parley.Rule      `json:"rule,omitempty"` // the item's own rule
+	Versions int               `json:"versions"`
 }
 
 func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
@@ -191,7 +193,7 @@ func (s *Server) handleTalks(w http.ResponseWriter, r *http.Request) error {
 // overview builds the talks overview of a view.
 func overview(v *view.Talks, vkey string) TalksView {
 	out := TalksView{
-		ID: v.ID, Origin: v.Origin, LogKey: vkey, Title: v.Title, Description: v.Description, Rule: v.Rule,
+		ID: v.ID, Origin: v.Origin, LogKey: vkey, Title: v.Title, Titles: v.Titles, Description: v.Description, Rule: v.Rule,
 		Visibility: v.Visibility, Proximity: v.Proximity, Founded: v.Founded, Checkpoint: checkpointJSON(v.Checkpoint),
 		Parties: v.Parties, Roster: v.Actors, Rounds: v.Rounds, Packages: v.Packages, Viewer: v.Viewer.Actor,
 		Items: []ItemSummary{},
@@ -203,7 +205,7 @@ func overview(v *view.Talks, vkey string) TalksView {
 		out.Rounds = []view.Round{}
 	}
 	for _, it := range v.Items {
-		sum := ItemSummary{ID: it.ID, Title: it.Title, Kind: it.Kind, Versions: len(it.Versions)}
+		sum := ItemSummary{ID: it.ID, Title: it.Title, Titles: it.Titles, Kind: it.Kind, Versions: len(it.Versions)}
 		if it.OwnRule {
 			r := it.Rule
 			sum.Rule = &r
@@ -323,6 +325,7 @@ func queryIndex(r *http.Request, name string, def, lo, hi int64) (int64, error) 
 type ItemView struct {
 	ID         string                   `json:"id"`
 	Title      string                   `json:"title"`
+	Titles     map[string]string        `json:"titles,omitempty"` // in official languages, by tag
 	Kind       string                   `json:"kind"`
 	Rule       parley.Rule              `json:"rule"`
 	Versions   []*state.Version         `json:"versions"`
@@ -350,7 +353,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := ItemView{ID: it.ID, Title: it.Title, Kind: it.Kind, Rule: it.Rule, Versions: it.Versions, Amendments: it.Amendments, Stances: it.Stances, History: it.History}
+	out := ItemView{ID: it.ID, Title: it.Title, Titles: it.Titles, Kind: it.Kind, Rule: it.Rule, Versions: it.Versions, Amendments: it.Amendments, Stances: it.Stances, History: it.History}
 	if out.Versions == nil {
 		out.Versions = []*state.Version{}
 	}

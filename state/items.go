@@ -14,6 +14,7 @@ import (
 type Item struct {
 	ID         string             `json:"id"`
 	Title      string             `json:"title"`
+	Titles     map[string]string  `json:"titles,omitempty"` // in official languages, by tag
 	Kind       string             `json:"kind"`
 	Rule       *parley.Rule       `json:"rule,omitempty"`
 	Versions   []*Version         `json:"versions"`
@@ -96,6 +97,9 @@ func (t *Talks) addItem(c act, p *parley.AddItem) (func(), error) {
 	if err := checkName("title", p.Title); err != nil {
 		return nil, err
 	}
+	if err := checkTitles(p.Titles, t.Languages); err != nil {
+		return nil, err
+	}
 	if p.Kind != parley.ItemDocument && p.Kind != parley.ItemMeasure {
 		return nil, parley.Errorf(parley.EINVALID, "payload field \"kind\": %q is not document or measure", p.Kind)
 	}
@@ -105,7 +109,7 @@ func (t *Talks) addItem(c act, p *parley.AddItem) (func(), error) {
 		}
 	}
 	return func() {
-		it := &Item{ID: p.Item, Title: p.Title, Kind: p.Kind, Rule: p.Rule, Stances: map[string]*Stance{}, Added: c.index}
+		it := &Item{ID: p.Item, Title: p.Title, Titles: p.Titles, Kind: p.Kind, Rule: p.Rule, Stances: map[string]*Stance{}, Added: c.index}
 		t.Items = append(t.Items, it)
 		t.items[it.ID] = it
 		if p.Rule != nil {

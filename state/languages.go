@@ -1,6 +1,7 @@
 package state
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -89,6 +90,23 @@ func (v *Version) copy() *Version {
 	}
 	w.Flags = slices.Clone(v.Flags)
 	return &w
+}
+
+// checkTitles checks the titles of a talks or an item in its official
+// languages: each an official language, each title a name.
+func checkTitles(titles map[string]string, langs []string) error {
+	if len(titles) > 0 && len(langs) == 0 {
+		return parley.Errorf(parley.EINVALID, "payload field \"titles\": these talks have no official languages; give the one title")
+	}
+	for _, l := range slices.Sorted(maps.Keys(titles)) {
+		if !slices.Contains(langs, l) {
+			return parley.Errorf(parley.EINVALID, "payload field \"titles\": %q is not an official language of the talks (%s)", l, strings.Join(langs, ", "))
+		}
+		if err := checkName("titles."+l, titles[l]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkLanguages checks the official languages of a founding: BCP 47 tags

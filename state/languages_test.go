@@ -193,3 +193,30 @@ func TestHiddenTranslationIsMissing(t *testing.T) {
 		t.Errorf("oppA's stance records languages %v, want those it saw, ar and en", s.Langs)
 	}
 }
+
+// TestTitlesChecked: titles in official languages only, each a name; a
+// talks without official languages takes its one title.
+func TestTitlesChecked(t *testing.T) {
+	w := newWorld(t)
+	w.setupLanguages()
+	for _, tc := range []struct {
+		titles map[string]string
+		want   string
+	}{
+		{map[string]string{"fr": "Déclaration"}, `"fr" is not an official language`},
+		{map[string]string{"ar": ""}, "titles.ar"},
+		{map[string]string{"ar": "إعلان\x01"}, "titles.ar"},
+	} {
+		if err := w.act("mediator", parley.KindAddItem, parley.AddItem{Item: "D2", Title: "Declaration", Kind: parley.ItemDocument, Titles: tc.titles}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("titles %q: %v, want it refused (%s)", tc.titles, err, tc.want)
+		}
+	}
+	w.must("mediator", parley.KindAddItem, parley.AddItem{Item: "D2", Title: "Declaration", Kind: parley.ItemDocument, Titles: map[string]string{"ar": "إعلان", "ru": "Декларация"}})
+	if got := w.st.Item("D2").Titles["ru"]; got != "Декларация" {
+		t.Errorf("D2's Russian title is %q", got)
+	}
+	plain := newWorld(t)
+	if err := plain.act("convener", parley.KindFoundTalks, parley.FoundTalks{Title: "T", ConvenerName: "C", Rule: parley.Rule{Kind: parley.RuleConsensus}, Titles: map[string]string{"ar": "ت"}}); err == nil || !strings.Contains(err.Error(), "no official languages") {
+		t.Errorf("titles in talks without official languages: %v", err)
+	}
+}

@@ -25,6 +25,8 @@ type Talks struct {
 	Rule        parley.Rule `json:"rule"`
 	Founded     time.Time   `json:"founded"`
 	Languages   []string    `json:"languages,omitempty"` // the official languages, in the order the founding gave
+	// Titles is the title in official languages, by tag (FoundTalks.Titles).
+	Titles map[string]string `json:"titles,omitempty"`
 	Size        int64       `json:"size"`                // number of events applied
 
 	Roster     *Roster             `json:"roster"`
@@ -180,6 +182,9 @@ func (t *Talks) found(c act, p *parley.FoundTalks) (func(), error) {
 	if err := checkLanguages(p.Languages); err != nil {
 		return nil, err
 	}
+	if err := checkTitles(p.Titles, p.Languages); err != nil {
+		return nil, err
+	}
 	vis := p.Visibility
 	switch vis {
 	case "":
@@ -190,7 +195,7 @@ func (t *Talks) found(c act, p *parley.FoundTalks) (func(), error) {
 	}
 	return func() {
 		t.Title, t.Description, t.Rule, t.Visibility, t.Proximity = p.Title, p.Description, p.Rule, vis, p.Proximity
-		t.Founded, t.Languages = c.at, p.Languages
+		t.Founded, t.Languages, t.Titles = c.at, p.Languages, p.Titles
 		t.RuleChanges = append(t.RuleChanges, &RuleChange{Rule: p.Rule, Index: 0})
 	}, nil
 }

@@ -16,7 +16,10 @@ package view
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -34,11 +37,14 @@ type Talks struct {
 	Rule                   parley.Rule // the talks' rule as the viewer sees it
 	Founded                time.Time
 	Languages              []string // the official languages, if any
-	Origin                 string
-	Size                   int64 // events in this view
-	LogSize                int64 // events in the log now
-	At                     int64 // the last index of a view of the past, or -1
-	Checkpoint             parley.Checkpoint
+	// Titles is the title in official languages, by tag; Localize puts
+	// the reader's in Title.
+	Titles     map[string]string
+	Origin     string
+	Size       int64 // events in this view
+	LogSize    int64 // events in the log now
+	At         int64 // the last index of a view of the past, or -1
+	Checkpoint parley.Checkpoint
 
 	Viewer      state.Viewer // its Actor is a copy
 	SeesDefault bool         // the viewer may see events of the talks' default visibility
@@ -120,8 +126,9 @@ type Invitation struct {
 // An Item is an item as the viewer may see it.
 type Item struct {
 	ID, Title, Kind string
-	Rule            parley.Rule // the rule that applies to it
-	OwnRule         bool        // the rule is the item's own
+	Titles          map[string]string // in official languages, by tag
+	Rule            parley.Rule       // the rule that applies to it
+	OwnRule         bool              // the rule is the item's own
 	Package         string
 	Added           int64
 	Versions        []*state.Version
@@ -129,6 +136,35 @@ type Item struct {
 	Stances         map[string]*state.Stance // the latest the viewer may see, by party
 	History         []*state.Stance
 	LatestN         int // the number of the latest version the viewer may see, 0 before the first
+}
+
+// Localize gives the talks and its items their titles in the language
+// lang (a BCP 47 tag, such as "ar"), where they have one: the pages,
+// briefings and pictures for a reader of that language show those. A
+// view is its reader's own copy, so this changes nothing else.
+func (t *Talks) Localize(lang string) {
+	if s := titleIn(t.Titles, lang); s != "" {
+		t.Title = s
+	}
+	for _, it := range t.Items {
+		if s := titleIn(it.Titles, lang); s != "" {
+			it.Title = s
+		}
+	}
+}
+
+// titleIn returns the title in lang, or in a regional form of it ("ar"
+// finds "ar-SY"), or "".
+func titleIn(titles map[string]string, lang string) string {
+	if s := titles[lang]; s != "" || lang == "" {
+		return s
+	}
+	for _, k := range slices.Sorted(maps.Keys(titles)) {
+		if strings.HasPrefix(k, lang+"-") {
+			return titles[k]
+		}
+	}
+	return ""
 }
 
 // Latest returns the latest version the viewer may see, or nil.
@@ -173,7 +209,7 @@ func New(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint) *
 func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint, logSize int64, bits []bool, inst bool) *Talks {
 	t := &Talks{
 		ID: st.ID, Title: st.Title, Description: st.Description, Visibility: st.Visibility,
-		Proximity: st.Proximity, Founded: st.Founded, Languages: st.Languages, Origin: origin,
+		Proximity: st.Proximity, Founded: st.Founded, Languages: st.Languages, Titles: st.Titles, Origin: origin,
 		Size: st.Size, LogSize: logSize, At: -1, Checkpoint: cp,
 		Packages:   map[string][]string{},
 		partyNames: map[string]string{}, actors: map[string]*state.Actor{}, items: map[string]*Item{},
@@ -257,7 +293,7 @@ func build(st *state.Talks, v state.Viewer, origin string, cp parley.Checkpoint,
 		if !seen.Item(it) {
 			continue
 		}
-		iv := &Item{ID: it.ID, Title: it.Title, Kind: it.Kind, Added: it.Added, Package: pkgOf[it.ID], Stances: make(map[string]*state.Stance, len(it.Stances))}
+		iv := &Item{ID: it.ID, Title: it.Title, Titles: it.Titles, Kind: it.Kind, Added: it.Added, Package: pkgOf[it.ID], Stances: make(map[string]*state.Stance, len(it.Stances))}
 		iv.Rule, iv.OwnRule = seen.Rule(it)
 		for _, ver := range it.Versions {
 			if visible(ver.Index) {

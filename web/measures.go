@@ -109,6 +109,7 @@ func (h *handler) measure(r *http.Request) (*page, error) {
 		if err != nil {
 			return nil, notFound(err, r.PathValue("id"))
 		}
+		t.Localize(p.Code())
 		s = &snap{Talks: t, P: p, cache: &h.results}
 	} else if s, err = h.load(r.Context(), p, r.PathValue("id"), server.ViewerKey(r), at); err != nil {
 		return nil, err

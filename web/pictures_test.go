@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -335,5 +337,58 @@ func TestHistoryCursorDatesMeasures(t *testing.T) {
 	}
 	if checked < 3 {
 		t.Fatalf("the exchange has %d reports and findings, want at least 3", checked)
+	}
+}
+
+// TestTitlesInTheReadersLanguage: the Moscow talks give their title and
+// their items' in Arabic and Russian; the pages of a reader of each show
+// those, an English reader's the titles as recorded, and the API gives
+// both.
+func TestTitlesInTheReadersLanguage(t *testing.T) {
+	f := newFixture(t, fixtureOptions{demo: true})
+	get := func(lang, path string) string {
+		req, _ := http.NewRequest(http.MethodGet, f.ts.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: "parley_lang", Value: lang})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s in %s: %d", path, lang, resp.StatusCode)
+		}
+		return string(b)
+	}
+	p := "/talks/" + f.talks
+	type titles struct{ talks, d1, m1a string }
+	for lang, want := range map[string]titles{
+		"ar": {"مشاورات موسكو بشأن سوريا", "تقييم الوضع السياسي", "تدبير لبناء الثقة: إفراج واسع عن المعتقلين"},
+		"ru": {"Московские консультации по Сирии", "Оценка политической ситуации", "Мера укрепления доверия: широкое освобождение задержанных"},
+		"en": {"Moscow consultations on Syria", "Assessment of the political situation", "Confidence-building measure: broad release of detainees"},
+	} {
+		// The dashboard names every item; the item page D1 alone.
+		for page, names := range map[string][]string{p + "/dashboard": {want.talks, want.d1, want.m1a}, p + "/items/D1": {want.talks, want.d1}} {
+			body := get(lang, page)
+			for _, w := range names {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s in %s does not show %q", page, lang, w)
+				}
+			}
+			if lang != "en" && strings.Contains(body, "Assessment of the political situation") {
+				t.Errorf("%s in %s still shows D1's English title", page, lang)
+			}
+		}
+	}
+	var item struct {
+		Title  string            `json:"title"`
+		Titles map[string]string `json:"titles"`
+	}
+	code, body := f.get("", "/api/v1/talks/"+f.talks+"/items/D1")
+	if err := json.Unmarshal([]byte(body), &item); code != http.StatusOK || err != nil {
+		t.Fatalf("GET the item D1: %d %v", code, err)
+	}
+	if item.Title != "Assessment of the political situation" || item.Titles["ar"] != "تقييم الوضع السياسي" {
+		t.Errorf("the API gives D1 as %q with titles %v", item.Title, item.Titles)
 	}
 }

@@ -110,6 +110,7 @@ func (h *handler) load(ctx context.Context, p *i18n.Printer, id, key string, at 
 	if err != nil {
 		return nil, notFound(err, id)
 	}
+	t.Localize(p.Code())
 	return &snap{Talks: t, P: p, cache: &h.results}, nil
 }
 

@@ -188,6 +188,32 @@ func list(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// titlesFlag collects --title-in LANG=TITLE, once for each language.
+type titlesFlag map[string]string
+
+func (f titlesFlag) String() string { return "" }
+
+func (f titlesFlag) Set(s string) error {
+	lang, title, ok := strings.Cut(s, "=")
+	switch {
+	case !ok || lang == "" || title == "":
+		return parley.Errorf(parley.EINVALID, "%q: want LANG=TITLE, such as ar=إعلان", s)
+	case f[lang] != "":
+		return parley.Errorf(parley.EINVALID, "%q: the title in %s is given twice", s, lang)
+	}
+	f[lang] = title
+	return nil
+}
+
+// titlesOf returns the titles --title-in gave, or nil.
+func titlesOf(fs *flag.FlagSet) map[string]string {
+	f, _ := fs.Lookup("title-in").Value.(titlesFlag)
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
 var acts = []*act{
 	{
 		name: "init", kind: parley.KindFoundTalks, summary: i18n.Key("found a talks; the signer becomes its convener"),
@@ -199,11 +225,14 @@ var acts = []*act{
 			fs.String("visibility", "participants", i18n.Key("who sees acts by default: public or participants"))
 			fs.Bool("proximity", false, i18n.Key("proximity talks: a party sees only its own stances and what mediators release"))
 			fs.String("description", "", i18n.Key("a longer description"))
+			fs.String("languages", "", i18n.Key("the official languages, as BCP 47 tags separated by commas (ar,ru,en): every version of a text is then tabled in each"))
+			fs.Var(titlesFlag{}, "title-in", i18n.Key("the title in an official language, as `LANG=TITLE` (repeat for each)"))
 		},
 		payload: func(fs *flag.FlagSet, _ []string) (any, error) {
 			r, err := parseRule(str(fs, "rule"))
 			return parley.FoundTalks{Title: str(fs, "title"), ConvenerName: str(fs, "name"), Rule: r,
-				Visibility: str(fs, "visibility"), Proximity: str(fs, "proximity") == "true", Description: str(fs, "description")}, err
+				Visibility: str(fs, "visibility"), Proximity: str(fs, "proximity") == "true", Description: str(fs, "description"),
+				Languages: list(str(fs, "languages")), Titles: titlesOf(fs)}, err
 		},
 	},
 	{
@@ -292,9 +321,10 @@ var acts = []*act{
 			fs.String("title", "", i18n.Key("the item's title (required)"))
 			fs.String("kind", parley.ItemDocument, i18n.Key("document or measure"))
 			fs.String("rule", "", i18n.Key("a decision rule for this item only"))
+			fs.Var(titlesFlag{}, "title-in", i18n.Key("the title in an official language, as `LANG=TITLE` (repeat for each)"))
 		},
 		payload: func(fs *flag.FlagSet, a []string) (any, error) {
-			p := parley.AddItem{Item: a[0], Title: str(fs, "title"), Kind: str(fs, "kind")}
+			p := parley.AddItem{Item: a[0], Title: str(fs, "title"), Kind: str(fs, "kind"), Titles: titlesOf(fs)}
 			if s := str(fs, "rule"); s != "" {
 				r, err := parseRule(s)
 				if err != nil {

@@ -134,8 +134,8 @@ func TestDemoHints(t *testing.T) {
 	// The round-2 briefing in each language of the interface.
 	for name, want := range map[string]string{
 		"briefing.md":    "# Briefing: Moscow consultations on Syria — Second round",
-		"briefing.ar.md": "# إحاطة: Moscow consultations on Syria — Second round",
-		"briefing.ru.md": "# Информационная справка: Moscow consultations on Syria — Second round",
+		"briefing.ar.md": "# إحاطة: مشاورات موسكو بشأن سوريا — Second round",
+		"briefing.ru.md": "# Информационная справка: Московские консультации по Сирии — Second round",
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
