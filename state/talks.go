@@ -27,7 +27,7 @@ type Talks struct {
 	Languages   []string    `json:"languages,omitempty"` // the official languages, in the order the founding gave
 	// Titles is the title in official languages, by tag (FoundTalks.Titles).
 	Titles map[string]string `json:"titles,omitempty"`
-	Size        int64       `json:"size"`                // number of events applied
+	Size   int64             `json:"size"` // number of events applied
 
 	Roster     *Roster             `json:"roster"`
 	PartyOrder []string            `json:"party_order"`
