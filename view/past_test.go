@@ -323,3 +323,69 @@ func BenchmarkNowUnderPastFlood(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNowHistoryUnderPastFlood: the view of now with its history of
+// the agreement, from one shared cache, as the dashboard builds them,
+// quiet and while eight clients ask without pause for views of the past
+// with their histories (each a replay: views of the past take turns in
+// the replay slots, and their histories neither evict those of now nor
+// make them wait).
+func BenchmarkNowHistoryUnderPastFlood(b *testing.B) {
+	dir := b.TempDir()
+	if shm, err := os.MkdirTemp("/dev/shm", "parley-past-"); err == nil {
+		dir = shm
+		b.Cleanup(func() { os.RemoveAll(shm) })
+	}
+	l, id, _ := pastTalks(b, dir, 2000)
+	ctx := context.Background()
+	var size int64
+	l.View(ctx, id, func(st *state.Talks, _ parley.Checkpoint) error { size = st.Size; return nil })
+	var hs Histories
+	now := func() error {
+		t, err := Load(ctx, l, id, "", -1)
+		if err != nil {
+			return err
+		}
+		_, err = hs.Of(ctx, t, StoreSource(l, id))
+		return err
+	}
+	if err := now(); err != nil { // the history of now, replayed once
+		b.Fatal(err)
+	}
+	for _, flood := range []bool{false, true} {
+		name := "quiet"
+		if flood {
+			name = "flood"
+		}
+		b.Run(name, func(b *testing.B) {
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			if flood {
+				for g := range 8 {
+					wg.Go(func() {
+						for k := int64(0); ; k++ {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							forgetPasts()
+							t, err := Load(ctx, l, id, "", size/4+(k*8+int64(g))%(size/2))
+							if err == nil {
+								hs.Of(ctx, t, StoreSource(l, id))
+							}
+						}
+					})
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			for b.Loop() {
+				if err := now(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			close(stop)
+			wg.Wait()
+		})
+	}
+}
