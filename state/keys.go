@@ -1,6 +1,7 @@
 package state
 
 import (
+	"cmp"
 	"errors"
 	"maps"
 	"slices"
@@ -424,6 +425,17 @@ func NewAuthorizer(origin string) *Authorizer {
 		talks = origin[i+len("/talks/"):]
 	}
 	return &Authorizer{r: NewRoster(talks), origin: origin}
+}
+
+// Actors returns the actors of the roster replayed so far, each with its
+// current encryption key, in the order they joined.
+func (a *Authorizer) Actors() []Actor {
+	out := make([]Actor, 0, len(a.r.Actors))
+	for _, x := range a.r.Actors {
+		out = append(out, *x)
+	}
+	slices.SortFunc(out, func(x, y Actor) int { return cmp.Or(cmp.Compare(x.Since, y.Since), cmp.Compare(x.Key, y.Key)) })
+	return out
 }
 
 // Authorize checks the event at a log index against the roster as it

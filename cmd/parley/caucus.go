@@ -171,14 +171,31 @@ func (tc *talksConn) send(ctx context.Context, key ed25519.PrivateKey, kind stri
 }
 
 // roster returns the talks' roster, with each actor's current encryption
-// key.
+// key. From a server it is not the server's word: it is replayed from the
+// talks' record as the server serves it (its bundle, every signature,
+// leaf and checkpoint checked, and the roster's events replayed as
+// "parley verify" replays them), so that a server cannot name a key of
+// its own as a mediator, or give an actor a key it did not publish,
+// without signing a checkpoint of another history, which witnesses
+// expose.
 func (tc *talksConn) roster(ctx context.Context) ([]state.Actor, error) {
 	if tc.c != nil {
-		var tv server.TalksView
-		if err := tc.c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(tc.talks), nil, &tv); err != nil {
+		var data []byte
+		if err := tc.c.do(ctx, "GET", "/api/v1/talks/"+url.PathEscape(tc.talks)+"/bundle", nil, &data); err != nil {
 			return nil, err
 		}
-		return tv.Roster, nil
+		b, err := record.ParseBundle(data)
+		if err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "the server's record of %s is malformed: %v", tc.talks, err)
+		}
+		if b.Origin != tc.origin {
+			return nil, parley.Errorf(parley.EINVALID, "the server's record is of %s, not of %s", b.Origin, tc.origin)
+		}
+		auth := state.NewAuthorizer(b.Origin)
+		if _, err := record.Verify(b, auth, nil); err != nil {
+			return nil, parley.Errorf(parley.EINVALID, "the server's record of %s does not verify (%v): its roster cannot be trusted; do not seal to it", tc.talks, err)
+		}
+		return auth.Actors(), nil
 	}
 	var out []state.Actor
 	err := tc.l.View(ctx, tc.talks, func(st *state.Talks, _ parley.Checkpoint) error {

@@ -14,6 +14,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +32,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/record"
 	"github.com/parleyhq/parley/seal"
+	"github.com/parleyhq/parley/server"
 	"github.com/parleyhq/parley/state"
 )
 
@@ -673,5 +677,91 @@ func TestSealedTamper(t *testing.T) {
 	}
 	if err := auth.Authorize(forged, size); err == nil || !strings.Contains(err.Error(), "it is not sealed to "+pub["med"]) {
 		t.Errorf("verify's replay of a message sealed to the wrong recipients: %v, want it refused naming the mediator", err)
+	}
+}
+
+// TestSealedRosterFromRecord puts a lying server between the command line
+// and the real one. It names, in the talks' overview, the stranger (whose
+// key it holds) as a mediator, with an encryption key published in an
+// event the stranger signed, which it serves as an event of the log; and,
+// with a second lie, serves a record in which one signature was changed.
+// The command line takes whom to seal to from the record, not from the
+// overview: the caucus message is sealed to the real recipients only, and
+// a record that does not verify stops it before anything is sealed.
+func TestSealedRosterFromRecord(t *testing.T) {
+	w := newSealWorld(t, "")
+	w.setup("")
+	real, err := url.Parse(w.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stranger's key event, signed by the stranger for this log, as
+	// the lying server serves it at an index of its choosing.
+	sk, err := readKeyFile(w.key("stranger"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fake = 9999
+	ev, err := parley.NewEvent("t1", parley.KindEncryptionKey, sk.sign.Public().(ed25519.PublicKey), time.Now(), parley.EncryptionKey{Key: sk.enc.Public().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	se, err := parley.Sign(parley.Origin("seal.test", "t1"), ev, sk.sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := json.Marshal(server.EventsPage{Size: fake + 1, Entries: []server.EventOrLeaf{{EventJSON: &server.EventJSON{Index: fake, Kind: ev.Kind, Actor: ev.Actor, Time: ev.Time,
+		Payload: ev.Payload, Event: base64.StdEncoding.EncodeToString(se.Bytes), Sig: base64.StdEncoding.EncodeToString(se.Sig)}}}})
+	var tamperBundle atomic.Bool
+	proxy := httputil.NewSingleHostReverseProxy(real)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		path := r.Request.URL.Path
+		replace := func(b []byte) {
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+			r.Header.Del("Content-Length")
+		}
+		switch {
+		case path == "/api/v1/talks/t1":
+			var tv map[string]any
+			b, _ := io.ReadAll(r.Body)
+			if err := json.Unmarshal(b, &tv); err != nil {
+				return err
+			}
+			tv["roster"] = append(tv["roster"].([]any), map[string]any{"key": w.pub["stranger"], "name": "A mediator", "role": "mediator",
+				"since": 1, "encryption_key": sk.enc.Public().String(), "encryption_key_index": fake})
+			b, _ = json.Marshal(tv)
+			replace(b)
+		case path == "/api/v1/talks/t1/events" && r.Request.URL.Query().Get("from") == strconv.Itoa(fake):
+			r.StatusCode = http.StatusOK
+			replace(page)
+		case path == "/api/v1/talks/t1/bundle" && tamperBundle.Load():
+			b, _ := io.ReadAll(r.Body)
+			// One character of the first signature changed, its form kept.
+			if i := bytes.Index(b, []byte(`"sig":"`)) + len(`"sig":"`); i >= len(`"sig":"`) {
+				if b[i] == 'A' {
+					b[i] = 'B'
+				} else {
+					b[i] = 'A'
+				}
+			}
+			replace(b)
+		}
+		return nil
+	}
+	liar := httptest.NewServer(proxy)
+	defer liar.Close()
+	via := func(args ...string) (string, error) {
+		return cli(t, w.getenv, append(args, "--server", liar.URL)...)
+	}
+	out, err := via("caucus", "gov", w.mark("VIALIAR"), "--key", w.key("gov"))
+	if err != nil {
+		t.Fatalf("caucus through the lying server: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "sealed to 2 recipients") || strings.Contains(out, "A mediator") {
+		t.Errorf("the caucus message through a server that names the stranger a mediator:\n%s\nwant it sealed to gov's head and the mediator only", out)
+	}
+	tamperBundle.Store(true)
+	if out, err := via("caucus", "gov", w.mark("TAMPERED"), "--key", w.key("gov")); err == nil || !strings.Contains(err.Error(), "does not verify") {
+		t.Errorf("caucus through a server serving a changed record: %v\n%s", err, out)
 	}
 }
