@@ -236,19 +236,26 @@ func TestPastBounds(t *testing.T) {
 	}
 }
 
-// BenchmarkPastView: a view of a talks of about 10,000 events as it was
-// half way, replayed afresh each time against built from the state kept.
-func BenchmarkPastView(b *testing.B) {
+// benchTalks builds the talks of the benchmarks, about 10,000 events
+// (2,000 items), in /dev/shm where a sync costs nothing, so that building
+// it is quick; it returns the ledger, the talks and its size.
+func benchTalks(b *testing.B) (*ledger.Ledger, string, int64) {
 	dir := b.TempDir()
 	if shm, err := os.MkdirTemp("/dev/shm", "parley-past-"); err == nil {
-		// Where a sync costs nothing, so that building the talks is quick.
 		dir = shm
 		b.Cleanup(func() { os.RemoveAll(shm) })
 	}
 	l, id, _ := pastTalks(b, dir, 2000)
-	ctx := context.Background()
 	var size int64
-	l.View(ctx, id, func(st *state.Talks, _ parley.Checkpoint) error { size = st.Size; return nil })
+	l.View(context.Background(), id, func(st *state.Talks, _ parley.Checkpoint) error { size = st.Size; return nil })
+	return l, id, size
+}
+
+// BenchmarkPastView: a view of a talks of about 10,000 events as it was
+// half way, replayed afresh each time against built from the state kept.
+func BenchmarkPastView(b *testing.B) {
+	l, id, size := benchTalks(b)
+	ctx := context.Background()
 	at := size / 2
 	for _, kept := range []bool{false, true} {
 		name := "replayed"
@@ -280,15 +287,8 @@ func BenchmarkPastView(b *testing.B) {
 // are not kept; with the replays limited to their slots (as served) and
 // with as many at once as are asked (as before the limit).
 func BenchmarkNowUnderPastFlood(b *testing.B) {
-	dir := b.TempDir()
-	if shm, err := os.MkdirTemp("/dev/shm", "parley-past-"); err == nil {
-		dir = shm
-		b.Cleanup(func() { os.RemoveAll(shm) })
-	}
-	l, id, _ := pastTalks(b, dir, 2000)
+	l, id, size := benchTalks(b)
 	ctx := context.Background()
-	var size int64
-	l.View(ctx, id, func(st *state.Talks, _ parley.Checkpoint) error { size = st.Size; return nil })
 	limited := pasts.slots
 	defer func() { pasts.slots = limited }()
 	for _, name := range []string{"limited", "unlimited"} {
@@ -331,15 +331,8 @@ func BenchmarkNowUnderPastFlood(b *testing.B) {
 // the replay slots, and their histories neither evict those of now nor
 // make them wait).
 func BenchmarkNowHistoryUnderPastFlood(b *testing.B) {
-	dir := b.TempDir()
-	if shm, err := os.MkdirTemp("/dev/shm", "parley-past-"); err == nil {
-		dir = shm
-		b.Cleanup(func() { os.RemoveAll(shm) })
-	}
-	l, id, _ := pastTalks(b, dir, 2000)
+	l, id, size := benchTalks(b)
 	ctx := context.Background()
-	var size int64
-	l.View(ctx, id, func(st *state.Talks, _ parley.Checkpoint) error { size = st.Size; return nil })
 	var hs Histories
 	now := func() error {
 		t, err := Load(ctx, l, id, "", -1)
